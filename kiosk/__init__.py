@@ -1,0 +1,1 @@
+"""kiosk: a privacy-first visitor registration kiosk."""

@@ -1,0 +1,289 @@
+"""The `kiosk` command: the kiosk itself, and scripting commands over the same store."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import logging
+import os
+import sys
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
+
+import click
+
+from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.documents import load as load_document
+from kiosk.domain.cells import safe_cell
+from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.runtime import open_from_settings, rotate_keys, store_config
+from kiosk.services.checkin import CheckInService, NdaRequired
+from kiosk.services.log import LogService
+from kiosk.services.retention import RetentionService
+from storage.errors import StorageError
+from storage.records import NdaSignature, VisitorType, VisitRecord
+from storage.store import Store
+
+log = logging.getLogger("kiosk")
+
+
+def cli_actor() -> str:
+    """The operating-system user running a command: holding the key file is the right."""
+    try:
+        return "os:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "os:unknown"
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"kiosk: error: {message}", err=True)
+    sys.exit(code)
+
+
+class KioskGroup(click.Group):
+    """Turns every error a user can cause into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationErrors as exc:
+            fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
+        except (ConfigError, StorageError, NdaRequired) as exc:
+            fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            # The message of an unexpected error may quote data: show only its type,
+            # and the traceback only when debugging is asked for.
+            if os.environ.get("KIOSK_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}); run with KIOSK_DEBUG=1 for details", 70)
+
+
+class Context:
+    """Settings and the store, opened on first use by the command that needs them."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_from_settings(self.settings)
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(cls=KioskGroup, invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Privacy-first visitor registration kiosk."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(Context)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@main.command()
+@pass_ctx
+def run(obj: Context) -> None:
+    """Open the visitor kiosk (the default command)."""
+    from kiosk.app import run_kiosk
+
+    run_kiosk(obj.settings)
+
+
+@main.command()
+@click.option("--name", required=True, help="The visitor's full name.")
+@click.option("--email", help="E-mail address (this and/or --phone).")
+@click.option("--phone", help="Phone number (this and/or --email).")
+@click.option("--company", default="", help="Company.")
+@click.option("--host", default="", help="Who they visit (a host's name).")
+@click.option(
+    "--type",
+    "visitor_type",
+    type=click.Choice([t.value for t in VisitorType]),
+    default=VisitorType.GUEST.value,
+    show_default=True,
+)
+@click.option("--accept-nda", is_flag=True, help="The visitor accepts the NDA (signed by --name).")
+@click.option("--language", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@pass_ctx
+def checkin(
+    obj: Context,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    company: str,
+    host: str,
+    visitor_type: str,
+    accept_nda: bool,
+    language: str,
+) -> None:
+    """Check a visitor in; prints the visit id and the badge code."""
+    service = CheckInService(obj.store, phone_region=obj.settings.phone_region, actor=cli_actor())
+    privacy = load_document("privacy", language)
+    nda = load_document("nda", language)
+    found = service.find_host(host) if host else None
+    reg = Registration(
+        name=name,
+        email=email or "",
+        phone=phone or "",
+        company=company,
+        host_name="" if found else host,
+        host_id=found.id if found else None,
+        visitor_type=visitor_type,
+        privacy_version=privacy.version,
+        privacy_sha256=privacy.sha256,
+        nda=NdaSignature(nda.version, nda.language, nda.sha256, name) if accept_nda else None,
+    )
+    result = service.check_in(reg)
+    click.echo(f"visit {result.visit_id}")
+    click.echo(f"badge {result.badge_code}")
+
+
+@main.command()
+@click.argument("code")
+@pass_ctx
+def checkout(obj: Context, code: str) -> None:
+    """Check a visitor out by badge code."""
+    service = CheckInService(obj.store, phone_region=obj.settings.phone_region, actor=cli_actor())
+    visit_id = service.check_out(code)
+    click.echo(f"checked out visit {visit_id}")
+
+
+LOG_COLUMNS = ("in", "out", "name", "company", "host", "type", "nda", "flag", "status")
+
+
+def _log_row(v: VisitRecord, hosts: dict[str, str], tz: Any) -> dict[str, str]:
+    return {
+        "in": v.arrived_at.astimezone(tz).strftime("%H:%M"),
+        "out": v.departed_at.astimezone(tz).strftime("%H:%M") if v.departed_at else "",
+        "name": v.name,
+        "company": v.company or "",
+        "host": v.host_name or hosts.get(str(v.host_id), ""),
+        "type": v.visitor_type.value,
+        "nda": "yes" if v.nda_accepted else "no",
+        "flag": "screening" if v.flagged else ("under 16" if v.needs_confirmation else ""),
+        "status": "on site" if v.on_site else "left",
+    }
+
+
+@main.command("log")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Day (default today).")
+@click.option("--search", default="", help="Filter on name, company or host.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@pass_ctx
+def log_cmd(obj: Context, day: datetime | None, search: str, fmt: str) -> None:
+    """Show a day's visits."""
+    service = LogService(obj.store)
+    result = service.day(day.date() if day else None)
+    visits = service.search(result.visits, search)
+    hosts = service.host_names()
+    rows = [_log_row(v, hosts, obj.store.timezone) for v in visits]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=LOG_COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+    else:
+        _print_table(rows)
+    for damaged in result.damaged:
+        click.echo(f"kiosk: warning: {damaged.reason}", err=True)
+
+
+def _print_table(rows: list[dict[str, str]]) -> None:
+    widths = {c: max([len(c)] + [len(r[c]) for r in rows]) for c in LOG_COLUMNS}
+    click.echo("  ".join(c.ljust(widths[c]) for c in LOG_COLUMNS).rstrip())
+    for row in rows:
+        click.echo("  ".join(row[c].ljust(widths[c]) for c in LOG_COLUMNS).rstrip())
+    click.echo(f"{len(rows)} visit(s)")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@pass_ctx
+def upgrade(obj: Context) -> None:
+    """Apply the migrations of the records database and the key store."""
+    _ = obj.store
+    click.echo("database is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """Master key management."""
+
+
+@keys.command()
+@pass_ctx
+def rotate(obj: Context) -> None:
+    """Re-wrap every data key under a new master key (rows are not re-encrypted)."""
+    count = rotate_keys(obj.settings)
+    click.echo(f"rotated the master key; re-wrapped {count} data key(s)")
+    click.echo(f"back up the new key file now: {store_config(obj.settings).key_file}")
+
+
+@main.command()
+@click.option("--as-of", type=click.DateTime(), help="Pretend it is this moment (UTC).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@pass_ctx
+def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
+    """Delete expired records and destroy expired data keys."""
+    moment = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
+    report = RetentionService(obj.store).purge(moment, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for label, n in report.rows.items():
+        click.echo(f"{label}: {verb} {n}")
+    for label, n in report.keys_destroyed.items():
+        click.echo(f"{label} keys: {'would destroy' if dry_run else 'destroyed'} {n}")
+
+
+@main.group()
+def hosts() -> None:
+    """The hosts directory."""
+
+
+@hosts.command("add")
+@click.argument("name")
+@click.option("--email", help="Where arrival notifications go.")
+@pass_ctx
+def hosts_add(obj: Context, name: str, email: str | None) -> None:
+    """Add a host."""
+    from kiosk.domain.registration import normalise_email
+    from kiosk.domain.text import TextError, clean_text
+
+    try:
+        clean = clean_text(name, max_len=120, required=True)
+        mail = normalise_email(email) if email else None
+    except TextError as exc:
+        fail(exc.message, 2)
+    assert clean is not None
+    host_id = obj.store.add_host(clean, mail)
+    click.echo(f"host {host_id}")
+
+
+@hosts.command("list")
+@pass_ctx
+def hosts_list(obj: Context) -> None:
+    """List active hosts."""
+    for h in obj.store.hosts():
+        click.echo(f"{h.id}  {h.name}  {h.email or ''}".rstrip())
+
+
+def today_local(obj: Context) -> date:
+    return LogService(obj.store).today()

@@ -1,0 +1,181 @@
+"""Typed settings: defaults, then a TOML file, then ``KIOSK_*`` environment variables.
+
+The file is ``$KIOSK_CONFIG`` or ``config.toml`` in the platform config directory. An
+unknown key, a wrong type or a value over its cap stops start-up with a message naming
+the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+import platformdirs
+
+ENV_PREFIX = "KIOSK_"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names it."""
+
+
+def _cap(lo: int, hi: int) -> dict[str, Any]:
+    return {"range": (lo, hi)}
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """Days each category is kept before it is deleted and its keys destroyed."""
+
+    visit_days: int = field(default=30, metadata=_cap(1, 90))
+    """Visit records (name, contact, company, host, times). Cap 90."""
+    health_answers_days: int = field(default=0, metadata=_cap(0, 14))
+    """Stored health answers; 0 means answers are never stored (only the outcome). Cap 14."""
+    nda_days: int = field(default=730, metadata=_cap(1, 3650))
+    """NDA acceptances, a legal record. Cap 10 years."""
+    outbox_days: int = field(default=7, metadata=_cap(1, 30))
+    """Host notifications waiting or sent. Cap 30."""
+    audit_days: int = field(default=365, metadata=_cap(30, 3650))
+    """Audit events (no personal data inside). From 30 days to 10 years."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    site_name: str = "Main office"
+    """Shown on the welcome screen and badges; one database can hold several sites."""
+    timezone: str = "UTC"
+    """IANA time zone of the site, e.g. Europe/Amsterdam: decides what "today" is."""
+    phone_region: str = "NL"
+    """Region assumed for phone numbers typed without a +country code."""
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("kiosk")))
+    """Where the SQLite files and the key file live by default ($KIOSK_DATA_DIR)."""
+    database_url: str = ""
+    """Records database; default sqlite:///<data_dir>/kiosk.db. PostgreSQL:
+    postgresql+psycopg://user@host/db."""
+    keystore_url: str = ""
+    """Key store database; default a SQLite file beside the key file (for SQLite records)
+    or the records database itself (for PostgreSQL; see README for that limit)."""
+    key_file: Path | None = None
+    """The master key file (32 bytes, mode 0600); default <data_dir>/master.key."""
+    blind_index_bits: int = field(default=16, metadata=_cap(8, 63))
+    """Bits kept of each e-mail/phone blind index: about log2(expected people) - 3."""
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "master.key"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kiosk.db'}"
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        if self.keystore_url:
+            return self.keystore_url
+        if self.resolved_database_url.startswith("sqlite"):
+            return f"sqlite:///{self.resolved_key_file.parent / 'keystore.db'}"
+        return self.resolved_database_url
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("kiosk")) / "config.toml"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings the way the app does: file, then environment."""
+    env = os.environ if environ is None else environ
+    path = Path(env["KIOSK_CONFIG"]) if env.get("KIOSK_CONFIG") else default_config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    elif env.get("KIOSK_CONFIG"):
+        raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
+    _merge_env(raw, env)
+    settings = _build(Settings, raw, "")
+    _check(settings)
+    return settings
+
+
+def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    """KIOSK_SITE_NAME=x sets site_name; KIOSK_RETENTION_VISIT_DAYS=7 sets retention.visit_days."""
+    for f in dataclasses.fields(Settings):
+        if f.name == "retention":
+            for sub in dataclasses.fields(RetentionSettings):
+                name = f"{ENV_PREFIX}RETENTION_{sub.name.upper()}"
+                if name in env:
+                    raw.setdefault("retention", {})[sub.name] = env[name]
+        else:
+            name = ENV_PREFIX + f.name.upper()
+            if name in env:
+                raw[f.name] = env[name]
+
+
+def _build(cls: Any, raw: Mapping[str, Any], prefix: str) -> Any:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{prefix.rstrip('.')}: must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = get_type_hints(cls)
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(f"unknown setting {prefix}{key!r}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = prefix + key
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            values[key] = _build(hint, value, name + ".")
+        else:
+            values[key] = _coerce(name, hint, value)
+        lo_hi = fields[key].metadata.get("range")
+        if lo_hi and not lo_hi[0] <= values[key] <= lo_hi[1]:
+            raise ConfigError(f"{name} = {values[key]} is outside {lo_hi[0]}..{lo_hi[1]}")
+    return cls(**values)
+
+
+def _coerce(name: str, hint: Any, value: Any) -> Any:
+    from_env = isinstance(value, str)
+    if hint is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{name} must be a whole number")
+        if isinstance(value, int):
+            return value
+        if from_env and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise ConfigError(f"{name} must be a whole number")
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if from_env and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ConfigError(f"{name} must be true or false")
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text")
+        return value
+    if hint in (Path, Path | None):
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{name} must be a path")
+        return Path(value).expanduser()
+    raise ConfigError(f"{name}: unsupported setting type")  # pragma: no cover
+
+
+def _check(settings: Settings) -> None:
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone {settings.timezone!r} is not a known time zone") from None
+    if settings.phone_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
+    if not settings.site_name.strip() or len(settings.site_name) > 120:
+        raise ConfigError("site_name must be 1 to 120 characters")

@@ -1,0 +1,23 @@
+"""Domain objects and validation: no Textual, no SQLAlchemy."""
+
+from storage.records import (
+    CheckInResult,
+    DamagedRecord,
+    DayVisits,
+    NdaSignature,
+    NewVisit,
+    ScreeningOutcome,
+    VisitorType,
+    VisitRecord,
+)
+
+__all__ = [
+    "CheckInResult",
+    "DamagedRecord",
+    "DayVisits",
+    "NdaSignature",
+    "NewVisit",
+    "ScreeningOutcome",
+    "VisitRecord",
+    "VisitorType",
+]

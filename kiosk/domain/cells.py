@@ -1,0 +1,14 @@
+"""Making visitor-typed text safe for spreadsheets."""
+
+from __future__ import annotations
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str | None) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula by prefixing a quote."""
+    if not value:
+        return ""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,0 +1,126 @@
+"""A visitor's registration as typed, and its validation into a NewVisit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from kiosk.domain.text import N_, TextError, clean_text
+from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
+
+NAME_MAX = 120
+COMPANY_MAX = 120
+HOST_MAX = 120
+EMAIL_MAX = 254
+PHONE_MAX = 32
+
+MSG_EMAIL = N_("Please enter a valid e-mail address.")
+MSG_PHONE = N_("Please enter a valid phone number.")
+MSG_CONTACT = N_("Please give an e-mail address or a phone number.")
+MSG_TYPE = N_("Please choose a visitor type.")
+
+
+@dataclass(slots=True)
+class Registration:
+    """What the visitor typed, untouched. ``validate`` turns it into a NewVisit."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    host_name: str = ""
+    host_id: uuid.UUID | None = None
+    visitor_type: str = VisitorType.GUEST.value
+    under_16: bool = False
+    privacy_version: str = ""
+    privacy_sha256: str = ""
+    nda: NdaSignature | None = None
+    screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
+    health_answers: dict[str, str] | None = None
+
+
+class ValidationErrors(Exception):
+    """Field name -> message id. Never carries the values themselves."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "invalid fields: " + ", ".join(sorted(self.fields))
+
+
+def normalise_email(value: str) -> str:
+    """The e-mail address as stored and indexed; raises TextError if invalid."""
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise TextError(MSG_EMAIL) from None
+    return info.normalized
+
+
+def normalise_phone(value: str, region: str) -> str:
+    """The phone number in E.164; raises TextError if it is not a valid number."""
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise TextError(MSG_PHONE) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise TextError(MSG_PHONE)
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def validate(reg: Registration, *, phone_region: str) -> NewVisit:
+    """Check every field; raise ValidationErrors naming all the bad ones at once."""
+    errors: dict[str, str] = {}
+
+    def field_value(name: str, value: str, max_len: int, required: bool) -> str | None:
+        try:
+            return clean_text(value, max_len=max_len, required=required)
+        except TextError as exc:
+            errors[name] = exc.message
+            return None
+
+    name = field_value("name", reg.name, NAME_MAX, True)
+    company = field_value("company", reg.company, COMPANY_MAX, False)
+    host_name = field_value("host", reg.host_name, HOST_MAX, False)
+    email = field_value("email", reg.email, EMAIL_MAX, False)
+    phone = field_value("phone", reg.phone, PHONE_MAX, False)
+    if email is not None:
+        try:
+            email = normalise_email(email)
+        except TextError as exc:
+            errors["email"] = exc.message
+    if phone is not None:
+        try:
+            phone = normalise_phone(phone, phone_region)
+        except TextError as exc:
+            errors["phone"] = exc.message
+    if email is None and phone is None and "email" not in errors and "phone" not in errors:
+        errors["email"] = MSG_CONTACT
+    try:
+        visitor_type = VisitorType(reg.visitor_type)
+    except ValueError:
+        errors["visitor_type"] = MSG_TYPE
+        visitor_type = VisitorType.GUEST
+    if errors:
+        raise ValidationErrors(errors)
+    assert name is not None
+    return NewVisit(
+        name=name,
+        email=email,
+        phone=phone,
+        company=company,
+        visitor_type=visitor_type,
+        host_id=reg.host_id,
+        host_name=None if reg.host_id else host_name,
+        privacy_version=reg.privacy_version,
+        privacy_sha256=reg.privacy_sha256,
+        under_16=reg.under_16,
+        nda=reg.nda,
+        screening=ScreeningOutcome.NOT_ASKED if reg.under_16 else reg.screening,
+        health_answers=None if reg.under_16 else reg.health_answers,
+    )

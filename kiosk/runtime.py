@@ -1,0 +1,35 @@
+"""Turning Settings into an open Store: the one place the kiosk layer wires storage up."""
+
+from __future__ import annotations
+
+from kiosk.config import Settings
+from storage.open import StoreConfig, open_store, rotate_master_key
+from storage.records import RetentionPolicy
+from storage.store import Store
+
+
+def store_config(settings: Settings) -> StoreConfig:
+    r = settings.retention
+    return StoreConfig(
+        database_url=settings.resolved_database_url,
+        keystore_url=settings.resolved_keystore_url,
+        key_file=settings.resolved_key_file,
+        site_name=settings.site_name,
+        timezone=settings.timezone,
+        retention=RetentionPolicy(
+            visit_days=r.visit_days,
+            health_answers_days=r.health_answers_days,
+            nda_days=r.nda_days,
+            outbox_days=r.outbox_days,
+            audit_days=r.audit_days,
+        ),
+        blind_index_bits=settings.blind_index_bits,
+    )
+
+
+def open_from_settings(settings: Settings, *, migrate: bool = True) -> Store:
+    return open_store(store_config(settings), migrate=migrate)
+
+
+def rotate_keys(settings: Settings) -> int:
+    return rotate_master_key(store_config(settings))

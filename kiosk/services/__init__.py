@@ -1,0 +1,1 @@
+"""Use cases: plain classes taking a Store. No Textual here."""

@@ -1,0 +1,49 @@
+"""Checking visitors in and out."""
+
+from __future__ import annotations
+
+import uuid
+
+from kiosk.domain.registration import Registration, validate
+from kiosk.domain.text import N_
+from storage.records import CheckInResult, VisitorType
+from storage.store import HostEntry, Store
+
+# Visitor types that must accept the NDA before a visit is created.
+NDA_REQUIRED = frozenset({VisitorType.GUEST, VisitorType.CONTRACTOR, VisitorType.INTERVIEW})
+
+MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
+
+
+class NdaRequired(Exception):
+    """The visitor type needs an accepted NDA and none was given."""
+
+
+class CheckInService:
+    def __init__(self, store: Store, *, phone_region: str, actor: str = "kiosk") -> None:
+        self.store = store
+        self.phone_region = phone_region
+        self.actor = actor
+
+    def check_in(self, registration: Registration) -> CheckInResult:
+        """Validate (raises ValidationErrors) and store the visit in one transaction."""
+        visit = validate(registration, phone_region=self.phone_region)
+        if visit.visitor_type in NDA_REQUIRED and visit.nda is None:
+            raise NdaRequired(MSG_NDA_REQUIRED)
+        return self.store.check_in(visit, actor=self.actor)
+
+    def check_out(self, code: str) -> uuid.UUID:
+        """Check out by the badge code; raises NotFound or AlreadyCheckedOut."""
+        return self.store.check_out(code, actor=self.actor)
+
+    def find_host(self, text: str) -> HostEntry | None:
+        """The one active host whose name matches ``text`` exactly, or uniquely contains it."""
+        needle = text.casefold().strip()
+        if not needle:
+            return None
+        hosts = self.store.hosts()
+        exact = [h for h in hosts if h.name.casefold() == needle]
+        if len(exact) == 1:
+            return exact[0]
+        partial = [h for h in hosts if needle in h.name.casefold()]
+        return partial[0] if len(partial) == 1 else None

@@ -1,0 +1,41 @@
+"""Today's log: a day's visits, decrypted in memory and filtered (no index needed)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from storage.records import DayVisits, VisitRecord
+from storage.store import Store
+
+
+def _fold(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "").casefold()
+
+
+def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool:
+    """True if the folded needle occurs in the visitor's name, company or host."""
+    if not needle:
+        return True
+    host = visit.host_name or host_names.get(str(visit.host_id), "")
+    return any(needle in _fold(v) for v in (visit.name, visit.company, host))
+
+
+class LogService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def today(self) -> date:
+        return self.store.local_day(datetime.now(self.store.timezone))
+
+    def host_names(self) -> dict[str, str]:
+        return {str(h.id): h.name for h in self.store.hosts(active_only=False)}
+
+    def day(self, day: date | None = None) -> DayVisits:
+        return self.store.visits_on(day or self.today())
+
+    def search(self, visits: Iterable[VisitRecord], text: str) -> list[VisitRecord]:
+        needle = _fold(text.strip())
+        hosts = self.host_names() if needle else {}
+        return [v for v in visits if matches(v, needle, hosts)]

@@ -1,0 +1,1 @@
+"""Textual screens and widgets of the visitor kiosk and the reception console."""

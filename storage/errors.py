@@ -1,0 +1,50 @@
+"""Errors raised by the storage layer. Messages name ids and paths, never personal data."""
+
+from __future__ import annotations
+
+import uuid
+
+
+class StorageError(Exception):
+    """Base class: every message is safe to show to an operator."""
+
+
+class KeyFileError(StorageError):
+    """The master key file is missing, malformed or too widely readable."""
+
+
+class WrongMasterKey(StorageError):
+    """The master key does not open the key store."""
+
+
+class RecordTampered(StorageError):
+    """A ciphertext failed authentication: edited, moved to another row, or corrupt."""
+
+    def __init__(self, table: str, row_id: uuid.UUID, column: str) -> None:
+        self.table = table
+        self.row_id = row_id
+        self.column = column
+        super().__init__(
+            f"{table} record {row_id}: field {column!r} failed authentication "
+            "(edited, moved or corrupt)"
+        )
+
+
+class KeyDestroyed(StorageError):
+    """The data key of a record was destroyed by retention: the record is unreadable."""
+
+    def __init__(self, key_id: uuid.UUID) -> None:
+        self.key_id = key_id
+        super().__init__(f"data key {key_id} has been destroyed (expired by retention)")
+
+
+class NotFound(StorageError):
+    pass
+
+
+class AlreadyCheckedOut(StorageError):
+    pass
+
+
+class DatabaseUnavailable(StorageError):
+    """The database could not be reached or written (locked, disk full, server down)."""

@@ -1,0 +1,173 @@
+"""The records database: typed SQLAlchemy 2 models.
+
+Personal fields are stored only as AES-256-GCM ciphertexts (``*_ct``), each bound to its
+table, column, row id and data key (``key_id``). Data keys live in the separate key store
+(:mod:`storage.keystore_models`), so there is no foreign key to them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        uuid.UUID: Uuid,
+        bytes: LargeBinary,
+    }
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime]
+
+
+class Host(Base):
+    """An employee visitors can come to see. Staff directory data, not visitor data."""
+
+    __tablename__ = "hosts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Visit(Base):
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_site_day", "site_id", "local_day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    key_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    arrived_at: Mapped[datetime]
+    departed_at: Mapped[datetime | None]
+    local_day: Mapped[date] = mapped_column(Date)
+    visitor_type: Mapped[str] = mapped_column(String(16))
+    host_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("hosts.id", ondelete="SET NULL"), index=True
+    )
+    name_ct: Mapped[bytes]
+    email_ct: Mapped[bytes | None]
+    phone_ct: Mapped[bytes | None]
+    company_ct: Mapped[bytes | None]
+    host_name_ct: Mapped[bytes | None]
+    email_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    phone_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    badge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    privacy_version: Mapped[str] = mapped_column(String(32))
+    privacy_sha256: Mapped[str] = mapped_column(String(64))
+    under_16: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    nda_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NdaAcceptance(Base):
+    """A legal record kept longer than the visit: it outlives it (visit_id set to NULL)."""
+
+    __tablename__ = "nda_acceptances"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), index=True
+    )
+    key_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    document_version: Mapped[str] = mapped_column(String(32))
+    document_language: Mapped[str] = mapped_column(String(8))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    signed_name_ct: Mapped[bytes]
+
+
+class HealthScreening(Base):
+    """The screening outcome (encrypted with the visit's key, deleted with the visit).
+
+    Answers are never stored unless the operator opted in; then they are encrypted under
+    a key of their own category, with their own (short) retention.
+    """
+
+    __tablename__ = "health_screenings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    visit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), unique=True
+    )
+    key_id: Mapped[uuid.UUID]
+    outcome_ct: Mapped[bytes]
+    answers_key_id: Mapped[uuid.UUID | None]
+    answers_ct: Mapped[bytes | None]
+    answers_created_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class OutboxMessage(Base):
+    """A host notification waiting to be delivered; its payload is encrypted."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), index=True
+    )
+    host_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"))
+    key_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload_ct: Mapped[bytes]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained. Holds ids and actions, never personal data."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditAnchor(Base):
+    """Where the chain starts after old events were purged: the last purged seq and hash."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

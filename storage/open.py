@@ -1,0 +1,166 @@
+"""Opening the store: the start-up checks on the master key, then migrations.
+
+Every check runs before anything is written: a wrong or missing key, or a key file others
+can read, stops start-up with a clear message and leaves the disk as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from storage.crypto import MasterKey, create_key_file, read_key_file, write_key_file
+from storage.engine import database_exists, make_engine, sqlite_path
+from storage.errors import DatabaseUnavailable, KeyFileError, WrongMasterKey
+from storage.keystore import KeyStore
+from storage.migrate import upgrade
+from storage.models import Site
+from storage.records import RetentionPolicy
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    database_url: str
+    keystore_url: str
+    key_file: Path
+    site_name: str
+    timezone: str = "UTC"
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    blind_index_bits: int = 16
+
+
+def pending_key_path(key_file: Path) -> Path:
+    """Where a rotation writes the new master key before it takes over."""
+    return key_file.with_name(key_file.name + ".new")
+
+
+def _engines(cfg: StoreConfig) -> tuple[Engine, Engine]:
+    records = make_engine(cfg.database_url)
+    keystore = records if cfg.keystore_url == cfg.database_url else make_engine(cfg.keystore_url)
+    return records, keystore
+
+
+def _load_master_key(cfg: StoreConfig, records: Engine, keystore: Engine) -> MasterKey | None:
+    """The key file's key, checked against an existing key store; None on a first run."""
+    try:
+        has_records = database_exists(records)
+        has_keystore = database_exists(keystore)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot reach the database: {str(exc.orig)[:200]}") from None
+    if not cfg.key_file.exists():
+        if has_records or has_keystore:
+            raise KeyFileError(
+                f"key file {cfg.key_file} is missing but the database already holds records; "
+                "restore the key file from its backup (without it nothing can be read)"
+            )
+        return None
+    kek = read_key_file(cfg.key_file)
+    if has_records and not has_keystore:
+        raise KeyFileError(
+            "the database holds records but the key store is missing; "
+            "restore the key store from its backup"
+        )
+    if has_keystore:
+        try:
+            KeyStore(keystore, kek).verify_master_key()
+        except WrongMasterKey:
+            kek = _finish_interrupted_rotation(cfg, keystore)
+    return kek
+
+
+def _finish_interrupted_rotation(cfg: StoreConfig, keystore: Engine) -> MasterKey:
+    """A rotation that re-wrapped the keys but died before the new key file took over."""
+    pending = pending_key_path(cfg.key_file)
+    if pending.exists():
+        new = read_key_file(pending)
+        KeyStore(keystore, new).verify_master_key()
+        os.replace(pending, cfg.key_file)
+        log.warning("completed an interrupted master key rotation")
+        return new
+    raise WrongMasterKey(
+        f"the master key in {cfg.key_file} does not open the key store: "
+        "wrong key file, or the key store belongs to another installation"
+    )
+
+
+def open_store(cfg: StoreConfig, *, migrate: bool = True) -> Store:
+    """Check the key, migrate both databases, and return a ready Store."""
+    tz = ZoneInfo(cfg.timezone)
+    records, keystore_engine = _engines(cfg)
+    kek = _load_master_key(cfg, records, keystore_engine)
+    if kek is None:
+        kek = create_key_file(cfg.key_file)
+        log.info("created a new master key file")
+    for engine in (records, keystore_engine):
+        _create_private(sqlite_path(str(engine.url)))
+    try:
+        if migrate:
+            upgrade(keystore_engine, "keystore")
+            upgrade(records, "records")
+        site_id = _ensure_site(records, cfg.site_name)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot use the database: {str(exc.orig)[:200]}") from None
+    keystore = KeyStore(keystore_engine, kek)
+    return Store(
+        records,
+        keystore,
+        site_id=site_id,
+        timezone=tz,
+        retention=cfg.retention,
+        blind_index_bits=cfg.blind_index_bits,
+    )
+
+
+def _create_private(path: Path | None) -> None:
+    """Create a SQLite file readable by its owner only (its WAL inherits the mode)."""
+    if path is None or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _ensure_site(engine: Engine, name: str) -> uuid.UUID:
+    for _ in range(3):
+        with Session(engine) as s, s.begin():
+            found = s.scalar(select(Site.id).where(Site.name == name))
+            if found is not None:
+                return found
+        try:
+            site_id = uuid.uuid4()
+            with Session(engine) as s, s.begin():
+                s.add(Site(id=site_id, name=name, created_at=datetime.now(UTC)))
+            return site_id
+        except IntegrityError:
+            continue  # another kiosk created it at the same moment
+    raise DatabaseUnavailable("could not register the site")
+
+
+def rotate_master_key(cfg: StoreConfig) -> int:
+    """Re-wrap every data key under a new master key; rows are not re-encrypted.
+
+    The new key is written beside the old one first; the key store is re-wrapped in one
+    transaction; then the new key file replaces the old. A crash between the two last
+    steps is finished at the next start.
+    """
+    records, keystore_engine = _engines(cfg)
+    kek = _load_master_key(cfg, records, keystore_engine)
+    if kek is None:
+        raise KeyFileError(f"key file {cfg.key_file} does not exist; nothing to rotate")
+    new = MasterKey(os.urandom(32))
+    pending = pending_key_path(cfg.key_file)
+    write_key_file(pending, new)
+    count = KeyStore(keystore_engine, kek).rewrap_all(new)
+    os.replace(pending, cfg.key_file)
+    return count

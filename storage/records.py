@@ -1,0 +1,141 @@
+"""Plain records passed in and out of the Store.
+
+This module imports nothing from SQLAlchemy so that the domain layer can share these types.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class Category(enum.StrEnum):
+    """A retention category: each has its own data keys and its own retention period."""
+
+    VISIT = "visit"
+    HEALTH = "health"
+    NDA = "nda"
+    OUTBOX = "outbox"
+
+
+class VisitorType(enum.StrEnum):
+    GUEST = "guest"
+    CONTRACTOR = "contractor"
+    INTERVIEW = "interview"
+    DELIVERY = "delivery"
+
+
+class ScreeningOutcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    NOT_ASKED = "not_asked"
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """How many days each category is kept (already checked against the caps)."""
+
+    visit_days: int = 30
+    health_answers_days: int = 0
+    nda_days: int = 730
+    outbox_days: int = 7
+    audit_days: int = 365
+
+
+@dataclass(frozen=True, slots=True)
+class NdaSignature:
+    """What the visitor accepted: the document and the name they typed."""
+
+    version: str
+    language: str
+    sha256: str
+    signed_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewVisit:
+    """A validated check-in, ready to be stored."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    visitor_type: VisitorType
+    host_id: uuid.UUID | None = None
+    host_name: str | None = None
+    privacy_version: str = ""
+    privacy_sha256: str = ""
+    under_16: bool = False
+    nda: NdaSignature | None = None
+    screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
+    health_answers: dict[str, str] | None = None
+    notify_host: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInResult:
+    visit_id: uuid.UUID
+    badge_code: str
+    arrived_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """A visit as read back: personal fields decrypted."""
+
+    id: uuid.UUID
+    arrived_at: datetime
+    departed_at: datetime | None
+    local_day: date
+    visitor_type: VisitorType
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    host_id: uuid.UUID | None
+    host_name: str | None
+    nda_accepted: bool
+    screening: ScreeningOutcome
+    needs_confirmation: bool
+    flagged: bool
+    restricted: bool
+
+    @property
+    def on_site(self) -> bool:
+        return self.departed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedRecord:
+    """A record that failed authentication; it names the row, never its content."""
+
+    table: str
+    row_id: uuid.UUID
+    reason: str
+
+
+@dataclass(slots=True)
+class DayVisits:
+    visits: list[VisitRecord] = field(default_factory=list)
+    damaged: list[DamagedRecord] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PurgeReport:
+    """Counts of what a purge removed (or would remove, in a dry run)."""
+
+    as_of: datetime
+    dry_run: bool
+    rows: dict[str, int] = field(default_factory=dict)
+    keys_destroyed: dict[str, int] = field(default_factory=dict)
+    longest_lock_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    visits: int
+    nda_acceptances: int
+    outbox: int

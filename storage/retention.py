@@ -1,0 +1,147 @@
+"""Automatic expiry: delete expired rows in short batches, then crypto-shred their keys."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+
+from storage.engine import checkpoint
+from storage.models import (
+    AuditAnchor,
+    AuditEvent,
+    HealthScreening,
+    NdaAcceptance,
+    OutboxMessage,
+    Visit,
+)
+from storage.records import Category, PurgeReport
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+# Rows per transaction: small enough that a check-in never waits long on a purge.
+BATCH = 2000
+
+
+def purge(
+    store: Store, as_of: datetime, *, dry_run: bool = False, batch: int = BATCH
+) -> PurgeReport:
+    """Remove every row past its category's retention at ``as_of``; destroy data keys
+    whose whole day has expired; checkpoint the WAL. A dry run only counts."""
+    r = store.retention
+    report = PurgeReport(as_of=as_of, dry_run=dry_run)
+    cut_visit = as_of - timedelta(days=r.visit_days)
+    cut_nda = as_of - timedelta(days=r.nda_days)
+    cut_outbox = as_of - timedelta(days=r.outbox_days)
+    cut_health = as_of - timedelta(days=r.health_answers_days)
+    cut_audit = as_of - timedelta(days=r.audit_days)
+
+    # Outbox and NDA rows first: they point at visits with ON DELETE SET NULL.
+    plan: list[tuple[str, Any, ColumnElement[bool]]] = [
+        ("outbox", OutboxMessage, OutboxMessage.created_at < cut_outbox),
+        ("nda_acceptances", NdaAcceptance, NdaAcceptance.created_at < cut_nda),
+        ("visits", Visit, Visit.created_at < cut_visit),
+    ]
+    for label, model, cond in plan:
+        report.rows[label] = _delete_batched(store, model, cond, dry_run, batch, report)
+    report.rows["health_answers"] = _clear_health_answers(store, cut_health, dry_run)
+    report.rows["audit_events"] = _purge_audit(store, cut_audit, dry_run, batch, report)
+
+    for category, cutoff in (
+        (Category.VISIT, cut_visit),
+        (Category.NDA, cut_nda),
+        (Category.OUTBOX, cut_outbox),
+        (Category.HEALTH, cut_health),
+    ):
+        if dry_run:
+            n = store.keystore.count_before(category, cutoff.date())
+        else:
+            n = store.keystore.destroy_before(category, cutoff.date())
+        report.keys_destroyed[category.value] = n
+
+    if not dry_run:
+        store.record_event(
+            "system",
+            "retention.purge",
+            details={"rows": report.rows, "keys": report.keys_destroyed},
+        )
+        checkpoint(store.engine)
+        checkpoint(store.keystore.engine)
+    return report
+
+
+def _delete_batched(
+    store: Store,
+    model: Any,
+    cond: ColumnElement[bool],
+    dry_run: bool,
+    batch: int,
+    report: PurgeReport,
+) -> int:
+    if dry_run:
+        with store.read_session() as s:
+            return int(s.scalar(select(func.count()).select_from(model).where(cond)) or 0)
+    total = 0
+    while True:
+        started = time.perf_counter()
+        with store.write_session() as s, s.begin():
+            ids = list(s.scalars(select(model.id).where(cond).limit(batch)))
+            if ids:
+                s.execute(delete(model).where(model.id.in_(ids)))
+        report.longest_lock_ms = max(report.longest_lock_ms, (time.perf_counter() - started) * 1e3)
+        total += len(ids)
+        if len(ids) < batch:
+            return total
+
+
+def _clear_health_answers(store: Store, cutoff: datetime, dry_run: bool) -> int:
+    cond = HealthScreening.answers_created_at < cutoff
+    if dry_run:
+        with store.read_session() as s:
+            return int(s.scalar(select(func.count()).select_from(HealthScreening).where(cond)) or 0)
+    with store.write_session() as s, s.begin():
+        result = s.execute(
+            update(HealthScreening)
+            .where(cond)
+            .values(answers_ct=None, answers_key_id=None, answers_created_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _purge_audit(
+    store: Store, cutoff: datetime, dry_run: bool, batch: int, report: PurgeReport
+) -> int:
+    """Delete the oldest events (a prefix of the chain) and move the anchor forward, so
+    the remaining chain still verifies from the anchor."""
+    with store.read_session() as s:
+        first_kept = s.scalar(select(func.min(AuditEvent.seq)).where(AuditEvent.at >= cutoff))
+        limit_cond = AuditEvent.seq < first_kept if first_kept is not None else AuditEvent.seq >= 0
+        if dry_run:
+            return int(
+                s.scalar(select(func.count()).select_from(AuditEvent).where(limit_cond)) or 0
+            )
+    total = 0
+    while True:
+        started = time.perf_counter()
+        with store.write_session() as s, s.begin():
+            rows = s.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(limit_cond)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            ).all()
+            if rows:
+                last_seq, last_hash = int(rows[-1][0]), bytes(rows[-1][1])
+                s.execute(delete(AuditEvent).where(AuditEvent.seq <= last_seq))
+                anchor = s.get(AuditAnchor, 1)
+                if anchor is None:
+                    s.add(AuditAnchor(id=1, seq=last_seq, hash=last_hash))
+                else:
+                    anchor.seq, anchor.hash = last_seq, last_hash
+        report.longest_lock_ms = max(report.longest_lock_ms, (time.perf_counter() - started) * 1e3)
+        total += len(rows)
+        if len(rows) < batch:
+            return total

@@ -1,0 +1,494 @@
+"""The Store: the repository every use case goes through.
+
+Each public method is one unit of work with its own session; a check-in is ONE
+transaction on the records database holding the visit, its NDA acceptance, screening
+outcome, outbox row and audit event.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Row, delete, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import audit, retention
+from storage.codec import seal, seal_visit, unseal
+from storage.crypto import (
+    badge_hash,
+    blind_index,
+    derive_subkey,
+    new_badge_code,
+    normalise_badge_code,
+)
+from storage.errors import (
+    AlreadyCheckedOut,
+    DatabaseUnavailable,
+    KeyDestroyed,
+    NotFound,
+    RecordTampered,
+)
+from storage.keystore import KeyStore
+from storage.models import (
+    HealthScreening,
+    Host,
+    NdaAcceptance,
+    OutboxMessage,
+    Visit,
+)
+from storage.records import (
+    Category,
+    CheckInResult,
+    DamagedRecord,
+    DayVisits,
+    ErasureReport,
+    NewVisit,
+    PurgeReport,
+    RetentionPolicy,
+    ScreeningOutcome,
+    VisitorType,
+    VisitRecord,
+)
+
+_VISIT_COLUMNS = (
+    Visit.id,
+    Visit.key_id,
+    Visit.arrived_at,
+    Visit.departed_at,
+    Visit.local_day,
+    Visit.visitor_type,
+    Visit.name_ct,
+    Visit.email_ct,
+    Visit.phone_ct,
+    Visit.company_ct,
+    Visit.host_id,
+    Visit.host_name_ct,
+    Visit.nda_accepted,
+    Visit.needs_confirmation,
+    Visit.flagged,
+    Visit.restricted,
+    HealthScreening.outcome_ct,
+    HealthScreening.id.label("screening_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HostEntry:
+    id: uuid.UUID
+    name: str
+    email: str | None
+    active: bool
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(
+        self,
+        engine: Engine,
+        keystore: KeyStore,
+        *,
+        site_id: uuid.UUID,
+        timezone: ZoneInfo,
+        retention: RetentionPolicy,
+        blind_index_bits: int = 16,
+    ) -> None:
+        self.engine = engine
+        self.keystore = keystore
+        self.site_id = site_id
+        self.timezone = timezone
+        self.retention = retention
+        self.blind_index_bits = blind_index_bits
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(readonly=True))
+        secret = keystore.index_secret()
+        self._email_key = derive_subkey(secret, "blind-index/email")
+        self._phone_key = derive_subkey(secret, "blind-index/phone")
+        self.audit_key = derive_subkey(secret, "audit-chain")
+        self.pepper = derive_subkey(secret, "pin-pepper")
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def write_session(self) -> Session:
+        return self._sessions()
+
+    def read_session(self) -> Session:
+        return self._reader()
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.timezone).date()
+
+    def email_index(self, email: str) -> int:
+        return blind_index(self._email_key, email.casefold(), self.blind_index_bits)
+
+    def phone_index(self, phone: str) -> int:
+        return blind_index(self._phone_key, phone, self.blind_index_bits)
+
+    def record_event(
+        self,
+        actor: str,
+        action: str,
+        object_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Write one audit event on its own (ids and counts only, never personal data)."""
+        with _guard(), self._sessions() as s, s.begin():
+            audit.append(
+                s,
+                self.audit_key,
+                at=utcnow(),
+                actor=actor,
+                action=action,
+                object_id=object_id,
+                details=details,
+            )
+
+    # -- hosts ---------------------------------------------------------------------------
+
+    def add_host(self, name: str, email: str | None = None) -> uuid.UUID:
+        host = Host(
+            id=uuid.uuid4(), site_id=self.site_id, name=name, email=email, created_at=utcnow()
+        )
+        with _guard(), self._sessions() as s, s.begin():
+            s.add(host)
+        return host.id
+
+    def hosts(self, *, active_only: bool = True) -> list[HostEntry]:
+        stmt = select(Host).where(Host.site_id == self.site_id).order_by(Host.name)
+        if active_only:
+            stmt = stmt.where(Host.active.is_(True))
+        with _guard(), self._reader() as s:
+            return [HostEntry(h.id, h.name, h.email, h.active) for h in s.scalars(stmt)]
+
+    # -- check-in and check-out ----------------------------------------------------------
+
+    def check_in(
+        self, visit: NewVisit, *, actor: str, now: datetime | None = None
+    ) -> CheckInResult:
+        now = now or utcnow()
+        key_day = now.astimezone(UTC).date()
+        visit_key_id, visit_aead = self.keystore.key_for_day(self.site_id, Category.VISIT, key_day)
+        visit_id = uuid.uuid4()
+        code = new_badge_code()
+        row = Visit(
+            id=visit_id,
+            site_id=self.site_id,
+            key_id=visit_key_id,
+            created_at=now,
+            arrived_at=now,
+            departed_at=None,
+            local_day=self.local_day(now),
+            visitor_type=visit.visitor_type.value,
+            host_id=visit.host_id,
+            email_bidx=self.email_index(visit.email) if visit.email else None,
+            phone_bidx=self.phone_index(visit.phone) if visit.phone else None,
+            badge_hash=badge_hash(normalise_badge_code(code) or ""),
+            privacy_version=visit.privacy_version,
+            privacy_sha256=visit.privacy_sha256,
+            under_16=visit.under_16,
+            needs_confirmation=visit.under_16,
+            flagged=visit.screening is ScreeningOutcome.FAILED,
+            restricted=False,
+            nda_accepted=visit.nda is not None,
+            **seal_visit(
+                visit_aead,
+                visit_id,
+                visit_key_id,
+                {
+                    "name": visit.name,
+                    "email": visit.email,
+                    "phone": visit.phone,
+                    "company": visit.company,
+                    "host_name": visit.host_name,
+                },
+            ),
+        )
+        extra: list[Any] = []
+        if visit.nda is not None:
+            nda_key_id, nda_aead = self.keystore.key_for_day(self.site_id, Category.NDA, key_day)
+            nda_id = uuid.uuid4()
+            extra.append(
+                NdaAcceptance(
+                    id=nda_id,
+                    site_id=self.site_id,
+                    visit_id=visit_id,
+                    key_id=nda_key_id,
+                    created_at=now,
+                    document_version=visit.nda.version,
+                    document_language=visit.nda.language,
+                    document_sha256=visit.nda.sha256,
+                    signed_name_ct=seal(
+                        nda_aead,
+                        "nda_acceptances",
+                        "signed_name",
+                        nda_id,
+                        nda_key_id,
+                        visit.nda.signed_name,
+                    ),
+                )
+            )
+        if visit.screening is not ScreeningOutcome.NOT_ASKED:
+            extra.append(self._screening_row(visit, visit_id, visit_key_id, key_day, now))
+        if visit.notify_host and (visit.host_id is not None or visit.host_name):
+            out_key_id, out_aead = self.keystore.key_for_day(self.site_id, Category.OUTBOX, key_day)
+            out_id = uuid.uuid4()
+            payload = json.dumps(
+                {"visitor": visit.name, "company": visit.company, "arrived_at": now.isoformat()}
+            )
+            extra.append(
+                OutboxMessage(
+                    id=out_id,
+                    site_id=self.site_id,
+                    visit_id=visit_id,
+                    host_id=visit.host_id,
+                    key_id=out_key_id,
+                    created_at=now,
+                    kind="host_arrival",
+                    payload_ct=seal(out_aead, "outbox", "payload", out_id, out_key_id, payload),
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+        with _guard(), self._sessions() as s, s.begin():
+            s.add(row)
+            s.flush()
+            s.add_all(extra)
+            audit.append(
+                s,
+                self.audit_key,
+                at=now,
+                actor=actor,
+                action="visit.check_in",
+                object_id=str(visit_id),
+                details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
+            )
+        return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)
+
+    def _screening_row(
+        self,
+        visit: NewVisit,
+        visit_id: uuid.UUID,
+        key_id: uuid.UUID,
+        key_day: date,
+        now: datetime,
+    ) -> HealthScreening:
+        aead = self.keystore.key_by_id(key_id)
+        screening_id = uuid.uuid4()
+        answers_key_id = None
+        answers_ct = None
+        if visit.health_answers is not None and self.retention.health_answers_days > 0:
+            answers_key_id, answers_aead = self.keystore.key_for_day(
+                self.site_id, Category.HEALTH, key_day
+            )
+            answers_ct = seal(
+                answers_aead,
+                "health_screenings",
+                "answers",
+                screening_id,
+                answers_key_id,
+                json.dumps(visit.health_answers, sort_keys=True),
+            )
+        return HealthScreening(
+            id=screening_id,
+            visit_id=visit_id,
+            key_id=key_id,
+            outcome_ct=seal(
+                aead, "health_screenings", "outcome", screening_id, key_id, visit.screening.value
+            ),
+            answers_key_id=answers_key_id,
+            answers_ct=answers_ct,
+            answers_created_at=now if answers_ct is not None else None,
+        )
+
+    def check_out(self, code: str, *, actor: str, now: datetime | None = None) -> uuid.UUID:
+        """Check out by badge code. Raises NotFound or AlreadyCheckedOut."""
+        canonical = normalise_badge_code(code)
+        if canonical is None:
+            raise NotFound("no visit has this badge code")
+        now = now or utcnow()
+        with _guard(), self._sessions() as s, s.begin():
+            found = s.execute(
+                select(Visit.id, Visit.departed_at).where(Visit.badge_hash == badge_hash(canonical))
+            ).first()
+            if found is None:
+                raise NotFound("no visit has this badge code")
+            if found.departed_at is not None:
+                raise AlreadyCheckedOut("this badge has already been checked out")
+            self._mark_departed(s, found.id, now, actor)
+            return uuid.UUID(str(found.id))
+
+    def check_out_visit(
+        self, visit_id: uuid.UUID, *, actor: str, now: datetime | None = None
+    ) -> None:
+        now = now or utcnow()
+        with _guard(), self._sessions() as s, s.begin():
+            departed = s.execute(select(Visit.departed_at).where(Visit.id == visit_id)).first()
+            if departed is None:
+                raise NotFound(f"visit {visit_id} not found")
+            if departed[0] is not None:
+                raise AlreadyCheckedOut(f"visit {visit_id} is already checked out")
+            self._mark_departed(s, visit_id, now, actor)
+
+    def _mark_departed(self, s: Session, visit_id: uuid.UUID, now: datetime, actor: str) -> None:
+        s.execute(update(Visit).where(Visit.id == visit_id).values(departed_at=now))
+        audit.append(
+            s,
+            self.audit_key,
+            at=now,
+            actor=actor,
+            action="visit.check_out",
+            object_id=str(visit_id),
+        )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _visit_query(self) -> Any:
+        return (
+            select(*_VISIT_COLUMNS)
+            .outerjoin(HealthScreening, HealthScreening.visit_id == Visit.id)
+            .where(Visit.site_id == self.site_id)
+        )
+
+    def _decrypt(self, row: Row[Any]) -> VisitRecord:
+        vid = row.id
+        aead = self.keystore.key_by_id(row.key_id)
+        name = unseal(aead, "visits", "name", vid, row.key_id, row.name_ct)
+        outcome = ScreeningOutcome.NOT_ASKED
+        if row.outcome_ct is not None:
+            value = unseal(
+                aead, "health_screenings", "outcome", row.screening_id, row.key_id, row.outcome_ct
+            )
+            outcome = ScreeningOutcome(value)
+        return VisitRecord(
+            id=vid,
+            arrived_at=row.arrived_at,
+            departed_at=row.departed_at,
+            local_day=row.local_day,
+            visitor_type=VisitorType(row.visitor_type),
+            name=name or "",
+            email=unseal(aead, "visits", "email", vid, row.key_id, row.email_ct),
+            phone=unseal(aead, "visits", "phone", vid, row.key_id, row.phone_ct),
+            company=unseal(aead, "visits", "company", vid, row.key_id, row.company_ct),
+            host_id=row.host_id,
+            host_name=unseal(aead, "visits", "host_name", vid, row.key_id, row.host_name_ct),
+            nda_accepted=row.nda_accepted,
+            screening=outcome,
+            needs_confirmation=row.needs_confirmation,
+            flagged=row.flagged,
+            restricted=row.restricted,
+        )
+
+    def _decrypt_many(self, rows: Iterator[Row[Any]] | list[Row[Any]]) -> DayVisits:
+        result = DayVisits()
+        for row in rows:
+            try:
+                result.visits.append(self._decrypt(row))
+            except RecordTampered as exc:
+                result.damaged.append(DamagedRecord(exc.table, exc.row_id, str(exc)))
+            except KeyDestroyed as exc:
+                result.damaged.append(DamagedRecord("visits", row.id, str(exc)))
+        return result
+
+    def visits_on(self, day: date) -> DayVisits:
+        """Every visit of one site-local day, decrypted, in arrival order."""
+        stmt = self._visit_query().where(Visit.local_day == day).order_by(Visit.arrived_at)
+        with _guard(), self._reader() as s:
+            rows = s.execute(stmt).all()
+        return self._decrypt_many(rows)
+
+    def get_visit(self, visit_id: uuid.UUID) -> VisitRecord:
+        """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""
+        with _guard(), self._reader() as s:
+            row = s.execute(self._visit_query().where(Visit.id == visit_id)).first()
+        if row is None:
+            raise NotFound(f"visit {visit_id} not found")
+        return self._decrypt(row)
+
+    def find_person(
+        self, *, email: str | None = None, phone: str | None = None
+    ) -> list[VisitRecord]:
+        """Visits of one person, found through the blind index then compared exactly."""
+        if email is None and phone is None:
+            raise ValueError("give an e-mail address or a phone number")
+        stmt = self._visit_query()
+        if email is not None:
+            stmt = stmt.where(Visit.email_bidx == self.email_index(email))
+        else:
+            assert phone is not None
+            stmt = stmt.where(Visit.phone_bidx == self.phone_index(phone))
+        with _guard(), self._reader() as s:
+            rows = s.execute(stmt.order_by(Visit.arrived_at)).all()
+        found = self._decrypt_many(rows).visits
+        if email is not None:
+            return [v for v in found if v.email and v.email.casefold() == email.casefold()]
+        return [v for v in found if v.phone == phone]
+
+    def stream_range(
+        self, start: date, end: date, *, batch: int = 1000
+    ) -> Iterator[VisitRecord | DamagedRecord]:
+        """Visits with local days in [start, end], in constant memory."""
+        stmt = (
+            self._visit_query()
+            .where(Visit.local_day >= start, Visit.local_day <= end)
+            .order_by(Visit.arrived_at, Visit.id)
+            .execution_options(yield_per=batch)
+        )
+        with _guard(), self._reader() as s:
+            for part in s.execute(stmt).partitions():
+                day = self._decrypt_many(part)
+                yield from day.visits
+                yield from day.damaged
+
+    # -- rights --------------------------------------------------------------------------
+
+    def erase_person(
+        self, *, actor: str, email: str | None = None, phone: str | None = None
+    ) -> ErasureReport:
+        """Delete every visit, NDA acceptance and notification of one person."""
+        ids = [v.id for v in self.find_person(email=email, phone=phone)]
+        with _guard(), self._sessions() as s, s.begin():
+            nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(ids)))
+            out = s.execute(delete(OutboxMessage).where(OutboxMessage.visit_id.in_(ids)))
+            s.execute(delete(Visit).where(Visit.id.in_(ids)))
+            audit.append(
+                s,
+                self.audit_key,
+                at=utcnow(),
+                actor=actor,
+                action="person.erase",
+                details={"visits": len(ids)},
+            )
+        return ErasureReport(
+            visits=len(ids),
+            nda_acceptances=_rowcount(nda),
+            outbox=_rowcount(out),
+        )
+
+    def purge(self, as_of: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+        """Delete what retention says has expired and destroy the expired data keys."""
+        return retention.purge(self, as_of or utcnow(), dry_run=dry_run)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class _guard:
+    """Turns driver errors (locked, disk full, server gone) into DatabaseUnavailable."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, OperationalError):
+            reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "unknown"
+            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None

@@ -1,0 +1,161 @@
+"""The Store on SQLite and on the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from storage.errors import AlreadyCheckedOut, NotFound, RecordTampered
+from storage.models import AuditEvent, Visit
+from storage.open import StoreConfig
+from storage.records import ScreeningOutcome
+from storage.store import Store
+from tests.factories import visitor
+
+
+def _all_bytes(store: Store, cfg: StoreConfig, tmp_path: Path) -> bytes:
+    """Everything on disk (SQLite: every file of the data dir, WAL included) or, on
+    PostgreSQL, every row of every table as the server returns it."""
+    if store.engine.dialect.name == "sqlite":
+        return b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir() if p.is_file())
+    dump = b""
+    for engine in (store.engine, store.keystore.engine):
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+            for table in list(tables):
+                rows = conn.execute(text(f'SELECT row_to_json(t)::text FROM "{table}" t'))
+                dump += "\n".join(r[0] for r in rows).encode()
+    return dump
+
+
+def test_check_in_round_trip(store: Store) -> None:
+    v = visitor(1)
+    result = store.check_in(v, actor="test")
+    got = store.get_visit(result.visit_id)
+    assert (got.name, got.email, got.phone, got.company) == (v.name, v.email, v.phone, v.company)
+    assert got.host_name == "Hostina Placeholder"
+    assert got.screening is ScreeningOutcome.PASSED
+    assert got.nda_accepted and got.on_site
+    day = store.visits_on(store.local_day(result.arrived_at))
+    assert [x.id for x in day.visits] == [result.visit_id]
+
+
+def test_personal_data_never_on_disk_or_in_logs(
+    store: Store, store_config: StoreConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    visits = [visitor(i) for i in range(20)]
+    for v in visits:
+        store.check_in(v, actor="test")
+    store.find_person(email=visits[3].email)
+    raw = _all_bytes(store, store_config, tmp_path)
+    assert len(raw) > 10_000
+    logged = caplog.text.encode()
+    for v in visits:
+        for secret in (v.name, v.email, v.company, v.phone):
+            assert secret is not None
+            assert secret.encode() not in raw, "personal data found in the database bytes"
+            assert secret.encode() not in logged
+    # ... and yet everything decrypts.
+    day = store.visits_on(store.local_day(datetime.now(UTC)))
+    assert sorted(x.name for x in day.visits) == sorted(v.name for v in visits)
+
+
+def test_check_out_by_code_once(store: Store) -> None:
+    result = store.check_in(visitor(2), actor="test")
+    messy = result.badge_code.lower().replace("-", " ")
+    assert store.check_out(messy, actor="test") == result.visit_id
+    assert store.get_visit(result.visit_id).departed_at is not None
+    with pytest.raises(AlreadyCheckedOut):
+        store.check_out(result.badge_code, actor="test")
+    with pytest.raises(NotFound):
+        store.check_out("0000-0000-0000", actor="test")
+    with pytest.raises(NotFound):
+        store.check_out("not a code", actor="test")
+
+
+def test_flipped_byte_is_detected_and_named(store: Store) -> None:
+    a = store.check_in(visitor(3), actor="test")
+    b = store.check_in(visitor(4), actor="test")
+    with store.engine.begin() as conn:
+        blob = bytearray(
+            conn.execute(select(Visit.company_ct).where(Visit.id == a.visit_id)).one()[0]
+        )
+        blob[20] ^= 0x01
+        conn.execute(update(Visit).where(Visit.id == a.visit_id).values(company_ct=bytes(blob)))
+    with pytest.raises(RecordTampered) as err:
+        store.get_visit(a.visit_id)
+    assert str(a.visit_id) in str(err.value) and "company" in str(err.value)
+    assert "Qwertyco" not in str(err.value)
+    assert store.get_visit(b.visit_id).name == visitor(4).name
+    day = store.visits_on(store.local_day(a.arrived_at))
+    assert [v.id for v in day.visits] == [b.visit_id]
+    assert [d.row_id for d in day.damaged] == [a.visit_id]
+
+
+def test_ciphertext_moved_to_another_row_is_detected(store: Store) -> None:
+    a = store.check_in(visitor(5), actor="test")
+    b = store.check_in(visitor(6), actor="test")
+    with store.engine.begin() as conn:
+        name_a = conn.execute(select(Visit.name_ct).where(Visit.id == a.visit_id)).one()[0]
+        conn.execute(update(Visit).where(Visit.id == b.visit_id).values(name_ct=name_a))
+    with pytest.raises(RecordTampered, match=str(b.visit_id)):
+        store.get_visit(b.visit_id)
+    assert store.get_visit(a.visit_id).name == visitor(5).name
+    # Moving within a row (name into company) is caught too: the column is bound.
+    with store.engine.begin() as conn:
+        conn.execute(update(Visit).where(Visit.id == a.visit_id).values(company_ct=name_a))
+    with pytest.raises(RecordTampered, match="company"):
+        store.get_visit(a.visit_id)
+
+
+def test_find_person_by_email_and_phone(store: Store) -> None:
+    ids = [store.check_in(visitor(i), actor="test").visit_id for i in range(30)]
+    again = store.check_in(visitor(7), actor="test").visit_id
+    found = store.find_person(email=visitor(7).email.upper())  # type: ignore[union-attr]
+    assert sorted(v.id for v in found) == sorted([ids[7], again])
+    found = store.find_person(phone=visitor(8).phone)
+    assert [v.id for v in found] == [ids[8]]
+    assert store.find_person(email="nobody@example.invalid") == []
+
+
+def test_erase_person_removes_every_record(store: Store) -> None:
+    keep = store.check_in(visitor(10), actor="test")
+    gone = store.check_in(visitor(11), actor="test")
+    report = store.erase_person(email=visitor(11).email, actor="test")
+    assert (report.visits, report.nda_acceptances, report.outbox) == (1, 1, 1)
+    with pytest.raises(NotFound):
+        store.get_visit(gone.visit_id)
+    assert store.get_visit(keep.visit_id).name == visitor(10).name
+
+
+def test_stream_range_yields_every_visit(store: Store) -> None:
+    base = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    for i in range(25):
+        store.check_in(visitor(i), actor="test", now=base + timedelta(hours=i * 5))
+    days = [(base + timedelta(hours=i * 5)).date() for i in range(25)]
+    streamed = list(store.stream_range(days[5], days[15], batch=4))
+    expected = [
+        i
+        for i in range(25)
+        if days[5] <= store.local_day(base + timedelta(hours=i * 5)) <= days[15]
+    ]
+    assert [v.name for v in streamed] == [visitor(i).name for i in expected]  # type: ignore[union-attr]
+
+
+def test_one_transaction_writes_audit_event_without_personal_data(store: Store) -> None:
+    v = visitor(12)
+    result = store.check_in(v, actor="test")
+    with store.engine.connect() as conn:
+        events = conn.execute(select(AuditEvent)).all()
+    assert [e.action for e in events] == ["visit.check_in"]
+    assert events[0].object_id == str(result.visit_id)
+    dumped = json.dumps([list(map(str, e)) for e in events])
+    assert v.name not in dumped and str(v.email) not in dumped
