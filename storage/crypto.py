@@ -69,18 +69,25 @@ def read_key_file(path: Path) -> MasterKey:
     return MasterKey(data)
 
 
-def write_key_file(path: Path, key: MasterKey) -> None:
-    """Write a key atomically with mode 0600 (never world- or group-readable, even briefly)."""
+def write_key_file(path: Path, key: MasterKey, *, exclusive: bool = False) -> None:
+    """Write a key with mode 0600 (never group- or world-readable, even briefly), durably
+    and atomically. With ``exclusive``, fail with FileExistsError if ``path`` exists."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, key.material)
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    try:
+        if exclusive:
+            os.link(tmp, path)  # atomic, and refuses to replace an existing key
+        else:
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -89,8 +96,12 @@ def write_key_file(path: Path, key: MasterKey) -> None:
 
 
 def create_key_file(path: Path) -> MasterKey:
+    """A new random master key; if another process created one first, that one wins."""
     key = MasterKey(secrets.token_bytes(KEY_BYTES))
-    write_key_file(path, key)
+    try:
+        write_key_file(path, key, exclusive=True)
+    except FileExistsError:
+        return read_key_file(path)
     return key
 
 

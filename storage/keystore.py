@@ -6,6 +6,7 @@ import secrets
 import threading
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, delete, func, select, update
@@ -48,6 +49,7 @@ class KeyStore:
         self.engine = engine
         self._kek = kek
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(readonly=True))
         self._lock = threading.Lock()
         self._by_day: dict[tuple[uuid.UUID, str, date], uuid.UUID] = {}
         self._by_id: dict[uuid.UUID, AESGCM] = {}
@@ -56,36 +58,28 @@ class KeyStore:
     # -- the index secret, and the master-key check -----------------------------------
 
     def index_secret(self) -> bytes:
-        """The secret blind-index, audit and pepper keys derive from; created on first use.
-
-        Unwrapping it is also the check that the master key is the right one.
-        """
-        if self._index_secret is not None:
-            return self._index_secret
-        with self._sessions() as s, s.begin():
-            row = s.get(KeyMeta, INDEX_SECRET)
-            if row is None:
-                secret = secrets.token_bytes(KEY_BYTES)
-                s.add(
-                    KeyMeta(
-                        name=INDEX_SECRET,
-                        wrapped=_wrap(self._kek, secret, _meta_ad(INDEX_SECRET)),
-                        kek_version=1,
-                    )
+        """The secret blind-index, audit and pepper keys derive from; created on first use
+        (concurrent creators end with one). Unwrapping it checks the master key."""
+        if self._index_secret is None:
+            self.verify_master_key()
+        if self._index_secret is None:
+            candidate = _wrap(self._kek, secrets.token_bytes(KEY_BYTES), _meta_ad(INDEX_SECRET))
+            with self._sessions() as s, s.begin():
+                s.execute(
+                    self._insert()(KeyMeta)
+                    .values(name=INDEX_SECRET, wrapped=candidate, kek_version=1)
+                    .on_conflict_do_nothing()
                 )
-            else:
-                try:
-                    secret = _unwrap(self._kek, row.wrapped, _meta_ad(INDEX_SECRET))
-                except InvalidTag:
-                    raise WrongMasterKey(
-                        "the master key does not open the key store (wrong key file?)"
-                    ) from None
-        self._index_secret = secret
-        return secret
+            self.verify_master_key()
+        assert self._index_secret is not None
+        return self._index_secret
+
+    def _insert(self) -> Any:
+        return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
 
     def verify_master_key(self) -> None:
         """Raise :class:`WrongMasterKey` unless the key store is empty or opens with the KEK."""
-        with self._sessions() as s:
+        with self._reader() as s:
             row = s.get(KeyMeta, INDEX_SECRET)
             if row is None:
                 return
@@ -118,9 +112,7 @@ class KeyStore:
             "kek_version": 1,
             "created_at": datetime.now(UTC),
         }
-        dialect = self.engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(DataKey).values(**values).on_conflict_do_nothing()
+        stmt = self._insert()(DataKey).values(**values).on_conflict_do_nothing()
         with self._sessions() as s, s.begin():
             s.execute(stmt)
             row = s.scalars(
@@ -142,7 +134,7 @@ class KeyStore:
             aead = self._by_id.get(key_id)
         if aead is not None:
             return aead
-        with self._sessions() as s:
+        with self._reader() as s:
             row = s.get(DataKey, key_id)
             if row is None:
                 raise KeyDestroyed(key_id)
@@ -167,7 +159,7 @@ class KeyStore:
     # -- retention and rotation --------------------------------------------------------
 
     def count_before(self, category: Category, day: date) -> int:
-        with self._sessions() as s:
+        with self._reader() as s:
             return (
                 s.scalar(
                     select(func.count())

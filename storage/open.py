@@ -99,6 +99,18 @@ def open_store(cfg: StoreConfig, *, migrate: bool = True) -> Store:
     """Check the key, migrate both databases, and return a ready Store."""
     tz = ZoneInfo(cfg.timezone)
     records, keystore_engine = _engines(cfg)
+    try:
+        return _open(cfg, tz, records, keystore_engine, migrate)
+    except BaseException:
+        # Close every connection, so SQLite leaves no -wal or -shm file behind.
+        records.dispose()
+        keystore_engine.dispose()
+        raise
+
+
+def _open(
+    cfg: StoreConfig, tz: ZoneInfo, records: Engine, keystore_engine: Engine, migrate: bool
+) -> Store:
     kek = _load_master_key(cfg, records, keystore_engine)
     if kek is None:
         kek = create_key_file(cfg.key_file)

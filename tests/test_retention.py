@@ -1,0 +1,125 @@
+"""Expiry deletes the rows and crypto-shreds their keys, so old backups become unreadable."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.errors import KeyDestroyed, NotFound
+from storage.keystore_models import DataKey
+from storage.models import NdaAcceptance, OutboxMessage, Visit
+from storage.open import StoreConfig, open_store
+from storage.store import Store
+from tests.conftest import PgDatabases
+from tests.factories import visitor
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def _count(store: Store, model: object) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+
+
+def _keys(store: Store) -> list[tuple[str, str]]:
+    with store.keystore.engine.connect() as conn:
+        rows = conn.execute(select(DataKey.category, DataKey.day).order_by(DataKey.day)).all()
+    return [(c, d.isoformat()) for c, d in rows]
+
+
+def _seed(store: Store) -> tuple[list[object], list[object]]:
+    old = [
+        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=40, hours=i)).visit_id
+        for i in range(3)
+    ]
+    new = [
+        store.check_in(visitor(10 + i), actor="test", now=NOW - timedelta(days=2, hours=i)).visit_id
+        for i in range(2)
+    ]
+    return old, new  # type: ignore[return-value]
+
+
+def test_purge_removes_expired_rows_and_keys(store: Store) -> None:
+    old, new = _seed(store)
+    dry = store.purge(NOW, dry_run=True)
+    assert dry.rows["visits"] == 3
+    assert dry.keys_destroyed["visit"] == 1  # the one UTC day of the old visits
+    assert _count(store, Visit) == 5
+
+    report = store.purge(NOW)
+    assert report.rows["visits"] == 3
+    assert report.rows["outbox"] == 3
+    assert report.rows["nda_acceptances"] == 0  # kept two years
+    assert report.keys_destroyed["visit"] == 1
+    assert _count(store, Visit) == 2
+    for vid in old:
+        with pytest.raises(NotFound):
+            store.get_visit(vid)  # type: ignore[arg-type]
+    assert {store.get_visit(v).name for v in new} == {visitor(10).name, visitor(11).name}  # type: ignore[arg-type]
+    # The NDA record outlives the visit, still readable under its own key.
+    assert _count(store, NdaAcceptance) == 5
+    assert ("nda", (NOW - timedelta(days=40)).date().isoformat()) in _keys(store)
+    assert all(cat != "visit" or day >= "2026-10-30" for cat, day in _keys(store))
+
+    # Two years on, the NDA records and their keys go too.
+    store.purge(NOW + timedelta(days=731))
+    assert _count(store, NdaAcceptance) == 0
+    assert _count(store, OutboxMessage) == 0
+    assert _keys(store) == []
+
+
+def _backup_and_purge(
+    store: Store, cfg: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
+) -> StoreConfig:
+    """Copy the records database as a backup would, purge the live one, and return a
+    config that opens the old copy with the key store as it is after the purge."""
+    if engine_kind == "sqlite":
+        backup = cfg.key_file.parent / "backup-before-purge.db"
+        src = sqlite3.connect(str(cfg.key_file.parent / "kiosk.db"))
+        dst = sqlite3.connect(str(backup))
+        src.backup(dst)
+        src.close()
+        dst.close()
+        backup_url = f"sqlite:///{backup}"
+    else:
+        pg: PgDatabases = request.getfixturevalue("pg")
+        store.engine.dispose()
+        backup_url = pg.url(pg.create(template=cfg.database_url.rsplit("/", 1)[1]))
+    store.purge(NOW)
+    return replace(cfg, database_url=backup_url)
+
+
+def test_backup_from_before_purge_yields_nothing_of_expired_days(
+    store: Store, store_config: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
+) -> None:
+    old, new = _seed(store)
+    old_cfg = _backup_and_purge(store, store_config, engine_kind, request)
+    restored = open_store(old_cfg)
+    try:
+        for vid in old:
+            with pytest.raises(KeyDestroyed):
+                restored.get_visit(vid)  # type: ignore[arg-type]
+        day = restored.visits_on(restored.local_day(NOW - timedelta(days=40)))
+        assert day.visits == []
+        assert len(day.damaged) >= 1
+        # Unexpired records in the same old copy are still readable.
+        assert restored.get_visit(new[0]).name == visitor(10).name  # type: ignore[arg-type]
+        # Not even a person search finds the expired visits in the copy.
+        assert restored.find_person(email=visitor(0).email) == []
+    finally:
+        restored.engine.dispose()
+
+
+def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
+    for i in range(30):
+        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
+    from storage.retention import purge
+
+    report = purge(store, NOW, batch=7)
+    assert report.rows["visits"] == 30
+    assert _count(store, Visit) == 0
+    assert report.longest_lock_ms > 0

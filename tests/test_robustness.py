@@ -1,0 +1,98 @@
+"""Crash safety (SIGKILL at random moments) and concurrent kiosks."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.keystore_models import DataKey
+from storage.open import StoreConfig, open_store
+from tests.workers import config_json
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spawn(cfg: StoreConfig, count: int, start: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.workers", config_json(cfg), str(count), str(start)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_sigkill_at_random_moments_loses_nothing_reported(store_config: StoreConfig) -> None:
+    rng = random.Random(20261129)
+    reported: list[uuid.UUID] = []
+    for round_no in range(12):
+        proc = _spawn(store_config, 0, round_no * 10_000)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
+        deadline = time.monotonic() + rng.uniform(0.02, 0.6)
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+        proc.kill()  # SIGKILL: no clean-up, maybe mid-transaction
+        rest, _ = proc.communicate()
+        lines.extend(rest.splitlines())
+        reported += [uuid.UUID(x.split()[1]) for x in lines if x.startswith("done ")]
+    assert len(reported) > 12
+
+    for db in ("kiosk.db", "keystore.db"):
+        conn = sqlite3.connect(store_config.key_file.parent / db)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()
+    store = open_store(store_config)
+    try:
+        for vid in reported:
+            assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
+    finally:
+        store.engine.dispose()
+
+
+def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
+    """Four processes start together on a fresh database: they race on migrations, the
+    key file, the site, the day's data keys and the audit chain."""
+    procs = [_spawn(store_config, 25, i * 1000) for i in range(4)]
+    ids: list[uuid.UUID] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        ids += [uuid.UUID(x.split()[1]) for x in out.splitlines() if x.startswith("done ")]
+    assert len(ids) == 100
+    store = open_store(store_config)
+    try:
+        day = store.visits_on(store.local_day(store.get_visit(ids[0]).arrived_at))
+        got = {v.id for v in day.visits}
+        assert set(ids) <= got
+        with store.keystore.engine.connect() as conn:
+            keys = conn.execute(select(DataKey.category, DataKey.day)).all()
+        per_day = Counter((c, d) for c, d in keys)
+        assert per_day and all(n == 1 for n in per_day.values())
+        assert {c for c, _ in keys} == {"visit", "nda", "outbox"}
+        with store.engine.connect() as conn:
+            from storage.models import AuditEvent
+
+            seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
+        assert seqs == list(range(1, 101))
+    finally:
+        store.engine.dispose()

@@ -1,0 +1,84 @@
+"""Start-up refuses a wrong, missing or exposed master key, and writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.errors import KeyFileError, WrongMasterKey
+from storage.keystore_models import KeyMeta
+from storage.open import StoreConfig, open_store
+from tests.factories import visitor
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def _first_run(cfg: StoreConfig) -> None:
+    store = open_store(cfg)
+    store.check_in(visitor(1), actor="test")
+    store.engine.dispose()
+    store.keystore.engine.dispose()
+
+
+def _meta_rows(cfg: StoreConfig) -> int:
+    from storage.engine import make_engine
+
+    engine = make_engine(cfg.keystore_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(KeyMeta)) or 0)
+    finally:
+        engine.dispose()
+
+
+def test_first_run_creates_private_key_file(store_config: StoreConfig) -> None:
+    _first_run(store_config)
+    assert store_config.key_file.stat().st_mode & 0o777 == 0o600
+    assert len(store_config.key_file.read_bytes()) == 32
+
+
+def test_wrong_master_key_stops_start_and_writes_nothing(store_config: StoreConfig) -> None:
+    _first_run(store_config)
+    store_config.key_file.write_bytes(os.urandom(32))
+    before = _snapshot(store_config.key_file.parent)
+    with pytest.raises(WrongMasterKey, match="does not open the key store"):
+        open_store(store_config)
+    assert _snapshot(store_config.key_file.parent) == before
+    assert _meta_rows(store_config) == 1
+
+
+def test_missing_key_file_beside_database_stops_start(store_config: StoreConfig) -> None:
+    _first_run(store_config)
+    store_config.key_file.unlink()
+    before = _snapshot(store_config.key_file.parent)
+    with pytest.raises(KeyFileError, match="missing but the database already holds records"):
+        open_store(store_config)
+    assert not store_config.key_file.exists()
+    assert _snapshot(store_config.key_file.parent) == before
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644])
+def test_key_file_readable_by_others_stops_start(store_config: StoreConfig, mode: int) -> None:
+    _first_run(store_config)
+    store_config.key_file.chmod(mode)
+    before = _snapshot(store_config.key_file.parent)
+    with pytest.raises(KeyFileError, match="readable by group or others.*chmod 600"):
+        open_store(store_config)
+    assert _snapshot(store_config.key_file.parent) == before
+
+
+def test_truncated_key_file_is_refused(store_config: StoreConfig) -> None:
+    _first_run(store_config)
+    store_config.key_file.write_bytes(b"short")
+    with pytest.raises(KeyFileError, match="not a 32-byte key"):
+        open_store(store_config)

@@ -1,0 +1,49 @@
+"""Child processes for the crash and concurrency tests.
+
+``python -m tests.workers CONFIG_JSON COUNT START`` opens the store and checks in COUNT
+visitors (0 = forever), printing ``done <visit id>`` after each commit returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from storage.open import StoreConfig, open_store
+from tests.factories import visitor
+
+
+def config_json(cfg: StoreConfig) -> str:
+    return json.dumps(
+        {
+            "database_url": cfg.database_url,
+            "keystore_url": cfg.keystore_url,
+            "key_file": str(cfg.key_file),
+            "site_name": cfg.site_name,
+            "timezone": cfg.timezone,
+        }
+    )
+
+
+def main() -> None:
+    raw = json.loads(sys.argv[1])
+    count, start = int(sys.argv[2]), int(sys.argv[3])
+    cfg = StoreConfig(
+        database_url=raw["database_url"],
+        keystore_url=raw["keystore_url"],
+        key_file=Path(raw["key_file"]),
+        site_name=raw["site_name"],
+        timezone=raw["timezone"],
+    )
+    store = open_store(cfg)
+    print("ready", flush=True)
+    n = start
+    while count == 0 or n < start + count:
+        result = store.check_in(visitor(n), actor="worker")
+        print(f"done {result.visit_id}", flush=True)
+        n += 1
+
+
+if __name__ == "__main__":
+    main()
