@@ -102,7 +102,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     elif env.get("KIOSK_CONFIG"):
         raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
     _merge_env(raw, env)
-    settings = _build(Settings, raw, "")
+    settings: Settings = _build(Settings, raw, "")
     _check(settings)
     return settings
 
@@ -128,7 +128,7 @@ def _build(cls: Any, raw: Mapping[str, Any], prefix: str) -> Any:
     hints = get_type_hints(cls)
     for key in raw:
         if key not in fields:
-            raise ConfigError(f"unknown setting {prefix}{key!r}")
+            raise ConfigError(f"unknown setting '{prefix}{key}'")
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = prefix + key

@@ -152,7 +152,7 @@ def new_badge_code() -> str:
 def normalise_badge_code(text: str) -> str | None:
     """Canonical form of a scanned or typed badge code, or None if it cannot be one."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != BADGE_LEN or any(ch not in _BADGE_ALPHABET for ch in cleaned):
         return None
     return cleaned

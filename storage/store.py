@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -367,7 +367,7 @@ class Store:
             value = unseal(
                 aead, "health_screenings", "outcome", row.screening_id, row.key_id, row.outcome_ct
             )
-            outcome = ScreeningOutcome(value)
+            outcome = ScreeningOutcome(value or ScreeningOutcome.NOT_ASKED.value)
         return VisitRecord(
             id=vid,
             arrived_at=row.arrived_at,
@@ -387,7 +387,7 @@ class Store:
             restricted=row.restricted,
         )
 
-    def _decrypt_many(self, rows: Iterator[Row[Any]] | list[Row[Any]]) -> DayVisits:
+    def _decrypt_many(self, rows: Iterable[Row[Any]]) -> DayVisits:
         result = DayVisits()
         for row in rows:
             try:

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from storage.crypto import MasterKey, read_key_file, write_key_file
+from storage.engine import make_engine
 from storage.errors import KeyFileError, WrongMasterKey
+from storage.keystore import KeyStore
 from storage.keystore_models import KeyMeta
-from storage.open import StoreConfig, open_store
+from storage.open import StoreConfig, open_store, pending_key_path, rotate_master_key
 from tests.factories import visitor
 
 
@@ -31,8 +34,6 @@ def _first_run(cfg: StoreConfig) -> None:
 
 
 def _meta_rows(cfg: StoreConfig) -> int:
-    from storage.engine import make_engine
-
     engine = make_engine(cfg.keystore_url)
     try:
         with engine.connect() as conn:
@@ -72,7 +73,7 @@ def test_key_file_readable_by_others_stops_start(store_config: StoreConfig, mode
     _first_run(store_config)
     store_config.key_file.chmod(mode)
     before = _snapshot(store_config.key_file.parent)
-    with pytest.raises(KeyFileError, match="readable by group or others.*chmod 600"):
+    with pytest.raises(KeyFileError, match=r"readable by group or others.*chmod 600"):
         open_store(store_config)
     assert _snapshot(store_config.key_file.parent) == before
 
@@ -82,3 +83,39 @@ def test_truncated_key_file_is_refused(store_config: StoreConfig) -> None:
     store_config.key_file.write_bytes(b"short")
     with pytest.raises(KeyFileError, match="not a 32-byte key"):
         open_store(store_config)
+
+
+def test_rotation_rewraps_keys_and_keeps_search_working(store_config: StoreConfig) -> None:
+    _first_run(store_config)
+    old_key = store_config.key_file.read_bytes()
+    assert rotate_master_key(store_config) == 3
+    assert store_config.key_file.read_bytes() != old_key
+    store = open_store(store_config)
+    try:
+        found = store.find_person(email=visitor(1).email)
+        assert [v.name for v in found] == [visitor(1).name]
+    finally:
+        store.engine.dispose()
+        store.keystore.engine.dispose()
+    store_config.key_file.write_bytes(old_key)
+    with pytest.raises(WrongMasterKey):
+        open_store(store_config)
+
+
+def test_rotation_interrupted_before_the_key_file_swap_finishes_at_start(
+    store_config: StoreConfig,
+) -> None:
+    _first_run(store_config)
+    new = MasterKey(os.urandom(32))
+    engine = make_engine(store_config.keystore_url)
+    KeyStore(engine, read_key_file(store_config.key_file)).rewrap_all(new)
+    engine.dispose()
+    write_key_file(pending_key_path(store_config.key_file), new)
+    store = open_store(store_config)  # the old key fails, the pending one opens: swap
+    try:
+        assert store_config.key_file.read_bytes() == new.material
+        assert not pending_key_path(store_config.key_file).exists()
+        assert store.find_person(email=visitor(1).email)[0].name == visitor(1).name
+    finally:
+        store.engine.dispose()
+        store.keystore.engine.dispose()

@@ -85,9 +85,9 @@ def test_flipped_byte_is_detected_and_named(store: Store) -> None:
     a = store.check_in(visitor(3), actor="test")
     b = store.check_in(visitor(4), actor="test")
     with store.engine.begin() as conn:
-        blob = bytearray(
-            conn.execute(select(Visit.company_ct).where(Visit.id == a.visit_id)).one()[0]
-        )
+        stored = conn.execute(select(Visit.company_ct).where(Visit.id == a.visit_id)).scalar_one()
+        assert stored is not None
+        blob = bytearray(stored)
         blob[20] ^= 0x01
         conn.execute(update(Visit).where(Visit.id == a.visit_id).values(company_ct=bytes(blob)))
     with pytest.raises(RecordTampered) as err:

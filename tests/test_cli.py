@@ -1,0 +1,121 @@
+"""The scripting CLI, run as a real process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from storage.open import StoreConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "Quixote Fakevisitor"
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def kiosk(store_config: StoreConfig, tmp_path: Path) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_DATABASE_URL": store_config.database_url,
+        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
+        "KIOSK_TIMEZONE": "Europe/Amsterdam",
+    }
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kiosk", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert "Traceback" not in proc.stderr
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        else:
+            assert proc.returncode != 0
+            assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        return proc
+
+    return run
+
+
+def test_check_in_log_and_check_out(kiosk: Run) -> None:
+    run = kiosk
+    run("hosts", "add", "Hostina Placeholder", "--email", "hostina@example.com")
+    out = run(
+        "checkin",
+        "--name",
+        NAME,
+        "--email",
+        "quix@example.org",
+        "--company",
+        "=1+2",
+        "--host",
+        "hostina",
+        "--accept-nda",
+    ).stdout
+    visit_line, badge_line = out.splitlines()
+    assert visit_line.startswith("visit ")
+    code = badge_line.split()[1]
+    table = run("log").stdout
+    assert NAME in table and "Hostina Placeholder" in table and "on site" in table
+    rows = list(csv.DictReader(io.StringIO(run("log", "--format", "csv").stdout)))
+    assert rows[0]["company"] == "'=1+2"
+    assert json.loads(run("log", "--format", "json", "--search", "QUIX").stdout)[0]["name"] == NAME
+    assert json.loads(run("log", "--format", "json", "--search", "nobody").stdout) == []
+    assert "checked out" in run("checkout", code.lower()).stdout
+    assert "left" in run("log").stdout
+    again = run("checkout", code, ok=False)
+    assert "already been checked out" in again.stderr
+    unknown = run("checkout", "AAAA-BBBB-CCCC", ok=False)
+    assert "no visit has this badge code" in unknown.stderr
+
+
+def test_bad_input_is_one_clear_line(kiosk: Run) -> None:
+    run = kiosk
+    bad = run("checkin", "--name", NAME, "--email", "nope", "--accept-nda", ok=False)
+    assert "email: Please enter a valid e-mail address." in bad.stderr
+    assert NAME not in bad.stderr
+    nda = run("checkin", "--name", NAME, "--phone", "+31205550123", ok=False)
+    assert "non-disclosure agreement" in nda.stderr
+    ok = run("checkin", "--name", NAME, "--phone", "+31205550123", "--type", "delivery")
+    assert ok.stdout.startswith("visit ")
+
+
+def test_purge_rotate_and_upgrade(kiosk: Run, store_config: StoreConfig) -> None:
+    run = kiosk
+    run("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    assert "database is up to date" in run("db", "upgrade").stdout
+    old_key = store_config.key_file.read_bytes()
+    rotated = run("keys", "rotate").stdout
+    assert "re-wrapped 2 data key(s)" in rotated
+    assert store_config.key_file.read_bytes() != old_key
+    assert store_config.key_file.stat().st_mode & 0o777 == 0o600
+    assert NAME in run("log").stdout
+    dry = run("purge", "--dry-run", "--as-of", "2099-01-01").stdout
+    assert "visits: would remove 1" in dry
+    assert NAME in run("log").stdout
+    done = run("purge", "--as-of", "2099-01-01").stdout
+    assert "visits: removed 1" in done and "visit keys: destroyed 1" in done
+    assert NAME not in run("log").stdout
+
+
+def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConfig) -> None:
+    run = kiosk
+    run("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    store_config.key_file.write_bytes(os.urandom(32))
+    err = run("log", ok=False).stderr
+    assert err.startswith("kiosk: error: the master key in")

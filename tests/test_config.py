@@ -1,0 +1,71 @@
+"""Settings: defaults, the TOML file, KIOSK_* overrides, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import ConfigError, load_settings
+
+
+def _write(tmp_path: Path, body: str) -> dict[str, str]:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(body)
+    return {"KIOSK_CONFIG": str(path), "KIOSK_DATA_DIR": str(tmp_path / "d")}
+
+
+def test_defaults_live_in_the_data_dir(tmp_path: Path) -> None:
+    s = load_settings(_write(tmp_path, ""))
+    assert s.retention.visit_days == 30
+    assert s.retention.nda_days == 730
+    assert s.retention.health_answers_days == 0
+    assert s.resolved_database_url == f"sqlite:///{tmp_path / 'd' / 'kiosk.db'}"
+    assert s.resolved_keystore_url == f"sqlite:///{tmp_path / 'd' / 'keystore.db'}"
+    assert s.resolved_key_file == tmp_path / "d" / "master.key"
+
+
+def test_file_then_environment(tmp_path: Path) -> None:
+    env = _write(
+        tmp_path,
+        'site_name = "Lobby A"\ntimezone = "Europe/Amsterdam"\n[retention]\nvisit_days = 14\n',
+    )
+    s = load_settings(env)
+    assert (s.site_name, s.timezone, s.retention.visit_days) == ("Lobby A", "Europe/Amsterdam", 14)
+    env |= {"KIOSK_SITE_NAME": "Lobby B", "KIOSK_RETENTION_VISIT_DAYS": "7"}
+    s = load_settings(env)
+    assert (s.site_name, s.retention.visit_days) == ("Lobby B", 7)
+
+
+def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None:
+    env = _write(tmp_path, "") | {"KIOSK_DATABASE_URL": "postgresql+psycopg://u@h/db"}
+    s = load_settings(env)
+    assert s.resolved_keystore_url == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("body", "env", "message"),
+    [
+        ("[retention]\nvisit_days = 91\n", {}, r"retention\.visit_days = 91 is outside 1\.\.90"),
+        ("[retention]\nhealth_answers_days = 15\n", {}, "health_answers_days = 15"),
+        ("colour = 'red'\n", {}, "unknown setting 'colour'"),
+        ("[retention]\nforever = 1\n", {}, r"unknown setting 'retention\.forever'"),
+        ('[retention]\nvisit_days = "ten"\n', {}, r"retention\.visit_days must be a whole number"),
+        ("site_name = 3\n", {}, "site_name must be text"),
+        ("", {"KIOSK_RETENTION_VISIT_DAYS": "lots"}, "visit_days must be a whole number"),
+        ("", {"KIOSK_BLIND_INDEX_BITS": "99"}, "blind_index_bits = 99"),
+        ('timezone = "Mars/Olympus"\n', {}, "not a known time zone"),
+        ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
+        ("site_name = \n", {}, "not valid TOML"),
+    ],
+)
+def test_bad_settings_name_the_key(
+    tmp_path: Path, body: str, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_write(tmp_path, body) | env)
+
+
+def test_missing_config_file_named_by_env_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({"KIOSK_CONFIG": str(tmp_path / "nope.toml")})

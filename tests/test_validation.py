@@ -1,0 +1,61 @@
+"""Input rules: NFC, caps, no control characters, real e-mail and phone numbers."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from kiosk.domain.registration import Registration, ValidationErrors, validate
+from storage.records import ScreeningOutcome, VisitorType
+
+
+def _ok(**kw: object) -> Registration:
+    base: dict[str, object] = {"name": "Testy McFake", "email": "testy@example.com"}
+    base.update(kw)
+    return Registration(**base)  # type: ignore[arg-type]
+
+
+def test_valid_registration_is_normalised() -> None:
+    decomposed = unicodedata.normalize("NFD", "  Zoë Fakeperson ")
+    v = validate(
+        _ok(name=decomposed, email="Testy@EXAMPLE.com", phone="020 555 0123"), phone_region="NL"
+    )
+    assert v.name == "Zoë Fakeperson"
+    assert unicodedata.is_normalized("NFC", v.name)
+    assert v.email == "Testy@example.com"
+    assert v.phone == "+31205550123"
+    assert v.visitor_type is VisitorType.GUEST
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "message"),
+    [
+        ({"name": ""}, "name", "required"),
+        ({"name": "x" * 121}, "name", "too long"),
+        ({"name": "Bad\x07Bell"}, "name", "not allowed"),
+        ({"company": "Evil\u202eCorp"}, "company", "not allowed"),
+        ({"email": "not-an-address"}, "email", "valid e-mail"),
+        ({"email": "", "phone": ""}, "email", "e-mail address or a phone number"),
+        ({"email": "", "phone": "12"}, "phone", "valid phone"),
+        ({"visitor_type": "spy"}, "visitor_type", "visitor type"),
+    ],
+)
+def test_each_bad_field_is_named(kw: dict[str, object], field: str, message: str) -> None:
+    with pytest.raises(ValidationErrors) as err:
+        validate(_ok(**kw), phone_region="NL")
+    assert message in err.value.fields[field]
+    # The error never carries what was typed.
+    for value in kw.values():
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in str(err.value)
+
+
+def test_under_16_skips_consent_based_questions() -> None:
+    v = validate(
+        _ok(under_16=True, screening=ScreeningOutcome.PASSED, health_answers={"q": "no"}),
+        phone_region="NL",
+    )
+    assert v.under_16
+    assert v.screening is ScreeningOutcome.NOT_ASKED
+    assert v.health_answers is None
