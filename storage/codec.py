@@ -1,16 +1,35 @@
-"""Turning visit rows into ciphertexts and back."""
+"""Turning personal fields into ciphertexts and back.
+
+A visit's personal fields travel in one envelope: AES-256-GCM with a fresh nonce, its
+associated data binding table, column, row id and data key id. One envelope per row (not
+one per field) keeps a day of thousands of visits quick to decrypt: each AES-GCM call
+costs about a microsecond of Python overhead whatever its size.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import InvalidTag, field_ad, open_field, seal_field
 from storage.errors import RecordTampered
 
-VISIT_FIELDS = ("name", "email", "phone", "company", "host_name")
+_SEP = "\x1f"
+_VERSION = "p1"
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """The personal fields of one visit (decrypted)."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    host_name: str | None = None
+    screening: str | None = None
 
 
 def seal(
@@ -37,11 +56,22 @@ def unseal(
         raise RecordTampered(table, row_id, column) from None
 
 
-def seal_visit(
-    aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, values: dict[str, str | None]
-) -> dict[str, Any]:
-    """Column values ``<field>_ct`` for the personal fields of one visit."""
-    return {
-        f"{name}_ct": seal(aead, "visits", name, row_id, key_id, values.get(name))
-        for name in VISIT_FIELDS
-    }
+def seal_personal(aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, p: Personal) -> bytes:
+    parts = (p.name, p.email, p.phone, p.company, p.host_name, p.screening)
+    if any(_SEP in (x or "") for x in parts):
+        raise ValueError("personal fields may not contain control characters")
+    plain = _SEP.join([_VERSION, *(x or "" for x in parts)])
+    return seal_field(aead, plain, field_ad("visits", "personal", row_id, key_id))
+
+
+def unseal_personal(aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, blob: bytes) -> Personal:
+    try:
+        plain = open_field(aead, bytes(blob), field_ad("visits", "personal", row_id, key_id))
+        version, name, email, phone, company, host, screening = plain.split(_SEP)
+    except (InvalidTag, ValueError, UnicodeDecodeError):
+        raise RecordTampered("visits", row_id, "personal") from None
+    if version != _VERSION:
+        raise RecordTampered("visits", row_id, "personal")
+    return Personal(
+        name, email or None, phone or None, company or None, host or None, screening or None
+    )

@@ -59,7 +59,7 @@ class Host(Base):
 
 class Visit(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_site_day", "site_id", "local_day"),)
+    __table_args__ = (Index("ix_visits_site_day", "site_id", "local_day", "arrived_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
@@ -72,11 +72,8 @@ class Visit(Base):
     host_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("hosts.id", ondelete="SET NULL"), index=True
     )
-    name_ct: Mapped[bytes]
-    email_ct: Mapped[bytes | None]
-    phone_ct: Mapped[bytes | None]
-    company_ct: Mapped[bytes | None]
-    host_name_ct: Mapped[bytes | None]
+    personal_ct: Mapped[bytes]
+    """Name, e-mail, phone, company, typed host and screening outcome: one envelope."""
     email_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
     phone_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
     badge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
@@ -108,11 +105,9 @@ class NdaAcceptance(Base):
 
 
 class HealthScreening(Base):
-    """The screening outcome (encrypted with the visit's key, deleted with the visit).
-
-    Answers are never stored unless the operator opted in; then they are encrypted under
-    a key of their own category, with their own (short) retention.
-    """
+    """Health answers, stored only when the operator opted in (the outcome alone lives in
+    the visit's envelope). Encrypted under a key of their own category, with their own
+    short retention; deleted with the visit."""
 
     __tablename__ = "health_screenings"
 
@@ -121,10 +116,8 @@ class HealthScreening(Base):
         ForeignKey("visits.id", ondelete="CASCADE"), unique=True
     )
     key_id: Mapped[uuid.UUID]
-    outcome_ct: Mapped[bytes]
-    answers_key_id: Mapped[uuid.UUID | None]
-    answers_ct: Mapped[bytes | None]
-    answers_created_at: Mapped[datetime | None] = mapped_column(index=True)
+    answers_ct: Mapped[bytes]
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class OutboxMessage(Base):

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select
 
 from storage.engine import checkpoint
 from storage.models import (
@@ -47,7 +47,7 @@ def purge(
     ]
     for label, model, cond in plan:
         report.rows[label] = _delete_batched(store, model, cond, dry_run, batch, report)
-    report.rows["health_answers"] = _clear_health_answers(store, cut_health, dry_run)
+    report.rows["health_answers"] = _clear_health_answers(store, cut_health, dry_run, batch, report)
     report.rows["audit_events"] = _purge_audit(store, cut_audit, dry_run, batch, report)
 
     for category, cutoff in (
@@ -97,18 +97,12 @@ def _delete_batched(
             return total
 
 
-def _clear_health_answers(store: Store, cutoff: datetime, dry_run: bool) -> int:
-    cond = HealthScreening.answers_created_at < cutoff
-    if dry_run:
-        with store.read_session() as s:
-            return int(s.scalar(select(func.count()).select_from(HealthScreening).where(cond)) or 0)
-    with store.write_session() as s, s.begin():
-        result = s.execute(
-            update(HealthScreening)
-            .where(cond)
-            .values(answers_ct=None, answers_key_id=None, answers_created_at=None)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+def _clear_health_answers(
+    store: Store, cutoff: datetime, dry_run: bool, batch: int, report: PurgeReport
+) -> int:
+    return _delete_batched(
+        store, HealthScreening, HealthScreening.created_at < cutoff, dry_run, batch, report
+    )
 
 
 def _purge_audit(

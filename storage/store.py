@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
-from storage.codec import seal, seal_visit, unseal
+from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import (
     badge_hash,
     blind_index,
@@ -64,18 +64,12 @@ _VISIT_COLUMNS = (
     Visit.departed_at,
     Visit.local_day,
     Visit.visitor_type,
-    Visit.name_ct,
-    Visit.email_ct,
-    Visit.phone_ct,
-    Visit.company_ct,
+    Visit.personal_ct,
     Visit.host_id,
-    Visit.host_name_ct,
     Visit.nda_accepted,
     Visit.needs_confirmation,
     Visit.flagged,
     Visit.restricted,
-    HealthScreening.outcome_ct,
-    HealthScreening.id.label("screening_id"),
 )
 
 
@@ -199,17 +193,18 @@ class Store:
             flagged=visit.screening is ScreeningOutcome.FAILED,
             restricted=False,
             nda_accepted=visit.nda is not None,
-            **seal_visit(
+            personal_ct=seal_personal(
                 visit_aead,
                 visit_id,
                 visit_key_id,
-                {
-                    "name": visit.name,
-                    "email": visit.email,
-                    "phone": visit.phone,
-                    "company": visit.company,
-                    "host_name": visit.host_name,
-                },
+                Personal(
+                    name=visit.name,
+                    email=visit.email,
+                    phone=visit.phone,
+                    company=visit.company,
+                    host_name=visit.host_name,
+                    screening=visit.screening.value,
+                ),
             ),
         )
         extra: list[Any] = []
@@ -236,8 +231,8 @@ class Store:
                     ),
                 )
             )
-        if visit.screening is not ScreeningOutcome.NOT_ASKED:
-            extra.append(self._screening_row(visit, visit_id, visit_key_id, key_day, now))
+        if visit.health_answers is not None and self.retention.health_answers_days > 0:
+            extra.append(self._answers_row(visit.health_answers, visit_id, key_day, now))
         if visit.notify_host and (visit.host_id is not None or visit.host_name):
             out_key_id, out_aead = self.keystore.key_for_day(self.site_id, Category.OUTBOX, key_day)
             out_id = uuid.uuid4()
@@ -273,40 +268,23 @@ class Store:
             )
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)
 
-    def _screening_row(
-        self,
-        visit: NewVisit,
-        visit_id: uuid.UUID,
-        key_id: uuid.UUID,
-        key_day: date,
-        now: datetime,
+    def _answers_row(
+        self, answers: dict[str, str], visit_id: uuid.UUID, key_day: date, now: datetime
     ) -> HealthScreening:
-        aead = self.keystore.key_by_id(key_id)
-        screening_id = uuid.uuid4()
-        answers_key_id = None
-        answers_ct = None
-        if visit.health_answers is not None and self.retention.health_answers_days > 0:
-            answers_key_id, answers_aead = self.keystore.key_for_day(
-                self.site_id, Category.HEALTH, key_day
-            )
-            answers_ct = seal(
-                answers_aead,
-                "health_screenings",
-                "answers",
-                screening_id,
-                answers_key_id,
-                json.dumps(visit.health_answers, sort_keys=True),
-            )
+        """Health answers, only when the operator opted in to storing them."""
+        key_id, aead = self.keystore.key_for_day(self.site_id, Category.HEALTH, key_day)
+        row_id = uuid.uuid4()
+        blob = seal(
+            aead,
+            "health_screenings",
+            "answers",
+            row_id,
+            key_id,
+            json.dumps(answers, sort_keys=True),
+        )
+        assert blob is not None
         return HealthScreening(
-            id=screening_id,
-            visit_id=visit_id,
-            key_id=key_id,
-            outcome_ct=seal(
-                aead, "health_screenings", "outcome", screening_id, key_id, visit.screening.value
-            ),
-            answers_key_id=answers_key_id,
-            answers_ct=answers_ct,
-            answers_created_at=now if answers_ct is not None else None,
+            id=row_id, visit_id=visit_id, key_id=key_id, answers_ct=blob, created_at=now
         )
 
     def check_out(self, code: str, *, actor: str, now: datetime | None = None) -> uuid.UUID:
@@ -352,36 +330,25 @@ class Store:
     # -- reading -------------------------------------------------------------------------
 
     def _visit_query(self) -> Any:
-        return (
-            select(*_VISIT_COLUMNS)
-            .outerjoin(HealthScreening, HealthScreening.visit_id == Visit.id)
-            .where(Visit.site_id == self.site_id)
-        )
+        return select(*_VISIT_COLUMNS).where(Visit.site_id == self.site_id)
 
     def _decrypt(self, row: Row[Any]) -> VisitRecord:
-        vid = row.id
-        aead = self.keystore.key_by_id(row.key_id)
-        name = unseal(aead, "visits", "name", vid, row.key_id, row.name_ct)
-        outcome = ScreeningOutcome.NOT_ASKED
-        if row.outcome_ct is not None:
-            value = unseal(
-                aead, "health_screenings", "outcome", row.screening_id, row.key_id, row.outcome_ct
-            )
-            outcome = ScreeningOutcome(value or ScreeningOutcome.NOT_ASKED.value)
+        vid, key_id = row.id, row.key_id
+        p = unseal_personal(self.keystore.key_by_id(key_id), vid, key_id, row.personal_ct)
         return VisitRecord(
             id=vid,
             arrived_at=row.arrived_at,
             departed_at=row.departed_at,
             local_day=row.local_day,
             visitor_type=VisitorType(row.visitor_type),
-            name=name or "",
-            email=unseal(aead, "visits", "email", vid, row.key_id, row.email_ct),
-            phone=unseal(aead, "visits", "phone", vid, row.key_id, row.phone_ct),
-            company=unseal(aead, "visits", "company", vid, row.key_id, row.company_ct),
+            name=p.name,
+            email=p.email,
+            phone=p.phone,
+            company=p.company,
             host_id=row.host_id,
-            host_name=unseal(aead, "visits", "host_name", vid, row.key_id, row.host_name_ct),
+            host_name=p.host_name,
             nda_accepted=row.nda_accepted,
-            screening=outcome,
+            screening=ScreeningOutcome(p.screening or ScreeningOutcome.NOT_ASKED.value),
             needs_confirmation=row.needs_confirmation,
             flagged=row.flagged,
             restricted=row.restricted,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:32:08.867296
+Create Date: 2026-11-29 07:44:14.655323
 """
 
 from collections.abc import Sequence
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.types
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -78,11 +79,7 @@ def upgrade() -> None:
         sa.Column("local_day", sa.Date(), nullable=False),
         sa.Column("visitor_type", sa.String(length=16), nullable=False),
         sa.Column("host_id", sa.Uuid(), nullable=True),
-        sa.Column("name_ct", sa.LargeBinary(), nullable=False),
-        sa.Column("email_ct", sa.LargeBinary(), nullable=True),
-        sa.Column("phone_ct", sa.LargeBinary(), nullable=True),
-        sa.Column("company_ct", sa.LargeBinary(), nullable=True),
-        sa.Column("host_name_ct", sa.LargeBinary(), nullable=True),
+        sa.Column("personal_ct", sa.LargeBinary(), nullable=False),
         sa.Column("email_bidx", sa.BigInteger(), nullable=True),
         sa.Column("phone_bidx", sa.BigInteger(), nullable=True),
         sa.Column("badge_hash", sa.LargeBinary(length=32), nullable=False),
@@ -106,26 +103,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_visits_email_bidx"), ["email_bidx"], unique=False)
         batch_op.create_index(batch_op.f("ix_visits_host_id"), ["host_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_visits_phone_bidx"), ["phone_bidx"], unique=False)
-        batch_op.create_index("ix_visits_site_day", ["site_id", "local_day"], unique=False)
+        batch_op.create_index(
+            "ix_visits_site_day", ["site_id", "local_day", "arrived_at"], unique=False
+        )
 
     op.create_table(
         "health_screenings",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("visit_id", sa.Uuid(), nullable=False),
         sa.Column("key_id", sa.Uuid(), nullable=False),
-        sa.Column("outcome_ct", sa.LargeBinary(), nullable=False),
-        sa.Column("answers_key_id", sa.Uuid(), nullable=True),
-        sa.Column("answers_ct", sa.LargeBinary(), nullable=True),
-        sa.Column("answers_created_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answers_ct", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["visit_id"], ["visits.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("visit_id"),
     )
     with op.batch_alter_table("health_screenings", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_health_screenings_answers_created_at"),
-            ["answers_created_at"],
-            unique=False,
+            batch_op.f("ix_health_screenings_created_at"), ["created_at"], unique=False
         )
 
     op.create_table(
@@ -194,7 +189,7 @@ def downgrade() -> None:
 
     op.drop_table("nda_acceptances")
     with op.batch_alter_table("health_screenings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_health_screenings_answers_created_at"))
+        batch_op.drop_index(batch_op.f("ix_health_screenings_created_at"))
 
     op.drop_table("health_screenings")
     with op.batch_alter_table("visits", schema=None) as batch_op:

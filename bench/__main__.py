@@ -1,0 +1,35 @@
+"""Run the benchmarks: `python -m bench [store ...]`. BENCH_SCALE=0.1 for a quick run."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import Result
+
+
+def main(argv: list[str]) -> int:
+    from bench import store_bench
+
+    suites = {
+        "checkin": lambda d: [store_bench.bench_checkin(d)],
+        "day": lambda d: [store_bench.bench_day(d)],
+        "find-purge": store_bench.bench_find_and_purge,
+    }
+    chosen = argv or list(suites)
+    results: list[Result] = []
+    for name in chosen:
+        with tempfile.TemporaryDirectory(prefix=f"kiosk-bench-{name}-") as tmp:
+            print(f"running {name} ...", flush=True)
+            for r in suites[name](Path(tmp)):
+                print(r.line(), flush=True)
+                results.append(r)
+    print()
+    for r in results:
+        print(r.line())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,238 @@
+"""Issue 2 benchmarks: check-in commit rate, a day decrypted, find by e-mail, purge."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from bench.common import NOW, Result, bulk_load, fake, median_ms, open_bench_store
+from storage.crypto import field_ad
+from storage.engine import checkpoint
+from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+
+
+def _raw(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        "secure_delete=ON",
+        "foreign_keys=ON",
+        "busy_timeout=10000",
+    ):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def new_visit(n: int) -> NewVisit:
+    v = fake(n)
+    return NewVisit(
+        name=v.name,
+        email=v.email,
+        phone=None,
+        company=v.company,
+        visitor_type=VisitorType.GUEST,
+        host_name=v.host_name,
+        privacy_version="bench",
+        privacy_sha256="0" * 64,
+        nda=NdaSignature("bench", "en", "1" * 64, v.name),
+        screening=ScreeningOutcome.PASSED,
+    )
+
+
+def bench_checkin(folder: Path) -> Result:
+    """Check-ins per second through the Store (validation aside: encryption, blind index,
+    visit + NDA + screening + outbox + audit in one transaction) against raw sqlite3
+    inserting the same five rows per transaction at the same durability."""
+    n = max(50, int(300 * SCALE))
+    store = open_bench_store(folder / "ours")
+    store.check_in(new_visit(0), actor="bench")  # creates the day's keys
+    t0 = time.perf_counter()
+    for i in range(1, n + 1):
+        store.check_in(new_visit(i), actor="bench")
+    ours = n / (time.perf_counter() - t0)
+
+    schema = [
+        sql
+        for (sql,) in sqlite3.connect(folder / "ours" / "kiosk.db").execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    raw = _raw(folder / "raw.db")
+    for sql in schema:
+        raw.execute(sql)
+    site = uuid.uuid4().hex
+    raw.execute("INSERT INTO sites VALUES (?, 'raw', '2026-11-29 00:00:00')", (site,))
+    blob = os.urandom(40)
+    t0 = time.perf_counter()
+    for i in range(n):
+        vid, at = uuid.uuid4().hex, "2026-11-29 09:00:00.000000"
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute(
+            "INSERT INTO visits (id, site_id, key_id, created_at, arrived_at, local_day,"
+            " visitor_type, personal_ct, email_bidx,"
+            " badge_hash, privacy_version, privacy_sha256, under_16, needs_confirmation,"
+            " flagged, restricted, nda_accepted)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,0,0,1)",
+            (vid, site, site, at, at, "2026-11-29", "guest", os.urandom(140), i,
+             os.urandom(32), "bench", "0" * 64),
+        )  # fmt: skip
+        raw.execute(
+            "INSERT INTO nda_acceptances VALUES (?,?,?,?,?,?,?,?,?)",
+            (uuid.uuid4().hex, site, vid, site, at, "bench", "en", "1" * 64, blob),
+        )
+        raw.execute(
+            "INSERT INTO outbox VALUES (?,?,?,NULL,?,?,'host_arrival',?,0,?,NULL,NULL)",
+            (uuid.uuid4().hex, site, vid, site, at, blob, at),
+        )
+        raw.execute(
+            "INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)",
+            (i + 1, at, "bench", "visit.check_in", vid, "{}", blob[:32], blob[:32]),
+        )
+        raw.execute("COMMIT")
+    baseline = n / (time.perf_counter() - t0)
+    ratio = ours / baseline
+    return Result("check-in commit rate", ours, "/s", baseline, ratio, "ratio >= 0.5", ratio >= 0.5)
+
+
+def _raw_decrypt_rows(
+    conn: sqlite3.Connection, sql: str, args: tuple[object, ...], keys: dict[str, AESGCM]
+) -> int:
+    count = 0
+    for row in conn.execute(sql, args):
+        vid, kid = uuid.UUID(row[0]), uuid.UUID(row[1])
+        aead = keys[row[1]]
+        blob = row[2]
+        aead.decrypt(blob[:12], blob[12:], field_ad("visits", "personal", vid, kid)).decode()
+        count += 1
+    return count
+
+
+def _key_map(store: object) -> dict[str, AESGCM]:
+    from storage.store import Store
+
+    assert isinstance(store, Store)
+    return {k.hex: a for k, a in store.keystore._by_id.items()}
+
+
+SELECT_ROWS = "SELECT id, key_id, personal_ct FROM visits"
+
+
+def bench_day(folder: Path) -> Result:
+    """A day of 5,000 visits fetched and decrypted, against raw sqlite3 + AES-GCM."""
+    count = max(500, int(5000 * SCALE))
+    store = open_bench_store(folder)
+    day_start = NOW.replace(hour=7)
+    bulk_load(store, count, day_start, timedelta(hours=10))
+    day = store.local_day(day_start)
+    assert len(store.visits_on(day).visits) == count
+    ours = median_ms(lambda: store.visits_on(day))
+    keys = _key_map(store)
+    raw = sqlite3.connect(folder / "kiosk.db")
+    sql = SELECT_ROWS + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
+    args = (store.site_id.hex, day.isoformat())
+    assert _raw_decrypt_rows(raw, sql, args, keys) == count
+    baseline = median_ms(lambda: _raw_decrypt_rows(raw, sql, args, keys))
+    return Result(
+        f"day of {count} visits decrypted",
+        ours,
+        "ms",
+        baseline,
+        ours / baseline,
+        "<= 20 ms median",
+        ours <= 20,
+    )
+
+
+def bench_find_and_purge(folder: Path) -> list[Result]:
+    count = max(10_000, int(1_000_000 * SCALE))
+    store = open_bench_store(folder / "ours")
+    t0 = time.perf_counter()
+    bulk_load(store, count, NOW - timedelta(days=30), timedelta(days=29, hours=23))
+    print(f"  (loaded {count} visits in {time.perf_counter() - t0:.1f} s)", flush=True)
+    rng = random.Random(7)
+    targets = [rng.randrange(count) for _ in range(60)]
+    it = iter(targets)
+
+    def find() -> None:
+        n = next(it)
+        found = store.find_person(email=fake(n).email)
+        assert [v.name for v in found] == [fake(n).name]
+
+    ours_find = median_ms(find, repeat=50, warmup=5)
+    keys = _key_map(store)
+    raw = sqlite3.connect(folder / "ours" / "kiosk.db")
+    it2 = iter(targets)
+
+    def raw_find() -> None:
+        n = next(it2)
+        email = fake(n).email or ""
+        sql = SELECT_ROWS + " WHERE email_bidx = ?"
+        _raw_decrypt_rows(raw, sql, (store.email_index(email),), keys)
+
+    base_find = median_ms(raw_find, repeat=50, warmup=5)
+    raw.close()
+    results = [
+        Result(
+            f"find by e-mail among {count} visits",
+            ours_find,
+            "ms",
+            base_find,
+            ours_find / base_find,
+            "<= 5 ms median",
+            ours_find <= 5,
+        )
+    ]
+
+    # Purge: the same database copied, raw DELETE on one copy, Store.purge on the other.
+    checkpoint(store.engine)
+    store.engine.dispose()
+    shutil.copytree(folder / "ours", folder / "raw")
+    store = open_bench_store(folder / "ours")
+    as_of = NOW + timedelta(days=31)
+    cutoff = (as_of - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    raw = _raw(folder / "raw" / "kiosk.db")
+    t0 = time.perf_counter()
+    raw.execute("BEGIN IMMEDIATE")
+    deleted = raw.execute("DELETE FROM visits WHERE created_at < ?", (cutoff,)).rowcount
+    raw.execute("COMMIT")
+    base_purge = time.perf_counter() - t0
+    raw.close()
+    t0 = time.perf_counter()
+    report = store.purge(as_of)
+    ours_purge = time.perf_counter() - t0
+    assert report.rows["visits"] == deleted == count, (report.rows, deleted)
+    ratio = ours_purge / base_purge
+    results.append(
+        Result(
+            f"purge of {count} expired visits",
+            ours_purge,
+            "s",
+            base_purge,
+            ratio,
+            "ratio <= 1.5",
+            ratio <= 1.5,
+        )
+    )
+    results.append(
+        Result(
+            "purge: longest single lock",
+            report.longest_lock_ms,
+            "ms",
+            base_purge * 1e3,
+            report.longest_lock_ms / (base_purge * 1e3),
+            "<= 200 ms",
+            report.longest_lock_ms <= 200,
+        )
+    )
+    return results
