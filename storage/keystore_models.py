@@ -6,16 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Date, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.types import IsoDate, UTCDateTime
 
 
 class KeyBase(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
         uuid.UUID: Uuid,
+        date: IsoDate,
         bytes: LargeBinary,
     }
 
@@ -29,7 +30,7 @@ class DataKey(KeyBase):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     site_id: Mapped[uuid.UUID]
     category: Mapped[str] = mapped_column(String(16))
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column()
     wrapped: Mapped[bytes]
     kek_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]

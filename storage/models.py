@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
     ForeignKey,
     Index,
     Integer,
@@ -25,13 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.types import IsoDate, UTCDateTime
 
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime,
         uuid.UUID: Uuid,
+        date: IsoDate,
         bytes: LargeBinary,
     }
 
@@ -67,7 +67,7 @@ class Visit(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     arrived_at: Mapped[datetime]
     departed_at: Mapped[datetime | None]
-    local_day: Mapped[date] = mapped_column(Date)
+    local_day: Mapped[date] = mapped_column()
     visitor_type: Mapped[str] = mapped_column(String(16))
     host_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("hosts.id", ondelete="SET NULL"), index=True

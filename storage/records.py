@@ -82,9 +82,10 @@ class CheckInResult:
     arrived_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VisitRecord:
-    """A visit as read back: personal fields decrypted."""
+    """A visit as read back: personal fields decrypted. (Not frozen: a frozen dataclass
+    costs a microsecond per field to build, and days hold thousands of these.)"""
 
     id: uuid.UUID
     arrived_at: datetime

@@ -2,7 +2,7 @@
 
 Revision ID: k0001
 Revises:
-Create Date: 2026-11-29 07:32:08.894658
+Create Date: 2026-11-29 07:46:40.521780
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("site_id", sa.Uuid(), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("day", storage.types.IsoDate(), nullable=False),
         sa.Column("wrapped", sa.LargeBinary(), nullable=False),
         sa.Column("kek_version", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:44:14.655323
+Create Date: 2026-11-29 07:46:40.503550
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.types
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -76,7 +75,7 @@ def upgrade() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("arrived_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("departed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("local_day", sa.Date(), nullable=False),
+        sa.Column("local_day", storage.types.IsoDate(), nullable=False),
         sa.Column("visitor_type", sa.String(length=16), nullable=False),
         sa.Column("host_id", sa.Uuid(), nullable=True),
         sa.Column("personal_ct", sa.LargeBinary(), nullable=False),
