@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, func, select
 
 from storage.engine import checkpoint
 from storage.models import (
@@ -22,12 +22,16 @@ from storage.records import Category, PurgeReport
 if TYPE_CHECKING:
     from storage.store import Store
 
-# Rows per transaction: small enough that a check-in never waits long on a purge.
+# Rows in the first transaction; later batches adapt so each holds the write lock for
+# about TARGET_LOCK_MS: long enough to purge efficiently, short enough that a check-in
+# never waits long behind a purge.
 BATCH = 2000
+TARGET_LOCK_MS = 120.0
+MAX_BATCH = 50_000
 
 
 def purge(
-    store: Store, as_of: datetime, *, dry_run: bool = False, batch: int = BATCH
+    store: Store, as_of: datetime, *, dry_run: bool = False, batch: int | None = None
 ) -> PurgeReport:
     """Remove every row past its category's retention at ``as_of``; destroy data keys
     whose whole day has expired; checkpoint the WAL. A dry run only counts."""
@@ -40,15 +44,15 @@ def purge(
     cut_audit = as_of - timedelta(days=r.audit_days)
 
     # Outbox and NDA rows first: they point at visits with ON DELETE SET NULL.
-    plan: list[tuple[str, Any, ColumnElement[bool]]] = [
-        ("outbox", OutboxMessage, OutboxMessage.created_at < cut_outbox),
-        ("nda_acceptances", NdaAcceptance, NdaAcceptance.created_at < cut_nda),
-        ("visits", Visit, Visit.created_at < cut_visit),
+    plan: list[tuple[str, Any, datetime]] = [
+        ("outbox", OutboxMessage, cut_outbox),
+        ("nda_acceptances", NdaAcceptance, cut_nda),
+        ("visits", Visit, cut_visit),
+        ("health_answers", HealthScreening, cut_health),
     ]
-    for label, model, cond in plan:
-        report.rows[label] = _delete_batched(store, model, cond, dry_run, batch, report)
-    report.rows["health_answers"] = _clear_health_answers(store, cut_health, dry_run, batch, report)
-    report.rows["audit_events"] = _purge_audit(store, cut_audit, dry_run, batch, report)
+    for label, model, cutoff in plan:
+        report.rows[label] = _delete_batched(store, model, cutoff, dry_run, batch, report)
+    report.rows["audit_events"] = _purge_audit(store, cut_audit, dry_run, batch or BATCH, report)
 
     for category, cutoff in (
         (Category.VISIT, cut_visit),
@@ -76,33 +80,43 @@ def purge(
 def _delete_batched(
     store: Store,
     model: Any,
-    cond: ColumnElement[bool],
+    cutoff: datetime,
     dry_run: bool,
-    batch: int,
+    batch: int | None,
     report: PurgeReport,
 ) -> int:
+    """Delete rows created before ``cutoff``, oldest first, about ``batch`` per
+    transaction. Each batch is a range on the ``created_at`` index (like a plain DELETE
+    walks it), not a list of ids, so batching costs little over one big DELETE."""
+    column = model.created_at
+    adaptive = batch is None
+    batch = batch or BATCH
     if dry_run:
         with store.read_session() as s:
-            return int(s.scalar(select(func.count()).select_from(model).where(cond)) or 0)
+            return int(
+                s.scalar(select(func.count()).select_from(model).where(column < cutoff)) or 0
+            )
     total = 0
     while True:
         started = time.perf_counter()
         with store.write_session() as s, s.begin():
-            ids = list(s.scalars(select(model.id).where(cond).limit(batch)))
-            if ids:
-                s.execute(delete(model).where(model.id.in_(ids)))
-        report.longest_lock_ms = max(report.longest_lock_ms, (time.perf_counter() - started) * 1e3)
-        total += len(ids)
-        if len(ids) < batch:
+            bound = s.scalar(
+                select(column).where(column < cutoff).order_by(column).offset(batch - 1).limit(1)
+            )
+            cond = column < cutoff if bound is None else column <= bound
+            deleted = _rowcount(s.execute(delete(model).where(cond)))
+        elapsed_ms = (time.perf_counter() - started) * 1e3
+        report.longest_lock_ms = max(report.longest_lock_ms, elapsed_ms)
+        total += deleted
+        if bound is None:
             return total
+        if adaptive:
+            scaled = int(batch * TARGET_LOCK_MS / max(elapsed_ms, 1.0))
+            batch = max(100, min(MAX_BATCH, scaled, batch * 2))
 
 
-def _clear_health_answers(
-    store: Store, cutoff: datetime, dry_run: bool, batch: int, report: PurgeReport
-) -> int:
-    return _delete_batched(
-        store, HealthScreening, HealthScreening.created_at < cutoff, dry_run, batch, report
-    )
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _purge_audit(
