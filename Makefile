@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run console test lint unit bench clean
+.PHONY: run console test lint unit bench clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,11 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+
+## Re-extract visitor-facing strings, merge them into the catalogs and compile them.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -k _ -k N_ --no-location --omit-header --sort-output \
+		-o kiosk/locale/kiosk.pot kiosk screens
+	$(BIN)/pybabel update -i kiosk/locale/kiosk.pot -d kiosk/locale -D kiosk \
+		--no-location --omit-header
+	$(BIN)/pybabel compile -d kiosk/locale -D kiosk

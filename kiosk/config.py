@@ -46,6 +46,49 @@ class RetentionSettings:
     """Audit events (no personal data inside). From 30 days to 10 years."""
 
 
+DEFAULT_QUESTIONS_EN = (
+    "Do you have a fever, a new cough or shortness of breath?",
+    "Have you been in contact with someone with a contagious illness in the last 5 days?",
+)
+DEFAULT_QUESTIONS_NL = (
+    "Heeft u koorts, een nieuwe hoest of bent u kortademig?",
+    "Bent u de afgelopen 5 dagen in contact geweest met iemand met een besmettelijke ziekte?",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    """The visitor kiosk itself."""
+
+    idle_seconds: int = field(default=60, metadata=_cap(10, 3600))
+    """After this long without a touch or key, a half-filled form is wiped."""
+    staff_key: str = "f12"
+    """The key that opens the staff PIN prompt."""
+    default_language: str = "en"
+    """Language the welcome screen starts in: en or nl."""
+    nda_types: tuple[str, ...] = ("guest", "contractor", "interview")
+    """Visitor types that must accept the NDA."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningSettings:
+    """Optional health screening; only the outcome is kept unless answers are opted in
+    (retention.health_answers_days > 0)."""
+
+    enabled: bool = False
+    questions_en: tuple[str, ...] = DEFAULT_QUESTIONS_EN
+    """Yes/no questions; any "yes" means the visitor is asked to see reception."""
+    questions_nl: tuple[str, ...] = DEFAULT_QUESTIONS_NL
+
+
+@dataclass(frozen=True, slots=True)
+class PrintingSettings:
+    command: str = ""
+    """Command the printable badge (PNG) is given to, e.g. "lp -d LABEL"; empty: none."""
+    spool_dir: Path | None = None
+    """Where printable badges are written; default <data_dir>/badges."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     site_name: str = "Main office"
@@ -67,6 +110,13 @@ class Settings:
     blind_index_bits: int = field(default=16, metadata=_cap(8, 63))
     """Bits kept of each e-mail/phone blind index: about log2(expected people) - 3."""
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    kiosk: KioskSettings = field(default_factory=KioskSettings)
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
+
+    @property
+    def resolved_spool_dir(self) -> Path:
+        return self.printing.spool_dir or self.data_dir / "badges"
 
     @property
     def resolved_key_file(self) -> Path:
@@ -109,12 +159,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     """KIOSK_SITE_NAME=x sets site_name; KIOSK_RETENTION_VISIT_DAYS=7 sets retention.visit_days."""
+    hints = get_type_hints(Settings)
     for f in dataclasses.fields(Settings):
-        if f.name == "retention":
-            for sub in dataclasses.fields(RetentionSettings):
-                name = f"{ENV_PREFIX}RETENTION_{sub.name.upper()}"
+        section = hints[f.name]
+        if dataclasses.is_dataclass(section):
+            for sub in dataclasses.fields(section):
+                name = f"{ENV_PREFIX}{f.name.upper()}_{sub.name.upper()}"
                 if name in env:
-                    raw.setdefault("retention", {})[sub.name] = env[name]
+                    raw.setdefault(f.name, {})[sub.name] = env[name]
         else:
             name = ENV_PREFIX + f.name.upper()
             if name in env:
@@ -163,6 +215,12 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be text")
         return value
+    if hint == tuple[str, ...]:
+        if from_env:
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name} must be a list of texts")
+        return tuple(value)
     if hint in (Path, Path | None):
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{name} must be a path")
@@ -179,3 +237,11 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
     if not settings.site_name.strip() or len(settings.site_name) > 120:
         raise ConfigError("site_name must be 1 to 120 characters")
+    if settings.kiosk.default_language not in {"en", "nl"}:
+        raise ConfigError("kiosk.default_language must be en or nl")
+    unknown = set(settings.kiosk.nda_types) - {"guest", "contractor", "interview", "delivery"}
+    if unknown:
+        raise ConfigError(f"kiosk.nda_types: unknown visitor type(s) {sorted(unknown)}")
+    s = settings.screening
+    if len(s.questions_en) != len(s.questions_nl) or not s.questions_en:
+        raise ConfigError("screening.questions_en and questions_nl need the same, non-zero length")

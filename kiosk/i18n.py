@@ -1,0 +1,48 @@
+"""Visitor-facing text in the visitor's language (gettext catalogs, made with Babel).
+
+The kiosk serves one visitor at a time, so the language is process-wide: the welcome
+screen sets it, the idle wipe resets it. Extract and compile with `make i18n`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from pathlib import Path
+
+from kiosk.domain.text import N_
+
+LANGUAGES = {"en": "English", "nl": "Nederlands"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "kiosk"
+
+_current = "en"
+
+__all__ = ["LANGUAGES", "N_", "_", "current_language", "set_language", "translate"]
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+
+
+def set_language(language: str) -> None:
+    global _current
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    _current = language
+
+
+def current_language() -> str:
+    return _current
+
+
+def translate(message: str, language: str | None = None) -> str:
+    return _catalog(language or _current).gettext(message)
+
+
+def _(message: str) -> str:
+    """Translate into the current visitor's language."""
+    return _catalog(_current).gettext(message)

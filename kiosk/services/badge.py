@@ -1,0 +1,100 @@
+"""Badges: the QR matrix of a badge code and a printable SVG for the label printer."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+log = logging.getLogger(__name__)
+QUIET_ZONE = 2  # modules of light margin around the code on screen
+PRINT_QUIET_ZONE = 4
+SPOOL_MAX_AGE_S = 24 * 3600
+
+
+def qr_matrix(data: str, border: int = QUIET_ZONE) -> list[list[bool]]:
+    """True = dark module, quiet zone included."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border, box_size=1)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return [list(row) for row in qr.get_matrix()]
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeCard:
+    code: str
+    first_name: str
+    host: str
+    date: str
+    matrix: list[list[bool]]
+
+
+def badge_svg(card: BadgeCard, cell: int = 6) -> str:
+    matrix = qr_matrix(card.code, PRINT_QUIET_ZONE)
+    size = len(matrix) * cell
+    rects = "".join(
+        f'<rect x="{x * cell}" y="{y * cell}" width="{cell}" height="{cell}"/>'
+        for y, row in enumerate(matrix)
+        for x, dark in enumerate(row)
+        if dark
+    )
+    width = size + 360
+    lines = [card.first_name, card.host, card.date, card.code]
+    texts = "".join(
+        f'<text x="{size + 10}" y="{40 + i * 34}" font-size="{26 if i == 0 else 18}">'
+        f"{html.escape(t)}</text>"
+        for i, t in enumerate(lines)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
+        f'viewBox="0 0 {width} {size}"><rect width="100%" height="100%" fill="white"/>'
+        f'<g fill="black">{rects}</g><g font-family="sans-serif" fill="black">{texts}</g></svg>'
+    )
+
+
+def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
+    """Write the printable badge (mode 0600) and hand it to the print command, if any.
+
+    A printer failure is logged (without the visitor's data) and never fails a check-in.
+    """
+    spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = spool_dir / f"badge-{card.code}.svg"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(badge_svg(card))
+    if command:
+        try:
+            subprocess.run([*shlex.split(command), str(path)], check=True, timeout=20)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("badge printing failed: %s", type(exc).__name__)
+    return path
+
+
+def clean_spool(spool_dir: Path, now: float | None = None) -> int:
+    """Remove printable badges older than a day: they hold a first name."""
+    if not spool_dir.is_dir():
+        return 0
+    cutoff = (now or time.time()) - SPOOL_MAX_AGE_S
+    removed = 0
+    for path in spool_dir.glob("badge-*.svg"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def first_name(full_name: str) -> str:
+    return full_name.split()[0] if full_name.split() else full_name
+
+
+def badge_date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")

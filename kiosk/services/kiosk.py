@@ -1,0 +1,145 @@
+"""What the visitor kiosk needs, behind one facade the screens talk to."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.config import Settings
+from kiosk.documents import Document
+from kiosk.documents import load as load_document
+from kiosk.domain.registration import Registration, validate
+from kiosk.services.badge import BadgeCard, badge_date, first_name, qr_matrix, spool_badge
+from kiosk.services.checkin import MSG_NDA_REQUIRED, NdaRequired
+from kiosk.services.staff import StaffService, StaffUser
+from storage.errors import AlreadyCheckedOut, NotFound, StorageError
+from storage.records import VisitorType
+from storage.store import HostEntry, Store
+
+log = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(Exception):
+    """The database could not be used; the visitor may retry. Carries no personal data."""
+
+
+class CheckOutOutcome(enum.Enum):
+    DONE = "done"
+    UNKNOWN = "unknown"
+    ALREADY = "already"
+
+
+class KioskServices:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._staff: StaffService | None = None
+
+    # -- reference data --------------------------------------------------------------
+
+    @property
+    def site_name(self) -> str:
+        return self.settings.site_name
+
+    def now(self) -> datetime:
+        return datetime.now(self.store.timezone)
+
+    def document(self, kind: str, language: str) -> Document:
+        return load_document(kind, language)
+
+    def nda_required(self, visitor_type: str) -> bool:
+        return visitor_type in self.settings.kiosk.nda_types
+
+    def screening_questions(self, language: str) -> tuple[str, ...]:
+        s = self.settings.screening
+        return s.questions_nl if language == "nl" else s.questions_en
+
+    def hosts_matching(self, text: str, limit: int = 5) -> list[HostEntry]:
+        """Active hosts whose name contains ``text`` (never visitors); none for < 2 chars."""
+        needle = text.strip().casefold()
+        if len(needle) < 2:
+            return []
+        try:
+            hosts = self.store.hosts()
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return [h for h in hosts if needle in h.name.casefold()][:limit]
+
+    def host_directory(self) -> list[tuple[str, str]]:
+        """(id, name) of every active host: the only names the kiosk ever suggests."""
+        try:
+            return [(str(h.id), h.name) for h in self.store.hosts()]
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+    def purge(self) -> None:
+        """Retention at start and every hour, and old printable badges."""
+        from kiosk.services.badge import clean_spool
+
+        self.store.purge()
+        clean_spool(self.spool_dir)
+
+    def has_hosts(self) -> bool:
+        try:
+            return bool(self.store.hosts())
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+    # -- the visit ---------------------------------------------------------------------
+
+    def validate(self, registration: Registration) -> None:
+        """Raise ValidationErrors for the details step, before the visitor goes on."""
+        validate(registration, phone_region=self.settings.phone_region)
+
+    def check_in(self, registration: Registration) -> BadgeCard:
+        """Store the visit (one transaction), then write the printable badge."""
+        visit = validate(registration, phone_region=self.settings.phone_region)
+        if self.nda_required(visit.visitor_type.value) and visit.nda is None:
+            raise NdaRequired(MSG_NDA_REQUIRED)
+        try:
+            result = self.store.check_in(visit, actor="kiosk")
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        host = registration.host_name
+        card = BadgeCard(
+            code=result.badge_code,
+            first_name=first_name(visit.name),
+            host=host,
+            date=badge_date(result.arrived_at.astimezone(self.store.timezone)),
+            matrix=qr_matrix(result.badge_code),
+        )
+        try:
+            spool_badge(card, self.spool_dir, self.settings.printing.command)
+        except OSError as exc:
+            log.warning("could not write the printable badge: %s", type(exc).__name__)
+        return card
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.settings.resolved_spool_dir
+
+    def check_out(self, code: str) -> CheckOutOutcome:
+        try:
+            self.store.check_out(code, actor="kiosk")
+        except NotFound:
+            return CheckOutOutcome.UNKNOWN
+        except AlreadyCheckedOut:
+            return CheckOutOutcome.ALREADY
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return CheckOutOutcome.DONE
+
+    # -- staff -------------------------------------------------------------------------
+
+    def verify_staff(self, username: str, pin: str) -> StaffUser | None:
+        if self._staff is None:
+            self._staff = StaffService(self.store)
+        try:
+            return self._staff.verify(username, pin)
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+
+VISITOR_TYPES = tuple(t.value for t in VisitorType)

@@ -1,0 +1,79 @@
+"""Staff PINs: Argon2id over an HMAC-peppered PIN; the kiosk's staff prompt checks them."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from storage.staff import StaffRepository
+from storage.store import Store
+
+ROLES = ("reception", "security", "admin")
+MIN_PIN_DIGITS = 6
+LOCK_AFTER = 10
+LOCK_MINUTES = 15
+
+
+class PinPolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUser:
+    username: str
+    role: str
+
+
+def check_pin_policy(pin: str) -> None:
+    if not pin.isdigit() or not pin.isascii() or len(pin) < MIN_PIN_DIGITS:
+        raise PinPolicyError(f"a PIN is at least {MIN_PIN_DIGITS} digits")
+
+
+class StaffService:
+    def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
+        self.repo = StaffRepository(store)
+        self.hasher = hasher or PasswordHasher()
+        self._pepper = store.pepper
+        # Hash of a PIN nobody has: unknown users cost the same time as known ones.
+        self._dummy = self.hasher.hash(self._peppered("000000-no-such-user"))
+
+    def _peppered(self, pin: str) -> str:
+        return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
+
+    def add(self, username: str, role: str, pin: str, *, actor: str) -> None:
+        if role not in ROLES:
+            raise PinPolicyError(f"role must be one of {', '.join(ROLES)}")
+        if not username.isascii() or not username.replace("-", "").replace(".", "").isalnum():
+            raise PinPolicyError("a username is letters, digits, dots and dashes")
+        check_pin_policy(pin)
+        self.repo.add(username, role, self.hasher.hash(self._peppered(pin)), actor=actor)
+
+    def verify(self, username: str, pin: str) -> StaffUser | None:
+        """The user if the PIN is right and the account is not locked; else None."""
+        row = self.repo.get(username)
+        now = datetime.now(UTC)
+        if row is None:
+            with contextlib.suppress(VerificationError):
+                self.hasher.verify(self._dummy, self._peppered(pin))
+            return None
+        try:
+            self.hasher.verify(row.pin_hash, self._peppered(pin))
+            ok = row.locked_until is None or row.locked_until <= now
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            failures = row.failed_attempts + 1
+            lock = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
+            self.repo.record_attempt(row.id, ok=False, locked_until=lock or row.locked_until)
+            return None
+        if self.hasher.check_needs_rehash(row.pin_hash):
+            self.repo.set_hash(row.id, self.hasher.hash(self._peppered(pin)))
+        if row.failed_attempts:
+            self.repo.record_attempt(row.id, ok=True)
+        return StaffUser(row.username, row.role)

@@ -1,0 +1,120 @@
+"""Saving the check-in (in a worker) and showing the badge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.domain.registration import Registration
+from kiosk.i18n import _
+from kiosk.services.badge import BadgeCard
+from kiosk.services.checkin import NdaRequired
+from kiosk.services.kiosk import ServiceUnavailable
+from screens.base import KioskScreen
+from screens.widgets import QRCode
+
+
+class SubmitScreen(KioskScreen):
+    """Stores the visit in a thread worker; on failure keeps everything and offers retry."""
+
+    @dataclass
+    class Saved(Message):
+        card: BadgeCard
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__()
+        self.registration = registration
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="step"):
+            yield Static(_("Saving your check-in…"), id="saving", classes="title")
+            yield LoadingIndicator(id="spinner")
+            yield Static("", id="failure")
+        with Horizontal(classes="nav", id="retry-bar"):
+            yield Button(_("Back"), id="back")
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Try again"), id="retry", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#retry-bar").display = False
+        self.save()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="check-in")
+    def save(self) -> None:
+        card = self.services.check_in(self.registration)
+        self.post_message(self.Saved(card))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, ServiceUnavailable):
+            text = _("We could not save your check-in just now. Please try again.")
+        elif isinstance(error, NdaRequired):
+            text = _("This visit requires accepting the non-disclosure agreement.")
+        else:
+            text = _("Something went wrong. Please try again or ask reception.")
+        self.query_one("#spinner").display = False
+        self.query_one("#saving", Static).update(_("Not saved yet"))
+        self.query_one("#failure", Static).update(text)
+        self.query_one("#retry-bar").display = True
+
+    @on(Button.Pressed, "#retry")
+    def retry(self) -> None:
+        self.query_one("#retry-bar").display = False
+        self.query_one("#spinner").display = True
+        self.query_one("#failure", Static).update("")
+        self.query_one("#saving", Static).update(_("Saving your check-in…"))
+        self.save()
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.go_home()
+
+    def on_submit_screen_saved(self, message: Saved) -> None:
+        self.kiosk.show_badge(BadgeScreen(message.card, self.registration))
+
+
+class BadgeScreen(KioskScreen):
+    def __init__(self, card: BadgeCard, registration: Registration) -> None:
+        super().__init__()
+        self.card = card
+        self.flagged = registration.screening.value == "failed"
+        self.under_16 = registration.under_16
+
+    def compose(self) -> ComposeResult:
+        card = self.card
+        with Horizontal(id="badge"):
+            with Center(id="qr-box"):
+                yield QRCode(card.matrix, id="qr")
+            with Vertical(id="badge-text"):
+                yield Static(_("Welcome"), classes="title")
+                yield Static(card.first_name, id="badge-name", markup=False)
+                if card.host:
+                    yield Static(_("Visiting: ") + card.host, id="badge-host", markup=False)
+                yield Static(card.date, id="badge-date")
+                yield Static(card.code, id="badge-code")
+                if self.flagged:
+                    yield Static(_("Please see reception before you go in."), classes="warning")
+                if self.under_16:
+                    yield Static(
+                        _("Your host will confirm your visit at reception."), classes="warning"
+                    )
+                yield Static(
+                    _("When you leave, choose Check out and scan this code."), id="departure"
+                )
+                yield Button(_("Done"), id="done", variant="primary")
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        self.go_home()

@@ -1,0 +1,29 @@
+"""What every visitor screen shares: access to the app, its services and the flow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.screen import Screen
+
+from kiosk.services.kiosk import KioskServices
+
+if TYPE_CHECKING:
+    from screens.kiosk_app import KioskApp
+
+
+class KioskScreen(Screen[None]):
+    """A visitor screen. Escape goes back one step where a screen allows it."""
+
+    @property
+    def kiosk(self) -> KioskApp:
+        return cast("KioskApp", self.app)
+
+    @property
+    def services(self) -> KioskServices:
+        services = self.kiosk.services
+        assert services is not None, "services are opened before any visitor screen"
+        return services
+
+    def go_home(self) -> None:
+        self.kiosk.go_home()

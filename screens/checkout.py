@@ -1,0 +1,128 @@
+"""Check-out by scanning the badge (a USB scanner types the code and Enter), and the
+invitation code entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.i18n import _
+from kiosk.services.kiosk import CheckOutOutcome
+from screens.base import KioskScreen
+from screens.widgets import FieldError
+
+
+class CheckoutScreen(KioskScreen):
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    @dataclass
+    class Done(Message):
+        outcome: CheckOutOutcome
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="step"):
+            yield Static(_("Check out"), classes="title")
+            yield Static(_("Scan the code on your badge, or type the code below it."))
+            yield Input(id="code", max_length=64, placeholder="XXXX-XXXX-XXXX")
+            yield FieldError("", id="code-error", markup=False)
+        with Horizontal(classes="nav"):
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Check out"), id="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#code", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.go_home()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.go_home()
+
+    @on(Input.Submitted, "#code")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        code = self.query_one("#code", Input).value
+        if not code.strip():
+            self.query_one("#code-error", FieldError).update(_("Please scan or type your code."))
+            return
+        self.query_one("#submit", Button).disabled = True
+        self.check_out(code)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="check-out")
+    def check_out(self, code: str) -> None:
+        self.post_message(self.Done(self.services.check_out(code)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#submit", Button).disabled = False
+            self.query_one("#code-error", FieldError).update(
+                _("We could not check you out just now. Please try again.")
+            )
+
+    def on_checkout_screen_done(self, message: Done) -> None:
+        self.query_one("#submit", Button).disabled = False
+        error = self.query_one("#code-error", FieldError)
+        if message.outcome is CheckOutOutcome.DONE:
+            self.app.switch_screen(GoodbyeScreen())
+        elif message.outcome is CheckOutOutcome.ALREADY:
+            error.update(_("This badge has already been checked out."))
+        else:
+            error.update(_("We do not know this code. Please try again or ask reception."))
+        code = self.query_one("#code", Input)
+        code.value = ""
+        code.focus()
+
+
+class GoodbyeScreen(KioskScreen):
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="step"):
+            yield Static(_("Goodbye!"), classes="title")
+            yield Static(_("You are checked out. Thank you for your visit."))
+            yield Button(_("Done"), id="done", variant="primary")
+
+    def on_mount(self) -> None:
+        self.set_timer(10, self.go_home)
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        self.go_home()
+
+
+class InvitationScreen(KioskScreen):
+    """Invitation codes come from pre-registration at reception (the console); until a
+    pre-registration exists for a code, the visitor is told to check in normally."""
+
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="step"):
+            yield Static(_("I have an invitation code"), classes="title")
+            yield Input(id="invitation-code", max_length=64)
+            yield FieldError("", id="invitation-error", markup=False)
+        with Horizontal(classes="nav"):
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Next"), id="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#invitation-code", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.go_home()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.go_home()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.query_one("#invitation-error", FieldError).update(
+            _("We do not know this invitation code. Please choose Check in instead.")
+        )

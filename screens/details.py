@@ -1,0 +1,157 @@
+"""Check-in step 1: the visitor's details, validated beside each field."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets.option_list import Option
+
+from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.i18n import N_, _
+from kiosk.services.kiosk import VISITOR_TYPES
+from screens.base import KioskScreen
+from screens.widgets import FieldError
+
+TYPE_LABELS = {
+    "guest": N_("Guest"),
+    "contractor": N_("Contractor"),
+    "interview": N_("Interview"),
+    "delivery": N_("Delivery"),
+}
+MSG_PICK_HOST = N_("Please choose your host from the list.")
+FIELDS = ("name", "email", "phone", "company", "host")
+
+
+class DetailsScreen(KioskScreen):
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, registration: Registration | None = None) -> None:
+        super().__init__()
+        self.registration = registration or Registration()
+        self._hosts: list[tuple[str, str]] = []  # (id, name) of the directory, hosts only
+
+    def compose(self) -> ComposeResult:
+        r = self.registration
+        with VerticalScroll(id="form"):
+            yield Static(_("Your details"), classes="title")
+            for field, label, value, placeholder in (
+                ("name", N_("Full name"), r.name, ""),
+                ("email", N_("E-mail"), r.email, "name@example.com"),
+                ("phone", N_("Phone"), r.phone, "+31 20 123 4567"),
+                ("company", N_("Company (optional)"), r.company, ""),
+                ("host", N_("Who are you visiting?"), r.host_name, N_("Type part of a name")),
+            ):
+                with Horizontal(classes="field"):
+                    yield Label(_(label), classes="label")
+                    yield Input(
+                        value,
+                        placeholder=_(placeholder) if placeholder else "",
+                        id=f"{field}-input",
+                        max_length=254,
+                    )
+                    yield FieldError("", id=f"{field}-error", markup=False)
+            yield OptionList(id="host-options")
+            yield Static(_("At least an e-mail address or a phone number."), classes="hint")
+            with RadioSet(id="type"):
+                for value in VISITOR_TYPES:
+                    yield RadioButton(
+                        _(TYPE_LABELS[value]), value=value == r.visitor_type, id=f"type-{value}"
+                    )
+            yield FieldError("", id="visitor_type-error", markup=False)
+        with Horizontal(classes="nav"):
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield Button(_("Next"), id="next", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#host-options", OptionList).display = False
+        self.query_one("#name-input", Input).focus()
+        self.load_hosts()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="hosts")
+    def load_hosts(self) -> None:
+        self.app.call_from_thread(self._set_hosts, self.services.host_directory())
+
+    def _set_hosts(self, hosts: list[tuple[str, str]]) -> None:
+        self._hosts = hosts
+
+    @on(Input.Changed, "#host-input")
+    def suggest_hosts(self, event: Input.Changed) -> None:
+        """Hosts whose name contains what was typed: from the hosts directory only."""
+        self.registration.host_id = None
+        options = self.query_one("#host-options", OptionList)
+        needle = event.value.strip().casefold()
+        matches = [h for h in self._hosts if needle and needle in h[1].casefold()][:5]
+        options.clear_options()
+        options.add_options([Option(name, id=host_id) for host_id, name in matches])
+        options.display = bool(matches) and len(needle) >= 2
+
+    @on(OptionList.OptionSelected, "#host-options")
+    def pick_host(self, event: OptionList.OptionSelected) -> None:
+        import uuid
+
+        assert event.option.id is not None
+        host_input = self.query_one("#host-input", Input)
+        with host_input.prevent(Input.Changed):
+            host_input.value = str(event.option.prompt)
+        self.registration.host_id = uuid.UUID(event.option.id)
+        event.option_list.display = False
+
+    def action_cancel(self) -> None:
+        self.go_home()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.go_home()
+
+    def _read_form(self) -> Registration:
+        r = self.registration
+        r.name = self.query_one("#name-input", Input).value
+        r.email = self.query_one("#email-input", Input).value
+        r.phone = self.query_one("#phone-input", Input).value
+        r.company = self.query_one("#company-input", Input).value
+        r.host_name = self.query_one("#host-input", Input).value
+        pressed = self.query_one("#type", RadioSet).pressed_button
+        r.visitor_type = pressed.id.removeprefix("type-") if pressed and pressed.id else "guest"
+        return r
+
+    def _resolve_host(self, r: Registration) -> str | None:
+        """With a directory, a typed host must be one of its hosts; None if fine."""
+        if r.host_id is not None or not r.host_name.strip() or not self._hosts:
+            return None
+        needle = r.host_name.strip().casefold()
+        exact = [h for h in self._hosts if h[1].casefold() == needle]
+        partial = [h for h in self._hosts if needle in h[1].casefold()]
+        chosen = exact if len(exact) == 1 else partial
+        if len(chosen) == 1:
+            import uuid
+
+            r.host_id = uuid.UUID(chosen[0][0])
+            r.host_name = chosen[0][1]
+            return None
+        return MSG_PICK_HOST
+
+    @on(Button.Pressed, "#next")
+    @on(Input.Submitted)
+    def next_step(self) -> None:
+        r = self._read_form()
+        errors: dict[str, str] = {}
+        try:
+            self.services.validate(r)
+        except ValidationErrors as exc:
+            errors = dict(exc.fields)
+        host_error = self._resolve_host(r)
+        if host_error:
+            errors["host"] = host_error
+        for field in (*FIELDS, "visitor_type"):
+            message = errors.get(field, "")
+            self.query_one(f"#{field}-error", FieldError).update(_(message) if message else "")
+        if errors:
+            first = next(f for f in (*FIELDS, "visitor_type") if f in errors)
+            if first != "visitor_type":
+                self.query_one(f"#{first}-input", Input).focus()
+            return
+        from screens.steps import AgeScreen
+
+        self.app.push_screen(AgeScreen(r))

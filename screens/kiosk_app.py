@@ -1,0 +1,161 @@
+"""The visitor kiosk application."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kiosk.config import Settings
+from kiosk.i18n import set_language
+from kiosk.services.kiosk import KioskServices
+from kiosk.services.staff import StaffUser
+from screens.badge import BadgeScreen
+from screens.staff import PinScreen, StaffMenuScreen
+from screens.welcome import WelcomeScreen
+
+PURGE_EVERY_S = 3600
+
+
+class KioskApp(App[None]):
+    """A full-screen kiosk: no quitting, suspending or command palette without a staff
+    PIN; a half-filled form is wiped after the idle time."""
+
+    CSS_PATH = Path(__file__).parent / "kiosk.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "kiosk"
+    BINDINGS = [
+        Binding("ctrl+q", "blocked", show=False, priority=True),
+        Binding("ctrl+c", "blocked", show=False, priority=True),
+        Binding("ctrl+z", "blocked", show=False, priority=True),
+        Binding("ctrl+backslash", "blocked", show=False, priority=True),
+        Binding("ctrl+p", "blocked", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        open_services: Callable[[], KioskServices],
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self._open_services = open_services
+        self._clock = clock
+        self.services: KioskServices | None = None
+        self.start_error: str | None = None
+        self.last_activity = time.monotonic()
+
+    # -- start-up ----------------------------------------------------------------------
+
+    @property
+    def site_name(self) -> str:
+        return self.settings.site_name
+
+    def now(self) -> datetime:
+        if self._clock is not None:
+            return self._clock()
+        if self.services is not None:
+            return self.services.now()
+        return datetime.now().astimezone()
+
+    def on_mount(self) -> None:
+        set_language(self.settings.kiosk.default_language)
+        self.push_screen(WelcomeScreen())
+        self.set_interval(1, self.idle_tick)
+        self.set_interval(PURGE_EVERY_S, self.purge)
+        self.start()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="start")
+    def start(self) -> None:
+        """Open the store (migrations, key checks) and run the start-up purge."""
+        try:
+            services = self._open_services()
+        except Exception as exc:  # shown as a friendly message, never a traceback
+            self.call_from_thread(self._started, None, type(exc).__name__)
+            return
+        self.call_from_thread(self._started, services, None)
+        self.purge()
+
+    def _started(self, services: KioskServices | None, error: str | None) -> None:
+        self.services = services
+        self.start_error = error
+        if isinstance(self.screen, WelcomeScreen):
+            self.screen.refresh_ready()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="purge")
+    def purge(self) -> None:
+        if self.services is not None:
+            self.services.purge()
+
+    # -- navigation and the idle wipe ----------------------------------------------------
+
+    def go_home(self) -> None:
+        """Back to a fresh welcome screen: every screen a visitor filled is discarded."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, WelcomeScreen):
+            self.switch_screen(WelcomeScreen())
+
+    def show_badge(self, badge: BadgeScreen) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(badge)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            self.last_activity = time.monotonic()
+            if isinstance(event, events.Key) and event.key == self.settings.kiosk.staff_key:
+                event.stop()
+                self.open_staff_prompt()
+                return
+        await super().on_event(event)
+
+    def idle_tick(self) -> None:
+        idle = time.monotonic() - self.last_activity
+        if idle >= self.settings.kiosk.idle_seconds:
+            self.wipe()
+
+    def wipe(self) -> None:
+        """Forget the visitor: welcome screen, default language."""
+        at_home = isinstance(self.screen, WelcomeScreen) and len(self.screen_stack) == 2
+        if at_home:
+            return
+        set_language(self.settings.kiosk.default_language)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(WelcomeScreen())
+
+    # -- kiosk safety ------------------------------------------------------------------
+
+    def action_blocked(self) -> None:
+        """Quit, suspend and the palette do nothing for visitors."""
+
+    async def action_quit(self) -> None:
+        self.open_staff_prompt()
+
+    def action_command_palette(self) -> None:
+        return None
+
+    def action_help_quit(self) -> None:
+        return None
+
+    def open_staff_prompt(self) -> None:
+        if self.services is None or isinstance(self.screen, PinScreen):
+            return
+
+        def unlocked(user: StaffUser | None) -> None:
+            if user is not None:
+                self.push_screen(StaffMenuScreen(user))
+
+        self.push_screen(PinScreen(), unlocked)
+
+    def current_screen(self) -> Screen[object]:
+        return self.screen

@@ -1,0 +1,98 @@
+"""The staff PIN prompt, opened by the staff key; the only way out of the kiosk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.i18n import _
+from kiosk.services.staff import StaffUser
+from screens.base import KioskScreen
+from screens.widgets import FieldError
+
+
+class PinScreen(ModalScreen[StaffUser | None]):
+    BINDINGS = [("escape", "close", "Close")]
+
+    @dataclass
+    class Checked(Message):
+        user: StaffUser | None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pin-dialog"):
+            yield Static(_("Staff only"), classes="title")
+            yield Input(placeholder=_("User name"), id="user", max_length=64)
+            yield Input(placeholder=_("PIN"), id="pin", password=True, max_length=32)
+            yield FieldError("", id="pin-error", markup=False)
+            with Horizontal(classes="nav"):
+                yield Button(_("Close"), id="close")
+                yield Button(_("Unlock"), id="unlock", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#user", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#close")
+    def close(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#user")
+    def to_pin(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#unlock")
+    def unlock(self) -> None:
+        user = self.query_one("#user", Input).value.strip()
+        pin = self.query_one("#pin", Input).value
+        self.query_one("#pin", Input).value = ""
+        self.query_one("#unlock", Button).disabled = True
+        self.verify(user, pin)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
+    def verify(self, user: str, pin: str) -> None:
+        services = self.app.services  # type: ignore[attr-defined]
+        self.post_message(self.Checked(services.verify_staff(user, pin)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#unlock", Button).disabled = False
+            self.query_one("#pin-error", FieldError).update(_("Not available right now."))
+
+    def on_pin_screen_checked(self, message: Checked) -> None:
+        self.query_one("#unlock", Button).disabled = False
+        if message.user is None:
+            self.query_one("#pin-error", FieldError).update(_("Wrong user name or PIN."))
+            self.query_one("#pin", Input).focus()
+            return
+        self.dismiss(message.user)
+
+
+class StaffMenuScreen(KioskScreen):
+    def __init__(self, user: StaffUser) -> None:
+        super().__init__()
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="step"):
+            yield Static(_("Staff menu"), classes="title")
+            yield Static(f"{self.user.username} ({self.user.role})", markup=False)
+            yield Button(_("Back to the kiosk"), id="resume", variant="primary")
+            yield Button(_("Close the kiosk"), id="quit", variant="error")
+
+    @on(Button.Pressed, "#resume")
+    def resume(self) -> None:
+        self.go_home()
+
+    @on(Button.Pressed, "#quit")
+    def quit_kiosk(self) -> None:
+        self.kiosk.exit()

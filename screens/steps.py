@@ -1,0 +1,215 @@
+"""Check-in steps 2 to 5: age, privacy notice, NDA, health screening."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet, Static
+
+from kiosk.domain import NdaSignature, ScreeningOutcome
+from kiosk.domain.registration import Registration
+from kiosk.i18n import N_, _, current_language
+from screens.base import KioskScreen
+from screens.widgets import FieldError
+
+MSG_SIGNATURE = N_("Please type your full name exactly as you entered it.")
+
+
+def next_after_documents(screen: KioskScreen, r: Registration) -> None:
+    """After the privacy notice and NDA: screening if switched on, else save."""
+    if screen.services.settings.screening.enabled and not r.under_16:
+        screen.app.push_screen(ScreeningConsentScreen(r))
+    else:
+        from screens.badge import SubmitScreen
+
+        screen.app.push_screen(SubmitScreen(r))
+
+
+class StepScreen(KioskScreen):
+    """A step with Back (one screen back) and Cancel (to the welcome screen)."""
+
+    BINDINGS = [("escape", "back", "Back")]
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__()
+        self.registration = registration
+
+    def nav(self, *extra: Button) -> ComposeResult:
+        with Horizontal(classes="nav"):
+            yield Button(_("Back"), id="back")
+            yield Button(_("Cancel"), id="cancel", variant="error")
+            yield from extra
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        self.go_home()
+
+
+class AgeScreen(StepScreen):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="step"):
+            yield Static(_("How old are you?"), classes="title")
+            yield Button(_("I am 16 or older"), id="adult", variant="primary")
+            yield Button(_("I am under 16 and accompanied"), id="minor")
+        yield from self.nav()
+
+    @on(Button.Pressed, "#adult, #minor")
+    def choose(self, event: Button.Pressed) -> None:
+        self.registration.under_16 = event.button.id == "minor"
+        self.app.push_screen(PrivacyScreen(self.registration))
+
+
+class PrivacyScreen(StepScreen):
+    SUMMARY = N_(
+        "We keep your name, contact details, company, host and visit times to know who "
+        "is in the building and to tell your host you are here. Everything is encrypted "
+        "and deleted automatically after 30 days. You can ask reception for a copy, a "
+        "correction or deletion at any time."
+    )
+
+    def compose(self) -> ComposeResult:
+        doc = self.services.document("privacy", current_language())
+        with VerticalScroll(classes="step"):
+            yield Static(_("Privacy notice"), classes="title")
+            yield Static(_(self.SUMMARY), classes="summary")
+            yield Markdown(doc.text, id="document")
+        yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
+
+    @on(Button.Pressed, "#accept")
+    def accept(self) -> None:
+        doc = self.services.document("privacy", current_language())
+        r = self.registration
+        r.privacy_version, r.privacy_sha256 = doc.version, doc.sha256
+        if self.services.nda_required(r.visitor_type):
+            self.app.push_screen(NdaScreen(r))
+        else:
+            r.nda = None
+            next_after_documents(self, r)
+
+
+def _same_name(a: str, b: str) -> bool:
+    def fold(x: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", x).casefold().split())
+
+    return bool(fold(a)) and fold(a) == fold(b)
+
+
+class NdaScreen(StepScreen):
+    def compose(self) -> ComposeResult:
+        doc = self.services.document("nda", current_language())
+        with VerticalScroll(classes="step"):
+            yield Static(_("Non-disclosure agreement"), classes="title")
+            yield Markdown(doc.text, id="document")
+            yield Label(_("Type your full name to accept:"))
+            yield Input(id="signature", max_length=120)
+            yield FieldError("", id="signature-error", markup=False)
+        yield from self.nav(
+            Button(_("I do not accept"), id="decline"),
+            Button(_("I accept"), id="accept", variant="primary"),
+        )
+
+    @on(Button.Pressed, "#accept")
+    @on(Input.Submitted, "#signature")
+    def accept(self) -> None:
+        typed = self.query_one("#signature", Input).value
+        r = self.registration
+        if not _same_name(typed, r.name):
+            self.query_one("#signature-error", FieldError).update(_(MSG_SIGNATURE))
+            return
+        doc = self.services.document("nda", current_language())
+        r.nda = NdaSignature(doc.version, doc.language, doc.sha256, typed.strip())
+        next_after_documents(self, r)
+
+    @on(Button.Pressed, "#decline")
+    def decline(self) -> None:
+        self.registration.nda = None
+        self.app.push_screen(DeclinedScreen())
+
+
+class DeclinedScreen(KioskScreen):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="step"):
+            yield Static(_("Thank you"), classes="title")
+            yield Static(
+                _(
+                    "Without accepting the agreement we cannot register your visit. "
+                    "Please contact reception; they will be glad to help you."
+                )
+            )
+            yield Button(_("Done"), id="done", variant="primary")
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        self.go_home()
+
+
+class ScreeningConsentScreen(StepScreen):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="step"):
+            yield Static(_("Health check"), classes="title")
+            yield Static(
+                _(
+                    "May we ask you a few health questions? Your answers stay on this "
+                    "device; we only keep whether you may go in. This is voluntary."
+                )
+            )
+        yield from self.nav(
+            Button(_("Skip"), id="skip"),
+            Button(_("Yes, ask me"), id="consent", variant="primary"),
+        )
+
+    @on(Button.Pressed, "#skip")
+    def skip(self) -> None:
+        from screens.badge import SubmitScreen
+
+        self.registration.screening = ScreeningOutcome.SKIPPED
+        self.registration.health_answers = None
+        self.app.push_screen(SubmitScreen(self.registration))
+
+    @on(Button.Pressed, "#consent")
+    def consent(self) -> None:
+        self.app.push_screen(ScreeningQuestionsScreen(self.registration))
+
+
+class ScreeningQuestionsScreen(StepScreen):
+    def compose(self) -> ComposeResult:
+        questions = self.services.screening_questions(current_language())
+        with VerticalScroll(classes="step"):
+            yield Static(_("Health check"), classes="title")
+            for i, question in enumerate(questions):
+                yield Label(question, markup=False)
+                with RadioSet(id=f"q{i}", classes="question"):
+                    yield RadioButton(_("No"), id=f"q{i}-no")
+                    yield RadioButton(_("Yes"), id=f"q{i}-yes")
+            yield FieldError("", id="screening-error", markup=False)
+        yield from self.nav(Button(_("Next"), id="next", variant="primary"))
+
+    @on(Button.Pressed, "#next")
+    def finish(self) -> None:
+        from screens.badge import SubmitScreen
+
+        answers: dict[str, str] = {}
+        for i, _q in enumerate(self.services.screening_questions(current_language())):
+            pressed = self.query_one(f"#q{i}", RadioSet).pressed_button
+            if pressed is None or pressed.id is None:
+                self.query_one("#screening-error", FieldError).update(
+                    _("Please answer every question.")
+                )
+                return
+            answers[f"q{i}"] = pressed.id.rsplit("-", 1)[1]
+        r = self.registration
+        failed = any(a == "yes" for a in answers.values())
+        r.screening = ScreeningOutcome.FAILED if failed else ScreeningOutcome.PASSED
+        keep = self.services.settings.retention.health_answers_days > 0
+        r.health_answers = answers if keep else None
+        self.app.push_screen(SubmitScreen(r))

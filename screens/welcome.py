@@ -1,0 +1,74 @@
+"""The welcome screen: site, time, the three ways in, and the language switch."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.i18n import LANGUAGES, _, current_language, set_language
+from screens.base import KioskScreen
+from screens.widgets import Clock
+
+
+class WelcomeScreen(KioskScreen):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="welcome"):
+            yield Static(self.kiosk.site_name, id="site-name", markup=False)
+            yield Clock(self.kiosk.now, id="clock")
+            yield Static(_("Welcome! Please check in."), id="greeting")
+            with Center():
+                yield Button(_("Check in"), id="check-in", variant="primary")
+            with Center():
+                yield Button(_("Check out"), id="check-out")
+            with Center():
+                yield Button(_("I have an invitation code"), id="invitation")
+            with Horizontal(id="languages"):
+                for code, label in LANGUAGES.items():
+                    yield Button(
+                        label,
+                        id=f"lang-{code}",
+                        classes="language" + (" -active" if code == current_language() else ""),
+                    )
+            yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.refresh_ready()
+
+    def refresh_ready(self) -> None:
+        """Disable the ways in until the store is open; say why if it failed."""
+        ready = self.kiosk.services is not None
+        for button_id in ("check-in", "check-out", "invitation"):
+            self.query_one(f"#{button_id}", Button).disabled = not ready
+        status = self.query_one("#status", Static)
+        if self.kiosk.start_error:
+            status.update(_("The kiosk is not available right now. Please ask reception."))
+        elif not ready:
+            status.update(_("Starting…"))
+        else:
+            status.update("")
+
+    @on(Button.Pressed, ".language")
+    def switch_language(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        set_language(event.button.id.removeprefix("lang-"))
+        self.kiosk.switch_screen(WelcomeScreen())
+
+    @on(Button.Pressed, "#check-in")
+    def start_check_in(self) -> None:
+        from screens.details import DetailsScreen
+
+        self.kiosk.push_screen(DetailsScreen())
+
+    @on(Button.Pressed, "#check-out")
+    def start_check_out(self) -> None:
+        from screens.checkout import CheckoutScreen
+
+        self.kiosk.push_screen(CheckoutScreen())
+
+    @on(Button.Pressed, "#invitation")
+    def start_invitation(self) -> None:
+        from screens.checkout import InvitationScreen
+
+        self.kiosk.push_screen(InvitationScreen())

@@ -1,0 +1,73 @@
+"""Small reusable widgets of the visitor kiosk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
+
+DARK = Style(color="#000000", bgcolor="#ffffff")
+
+
+class QRCode(Widget):
+    """A QR code drawn with half blocks: two modules per cell, always dark on light
+    (whatever the theme), with the quiet zone included in the matrix."""
+
+    DEFAULT_CSS = """
+    QRCode { width: auto; height: auto; }
+    """
+
+    def __init__(self, matrix: list[list[bool]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.matrix = matrix
+
+    def get_content_width(self, container: object, viewport: object) -> int:
+        return len(self.matrix[0]) if self.matrix else 0
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return (len(self.matrix) + 1) // 2
+
+    def render_line(self, y: int) -> Strip:
+        top_row = 2 * y
+        if top_row >= len(self.matrix):
+            return Strip.blank(self.size.width)
+        top = self.matrix[top_row]
+        bottom = self.matrix[top_row + 1] if top_row + 1 < len(self.matrix) else [False] * len(top)
+        black, white = "#000000", "#ffffff"
+        segments = [
+            Segment(
+                "▀",
+                Style(color=black if t else white, bgcolor=black if b else white),
+            )
+            for t, b in zip(top, bottom, strict=True)
+        ]
+        return Strip(segments, len(segments))
+
+
+class FieldError(Static):
+    """The message beside a field: empty until validation says something."""
+
+    DEFAULT_CSS = """
+    FieldError { color: $error; height: auto; padding: 0 1; }
+    """
+
+
+class Clock(Static):
+    """Date and time at the site, updated every second."""
+
+    def __init__(self, now: Callable[[], datetime], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._now = now
+
+    def on_mount(self) -> None:
+        self.update_time()
+        self.set_interval(1, self.update_time)
+
+    def update_time(self) -> None:
+        self.update(self._now().strftime("%Y-%m-%d  %H:%M"))

@@ -1,0 +1,72 @@
+"""Helpers for driving the kiosk with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from kiosk.config import Settings, load_settings
+from kiosk.runtime import open_from_settings
+from kiosk.services.kiosk import KioskServices
+from screens.kiosk_app import KioskApp
+
+FIXED_NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+
+
+def kiosk_settings(tmp_path: Path, toml: str = "") -> Settings:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(toml)
+    return load_settings(
+        {
+            "KIOSK_CONFIG": str(config),
+            "KIOSK_DATA_DIR": str(tmp_path / "data"),
+            "KIOSK_SITE_NAME": "Fictional HQ",
+            "KIOSK_TIMEZONE": "Europe/Amsterdam",
+        }
+    )
+
+
+def open_services(settings: Settings) -> KioskServices:
+    return KioskServices(open_from_settings(settings), settings)
+
+
+async def ready(pilot: Pilot[None]) -> None:
+    """Wait until the store is open and the welcome screen enables its buttons."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    for _ in range(200):
+        if app.services is not None:
+            break
+        await asyncio.sleep(0.02)
+    await pilot.pause()
+
+
+async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
+    """Click a field and type into it key by key, as a visitor would."""
+    await pilot.click(selector)
+    field = pilot.app.screen.query_one(selector, Input)
+    field.value = ""
+    keys = ["space" if ch == " " else ch for ch in text]
+    await pilot.press(*keys)
+
+
+async def wait_for_screen(pilot: Pilot[None], name: str, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if type(pilot.app.screen).__name__ == name:
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"expected {name}, on {type(pilot.app.screen).__name__}")
+
+
+def screen_text(pilot: Pilot[None]) -> str:
+    """Every Static's text on the current screen, as a visitor reads it."""
+    parts = []
+    for widget in pilot.app.screen.query(Static):
+        content = widget.render()
+        parts.append(str(content))
+    return "\n".join(parts)

@@ -1,0 +1,322 @@
+"""The visitor kiosk, driven headless with Pilot against a real SQLite store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Input
+
+from kiosk.app import make_app
+from kiosk.i18n import set_language
+from kiosk.services.kiosk import KioskServices, ServiceUnavailable
+from kiosk.services.staff import StaffService
+from screens.kiosk_app import KioskApp
+from storage.records import ScreeningOutcome
+from tests.kiosk_ui import (
+    FIXED_NOW,
+    kiosk_settings,
+    open_services,
+    ready,
+    screen_text,
+    type_into,
+    wait_for_screen,
+)
+
+NAME = "Zebulon Fakevisitor"
+EMAIL = "zebulon.fake@example.com"
+SCREENING_ON = "[screening]\nenabled = true\n"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    set_language("en")
+
+
+def _app(services: KioskServices) -> KioskApp:
+    return make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
+
+
+async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
+    await pilot.click("#check-in")
+    await wait_for_screen(pilot, "DetailsScreen")
+    await type_into(pilot, "#name-input", name)
+    await type_into(pilot, "#email-input", EMAIL)
+    await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
+    await pilot.click(f"#type-{visitor_type}")
+    await pilot.click("#next")
+
+
+async def through_documents(pilot: Pilot[None], *, adult: bool = True, sign: str = NAME) -> None:
+    await wait_for_screen(pilot, "AgeScreen")
+    await pilot.click("#adult" if adult else "#minor")
+    await wait_for_screen(pilot, "PrivacyScreen")
+    await pilot.click("#accept")
+    await wait_for_screen(pilot, "NdaScreen")
+    await type_into(pilot, "#signature", sign)
+    await pilot.press("enter")
+
+
+def _today(services: KioskServices) -> list:  # type: ignore[type-arg]
+    return services.store.visits_on(services.store.local_day(services.now())).visits
+
+
+async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        text = screen_text(pilot)
+        assert "Zebulon" in text and "Fakevisitor" not in text  # first name only
+        assert "scan this code" in text
+    [visit] = _today(services)
+    assert (visit.name, visit.email, visit.company) == (NAME, EMAIL, "Fictitious Widgets Ltd")
+    assert visit.nda_accepted and visit.screening is ScreeningOutcome.NOT_ASKED
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
+    assert NAME.encode() not in raw and EMAIL.encode() not in raw
+    assert list((tmp_path / "data" / "badges").glob("badge-*.svg"))
+
+
+async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#lang-nl")
+        await pilot.pause()
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        await type_into(pilot, "#email-input", "not-an-address")
+        await pilot.click("#next")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "DetailsScreen"
+        error = str(pilot.app.screen.query_one("#email-error").render())
+        assert error == "Vul alstublieft een geldig e-mailadres in."
+        assert pilot.app.screen.query_one("#name-input", Input).value == NAME
+        assert pilot.app.screen.query_one("#email-input", Input).value == "not-an-address"
+    assert _today(services) == []
+
+
+async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
+        await wait_for_screen(pilot, "PrivacyScreen")
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "NdaScreen")
+        await pilot.click("#decline")
+        await wait_for_screen(pilot, "DeclinedScreen")
+        assert "contact reception" in screen_text(pilot)
+        await pilot.click("#done")
+        await wait_for_screen(pilot, "WelcomeScreen")
+    assert _today(services) == []
+
+
+async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot, sign="Someone Else")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "NdaScreen"
+        assert "exactly as you entered it" in str(
+            pilot.app.screen.query_one("#signature-error").render()
+        )
+    assert _today(services) == []
+
+
+async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await pilot.click("#consent")
+        await wait_for_screen(pilot, "ScreeningQuestionsScreen")
+        await pilot.click("#q0-yes")
+        await pilot.click("#q1-no")
+        await pilot.click("#next")
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert "see reception before you go in" in screen_text(pilot)
+    [visit] = _today(services)
+    assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
+
+
+async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await pilot.click("#skip")
+        await wait_for_screen(pilot, "BadgeScreen")
+    [visit] = _today(services)
+    assert not visit.flagged and visit.screening is ScreeningOutcome.SKIPPED
+
+
+async def test_under_16_skips_screening_and_needs_host_confirmation(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot, adult=False)
+        await wait_for_screen(pilot, "BadgeScreen")  # no screening questions asked
+        assert "host will confirm your visit" in screen_text(pilot)
+    [visit] = _today(services)
+    assert visit.needs_confirmation
+    assert visit.screening is ScreeningOutcome.NOT_ASKED
+
+
+async def _checked_in_code(pilot: Pilot[None]) -> str:
+    await fill_details(pilot, visitor_type="delivery")
+    await wait_for_screen(pilot, "AgeScreen")
+    await pilot.click("#adult")
+    await wait_for_screen(pilot, "PrivacyScreen")
+    await pilot.click("#accept")  # deliveries sign no NDA
+    await wait_for_screen(pilot, "BadgeScreen")
+    code = str(pilot.app.screen.query_one("#badge-code").render())
+    await pilot.click("#done")
+    await wait_for_screen(pilot, "WelcomeScreen")
+    return code
+
+
+async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        code = await _checked_in_code(pilot)
+        await pilot.click("#check-out")
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.press(*code, "enter")  # what a USB scanner types
+        await wait_for_screen(pilot, "GoodbyeScreen")
+        await pilot.click("#done")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await pilot.click("#check-out")
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.press(*code, "enter")
+        await pilot.pause(0.3)
+        assert "already been checked out" in str(pilot.app.screen.query_one("#code-error").render())
+        await pilot.press(*"ZZZZ-ZZZZ-ZZZZ", "enter")
+        await pilot.pause(0.3)
+        assert "do not know this code" in str(pilot.app.screen.query_one("#code-error").render())
+    [visit] = _today(services)
+    assert visit.departed_at is not None
+
+
+async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    app = _app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#lang-nl")
+        await pilot.pause()
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        app.last_activity = time.monotonic() - 61
+        app.idle_tick()
+        await wait_for_screen(pilot, "WelcomeScreen")
+        assert "Check in" in str(app.screen.query_one("#check-in", Button).label)  # English again
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        assert app.screen.query_one("#name-input", Input).value == ""
+        assert NAME not in screen_text(pilot)
+
+
+async def test_markup_in_typed_text_is_shown_literally(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    sneaky = "[@click=app.quit]Evil[/] [b]Bold[/b]"
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot, name=sneaky)
+        await through_documents(pilot, sign=sneaky)
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert str(pilot.app.screen.query_one("#badge-name").render()) == "[@click=app.quit]Evil[/]"
+        await pilot.click("#badge-name")
+        await pilot.pause()
+        assert pilot.app.is_running
+    [visit] = _today(services)
+    assert visit.name == sneaky
+
+
+@pytest.mark.parametrize("keys", [["ctrl+q"], ["ctrl+c"], ["ctrl+z"], ["ctrl+p"], ["escape"]])
+async def test_escape_keys_do_nothing_for_visitors(tmp_path: Path, keys: list[str]) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert pilot.app.is_running
+        assert type(pilot.app.screen).__name__ in {"WelcomeScreen", "PinScreen"}
+        assert "CommandPalette" not in type(pilot.app.screen).__name__
+
+
+async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    StaffService(services.store).add("ada", "admin", "246810", actor="test")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        await wait_for_screen(pilot, "PinScreen")
+        await type_into(pilot, "#user", "ada")
+        await type_into(pilot, "#pin", "999999")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert "Wrong user name or PIN" in str(pilot.app.screen.query_one("#pin-error").render())
+        await type_into(pilot, "#pin", "246810")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StaffMenuScreen")
+        await pilot.click("#quit")
+        await pilot.pause()
+        assert not pilot.app.is_running
+
+
+async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    real = services.check_in
+    calls = {"n": 0}
+
+    def flaky(registration: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ServiceUnavailable("the database could not be used: database is locked")
+        return real(registration)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "check_in", flaky)
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "SubmitScreen")
+        await pilot.pause(0.5)
+        assert "could not save your check-in" in screen_text(pilot)
+        await pilot.click("#retry")
+        await wait_for_screen(pilot, "BadgeScreen")
+    assert [v.name for v in _today(services)] == [NAME]
+
+
+async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
+    settings = kiosk_settings(tmp_path)
+    open_services(settings)  # creates the database and key
+    (tmp_path / "data" / "master.key").write_bytes(b"\x00" * 32)  # wrong key
+    app = make_app(settings, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            if app.start_error:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert "not available right now" in screen_text(pilot)
+        assert pilot.app.screen.query_one("#check-in", Button).disabled
