@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import click
@@ -21,8 +21,10 @@ from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
 from kiosk.services.log import LogService
 from kiosk.services.retention import RetentionService
+from kiosk.services.staff import ROLES, PinPolicyError, StaffService
 from storage.errors import StorageError
 from storage.records import NdaSignature, VisitorType, VisitRecord
+from storage.staff import StaffRepository
 from storage.store import Store
 
 log = logging.getLogger("kiosk")
@@ -285,5 +287,45 @@ def hosts_list(obj: Context) -> None:
         click.echo(f"{h.id}  {h.name}  {h.email or ''}".rstrip())
 
 
-def today_local(obj: Context) -> date:
-    return LogService(obj.store).today()
+@main.group()
+def staff() -> None:
+    """Staff accounts (the PIN opens the staff menu at the kiosk)."""
+
+
+def _read_pin(pin_stdin: bool) -> str:
+    if pin_stdin:
+        return sys.stdin.readline().strip()
+    return str(click.prompt("PIN", hide_input=True, confirmation_prompt=True))
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input.")
+@pass_ctx
+def staff_add(obj: Context, username: str, role: str, pin_stdin: bool) -> None:
+    """Add a staff account; the PIN (6+ digits) is asked twice."""
+    pin = _read_pin(pin_stdin)
+    try:
+        StaffService(obj.store).add(username, role, pin, actor=cli_actor())
+    except PinPolicyError as exc:
+        fail(str(exc), 2)
+    click.echo(f"added {role} {username}")
+
+
+@staff.command("list")
+@pass_ctx
+def staff_list(obj: Context) -> None:
+    """List staff accounts."""
+    for row in StaffRepository(obj.store).all():
+        locked = "  locked" if row.locked_until and row.locked_until > datetime.now(UTC) else ""
+        click.echo(f"{row.username}  {row.role}{locked}")
+
+
+@staff.command("remove")
+@click.argument("username")
+@pass_ctx
+def staff_remove(obj: Context, username: str) -> None:
+    """Remove a staff account."""
+    StaffRepository(obj.store).remove(username, actor=cli_actor())
+    click.echo(f"removed {username}")

@@ -31,9 +31,10 @@ def kiosk(store_config: StoreConfig, tmp_path: Path) -> Run:
         "KIOSK_TIMEZONE": "Europe/Amsterdam",
     }
 
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, ok: bool = True, stdin: str = "") -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "kiosk", *args],
+            input=stdin,
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -119,3 +120,18 @@ def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConf
     store_config.key_file.write_bytes(os.urandom(32))
     err = run("log", ok=False).stderr
     assert err.startswith("kiosk: error: the master key in")
+
+
+def test_staff_accounts(kiosk: Run) -> None:
+    kiosk("staff", "add", "ada", "--role", "admin", "--pin-stdin", stdin="135790\n")
+    assert "ada  admin" in kiosk("staff", "list").stdout
+    short = kiosk(
+        "staff", "add", "bob", "--role", "reception", "--pin-stdin", stdin="12\n", ok=False
+    )
+    assert "at least 6 digits" in short.stderr
+    again = kiosk(
+        "staff", "add", "ada", "--role", "admin", "--pin-stdin", stdin="135790\n", ok=False
+    )
+    assert "already exists" in again.stderr
+    kiosk("staff", "remove", "ada")
+    assert "ada" not in kiosk("staff", "list").stdout
