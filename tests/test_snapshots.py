@@ -1,0 +1,157 @@
+"""Snapshots of every visitor screen, in English and Dutch, at 100x30.
+
+Update after a reviewed visual change: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kiosk.app import make_app
+from kiosk.i18n import set_language
+from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, wait_for_screen
+
+Step = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
+    await pilot.click("#check-in")
+    await wait_for_screen(pilot, "DetailsScreen")
+    if bad:
+        pilot.app.screen.query_one("#email-input", Input).value = "not-an-address"
+        await pilot.click("#next")
+        await pilot.pause()
+
+
+async def _fill(pilot: Pilot[None], visitor_type: str = "guest") -> None:
+    await _details(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#name-input", Input).value = "Yolanda Fakevisitor"
+    screen.query_one("#email-input", Input).value = "yolanda@example.com"
+    await pilot.click(f"#type-{visitor_type}")
+    await pilot.click("#next")
+    await wait_for_screen(pilot, "AgeScreen")
+
+
+async def _privacy(pilot: Pilot[None]) -> None:
+    await _fill(pilot)
+    await pilot.click("#adult")
+    await wait_for_screen(pilot, "PrivacyScreen")
+
+
+async def _nda(pilot: Pilot[None]) -> None:
+    await _privacy(pilot)
+    await pilot.click("#accept")
+    await wait_for_screen(pilot, "NdaScreen")
+
+
+async def _signed(pilot: Pilot[None]) -> None:
+    await _nda(pilot)
+    pilot.app.screen.query_one("#signature", Input).value = "Yolanda Fakevisitor"
+    await pilot.click("#accept")
+    await wait_for_screen(pilot, "ScreeningConsentScreen")
+
+
+async def _declined(pilot: Pilot[None]) -> None:
+    await _nda(pilot)
+    await pilot.click("#decline")
+    await wait_for_screen(pilot, "DeclinedScreen")
+
+
+async def _questions(pilot: Pilot[None]) -> None:
+    await _signed(pilot)
+    await pilot.click("#consent")
+    await wait_for_screen(pilot, "ScreeningQuestionsScreen")
+
+
+async def _badge(pilot: Pilot[None]) -> None:
+    await _signed(pilot)
+    await pilot.click("#skip")
+    await wait_for_screen(pilot, "BadgeScreen")
+
+
+async def _checkout(pilot: Pilot[None], *, code: str = "") -> None:
+    await pilot.click("#check-out")
+    await wait_for_screen(pilot, "CheckoutScreen")
+    if code:
+        await pilot.press(*code, "enter")
+        for _ in range(250):  # until the worker's answer is on screen
+            screen = pilot.app.screen
+            if type(screen).__name__ != "CheckoutScreen" or str(
+                screen.query_one("#code-error").render()
+            ):
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+
+async def _goodbye(pilot: Pilot[None]) -> None:
+    await _badge(pilot)
+    await pilot.click("#done")
+    await wait_for_screen(pilot, "WelcomeScreen")
+    await _checkout(pilot, code="7K3M-9QXR-2D4F")
+    await wait_for_screen(pilot, "GoodbyeScreen")
+
+
+async def _invitation(pilot: Pilot[None]) -> None:
+    await pilot.click("#invitation")
+    await wait_for_screen(pilot, "InvitationScreen")
+
+
+async def _pin(pilot: Pilot[None]) -> None:
+    await pilot.press("f12")
+    await wait_for_screen(pilot, "PinScreen")
+
+
+async def _nothing(pilot: Pilot[None]) -> None:
+    return None
+
+
+SCREENS: dict[str, Step] = {
+    "welcome": _nothing,
+    "details": _details,
+    "details-errors": lambda p: _details(p, bad=True),
+    "age": _fill,
+    "privacy": _privacy,
+    "nda": _nda,
+    "nda-declined": _declined,
+    "screening-consent": _signed,
+    "screening-questions": _questions,
+    "badge": _badge,
+    "checkout": _checkout,
+    "checkout-unknown": lambda p: _checkout(p, code="AAAA-BBBB-CCCC"),
+    "goodbye": _goodbye,
+    "invitation": _invitation,
+    "staff-pin": _pin,
+}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_visitor_screen(
+    name: str,
+    language: str,
+    snap_compare: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_language("en")
+    monkeypatch.setattr("storage.store.new_badge_code", lambda: "7K3M-9QXR-2D4F")
+    services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n"))
+    app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await ready(pilot)
+        if language == "nl":
+            await pilot.click("#lang-nl")
+            await pilot.pause()
+        await SCREENS[name](pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
