@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Result
 
 
 def main(argv: list[str]) -> int:
-    from bench import store_bench
+    from bench import startup_bench, store_bench
 
-    suites = {
+    suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
         "day": lambda d: [store_bench.bench_day(d)],
         "find-purge": store_bench.bench_find_and_purge,
+        "cold-start": startup_bench.bench_cold_start,
     }
     chosen = argv or list(suites)
     results: list[Result] = []

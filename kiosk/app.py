@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kiosk.config import Settings
-from kiosk.services.kiosk import KioskServices
 
 if TYPE_CHECKING:
+    from kiosk.services.kiosk import KioskServices
     from screens.kiosk_app import KioskApp
+    from storage.store import Store
 
 
 def make_app(
@@ -23,18 +24,20 @@ def make_app(
     services: KioskServices | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> KioskApp:
-    """The visitor kiosk. With ``services`` given (tests), the store is not opened again;
-    otherwise it is opened in a worker once the first frame is up."""
+    """The visitor kiosk. With ``services`` given (tests), that store is used; otherwise
+    the store is opened in a worker once the first frame is up."""
+    from kiosk.services.kiosk import KioskServices
     from screens.kiosk_app import KioskApp
 
-    def open_services() -> KioskServices:
-        if services is not None:
-            return services
-        from kiosk.runtime import open_from_settings
+    if services is None:
 
-        return KioskServices(open_from_settings(settings), settings)
+        def opener() -> Store:
+            from kiosk.runtime import open_from_settings
 
-    return KioskApp(settings, open_services, clock=clock)
+            return open_from_settings(settings)
+
+        services = KioskServices(settings, opener=opener)
+    return KioskApp(settings, services, clock=clock)
 
 
 def run_kiosk(settings: Settings) -> None:

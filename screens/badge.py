@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,9 +12,11 @@ from textual.message import Message
 from textual.widgets import Button, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
+if TYPE_CHECKING:
+    from kiosk.services.badge import BadgeCard
+
 from kiosk.domain.registration import Registration
 from kiosk.i18n import _
-from kiosk.services.badge import BadgeCard
 from kiosk.services.checkin import NdaRequired
 from kiosk.services.kiosk import ServiceUnavailable
 from screens.base import KioskScreen

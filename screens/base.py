@@ -21,9 +21,7 @@ class KioskScreen(Screen[None]):
 
     @property
     def services(self) -> KioskServices:
-        services = self.kiosk.services
-        assert services is not None, "services are opened before any visitor screen"
-        return services
+        return self.kiosk.services
 
     def go_home(self) -> None:
         self.kiosk.go_home()

@@ -6,16 +6,19 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffUser
+
 from kiosk.config import Settings
 from kiosk.i18n import set_language
 from kiosk.services.kiosk import KioskServices
-from kiosk.services.staff import StaffUser
 from screens.badge import BadgeScreen
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.welcome import WelcomeScreen
@@ -41,16 +44,14 @@ class KioskApp(App[None]):
     def __init__(
         self,
         settings: Settings,
-        open_services: Callable[[], KioskServices],
+        services: KioskServices,
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
-        self._open_services = open_services
         self._clock = clock
-        self.services: KioskServices | None = None
-        self.start_error: str | None = None
+        self.services = services
         self.last_activity = time.monotonic()
 
     # -- start-up ----------------------------------------------------------------------
@@ -62,9 +63,7 @@ class KioskApp(App[None]):
     def now(self) -> datetime:
         if self._clock is not None:
             return self._clock()
-        if self.services is not None:
-            return self.services.now()
-        return datetime.now().astimezone()
+        return self.services.now()
 
     def on_mount(self) -> None:
         set_language(self.settings.kiosk.default_language)
@@ -73,26 +72,26 @@ class KioskApp(App[None]):
         self.set_interval(PURGE_EVERY_S, self.purge)
         self.start()
 
+    @property
+    def start_error(self) -> str | None:
+        return self.services.open_error
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def start(self) -> None:
-        """Open the store (migrations, key checks) and run the start-up purge."""
-        try:
-            services = self._open_services()
-        except Exception as exc:  # shown as a friendly message, never a traceback
-            self.call_from_thread(self._started, None, type(exc).__name__)
-            return
-        self.call_from_thread(self._started, services, None)
-        self.purge()
+        """Open the store (imports, key checks, migrations) after the first frame, then
+        run the start-up purge. A failure is shown as a friendly message."""
+        self.services.open()
+        self.call_from_thread(self._started)
+        if self.services.ready:
+            self.services.purge()
 
-    def _started(self, services: KioskServices | None, error: str | None) -> None:
-        self.services = services
-        self.start_error = error
+    def _started(self) -> None:
         if isinstance(self.screen, WelcomeScreen):
             self.screen.refresh_ready()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="purge")
     def purge(self) -> None:
-        if self.services is not None:
+        if self.services.ready:
             self.services.purge()
 
     # -- navigation and the idle wipe ----------------------------------------------------
@@ -148,7 +147,7 @@ class KioskApp(App[None]):
         return None
 
     def open_staff_prompt(self) -> None:
-        if self.services is None or isinstance(self.screen, PinScreen):
+        if isinstance(self.screen, PinScreen):
             return
 
         def unlocked(user: StaffUser | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,13 +13,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
+if TYPE_CHECKING:
+    from kiosk.services.staff import StaffUser
+
 from kiosk.i18n import _
-from kiosk.services.staff import StaffUser
 from screens.base import KioskScreen
 from screens.widgets import FieldError
 
 
-class PinScreen(ModalScreen[StaffUser | None]):
+class PinScreen(ModalScreen["StaffUser | None"]):
     BINDINGS = [("escape", "close", "Close")]
 
     @dataclass
@@ -61,7 +64,7 @@ class PinScreen(ModalScreen[StaffUser | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
     def verify(self, user: str, pin: str) -> None:
         services = self.app.services  # type: ignore[attr-defined]
-        self.post_message(self.Checked(services.verify_staff(user, pin)))
+        self.post_message(self.Checked(services.verify_staff(user, pin)))  # waits for the store
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

@@ -37,15 +37,13 @@ class WelcomeScreen(KioskScreen):
         self.refresh_ready()
 
     def refresh_ready(self) -> None:
-        """Disable the ways in until the store is open; say why if it failed."""
-        ready = self.kiosk.services is not None
+        """If the store could not be opened, disable the ways in and say so."""
+        failed = self.kiosk.start_error is not None
         for button_id in ("check-in", "check-out", "invitation"):
-            self.query_one(f"#{button_id}", Button).disabled = not ready
+            self.query_one(f"#{button_id}", Button).disabled = failed
         status = self.query_one("#status", Static)
-        if self.kiosk.start_error:
+        if failed:
             status.update(_("The kiosk is not available right now. Please ask reception."))
-        elif not ready:
-            status.update(_("Starting…"))
         else:
             status.update("")
 

@@ -31,7 +31,7 @@ def kiosk_settings(tmp_path: Path, toml: str = "") -> Settings:
 
 
 def open_services(settings: Settings) -> KioskServices:
-    return KioskServices(open_from_settings(settings), settings)
+    return KioskServices(settings, open_from_settings(settings))
 
 
 async def ready(pilot: Pilot[None]) -> None:
@@ -39,7 +39,7 @@ async def ready(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, KioskApp)
     for _ in range(200):
-        if app.services is not None:
+        if app.services.ready or app.start_error:
             break
         await asyncio.sleep(0.02)
     await pilot.pause()

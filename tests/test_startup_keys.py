@@ -119,3 +119,12 @@ def test_rotation_interrupted_before_the_key_file_swap_finishes_at_start(
     finally:
         store.engine.dispose()
         store.keystore.engine.dispose()
+
+
+def test_known_heads_match_the_migration_scripts() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import HEADS, alembic_config
+
+    for schema, head in HEADS.items():
+        assert ScriptDirectory.from_config(alembic_config(schema)).get_current_head() == head

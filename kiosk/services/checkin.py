@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from kiosk.domain.registration import Registration, validate
 from kiosk.domain.text import N_
 from storage.records import CheckInResult, VisitorType
-from storage.store import HostEntry, Store
+
+if TYPE_CHECKING:
+    from storage.store import HostEntry, Store
 
 # Visitor types that must accept the NDA before a visit is created.
 NDA_REQUIRED = frozenset({VisitorType.GUEST, VisitorType.CONTRACTOR, VisitorType.INTERVIEW})

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from kiosk.config import Settings
+from kiosk.config import ConfigError, Settings
 from kiosk.documents import Document
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
-from kiosk.services.badge import BadgeCard, badge_date, first_name, qr_matrix, spool_badge
 from kiosk.services.checkin import MSG_NDA_REQUIRED, NdaRequired
-from kiosk.services.staff import StaffService, StaffUser
 from storage.errors import AlreadyCheckedOut, NotFound, StorageError
 from storage.records import VisitorType
-from storage.store import HostEntry, Store
+
+# SQLAlchemy, Argon2 and qrcode load in the worker that opens the store, not before
+# the kiosk's first frame: only type names are imported here.
+if TYPE_CHECKING:
+    from kiosk.services.badge import BadgeCard
+    from kiosk.services.staff import StaffService, StaffUser
+    from storage.store import HostEntry, Store
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +40,52 @@ class CheckOutOutcome(enum.Enum):
 
 
 class KioskServices:
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
+    """Settings-based answers are immediate; anything that needs the store waits (in a
+    worker thread) until :meth:`open` has opened it, so the kiosk's first frame does not
+    wait for SQLAlchemy, the key checks and migrations."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        *,
+        opener: Callable[[], Store] | None = None,
+    ) -> None:
         self.settings = settings
+        self._store = store
+        self._opener = opener
+        self._opened = threading.Event()
+        if store is not None:
+            self._opened.set()
+        self.open_error: str | None = None
         self._staff: StaffService | None = None
+
+    def open(self) -> None:
+        """Open the store (call from a worker thread). A failure is kept as a message
+        that names no personal data (key and database errors name paths and ids)."""
+        if self._opened.is_set() or self._opener is None:
+            return
+        try:
+            self._store = self._opener()
+        except (StorageError, ConfigError) as exc:
+            self.open_error = str(exc)
+            log.error("the kiosk could not open its store: %s", exc)
+        except Exception as exc:
+            self.open_error = type(exc).__name__
+            log.error("the kiosk could not open its store: %s", type(exc).__name__)
+        finally:
+            self._opened.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._opened.is_set() and self._store is not None
+
+    @property
+    def store(self) -> Store:
+        """The open store; waits for :meth:`open` (never call this on the UI thread)."""
+        if not self._opened.wait(timeout=120) or self._store is None:
+            raise ServiceUnavailable(self.open_error or "the store is not open")
+        return self._store
 
     # -- reference data --------------------------------------------------------------
 
@@ -44,7 +94,7 @@ class KioskServices:
         return self.settings.site_name
 
     def now(self) -> datetime:
-        return datetime.now(self.store.timezone)
+        return datetime.now(ZoneInfo(self.settings.timezone))
 
     def document(self, kind: str, language: str) -> Document:
         return load_document(kind, language)
@@ -95,6 +145,8 @@ class KioskServices:
 
     def check_in(self, registration: Registration) -> BadgeCard:
         """Store the visit (one transaction), then write the printable badge."""
+        from kiosk.services.badge import BadgeCard, badge_date, first_name, qr_matrix, spool_badge
+
         visit = validate(registration, phone_region=self.settings.phone_region)
         if self.nda_required(visit.visitor_type.value) and visit.nda is None:
             raise NdaRequired(MSG_NDA_REQUIRED)
@@ -107,7 +159,7 @@ class KioskServices:
             code=result.badge_code,
             first_name=first_name(visit.name),
             host=host,
-            date=badge_date(result.arrived_at.astimezone(self.store.timezone)),
+            date=badge_date(result.arrived_at.astimezone(ZoneInfo(self.settings.timezone))),
             matrix=qr_matrix(result.badge_code),
         )
         try:
@@ -135,6 +187,8 @@ class KioskServices:
 
     def verify_staff(self, username: str, pin: str) -> StaffUser | None:
         if self._staff is None:
+            from kiosk.services.staff import StaffService
+
             self._staff = StaffService(self.store)
         try:
             return self._staff.verify(username, pin)

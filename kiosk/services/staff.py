@@ -7,12 +7,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from storage.staff import StaffRepository
-from storage.store import Store
+if TYPE_CHECKING:
+    from storage.store import Store
 
 ROLES = ("reception", "security", "admin")
 MIN_PIN_DIGITS = 6
@@ -37,6 +38,8 @@ def check_pin_policy(pin: str) -> None:
 
 class StaffService:
     def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
+        from storage.staff import StaffRepository
+
         self.repo = StaffRepository(store)
         self.hasher = hasher or PasswordHasher()
         self._pepper = store.pepper
