@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -84,7 +85,7 @@ class DetailsScreen(KioskScreen):
         needle = event.value.strip().casefold()
         matches = [h for h in self._hosts if needle and needle in h[1].casefold()][:5]
         options.clear_options()
-        options.add_options([Option(name, id=host_id) for host_id, name in matches])
+        options.add_options([Option(Text(name), id=host_id) for host_id, name in matches])
         options.display = bool(matches) and len(needle) >= 2
 
     @on(OptionList.OptionSelected, "#host-options")

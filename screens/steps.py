@@ -6,7 +6,7 @@ import unicodedata
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet, Static
 
 from kiosk.domain import NdaSignature, ScreeningOutcome
@@ -79,10 +79,11 @@ class PrivacyScreen(StepScreen):
 
     def compose(self) -> ComposeResult:
         doc = self.services.document("privacy", current_language())
-        with VerticalScroll(classes="step"):
+        with Vertical(classes="step"):
             yield Static(_("Privacy notice"), classes="title")
             yield Static(_(self.SUMMARY), classes="summary")
-            yield Markdown(doc.text, id="document")
+            with VerticalScroll(id="document-box"):
+                yield Markdown(doc.text, id="document")
         yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
 
     @on(Button.Pressed, "#accept")
@@ -107,11 +108,13 @@ def _same_name(a: str, b: str) -> bool:
 class NdaScreen(StepScreen):
     def compose(self) -> ComposeResult:
         doc = self.services.document("nda", current_language())
-        with VerticalScroll(classes="step"):
+        with Vertical(classes="step"):
             yield Static(_("Non-disclosure agreement"), classes="title")
-            yield Markdown(doc.text, id="document")
-            yield Label(_("Type your full name to accept:"))
-            yield Input(id="signature", max_length=120)
+            with VerticalScroll(id="document-box"):
+                yield Markdown(doc.text, id="document")
+            with Horizontal(id="signature-row"):
+                yield Label(_("Type your full name to accept:"), id="signature-label")
+                yield Input(id="signature", max_length=120)
             yield FieldError("", id="signature-error", markup=False)
         yield from self.nav(
             Button(_("I do not accept"), id="decline"),

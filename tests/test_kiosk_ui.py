@@ -320,3 +320,51 @@ async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
         await pilot.pause()
         assert "not available right now" in screen_text(pilot)
         assert pilot.app.screen.query_one("#check-in", Button).disabled
+
+
+async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    hostina = services.store.add_host("Hostina Placeholder")
+    services.store.add_host("Hosmer Example")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", "Hostess Fakevisitor")  # a visitor, not a host
+        await type_into(pilot, "#email-input", EMAIL)
+        await type_into(pilot, "#host-input", "hos")
+        await pilot.pause(0.3)
+        options = pilot.app.screen.query_one("#host-options")
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]  # type: ignore[attr-defined]
+        assert sorted(shown) == ["Hosmer Example", "Hostina Placeholder"]
+        await type_into(pilot, "#host-input", "hostina")
+        await pilot.pause(0.3)
+        await pilot.click("#host-options", offset=(3, 1))  # the first suggestion
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
+        await pilot.click("#type-delivery")
+        await pilot.pause()
+        await pilot.click("#next")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
+        await wait_for_screen(pilot, "PrivacyScreen")
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert "Visiting: Hostina Placeholder" in screen_text(pilot)
+    [visit] = _today(services)
+    assert visit.host_id == hostina
+
+
+async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None:
+    printed = tmp_path / "printed"
+    printer = tmp_path / "fake-lp"
+    printer.write_text(f'#!/bin/sh\ncp "$1" {printed}\n')
+    printer.chmod(0o755)
+    services = open_services(kiosk_settings(tmp_path, f'[printing]\ncommand = "{printer}"\n'))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        code = await _checked_in_code(pilot)
+    svg = printed.read_text()
+    assert code in svg and "<svg" in svg and "Zebulon" in svg
+    spooled = next((tmp_path / "data" / "badges").glob("badge-*.svg"))
+    assert spooled.stat().st_mode & 0o777 == 0o600
