@@ -43,5 +43,5 @@ i18n: $(STAMP)
 	$(BIN)/pybabel extract -k _ -k N_ --no-location --omit-header --sort-output \
 		-o kiosk/locale/kiosk.pot kiosk screens
 	$(BIN)/pybabel update -i kiosk/locale/kiosk.pot -d kiosk/locale -D kiosk \
-		--no-location --omit-header
+		--ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d kiosk/locale -D kiosk

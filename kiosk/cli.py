@@ -16,7 +16,7 @@ import click
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
-from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
 from kiosk.services.log import LogService
@@ -285,6 +285,66 @@ def hosts_list(obj: Context) -> None:
     """List active hosts."""
     for h in obj.store.hosts():
         click.echo(f"{h.id}  {h.name}  {h.email or ''}".rstrip())
+
+
+@main.command()
+@click.option("--name", required=True, help="The visitor's full name.")
+@click.option("--email", help="E-mail address (this and/or --phone).")
+@click.option("--phone", help="Phone number (this and/or --email).")
+@click.option("--company", default="", help="Company.")
+@click.option("--host", default="", help="Who they visit (a host's name).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option(
+    "--type",
+    "visitor_type",
+    type=click.Choice([t.value for t in VisitorType]),
+    default=VisitorType.GUEST.value,
+    show_default=True,
+)
+@pass_ctx
+def invite(
+    obj: Context,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    company: str,
+    host: str,
+    day: datetime,
+    visitor_type: str,
+) -> None:
+    """Pre-register an expected visitor; prints the invitation code."""
+    from storage.invitations import InvitationRepository, NewInvitation
+
+    service = CheckInService(obj.store, phone_region=obj.settings.phone_region)
+    found = service.find_host(host) if host else None
+    visit = validate(
+        Registration(
+            name=name,
+            email=email or "",
+            phone=phone or "",
+            company=company,
+            host_name="" if found else host,
+            host_id=found.id if found else None,
+            visitor_type=visitor_type,
+        ),
+        phone_region=obj.settings.phone_region,
+    )
+    if day.date() < LogService(obj.store).today():
+        fail("the expected date is in the past", 2)
+    _, code = InvitationRepository(obj.store).create(
+        NewInvitation(
+            name=visit.name,
+            email=visit.email,
+            phone=visit.phone,
+            company=visit.company,
+            expected_day=day.date(),
+            visitor_type=visit.visitor_type,
+            host_id=visit.host_id,
+            host_name=visit.host_name,
+        ),
+        actor=cli_actor(),
+    )
+    click.echo(f"invitation {code}")
 
 
 @main.group()

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.registration import Registration
 from kiosk.i18n import _
 from kiosk.services.kiosk import CheckOutOutcome
 from screens.base import KioskScreen
@@ -96,10 +97,14 @@ class GoodbyeScreen(KioskScreen):
 
 
 class InvitationScreen(KioskScreen):
-    """Invitation codes come from pre-registration at reception (the console); until a
-    pre-registration exists for a code, the visitor is told to check in normally."""
+    """An invitation code (from pre-registration) fills the form; the visitor checks
+    what is there and goes on as with any check-in."""
 
     BINDINGS = [("escape", "cancel", "Cancel")]
+
+    @dataclass
+    class Found(Message):
+        registration: Registration | None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="step"):
@@ -123,6 +128,30 @@ class InvitationScreen(KioskScreen):
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
-        self.query_one("#invitation-error", FieldError).update(
-            _("We do not know this invitation code. Please choose Check in instead.")
-        )
+        code = self.query_one("#invitation-code", Input).value
+        if not code.strip():
+            return
+        self.query_one("#submit", Button).disabled = True
+        self.look_up(code)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="invitation")
+    def look_up(self, code: str) -> None:
+        self.post_message(self.Found(self.services.find_invitation(code)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#submit", Button).disabled = False
+            self.query_one("#invitation-error", FieldError).update(
+                _("We could not look up your invitation just now. Please try again.")
+            )
+
+    def on_invitation_screen_found(self, message: Found) -> None:
+        self.query_one("#submit", Button).disabled = False
+        if message.registration is None:
+            self.query_one("#invitation-error", FieldError).update(
+                _("We do not know this invitation code. Please choose Check in instead.")
+            )
+            return
+        from screens.details import DetailsScreen
+
+        self.app.switch_screen(DetailsScreen(message.registration))

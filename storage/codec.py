@@ -56,22 +56,26 @@ def unseal(
         raise RecordTampered(table, row_id, column) from None
 
 
-def seal_personal(aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, p: Personal) -> bytes:
+def seal_personal(
+    aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, p: Personal, table: str = "visits"
+) -> bytes:
     parts = (p.name, p.email, p.phone, p.company, p.host_name, p.screening)
     if any(_SEP in (x or "") for x in parts):
         raise ValueError("personal fields may not contain control characters")
     plain = _SEP.join([_VERSION, *(x or "" for x in parts)])
-    return seal_field(aead, plain, field_ad("visits", "personal", row_id, key_id))
+    return seal_field(aead, plain, field_ad(table, "personal", row_id, key_id))
 
 
-def unseal_personal(aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, blob: bytes) -> Personal:
+def unseal_personal(
+    aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, blob: bytes, table: str = "visits"
+) -> Personal:
     try:
-        plain = open_field(aead, bytes(blob), field_ad("visits", "personal", row_id, key_id))
+        plain = open_field(aead, bytes(blob), field_ad(table, "personal", row_id, key_id))
         version, name, email, phone, company, host, screening = plain.split(_SEP)
     except (InvalidTag, ValueError, UnicodeDecodeError):
-        raise RecordTampered("visits", row_id, "personal") from None
+        raise RecordTampered(table, row_id, "personal") from None
     if version != _VERSION:
-        raise RecordTampered("visits", row_id, "personal")
+        raise RecordTampered(table, row_id, "personal")
     return Personal(
         name, email or None, phone or None, company or None, host or None, screening or None
     )

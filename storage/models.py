@@ -179,3 +179,23 @@ class StaffAccount(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class Invitation(Base):
+    """A pre-registered visitor. The personal fields are sealed under the visit key of the
+    expected day, so the invitation is shredded with that day's visits."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    key_id: Mapped[uuid.UUID]
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    expected_day: Mapped[date] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    visitor_type: Mapped[str] = mapped_column(String(16))
+    host_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"))
+    personal_ct: Mapped[bytes]
+    used_visit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL")
+    )

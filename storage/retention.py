@@ -13,6 +13,7 @@ from storage.models import (
     AuditAnchor,
     AuditEvent,
     HealthScreening,
+    Invitation,
     NdaAcceptance,
     OutboxMessage,
     Visit,
@@ -52,6 +53,7 @@ def purge(
     ]
     for label, model, cutoff in plan:
         report.rows[label] = _delete_batched(store, model, cutoff, dry_run, batch, report)
+    report.rows["invitations"] = _purge_invitations(store, cut_visit, dry_run)
     report.rows["audit_events"] = _purge_audit(store, cut_audit, dry_run, batch or BATCH, report)
 
     for category, cutoff in (
@@ -117,6 +119,16 @@ def _delete_batched(
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _purge_invitations(store: Store, cutoff: datetime, dry_run: bool) -> int:
+    """Invitations go with their expected day plus the visit retention (their key is
+    that day's visit key, destroyed at the same moment)."""
+    cond = Invitation.expected_day < cutoff.date()
+    with store.write_session() as s, s.begin():
+        if dry_run:
+            return int(s.scalar(select(func.count()).select_from(Invitation).where(cond)) or 0)
+        return _rowcount(s.execute(delete(Invitation).where(cond)))
 
 
 def _purge_audit(

@@ -135,3 +135,12 @@ def test_staff_accounts(kiosk: Run) -> None:
     assert "already exists" in again.stderr
     kiosk("staff", "remove", "ada")
     assert "ada" not in kiosk("staff", "list").stdout
+
+
+def test_invite_prints_a_code(kiosk: Run) -> None:
+    out = kiosk("invite", "--name", NAME, "--email", "quix@example.org", "--date", "2099-01-01")
+    assert out.stdout.startswith("invitation ")
+    past = kiosk(
+        "invite", "--name", NAME, "--email", "quix@example.org", "--date", "2000-01-01", ok=False
+    )
+    assert "in the past" in past.stderr

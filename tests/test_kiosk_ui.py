@@ -368,3 +368,51 @@ async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None
     assert code in svg and "<svg" in svg and "Zebulon" in svg
     spooled = next((tmp_path / "data" / "badges").glob("badge-*.svg"))
     assert spooled.stat().st_mode & 0o777 == 0o600
+
+
+async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
+    from storage.invitations import InvitationRepository, NewInvitation
+    from storage.records import VisitorType
+
+    services = open_services(kiosk_settings(tmp_path))
+    host = services.store.add_host("Hostina Placeholder")
+    _, code = InvitationRepository(services.store).create(
+        NewInvitation(
+            name=NAME,
+            email=EMAIL,
+            phone=None,
+            company="Fictitious Widgets Ltd",
+            expected_day=services.now().date(),
+            visitor_type=VisitorType.DELIVERY,
+            host_id=host,
+        ),
+        actor="test",
+    )
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#invitation")
+        await wait_for_screen(pilot, "InvitationScreen")
+        await pilot.press(*code.lower(), "enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+        screen = pilot.app.screen
+        assert screen.query_one("#name-input", Input).value == NAME
+        assert screen.query_one("#email-input", Input).value == EMAIL
+        assert screen.query_one("#host-input", Input).value == "Hostina Placeholder"
+        await pilot.pause(0.3)
+        await pilot.click("#next")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
+        await wait_for_screen(pilot, "PrivacyScreen")
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "BadgeScreen")
+        await pilot.click("#done")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await pilot.click("#invitation")  # the same code again: already used
+        await wait_for_screen(pilot, "InvitationScreen")
+        await pilot.press(*code, "enter")
+        await pilot.pause(0.5)
+        assert "do not know this invitation code" in str(
+            pilot.app.screen.query_one("#invitation-error").render()
+        )
+    [visit] = _today(services)
+    assert (visit.name, visit.host_id, visit.visitor_type) == (NAME, host, VisitorType.DELIVERY)

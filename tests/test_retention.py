@@ -123,3 +123,20 @@ def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
     assert report.rows["visits"] == 30
     assert _count(store, Visit) == 0
     assert report.longest_lock_ms > 0
+
+
+def test_invitations_expire_with_their_day_plus_visit_retention(store: Store) -> None:
+    from storage.invitations import InvitationRepository, NewInvitation
+    from storage.models import Invitation
+
+    repo = InvitationRepository(store)
+    day = (NOW + timedelta(days=3)).date()
+    _, code = repo.create(
+        NewInvitation("Invitee Fakename", "inv@example.com", None, None, day), actor="test"
+    )
+    assert repo.find(code, day) is not None
+    assert repo.find(code, day - timedelta(days=1)) is None  # only on its day
+    assert store.purge(NOW + timedelta(days=30)).rows["invitations"] == 0
+    report = store.purge(NOW + timedelta(days=35))
+    assert report.rows["invitations"] == 1
+    assert _count(store, Invitation) == 0

@@ -40,6 +40,7 @@ class Registration:
     nda: NdaSignature | None = None
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None
+    invitation_id: uuid.UUID | None = None
 
 
 class ValidationErrors(Exception):

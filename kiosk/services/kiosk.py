@@ -152,6 +152,12 @@ class KioskServices:
             raise NdaRequired(MSG_NDA_REQUIRED)
         try:
             result = self.store.check_in(visit, actor="kiosk")
+            if registration.invitation_id is not None:
+                from storage.invitations import InvitationRepository
+
+                InvitationRepository(self.store).mark_used(
+                    registration.invitation_id, result.visit_id
+                )
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
         host = registration.host_name
@@ -171,6 +177,33 @@ class KioskServices:
     @property
     def spool_dir(self) -> Path:
         return self.settings.resolved_spool_dir
+
+    def find_invitation(self, code: str) -> Registration | None:
+        """A registration filled from today's invitation with this code, or None."""
+        from storage.invitations import InvitationRepository
+
+        try:
+            inv = InvitationRepository(self.store).find(code, self.now().date())
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        if inv is None:
+            return None
+        return Registration(
+            name=inv.name,
+            email=inv.email or "",
+            phone=inv.phone or "",
+            company=inv.company or "",
+            host_id=inv.host_id,
+            host_name=inv.host_name or self._host_name(inv.host_id),
+            visitor_type=inv.visitor_type.value,
+            invitation_id=inv.id,
+        )
+
+    def _host_name(self, host_id: object) -> str:
+        for h_id, name in self.host_directory():
+            if h_id == str(host_id):
+                return name
+        return ""
 
     def check_out(self, code: str) -> CheckOutOutcome:
         try:

@@ -1,0 +1,124 @@
+"""Pre-registrations: an invitation code fills the kiosk form for an expected visitor."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+
+from storage import audit
+from storage.codec import Personal, seal_personal, unseal_personal
+from storage.crypto import new_badge_code, normalise_badge_code
+from storage.models import Invitation
+from storage.records import Category, VisitorType
+from storage.store import Store, _guard
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    expected_day: date
+    visitor_type: VisitorType = VisitorType.GUEST
+    host_id: uuid.UUID | None = None
+    host_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRecord:
+    id: uuid.UUID
+    expected_day: date
+    visitor_type: VisitorType
+    host_id: uuid.UUID | None
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    host_name: str | None
+    used: bool
+
+
+def _code_hash(code: str) -> bytes:
+    return hashlib.sha256(b"kiosk-invite:" + code.encode()).digest()
+
+
+class InvitationRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create(self, inv: NewInvitation, *, actor: str) -> tuple[uuid.UUID, str]:
+        """Store an invitation; returns its id and the code to give the visitor."""
+        key_id, aead = self.store.keystore.key_for_day(
+            self.store.site_id, Category.VISIT, inv.expected_day
+        )
+        row_id = uuid.uuid4()
+        code = new_badge_code()
+        personal = Personal(inv.name, inv.email, inv.phone, inv.company, inv.host_name)
+        now = datetime.now(UTC)
+        with _guard(), self.store.write_session() as s, s.begin():
+            s.add(
+                Invitation(
+                    id=row_id,
+                    site_id=self.store.site_id,
+                    key_id=key_id,
+                    code_hash=_code_hash(normalise_badge_code(code) or ""),
+                    expected_day=inv.expected_day,
+                    created_at=now,
+                    visitor_type=inv.visitor_type.value,
+                    host_id=inv.host_id,
+                    personal_ct=seal_personal(aead, row_id, key_id, personal, "invitations"),
+                )
+            )
+            s.flush()
+            audit.append(
+                s,
+                self.store.audit_key,
+                at=now,
+                actor=actor,
+                action="invitation.create",
+                object_id=str(row_id),
+                details={"day": inv.expected_day.isoformat()},
+            )
+        return row_id, code
+
+    def find(self, code: str, day: date) -> InvitationRecord | None:
+        """The unused invitation for ``code`` expected on ``day``, or None."""
+        canonical = normalise_badge_code(code)
+        if canonical is None:
+            return None
+        with _guard(), self.store.read_session() as s:
+            row = s.scalar(select(Invitation).where(Invitation.code_hash == _code_hash(canonical)))
+            if row is None or row.expected_day != day or row.used_visit_id is not None:
+                return None
+            p = unseal_personal(
+                self.store.keystore.key_by_id(row.key_id),
+                row.id,
+                row.key_id,
+                row.personal_ct,
+                "invitations",
+            )
+            return InvitationRecord(
+                id=row.id,
+                expected_day=row.expected_day,
+                visitor_type=VisitorType(row.visitor_type),
+                host_id=row.host_id,
+                name=p.name,
+                email=p.email,
+                phone=p.phone,
+                company=p.company,
+                host_name=p.host_name,
+                used=False,
+            )
+
+    def mark_used(self, invitation_id: uuid.UUID, visit_id: uuid.UUID) -> None:
+        with _guard(), self.store.write_session() as s, s.begin():
+            s.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation_id)
+                .values(used_visit_id=visit_id)
+            )
