@@ -7,8 +7,10 @@ import getpass
 import json
 import logging
 import os
+import shlex
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -345,6 +347,43 @@ def invite(
         actor=cli_actor(),
     )
     click.echo(f"invitation {code}")
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Allow a non-loopback --host (put a TLS reverse proxy in front of it).",
+)
+@pass_ctx
+def serve(obj: Context, host: str, port: int, allow_network: bool) -> None:
+    """Serve the visitor kiosk to a browser (the lobby tablet), with textual-serve."""
+    if host not in LOOPBACK and not allow_network:
+        fail(f"{host} is not a loopback address; add --allow-network to serve on it", 2)
+    _ = obj.store  # check the key and migrate now, not in the first visitor's session
+    if host not in LOOPBACK:
+        click.echo(
+            "kiosk: warning: serving on the network without TLS; put this behind a TLS "
+            "reverse proxy (see README) before a tablet uses it",
+            err=True,
+        )
+    from textual_serve.server import Server
+
+    import kiosk.web
+
+    server = Server(
+        shlex.join([sys.executable, "-m", "kiosk", "run"]),
+        host=host,
+        port=port,
+        title=obj.settings.site_name,
+        templates_path=Path(kiosk.web.__file__).parent / "templates",
+    )
+    server.serve()
 
 
 @main.group()

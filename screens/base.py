@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 class KioskScreen(Screen[None]):
     """A visitor screen. Escape goes back one step where a screen allows it."""
 
+    # Focus the first field or button, not a scrolling container: a keyboard, a
+    # scanner or a tablet's Enter key then acts on the screen at once.
+    AUTO_FOCUS = "Input, Button, RadioSet"
+
     @property
     def kiosk(self) -> KioskApp:
         return cast("KioskApp", self.app)

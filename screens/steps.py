@@ -86,6 +86,9 @@ class PrivacyScreen(StepScreen):
                 yield Markdown(doc.text, id="document")
         yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
 
+    def on_mount(self) -> None:
+        self.query_one("#accept", Button).focus()
+
     @on(Button.Pressed, "#accept")
     def accept(self) -> None:
         doc = self.services.document("privacy", current_language())
@@ -120,6 +123,9 @@ class NdaScreen(StepScreen):
             Button(_("I do not accept"), id="decline"),
             Button(_("I accept"), id="accept", variant="primary"),
         )
+
+    def on_mount(self) -> None:
+        self.query_one("#signature", Input).focus()
 
     @on(Button.Pressed, "#accept")
     @on(Input.Submitted, "#signature")

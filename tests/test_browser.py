@@ -1,0 +1,179 @@
+"""The kiosk served to a real headless Chromium: check in, read the QR off a screenshot,
+check out with it, and find it all in the database; no request leaves the machine."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import select
+
+from kiosk.config import load_settings
+from kiosk.runtime import open_from_settings
+from storage.models import AuditEvent
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "Wilhelmina Fakevisitor"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium); .ci/run installs it",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = _free_port()
+    config = tmp_path / "kiosk.toml"
+    config.write_text('site_name = "Fictional Lobby"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read() if proc.stdout else "server died")
+        time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}/", env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _decode_qr(png: bytes) -> list[str]:
+    image = Image.open(io.BytesIO(png)).convert("L")
+    return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+def _visit_departed(env: dict[str, str]) -> object:
+    settings = load_settings({k: v for k, v in env.items() if k.startswith("KIOSK_")})
+    store = open_from_settings(settings)
+    try:
+        visits = store.visits_on(store.local_day(datetime.now(store.timezone))).visits
+        return visits[0].departed_at if visits else None
+    finally:
+        store.engine.dispose()
+        store.keystore.engine.dispose()
+
+
+def test_check_in_and_out_in_a_real_browser(
+    served: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    from playwright.sync_api import Page, sync_playwright
+
+    url, env = served
+    requests: list[str] = []
+
+    def settle(page: Page, before: bytes | None = None, timeout: float = 30.0) -> bytes:
+        """The terminal is a canvas: wait until what it shows has changed from ``before``
+        and then holds still (two identical screenshots in a row)."""
+        deadline = time.monotonic() + timeout
+        last = page.screenshot()
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            shot = page.screenshot()
+            if shot == last and shot != before:
+                return shot
+            last = shot
+        page.screenshot(path=str(tmp_path / "stuck.png"))
+        raise AssertionError(f"the kiosk did not answer; see {tmp_path / 'stuck.png'}")
+
+    def act(page: Page, *keys: str, text: str = "") -> None:
+        before = page.screenshot()
+        if text:
+            page.keyboard.type(text)
+        for key in keys:
+            page.keyboard.press(key)
+        settle(page, before)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,  # Playwright adds a fresh, empty profile of its own
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        assert page.title() == "Fictional Lobby"
+        page.wait_for_selector("canvas.xterm-text-layer", timeout=30000)
+        settle(page)
+        time.sleep(1)  # the store opens after the first frame
+        page.focus(".xterm-helper-textarea")  # keyboard focus, without clicking a widget
+        act(page, "Enter")  # "Check in" has the focus
+        act(page, "Tab", text=NAME)
+        act(page, "Enter", text="wilhelmina@example.com")  # Enter in a field: Next
+        act(page, "Enter")  # "I am 16 or older" has the focus
+        act(page, "Enter")  # the privacy notice: "I have read this" has the focus
+        act(page, "Enter", text=NAME)  # the NDA: type one's full name, Enter
+        deadline = time.monotonic() + 30
+        codes: list[str] = []
+        while not codes and time.monotonic() < deadline:
+            codes = _decode_qr(page.screenshot())
+            time.sleep(0.3)
+        assert len(codes) == 1, "no QR code on the badge"
+        token = codes[0]
+        act(page, "Enter")  # Done
+        act(page, "Tab", "Enter")  # "Check out"
+        act(page, "Enter", text=token)  # as a USB scanner types it
+        goodbye = page.screenshot()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _visit_departed(env) is None:
+            time.sleep(0.3)
+        assert goodbye
+        browser.close()
+
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith("data:")}
+    assert hosts == {urlsplit(url).netloc}, f"requests left the machine: {hosts}"
+
+    settings = load_settings({k: v for k, v in env.items() if k.startswith("KIOSK_")})
+    store = open_from_settings(settings)
+    day = store.visits_on(store.local_day(datetime.now(store.timezone)))
+    [visit] = day.visits
+    assert visit.name == NAME and visit.departed_at is not None
+    with store.engine.connect() as conn:
+        actions = [a for (a,) in conn.execute(select(AuditEvent.action).order_by(AuditEvent.seq))]
+    assert "visit.check_in" in actions and "visit.check_out" in actions
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
+    assert NAME.encode() not in raw
