@@ -14,6 +14,7 @@ from kiosk.config import Settings
 
 if TYPE_CHECKING:
     from kiosk.services.kiosk import KioskServices
+    from screens.console_app import ConsoleApp
     from screens.kiosk_app import KioskApp
     from storage.store import Store
 
@@ -30,15 +31,30 @@ def make_app(
     from screens.kiosk_app import KioskApp
 
     if services is None:
-
-        def opener() -> Store:
-            from kiosk.runtime import open_from_settings
-
-            return open_from_settings(settings)
-
-        services = KioskServices(settings, opener=opener)
+        services = KioskServices(settings, opener=_opener(settings))
     return KioskApp(settings, services, clock=clock)
+
+
+def _opener(settings: Settings) -> Callable[[], Store]:
+    def opener() -> Store:
+        from kiosk.runtime import open_from_settings
+
+        return open_from_settings(settings)
+
+    return opener
 
 
 def run_kiosk(settings: Settings) -> None:
     make_app(settings).run()
+
+
+def make_console(settings: Settings, *, services: KioskServices | None = None) -> ConsoleApp:
+    """The reception console on its own (`kiosk console`)."""
+    from kiosk.services.kiosk import KioskServices
+    from screens.console_app import ConsoleApp
+
+    return ConsoleApp(settings, services or KioskServices(settings, opener=_opener(settings)))
+
+
+def run_console(settings: Settings) -> None:
+    make_console(settings).run()

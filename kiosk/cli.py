@@ -108,6 +108,15 @@ def run(obj: Context) -> None:
 
 
 @main.command()
+@pass_ctx
+def console(obj: Context) -> None:
+    """Open the reception console (staff log in with their PIN)."""
+    from kiosk.app import run_console
+
+    run_console(obj.settings)
+
+
+@main.command()
 @click.option("--name", required=True, help="The visitor's full name.")
 @click.option("--email", help="E-mail address (this and/or --phone).")
 @click.option("--phone", help="Phone number (this and/or --email).")
@@ -281,6 +290,31 @@ def hosts_add(obj: Context, name: str, email: str | None) -> None:
     click.echo(f"host {host_id}")
 
 
+@hosts.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+def hosts_import(obj: Context, path: Path) -> None:
+    """Import hosts from a CSV file with a header: name[,email]."""
+    from kiosk.domain.registration import normalise_email
+    from kiosk.domain.text import TextError, clean_text
+    from storage.hosts import HostDirectory
+
+    rows: list[tuple[str, str | None]] = []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "name" not in reader.fieldnames:
+            fail(f"{path}: the first line must name the columns: name[,email]", 2)
+        for line_no, record in enumerate(reader, start=2):
+            try:
+                name = clean_text(record.get("name"), max_len=120, required=True)
+                email = (record.get("email") or "").strip()
+                rows.append((name or "", normalise_email(email) if email else None))
+            except TextError as exc:
+                fail(f"{path}, line {line_no}: {exc.message}", 2)
+    added, updated = HostDirectory(obj.store).import_many(rows, actor=cli_actor())
+    click.echo(f"imported {len(rows)} host(s): {added} added, {updated} updated")
+
+
 @hosts.command("list")
 @pass_ctx
 def hosts_list(obj: Context) -> None:
@@ -419,6 +453,20 @@ def staff_list(obj: Context) -> None:
     for row in StaffRepository(obj.store).all():
         locked = "  locked" if row.locked_until and row.locked_until > datetime.now(UTC) else ""
         click.echo(f"{row.username}  {row.role}{locked}")
+
+
+@staff.command("reset-pin")
+@click.argument("username")
+@click.option("--pin-stdin", is_flag=True, help="Read the new PIN from standard input.")
+@pass_ctx
+def staff_reset_pin(obj: Context, username: str, pin_stdin: bool) -> None:
+    """Set a new PIN (and unlock the account)."""
+    pin = _read_pin(pin_stdin)
+    try:
+        StaffService(obj.store).reset_pin(username, pin, actor=cli_actor())
+    except PinPolicyError as exc:
+        fail(str(exc), 2)
+    click.echo(f"new PIN set for {username}")
 
 
 @staff.command("remove")

@@ -24,6 +24,7 @@ from screens.staff import PinScreen, StaffMenuScreen
 from screens.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
+CONSOLE_IDLE_S = 300
 
 
 class KioskApp(App[None]):
@@ -118,9 +119,24 @@ class KioskApp(App[None]):
         await super().on_event(event)
 
     def idle_tick(self) -> None:
+        """The visitor idle time on visitor screens; 5 minutes once the console is open."""
+        from screens.console.console import ConsoleScreen
+
         idle = time.monotonic() - self.last_activity
-        if idle >= self.settings.kiosk.idle_seconds:
+        in_console = any(isinstance(s, ConsoleScreen) for s in self.screen_stack)
+        limit = CONSOLE_IDLE_S if in_console else self.settings.kiosk.idle_seconds
+        if idle >= limit:
             self.wipe()
+
+    def open_console(self, user: StaffUser) -> None:
+        from kiosk.services.console import ConsoleService
+        from screens.console.console import ConsoleScreen
+
+        self.push_screen(ConsoleScreen(ConsoleService(self.services.store, self.settings, user)))
+
+    def lock_console(self) -> None:
+        """Locking the console returns to the visitor welcome screen."""
+        self.wipe()
 
     def wipe(self) -> None:
         """Forget the visitor: welcome screen, default language."""

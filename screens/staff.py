@@ -59,6 +59,7 @@ class PinScreen(ModalScreen["StaffUser | None"]):
         pin = self.query_one("#pin", Input).value
         self.query_one("#pin", Input).value = ""
         self.query_one("#unlock", Button).disabled = True
+        self.query_one("#pin-error", FieldError).update(_("Checking…"))
         self.verify(user, pin)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
@@ -89,8 +90,13 @@ class StaffMenuScreen(KioskScreen):
         with Vertical(classes="step"):
             yield Static(_("Staff menu"), classes="title")
             yield Static(f"{self.user.username} ({self.user.role})", markup=False)
-            yield Button(_("Back to the kiosk"), id="resume", variant="primary")
+            yield Button(_("Open the console"), id="console", variant="primary")
+            yield Button(_("Back to the kiosk"), id="resume")
             yield Button(_("Close the kiosk"), id="quit", variant="error")
+
+    @on(Button.Pressed, "#console")
+    def open_console(self) -> None:
+        self.kiosk.open_console(self.user)
 
     @on(Button.Pressed, "#resume")
     def resume(self) -> None:

@@ -115,6 +115,41 @@ class InvitationRepository:
                 used=False,
             )
 
+    def for_day(self, day: date) -> list[InvitationRecord]:
+        """Every invitation expected on ``day`` (used or not), decrypted."""
+        with _guard(), self.store.read_session() as s:
+            rows = list(
+                s.scalars(
+                    select(Invitation).where(
+                        Invitation.site_id == self.store.site_id, Invitation.expected_day == day
+                    )
+                )
+            )
+        out = []
+        for row in rows:
+            p = unseal_personal(
+                self.store.keystore.key_by_id(row.key_id),
+                row.id,
+                row.key_id,
+                row.personal_ct,
+                "invitations",
+            )
+            out.append(
+                InvitationRecord(
+                    id=row.id,
+                    expected_day=row.expected_day,
+                    visitor_type=VisitorType(row.visitor_type),
+                    host_id=row.host_id,
+                    name=p.name,
+                    email=p.email,
+                    phone=p.phone,
+                    company=p.company,
+                    host_name=p.host_name,
+                    used=row.used_visit_id is not None,
+                )
+            )
+        return out
+
     def mark_used(self, invitation_id: uuid.UUID, visit_id: uuid.UUID) -> None:
         with _guard(), self.store.write_session() as s, s.begin():
             s.execute(

@@ -46,6 +46,16 @@ class RetentionPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class HostEntry:
+    """A host in the directory (staff data, stored in plain text)."""
+
+    id: uuid.UUID
+    name: str
+    email: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
 class NdaSignature:
     """What the visitor accepted: the document and the name they typed."""
 

@@ -87,6 +87,9 @@ class StaffRepository:
                 object_id=str(found),
             )
 
+    def audit(self, account_id: uuid.UUID, action: str, *, actor: str) -> None:
+        self.store.record_event(actor, action, str(account_id))
+
     def set_hash(self, account_id: uuid.UUID, pin_hash: str) -> None:
         with self.store.write_session() as s, s.begin():
             s.execute(

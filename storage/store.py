@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +48,7 @@ from storage.records import (
     DamagedRecord,
     DayVisits,
     ErasureReport,
+    HostEntry,
     NewVisit,
     PurgeReport,
     RetentionPolicy,
@@ -79,14 +79,6 @@ _INSERT: dict[Any, Any] = {
     m: insert(m) for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
 }
 _OUTCOMES = {o.value: o for o in ScreeningOutcome}
-
-
-@dataclass(frozen=True, slots=True)
-class HostEntry:
-    id: uuid.UUID
-    name: str
-    email: str | None
-    active: bool
 
 
 def utcnow() -> datetime:

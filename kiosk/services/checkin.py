@@ -10,7 +10,8 @@ from kiosk.domain.text import N_
 from storage.records import CheckInResult, VisitorType
 
 if TYPE_CHECKING:
-    from storage.store import HostEntry, Store
+    from storage.records import HostEntry
+    from storage.store import Store
 
 # Visitor types that must accept the NDA before a visit is created.
 NDA_REQUIRED = frozenset({VisitorType.GUEST, VisitorType.CONTRACTOR, VisitorType.INTERVIEW})

@@ -24,7 +24,8 @@ from storage.records import VisitorType
 if TYPE_CHECKING:
     from kiosk.services.badge import BadgeCard
     from kiosk.services.staff import StaffService, StaffUser
-    from storage.store import HostEntry, Store
+    from storage.records import HostEntry
+    from storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 ROLES = ("reception", "security", "admin")
 MIN_PIN_DIGITS = 6
+SLOW_AFTER = 3
 LOCK_AFTER = 10
 LOCK_MINUTES = 15
 
@@ -37,7 +40,13 @@ def check_pin_policy(pin: str) -> None:
 
 
 class StaffService:
-    def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        hasher: PasswordHasher | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         from storage.staff import StaffRepository
 
         self.repo = StaffRepository(store)
@@ -45,6 +54,8 @@ class StaffService:
         self._pepper = store.pepper
         # Hash of a PIN nobody has: unknown users cost the same time as known ones.
         self._dummy = self.hasher.hash(self._peppered("000000-no-such-user"))
+        self._sleep = sleep
+        self._unknown: dict[str, int] = {}
 
     def _peppered(self, pin: str) -> str:
         return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
@@ -57,13 +68,24 @@ class StaffService:
         check_pin_policy(pin)
         self.repo.add(username, role, self.hasher.hash(self._peppered(pin)), actor=actor)
 
+    def delay_for(self, failures: int) -> float:
+        """Seconds to wait before answering after ``failures`` wrong PINs in a row."""
+        return 0.0 if failures < SLOW_AFTER else float(min(2 ** (failures - SLOW_AFTER), 30))
+
     def verify(self, username: str, pin: str) -> StaffUser | None:
-        """The user if the PIN is right and the account is not locked; else None."""
+        """The user if the PIN is right and the account is not locked; else None.
+
+        After 3 failures each answer comes later (1, 2, 4 ... 30 s); after 10 the account is
+        locked for 15 minutes. Counters live in the database, so a restart keeps them; an
+        unknown user name gets the same hashing work and the same delays."""
         row = self.repo.get(username)
         now = datetime.now(UTC)
+        failures = row.failed_attempts if row else self._unknown.get(username, 0)
+        self._sleep(self.delay_for(failures))
         if row is None:
             with contextlib.suppress(VerificationError):
                 self.hasher.verify(self._dummy, self._peppered(pin))
+            self._unknown[username] = failures + 1
             return None
         try:
             self.hasher.verify(row.pin_hash, self._peppered(pin))
@@ -71,12 +93,24 @@ class StaffService:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            failures = row.failed_attempts + 1
-            lock = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
+            lock = now + timedelta(minutes=LOCK_MINUTES) if failures + 1 >= LOCK_AFTER else None
             self.repo.record_attempt(row.id, ok=False, locked_until=lock or row.locked_until)
             return None
         if self.hasher.check_needs_rehash(row.pin_hash):
             self.repo.set_hash(row.id, self.hasher.hash(self._peppered(pin)))
-        if row.failed_attempts:
+        if row.failed_attempts or row.locked_until:
             self.repo.record_attempt(row.id, ok=True)
         return StaffUser(row.username, row.role)
+
+    def reset_pin(self, username: str, pin: str, *, actor: str) -> None:
+        check_pin_policy(pin)
+        row = self.repo.get(username)
+        if row is None:
+            raise PinPolicyError(f"no staff account named {username!r}")
+        self.repo.set_hash(row.id, self.hasher.hash(self._peppered(pin)))
+        self.repo.record_attempt(row.id, ok=True)
+        self.repo.audit(row.id, "staff.reset_pin", actor=actor)
+
+    def is_locked(self, username: str) -> bool:
+        row = self.repo.get(username)
+        return bool(row and row.locked_until and row.locked_until > datetime.now(UTC))

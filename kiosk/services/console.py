@@ -1,0 +1,259 @@
+"""What the reception console does, per role. Plain class over the Store; every read of a
+visitor's details and every change is audited by id, never by name."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from kiosk.config import Settings
+from kiosk.domain.registration import Registration, ValidationErrors, validate
+from kiosk.domain.text import TextError, clean_text
+from kiosk.services.staff import StaffUser
+from storage.records import VisitRecord
+
+if TYPE_CHECKING:
+    from kiosk.services.badge import BadgeCard
+    from storage.records import HostEntry
+    from storage.store import Store
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "reception": frozenset({"log", "checkout", "prereg", "hosts", "correct"}),
+    "security": frozenset({"log", "checkout", "prereg", "hosts", "correct", "onsite", "export",
+                           "audit"}),
+    "admin": frozenset({"log", "checkout", "prereg", "hosts", "correct", "onsite", "export",
+                        "audit", "staff", "retention", "rights"}),
+}  # fmt: skip
+
+
+class NotAllowed(Exception):
+    """The staff member's role does not allow this action."""
+
+
+def fold(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "").casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One line of the log as the console shows it (visitor text stays plain text)."""
+
+    id: uuid.UUID
+    arrived: str
+    departed: str
+    name: str
+    company: str
+    host: str
+    visitor_type: str
+    nda: str
+    flag: str
+    status: str  # "on site", "left" or "expected"
+    hour: int
+    haystack: str  # folded name, company and host, for search as you type
+
+
+STATUSES = ("all", "on site", "left", "expected")
+
+
+def filter_rows(rows: list[LogRow], text: str, status: str = "all") -> list[LogRow]:
+    """Search as you type over name, company and host, and the status filter."""
+    needle = fold(text.strip())
+    return [
+        r
+        for r in rows
+        if (status == "all" or r.status == status) and (not needle or needle in r.haystack)
+    ]
+
+
+def arrivals_per_hour(rows: list[LogRow]) -> list[int]:
+    counts = [0] * 24
+    for r in rows:
+        if r.status != "expected":
+            counts[r.hour] += 1
+    return counts
+
+
+class ConsoleService:
+    def __init__(self, store: Store, settings: Settings, user: StaffUser) -> None:
+        self.store = store
+        self.settings = settings
+        self.user = user
+        self.tz = ZoneInfo(settings.timezone)
+        self.actor = f"staff:{user.username}"
+
+    # -- roles -------------------------------------------------------------------------
+
+    def can(self, action: str) -> bool:
+        return action in ROLE_ACTIONS.get(self.user.role, frozenset())
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise NotAllowed(f"the {self.user.role} role may not {action}")
+
+    # -- the log -----------------------------------------------------------------------
+
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    def oldest_day(self) -> date:
+        from datetime import timedelta
+
+        return self.today() - timedelta(days=self.settings.retention.visit_days)
+
+    def day_rows(self, day: date) -> list[LogRow]:
+        """The day's visits, then its expected (invited, not yet arrived) visitors."""
+        from storage.invitations import InvitationRepository
+
+        self.require("log")
+        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
+        rows = [self._row(v, hosts) for v in self.store.visits_on(day).visits]
+        for inv in InvitationRepository(self.store).for_day(day):
+            if inv.used:
+                continue
+            host = inv.host_name or hosts.get(inv.host_id, "") if inv.host_id else ""
+            rows.append(
+                LogRow(
+                    id=inv.id,
+                    arrived="",
+                    departed="",
+                    name=inv.name,
+                    company=inv.company or "",
+                    host=host or inv.host_name or "",
+                    visitor_type=inv.visitor_type.value,
+                    nda="",
+                    flag="",
+                    status="expected",
+                    hour=0,
+                    haystack=fold(f"{inv.name}\n{inv.company or ''}\n{host}"),
+                )
+            )
+        return rows
+
+    def _row(self, v: VisitRecord, hosts: dict[uuid.UUID, str]) -> LogRow:
+        arrived = v.arrived_at.astimezone(self.tz)
+        host = v.host_name or (hosts.get(v.host_id, "") if v.host_id else "")
+        flags = []
+        if v.flagged:
+            flags.append("screening")
+        if v.needs_confirmation:
+            flags.append("under 16")
+        return LogRow(
+            id=v.id,
+            arrived=arrived.strftime("%H:%M"),
+            departed=v.departed_at.astimezone(self.tz).strftime("%H:%M") if v.departed_at else "",
+            name=v.name,
+            company=v.company or "",
+            host=host,
+            visitor_type=v.visitor_type.value,
+            nda="yes" if v.nda_accepted else "no",
+            flag=", ".join(flags),
+            status="on site" if v.on_site else "left",
+            hour=arrived.hour,
+            haystack=fold(f"{v.name}\n{v.company or ''}\n{host}"),
+        )
+
+    # -- one visit ---------------------------------------------------------------------
+
+    def open_visit(self, visit_id: uuid.UUID) -> VisitRecord:
+        """A visit's details; the opening itself is audited."""
+        self.require("log")
+        visit = self.store.get_visit(visit_id)
+        self.store.record_event(self.actor, "visit.view", str(visit_id))
+        return visit
+
+    def check_out(self, visit_id: uuid.UUID) -> None:
+        self.require("checkout")
+        self.store.check_out_visit(visit_id, actor=self.actor)
+
+    def correct(self, visit_id: uuid.UUID, changes: dict[str, str]) -> list[str]:
+        """Validate like the kiosk does, then re-seal; raises ValidationErrors."""
+        from kiosk.domain.registration import normalise_email, normalise_phone
+        from storage.visit_changes import VisitChanges
+
+        self.require("correct")
+        errors: dict[str, str] = {}
+        clean: dict[str, str | None] = {}
+        for field, value in changes.items():
+            try:
+                text = clean_text(value, max_len=254 if field == "email" else 120,
+                                  required=field == "name")  # fmt: skip
+                if text and field == "email":
+                    text = normalise_email(text)
+                if text and field == "phone":
+                    text = normalise_phone(text, self.settings.phone_region)
+                clean[field] = text
+            except TextError as exc:
+                errors[field] = exc.message
+        if errors:
+            raise ValidationErrors(errors)
+        return VisitChanges(self.store).correct(visit_id, clean, actor=self.actor)
+
+    def reprint(self, visit_id: uuid.UUID) -> BadgeCard:
+        """A new badge (new code, so a lost badge stops working), spooled for printing."""
+        from kiosk.services.badge import BadgeCard, first_name, qr_matrix, spool_badge
+        from storage.visit_changes import VisitChanges
+
+        self.require("checkout")
+        visit = self.store.get_visit(visit_id)
+        code = VisitChanges(self.store).reissue_badge(visit_id, actor=self.actor)
+        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
+        card = BadgeCard(
+            code=code,
+            first_name=first_name(visit.name),
+            host=visit.host_name or (hosts.get(visit.host_id, "") if visit.host_id else ""),
+            date=visit.arrived_at.astimezone(self.tz).strftime("%Y-%m-%d"),
+            matrix=qr_matrix(code),
+        )
+        spool_badge(card, self.settings.resolved_spool_dir, self.settings.printing.command)
+        return card
+
+    # -- pre-registration and hosts ------------------------------------------------------
+
+    def preregister(self, registration: Registration, day: date) -> str:
+        """Validate and store an invitation; returns the code for the visitor."""
+        from storage.invitations import InvitationRepository, NewInvitation
+
+        self.require("prereg")
+        if day < self.today():
+            raise ValidationErrors({"date": "The date is in the past."})
+        visit = validate(registration, phone_region=self.settings.phone_region)
+        _, code = InvitationRepository(self.store).create(
+            NewInvitation(
+                name=visit.name,
+                email=visit.email,
+                phone=visit.phone,
+                company=visit.company,
+                expected_day=day,
+                visitor_type=visit.visitor_type,
+                host_id=visit.host_id,
+                host_name=visit.host_name,
+            ),
+            actor=self.actor,
+        )
+        return code
+
+    def hosts(self) -> list[HostEntry]:
+        self.require("hosts")
+        return self.store.hosts(active_only=False)
+
+    def add_host(self, name: str, email: str) -> None:
+        from kiosk.domain.registration import normalise_email
+
+        self.require("hosts")
+        try:
+            clean = clean_text(name, max_len=120, required=True)
+            mail = normalise_email(email) if email.strip() else None
+        except TextError as exc:
+            raise ValidationErrors({"host": exc.message}) from None
+        assert clean is not None
+        self.store.add_host(clean, mail)
+
+    def set_host_active(self, host_id: uuid.UUID, active: bool) -> None:
+        from storage.hosts import HostDirectory
+
+        self.require("hosts")
+        HostDirectory(self.store).update(host_id, actor=self.actor, active=active)

@@ -1,0 +1,346 @@
+"""The console's main screen: at a glance, today's log, pre-registration, hosts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from kiosk.domain import HostEntry
+from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.services.console import (
+    STATUSES,
+    ConsoleService,
+    LogRow,
+    NotAllowed,
+    arrivals_per_hour,
+    filter_rows,
+)
+from kiosk.services.kiosk import VISITOR_TYPES
+from screens.console.table import HEADER, VisitTable
+from screens.widgets import FieldError, QRCode
+
+REFRESH_S = 3.0
+
+
+def _status_id(status: str) -> str:
+    return "status-" + status.replace(" ", "-")
+
+
+def _host_label(h: HostEntry) -> str:
+    email = f" <{h.email}>" if h.email else ""
+    return h.name + email + ("" if h.active else "  (inactive)")
+
+
+class ConsoleScreen(Screen[None]):
+    CSS_PATH = "console.tcss"
+    AUTO_FOCUS = "#search"
+    BINDINGS = [
+        ("ctrl+l", "lock", "Lock"),
+        ("f2", "show_tab('#search')", "Log"),
+        ("f3", "show_tab('#pre-name')", "Pre-register"),
+        ("f4", "show_tab('#host-name')", "Hosts"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        day: date
+        rows: list[LogRow]
+
+    def __init__(self, service: ConsoleService) -> None:
+        super().__init__()
+        self.service = service
+        self.day = service.today()
+        self.all_rows: list[LogRow] = []
+        self._hosts: list[HostEntry] = []
+
+    def compose(self) -> ComposeResult:
+        user = self.service.user
+        with Horizontal(id="console-header"):
+            yield Static(f"Reception console · {self.service.settings.site_name}", id="title",
+                         markup=False)  # fmt: skip
+            yield Static(f"{user.username} ({user.role})", id="who", markup=False)
+            yield Button("Lock", id="lock", variant="warning")
+        with Horizontal(id="glance"):
+            yield Static("", id="counts")
+            yield Sparkline([0] * 24, id="arrivals")
+        with TabbedContent(id="tabs"):
+            with TabPane("Today's log", id="tab-log"):
+                with Horizontal(id="log-tools"):
+                    yield Input(placeholder="Search name, company or host", id="search")
+                    with RadioSet(id="status"):
+                        for s in STATUSES:
+                            yield RadioButton(s.capitalize(), value=s == "all", id=_status_id(s))
+                    yield Input(self.day.isoformat(), id="day", max_length=10)
+                yield Static(HEADER, id="table-header", markup=False)
+                yield VisitTable(id="visits")
+                yield Static("", id="log-status")
+            if self.service.can("prereg"):
+                with TabPane("Pre-register", id="tab-prereg"):
+                    yield from self._prereg_form()
+            if self.service.can("hosts"):
+                with TabPane("Hosts", id="tab-hosts"):
+                    yield OptionList(id="host-list")
+                    with Horizontal(classes="form-row"):
+                        yield Input(placeholder="Name", id="host-name")
+                        yield Input(placeholder="E-mail (optional)", id="host-email")
+                        yield Button("Add host", id="host-add")
+                        yield Button("Activate / deactivate", id="host-toggle")
+                    yield FieldError("", id="host-error", markup=False)
+
+    def _prereg_form(self) -> ComposeResult:
+        with Vertical(id="prereg"):
+            for field, label in (
+                ("name", "Full name"),
+                ("email", "E-mail"),
+                ("phone", "Phone"),
+                ("company", "Company"),
+                ("host", "Host"),
+                ("date", "Date (YYYY-MM-DD)"),
+            ):
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="label")
+                    yield Input(id=f"pre-{field}", max_length=254)
+                    yield FieldError("", id=f"pre-{field}-error", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Type", classes="label")
+                yield Select(
+                    [(t, t) for t in VISITOR_TYPES], value="guest", allow_blank=False, id="pre-type"
+                )
+                yield Button("Register", id="pre-submit", variant="primary")
+            with Horizontal(id="prereg-result"):
+                yield Vertical(id="pre-qr-box")
+                yield Static("", id="pre-code", markup=False)
+
+    def on_mount(self) -> None:
+        self.load_day()
+        self.set_interval(REFRESH_S, self.load_day)
+        if self.service.can("hosts"):
+            self.load_hosts()
+
+    # -- the log ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-log")
+    def load_day(self) -> None:
+        day = self.day
+        self.post_message(self.Loaded(day, self.service.day_rows(day)))
+
+    def on_console_screen_loaded(self, message: Loaded) -> None:
+        if message.day != self.day:
+            return
+        self.all_rows = message.rows
+        self.apply_filter()
+        visits = [r for r in message.rows if r.status != "expected"]
+        on_site = sum(r.status == "on site" for r in visits)
+        expected = len(message.rows) - len(visits)
+        self.query_one("#counts", Static).update(
+            f"Visitors {self.day.isoformat()}: {len(visits)}   On site now: {on_site}   "
+            f"Expected: {expected}   Arrivals per hour:"
+        )
+        self.query_one("#arrivals", Sparkline).data = arrivals_per_hour(message.rows)
+
+    def apply_filter(self) -> None:
+        text = self.query_one("#search", Input).value
+        status = self.status
+        shown = filter_rows(self.all_rows, text, status)
+        self.query_one("#visits", VisitTable).set_rows(shown)
+        self.query_one("#log-status", Static).update(f"{len(shown)} of {len(self.all_rows)}")
+
+    @property
+    def status(self) -> str:
+        pressed = self.query_one("#status", RadioSet).pressed_button
+        return (
+            pressed.id.removeprefix("status-").replace("-", " ")
+            if pressed and pressed.id
+            else "all"
+        )
+
+    def set_status(self, status: str) -> None:
+        self.query_one(f"#{_status_id(status)}", RadioButton).value = True
+
+    @on(Input.Changed, "#search")
+    @on(RadioSet.Changed, "#status")
+    def search(self) -> None:
+        self.apply_filter()
+
+    @on(Input.Submitted, "#day")
+    def pick_day(self, event: Input.Submitted) -> None:
+        try:
+            day = date.fromisoformat(event.value.strip())
+        except ValueError:
+            self.notify("Type a date as YYYY-MM-DD.", severity="error")
+            return
+        if not self.service.oldest_day() <= day <= self.service.today():
+            self.notify("That day is outside the retention period.", severity="error")
+            return
+        self.day = day
+        self.all_rows = []
+        self.apply_filter()
+        self.load_day()
+
+    def on_visit_table_opened(self, message: VisitTable.Opened) -> None:
+        if message.expected:
+            self.notify("This visitor is expected; they check in at the kiosk with their code.")
+            return
+        from screens.console.visit_detail import VisitDetailScreen
+
+        self.app.push_screen(VisitDetailScreen(self.service, message.row_id), self._after_detail)
+
+    def _after_detail(self, changed: bool | None) -> None:
+        if changed:
+            self.load_day()
+
+    # -- pre-registration -------------------------------------------------------------
+
+    @on(Button.Pressed, "#pre-submit")
+    def preregister(self) -> None:
+        values = {f: self.query_one(f"#pre-{f}", Input).value for f in
+                  ("name", "email", "phone", "company", "host", "date")}  # fmt: skip
+        for f in values:
+            self.query_one(f"#pre-{f}-error", FieldError).update("")
+        try:
+            day = date.fromisoformat(values["date"].strip())
+        except ValueError:
+            self.query_one("#pre-date-error", FieldError).update("Type a date as YYYY-MM-DD.")
+            return
+        host = self._host_by_name(values["host"])
+        registration = Registration(
+            name=values["name"],
+            email=values["email"],
+            phone=values["phone"],
+            company=values["company"],
+            host_name="" if host else values["host"],
+            host_id=host,
+            visitor_type=str(self.query_one("#pre-type", Select).value),
+        )
+        self.query_one("#pre-submit", Button).disabled = True
+        self.save_invitation(registration, day)
+
+    def _host_by_name(self, text: str) -> uuid.UUID | None:
+        needle = text.strip().casefold()
+        matches = [h for h in self._hosts if needle and needle in h.name.casefold()]
+        return matches[0].id if len(matches) == 1 else None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
+    def save_invitation(self, registration: Registration, day: date) -> None:
+        try:
+            code = self.service.preregister(registration, day)
+        except ValidationErrors as exc:
+            self.app.call_from_thread(self._prereg_errors, exc.fields)
+            return
+        from kiosk.services.badge import qr_matrix
+
+        self.app.call_from_thread(self._prereg_done, code, qr_matrix(code))
+
+    def _prereg_errors(self, fields: dict[str, str]) -> None:
+        self.query_one("#pre-submit", Button).disabled = False
+        for field, message in fields.items():
+            target = {"visitor_type": "name"}.get(field, field)
+            widget_id = f"#pre-{target}-error"
+            if self.query(widget_id):
+                self.query_one(widget_id, FieldError).update(message)
+
+    def _prereg_done(self, code: str, matrix: list[list[bool]]) -> None:
+        self.query_one("#pre-submit", Button).disabled = False
+        box = self.query_one("#pre-qr-box", Vertical)
+        box.remove_children()
+        box.mount(QRCode(matrix))
+        self.query_one("#pre-code", Static).update(
+            f"Invitation code: {code}\nGive it to the visitor (or print this screen); it works "
+            "once, on its day."
+        )
+        for f in ("name", "email", "phone", "company", "host"):
+            self.query_one(f"#pre-{f}", Input).value = ""
+
+    # -- hosts -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts")
+    def load_hosts(self) -> None:
+        hosts = self.service.hosts()
+        self.app.call_from_thread(self._show_hosts, hosts)
+
+    def _show_hosts(self, hosts: list[HostEntry]) -> None:
+        self._hosts = hosts
+        options = self.query_one("#host-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(Text(_host_label(h)), id=str(h.id)) for h in hosts])
+
+    @on(Button.Pressed, "#host-add")
+    def add_host(self) -> None:
+        name = self.query_one("#host-name", Input).value
+        email = self.query_one("#host-email", Input).value
+        self.save_host(name, email)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
+    def save_host(self, name: str, email: str) -> None:
+        try:
+            self.service.add_host(name, email)
+        except ValidationErrors as exc:
+            message = next(iter(exc.fields.values()))
+            self.app.call_from_thread(self.query_one("#host-error", FieldError).update, message)
+            return
+        self.app.call_from_thread(self._host_saved)
+
+    def _host_saved(self) -> None:
+        self.query_one("#host-error", FieldError).update("")
+        self.query_one("#host-name", Input).value = ""
+        self.query_one("#host-email", Input).value = ""
+        self.load_hosts()
+
+    @on(Button.Pressed, "#host-toggle")
+    def toggle_host(self) -> None:
+        options = self.query_one("#host-list", OptionList)
+        if options.highlighted is None:
+            return
+        option_id = options.get_option_at_index(options.highlighted).id
+        host = next(h for h in self._hosts if str(h.id) == option_id)
+        self.set_active(host.id, not host.active)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
+    def set_active(self, host_id: uuid.UUID, active: bool) -> None:
+        self.service.set_host_active(host_id, active)
+        self.app.call_from_thread(self.load_hosts)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place turns a failed background task into a message (never a traceback)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        if event.worker.group == "console-prereg":
+            self.query_one("#pre-submit", Button).disabled = False
+        error = event.worker.error
+        text = str(error) if isinstance(error, NotAllowed) else type(error).__name__
+        self.notify(f"That did not work: {text}", severity="error")
+
+    # -- locking -----------------------------------------------------------------------
+
+    def action_show_tab(self, first_field: str) -> None:
+        """Switch tabs by focusing the tab's first field: switching with the focus left
+        in a hidden tab makes Textual hand it to a hidden sibling, which switches back."""
+        if self.query(first_field):
+            self.query_one(first_field).focus()
+
+    @on(Button.Pressed, "#lock")
+    def action_lock(self) -> None:
+        self.app.lock_console()  # type: ignore[attr-defined]

@@ -1,0 +1,160 @@
+"""A visit's details for staff: check out, reprint the badge, correct a typo."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from kiosk.domain import VisitRecord
+from kiosk.domain.registration import ValidationErrors
+from kiosk.services.console import ConsoleService
+from screens.widgets import FieldError
+
+FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("company", "Company"))
+
+
+class VisitDetailScreen(ModalScreen[bool]):
+    """Dismisses with True when something changed (the log reloads)."""
+
+    DEFAULT_CSS = """
+    VisitDetailScreen { align: center middle; }
+    #detail { width: 90; height: auto; max-height: 100%; border: thick $primary;
+              background: $surface; padding: 1 2; }
+    #detail .row { height: auto; }
+    #detail .label { width: 12; padding: 1 1 0 0; }
+    #detail Input { width: 1fr; }
+    #detail FieldError { width: 28; padding: 1 0 0 1; }
+    #detail-buttons { height: auto; padding: 1 0 0 0; }
+    #detail-buttons Button { margin: 0 1 0 0; }
+    """
+    BINDINGS = [("escape", "close", "Close")]
+
+    @dataclass
+    class Loaded(Message):
+        visit: VisitRecord
+
+    @dataclass
+    class Done(Message):
+        text: str
+
+    def __init__(self, service: ConsoleService, visit_id: uuid.UUID) -> None:
+        super().__init__()
+        self.service = service
+        self.visit_id = visit_id
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail"):
+            yield Static("Visit", classes="title")
+            yield Static("", id="facts", markup=False)
+            for field, label in FIELDS:
+                with Horizontal(classes="row"):
+                    yield Label(label, classes="label")
+                    yield Input(id=f"fix-{field}", max_length=254, disabled=True)
+                    yield FieldError("", id=f"fix-{field}-error", markup=False)
+            yield Static("", id="detail-status", markup=False)
+            with Horizontal(id="detail-buttons"):
+                yield Button("Save corrections", id="save", variant="primary", disabled=True)
+                yield Button("Check out", id="checkout", variant="warning", disabled=True)
+                yield Button("Reprint badge", id="reprint", disabled=True)
+                yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.service.open_visit(self.visit_id)))
+
+    def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
+        v = message.visit
+        tz = self.service.tz
+        facts = [
+            f"Arrived {v.arrived_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            f"left {v.departed_at.astimezone(tz):%H:%M}" if v.departed_at else "on site",
+            f"type {v.visitor_type.value}",
+            "NDA accepted" if v.nda_accepted else "no NDA",
+        ]
+        if v.flagged:
+            facts.append("screening: see reception")
+        if v.needs_confirmation:
+            facts.append("under 16: host to confirm")
+        self.query_one("#facts", Static).update(" · ".join(facts))
+        for field, _label in FIELDS:
+            box = self.query_one(f"#fix-{field}", Input)
+            box.value = getattr(v, field) or ""
+            box.disabled = not self.service.can("correct")
+        self.query_one("#save", Button).disabled = not self.service.can("correct")
+        self.query_one("#checkout", Button).disabled = not (
+            v.on_site and self.service.can("checkout")
+        )
+        self.query_one("#reprint", Button).disabled = not (
+            v.on_site and self.service.can("checkout")
+        )
+
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        changes = {f: self.query_one(f"#fix-{f}", Input).value for f, _l in FIELDS}
+        for f, _l in FIELDS:
+            self.query_one(f"#fix-{f}-error", FieldError).update("")
+        self._act(lambda: self._correct(changes))
+
+    def _correct(self, changes: dict[str, str]) -> str | None:
+        try:
+            changed = self.service.correct(self.visit_id, changes)
+        except ValidationErrors as exc:
+            self.app.call_from_thread(self._show_errors, exc.fields)
+            return None
+        return f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+
+    def _show_errors(self, fields: dict[str, str]) -> None:
+        for field, message in fields.items():
+            self.query_one(f"#fix-{field}-error", FieldError).update(message)
+
+    @on(Button.Pressed, "#checkout")
+    def check_out(self) -> None:
+        def do() -> str:
+            self.service.check_out(self.visit_id)
+            return "Checked out."
+
+        self._act(do)
+
+    @on(Button.Pressed, "#reprint")
+    def reprint(self) -> None:
+        def do() -> str:
+            card = self.service.reprint(self.visit_id)
+            return f"New badge {card.code} sent to the printer; the old badge no longer works."
+
+        self._act(do)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail-action")
+    def _act(self, action: Callable[[], str | None]) -> None:
+        text = action()
+        if text is None:  # refused: keep what staff typed, reload nothing
+            self.post_message(self.Done("Not saved: see the fields."))
+            return
+        self.changed = True
+        self.post_message(self.Done(text))
+        self.post_message(self.Loaded(self.service.store.get_visit(self.visit_id)))
+
+    def on_visit_detail_screen_done(self, message: Done) -> None:
+        self.query_one("#detail-status", Static).update(message.text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#detail-status", Static).update(
+                f"That did not work: {type(event.worker.error).__name__}"
+            )
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(self.changed)

@@ -1,0 +1,259 @@
+"""The reception console, driven with Pilot against a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Sparkline
+
+from kiosk.app import make_app, make_console
+from kiosk.i18n import set_language
+from kiosk.services.kiosk import KioskServices
+from kiosk.services.staff import StaffService
+from screens.console.table import VisitTable
+from storage.models import AuditEvent
+from tests.factories import visitor
+from tests.kiosk_ui import (
+    FIXED_NOW,
+    kiosk_settings,
+    open_services,
+    ready,
+    type_into,
+    wait_for_screen,
+)
+
+PINS = {"rita": ("reception", "111111"), "sam": ("security", "222222"), "ada": ("admin", "333333")}
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> KioskServices:
+    set_language("en")
+    services = open_services(kiosk_settings(tmp_path))
+    staff = StaffService(services.store)
+    for user, (role, pin) in PINS.items():
+        staff.add(user, role, pin, actor="test")
+    return services
+
+
+async def login(pilot: Pilot[None], user: str, pin: str | None = None) -> None:
+    await wait_for_screen(pilot, "PinScreen")
+    await type_into(pilot, "#user", user)
+    await type_into(pilot, "#pin", pin or PINS[user][1])
+    await pilot.press("enter")
+
+
+async def rows_shown(pilot: Pilot[None], expected: int, timeout: float = 8.0) -> list[str]:
+    table = pilot.app.screen.query_one("#visits", VisitTable)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(table.rows) == expected:
+            break
+        await pilot.pause(0.05)
+    return [r.name for r in table.rows]
+
+
+def _actions(services: KioskServices) -> list[tuple[str, str]]:
+    with services.store.engine.connect() as conn:
+        return [(a, act) for a, act in conn.execute(select(AuditEvent.actor, AuditEvent.action))]
+
+
+async def test_login_search_filter_and_check_out(services: KioskServices) -> None:
+    for i in range(3):
+        services.store.check_in(visitor(i, company=f"Acme {i}"), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert len(await rows_shown(pilot, 3)) == 3
+        await type_into(pilot, "#search", "acme 1")
+        assert await rows_shown(pilot, 1) == [visitor(1).name]
+        table = pilot.app.screen.query_one("#visits", VisitTable)
+        table.focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await pilot.pause(0.3)
+        assert pilot.app.screen.query_one("#fix-name", Input).value == visitor(1).name
+        await pilot.click("#checkout")
+        await pilot.pause(0.5)
+        await pilot.click("#close")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        pilot.app.screen.query_one("#search", Input).value = ""
+        await pilot.click("#status-on-site")
+        assert sorted(await rows_shown(pilot, 2)) == sorted([visitor(0).name, visitor(2).name])
+        assert sum(pilot.app.screen.query_one("#arrivals", Sparkline).data or []) == 3
+    actions = _actions(services)
+    assert ("staff:rita", "visit.view") in actions
+    assert ("staff:rita", "visit.check_out") in actions
+    assert all(visitor(1).name not in a for a, _ in actions)
+
+
+async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
+    v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 1)
+        pilot.app.screen.query_one("#visits", VisitTable).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await pilot.pause(0.3)
+        await type_into(pilot, "#fix-name", "John Typo")
+        await type_into(pilot, "#fix-email", "not an address")
+        await pilot.click("#save")
+        await pilot.pause(0.5)
+        assert "valid e-mail" in str(pilot.app.screen.query_one("#fix-email-error").render())
+        await type_into(pilot, "#fix-email", "john.typo@example.com")
+        await pilot.click("#save")
+        await pilot.pause(0.5)
+        assert "Saved: name, email" in str(pilot.app.screen.query_one("#detail-status").render())
+    got = services.store.get_visit(v.visit_id)
+    assert (got.name, got.email) == ("John Typo", "john.typo@example.com")
+    assert services.store.find_person(email="john.typo@example.com")[0].id == v.visit_id
+    with services.store.engine.connect() as conn:
+        details = [d for a, d in conn.execute(select(AuditEvent.action, AuditEvent.details))
+                   if a == "visit.correct"]  # fmt: skip
+    assert details == [{"fields": ["name", "email"]}]
+
+
+async def test_wrong_pin_and_lockout_survive_a_restart(services: KioskServices) -> None:
+    slept: list[float] = []
+    staff = StaffService(services.store, sleep=slept.append)
+    for _ in range(10):
+        assert staff.verify("rita", "000000") is None
+    assert slept[:4] == [0.0, 0.0, 0.0, 1.0] and max(slept) == 30.0
+    assert staff.is_locked("rita")
+    restarted = StaffService(services.store, sleep=slept.append)  # a new process
+    assert restarted.verify("rita", PINS["rita"][1]) is None  # right PIN, still locked
+    for _ in range(4):  # an unknown name is slowed down just the same
+        assert staff.verify("nobody", "000000") is None
+    assert slept[-1] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("user", "tabs"),
+    [
+        ("rita", {"tab-log", "tab-prereg", "tab-hosts"}),
+        ("ada", {"tab-log", "tab-prereg", "tab-hosts"}),
+    ],
+)
+async def test_roles_decide_what_is_offered(
+    services: KioskServices, user: str, tabs: set[str]
+) -> None:
+    from kiosk.services.console import ConsoleService, NotAllowed
+    from kiosk.services.staff import StaffUser
+
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, user)
+        await wait_for_screen(pilot, "ConsoleScreen")
+        shown = {p.id for p in pilot.app.screen.query("TabPane")}
+        assert shown == tabs
+    reception = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
+    assert not reception.can("export") and not reception.can("staff")
+    with pytest.raises(NotAllowed):
+        reception.require("audit")
+    admin = ConsoleService(services.store, services.settings, StaffUser("ada", "admin"))
+    assert admin.can("staff") and admin.can("export") and admin.can("rights")
+
+
+async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> None:
+    services.store.add_host("Hostina Placeholder")
+    today = services.now().date().isoformat()
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.pause()
+        for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
+                             ("host", "hostina"), ("date", today)):  # fmt: skip
+            pilot.app.screen.query_one(f"#pre-{field}", Input).value = value
+        await pilot.click("#pre-submit")
+        for _ in range(100):
+            text = str(pilot.app.screen.query_one("#pre-code").render())
+            if text:
+                break
+            await pilot.pause(0.05)
+        errors = {str(e.id): str(e.render()) for e in pilot.app.screen.query("FieldError")}
+        assert text, errors
+        code = text.split("Invitation code: ", 1)[1].split()[0]
+        await pilot.press("f2")
+        await pilot.click("#status-expected")
+        assert await rows_shown(pilot, 1) == ["Ingrid Invitee"]
+    kiosk = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
+    async with kiosk.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#invitation")
+        await wait_for_screen(pilot, "InvitationScreen")
+        await pilot.press(*code, "enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+        assert pilot.app.screen.query_one("#name-input", Input).value == "Ingrid Invitee"
+        assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
+
+
+async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> None:
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.click("#--content-tab-tab-hosts")
+        await pilot.pause()
+        pilot.app.screen.query_one("#host-name", Input).value = "Hubert Host"
+        pilot.app.screen.query_one("#host-email", Input).value = "hubert@example.com"
+        await pilot.click("#host-add")
+        hosts = pilot.app.screen.query_one("#host-list", OptionList)
+        for _ in range(100):
+            if hosts.option_count:
+                break
+            await pilot.pause(0.05)
+        hosts.highlighted = 0
+        await pilot.click("#host-toggle")
+        await pilot.pause(0.5)
+    [host] = services.store.hosts(active_only=False)
+    assert (host.name, host.email, host.active) == ("Hubert Host", "hubert@example.com", False)
+    assert services.store.hosts() == []  # the kiosk no longer offers an inactive host
+
+
+async def test_console_locks_itself_after_five_idle_minutes(services: KioskServices) -> None:
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        app.last_activity = time.monotonic() - 301
+        app.idle_tick()
+        await wait_for_screen(pilot, "PinScreen")
+        assert not any(type(s).__name__ == "ConsoleScreen" for s in app.screen_stack)
+
+
+async def test_from_the_kiosk_staff_key_opens_the_console_and_lock_returns_home(
+    services: KioskServices,
+) -> None:
+    kiosk = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
+    async with kiosk.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "StaffMenuScreen")
+        await pilot.click("#console")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        kiosk.last_activity = time.monotonic() - 120  # past the visitor idle time
+        kiosk.idle_tick()
+        await pilot.pause()
+        assert type(kiosk.screen).__name__ == "ConsoleScreen"  # staff get 5 minutes
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, "WelcomeScreen")
+
+
+async def test_a_check_in_at_another_kiosk_appears_within_five_seconds(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    other = open_services(services.settings)  # a second process's store on the same files
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert await rows_shown(pilot, 0) == []
+        started = time.monotonic()
+        await asyncio.to_thread(other.store.check_in, visitor(9), actor="other-kiosk")
+        assert await rows_shown(pilot, 1, timeout=5.0) == [visitor(9).name]
+        assert time.monotonic() - started < 5.0
