@@ -48,12 +48,18 @@ def run_kiosk(settings: Settings) -> None:
     make_app(settings).run()
 
 
-def make_console(settings: Settings, *, services: KioskServices | None = None) -> ConsoleApp:
+def make_console(
+    settings: Settings,
+    *,
+    services: KioskServices | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ConsoleApp:
     """The reception console on its own (`kiosk console`)."""
     from kiosk.services.kiosk import KioskServices
     from screens.console_app import ConsoleApp
 
-    return ConsoleApp(settings, services or KioskServices(settings, opener=_opener(settings)))
+    services = services or KioskServices(settings, opener=_opener(settings))
+    return ConsoleApp(settings, services, clock=clock)
 
 
 def run_console(settings: Settings) -> None:

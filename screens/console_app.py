@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from textual import events, work
@@ -23,8 +25,15 @@ class ConsoleApp(App[None]):
     TITLE = "kiosk console"
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, settings: Settings, services: KioskServices) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services: KioskServices,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
+        self.clock = clock
         self.settings = settings
         self.services = services
         self.last_activity = time.monotonic()
@@ -43,7 +52,8 @@ class ConsoleApp(App[None]):
             )
 
     def open_console(self, user: StaffUser) -> None:
-        self.push_screen(ConsoleScreen(ConsoleService(self.services.store, self.settings, user)))
+        service = ConsoleService(self.services.store, self.settings, user, clock=self.clock)
+        self.push_screen(ConsoleScreen(service))
 
     def lock_console(self) -> None:
         """Back to the locked login screen; nothing of the session stays on screen."""

@@ -132,7 +132,8 @@ class KioskApp(App[None]):
         from kiosk.services.console import ConsoleService
         from screens.console.console import ConsoleScreen
 
-        self.push_screen(ConsoleScreen(ConsoleService(self.services.store, self.settings, user)))
+        service = ConsoleService(self.services.store, self.settings, user, clock=self._clock)
+        self.push_screen(ConsoleScreen(service))
 
     def lock_console(self) -> None:
         """Locking the console returns to the visitor welcome screen."""

@@ -144,3 +144,18 @@ def test_invite_prints_a_code(kiosk: Run) -> None:
         "invite", "--name", NAME, "--email", "quix@example.org", "--date", "2000-01-01", ok=False
     )
     assert "in the past" in past.stderr
+
+
+def test_hosts_import_and_staff_reset_pin(kiosk: Run, tmp_path: Path) -> None:
+    csv_file = tmp_path / "hosts.csv"
+    csv_file.write_text("name,email\nHostina Placeholder,hostina@example.com\nHubert Host,\n")
+    assert "2 added, 0 updated" in kiosk("hosts", "import", str(csv_file)).stdout
+    assert "0 added, 2 updated" in kiosk("hosts", "import", str(csv_file)).stdout
+    listed = kiosk("hosts", "list").stdout
+    assert "Hostina Placeholder  hostina@example.com" in listed and "Hubert Host" in listed
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email\nOkay Name,not-an-address\n")
+    assert "line 2" in kiosk("hosts", "import", str(bad), ok=False).stderr
+    kiosk("staff", "add", "rita", "--role", "reception", "--pin-stdin", stdin="111111\n")
+    kiosk("staff", "reset-pin", "rita", "--pin-stdin", stdin="222222\n")
+    assert "too short" not in kiosk("staff", "list").stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -78,8 +79,16 @@ def arrivals_per_hour(rows: list[LogRow]) -> list[int]:
 
 
 class ConsoleService:
-    def __init__(self, store: Store, settings: Settings, user: StaffUser) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        user: StaffUser,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.store = store
+        self._clock = clock
         self.settings = settings
         self.user = user
         self.tz = ZoneInfo(settings.timezone)
@@ -97,7 +106,8 @@ class ConsoleService:
     # -- the log -----------------------------------------------------------------------
 
     def today(self) -> date:
-        return datetime.now(self.tz).date()
+        now = self._clock() if self._clock else datetime.now(self.tz)
+        return now.astimezone(self.tz).date()
 
     def oldest_day(self) -> date:
         from datetime import timedelta

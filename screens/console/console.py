@@ -122,7 +122,11 @@ class ConsoleScreen(Screen[None]):
             ):
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="label")
-                    yield Input(id=f"pre-{field}", max_length=254)
+                    yield Input(
+                        self.day.isoformat() if field == "date" else "",
+                        id=f"pre-{field}",
+                        max_length=254,
+                    )
                     yield FieldError("", id=f"pre-{field}-error", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Type", classes="label")

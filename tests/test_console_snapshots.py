@@ -1,0 +1,95 @@
+"""Snapshots of the console screens at 120x40 (staff-facing, English)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kiosk.app import make_console
+from kiosk.i18n import set_language
+from kiosk.services.staff import StaffService
+from screens.console.table import VisitTable
+from tests.factories import visitor
+from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, type_into, wait_for_screen
+
+Step = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def _loaded(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, "PinScreen")
+    await type_into(pilot, "#user", "rita")
+    await type_into(pilot, "#pin", "111111")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ConsoleScreen")
+    table = pilot.app.screen.query_one("#visits", VisitTable)
+    for _ in range(200):
+        if len(table.rows) == 4:
+            break
+        await pilot.pause(0.02)
+
+
+async def _search(pilot: Pilot[None]) -> None:
+    await _loaded(pilot)
+    await type_into(pilot, "#search", "qwerty")
+    await pilot.pause()
+
+
+async def _detail(pilot: Pilot[None]) -> None:
+    await _loaded(pilot)
+    pilot.app.screen.query_one("#visits", VisitTable).focus()
+    await pilot.press("down", "enter")
+    await wait_for_screen(pilot, "VisitDetailScreen")
+    for _ in range(200):
+        if pilot.app.screen.query_one("#fix-name", Input).value:
+            break
+        await pilot.pause(0.02)
+
+
+async def _prereg(pilot: Pilot[None]) -> None:
+    await _loaded(pilot)
+    await pilot.press("f3")
+
+
+async def _hosts(pilot: Pilot[None]) -> None:
+    await _loaded(pilot)
+    await pilot.press("f4")
+    await pilot.pause(0.3)
+
+
+async def _login(pilot: Pilot[None]) -> None:
+    await wait_for_screen(pilot, "PinScreen")
+
+
+SCREENS: dict[str, Step] = {
+    "login": _login,
+    "log": _loaded,
+    "log-search": _search,
+    "detail": _detail,
+    "prereg": _prereg,
+    "hosts": _hosts,
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
+    set_language("en")
+    services = open_services(kiosk_settings(tmp_path))
+    StaffService(services.store).add("rita", "reception", "111111", actor="test")
+    services.store.add_host("Hostina Placeholder", "hostina@example.com")
+    for i in range(3):
+        services.store.check_in(visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))
+    left = services.store.check_in(visitor(7, company="Other Fake BV"), actor="test", now=FIXED_NOW)
+    services.store.check_out(left.badge_code, actor="test", now=FIXED_NOW + timedelta(minutes=30))
+    app = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await SCREENS[name](pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
