@@ -11,13 +11,14 @@ from bench.common import Result
 
 
 def main(argv: list[str]) -> int:
-    from bench import startup_bench, store_bench
+    from bench import console_bench, startup_bench, store_bench
 
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
         "day": lambda d: [store_bench.bench_day(d)],
         "find-purge": store_bench.bench_find_and_purge,
         "cold-start": startup_bench.bench_cold_start,
+        "console-search": console_bench.bench_search,
     }
     chosen = argv or list(suites)
     results: list[Result] = []
