@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
@@ -17,7 +20,7 @@ GENESIS = b"\x00" * 32
 # Serialises appends to the chain on PostgreSQL (SQLite's write lock does it there).
 _PG_AUDIT_LOCK = 0x61756469
 _INSERT_EVENT = insert(AuditEvent)
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 
 
 def event_hash(
@@ -41,7 +44,7 @@ def event_hash(
 
 def chain_head(session: Session | Connection) -> tuple[int, bytes]:
     """The newest (seq, hash) of the chain, or the purge anchor, or the genesis."""
-    last = session.execute(_HEAD).first()
+    last = session.execute(HEAD).first()
     if last is not None:
         return int(last[0]), bytes(last[1])
     anchor = session.execute(
@@ -95,3 +98,105 @@ def append(
 def _dialect(conn: Session | Connection) -> str:
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     return bind.dialect.name
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    problem: str | None = None
+
+
+def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) -> VerifyResult:
+    """Walk the chain from its anchor: every event must follow the previous one (no gap,
+    no reordering), carry its predecessor's hash and hash to its own content; then the
+    signed checkpoint kept outside the database must not be ahead of the chain."""
+    anchor = session.execute(
+        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+    ).first()
+    expected_seq, prev = (int(anchor[0]), bytes(anchor[1])) if anchor else (0, GENESIS)
+    checked = 0
+    head_hash = prev
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    for event in rows:
+        seq = int(event.seq)
+        if seq != expected_seq + 1:
+            missing = expected_seq + 1
+            return VerifyResult(False, checked, f"event {missing} is missing (deleted)")
+        if bytes(event.prev_hash) != prev:
+            return VerifyResult(
+                False, checked, f"event {seq} does not follow event {seq - 1} (reordered or edited)"
+            )
+        actual = event_hash(
+            key,
+            prev,
+            seq=seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            object_id=event.object_id,
+            details=event.details,
+        )
+        if not hmac.compare_digest(actual, bytes(event.hash)):
+            return VerifyResult(False, checked, f"event {seq} was edited")
+        prev, expected_seq, head_hash = bytes(event.hash), seq, bytes(event.hash)
+        checked += 1
+    if checkpoint is not None:
+        if checkpoint.seq > expected_seq:
+            return VerifyResult(
+                False,
+                checked,
+                f"the newest events were cut off: the checkpoint records event "
+                f"{checkpoint.seq}, the chain ends at {expected_seq}",
+            )
+        at_checkpoint = session.execute(
+            select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)
+        ).scalar()
+        if at_checkpoint is not None and bytes(at_checkpoint) != checkpoint.hash:
+            return VerifyResult(False, checked, f"event {checkpoint.seq} was rewritten")
+        if checkpoint.seq == expected_seq and head_hash != checkpoint.hash and checked:
+            return VerifyResult(False, checked, f"event {checkpoint.seq} was rewritten")
+    return VerifyResult(True, checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The newest (seq, hash) seen, signed, kept outside the database so that cutting
+    off the newest events cannot go unnoticed."""
+
+    seq: int
+    hash: bytes
+
+
+class CheckpointFile:
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        self._key = key
+
+    def _mac(self, seq: int, digest: bytes) -> str:
+        return hmac.new(self._key, f"{seq}:{digest.hex()}".encode(), hashlib.sha256).hexdigest()
+
+    def read(self) -> Checkpoint | None:
+        """The checkpoint, or None if there is none yet. A forged one raises ValueError."""
+        if not self.path.exists():
+            return None
+        data = json.loads(self.path.read_text())
+        seq, digest = int(data["seq"]), bytes.fromhex(data["hash"])
+        if not hmac.compare_digest(self._mac(seq, digest), data["mac"]):
+            raise ValueError(f"the audit checkpoint {self.path} has a bad signature")
+        return Checkpoint(seq, digest)
+
+    def advance(self, seq: int, digest: bytes) -> None:
+        """Move the checkpoint forward (never back), atomically."""
+        try:
+            current = self.read()
+        except (ValueError, KeyError, json.JSONDecodeError):
+            current = None
+        if current is not None and current.seq >= seq:
+            return
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        body = json.dumps({"seq": seq, "hash": digest.hex(), "mac": self._mac(seq, digest)})
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(body)
+        os.replace(tmp, self.path)

@@ -51,6 +51,8 @@ class HostDirectory:
                 details={"fields": sorted(values)},
             )
 
+        self.store.sync_checkpoint()
+
     def import_many(self, hosts: list[tuple[str, str | None]], *, actor: str) -> tuple[int, int]:
         """Add hosts by name (and e-mail) in one transaction; a name already in the
         directory is updated, not doubled. Returns (added, updated)."""
@@ -87,4 +89,5 @@ class HostDirectory:
                 action="host.import",
                 details={"added": added, "updated": updated},
             )
+        self.store.sync_checkpoint()
         return added, updated

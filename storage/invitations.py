@@ -84,6 +84,7 @@ class InvitationRepository:
                 object_id=str(row_id),
                 details={"day": inv.expected_day.isoformat()},
             )
+        self.store.sync_checkpoint()
         return row_id, code
 
     def find(self, code: str, day: date) -> InvitationRecord | None:

@@ -39,6 +39,12 @@ class StoreConfig:
     timezone: str = "UTC"
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     blind_index_bits: int = 16
+    checkpoint_path: Path | None = None
+    """The signed audit checkpoint; default beside the key file."""
+
+    @property
+    def resolved_checkpoint(self) -> Path:
+        return self.checkpoint_path or self.key_file.with_name("audit-checkpoint.json")
 
 
 def pending_key_path(key_file: Path) -> Path:
@@ -132,6 +138,7 @@ def _open(
         timezone=tz,
         retention=cfg.retention,
         blind_index_bits=cfg.blind_index_bits,
+        checkpoint_path=cfg.resolved_checkpoint,
     )
 
 

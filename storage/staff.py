@@ -57,6 +57,7 @@ class StaffRepository:
                     object_id=str(account_id),
                     details={"role": role},
                 )
+            self.store.sync_checkpoint()
         except IntegrityError:
             raise StorageError(f"a staff account named {username!r} already exists") from None
         return account_id
@@ -86,6 +87,8 @@ class StaffRepository:
                 action="staff.remove",
                 object_id=str(found),
             )
+
+        self.store.sync_checkpoint()
 
     def audit(self, account_id: uuid.UUID, action: str, *, actor: str) -> None:
         self.store.record_event(actor, action, str(account_id))

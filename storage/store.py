@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
+from storage.audit import CheckpointFile
 from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import (
     badge_hash,
@@ -95,6 +97,7 @@ class Store:
         timezone: ZoneInfo,
         retention: RetentionPolicy,
         blind_index_bits: int = 16,
+        checkpoint_path: Path | None = None,
     ) -> None:
         self.engine = engine
         self.keystore = keystore
@@ -110,6 +113,21 @@ class Store:
         self._phone_key = derive_subkey(secret, "blind-index/phone")
         self.audit_key = derive_subkey(secret, "audit-chain")
         self.pepper = derive_subkey(secret, "pin-pepper")
+        self.checkpoint = (
+            CheckpointFile(checkpoint_path, derive_subkey(secret, "audit-checkpoint"))
+            if checkpoint_path is not None
+            else None
+        )
+
+    def sync_checkpoint(self) -> None:
+        """Move the signed audit checkpoint (outside the database) to the chain's head.
+        Called after every committed audit write; never by verification."""
+        if self.checkpoint is None:
+            return
+        with self._read_engine.connect() as conn:
+            head = conn.execute(audit.HEAD).first()
+        if head is not None:
+            self.checkpoint.advance(int(head[0]), bytes(head[1]))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -146,6 +164,7 @@ class Store:
                 object_id=object_id,
                 details=details,
             )
+        self.sync_checkpoint()
 
     # -- hosts ---------------------------------------------------------------------------
 
@@ -276,6 +295,7 @@ class Store:
                 object_id=str(visit_id),
                 details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
             )
+        self.sync_checkpoint()
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)
 
     def _answers_row(
@@ -316,7 +336,8 @@ class Store:
             if found.departed_at is not None:
                 raise AlreadyCheckedOut("this badge has already been checked out")
             self._mark_departed(s, found.id, now, actor)
-            return uuid.UUID(str(found.id))
+        self.sync_checkpoint()
+        return uuid.UUID(str(found.id))
 
     def check_out_visit(
         self, visit_id: uuid.UUID, *, actor: str, now: datetime | None = None
@@ -329,6 +350,7 @@ class Store:
             if departed[0] is not None:
                 raise AlreadyCheckedOut(f"visit {visit_id} is already checked out")
             self._mark_departed(s, visit_id, now, actor)
+        self.sync_checkpoint()
 
     def _mark_departed(self, s: Session, visit_id: uuid.UUID, now: datetime, actor: str) -> None:
         s.execute(update(Visit).where(Visit.id == visit_id).values(departed_at=now))
@@ -448,6 +470,7 @@ class Store:
                 action="person.erase",
                 details={"visits": len(ids)},
             )
+        self.sync_checkpoint()
         return ErasureReport(
             visits=len(ids),
             nda_acceptances=_rowcount(nda),

@@ -60,6 +60,7 @@ class VisitChanges:
                 object_id=str(visit_id),
                 details={"fields": changed},
             )
+        self.store.sync_checkpoint()
         return changed
 
     def reissue_badge(self, visit_id: uuid.UUID, *, actor: str) -> str:
@@ -81,6 +82,7 @@ class VisitChanges:
                 action="visit.reprint_badge",
                 object_id=str(visit_id),
             )
+        self.store.sync_checkpoint()
         return code
 
 

@@ -1,0 +1,40 @@
+"""The evacuation list: everyone checked in and not out, today and any earlier day still
+open (someone who stayed overnight is still in the building)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from storage.records import VisitRecord
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class OnSite:
+    name: str
+    company: str
+    host: str
+    since: str
+
+
+def on_site_now(store: Store, *, days: int = 2) -> list[OnSite]:
+    """Visitors with no check-out among the last ``days`` days, sorted by name."""
+    today = datetime.now(store.timezone).date()
+    hosts = {h.id: h.name for h in store.hosts(active_only=False)}
+    people = []
+    for v in store.stream_range(today - timedelta(days=days - 1), today):
+        if not isinstance(v, VisitRecord) or v.departed_at is not None:
+            continue
+        people.append(
+            OnSite(
+                name=v.name,
+                company=v.company or "",
+                host=v.host_name or (hosts.get(v.host_id, "") if v.host_id else ""),
+                since=v.arrived_at.astimezone(store.timezone).strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return sorted(people, key=lambda p: p.name.casefold())

@@ -1,0 +1,83 @@
+"""The audit chain detects edits, deletions, reordering and truncation; purges keep it
+verifiable. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+
+from storage.audit_trail import events, verify
+from storage.models import AuditEvent
+from storage.store import Store
+from tests.factories import visitor
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
+SWAP_COLUMNS = ("at", "actor", "action", "object_id", "details", "prev_hash", "hash")
+
+
+def _seed(store: Store, n: int = 5) -> None:
+    for i in range(n):
+        result = store.check_in(visitor(i), actor="test", now=NOW + timedelta(minutes=i))
+        store.check_out(result.badge_code, actor="test", now=NOW + timedelta(minutes=i, seconds=30))
+
+
+def test_an_intact_chain_verifies(store: Store) -> None:
+    _seed(store)
+    result = verify(store)
+    assert result.ok and result.checked == 10
+    assert store.checkpoint is not None and store.checkpoint.read().seq == 10  # type: ignore[union-attr]
+    shown = events(store, action="visit.check_out")
+    assert len(shown) == 5 and all(e.actor == "test" for e in shown)
+
+
+def test_an_edited_event_is_named(store: Store) -> None:
+    _seed(store)
+    with store.engine.begin() as conn:
+        conn.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="someone-else"))
+    result = verify(store)
+    assert not result.ok and result.problem == "event 4 was edited"
+
+
+def test_a_deleted_event_is_named(store: Store) -> None:
+    _seed(store)
+    with store.engine.begin() as conn:
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq == 6))
+    result = verify(store)
+    assert not result.ok and result.problem == "event 6 is missing (deleted)"
+
+
+def test_swapped_events_are_detected(store: Store) -> None:
+    _seed(store)
+    with store.engine.begin() as conn:
+        rows = {
+            e.seq: e for e in conn.execute(select(AuditEvent).where(AuditEvent.seq.in_([3, 4])))
+        }
+        for a, b in ((3, 4), (4, 3)):
+            src = rows[b]
+            conn.execute(
+                update(AuditEvent)
+                .where(AuditEvent.seq == a)
+                .values(**{c: getattr(src, c) for c in SWAP_COLUMNS})
+            )
+    result = verify(store)
+    assert not result.ok and result.problem is not None and "event 3" in result.problem
+
+
+def test_cutting_off_the_newest_events_is_detected(store: Store) -> None:
+    _seed(store)
+    with store.engine.begin() as conn:
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq > 7))
+    result = verify(store)
+    assert not result.ok
+    assert result.problem is not None and "cut off" in result.problem and "10" in result.problem
+
+
+def test_a_purge_leaves_the_chain_verifiable(store: Store) -> None:
+    _seed(store)
+    report = store.purge(NOW + timedelta(days=400))
+    assert report.rows["audit_events"] == 10
+    store.record_event("test", "after.purge")
+    result = verify(store)
+    assert result.ok, result.problem
+    assert result.checked >= 1

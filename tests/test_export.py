@@ -1,0 +1,154 @@
+"""Exports, the evacuation list and audit verification, through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyrage
+import pytest
+from sqlalchemy import delete, update
+
+from kiosk.services.export import ExportError, ExportRequest, ExportService
+from storage.models import AuditEvent, Visit
+from storage.open import StoreConfig, open_store
+from storage.store import Store
+from tests.factories import visitor
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = datetime(2026, 11, 20, 9, tzinfo=UTC)
+
+
+def _seed(store: Store) -> list[str]:
+    names = []
+    for i in range(6):
+        v = visitor(i, company='=HYPERLINK("http://x")' if i == 2 else f"Fake Co {i}")
+        store.check_in(v, actor="test", now=DAY + timedelta(days=i % 3, hours=i))
+        names.append(v.name)
+    store.check_in(visitor(99), actor="test", now=DAY + timedelta(days=10))  # out of range
+    return names
+
+
+def _export(store: Store, tmp_path: Path, **kw: object) -> tuple[Path, object]:
+    out = tmp_path / f"export-{len(list(tmp_path.iterdir()))}"
+    req = ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=out, **kw)  # type: ignore[arg-type]
+    return out, ExportService(store, actor="os:test").export(req)
+
+
+def test_csv_export_has_exactly_the_rows_and_is_spreadsheet_safe(
+    store: Store, tmp_path: Path
+) -> None:
+    names = _seed(store)
+    out, result = _export(store, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert sorted(r["name"] for r in rows) == sorted(names)
+    assert result.rows == 6  # type: ignore[attr-defined]
+    assert "screening" not in rows[0]
+    assert [r["company"] for r in rows if r["company"].startswith("'")] == [
+        '\'=HYPERLINK("http://x")'
+    ]
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_fields_formats_and_health_only_when_asked(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    out, _ = _export(store, tmp_path, fmt="jsonl", fields=("name", "company"))
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(lines) == 6 and set(lines[0]) == {"name", "company"}
+    out, _ = _export(store, tmp_path, fmt="json", include_health=True)
+    data = json.loads(out.read_text())
+    assert len(data) == 6 and data[0]["screening"] == "passed"
+    with pytest.raises(ExportError, match="only with --include-health"):
+        _export(store, tmp_path, fields=("name", "screening"))
+
+
+def test_restricted_records_are_left_out(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(Visit).where(Visit.arrived_at < DAY + timedelta(hours=1)).values(restricted=True)
+        )
+    _, result = _export(store, tmp_path)
+    assert result.rows == 5  # type: ignore[attr-defined]
+    _, result = _export(store, tmp_path, include_restricted=True)
+    assert result.rows == 6  # type: ignore[attr-defined]
+
+
+def test_age_encrypted_export_opens_with_the_identity(store: Store, tmp_path: Path) -> None:
+    names = _seed(store)
+    identity = pyrage.x25519.Identity.generate()
+    out, result = _export(store, tmp_path, encrypt_to=(str(identity.to_public()),))
+    blob = out.read_bytes()
+    assert blob.startswith(b"age-encryption.org/v1")
+    assert names[0].encode() not in blob
+    rows = list(csv.DictReader(io.StringIO(pyrage.decrypt(blob, [identity]).decode())))
+    assert sorted(r["name"] for r in rows) == sorted(names)
+    import hashlib
+
+    assert result.sha256 == hashlib.sha256(blob).hexdigest()  # type: ignore[attr-defined]
+    out, _ = _export(store, tmp_path, passphrase="correct horse battery")
+    plain = pyrage.passphrase.decrypt(out.read_bytes(), "correct horse battery").decode()
+    assert len(list(csv.DictReader(io.StringIO(plain)))) == 6
+
+
+def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    _, result = _export(store, tmp_path, fields=("name", "arrived_at"))
+    with store.engine.connect() as conn:
+        from sqlalchemy import select
+
+        rows = conn.execute(select(AuditEvent.actor, AuditEvent.details).where(
+            AuditEvent.action == "export.access_records")).all()  # fmt: skip
+    [(actor, details)] = rows
+    assert actor == "os:test"
+    assert details["rows"] == 6 and details["fields"] == ["name", "arrived_at"]
+    assert details["sha256"] == result.sha256  # type: ignore[attr-defined]
+    assert details["from"] == "2026-11-20" and details["to"] == "2026-11-22"
+
+
+def _cli(cfg: StoreConfig, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(cfg.key_file.parent),
+        "KIOSK_DATABASE_URL": cfg.database_url,
+        "KIOSK_KEYSTORE_URL": cfg.keystore_url,
+        "KIOSK_SITE_NAME": cfg.site_name,
+        "KIOSK_TIMEZONE": cfg.timezone,
+    }
+    proc = subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def test_onsite_lists_exactly_those_checked_in_and_not_out(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    store = open_store(store_config)
+    here = [store.check_in(visitor(i), actor="test") for i in range(4)]
+    store.check_out(here[1].badge_code, actor="test")
+    store.check_in(visitor(50), actor="test", now=datetime.now(UTC) - timedelta(days=5))
+    proc = _cli(store_config, tmp_path, "onsite", "--format", "csv")
+    names = [r["name"] for r in csv.DictReader(io.StringIO(proc.stdout))]
+    assert names == sorted([visitor(i).name for i in (0, 2, 3)])
+
+
+def test_audit_verify_from_the_cli(store_config: StoreConfig, tmp_path: Path) -> None:
+    store = open_store(store_config)
+    for i in range(3):
+        store.check_in(visitor(i), actor="test")
+    ok = _cli(store_config, tmp_path, "audit", "verify")
+    assert ok.returncode == 0 and "3 event(s) checked" in ok.stdout
+    shown = _cli(store_config, tmp_path, "audit", "show", "--action", "visit.check_in").stdout
+    assert shown.count("visit.check_in") == 3 and visitor(0).name not in shown
+    with store.engine.begin() as conn:
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
+    cut = _cli(store_config, tmp_path, "audit", "verify")
+    assert cut.returncode != 0 and "cut off" in cut.stderr
