@@ -137,7 +137,8 @@ async def test_wrong_pin_and_lockout_survive_a_restart(services: KioskServices) 
     ("user", "tabs"),
     [
         ("rita", {"tab-log", "tab-prereg", "tab-hosts"}),
-        ("ada", {"tab-log", "tab-prereg", "tab-hosts"}),
+        ("sam", {"tab-log", "tab-prereg", "tab-hosts", "tab-onsite", "tab-export"}),
+        ("ada", {"tab-log", "tab-prereg", "tab-hosts", "tab-onsite", "tab-export"}),
     ],
 )
 async def test_roles_decide_what_is_offered(
@@ -257,3 +258,72 @@ async def test_a_check_in_at_another_kiosk_appears_within_five_seconds(
         await asyncio.to_thread(other.store.check_in, visitor(9), actor="other-kiosk")
         assert await rows_shown(pilot, 1, timeout=5.0) == [visitor(9).name]
         assert time.monotonic() - started < 5.0
+
+
+async def test_two_app_instances_on_one_database(services: KioskServices) -> None:
+    """A visitor checks in at a kiosk app; the console app (its own store, as another
+    process would have) shows the visit within 5 seconds."""
+    from tests.test_kiosk_ui import fill_details, through_documents
+
+    console_services = open_services(services.settings)
+    kiosk = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
+    console = make_console(services.settings, services=console_services)
+    async with console.run_test(size=(120, 40)) as cpilot, kiosk.run_test(size=(100, 30)) as kpilot:
+        await login(cpilot, "rita")
+        await wait_for_screen(cpilot, "ConsoleScreen")
+        assert await rows_shown(cpilot, 0) == []
+        await ready(kpilot)
+        await fill_details(kpilot)
+        await through_documents(kpilot)
+        await wait_for_screen(kpilot, "BadgeScreen")
+        saved = time.monotonic()
+        assert await rows_shown(cpilot, 1, timeout=5.0) == ["Zebulon Fakevisitor"]
+        assert time.monotonic() - saved < 5.0
+
+
+async def test_security_sees_on_site_and_exports_with_progress(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    for i in range(3):
+        services.store.check_in(visitor(i), actor="test")
+    services.store.check_out(
+        services.store.check_in(visitor(8), actor="test").badge_code, actor="test"
+    )
+    out = tmp_path / "from-console.csv"
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        tabs = {p.id for p in pilot.app.screen.query("TabPane")}
+        assert {"tab-onsite", "tab-export"} <= tabs
+        await pilot.press("f5")
+        listing = pilot.app.screen.query_one("#onsite-list")
+        for _ in range(100):
+            if str(listing.render()):
+                break
+            await pilot.pause(0.05)
+        shown = str(listing.render())
+        assert [line.split("  ")[0] for line in shown.splitlines()] == sorted(
+            visitor(i).name for i in range(3)
+        )
+        await pilot.click("#onsite-print")
+        await pilot.pause(0.5)
+        assert "No printer is set up" in str(pilot.app.screen.query_one("#onsite-status").render())
+        await pilot.press("f6")
+        pilot.app.screen.query_one("#export-output", Input).value = str(out)
+        await pilot.click("#export-run")
+        status = pilot.app.screen.query_one("#export-status")
+        for _ in range(200):
+            if str(status.render()):
+                break
+            await pilot.pause(0.05)
+        assert "Exported 4 row(s)" in str(status.render())
+    assert len(out.read_text().splitlines()) == 5
+    assert ("staff:sam", "export.access_records") in _actions(services)
+
+
+async def test_reception_is_not_offered_security_tabs(services: KioskServices) -> None:
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        tabs = {p.id for p in pilot.app.screen.query("TabPane")}
+        assert "tab-onsite" not in tabs and "tab-export" not in tabs

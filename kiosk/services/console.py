@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,8 @@ from storage.records import VisitRecord
 
 if TYPE_CHECKING:
     from kiosk.services.badge import BadgeCard
+    from kiosk.services.export import ExportResult
+    from kiosk.services.onsite import OnSite
     from storage.records import HostEntry
     from storage.store import Store
 
@@ -220,6 +223,63 @@ class ConsoleService:
         )
         spool_badge(card, self.settings.resolved_spool_dir, self.settings.printing.command)
         return card
+
+    # -- security: the evacuation list and exports ---------------------------------------
+
+    def on_site(self) -> list[OnSite]:
+        from kiosk.services.onsite import on_site_now
+
+        self.require("onsite")
+        return on_site_now(self.store)
+
+    def print_on_site(self, text: str) -> str:
+        """Write the list for the printer; a missing printer is a message, not an error."""
+        import os
+        import shlex
+        import subprocess
+
+        self.require("onsite")
+        spool = self.settings.resolved_spool_dir
+        spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = spool / f"onsite-{datetime.now(self.tz):%Y%m%d-%H%M%S}.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"On site at {datetime.now(self.tz):%Y-%m-%d %H:%M}\n\n{text}\n")
+        command = self.settings.printing.command
+        if not command:
+            return f"No printer is set up; the list is in {path}"
+        try:
+            subprocess.run([*shlex.split(command), str(path)], check=True, timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            return f"The printer did not answer; the list is in {path}"
+        return "Sent to the printer."
+
+    def default_export_path(self) -> Path:
+        return self.settings.data_dir / "exports" / f"access-{self.today().isoformat()}.csv"
+
+    def export(
+        self,
+        start: date,
+        end: date,
+        fmt: str,
+        fields: tuple[str, ...],
+        output: Path,
+        include_health: bool,
+        progress: Callable[[int], None],
+    ) -> ExportResult:
+        from kiosk.services.export import FIELDS, ExportRequest, ExportService
+
+        self.require("export")
+        request = ExportRequest(
+            start=start,
+            end=end,
+            output=output,
+            fmt=fmt,
+            fields=fields or FIELDS,
+            include_health=include_health,
+            include_restricted=self.user.role == "admin",
+        )
+        return ExportService(self.store, actor=self.actor).export(request, progress)
 
     # -- pre-registration and hosts ------------------------------------------------------
 

@@ -39,6 +39,7 @@ from kiosk.services.console import (
     filter_rows,
 )
 from kiosk.services.kiosk import VISITOR_TYPES
+from screens.console.security import ExportPanel, OnSitePanel
 from screens.console.table import HEADER, VisitTable
 from screens.widgets import FieldError, QRCode
 
@@ -62,6 +63,8 @@ class ConsoleScreen(Screen[None]):
         ("f2", "show_tab('#search')", "Log"),
         ("f3", "show_tab('#pre-name')", "Pre-register"),
         ("f4", "show_tab('#host-name')", "Hosts"),
+        ("f5", "show_tab('#onsite-print')", "On site"),
+        ("f6", "show_tab('#export-from')", "Export"),
     ]
 
     @dataclass
@@ -100,6 +103,12 @@ class ConsoleScreen(Screen[None]):
             if self.service.can("prereg"):
                 with TabPane("Pre-register", id="tab-prereg"):
                     yield from self._prereg_form()
+            if self.service.can("onsite"):
+                with TabPane("On site", id="tab-onsite"):
+                    yield OnSitePanel(self.service)
+            if self.service.can("export"):
+                with TabPane("Export", id="tab-export"):
+                    yield ExportPanel(self.service)
             if self.service.can("hosts"):
                 with TabPane("Hosts", id="tab-hosts"):
                     yield OptionList(id="host-list")

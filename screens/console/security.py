@@ -1,0 +1,162 @@
+"""Console tabs for the security role: the evacuation list and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.worker import Worker, WorkerState
+
+from kiosk.services.console import ConsoleService
+from kiosk.services.onsite import OnSite
+from screens.widgets import FieldError
+
+REFRESH_S = 3.0
+
+
+class OnSitePanel(Vertical):
+    """Everyone in the building now, refreshed live; printable (and still shown when the
+    printer or the network is gone)."""
+
+    @dataclass
+    class Loaded(Message):
+        people: list[OnSite]
+
+    def __init__(self, service: ConsoleService, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+        self.people: list[OnSite] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="form-row"):
+            yield Static("", id="onsite-count")
+            yield Button("Print the list", id="onsite-print")
+        yield Static("", id="onsite-list", markup=False)
+        yield Static("", id="onsite-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(REFRESH_S, self.load)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="onsite")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.service.on_site()))
+
+    def on_on_site_panel_loaded(self, message: Loaded) -> None:
+        self.people = message.people
+        self.query_one("#onsite-count", Static).update(f"On site now: {len(message.people)}")
+        self.query_one("#onsite-list", Static).update(self.text())
+
+    def text(self) -> str:
+        return "\n".join(
+            f"{p.name[:30]:<31}{p.company[:22]:<23}{p.host[:18]:<19}since {p.since}"
+            for p in self.people
+        )
+
+    @on(Button.Pressed, "#onsite-print")
+    def print_list(self) -> None:
+        self.send_to_printer(self.text())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="onsite-print")
+    def send_to_printer(self, text: str) -> None:
+        message = self.service.print_on_site(text)
+        self.app.call_from_thread(self.query_one("#onsite-status", Static).update, message)
+
+
+class ExportPanel(Vertical):
+    @dataclass
+    class Progress(Message):
+        rows: int
+
+    @dataclass
+    class Finished(Message):
+        text: str
+
+    def __init__(self, service: ConsoleService, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        today = self.service.today().isoformat()
+        for field, label, value in (
+            ("from", "From (YYYY-MM-DD)", today),
+            ("to", "To (YYYY-MM-DD)", today),
+            ("fields", "Fields (empty: all)", ""),
+            ("output", "Write to", str(self.service.default_export_path())),
+        ):
+            with Horizontal(classes="form-row"):
+                yield Label(label, classes="label")
+                yield Input(value, id=f"export-{field}")
+                yield FieldError("", id=f"export-{field}-error", markup=False)
+        with Horizontal(classes="form-row"):
+            yield Label("Format", classes="label")
+            with RadioSet(id="export-format"):
+                for fmt in ("csv", "jsonl", "json"):
+                    yield RadioButton(fmt, value=fmt == "csv", id=f"export-{fmt}")
+            yield Checkbox("Include health outcome", id="export-health")
+        with Horizontal(classes="form-row"):
+            yield Button("Export", id="export-run", variant="primary")
+            yield ProgressBar(id="export-progress", show_eta=False)
+        yield Static("", id="export-status", markup=False)
+
+    @on(Button.Pressed, "#export-run")
+    def run_export(self) -> None:
+        values = {f: self.query_one(f"#export-{f}", Input).value.strip()
+                  for f in ("from", "to", "fields", "output")}  # fmt: skip
+        for f in values:
+            self.query_one(f"#export-{f}-error", FieldError).update("")
+        try:
+            start, end = date.fromisoformat(values["from"]), date.fromisoformat(values["to"])
+        except ValueError:
+            self.query_one("#export-from-error", FieldError).update("Dates as YYYY-MM-DD.")
+            return
+        pressed = self.query_one("#export-format", RadioSet).pressed_button
+        fmt = pressed.id.removeprefix("export-") if pressed and pressed.id else "csv"
+        fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
+        self.query_one("#export-run", Button).disabled = True
+        self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
+        self.export(start, end, fmt, fields, Path(values["output"]).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export(self, start: date, end: date, fmt: str, fields: tuple[str, ...], out: Path) -> None:
+        health = self.query_one("#export-health", Checkbox).value
+
+        def progress(rows: int) -> None:
+            self.post_message(self.Progress(rows))
+
+        result = self.service.export(start, end, fmt, fields, out, health, progress)
+        self.post_message(
+            self.Finished(
+                f"Exported {result.rows} row(s) to {result.path}\nSHA-256 {result.sha256}"
+            )
+        )
+
+    def on_export_panel_progress(self, message: Progress) -> None:
+        self.query_one("#export-progress", ProgressBar).update(progress=message.rows)
+
+    def on_export_panel_finished(self, message: Finished) -> None:
+        self.query_one("#export-run", Button).disabled = False
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
+        self.query_one("#export-status", Static).update(message.text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "export":
+            self.query_one("#export-run", Button).disabled = False
+            self.query_one("#export-status", Static).update(f"Not exported: {event.worker.error}")
+            event.stop()
