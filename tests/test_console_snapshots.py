@@ -21,9 +21,9 @@ from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, type_into, 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
 
-async def _loaded(pilot: Pilot[None]) -> None:
+async def _loaded(pilot: Pilot[None], user: str = "rita") -> None:
     await wait_for_screen(pilot, "PinScreen")
-    await type_into(pilot, "#user", "rita")
+    await type_into(pilot, "#user", user)
     await type_into(pilot, "#pin", "111111")
     await pilot.press("enter")
     await wait_for_screen(pilot, "ConsoleScreen")
@@ -62,6 +62,21 @@ async def _hosts(pilot: Pilot[None]) -> None:
     await pilot.pause(0.3)
 
 
+async def _onsite(pilot: Pilot[None]) -> None:
+    await _loaded(pilot, "sam")
+    await pilot.press("f5")
+    for _ in range(200):
+        if str(pilot.app.screen.query_one("#onsite-list").render()):
+            break
+        await pilot.pause(0.02)
+
+
+async def _export(pilot: Pilot[None]) -> None:
+    await _loaded(pilot, "sam")
+    await pilot.press("f6")
+    pilot.app.screen.query_one("#export-output", Input).value = "/srv/exports/access.csv"
+
+
 async def _login(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, "PinScreen")
 
@@ -73,6 +88,8 @@ SCREENS: dict[str, Step] = {
     "detail": _detail,
     "prereg": _prereg,
     "hosts": _hosts,
+    "onsite": _onsite,
+    "export": _export,
 }
 
 
@@ -81,6 +98,7 @@ def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
     set_language("en")
     services = open_services(kiosk_settings(tmp_path))
     StaffService(services.store).add("rita", "reception", "111111", actor="test")
+    StaffService(services.store).add("sam", "security", "111111", actor="test")
     services.store.add_host("Hostina Placeholder", "hostina@example.com")
     for i in range(3):
         services.store.check_in(visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))

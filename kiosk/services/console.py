@@ -230,7 +230,7 @@ class ConsoleService:
         from kiosk.services.onsite import on_site_now
 
         self.require("onsite")
-        return on_site_now(self.store)
+        return on_site_now(self.store, today=self.today())
 
     def print_on_site(self, text: str) -> str:
         """Write the list for the printer; a missing printer is a message, not an error."""

@@ -4,7 +4,7 @@ open (someone who stayed overnight is still in the building)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from storage.records import VisitRecord
@@ -21,9 +21,9 @@ class OnSite:
     since: str
 
 
-def on_site_now(store: Store, *, days: int = 2) -> list[OnSite]:
+def on_site_now(store: Store, *, days: int = 2, today: date | None = None) -> list[OnSite]:
     """Visitors with no check-out among the last ``days`` days, sorted by name."""
-    today = datetime.now(store.timezone).date()
+    today = today or datetime.now(store.timezone).date()
     hosts = {h.id: h.name for h in store.hosts(active_only=False)}
     people = []
     for v in store.stream_range(today - timedelta(days=days - 1), today):
