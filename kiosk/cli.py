@@ -9,9 +9,10 @@ import logging
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -30,6 +31,7 @@ from storage.staff import StaffRepository
 from storage.store import Store
 
 log = logging.getLogger("kiosk")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def cli_actor() -> str:
@@ -98,6 +100,28 @@ def main(ctx: click.Context) -> None:
         ctx.invoke(run)
 
 
+def visitor_options(command: F) -> F:
+    """The visitor's details, shared by checkin and invite."""
+    for option in reversed(
+        [
+            click.option("--name", required=True, help="The visitor's full name."),
+            click.option("--email", help="E-mail address (this and/or --phone)."),
+            click.option("--phone", help="Phone number (this and/or --email)."),
+            click.option("--company", default="", help="Company."),
+            click.option("--host", default="", help="Who they visit (a host's name)."),
+            click.option(
+                "--type",
+                "visitor_type",
+                type=click.Choice([t.value for t in VisitorType]),
+                default=VisitorType.GUEST.value,
+                show_default=True,
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @main.command()
 @pass_ctx
 def run(obj: Context) -> None:
@@ -117,18 +141,7 @@ def console(obj: Context) -> None:
 
 
 @main.command()
-@click.option("--name", required=True, help="The visitor's full name.")
-@click.option("--email", help="E-mail address (this and/or --phone).")
-@click.option("--phone", help="Phone number (this and/or --email).")
-@click.option("--company", default="", help="Company.")
-@click.option("--host", default="", help="Who they visit (a host's name).")
-@click.option(
-    "--type",
-    "visitor_type",
-    type=click.Choice([t.value for t in VisitorType]),
-    default=VisitorType.GUEST.value,
-    show_default=True,
-)
+@visitor_options
 @click.option("--accept-nda", is_flag=True, help="The visitor accepts the NDA (signed by --name).")
 @click.option("--language", type=click.Choice(["en", "nl"]), default="en", show_default=True)
 @pass_ctx
@@ -324,19 +337,8 @@ def hosts_list(obj: Context) -> None:
 
 
 @main.command()
-@click.option("--name", required=True, help="The visitor's full name.")
-@click.option("--email", help="E-mail address (this and/or --phone).")
-@click.option("--phone", help="Phone number (this and/or --email).")
-@click.option("--company", default="", help="Company.")
-@click.option("--host", default="", help="Who they visit (a host's name).")
+@visitor_options
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option(
-    "--type",
-    "visitor_type",
-    type=click.Choice([t.value for t in VisitorType]),
-    default=VisitorType.GUEST.value,
-    show_default=True,
-)
 @pass_ctx
 def invite(
     obj: Context,

@@ -94,27 +94,9 @@ class InvitationRepository:
             return None
         with _guard(), self.store.read_session() as s:
             row = s.scalar(select(Invitation).where(Invitation.code_hash == _code_hash(canonical)))
-            if row is None or row.expected_day != day or row.used_visit_id is not None:
-                return None
-            p = unseal_personal(
-                self.store.keystore.key_by_id(row.key_id),
-                row.id,
-                row.key_id,
-                row.personal_ct,
-                "invitations",
-            )
-            return InvitationRecord(
-                id=row.id,
-                expected_day=row.expected_day,
-                visitor_type=VisitorType(row.visitor_type),
-                host_id=row.host_id,
-                name=p.name,
-                email=p.email,
-                phone=p.phone,
-                company=p.company,
-                host_name=p.host_name,
-                used=False,
-            )
+        if row is None or row.expected_day != day or row.used_visit_id is not None:
+            return None
+        return self._record(row)
 
     def for_day(self, day: date) -> list[InvitationRecord]:
         """Every invitation expected on ``day`` (used or not), decrypted."""
@@ -126,30 +108,28 @@ class InvitationRepository:
                     )
                 )
             )
-        out = []
-        for row in rows:
-            p = unseal_personal(
-                self.store.keystore.key_by_id(row.key_id),
-                row.id,
-                row.key_id,
-                row.personal_ct,
-                "invitations",
-            )
-            out.append(
-                InvitationRecord(
-                    id=row.id,
-                    expected_day=row.expected_day,
-                    visitor_type=VisitorType(row.visitor_type),
-                    host_id=row.host_id,
-                    name=p.name,
-                    email=p.email,
-                    phone=p.phone,
-                    company=p.company,
-                    host_name=p.host_name,
-                    used=row.used_visit_id is not None,
-                )
-            )
-        return out
+        return [self._record(row) for row in rows]
+
+    def _record(self, row: Invitation) -> InvitationRecord:
+        p = unseal_personal(
+            self.store.keystore.key_by_id(row.key_id),
+            row.id,
+            row.key_id,
+            row.personal_ct,
+            "invitations",
+        )
+        return InvitationRecord(
+            id=row.id,
+            expected_day=row.expected_day,
+            visitor_type=VisitorType(row.visitor_type),
+            host_id=row.host_id,
+            name=p.name,
+            email=p.email,
+            phone=p.phone,
+            company=p.company,
+            host_name=p.host_name,
+            used=row.used_visit_id is not None,
+        )
 
     def mark_used(self, invitation_id: uuid.UUID, visit_id: uuid.UUID) -> None:
         with _guard(), self.store.write_session() as s, s.begin():
