@@ -64,7 +64,7 @@ def append(
     action: str,
     object_id: str | None = None,
     details: dict[str, Any] | None = None,
-) -> int:
+) -> tuple[int, bytes]:
     """Append one event inside the caller's transaction. ``details`` must hold no
     personal data: ids, counts, field names and hashes only."""
     if _dialect(session) == "postgresql":
@@ -72,7 +72,7 @@ def append(
     seq, prev = chain_head(session)
     details = details or {}
     at = at.astimezone(UTC)
-    values = dict(
+    values: dict[str, Any] = dict(
         seq=seq + 1,
         at=at,
         actor=actor,
@@ -92,7 +92,7 @@ def append(
         ),
     )
     session.execute(_INSERT_EVENT, values)
-    return seq + 1
+    return seq + 1, values["hash"]
 
 
 def _dialect(conn: Session | Connection) -> str:

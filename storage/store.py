@@ -286,7 +286,7 @@ class Store:
             conn.execute(_INSERT[Visit], row)
             for model, values in extra:
                 conn.execute(_INSERT[model], values)
-            audit.append(
+            head = audit.append(
                 conn,
                 self.audit_key,
                 at=now,
@@ -295,7 +295,8 @@ class Store:
                 object_id=str(visit_id),
                 details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
             )
-        self.sync_checkpoint()
+        if self.checkpoint is not None:
+            self.checkpoint.advance(*head)
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)
 
     def _answers_row(
