@@ -81,3 +81,15 @@ def test_a_purge_leaves_the_chain_verifiable(store: Store) -> None:
     result = verify(store)
     assert result.ok, result.problem
     assert result.checked >= 1
+
+
+def test_a_forged_checkpoint_is_reported_and_a_torn_slot_is_not(store: Store) -> None:
+    _seed(store)
+    assert store.checkpoint is not None
+    path = store.checkpoint.path
+    good = path.read_bytes()
+    path.write_bytes(good[:192] + b"x" * 192)  # one slot torn, as by a crash mid-write
+    assert verify(store).ok
+    path.write_bytes(b'{"seq": 99, "hash": "00", "mac": "forged"}'.ljust(384))
+    result = verify(store)
+    assert not result.ok and result.problem is not None and "damaged or forged" in result.problem
