@@ -62,6 +62,12 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        # A purge batch turns auto-checkpoints off; a pooled connection gets them back.
+        if record.info.pop("restore_autocheckpoint", False):
+            dbapi_conn.execute("PRAGMA wal_autocheckpoint=1000")
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = "DEFERRED" if conn.get_execution_options().get("readonly") else "IMMEDIATE"

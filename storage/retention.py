@@ -102,6 +102,7 @@ def _delete_batched(
     while True:
         started = time.perf_counter()
         with store.write_session() as s, s.begin():
+            _defer_checkpoints(s)
             bound = s.scalar(
                 select(column).where(column < cutoff).order_by(column).offset(batch - 1).limit(1)
             )
@@ -115,6 +116,15 @@ def _delete_batched(
         if adaptive:
             scaled = int(batch * TARGET_LOCK_MS / max(elapsed_ms, 1.0))
             batch = max(100, min(MAX_BATCH, scaled, batch * 2))
+
+
+def _defer_checkpoints(session: Any) -> None:
+    """No WAL auto-checkpoint inside purge batches (it would land in some batch's lock);
+    the purge checkpoints once at the end, and the connection gets the default back."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        conn.info["restore_autocheckpoint"] = True
 
 
 def _rowcount(result: Any) -> int:
