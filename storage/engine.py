@@ -60,6 +60,9 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA foreign_keys=ON")
+        # 64 MiB of page cache (the default is 2): purging a million rows in batches
+        # otherwise re-reads the same index pages batch after batch.
+        cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
     @event.listens_for(engine, "checkin")
