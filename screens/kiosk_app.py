@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 
 if TYPE_CHECKING:
     from kiosk.services.staff import StaffUser
@@ -172,6 +171,3 @@ class KioskApp(App[None]):
                 self.push_screen(StaffMenuScreen(user))
 
         self.push_screen(PinScreen(), unlocked)
-
-    def current_screen(self) -> Screen[object]:
-        return self.screen

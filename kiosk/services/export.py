@@ -141,9 +141,6 @@ class ExportService:
         self.store = store
         self.actor = actor
 
-    def count(self, start: date, end: date) -> int:
-        return sum(1 for _ in self.store.stream_range(start, end))
-
     def export(
         self, req: ExportRequest, progress: Callable[[int], None] | None = None
     ) -> ExportResult:

@@ -24,7 +24,6 @@ from storage.records import VisitorType
 if TYPE_CHECKING:
     from kiosk.services.badge import BadgeCard
     from kiosk.services.staff import StaffService, StaffUser
-    from storage.records import HostEntry
     from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,17 +106,6 @@ class KioskServices:
         s = self.settings.screening
         return s.questions_nl if language == "nl" else s.questions_en
 
-    def hosts_matching(self, text: str, limit: int = 5) -> list[HostEntry]:
-        """Active hosts whose name contains ``text`` (never visitors); none for < 2 chars."""
-        needle = text.strip().casefold()
-        if len(needle) < 2:
-            return []
-        try:
-            hosts = self.store.hosts()
-        except StorageError as exc:
-            raise ServiceUnavailable(str(exc)) from None
-        return [h for h in hosts if needle in h.name.casefold()][:limit]
-
     def host_directory(self) -> list[tuple[str, str]]:
         """(id, name) of every active host: the only names the kiosk ever suggests."""
         try:
@@ -131,12 +119,6 @@ class KioskServices:
 
         self.store.purge()
         clean_spool(self.spool_dir)
-
-    def has_hosts(self) -> bool:
-        try:
-            return bool(self.store.hosts())
-        except StorageError as exc:
-            raise ServiceUnavailable(str(exc)) from None
 
     # -- the visit ---------------------------------------------------------------------
 

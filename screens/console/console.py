@@ -190,9 +190,6 @@ class ConsoleScreen(Screen[None]):
             else "all"
         )
 
-    def set_status(self, status: str) -> None:
-        self.query_one(f"#{_status_id(status)}", RadioButton).value = True
-
     @on(Input.Changed, "#search")
     @on(RadioSet.Changed, "#status")
     def search(self) -> None:
