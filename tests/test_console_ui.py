@@ -180,6 +180,10 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
         errors = {str(e.id): str(e.render()) for e in pilot.app.screen.query("FieldError")}
         assert text, errors
         code = text.split("Invitation code: ", 1)[1].split()[0]
+        await pilot.click("#pre-print")
+        await pilot.pause(0.5)
+        spooled = services.settings.resolved_spool_dir / f"badge-{code}.svg"
+        assert code in spooled.read_text()
         await pilot.press("f2")
         await pilot.click("#status-expected")
         assert await rows_shown(pilot, 1) == ["Ingrid Invitee"]
@@ -211,8 +215,14 @@ async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> No
         hosts.highlighted = 0
         await pilot.click("#host-toggle")
         await pilot.pause(0.5)
+        hosts.highlighted = 0
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#host-name", Input).value == "Hubert Host"
+        pilot.app.screen.query_one("#host-name", Input).value = "Hubert Hostman"
+        await pilot.click("#host-save")
+        await pilot.pause(0.5)
     [host] = services.store.hosts(active_only=False)
-    assert (host.name, host.email, host.active) == ("Hubert Host", "hubert@example.com", False)
+    assert (host.name, host.email, host.active) == ("Hubert Hostman", "hubert@example.com", False)
     assert services.store.hosts() == []  # the kiosk no longer offers an inactive host
 
 

@@ -322,6 +322,29 @@ class ConsoleService:
         assert clean is not None
         self.store.add_host(clean, mail)
 
+    def edit_host(self, host_id: uuid.UUID, name: str, email: str) -> None:
+        from kiosk.domain.registration import normalise_email
+        from storage.hosts import HostDirectory
+
+        self.require("hosts")
+        try:
+            clean = clean_text(name, max_len=120, required=True)
+            mail = normalise_email(email) if email.strip() else ""
+        except TextError as exc:
+            raise ValidationErrors({"host": exc.message}) from None
+        HostDirectory(self.store).update(host_id, actor=self.actor, name=clean, email=mail)
+
+    def print_invitation(self, code: str, name: str, day: date) -> str:
+        """The invitation as a printable badge-style card (QR and code)."""
+        from kiosk.services.badge import BadgeCard, first_name, qr_matrix, spool_badge
+
+        self.require("prereg")
+        card = BadgeCard(code, first_name(name), "", day.isoformat(), qr_matrix(code))
+        path = spool_badge(card, self.settings.resolved_spool_dir, self.settings.printing.command)
+        if self.settings.printing.command:
+            return f"Sent to the printer ({path.name})."
+        return f"No printer is set up; the invitation is in {path}"
+
     def set_host_active(self, host_id: uuid.UUID, active: bool) -> None:
         from storage.hosts import HostDirectory
 

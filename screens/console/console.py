@@ -78,6 +78,7 @@ class ConsoleScreen(Screen[None]):
         self.day = service.today()
         self.all_rows: list[LogRow] = []
         self._hosts: list[HostEntry] = []
+        self._last_invitation = ("", "", "")
 
     def compose(self) -> ComposeResult:
         user = self.service.user
@@ -116,6 +117,7 @@ class ConsoleScreen(Screen[None]):
                         yield Input(placeholder="Name", id="host-name")
                         yield Input(placeholder="E-mail (optional)", id="host-email")
                         yield Button("Add host", id="host-add")
+                        yield Button("Save changes", id="host-save")
                         yield Button("Activate / deactivate", id="host-toggle")
                     yield FieldError("", id="host-error", markup=False)
 
@@ -145,7 +147,9 @@ class ConsoleScreen(Screen[None]):
                 yield Button("Register", id="pre-submit", variant="primary")
             with Horizontal(id="prereg-result"):
                 yield Vertical(id="pre-qr-box")
-                yield Static("", id="pre-code", markup=False)
+                with Vertical(id="pre-code-box"):
+                    yield Static("", id="pre-code", markup=False)
+                    yield Button("Print the invitation", id="pre-print", disabled=True)
 
     def on_mount(self) -> None:
         self.load_day()
@@ -273,6 +277,9 @@ class ConsoleScreen(Screen[None]):
                 self.query_one(widget_id, FieldError).update(message)
 
     def _prereg_done(self, code: str, matrix: list[list[bool]]) -> None:
+        self._last_invitation = (code, self.query_one("#pre-name", Input).value,
+                                 self.query_one("#pre-date", Input).value)  # fmt: skip
+        self.query_one("#pre-print", Button).disabled = False
         self.query_one("#pre-submit", Button).disabled = False
         box = self.query_one("#pre-qr-box", Vertical)
         box.remove_children()
@@ -283,6 +290,16 @@ class ConsoleScreen(Screen[None]):
         )
         for f in ("name", "email", "phone", "company", "host"):
             self.query_one(f"#pre-{f}", Input).value = ""
+
+    @on(Button.Pressed, "#pre-print")
+    def print_invitation(self) -> None:
+        code, name, day = self._last_invitation
+        self.send_invitation(code, name, date.fromisoformat(day))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg-print")
+    def send_invitation(self, code: str, name: str, day: date) -> None:
+        message = self.service.print_invitation(code, name, day)
+        self.app.call_from_thread(self.notify, message)
 
     # -- hosts -------------------------------------------------------------------------
 
@@ -318,6 +335,40 @@ class ConsoleScreen(Screen[None]):
         self.query_one("#host-name", Input).value = ""
         self.query_one("#host-email", Input).value = ""
         self.load_hosts()
+
+    def _selected_host(self) -> HostEntry | None:
+        options = self.query_one("#host-list", OptionList)
+        if options.highlighted is None:
+            return None
+        option_id = options.get_option_at_index(options.highlighted).id
+        return next((h for h in self._hosts if str(h.id) == option_id), None)
+
+    @on(OptionList.OptionHighlighted, "#host-list")
+    def host_highlighted(self) -> None:
+        host = self._selected_host()
+        if host is not None:
+            self.query_one("#host-name", Input).value = host.name
+            self.query_one("#host-email", Input).value = host.email or ""
+
+    @on(Button.Pressed, "#host-save")
+    def save_host_changes(self) -> None:
+        host = self._selected_host()
+        if host is None:
+            self.query_one("#host-error", FieldError).update("Choose a host in the list first.")
+            return
+        name = self.query_one("#host-name", Input).value
+        email = self.query_one("#host-email", Input).value
+        self.edit_host(host.id, name, email)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
+    def edit_host(self, host_id: uuid.UUID, name: str, email: str) -> None:
+        try:
+            self.service.edit_host(host_id, name, email)
+        except ValidationErrors as exc:
+            message = next(iter(exc.fields.values()))
+            self.app.call_from_thread(self.query_one("#host-error", FieldError).update, message)
+            return
+        self.app.call_from_thread(self._host_saved)
 
     @on(Button.Pressed, "#host-toggle")
     def toggle_host(self) -> None:
