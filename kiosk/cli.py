@@ -19,7 +19,7 @@ import click
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
-from kiosk.domain.registration import Registration, ValidationErrors, validate
+from kiosk.domain.registration import ValidationErrors, validate
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
 from kiosk.services.log import LogService
@@ -100,6 +100,15 @@ def main(ctx: click.Context) -> None:
         ctx.invoke(run)
 
 
+def _check_in_service(obj: Context) -> CheckInService:
+    return CheckInService(
+        obj.store,
+        phone_region=obj.settings.phone_region,
+        nda_types=obj.settings.kiosk.nda_types,
+        actor=cli_actor(),
+    )
+
+
 def visitor_options(command: F) -> F:
     """The visitor's details, shared by checkin and invite."""
     for option in reversed(
@@ -157,22 +166,16 @@ def checkin(
     language: str,
 ) -> None:
     """Check a visitor in; prints the visit id and the badge code."""
-    service = CheckInService(obj.store, phone_region=obj.settings.phone_region, actor=cli_actor())
+    service = _check_in_service(obj)
     privacy = load_document("privacy", language)
     nda = load_document("nda", language)
-    found = service.find_host(host) if host else None
-    reg = Registration(
-        name=name,
-        email=email or "",
-        phone=phone or "",
-        company=company,
-        host_name="" if found else host,
-        host_id=found.id if found else None,
+    reg = service.registration(
+        name=name, email=email, phone=phone, company=company, host=host,
         visitor_type=visitor_type,
-        privacy_version=privacy.version,
-        privacy_sha256=privacy.sha256,
-        nda=NdaSignature(nda.version, nda.language, nda.sha256, name) if accept_nda else None,
-    )
+    )  # fmt: skip
+    reg.privacy_version, reg.privacy_sha256 = privacy.version, privacy.sha256
+    if accept_nda:
+        reg.nda = NdaSignature(nda.version, nda.language, nda.sha256, name)
     result = service.check_in(reg)
     click.echo(f"visit {result.visit_id}")
     click.echo(f"badge {result.badge_code}")
@@ -183,8 +186,7 @@ def checkin(
 @pass_ctx
 def checkout(obj: Context, code: str) -> None:
     """Check a visitor out by badge code."""
-    service = CheckInService(obj.store, phone_region=obj.settings.phone_region, actor=cli_actor())
-    visit_id = service.check_out(code)
+    visit_id = _check_in_service(obj).check_out(code)
     click.echo(f"checked out visit {visit_id}")
 
 
@@ -353,20 +355,11 @@ def invite(
     """Pre-register an expected visitor; prints the invitation code."""
     from storage.invitations import InvitationRepository, NewInvitation
 
-    service = CheckInService(obj.store, phone_region=obj.settings.phone_region)
-    found = service.find_host(host) if host else None
-    visit = validate(
-        Registration(
-            name=name,
-            email=email or "",
-            phone=phone or "",
-            company=company,
-            host_name="" if found else host,
-            host_id=found.id if found else None,
-            visitor_type=visitor_type,
-        ),
-        phone_region=obj.settings.phone_region,
-    )
+    registration = _check_in_service(obj).registration(
+        name=name, email=email, phone=phone, company=company, host=host,
+        visitor_type=visitor_type,
+    )  # fmt: skip
+    visit = validate(registration, phone_region=obj.settings.phone_region)
     if day.date() < LogService(obj.store).today():
         fail("the expected date is in the past", 2)
     _, code = InvitationRepository(obj.store).create(

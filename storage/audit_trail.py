@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.audit import VerifyResult, verify_chain
 from storage.models import AuditEvent
-from storage.store import Store, _guard
+from storage.store import Store, db_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ def verify(store: Store) -> VerifyResult:
         checkpoint = store.checkpoint.read() if store.checkpoint else None
     except (ValueError, KeyError) as exc:
         return VerifyResult(False, 0, str(exc))
-    with _guard(), store.read_session() as s:
+    with db_errors(), store.read_session() as s:
         return verify_chain(s, store.audit_key, checkpoint)
 
 
@@ -50,7 +50,7 @@ def events(
         stmt = stmt.where(AuditEvent.actor == actor)
     if action is not None:
         stmt = stmt.where(AuditEvent.action == action)
-    with _guard(), store.read_session() as s:
+    with db_errors(), store.read_session() as s:
         return [
             AuditEntry(int(e.seq), e.at, e.actor, e.action, e.object_id, dict(e.details))
             for e in s.scalars(stmt)

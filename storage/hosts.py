@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from storage import audit
 from storage.errors import NotFound
 from storage.models import Host
-from storage.store import Store, _guard
+from storage.store import Store, db_errors
 
 
 class HostDirectory:
@@ -33,7 +33,7 @@ class HostDirectory:
             values["email"] = email or None
         if active is not None:
             values["active"] = active
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             result = s.execute(
                 update(Host)
                 .where(Host.id == host_id, Host.site_id == self.store.site_id)
@@ -58,7 +58,7 @@ class HostDirectory:
         directory is updated, not doubled. Returns (added, updated)."""
         added = updated = 0
         now = datetime.now(UTC)
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             existing = {
                 h.name.casefold(): h
                 for h in s.scalars(select(Host).where(Host.site_id == self.store.site_id))

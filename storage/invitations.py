@@ -14,7 +14,7 @@ from storage.codec import Personal, seal_personal, unseal_personal
 from storage.crypto import new_badge_code, normalise_badge_code
 from storage.models import Invitation
 from storage.records import Category, VisitorType
-from storage.store import Store, _guard
+from storage.store import Store, db_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class InvitationRepository:
         code = new_badge_code()
         personal = Personal(inv.name, inv.email, inv.phone, inv.company, inv.host_name)
         now = datetime.now(UTC)
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             s.add(
                 Invitation(
                     id=row_id,
@@ -92,7 +92,7 @@ class InvitationRepository:
         canonical = normalise_badge_code(code)
         if canonical is None:
             return None
-        with _guard(), self.store.read_session() as s:
+        with db_errors(), self.store.read_session() as s:
             row = s.scalar(select(Invitation).where(Invitation.code_hash == _code_hash(canonical)))
         if row is None or row.expected_day != day or row.used_visit_id is not None:
             return None
@@ -100,7 +100,7 @@ class InvitationRepository:
 
     def for_day(self, day: date) -> list[InvitationRecord]:
         """Every invitation expected on ``day`` (used or not), decrypted."""
-        with _guard(), self.store.read_session() as s:
+        with db_errors(), self.store.read_session() as s:
             rows = list(
                 s.scalars(
                     select(Invitation).where(
@@ -132,7 +132,7 @@ class InvitationRepository:
         )
 
     def mark_used(self, invitation_id: uuid.UUID, visit_id: uuid.UUID) -> None:
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             s.execute(
                 update(Invitation)
                 .where(Invitation.id == invitation_id)

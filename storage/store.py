@@ -154,7 +154,7 @@ class Store:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Write one audit event on its own (ids and counts only, never personal data)."""
-        with _guard(), self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             audit.append(
                 s,
                 self.audit_key,
@@ -172,7 +172,7 @@ class Store:
         host = Host(
             id=uuid.uuid4(), site_id=self.site_id, name=name, email=email, created_at=utcnow()
         )
-        with _guard(), self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             s.add(host)
         return host.id
 
@@ -180,7 +180,7 @@ class Store:
         stmt = select(Host).where(Host.site_id == self.site_id).order_by(Host.name)
         if active_only:
             stmt = stmt.where(Host.active.is_(True))
-        with _guard(), self._reader() as s:
+        with db_errors(), self._reader() as s:
             return [HostEntry(h.id, h.name, h.email, h.active) for h in s.scalars(stmt)]
 
     # -- check-in and check-out ----------------------------------------------------------
@@ -282,7 +282,7 @@ class Store:
                 )
             )
         # Core inserts: the ORM's unit of work tripled the cost of a check-in.
-        with _guard(), self.engine.begin() as conn:
+        with db_errors(), self.engine.begin() as conn:
             conn.execute(_INSERT[Visit], row)
             for model, values in extra:
                 conn.execute(_INSERT[model], values)
@@ -328,7 +328,7 @@ class Store:
         if canonical is None:
             raise NotFound("no visit has this badge code")
         now = now or utcnow()
-        with _guard(), self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             found = s.execute(
                 select(Visit.id, Visit.departed_at).where(Visit.badge_hash == badge_hash(canonical))
             ).first()
@@ -344,7 +344,7 @@ class Store:
         self, visit_id: uuid.UUID, *, actor: str, now: datetime | None = None
     ) -> None:
         now = now or utcnow()
-        with _guard(), self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             departed = s.execute(select(Visit.departed_at).where(Visit.id == visit_id)).first()
             if departed is None:
                 raise NotFound(f"visit {visit_id} not found")
@@ -407,13 +407,13 @@ class Store:
     def visits_on(self, day: date) -> DayVisits:
         """Every visit of one site-local day, decrypted, in arrival order."""
         stmt = self._visit_query().where(Visit.local_day == day).order_by(Visit.arrived_at)
-        with _guard(), self._read_engine.connect() as conn:
+        with db_errors(), self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()
         return self._decrypt_many(rows)
 
     def get_visit(self, visit_id: uuid.UUID) -> VisitRecord:
         """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""
-        with _guard(), self._reader() as s:
+        with db_errors(), self._reader() as s:
             row = s.execute(self._visit_query().where(Visit.id == visit_id)).first()
         if row is None:
             raise NotFound(f"visit {visit_id} not found")
@@ -431,7 +431,7 @@ class Store:
         else:
             assert phone is not None
             stmt = stmt.where(Visit.phone_bidx == self.phone_index(phone))
-        with _guard(), self._reader() as s:
+        with db_errors(), self._reader() as s:
             rows = s.execute(stmt.order_by(Visit.arrived_at)).all()
         found = self._decrypt_many(rows).visits
         if email is not None:
@@ -448,7 +448,7 @@ class Store:
             .order_by(Visit.arrived_at, Visit.id)
             .execution_options(yield_per=batch)
         )
-        with _guard(), self._reader() as s:
+        with db_errors(), self._reader() as s:
             for part in s.execute(stmt).partitions():
                 day = self._decrypt_many(part)
                 yield from day.visits
@@ -461,7 +461,7 @@ class Store:
     ) -> ErasureReport:
         """Delete every visit, NDA acceptance and notification of one person."""
         ids = [v.id for v in self.find_person(email=email, phone=phone)]
-        with _guard(), self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(ids)))
             out = s.execute(delete(OutboxMessage).where(OutboxMessage.visit_id.in_(ids)))
             s.execute(delete(Visit).where(Visit.id.in_(ids)))
@@ -489,7 +489,7 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class _guard:
+class db_errors:
     """Turns driver errors (locked, disk full, server gone) into DatabaseUnavailable."""
 
     def __enter__(self) -> None:

@@ -14,7 +14,7 @@ from storage.codec import Personal, seal_personal, unseal_personal
 from storage.crypto import badge_hash, new_badge_code, normalise_badge_code
 from storage.errors import NotFound
 from storage.models import Visit
-from storage.store import Store, _guard
+from storage.store import Store, db_errors
 
 CORRECTABLE = ("name", "email", "phone", "company", "host_name")
 
@@ -31,7 +31,7 @@ class VisitChanges:
         unknown = set(changes) - set(CORRECTABLE)
         if unknown:
             raise ValueError(f"cannot correct {sorted(unknown)}")
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             row = s.execute(
                 select(Visit.key_id, Visit.personal_ct).where(Visit.id == visit_id)
             ).first()
@@ -66,7 +66,7 @@ class VisitChanges:
     def reissue_badge(self, visit_id: uuid.UUID, *, actor: str) -> str:
         """A new badge code for a visit (the old badge stops working): for reprints."""
         code = new_badge_code()
-        with _guard(), self.store.write_session() as s, s.begin():
+        with db_errors(), self.store.write_session() as s, s.begin():
             result = s.execute(
                 update(Visit)
                 .where(Visit.id == visit_id)

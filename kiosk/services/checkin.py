@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kiosk.domain.registration import Registration, validate
 from kiosk.domain.text import N_
-from storage.records import CheckInResult, VisitorType
+from storage.records import CheckInResult
 
 if TYPE_CHECKING:
     from storage.records import HostEntry
     from storage.store import Store
-
-# Visitor types that must accept the NDA before a visit is created.
-NDA_REQUIRED = frozenset({VisitorType.GUEST, VisitorType.CONTRACTOR, VisitorType.INTERVIEW})
 
 MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
 
@@ -24,17 +22,43 @@ class NdaRequired(Exception):
 
 
 class CheckInService:
-    def __init__(self, store: Store, *, phone_region: str, actor: str = "kiosk") -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        phone_region: str,
+        nda_types: Iterable[str],
+        actor: str = "kiosk",
+    ) -> None:
         self.store = store
         self.phone_region = phone_region
+        self.nda_types = frozenset(nda_types)
         self.actor = actor
 
     def check_in(self, registration: Registration) -> CheckInResult:
-        """Validate (raises ValidationErrors) and store the visit in one transaction."""
+        """Validate (raises ValidationErrors), apply the NDA rule of the configured visitor
+        types (raises NdaRequired) and store the visit in one transaction."""
         visit = validate(registration, phone_region=self.phone_region)
-        if visit.visitor_type in NDA_REQUIRED and visit.nda is None:
+        if visit.visitor_type.value in self.nda_types and visit.nda is None:
             raise NdaRequired(MSG_NDA_REQUIRED)
         return self.store.check_in(visit, actor=self.actor)
+
+    def registration(
+        self, *, name: str, email: str | None, phone: str | None, company: str, host: str,
+        visitor_type: str,
+    ) -> Registration:  # fmt: skip
+        """A registration as typed on a command line, the host looked up in the directory
+        (free text when no host matches)."""
+        found = self.find_host(host) if host else None
+        return Registration(
+            name=name,
+            email=email or "",
+            phone=phone or "",
+            company=company,
+            host_name="" if found else host,
+            host_id=found.id if found else None,
+            visitor_type=visitor_type,
+        )
 
     def check_out(self, code: str) -> uuid.UUID:
         """Check out by the badge code; raises NotFound or AlreadyCheckedOut."""

@@ -15,7 +15,7 @@ from kiosk.config import ConfigError, Settings
 from kiosk.documents import Document
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
-from kiosk.services.checkin import MSG_NDA_REQUIRED, NdaRequired
+from kiosk.services.checkin import CheckInService
 from storage.errors import AlreadyCheckedOut, NotFound, StorageError
 from storage.records import VisitorType
 
@@ -130,11 +130,13 @@ class KioskServices:
         """Store the visit (one transaction), then write the printable badge."""
         from kiosk.services.badge import BadgeCard, badge_date, first_name, qr_matrix, spool_badge
 
-        visit = validate(registration, phone_region=self.settings.phone_region)
-        if self.nda_required(visit.visitor_type.value) and visit.nda is None:
-            raise NdaRequired(MSG_NDA_REQUIRED)
+        service = CheckInService(
+            self.store,
+            phone_region=self.settings.phone_region,
+            nda_types=self.settings.kiosk.nda_types,
+        )
         try:
-            result = self.store.check_in(visit, actor="kiosk")
+            result = service.check_in(registration)
             if registration.invitation_id is not None:
                 from storage.invitations import InvitationRepository
 
@@ -146,7 +148,7 @@ class KioskServices:
         host = registration.host_name
         card = BadgeCard(
             code=result.badge_code,
-            first_name=first_name(visit.name),
+            first_name=first_name(registration.name),
             host=host,
             date=badge_date(result.arrived_at.astimezone(ZoneInfo(self.settings.timezone))),
             matrix=qr_matrix(result.badge_code),
