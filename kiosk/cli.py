@@ -273,7 +273,7 @@ def rotate(obj: Context) -> None:
 def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
     """Delete expired records and destroy expired data keys."""
     moment = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
-    report = RetentionService(obj.store).purge(moment, dry_run=dry_run)
+    report = RetentionService(obj.store, actor=cli_actor()).purge(moment, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     for label, n in report.rows.items():
         click.echo(f"{label}: {verb} {n}")
@@ -503,6 +503,77 @@ def audit_show(
             f"{e.seq:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} "
             f"{e.object_id or '-'}  {details}".rstrip()
         )
+
+
+@main.group()
+def rights() -> None:
+    """A visitor's rights requests: WHO is their e-mail address or phone number."""
+
+
+def _rights_person(obj: Context, who: str) -> tuple[Any, Any]:
+    from kiosk.domain.text import TextError
+    from kiosk.services.rights import RightsService
+
+    service = RightsService(obj.store, actor=cli_actor(), phone_region=obj.settings.phone_region)
+    try:
+        return service, service.person(who)
+    except TextError as exc:
+        fail(exc.message, 2)
+
+
+@rights.command("show")
+@click.argument("who")
+@pass_ctx
+def rights_show(obj: Context, who: str) -> None:
+    """List the visits held about a person."""
+    service, person = _rights_person(obj, who)
+    data = service.lookup(person)
+    for v in data.visits:
+        click.echo(
+            f"{v.arrived_at:%Y-%m-%d %H:%M}  {v.id}  {v.name}  {v.company or '-'}"
+            + ("  (restricted)" if v.restricted else "")
+        )
+    click.echo(f"{len(data.visits)} visit(s), {len(data.nda_acceptances)} NDA acceptance(s)")
+
+
+@rights.command("export")
+@click.argument("who")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def rights_export(obj: Context, who: str, output: Path) -> None:
+    """Write everything held about a person as JSON (never overwrites a file)."""
+    service, person = _rights_person(obj, who)
+    if output.exists():
+        fail(f"{output} exists; choose a new file")
+    done = service.export(person, output)
+    click.echo(f"wrote {done.visits} visit(s) to {done.path} (sha256 {done.sha256})")
+
+
+@rights.command("restrict")
+@click.argument("who")
+@click.option("--lift", is_flag=True, help="Lift the restriction instead.")
+@pass_ctx
+def rights_restrict(obj: Context, who: str, lift: bool) -> None:
+    """Restrict a person's visits (left out of exports unless an admin asks)."""
+    service, person = _rights_person(obj, who)
+    n = service.restrict(person, not lift)
+    click.echo(f"{n} visit(s) {'no longer restricted' if lift else 'restricted'}")
+
+
+@rights.command("erase")
+@click.argument("who")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def rights_erase(obj: Context, who: str, yes: bool) -> None:
+    """Delete every visit, NDA acceptance and notification of a person."""
+    service, person = _rights_person(obj, who)
+    if not yes:
+        click.confirm("Erase everything held about this person? This cannot be undone", abort=True)
+    report = service.erase(person)
+    click.echo(
+        f"erased {report.visits} visit(s), {report.nda_acceptances} NDA acceptance(s), "
+        f"{report.outbox} notification(s)"
+    )
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -32,7 +32,12 @@ MAX_BATCH = 50_000
 
 
 def purge(
-    store: Store, as_of: datetime, *, dry_run: bool = False, batch: int | None = None
+    store: Store,
+    as_of: datetime,
+    *,
+    dry_run: bool = False,
+    batch: int | None = None,
+    actor: str = "system",
 ) -> PurgeReport:
     """Remove every row past its category's retention at ``as_of``; destroy data keys
     whose whole day has expired; checkpoint the WAL. A dry run only counts."""
@@ -70,7 +75,7 @@ def purge(
 
     if not dry_run:
         store.record_event(
-            "system",
+            actor,
             "retention.purge",
             details={"rows": report.rows, "keys": report.keys_destroyed},
         )

@@ -480,9 +480,11 @@ class Store:
             outbox=_rowcount(out),
         )
 
-    def purge(self, as_of: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+    def purge(
+        self, as_of: datetime | None = None, *, dry_run: bool = False, actor: str = "system"
+    ) -> PurgeReport:
         """Delete what retention says has expired and destroy the expired data keys."""
-        return retention.purge(self, as_of or utcnow(), dry_run=dry_run)
+        return retention.purge(self, as_of or utcnow(), dry_run=dry_run, actor=actor)
 
 
 def _rowcount(result: Any) -> int:

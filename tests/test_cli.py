@@ -159,3 +159,29 @@ def test_hosts_import_and_staff_reset_pin(kiosk: Run, tmp_path: Path) -> None:
     kiosk("staff", "add", "rita", "--role", "reception", "--pin-stdin", stdin="111111\n")
     kiosk("staff", "reset-pin", "rita", "--pin-stdin", stdin="222222\n")
     assert "too short" not in kiosk("staff", "list").stdout
+
+
+def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Path) -> None:
+    run = kiosk
+    for company in ("First Fictional", "Second Fictional"):
+        run("checkin", "--name", NAME, "--phone", "020 555 0199", "--company", company,
+            "--type", "delivery")  # fmt: skip
+    run("checkin", "--name", "Other Fakeperson", "--phone", "+31205550123", "--type", "delivery")
+    shown = run("rights", "show", "+31 20 555 0199").stdout
+    assert shown.count(NAME) == 2 and shown.strip().endswith("2 visit(s), 0 NDA acceptance(s)")
+    out = tmp_path / "held.json"
+    assert "wrote 2 visit(s)" in run("rights", "export", "0205550199", "--output", str(out)).stdout
+    held = json.loads(out.read_text())
+    assert {v["company"] for v in held["visits"]} == {"First Fictional", "Second Fictional"}
+    assert "exists" in run("rights", "export", "0205550199", "--output", str(out), ok=False).stderr
+    assert "2 visit(s) restricted" in run("rights", "restrict", "0205550199").stdout
+    assert shown.count("(restricted)") == 0
+    assert run("rights", "show", "0205550199").stdout.count("(restricted)") == 2
+    bad = run("rights", "show", "not a number", ok=False)
+    assert "phone" in bad.stderr
+    assert "Aborted" in run("rights", "erase", "0205550199", stdin="n\n", ok=False).stderr
+    assert "erased 2 visit(s)" in run("rights", "erase", "0205550199", "--yes").stdout
+    assert "0 visit(s)" in run("rights", "show", "0205550199").stdout
+    assert "1 visit(s)" in run("rights", "show", "+31205550123").stdout
+    events = run("audit", "show", "--action", "person.erase").stdout
+    assert "os:" in events and NAME not in events and "0199" not in events

@@ -1,0 +1,131 @@
+"""Visitors' rights requests: find a person by e-mail or phone, hand them everything held
+(JSON), restrict its use, or erase it. Corrections go through the console's visit detail.
+Each action is audited with counts only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk.domain.registration import normalise_email, normalise_phone
+from kiosk.domain.text import TextError
+
+if TYPE_CHECKING:
+    from storage.records import ErasureReport
+    from storage.rights import PersonData
+    from storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """How a request names the visitor: an e-mail address or a phone number."""
+
+    email: str | None = None
+    phone: str | None = None
+
+    def as_kwargs(self) -> dict[str, str | None]:
+        return {"email": self.email, "phone": self.phone}
+
+
+def identify(text: str, phone_region: str) -> Person:
+    """An e-mail address (it has an @) or a phone number; raises TextError."""
+    text = text.strip()
+    if not text:
+        raise TextError("Type the visitor's e-mail address or phone number.")
+    if "@" in text:
+        return Person(email=normalise_email(text))
+    return Person(phone=normalise_phone(text, phone_region))
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_json(data: PersonData) -> dict[str, Any]:
+    """Everything held, in the shape handed to the visitor."""
+    return {
+        "visits": [
+            {
+                "id": str(v.id),
+                "arrived_at": _moment(v.arrived_at),
+                "departed_at": _moment(v.departed_at),
+                "name": v.name,
+                "email": v.email,
+                "phone": v.phone,
+                "company": v.company,
+                "host": v.host_name,
+                "visitor_type": v.visitor_type.value,
+                "nda_accepted": v.nda_accepted,
+                "screening": v.screening.value,
+                "restricted": v.restricted,
+            }
+            for v in data.visits
+        ],
+        "nda_acceptances": [
+            {
+                "visit_id": str(n.visit_id),
+                "signed_at": _moment(n.signed_at),
+                "signed_name": n.signed_name,
+                "document_version": n.document_version,
+                "document_language": n.document_language,
+                "document_sha256": n.document_sha256,
+            }
+            for n in data.nda_acceptances
+        ],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AccessExport:
+    path: Path
+    visits: int
+    sha256: str
+
+
+class RightsService:
+    def __init__(self, store: Store, *, actor: str, phone_region: str) -> None:
+        from storage.rights import Rights
+
+        self.store = store
+        self.rights = Rights(store)
+        self.actor = actor
+        self.phone_region = phone_region
+
+    def person(self, text: str) -> Person:
+        return identify(text, self.phone_region)
+
+    def lookup(self, person: Person) -> PersonData:
+        return self.rights.collect(actor=self.actor, **person.as_kwargs())
+
+    def export(self, person: Person, output: Path) -> AccessExport:
+        """Write everything held about the person as JSON (mode 0600; never overwrites)."""
+        data = self.lookup(person)
+        body = json.dumps(
+            {
+                "exported_at": datetime.now().astimezone().isoformat(),
+                **person_json(data),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ).encode()
+        output.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        digest = hashlib.sha256(body).hexdigest()
+        self.store.record_event(
+            self.actor, "person.export", details={"visits": len(data.visits), "sha256": digest}
+        )
+        return AccessExport(output, len(data.visits), digest)
+
+    def restrict(self, person: Person, restricted: bool = True) -> int:
+        ids = [v.id for v in self.store.find_person(**person.as_kwargs())]
+        return self.rights.set_restricted(ids, restricted, actor=self.actor)
+
+    def erase(self, person: Person) -> ErasureReport:
+        return self.store.erase_person(actor=self.actor, **person.as_kwargs())

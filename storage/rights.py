@@ -1,0 +1,101 @@
+"""A visitor's rights: what is held about one person, and restricting its use.
+
+Finding goes through the blind index (Store.find_person); erasure is Store.erase_person.
+Every action here writes an audit event with ids and counts, never the person's data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from storage import audit
+from storage.codec import unseal
+from storage.errors import KeyDestroyed, RecordTampered
+from storage.models import NdaAcceptance, Visit
+from storage.records import VisitRecord
+from storage.store import Store, db_errors
+
+
+@dataclass(frozen=True, slots=True)
+class NdaRecord:
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    signed_at: datetime
+    signed_name: str | None  # None when its key is gone or the record is damaged
+    document_version: str
+    document_language: str
+    document_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    """Everything held about one person that the blind index leads to."""
+
+    visits: list[VisitRecord]
+    nda_acceptances: list[NdaRecord]
+
+
+class Rights:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(
+        self, *, actor: str, email: str | None = None, phone: str | None = None
+    ) -> PersonData:
+        """The person's visits and NDA acceptances, decrypted; audited as a lookup."""
+        visits = self.store.find_person(email=email, phone=phone)
+        ids = [v.id for v in visits]
+        ndas: list[NdaRecord] = []
+        if ids:
+            with db_errors(), self.store.read_session() as s:
+                rows = s.execute(
+                    select(NdaAcceptance)
+                    .where(NdaAcceptance.visit_id.in_(ids))
+                    .order_by(NdaAcceptance.created_at)
+                ).scalars()
+                for row in rows:
+                    ndas.append(self._nda(row))
+        self.store.record_event(actor, "person.lookup", details={"visits": len(ids)})
+        return PersonData(visits, ndas)
+
+    def _nda(self, row: NdaAcceptance) -> NdaRecord:
+        try:
+            aead = self.store.keystore.key_by_id(row.key_id)
+            name = unseal(
+                aead, "nda_acceptances", "signed_name", row.id, row.key_id, row.signed_name_ct
+            )
+        except (KeyDestroyed, RecordTampered):
+            name = None
+        assert row.visit_id is not None
+        return NdaRecord(
+            row.id,
+            row.visit_id,
+            row.created_at,
+            name,
+            row.document_version,
+            row.document_language,
+            row.document_sha256,
+        )
+
+    def set_restricted(self, visit_ids: list[uuid.UUID], restricted: bool, *, actor: str) -> int:
+        """Mark visits restricted (left out of exports unless an admin asks) or lift it."""
+        if not visit_ids:
+            return 0
+        with db_errors(), self.store.write_session() as s, s.begin():
+            result = s.execute(
+                update(Visit).where(Visit.id.in_(visit_ids)).values(restricted=restricted)
+            )
+            audit.append(
+                s,
+                self.store.audit_key,
+                at=datetime.now(UTC),
+                actor=actor,
+                action="person.restrict" if restricted else "person.unrestrict",
+                details={"visits": len(visit_ids)},
+            )
+        self.store.sync_checkpoint()
+        return int(getattr(result, "rowcount", 0) or 0)
