@@ -113,6 +113,8 @@ class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     printing: PrintingSettings = field(default_factory=PrintingSettings)
+    config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
+    """The file these settings were read from (not a setting itself)."""
 
     @property
     def resolved_spool_dir(self) -> Path:
@@ -139,10 +141,16 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("kiosk")) / "config.toml"
 
 
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file in use: ``$KIOSK_CONFIG``, else the platform default."""
+    env = os.environ if environ is None else environ
+    return Path(env["KIOSK_CONFIG"]) if env.get("KIOSK_CONFIG") else default_config_path()
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings the way the app does: file, then environment."""
     env = os.environ if environ is None else environ
-    path = Path(env["KIOSK_CONFIG"]) if env.get("KIOSK_CONFIG") else default_config_path()
+    path = config_path(env)
     raw: dict[str, Any] = {}
     if path.exists():
         try:
@@ -154,13 +162,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
     _check(settings)
-    return settings
+    return dataclasses.replace(settings, config_file=path)
 
 
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
     """KIOSK_SITE_NAME=x sets site_name; KIOSK_RETENTION_VISIT_DAYS=7 sets retention.visit_days."""
     hints = get_type_hints(Settings)
     for f in dataclasses.fields(Settings):
+        if f.metadata.get("internal"):
+            continue
         section = hints[f.name]
         if dataclasses.is_dataclass(section):
             for sub in dataclasses.fields(section):
@@ -176,7 +186,7 @@ def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
 def _build(cls: Any, raw: Mapping[str, Any], prefix: str) -> Any:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{prefix.rstrip('.')}: must be a table")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     hints = get_type_hints(cls)
     for key in raw:
         if key not in fields:
@@ -245,3 +255,54 @@ def _check(settings: Settings) -> None:
     s = settings.screening
     if len(s.questions_en) != len(s.questions_nl) or not s.questions_en:
         raise ConfigError("screening.questions_en and questions_nl need the same, non-zero length")
+
+
+def retention_env_name(key: str) -> str:
+    return f"{ENV_PREFIX}RETENTION_{key.upper()}"
+
+
+def retention_range(key: str) -> tuple[int, int]:
+    found = {f.name: f for f in dataclasses.fields(RetentionSettings)}[key]
+    lo, hi = found.metadata["range"]
+    return int(lo), int(hi)
+
+
+def save_retention(
+    changes: Mapping[str, Any], path: Path, environ: Mapping[str, str] | None = None
+) -> RetentionSettings:
+    """Write retention periods into the settings file (its comments and other settings
+    kept), after checking them exactly as start-up would; returns the retention now in
+    force. A period set by an environment variable cannot be changed here."""
+    import tomlkit
+
+    env = os.environ if environ is None else environ
+    for key in changes:
+        if retention_env_name(key) in env:
+            raise ConfigError(
+                f"retention.{key} is set by {retention_env_name(key)}; change it there"
+            )
+    checked: RetentionSettings = _build(RetentionSettings, dict(changes), "retention.")
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else None
+    except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    if doc is None:
+        doc = tomlkit.document()
+    table = doc.setdefault("retention", tomlkit.table())
+    for key in changes:
+        table[key] = getattr(checked, key)
+    text = tomlkit.dumps(doc)
+    raw = tomllib.loads(text)
+    _merge_env(raw, env)
+    settings: Settings = _build(Settings, raw, "")
+    _check(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return settings.retention

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from kiosk.config import Settings
+from kiosk.config import RetentionSettings, Settings
 from storage.open import StoreConfig, open_store, rotate_master_key
 from storage.records import RetentionPolicy
 from storage.store import Store
 
 
+def retention_policy(r: RetentionSettings) -> RetentionPolicy:
+    return RetentionPolicy(
+        visit_days=r.visit_days,
+        health_answers_days=r.health_answers_days,
+        nda_days=r.nda_days,
+        outbox_days=r.outbox_days,
+        audit_days=r.audit_days,
+    )
+
+
 def store_config(settings: Settings) -> StoreConfig:
-    r = settings.retention
     return StoreConfig(
         database_url=settings.resolved_database_url,
         keystore_url=settings.resolved_keystore_url,
         key_file=settings.resolved_key_file,
         site_name=settings.site_name,
         timezone=settings.timezone,
-        retention=RetentionPolicy(
-            visit_days=r.visit_days,
-            health_answers_days=r.health_answers_days,
-            nda_days=r.nda_days,
-            outbox_days=r.outbox_days,
-            audit_days=r.audit_days,
-        ),
+        retention=retention_policy(settings.retention),
         blind_index_bits=settings.blind_index_bits,
     )
 

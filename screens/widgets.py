@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.message import Message
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 DARK = Style(color="#000000", bgcolor="#ffffff")
 
@@ -71,3 +73,41 @@ class Clock(Static):
 
     def update_time(self) -> None:
         self.update(self._now().strftime("%Y-%m-%d  %H:%M"))
+
+
+class ConfirmButton(Button):
+    """A button for something that cannot be undone: the first press asks, a second press
+    within a few seconds confirms (posting Confirmed); otherwise it quietly re-arms."""
+
+    CONFIRM_S = 5.0
+
+    class Confirmed(Message):
+        def __init__(self, button: ConfirmButton) -> None:
+            super().__init__()
+            self.button = button
+
+        @property
+        def control(self) -> ConfirmButton:
+            return self.button
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self._label = label
+        self._timer: Timer | None = None
+
+    def press(self) -> Self:
+        if self.disabled:
+            return self
+        if self._timer is None:
+            self.label = "Press again to confirm"
+            self._timer = self.set_timer(self.CONFIRM_S, self._rearm)
+        else:
+            self._rearm()
+            self.post_message(self.Confirmed(self))
+        return self
+
+    def _rearm(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = None
+        self.label = self._label

@@ -40,8 +40,15 @@ def events(
     end: datetime | None = None,
     actor: str | None = None,
     action: str | None = None,
+    newest: int | None = None,
 ) -> list[AuditEntry]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+    """Matching events in order; with ``newest``, only that many of the latest, newest
+    first."""
+    stmt = select(AuditEvent)
+    if newest is None:
+        stmt = stmt.order_by(AuditEvent.seq)
+    else:
+        stmt = stmt.order_by(AuditEvent.seq.desc()).limit(newest)
     if start is not None:
         stmt = stmt.where(AuditEvent.at >= start)
     if end is not None:

@@ -90,8 +90,8 @@ class StaffRepository:
 
         self.store.sync_checkpoint()
 
-    def audit(self, account_id: uuid.UUID, action: str, *, actor: str) -> None:
-        self.store.record_event(actor, action, str(account_id))
+    def audit(self, account_id: uuid.UUID | None, action: str, *, actor: str) -> None:
+        self.store.record_event(actor, action, str(account_id) if account_id else None)
 
     def set_hash(self, account_id: uuid.UUID, pin_hash: str) -> None:
         with self.store.write_session() as s, s.begin():

@@ -19,9 +19,13 @@ from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
 
 if TYPE_CHECKING:
+    from kiosk.services.admin import RetentionAdmin, StaffAdmin
     from kiosk.services.badge import BadgeCard
     from kiosk.services.export import ExportResult
     from kiosk.services.onsite import OnSite
+    from kiosk.services.rights import RightsService
+    from storage.audit import VerifyResult
+    from storage.audit_trail import AuditEntry
     from storage.records import HostEntry
     from storage.store import Store
 
@@ -36,6 +40,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 class NotAllowed(Exception):
     """The staff member's role does not allow this action."""
+
+
+def user_message(error: BaseException | None) -> str:
+    """What staff see when an action fails: the reason when it is one of ours (they name
+    settings, accounts and record ids, never a visitor's data), else only its kind."""
+    from kiosk.config import ConfigError
+    from kiosk.services.staff import PinPolicyError
+    from storage.errors import StorageError
+
+    if isinstance(error, ValidationErrors):
+        return "; ".join(error.fields.values())
+    if isinstance(error, TextError):
+        return error.message
+    if isinstance(error, (NotAllowed, PinPolicyError, ConfigError, StorageError)):
+        return str(error)
+    return f"That did not work ({type(error).__name__})."
 
 
 def fold(text: str | None) -> str:
@@ -96,6 +116,7 @@ class ConsoleService:
         self.user = user
         self.tz = ZoneInfo(settings.timezone)
         self.actor = f"staff:{user.username}"
+        self._retention: RetentionAdmin | None = None
 
     # -- roles -------------------------------------------------------------------------
 
@@ -350,3 +371,60 @@ class ConsoleService:
 
         self.require("hosts")
         HostDirectory(self.store).update(host_id, actor=self.actor, active=active)
+
+    # -- security: the audit trail ---------------------------------------------------------
+
+    def verify_audit(self) -> VerifyResult:
+        from storage.audit_trail import verify
+
+        self.require("audit")
+        return verify(self.store)
+
+    def audit_events(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        actor: str = "",
+        action: str = "",
+        limit: int = 500,
+    ) -> list[AuditEntry]:
+        """The newest ``limit`` events matching, newest first; days are site-local."""
+        from datetime import time, timedelta
+
+        from storage.audit_trail import events
+
+        self.require("audit")
+
+        def moment(day: date | None) -> datetime | None:
+            return datetime.combine(day, time(), self.tz) if day else None
+
+        return events(
+            self.store,
+            start=moment(start),
+            end=moment(end + timedelta(days=1) if end else None),
+            actor=actor.strip() or None,
+            action=action.strip() or None,
+            newest=limit,
+        )
+
+    # -- admin: staff, retention, rights requests ---------------------------------------
+
+    def staff_admin(self) -> StaffAdmin:
+        from kiosk.services.admin import StaffAdmin
+
+        self.require("staff")
+        return StaffAdmin(self.store, actor=self.actor, me=self.user.username)
+
+    def retention_admin(self) -> RetentionAdmin:
+        from kiosk.services.admin import RetentionAdmin
+
+        self.require("retention")
+        if self._retention is None:
+            self._retention = RetentionAdmin(self.store, self.settings, actor=self.actor)
+        return self._retention
+
+    def rights(self) -> RightsService:
+        from kiosk.services.rights import RightsService
+
+        self.require("rights")
+        return RightsService(self.store, actor=self.actor, phone_region=self.settings.phone_region)

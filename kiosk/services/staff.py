@@ -86,6 +86,8 @@ class StaffService:
             with contextlib.suppress(VerificationError):
                 self.hasher.verify(self._dummy, self._peppered(pin))
             self._unknown[username] = failures + 1
+            # What was typed as a user name is not kept: it may be anything.
+            self.repo.audit(None, "staff.login_failed", actor="kiosk")
             return None
         try:
             self.hasher.verify(row.pin_hash, self._peppered(pin))
@@ -95,11 +97,13 @@ class StaffService:
         if not ok:
             lock = now + timedelta(minutes=LOCK_MINUTES) if failures + 1 >= LOCK_AFTER else None
             self.repo.record_attempt(row.id, ok=False, locked_until=lock or row.locked_until)
+            self.repo.audit(row.id, "staff.login_failed", actor="kiosk")
             return None
         if self.hasher.check_needs_rehash(row.pin_hash):
             self.repo.set_hash(row.id, self.hasher.hash(self._peppered(pin)))
         if row.failed_attempts or row.locked_until:
             self.repo.record_attempt(row.id, ok=True)
+        self.repo.audit(row.id, "staff.login", actor=f"staff:{row.username}")
         return StaffUser(row.username, row.role)
 
     def reset_pin(self, username: str, pin: str, *, actor: str) -> None:

@@ -1,4 +1,5 @@
-"""The console's main screen: at a glance, today's log, pre-registration, hosts."""
+"""The console's main screen: at a glance, today's log, pre-registration, hosts, and the
+security and admin tabs the role allows."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from kiosk.services.console import (
     filter_rows,
 )
 from kiosk.services.kiosk import VISITOR_TYPES
+from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, StaffPanel
 from screens.console.security import ExportPanel, OnSitePanel
 from screens.console.table import HEADER, VisitTable
 from screens.widgets import FieldError, QRCode
@@ -65,6 +67,10 @@ class ConsoleScreen(Screen[None]):
         ("f4", "show_tab('#host-name')", "Hosts"),
         ("f5", "show_tab('#onsite-print')", "On site"),
         ("f6", "show_tab('#export-from')", "Export"),
+        ("f7", "show_tab('#audit-from')", "Audit"),
+        ("f8", "show_tab('#staff-user')", "Staff"),
+        ("f9", "show_tab('#ret-visit_days')", "Retention"),
+        ("f10", "show_tab('#rights-who')", "Rights"),
     ]
 
     @dataclass
@@ -120,6 +126,15 @@ class ConsoleScreen(Screen[None]):
                         yield Button("Save changes", id="host-save")
                         yield Button("Activate / deactivate", id="host-toggle")
                     yield FieldError("", id="host-error", markup=False)
+            for action, title, panel in (
+                ("audit", "Audit", AuditPanel),
+                ("staff", "Staff", StaffPanel),
+                ("retention", "Retention", RetentionPanel),
+                ("rights", "Rights requests", RightsPanel),
+            ):
+                if self.service.can(action):
+                    with TabPane(title, id=f"tab-{action}"):
+                        yield panel(self.service)
 
     def _prereg_form(self) -> ComposeResult:
         with Vertical(id="prereg"):

@@ -1,0 +1,250 @@
+"""The console's security and admin tabs, driven with Pilot against a real store: the
+audit trail, staff accounts, retention periods and visitors' rights requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Input, Select, Static
+
+from kiosk.app import make_console
+from kiosk.config import load_settings
+from kiosk.i18n import set_language
+from kiosk.services.console import ConsoleService, NotAllowed
+from kiosk.services.kiosk import KioskServices
+from kiosk.services.staff import StaffService, StaffUser
+from storage.models import AuditEvent, Visit
+from tests.factories import visitor
+from tests.kiosk_ui import kiosk_settings, open_services, type_into, wait_for_screen
+
+PINS = {"rita": ("reception", "111111"), "sam": ("security", "222222"), "ada": ("admin", "333333")}
+CONFIG = "# Lobby kiosk, 3rd floor\nsite_name = 'Fictional HQ'\n"
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> KioskServices:
+    set_language("en")
+    services = open_services(kiosk_settings(tmp_path, CONFIG))
+    staff = StaffService(services.store)
+    for user, (role, pin) in PINS.items():
+        staff.add(user, role, pin, actor="test")
+    return services
+
+
+async def login(pilot: Pilot[None], user: str) -> None:
+    await wait_for_screen(pilot, "PinScreen")
+    await type_into(pilot, "#user", user)
+    await type_into(pilot, "#pin", PINS[user][1])
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ConsoleScreen")
+
+
+async def status_of(
+    pilot: Pilot[None], selector: str, contains: str = "", wait: float = 10.0
+) -> str:
+    """The status line's text once it holds ``contains`` (or anything, if empty)."""
+    widget = pilot.app.screen.query_one(selector, Static)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        text = str(widget.render())
+        if text and contains in text:
+            return text
+        await asyncio.sleep(0.05)
+    return str(widget.render())
+
+
+async def table_rows(pilot: Pilot[None], selector: str, count: int, wait: float = 10.0) -> int:
+    table = pilot.app.screen.query_one(selector, DataTable)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and table.row_count != count:
+        await asyncio.sleep(0.05)
+    return table.row_count
+
+
+def audit(services: KioskServices) -> list[tuple[str, str, dict[str, Any]]]:
+    with services.store.engine.connect() as conn:
+        rows = conn.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.details))
+        return [(a, act, dict(d)) for a, act, d in rows]
+
+
+def test_only_the_allowed_roles_get_the_admin_services(services: KioskServices) -> None:
+    def console(user: str) -> ConsoleService:
+        return ConsoleService(services.store, services.settings, StaffUser(user, PINS[user][0]))
+
+    for action in ("staff_admin", "retention_admin", "rights", "verify_audit"):
+        with pytest.raises(NotAllowed):
+            getattr(console("rita"), action)()
+    for action in ("staff_admin", "retention_admin", "rights"):
+        with pytest.raises(NotAllowed):
+            getattr(console("sam"), action)()
+    assert console("sam").verify_audit().ok
+    assert console("ada").staff_admin().accounts()
+
+
+async def test_security_verifies_the_audit_trail_and_reads_its_events(
+    services: KioskServices,
+) -> None:
+    for i in range(3):
+        services.store.check_in(visitor(i), actor="test")
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await pilot.press("f7")
+        # 3 accounts added, 3 check-ins, 1 login
+        assert await table_rows(pilot, "#audit-events", 7) == 7
+        await type_into(pilot, "#audit-action", "visit.check_in")
+        await pilot.press("enter")
+        assert await table_rows(pilot, "#audit-events", 3) == 3
+        await pilot.click("#audit-verify")
+        assert "intact: " in await status_of(pilot, "#audit-status", "intact")
+        with services.store.engine.begin() as conn:  # someone edits an event behind our back
+            conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory"))
+        await pilot.pause(0.3)  # a button ignores clicks while it shows the last one
+        await pilot.click("#audit-verify")
+        text = await status_of(pilot, "#audit-status", "NOT INTACT")
+        assert "NOT INTACT" in text and "2" in text
+
+
+async def test_admin_adds_resets_and_removes_staff_accounts(services: KioskServices) -> None:
+    staff = StaffService(services.store, sleep=lambda _: None)
+    for _ in range(10):
+        staff.verify("rita", "000000")
+    assert staff.is_locked("rita")
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f8")
+        assert await table_rows(pilot, "#staff-table", 3) == 3
+        await type_into(pilot, "#staff-user", "nina")
+        pilot.app.screen.query_one("#staff-role", Select).value = "security"
+        await type_into(pilot, "#staff-pin", "445566")
+        await type_into(pilot, "#staff-pin2", "445567")
+        await pilot.click("#staff-add")
+        assert "differ" in await status_of(pilot, "#staff-status", "differ")
+        assert pilot.app.screen.query_one("#staff-user", Input).value == "nina"  # kept
+        await type_into(pilot, "#staff-pin2", "445566")
+        await pilot.click("#staff-add")
+        await status_of(pilot, "#staff-status", "added")
+        assert await table_rows(pilot, "#staff-table", 4) == 4
+
+        await type_into(pilot, "#staff-user", "rita")
+        await type_into(pilot, "#staff-pin", "778899")
+        await type_into(pilot, "#staff-pin2", "778899")
+        await pilot.click("#staff-reset")
+        await status_of(pilot, "#staff-status", "unlocked")
+
+        await type_into(pilot, "#staff-user", "ada")
+        await pilot.click("#staff-remove")
+        await pilot.click("#staff-remove")
+        assert "own account" in await status_of(pilot, "#staff-status", "own account")
+
+        await type_into(pilot, "#staff-user", "sam")
+        await pilot.click("#staff-remove")
+        remove = pilot.app.screen.query_one("#staff-remove", Button)
+        assert "confirm" in str(remove.label)
+        assert StaffService(services.store).repo.get("sam") is not None  # not yet
+        await pilot.click("#staff-remove")
+        await status_of(pilot, "#staff-status", "removed")
+        assert await table_rows(pilot, "#staff-table", 3) == 3
+    fresh = StaffService(services.store, sleep=lambda _: None)
+    assert fresh.verify("nina", "445566") == StaffUser("nina", "security")
+    assert fresh.verify("rita", "778899") == StaffUser("rita", "reception")  # unlocked
+    assert fresh.repo.get("sam") is None
+    actions = [(a, act) for a, act, _ in audit(services)]
+    for action in ("staff.add", "staff.reset_pin", "staff.remove"):
+        assert ("staff:ada", action) in actions
+
+
+async def test_admin_changes_retention_and_runs_the_purge(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    old = services.store.check_in(
+        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
+    )
+    recent = services.store.check_in(visitor(2), actor="test")
+    config = services.settings.config_file
+    assert config is not None
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f9")
+        await type_into(pilot, "#ret-visit_days", "120")
+        await pilot.click("#ret-save")
+        assert "outside 1..90" in await status_of(pilot, "#retention-status", "outside")
+        assert pilot.app.screen.query_one("#ret-visit_days", Input).value == "120"  # kept
+        assert load_settings({"KIOSK_CONFIG": str(config)}).retention.visit_days == 30
+
+        await type_into(pilot, "#ret-visit_days", "7")
+        await pilot.click("#ret-save")
+        await status_of(pilot, "#retention-status", "Saved")
+        await pilot.click("#ret-preview")
+        preview = await status_of(pilot, "#retention-status", "would remove")
+        assert "visits 1" in preview
+        assert services.store.get_visit(old.visit_id)  # a preview removes nothing
+
+        await pilot.click("#ret-purge")
+        await pilot.click("#ret-purge")
+        assert "visits 1" in await status_of(pilot, "#retention-status", "Purged")
+    assert "# Lobby kiosk, 3rd floor" in config.read_text()  # the file keeps its comments
+    assert load_settings({"KIOSK_CONFIG": str(config)}).retention.visit_days == 7
+    assert [v.id for v in services.store.find_person(email=visitor(1).email)] == []
+    assert services.store.get_visit(recent.visit_id).name == visitor(2).name
+    events = audit(services)
+    assert ("staff:ada", "retention.change", {"visit_days": 7}) in events
+    assert any(a == "staff:ada" and act == "retention.purge" for a, act, _ in events)
+
+
+async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path: Path) -> None:
+    person = visitor(7, email="zyx.fake7@example.com")
+    first = services.store.check_in(person, actor="test")
+    second = services.store.check_in(
+        visitor(7, email=person.email, company="Other Fictional BV"), actor="test"
+    )
+    bystander = services.store.check_in(visitor(8), actor="test")
+    out = tmp_path / "answer" / "visitor.json"
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f10")
+        await type_into(pilot, "#rights-who", "not an address or number")
+        await pilot.press("enter")
+        assert "phone" in await status_of(pilot, "#rights-status", "phone")
+
+        await type_into(pilot, "#rights-who", person.email or "")
+        await pilot.press("enter")
+        assert "2 visit(s) found" in await status_of(pilot, "#rights-status", "found")
+        assert pilot.app.screen.query_one("#rights-visits", DataTable).row_count == 2
+
+        pilot.app.screen.query_one("#rights-output", Input).value = str(out)
+        await pilot.click("#rights-export")
+        await status_of(pilot, "#rights-status", "Wrote")
+        await pilot.click("#rights-restrict")
+        assert "2 visit(s) restricted" in await status_of(pilot, "#rights-status", "restricted")
+        held = json.loads(out.read_text())
+        assert {v["id"] for v in held["visits"]} == {str(first.visit_id), str(second.visit_id)}
+        assert {v["company"] for v in held["visits"]} == {person.company, "Other Fictional BV"}
+        assert [n["signed_name"] for n in held["nda_acceptances"]] == [person.name] * 2
+        assert out.stat().st_mode & 0o077 == 0
+        assert services.store.get_visit(first.visit_id).restricted
+
+        await pilot.click("#rights-erase")
+        await pilot.click("#rights-erase")
+        assert "Erased 2 visit(s)" in await status_of(pilot, "#rights-status", "Erased")
+    assert services.store.find_person(email=person.email) == []
+    assert services.store.get_visit(bystander.visit_id).name == visitor(8).name
+    events = audit(services)
+    actions = {act for a, act, _ in events if a == "staff:ada"}
+    assert {"person.lookup", "person.export", "person.restrict", "person.erase"} <= actions
+    for _, _, details in events:  # ids and counts only
+        assert "zyx.fake7" not in json.dumps(details) and person.name not in json.dumps(details)
+    with services.store.engine.connect() as conn:
+        assert conn.execute(select(Visit.id).where(Visit.id == first.visit_id)).first() is None
