@@ -25,25 +25,30 @@ DAYS = 30
 
 
 def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
-    """What an export must do at the least: fetch, decrypt, write CSV."""
+    """What an export must do at the least: fetch, decrypt, write the same ten columns as
+    CSV (values as the database holds them: no time zone, no formula check)."""
     conn = sqlite3.connect(folder / "kiosk.db")
     rows = 0
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["arrived_at", "name", "email", "company", "host"])
+        writer.writerow(["arrived_at", "departed_at", "name", "email", "phone", "company",
+                         "host", "visitor_type", "nda", "flagged"])  # fmt: skip
         cur = conn.execute(
-            "SELECT id, key_id, arrived_at, personal_ct FROM visits ORDER BY arrived_at, id"
+            "SELECT id, key_id, arrived_at, departed_at, visitor_type, nda_accepted, flagged,"
+            " personal_ct FROM visits ORDER BY arrived_at, id"
         )
         while batch := cur.fetchmany(1000):
-            for vid, kid, arrived, blob in batch:
+            for vid, kid, arrived, departed, vtype, nda, flagged, blob in batch:
                 aead = keys[kid]
                 plain = aead.decrypt(  # type: ignore[attr-defined]
                     blob[:12],
                     blob[12:],
                     field_ad("visits", "personal", uuid.UUID(vid), uuid.UUID(kid)),
                 ).decode()
-                parts = plain.split("\x1f")
-                writer.writerow([arrived, parts[1], parts[2], parts[4], parts[5]])
+                _, name, email, phone, company, host, _ = plain.split("\x1f")
+                writer.writerow(
+                    [arrived, departed, name, email, phone, company, host, vtype, nda, flagged]
+                )
                 rows += 1
     conn.close()
     return rows
@@ -68,18 +73,22 @@ def bench_export(folder: Path) -> list[Result]:
     print(f"  (loaded {count} visits in {time.perf_counter() - t0:.1f} s)", flush=True)
     start, end = first.date(), (first + timedelta(days=DAYS)).date()
 
-    t0 = time.perf_counter()
-    result = ExportService(store, actor="bench").export(
-        ExportRequest(start, end, folder / "ours.csv")
-    )
-    ours = result.rows / (time.perf_counter() - t0)
     for day in range(DAYS + 1):
         store.keystore.key_for_day(store.site_id, Category.VISIT, start + timedelta(days=day))
     keys = {k.hex: a for k, a in store.keystore._by_id.items()}
-    t0 = time.perf_counter()
-    raw_rows = _raw_export(folder, keys, folder / "raw.csv")
-    raw = raw_rows / (time.perf_counter() - t0)
-    assert raw_rows == result.rows == count, (raw_rows, result.rows, count)
+    # Alternate the two, twice each, and keep each one's best: whichever runs first
+    # otherwise pays for the cold caches.
+    ours = raw = 0.0
+    for _ in range(2):
+        t0 = time.perf_counter()
+        result = ExportService(store, actor="bench").export(
+            ExportRequest(start, end, folder / "ours.csv")
+        )
+        ours = max(ours, result.rows / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        raw_rows = _raw_export(folder, keys, folder / "raw.csv")
+        raw = max(raw, raw_rows / (time.perf_counter() - t0))
+        assert raw_rows == result.rows == count, (raw_rows, result.rows, count)
     store.engine.dispose()
 
     small_end = start + timedelta(days=max(1, DAYS // 10) - 1)

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from storage.crypto import InvalidTag, field_ad, open_field, seal_field
 from storage.errors import RecordTampered
 
-_SEP = "\x1f"
-_VERSION = "p1"
+SEP = "\x1f"
+VERSION = "p1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +60,9 @@ def seal_personal(
     aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, p: Personal, table: str = "visits"
 ) -> bytes:
     parts = (p.name, p.email, p.phone, p.company, p.host_name, p.screening)
-    if any(_SEP in (x or "") for x in parts):
+    if any(SEP in (x or "") for x in parts):
         raise ValueError("personal fields may not contain control characters")
-    plain = _SEP.join([_VERSION, *(x or "" for x in parts)])
+    plain = SEP.join([VERSION, *(x or "" for x in parts)])
     return seal_field(aead, plain, field_ad(table, "personal", row_id, key_id))
 
 
@@ -71,10 +71,10 @@ def unseal_personal(
 ) -> Personal:
     try:
         plain = open_field(aead, bytes(blob), field_ad(table, "personal", row_id, key_id))
-        version, name, email, phone, company, host, screening = plain.split(_SEP)
+        version, name, email, phone, company, host, screening = plain.split(SEP)
     except (InvalidTag, ValueError, UnicodeDecodeError):
         raise RecordTampered(table, row_id, "personal") from None
-    if version != _VERSION:
+    if version != VERSION:
         raise RecordTampered(table, row_id, "personal")
     return Personal(
         name, email or None, phone or None, company or None, host or None, screening or None

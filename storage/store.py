@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
 from storage.audit import CheckpointFile
-from storage.codec import Personal, seal, seal_personal, unseal_personal
+from storage.codec import Personal, seal, seal_personal
 from storage.crypto import (
     badge_hash,
     blind_index,
@@ -32,10 +32,9 @@ from storage.crypto import (
 from storage.errors import (
     AlreadyCheckedOut,
     DatabaseUnavailable,
-    KeyDestroyed,
     NotFound,
-    RecordTampered,
 )
+from storage.fastread import RAW_COLUMNS, VisitDecoder
 from storage.keystore import KeyStore
 from storage.models import (
     HealthScreening,
@@ -55,32 +54,13 @@ from storage.records import (
     PurgeReport,
     RetentionPolicy,
     ScreeningOutcome,
-    VisitorType,
     VisitRecord,
 )
 
-_VISIT_COLUMNS = (
-    Visit.id,
-    Visit.key_id,
-    Visit.arrived_at,
-    Visit.departed_at,
-    Visit.local_day,
-    Visit.visitor_type,
-    Visit.personal_ct,
-    Visit.host_id,
-    Visit.nda_accepted,
-    Visit.needs_confirmation,
-    Visit.flagged,
-    Visit.restricted,
-)
-
-
-_VISITOR_TYPES = {t.value: t for t in VisitorType}
 # Built once: constructing a statement per call is a measurable part of a check-in.
 _INSERT: dict[Any, Any] = {
     m: insert(m) for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
 }
-_OUTCOMES = {o.value: o for o in ScreeningOutcome}
 
 
 def utcnow() -> datetime:
@@ -367,57 +347,39 @@ class Store:
     # -- reading -------------------------------------------------------------------------
 
     def _visit_query(self) -> Any:
-        return select(*_VISIT_COLUMNS).where(Visit.site_id == self.site_id)
-
-    def _decrypt(self, row: Row[Any]) -> VisitRecord:
-        # Positional unpacking: attribute access on a Row costs more than the AES-GCM call.
-        (vid, key_id, arrived, departed, day, vtype, blob, host_id, nda, needs, flagged,
-         restricted) = row  # type: ignore[misc]  # fmt: skip
-        p = unseal_personal(self.keystore.key_by_id(key_id), vid, key_id, blob)
-        return VisitRecord(
-            vid,
-            arrived,
-            departed,
-            day,
-            _VISITOR_TYPES[vtype],
-            p.name,
-            p.email,
-            p.phone,
-            p.company,
-            host_id,
-            p.host_name,
-            nda,
-            _OUTCOMES[p.screening or "not_asked"],
-            needs,
-            flagged,
-            restricted,
+        # Untyped columns: storage.fastread decodes the driver's values itself.
+        return (
+            select(*RAW_COLUMNS).select_from(Visit.__table__).where(Visit.site_id == self.site_id)
         )
 
-    def _decrypt_many(self, rows: Iterable[Row[Any]]) -> DayVisits:
+    def _decoder(self, *, strict: bool = False) -> VisitDecoder:
+        return VisitDecoder(self.engine.dialect.name, self.keystore.key_by_id, strict=strict)
+
+    def _read_visits(self, stmt: Any) -> DayVisits:
+        with db_errors(), self._read_engine.connect() as conn:
+            rows = conn.execute(stmt).all()
         result = DayVisits()
-        for row in rows:
-            try:
-                result.visits.append(self._decrypt(row))
-            except RecordTampered as exc:
-                result.damaged.append(DamagedRecord(exc.table, exc.row_id, str(exc)))
-            except KeyDestroyed as exc:
-                result.damaged.append(DamagedRecord("visits", row.id, str(exc)))
+        for item in self._decoder().decode(rows):
+            if isinstance(item, DamagedRecord):
+                result.damaged.append(item)
+            else:
+                result.visits.append(item)
         return result
 
     def visits_on(self, day: date) -> DayVisits:
         """Every visit of one site-local day, decrypted, in arrival order."""
         stmt = self._visit_query().where(Visit.local_day == day).order_by(Visit.arrived_at)
-        with db_errors(), self._read_engine.connect() as conn:
-            rows = conn.execute(stmt).all()
-        return self._decrypt_many(rows)
+        return self._read_visits(stmt)
 
     def get_visit(self, visit_id: uuid.UUID) -> VisitRecord:
         """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""
-        with db_errors(), self._reader() as s:
-            row = s.execute(self._visit_query().where(Visit.id == visit_id)).first()
+        with db_errors(), self._read_engine.connect() as conn:
+            row = conn.execute(self._visit_query().where(Visit.id == visit_id)).first()
         if row is None:
             raise NotFound(f"visit {visit_id} not found")
-        return self._decrypt(row)
+        found = next(self._decoder(strict=True).decode([row]))
+        assert isinstance(found, VisitRecord)
+        return found
 
     def find_person(
         self, *, email: str | None = None, phone: str | None = None
@@ -431,9 +393,7 @@ class Store:
         else:
             assert phone is not None
             stmt = stmt.where(Visit.phone_bidx == self.phone_index(phone))
-        with db_errors(), self._reader() as s:
-            rows = s.execute(stmt.order_by(Visit.arrived_at)).all()
-        found = self._decrypt_many(rows).visits
+        found = self._read_visits(stmt.order_by(Visit.arrived_at)).visits
         if email is not None:
             return [v for v in found if v.email and v.email.casefold() == email.casefold()]
         return [v for v in found if v.phone == phone]
@@ -446,13 +406,12 @@ class Store:
             self._visit_query()
             .where(Visit.local_day >= start, Visit.local_day <= end)
             .order_by(Visit.arrived_at, Visit.id)
-            .execution_options(yield_per=batch)
         )
-        with db_errors(), self._reader() as s:
-            for part in s.execute(stmt).partitions():
-                day = self._decrypt_many(part)
-                yield from day.visits
-                yield from day.damaged
+        decoder = self._decoder()
+        with db_errors(), self._read_engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(stmt)
+            for part in result.partitions():
+                yield from decoder.decode(part)
 
     # -- rights --------------------------------------------------------------------------
 

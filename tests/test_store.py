@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -153,3 +154,13 @@ def test_one_transaction_writes_audit_event_without_personal_data(store: Store) 
     assert events[0].object_id == str(result.visit_id)
     dumped = json.dumps([list(map(str, e)) for e in events])
     assert v.name not in dumped and str(v.email) not in dumped
+
+
+def test_uuid_from_hex_is_a_real_uuid() -> None:
+    from storage.fastread import uuid_from_hex
+
+    for _ in range(100):
+        u = uuid.uuid4()
+        fast = uuid_from_hex(u.hex)
+        assert fast == u and hash(fast) == hash(u) and str(fast) == str(u)
+        assert fast.bytes == u.bytes and {fast: 1}[u] == 1

@@ -11,11 +11,12 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from kiosk.domain.cells import safe_cell
+from kiosk.domain.cells import FORMULA_PREFIXES
 from storage.records import DamagedRecord, VisitRecord
 from storage.store import Store
 
@@ -79,22 +80,50 @@ def check_request(req: ExportRequest) -> tuple[str, ...]:
     return fields
 
 
-def _row(v: VisitRecord, tz: ZoneInfo, hosts: dict[Any, str]) -> dict[str, str]:
-    return {
-        "arrived_at": v.arrived_at.astimezone(tz).isoformat(timespec="seconds"),
-        "departed_at": v.departed_at.astimezone(tz).isoformat(timespec="seconds")
-        if v.departed_at
-        else "",
-        "name": v.name,
-        "email": v.email or "",
-        "phone": v.phone or "",
-        "company": v.company or "",
-        "host": v.host_name or hosts.get(v.host_id, ""),
-        "visitor_type": v.visitor_type.value,
-        "nda": "yes" if v.nda_accepted else "no",
-        "flagged": "yes" if v.flagged else "no",
-        HEALTH_FIELD: v.screening.value,
-    }
+ALL_FIELDS = (*FIELDS, HEALTH_FIELD)
+TYPED_BY_VISITORS = frozenset({"name", "email", "phone", "company", "host"})
+
+
+def row_maker(
+    fields: tuple[str, ...], tz: ZoneInfo, hosts: dict[Any, str], fmt: str
+) -> Callable[[VisitRecord], tuple[str, ...]]:
+    """A function giving one visit's cells, in ``fields`` order. In CSV the cells a visitor
+    typed are neutralised (the others are ours: times, types, yes/no)."""
+    formula = FORMULA_PREFIXES if fmt == "csv" else ()
+    index = tuple(ALL_FIELDS.index(f) for f in fields)
+    pick: Callable[[tuple[str, ...]], tuple[str, ...]] = (
+        (lambda values: (values[index[0]],)) if len(index) == 1 else itemgetter(*index)
+    )
+
+    def make(v: VisitRecord) -> tuple[str, ...]:
+        departed = v.departed_at
+        name, email, phone, company, host = [
+            "'" + t if t.startswith(formula) else t
+            for t in (
+                v.name,
+                v.email or "",
+                v.phone or "",
+                v.company or "",
+                v.host_name or hosts.get(v.host_id, ""),
+            )
+        ]
+        return pick(
+            (
+                v.arrived_at.astimezone(tz).isoformat(timespec="seconds"),
+                departed.astimezone(tz).isoformat(timespec="seconds") if departed else "",
+                name,
+                email,
+                phone,
+                company,
+                host,
+                v.visitor_type,
+                "yes" if v.nda_accepted else "no",
+                "yes" if v.flagged else "no",
+                v.screening,
+            )
+        )
+
+    return make
 
 
 class _Sink(io.RawIOBase):
@@ -149,7 +178,9 @@ class ExportService:
         hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
         counts = {"rows": 0, "damaged": 0}
 
-        def records() -> Iterator[list[str]]:
+        make = row_maker(fields, tz, hosts, req.fmt)
+
+        def records() -> Iterator[tuple[str, ...]]:
             for item in self.store.stream_range(req.start, req.end):
                 if isinstance(item, DamagedRecord):
                     counts["damaged"] += 1
@@ -159,8 +190,7 @@ class ExportService:
                 counts["rows"] += 1
                 if progress and counts["rows"] % 1000 == 0:
                     progress(counts["rows"])
-                row = _row(item, tz, hosts)
-                yield [row[f] for f in fields]
+                yield make(item)
 
         chunks = _encode(records(), fields, req.fmt)
         req.output.parent.mkdir(parents=True, exist_ok=True)
@@ -191,14 +221,14 @@ class ExportService:
         return ExportResult(counts["rows"], counts["damaged"], digest, req.output)
 
 
-def _encode(rows: Iterator[list[str]], fields: tuple[str, ...], fmt: str) -> Iterator[bytes]:
+def _encode(rows: Iterator[tuple[str, ...]], fields: tuple[str, ...], fmt: str) -> Iterator[bytes]:
     """Bytes of the file, a block of rows at a time (constant memory)."""
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(fields)
         for i, row in enumerate(rows, start=1):
-            writer.writerow([safe_cell(v) for v in row])
+            writer.writerow(row)
             if i % 1000 == 0:
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
