@@ -41,6 +41,7 @@ from storage.models import (
     Host,
     NdaAcceptance,
     OutboxMessage,
+    Site,
     Visit,
 )
 from storage.records import (
@@ -156,8 +157,18 @@ class Store:
             s.add(host)
         return host.id
 
-    def hosts(self, *, active_only: bool = True) -> list[HostEntry]:
-        stmt = select(Host).where(Host.site_id == self.site_id).order_by(Host.name)
+    def site_named(self, name: str) -> uuid.UUID:
+        """The id of a site sharing this database (several kiosks or sites on PostgreSQL)."""
+        with db_errors(), self._reader() as s:
+            found = s.scalar(select(Site.id).where(Site.name == name))
+        if found is None:
+            raise NotFound(f"no site named {name!r} in this database")
+        return found
+
+    def hosts(
+        self, *, active_only: bool = True, site_id: uuid.UUID | None = None
+    ) -> list[HostEntry]:
+        stmt = select(Host).where(Host.site_id == (site_id or self.site_id)).order_by(Host.name)
         if active_only:
             stmt = stmt.where(Host.active.is_(True))
         with db_errors(), self._reader() as s:
@@ -346,10 +357,12 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _visit_query(self) -> Any:
+    def _visit_query(self, site_id: uuid.UUID | None = None) -> Any:
         # Untyped columns: storage.fastread decodes the driver's values itself.
         return (
-            select(*RAW_COLUMNS).select_from(Visit.__table__).where(Visit.site_id == self.site_id)
+            select(*RAW_COLUMNS)
+            .select_from(Visit.__table__)
+            .where(Visit.site_id == (site_id or self.site_id))
         )
 
     def _decoder(self, *, strict: bool = False) -> VisitDecoder:
@@ -399,11 +412,12 @@ class Store:
         return [v for v in found if v.phone == phone]
 
     def stream_range(
-        self, start: date, end: date, *, batch: int = 1000
+        self, start: date, end: date, *, batch: int = 1000, site_id: uuid.UUID | None = None
     ) -> Iterator[VisitRecord | DamagedRecord]:
-        """Visits with local days in [start, end], in constant memory."""
+        """Visits with local days in [start, end] (of this site, or of ``site_id``), in
+        constant memory."""
         stmt = (
-            self._visit_query()
+            self._visit_query(site_id)
             .where(Visit.local_day >= start, Visit.local_day <= end)
             .order_by(Visit.arrived_at, Visit.id)
         )

@@ -152,3 +152,29 @@ def test_audit_verify_from_the_cli(store_config: StoreConfig, tmp_path: Path) ->
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
     cut = _cli(store_config, tmp_path, "audit", "verify")
     assert cut.returncode != 0 and "cut off" in cut.stderr
+
+
+def test_export_of_another_site_sharing_the_database(
+    store: Store, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    _seed(store)
+    annex = open_store(dataclasses.replace(store_config, site_name="Fictional Annex"))
+    annex_host = annex.add_host("Annex Hostperson")
+    annex.check_in(visitor(50, host_name=None, host_id=annex_host), actor="t", now=DAY)
+    annex.check_in(visitor(51), actor="test", now=DAY + timedelta(hours=2))
+    annex.engine.dispose()
+    args = ("export", "--from", "2026-11-20", "--to", "2026-11-22", "--format", "json")
+    other = _cli(store_config, tmp_path, *args, "--site", "Fictional Annex",
+                 "--output", str(tmp_path / "annex.json"))  # fmt: skip
+    assert other.returncode == 0, other.stderr
+    rows = json.loads((tmp_path / "annex.json").read_text())
+    assert sorted(r["name"] for r in rows) == [visitor(50).name, visitor(51).name]
+    assert [r["host"] for r in rows if r["name"] == visitor(50).name] == ["Annex Hostperson"]
+    own = _cli(store_config, tmp_path, *args, "--output", str(tmp_path / "own.json"))
+    assert own.returncode == 0 and len(json.loads((tmp_path / "own.json").read_text())) == 6
+    unknown = _cli(store_config, tmp_path, *args, "--site", "Nowhere", "--output",
+                   str(tmp_path / "none.json"))  # fmt: skip
+    assert unknown.returncode != 0 and "no site named 'Nowhere'" in unknown.stderr
+    assert not (tmp_path / "none.json").exists()
