@@ -94,10 +94,13 @@ class VisitDecoder:
         to_time = _sqlite_time if sqlite else _pg_time
         prefix = _AD_PREFIX
         keys, key_of = self._keys, self._key
+        new, set_attr, uuid_cls, safe = _new, _set, uuid.UUID, _SAFE
         for (vid, kid, arrived, departed, day, vtype, blob, host, nda, needs, flagged,
              restricted) in rows:  # fmt: skip
             if sqlite:
-                visit_id = uuid_from_hex(vid)
+                visit_id = new(uuid_cls)  # uuid_from_hex, inlined: this loop is the hot path
+                set_attr(visit_id, "int", int(vid, 16))
+                set_attr(visit_id, "is_safe", safe)
                 ad = prefix + bytes.fromhex(vid)
             else:
                 visit_id, ad = vid, prefix + vid.bytes
@@ -124,7 +127,7 @@ class VisitDecoder:
             yield VisitRecord(
                 visit_id,
                 to_time(arrived),  # type: ignore[arg-type]
-                to_time(departed),
+                to_time(departed) if departed else None,
                 date.fromisoformat(day) if sqlite else day,
                 _TYPES[vtype],
                 name,
@@ -133,9 +136,9 @@ class VisitDecoder:
                 company or None,
                 (to_id(host) if to_id else host) if host else None,
                 host_name or None,
-                bool(nda),
+                nda == 1,  # 0/1 on SQLite, booleans on PostgreSQL
                 _OUTCOMES[screening],
-                bool(needs),
-                bool(flagged),
-                bool(restricted),
+                needs == 1,
+                flagged == 1,
+                restricted == 1,
             )
