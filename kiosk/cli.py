@@ -532,7 +532,10 @@ def rights_show(obj: Context, who: str) -> None:
             f"{v.arrived_at:%Y-%m-%d %H:%M}  {v.id}  {v.name}  {v.company or '-'}"
             + ("  (restricted)" if v.restricted else "")
         )
-    click.echo(f"{len(data.visits)} visit(s), {len(data.nda_acceptances)} NDA acceptance(s)")
+    click.echo(
+        f"{len(data.visits)} visit(s), {len(data.nda_acceptances)} NDA acceptance(s), "
+        f"{len(data.invitations)} invitation(s)"
+    )
 
 
 @rights.command("export")
@@ -559,6 +562,16 @@ def rights_restrict(obj: Context, who: str, lift: bool) -> None:
     click.echo(f"{n} visit(s) {'no longer restricted' if lift else 'restricted'}")
 
 
+@rights.command("withdraw-consent")
+@click.argument("who")
+@pass_ctx
+def rights_withdraw_consent(obj: Context, who: str) -> None:
+    """Remove health screening outcomes and answers from a person's visits."""
+    service, person = _rights_person(obj, who)
+    n = service.withdraw_consent(person)
+    click.echo(f"health screening data removed from {n} visit(s)")
+
+
 @rights.command("erase")
 @click.argument("who")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -571,7 +584,7 @@ def rights_erase(obj: Context, who: str, yes: bool) -> None:
     report = service.erase(person)
     click.echo(
         f"erased {report.visits} visit(s), {report.nda_acceptances} NDA acceptance(s), "
-        f"{report.outbox} notification(s)"
+        f"{report.outbox} notification(s), {report.invitations} invitation(s)"
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from storage import audit
 from storage.codec import Personal, seal_personal, unseal_personal
 from storage.crypto import new_badge_code, normalise_badge_code
+from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation
 from storage.records import Category, VisitorType
 from storage.store import Store, db_errors
@@ -109,6 +110,26 @@ class InvitationRepository:
                 )
             )
         return [self._record(row) for row in rows]
+
+    def of_person(self, *, email: str | None, phone: str | None) -> list[InvitationRecord]:
+        """This site's invitations for one person (exact e-mail or phone). Invitations have
+        no blind index: there are few (today onwards, within retention), so each is
+        decrypted and compared; unreadable ones are skipped."""
+        with db_errors(), self.store.read_session() as s:
+            rows = list(
+                s.scalars(select(Invitation).where(Invitation.site_id == self.store.site_id))
+            )
+        found = []
+        for row in rows:
+            try:
+                inv = self._record(row)
+            except (KeyDestroyed, RecordTampered):
+                continue
+            if (email and inv.email and inv.email.casefold() == email.casefold()) or (
+                phone and inv.phone == phone
+            ):
+                found.append(inv)
+        return found
 
     def _record(self, row: Invitation) -> InvitationRecord:
         p = unseal_personal(

@@ -150,3 +150,4 @@ class ErasureReport:
     visits: int
     nda_acceptances: int
     outbox: int
+    invitations: int = 0

@@ -1,22 +1,26 @@
-"""A visitor's rights: what is held about one person, and restricting its use.
+"""A visitor's rights: what is held about one person, restricting its use, withdrawing
+consent to health screening, and erasure.
 
-Finding goes through the blind index (Store.find_person); erasure is Store.erase_person.
-Every action here writes an audit event with ids and counts, never the person's data.
+Finding goes through the blind index (Store.find_person); invitations are decrypted and
+compared. Every action here writes an audit event with ids and counts, never the
+person's data.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage import audit
-from storage.codec import unseal
+from storage.codec import seal_personal, unseal, unseal_personal
 from storage.errors import KeyDestroyed, RecordTampered
-from storage.models import NdaAcceptance, Visit
-from storage.records import VisitRecord
+from storage.invitations import InvitationRecord, InvitationRepository
+from storage.models import HealthScreening, NdaAcceptance, Visit
+from storage.records import ErasureReport, ScreeningOutcome, VisitRecord
 from storage.store import Store, db_errors
 
 
@@ -33,10 +37,12 @@ class NdaRecord:
 
 @dataclass(frozen=True, slots=True)
 class PersonData:
-    """Everything held about one person that the blind index leads to."""
+    """Everything held about one person: what the blind index leads to, and their
+    pre-registrations."""
 
     visits: list[VisitRecord]
     nda_acceptances: list[NdaRecord]
+    invitations: list[InvitationRecord]
 
 
 class Rights:
@@ -59,8 +65,55 @@ class Rights:
                 ).scalars()
                 for row in rows:
                     ndas.append(self._nda(row))
-        self.store.record_event(actor, "person.lookup", details={"visits": len(ids)})
-        return PersonData(visits, ndas)
+        invitations = InvitationRepository(self.store).of_person(email=email, phone=phone)
+        self.store.record_event(
+            actor, "person.lookup", details={"visits": len(ids), "invitations": len(invitations)}
+        )
+        return PersonData(visits, ndas, invitations)
+
+    def erase(
+        self, *, actor: str, email: str | None = None, phone: str | None = None
+    ) -> ErasureReport:
+        """Visits, NDA acceptances, notifications and invitations, in one transaction."""
+        invitations = InvitationRepository(self.store).of_person(email=email, phone=phone)
+        return self.store.erase_person(
+            actor=actor, email=email, phone=phone, invitation_ids=[i.id for i in invitations]
+        )
+
+    def withdraw_consent(self, visit_ids: list[uuid.UUID], *, actor: str) -> int:
+        """The visitor withdraws their consent to health screening: the outcome leaves the
+        visits' envelopes (re-sealed), stored answers are deleted and the flag it raised
+        is cleared. Returns the number of visits that held screening data."""
+        changed = 0
+        with db_errors(), self.store.write_session() as s, s.begin():
+            rows = s.execute(
+                select(Visit.id, Visit.key_id, Visit.personal_ct).where(Visit.id.in_(visit_ids))
+            ).all()
+            for visit_id, key_id, blob in rows:
+                aead = self.store.keystore.key_by_id(key_id)
+                before = unseal_personal(aead, visit_id, key_id, blob)
+                if before.screening in (None, ScreeningOutcome.NOT_ASKED.value):
+                    continue
+                after = dataclasses.replace(before, screening=None)
+                s.execute(
+                    update(Visit)
+                    .where(Visit.id == visit_id)
+                    .values(personal_ct=seal_personal(aead, visit_id, key_id, after), flagged=False)
+                )
+                changed += 1
+            answers = s.execute(
+                delete(HealthScreening).where(HealthScreening.visit_id.in_(visit_ids))
+            )
+            audit.append(
+                s,
+                self.store.audit_key,
+                at=datetime.now(UTC),
+                actor=actor,
+                action="person.withdraw_consent",
+                details={"visits": changed, "answers": int(getattr(answers, "rowcount", 0) or 0)},
+            )
+        self.store.sync_checkpoint()
+        return changed
 
     def _nda(self, row: NdaAcceptance) -> NdaRecord:
         try:

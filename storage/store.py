@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from storage.keystore import KeyStore
 from storage.models import (
     HealthScreening,
     Host,
+    Invitation,
     NdaAcceptance,
     OutboxMessage,
     Site,
@@ -430,13 +431,20 @@ class Store:
     # -- rights --------------------------------------------------------------------------
 
     def erase_person(
-        self, *, actor: str, email: str | None = None, phone: str | None = None
+        self,
+        *,
+        actor: str,
+        email: str | None = None,
+        phone: str | None = None,
+        invitation_ids: Sequence[uuid.UUID] = (),
     ) -> ErasureReport:
-        """Delete every visit, NDA acceptance and notification of one person."""
+        """Delete every visit, NDA acceptance and notification of one person, and the
+        invitations given (storage.rights finds those), in one transaction."""
         ids = [v.id for v in self.find_person(email=email, phone=phone)]
         with db_errors(), self._sessions() as s, s.begin():
             nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(ids)))
             out = s.execute(delete(OutboxMessage).where(OutboxMessage.visit_id.in_(ids)))
+            invited = s.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids)))
             s.execute(delete(Visit).where(Visit.id.in_(ids)))
             audit.append(
                 s,
@@ -444,13 +452,14 @@ class Store:
                 at=utcnow(),
                 actor=actor,
                 action="person.erase",
-                details={"visits": len(ids)},
+                details={"visits": len(ids), "invitations": _rowcount(invited)},
             )
         self.sync_checkpoint()
         return ErasureReport(
             visits=len(ids),
             nda_acceptances=_rowcount(nda),
             outbox=_rowcount(out),
+            invitations=_rowcount(invited),
         )
 
     def purge(

@@ -167,12 +167,15 @@ def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Pa
         run("checkin", "--name", NAME, "--phone", "020 555 0199", "--company", company,
             "--type", "delivery")  # fmt: skip
     run("checkin", "--name", "Other Fakeperson", "--phone", "+31205550123", "--type", "delivery")
+    run("invite", "--name", NAME, "--phone", "0205550199", "--date", "2099-01-02")
     shown = run("rights", "show", "+31 20 555 0199").stdout
-    assert shown.count(NAME) == 2 and shown.strip().endswith("2 visit(s), 0 NDA acceptance(s)")
+    assert shown.count(NAME) == 2
+    assert shown.strip().endswith("2 visit(s), 0 NDA acceptance(s), 1 invitation(s)")
     out = tmp_path / "held.json"
     assert "wrote 2 visit(s)" in run("rights", "export", "0205550199", "--output", str(out)).stdout
     held = json.loads(out.read_text())
     assert {v["company"] for v in held["visits"]} == {"First Fictional", "Second Fictional"}
+    assert [i["expected_day"] for i in held["invitations"]] == ["2099-01-02"]
     assert "exists" in run("rights", "export", "0205550199", "--output", str(out), ok=False).stderr
     assert "2 visit(s) restricted" in run("rights", "restrict", "0205550199").stdout
     assert shown.count("(restricted)") == 0
@@ -180,8 +183,12 @@ def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Pa
     bad = run("rights", "show", "not a number", ok=False)
     assert "phone" in bad.stderr
     assert "Aborted" in run("rights", "erase", "0205550199", stdin="n\n", ok=False).stderr
-    assert "erased 2 visit(s)" in run("rights", "erase", "0205550199", "--yes").stdout
-    assert "0 visit(s)" in run("rights", "show", "0205550199").stdout
+    erased = run("rights", "erase", "0205550199", "--yes").stdout
+    assert "erased 2 visit(s)" in erased and "1 invitation(s)" in erased
+    assert (
+        "0 visit(s), 0 NDA acceptance(s), 0 invitation(s)"
+        in run("rights", "show", "0205550199").stdout
+    )
     assert "1 visit(s)" in run("rights", "show", "+31205550123").stdout
     events = run("audit", "show", "--action", "person.erase").stdout
     assert "os:" in events and NAME not in events and "0199" not in events

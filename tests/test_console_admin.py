@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kiosk.app import make_console
 from kiosk.config import load_settings
+from kiosk.domain.registration import Registration
 from kiosk.i18n import set_language
 from kiosk.services.console import ConsoleService, NotAllowed
 from kiosk.services.kiosk import KioskServices
@@ -165,7 +167,7 @@ async def test_admin_adds_resets_and_removes_staff_accounts(services: KioskServi
 async def test_admin_changes_retention_and_runs_the_purge(
     services: KioskServices, tmp_path: Path
 ) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     old = services.store.check_in(
         visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
@@ -210,6 +212,11 @@ async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path:
         visitor(7, email=person.email, company="Other Fictional BV"), actor="test"
     )
     bystander = services.store.check_in(visitor(8), actor="test")
+    ada = ConsoleService(services.store, services.settings, StaffUser("ada", "admin"))
+    ada.preregister(
+        Registration(name=person.name, email=person.email or "", visitor_type="guest"),
+        ada.today() + timedelta(days=1),
+    )
     out = tmp_path / "answer" / "visitor.json"
     app = make_console(services.settings, services=services)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -221,7 +228,8 @@ async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path:
 
         await type_into(pilot, "#rights-who", person.email or "")
         await pilot.press("enter")
-        assert "2 visit(s) found" in await status_of(pilot, "#rights-status", "found")
+        found = await status_of(pilot, "#rights-status", "found")
+        assert "2 visit(s) and 1 invitation(s) found" in found
         assert pilot.app.screen.query_one("#rights-visits", DataTable).row_count == 2
 
         pilot.app.screen.query_one("#rights-output", Input).value = str(out)
@@ -233,17 +241,25 @@ async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path:
         assert {v["id"] for v in held["visits"]} == {str(first.visit_id), str(second.visit_id)}
         assert {v["company"] for v in held["visits"]} == {person.company, "Other Fictional BV"}
         assert [n["signed_name"] for n in held["nda_acceptances"]] == [person.name] * 2
+        assert [i["name"] for i in held["invitations"]] == [person.name]
+        assert {v["screening"] for v in held["visits"]} == {"passed"}
         assert out.stat().st_mode & 0o077 == 0
         assert services.store.get_visit(first.visit_id).restricted
 
+        await pilot.click("#rights-consent")
+        assert "removed from 2 visit(s)" in await status_of(pilot, "#rights-status", "removed")
+        assert services.store.get_visit(first.visit_id).screening.value == "not_asked"
+
         await pilot.click("#rights-erase")
         await pilot.click("#rights-erase")
-        assert "Erased 2 visit(s)" in await status_of(pilot, "#rights-status", "Erased")
+        erased = await status_of(pilot, "#rights-status", "Erased")
+        assert "Erased 2 visit(s)" in erased and "1 invitation(s)" in erased
     assert services.store.find_person(email=person.email) == []
     assert services.store.get_visit(bystander.visit_id).name == visitor(8).name
     events = audit(services)
     actions = {act for a, act, _ in events if a == "staff:ada"}
-    assert {"person.lookup", "person.export", "person.restrict", "person.erase"} <= actions
+    assert {"person.lookup", "person.export", "person.restrict", "person.withdraw_consent",
+            "person.erase"} <= actions  # fmt: skip
     for _, _, details in events:  # ids and counts only
         assert "zyx.fake7" not in json.dumps(details) and person.name not in json.dumps(details)
     with services.store.engine.connect() as conn:

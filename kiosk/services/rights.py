@@ -1,6 +1,6 @@
 """Visitors' rights requests: find a person by e-mail or phone, hand them everything held
-(JSON), restrict its use, or erase it. Corrections go through the console's visit detail.
-Each action is audited with counts only."""
+(JSON), restrict its use, withdraw consent to health screening, or erase it. Corrections
+go through the console's visit detail. Each action is audited with counts only."""
 
 from __future__ import annotations
 
@@ -77,6 +77,19 @@ def person_json(data: PersonData) -> dict[str, Any]:
             }
             for n in data.nda_acceptances
         ],
+        "invitations": [
+            {
+                "expected_day": i.expected_day.isoformat(),
+                "name": i.name,
+                "email": i.email,
+                "phone": i.phone,
+                "company": i.company,
+                "host": i.host_name,
+                "visitor_type": i.visitor_type.value,
+                "used": i.used,
+            }
+            for i in data.invitations
+        ],
     }
 
 
@@ -127,5 +140,9 @@ class RightsService:
         ids = [v.id for v in self.store.find_person(**person.as_kwargs())]
         return self.rights.set_restricted(ids, restricted, actor=self.actor)
 
+    def withdraw_consent(self, person: Person) -> int:
+        ids = [v.id for v in self.store.find_person(**person.as_kwargs())]
+        return self.rights.withdraw_consent(ids, actor=self.actor)
+
     def erase(self, person: Person) -> ErasureReport:
-        return self.store.erase_person(actor=self.actor, **person.as_kwargs())
+        return self.rights.erase(actor=self.actor, **person.as_kwargs())

@@ -265,7 +265,8 @@ class RetentionPanel(Panel):
 
 class RightsPanel(Panel):
     """Visitors' rights requests for admins: find by e-mail or phone, then hand over
-    everything held (JSON), restrict, or erase. Open a visit to correct it."""
+    everything held (JSON), restrict, withdraw health consent, or erase. Open a visit to
+    correct it."""
 
     STATUS_ID = "rights-status"
 
@@ -285,6 +286,7 @@ class RightsPanel(Panel):
         with Horizontal(classes="form-row"):
             yield Button("Restrict", id="rights-restrict")
             yield Button("Lift restriction", id="rights-unrestrict")
+            yield Button("Withdraw health consent", id="rights-consent")
             yield ConfirmButton("Erase everything", id="rights-erase", variant="error")
         yield Static("", id="rights-status", markup=False)
 
@@ -314,6 +316,10 @@ class RightsPanel(Panel):
     def unrestrict(self) -> None:
         self.run("unrestrict")
 
+    @on(Button.Pressed, "#rights-consent")
+    def withdraw_consent(self) -> None:
+        self.run("consent")
+
     @on(ConfirmButton.Confirmed, "#rights-erase")
     def erase(self) -> None:
         self.run("erase")
@@ -335,11 +341,15 @@ class RightsPanel(Panel):
         elif what in ("restrict", "unrestrict"):
             n = rights.restrict(person, what == "restrict")
             text = f"{n} visit(s) {'restricted' if what == 'restrict' else 'no longer restricted'}."
+        elif what == "consent":
+            n = rights.withdraw_consent(person)
+            text = f"Health screening data removed from {n} visit(s)."
         elif what == "erase":
             report = rights.erase(person)
             text = (
                 f"Erased {report.visits} visit(s), {report.nda_acceptances} NDA "
-                f"acceptance(s), {report.outbox} notification(s)."
+                f"acceptance(s), {report.outbox} notification(s), {report.invitations} "
+                "invitation(s)."
             )
         else:
             text = ""
@@ -357,7 +367,10 @@ class RightsPanel(Panel):
             for v in data.visits
         ]
         ids = [v.id for v in data.visits]
-        text = text or f"{len(rows)} visit(s) found. Open one to correct it."
+        text = text or (
+            f"{len(rows)} visit(s) and {len(data.invitations)} invitation(s) found. "
+            "Open a visit to correct it."
+        )
         self.app.call_from_thread(self._show, ids, rows, text)
 
     def _show(self, ids: list[uuid.UUID], rows: list[tuple[Any, ...]], text: str) -> None:
