@@ -227,6 +227,7 @@ async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
         app.idle_tick()
         await wait_for_screen(pilot, "WelcomeScreen")
         assert "Check in" in str(app.screen.query_one("#check-in", Button).label)  # English again
+        await pilot.pause(0.3)  # the wipe pops screens and switches: let it settle
         await pilot.click("#check-in")
         await wait_for_screen(pilot, "DetailsScreen")
         assert app.screen.query_one("#name-input", Input).value == ""
