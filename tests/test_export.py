@@ -178,3 +178,17 @@ def test_export_of_another_site_sharing_the_database(
                    str(tmp_path / "none.json"))  # fmt: skip
     assert unknown.returncode != 0 and "no site named 'Nowhere'" in unknown.stderr
     assert not (tmp_path / "none.json").exists()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "Australia/Lord_Howe", "Asia/Kathmandu"])
+def test_local_times_match_isoformat_across_offset_changes(zone: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from kiosk.services.export import LocalTimes
+
+    tz = ZoneInfo(zone)
+    local = LocalTimes(tz)
+    moment = datetime(2026, 3, 28, 12, tzinfo=UTC)  # spans spring and autumn changes
+    for i in range(40_000):
+        dt = moment + timedelta(seconds=997 * i, microseconds=i)
+        assert local(dt) == dt.astimezone(tz).isoformat(timespec="seconds"), dt
