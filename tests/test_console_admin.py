@@ -188,6 +188,8 @@ async def test_admin_changes_retention_and_runs_the_purge(
         await type_into(pilot, "#ret-visit_days", "7")
         await pilot.click("#ret-save")
         await status_of(pilot, "#retention-status", "Saved")
+        console = pilot.app.screen.service  # type: ignore[attr-defined]
+        assert console.oldest_day() == console.today() - timedelta(days=7)
         await pilot.click("#ret-preview")
         preview = await status_of(pilot, "#retention-status", "would remove")
         assert "visits 1" in preview

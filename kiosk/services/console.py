@@ -423,6 +423,13 @@ class ConsoleService:
             self._retention = RetentionAdmin(self.store, self.settings, actor=self.actor)
         return self._retention
 
+    def save_retention(self, values: dict[str, str]) -> None:
+        """Save changed retention periods; the console's own view of retention (which
+        days may be opened) follows at once."""
+        admin = self.retention_admin()
+        admin.save(values)
+        self.settings = admin.settings
+
     def rights(self) -> RightsService:
         from kiosk.services.rights import RightsService
 

@@ -241,7 +241,7 @@ class RetentionPanel(Panel):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="retention-save")
     def run_save(self, values: dict[str, str]) -> None:
-        self.service.retention_admin().save(values)
+        self.service.save_retention(values)
         self.say_later("Saved; the new periods apply from the next purge.")
 
     @on(Button.Pressed, "#ret-preview")

@@ -35,9 +35,9 @@ from kiosk.services.console import (
     STATUSES,
     ConsoleService,
     LogRow,
-    NotAllowed,
     arrivals_per_hour,
     filter_rows,
+    user_message,
 )
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, StaffPanel
@@ -405,9 +405,7 @@ class ConsoleScreen(Screen[None]):
             return
         if event.worker.group == "console-prereg":
             self.query_one("#pre-submit", Button).disabled = False
-        error = event.worker.error
-        text = str(error) if isinstance(error, NotAllowed) else type(error).__name__
-        self.notify(f"That did not work: {text}", severity="error")
+        self.notify(user_message(event.worker.error), severity="error")
 
     # -- locking -----------------------------------------------------------------------
 
