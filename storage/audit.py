@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.orm import Session
 
+from storage.fastwrite import RawCursor
 from storage.models import AuditAnchor, AuditEvent
 
 GENESIS = b"\x00" * 32
@@ -42,21 +43,26 @@ def event_hash(
     return hmac.new(key, prev + body, hashlib.sha256).digest()
 
 
-def chain_head(session: Session | Connection) -> tuple[int, bytes]:
+def chain_head(session: Session | Connection | RawCursor) -> tuple[int, bytes]:
     """The newest (seq, hash) of the chain, or the purge anchor, or the genesis."""
-    last = session.execute(HEAD).first()
-    if last is not None:
-        return int(last[0]), bytes(last[1])
-    anchor = session.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
-    ).first()
-    if anchor is not None:
-        return int(anchor[0]), bytes(anchor[1])
+    if isinstance(session, RawCursor):
+        last = session.first("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        anchor = None if last else session.first("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+    else:
+        last = session.execute(HEAD).first()
+        anchor = None
+        if last is None:
+            anchor = session.execute(
+                select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+            ).first()
+    found = last or anchor
+    if found is not None:
+        return int(found[0]), bytes(found[1])
     return 0, GENESIS
 
 
 def append(
-    session: Session | Connection,
+    session: Session | Connection | RawCursor,
     key: bytes,
     *,
     at: datetime,
@@ -66,9 +72,13 @@ def append(
     details: dict[str, Any] | None = None,
 ) -> tuple[int, bytes]:
     """Append one event inside the caller's transaction. ``details`` must hold no
-    personal data: ids, counts, field names and hashes only."""
+    personal data: ids, counts, field names and hashes only. A RawCursor (a check-in's
+    fast path) runs the same statements on the driver's cursor."""
     if _dialect(session) == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        if isinstance(session, RawCursor):
+            session.first("SELECT pg_advisory_xact_lock(?)", (_PG_AUDIT_LOCK,))
+        else:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     seq, prev = chain_head(session)
     details = details or {}
     at = at.astimezone(UTC)
@@ -91,11 +101,16 @@ def append(
             details=details,
         ),
     )
-    session.execute(_INSERT_EVENT, values)
+    if isinstance(session, RawCursor):
+        session.insert(AuditEvent.__table__, values)  # type: ignore[arg-type]
+    else:
+        session.execute(_INSERT_EVENT, values)
     return seq + 1, values["hash"]
 
 
-def _dialect(conn: Session | Connection) -> str:
+def _dialect(conn: Session | Connection | RawCursor) -> str:
+    if isinstance(conn, RawCursor):
+        return conn.dialect
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     return bind.dialect.name
 

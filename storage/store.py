@@ -8,6 +8,8 @@ outcome, outbox row and audit event.
 from __future__ import annotations
 
 import json
+import sqlite3
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +37,7 @@ from storage.errors import (
     NotFound,
 )
 from storage.fastread import RAW_COLUMNS, VisitDecoder
+from storage.fastwrite import RawWriter
 from storage.keystore import KeyStore
 from storage.models import (
     HealthScreening,
@@ -59,9 +62,8 @@ from storage.records import (
     VisitRecord,
 )
 
-# Built once: constructing a statement per call is a measurable part of a check-in.
-_INSERT: dict[Any, Any] = {
-    m: insert(m) for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
+_TABLES: dict[Any, Any] = {
+    m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
 }
 
 
@@ -89,6 +91,7 @@ class Store:
         self.blind_index_bits = blind_index_bits
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(readonly=True)
+        self._writer = RawWriter(engine.dialect)
         self._reader = sessionmaker(self._read_engine)
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
@@ -273,13 +276,15 @@ class Store:
                     ),
                 )
             )
-        # Core inserts: the ORM's unit of work tripled the cost of a check-in.
+        # On the driver's cursor (storage.fastwrite): statement handling cost more than
+        # the rows themselves.
         with db_errors(), self.engine.begin() as conn:
-            conn.execute(_INSERT[Visit], row)
+            cur = self._writer.on(conn)
+            cur.insert(_TABLES[Visit], row)
             for model, values in extra:
-                conn.execute(_INSERT[model], values)
+                cur.insert(_TABLES[model], values)
             head = audit.append(
-                conn,
+                cur,
                 self.audit_key,
                 at=now,
                 actor=actor,
@@ -473,6 +478,13 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _driver_unavailable(exc: BaseException | None) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    psycopg = sys.modules.get("psycopg")  # not imported at all on a SQLite kiosk
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
 class db_errors:
     """Turns driver errors (locked, disk full, server gone) into DatabaseUnavailable."""
 
@@ -482,4 +494,8 @@ class db_errors:
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if isinstance(exc, OperationalError):
             reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "unknown"
+            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None
+        # The same errors raised by a driver's cursor directly (storage.fastwrite).
+        if _driver_unavailable(exc):
+            reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown"
             raise DatabaseUnavailable(f"the database could not be used: {reason}") from None

@@ -164,3 +164,31 @@ def test_uuid_from_hex_is_a_real_uuid() -> None:
         fast = uuid_from_hex(u.hex)
         assert fast == u and hash(fast) == hash(u) and str(fast) == str(u)
         assert fast.bytes == u.bytes and {fast: 1}[u] == 1
+
+
+def test_a_write_refused_by_the_driver_is_a_clear_error_and_keeps_nothing(
+    store: Store,
+) -> None:
+    """Check-ins write on the driver's cursor; a driver error there still becomes
+    DatabaseUnavailable and rolls the whole check-in back."""
+    from sqlalchemy import event, func, select
+
+    from storage.errors import DatabaseUnavailable
+    from storage.models import AuditEvent, Visit
+
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query_only turns the inserts themselves into driver errors")
+    store.check_in(visitor(1), actor="test")
+
+    def read_only_after_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("PRAGMA query_only = ON")  # after the store's BEGIN IMMEDIATE
+
+    event.listen(store.engine, "begin", read_only_after_begin)
+    with pytest.raises(DatabaseUnavailable, match="readonly"):
+        store.check_in(visitor(2), actor="test")
+    event.remove(store.engine, "begin", read_only_after_begin)
+    store.engine.dispose()  # pooled connections forget the pragma
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
+    store.check_in(visitor(3), actor="test")  # and the store goes on working
