@@ -196,6 +196,8 @@ class CheckpointFile:
         self.path = path
         self._key = key
         self._fd: int | None = None
+        self._last_raw = b""
+        self._last_slots: list[Checkpoint | None] = [None, None]
 
     def _mac(self, seq: int, digest: bytes) -> str:
         return hmac.new(self._key, f"{seq}:{digest.hex()}".encode(), hashlib.sha256).hexdigest()
@@ -212,7 +214,11 @@ class CheckpointFile:
 
     def _slots(self, fd: int) -> list[Checkpoint | None]:
         raw = os.pread(fd, 2 * SLOT, 0)
-        return [self._parse(raw[i * SLOT : (i + 1) * SLOT]) for i in range(2)]
+        if raw == self._last_raw:  # unchanged since we last looked: skip parsing
+            return list(self._last_slots)
+        slots = [self._parse(raw[i * SLOT : (i + 1) * SLOT]) for i in range(2)]
+        self._last_raw, self._last_slots = raw, slots
+        return list(slots)
 
     def read(self) -> Checkpoint | None:
         """The newest checkpoint, or None if none was written yet. A file with no valid
@@ -238,7 +244,13 @@ class CheckpointFile:
             return
         body = json.dumps({"seq": seq, "hash": digest.hex(), "mac": self._mac(seq, digest)})
         record = body.encode().ljust(SLOT - 1) + b"\n"
-        os.pwrite(self._fd, record, SLOT * seqs.index(min(seqs)))
+        index = seqs.index(min(seqs))
+        os.pwrite(self._fd, record, SLOT * index)
+        # What the file now holds, so the next advance need not parse it again.
+        raw = bytearray(self._last_raw.ljust(2 * SLOT, b"\0"))
+        raw[index * SLOT : (index + 1) * SLOT] = record
+        slots[index] = Checkpoint(seq, digest)
+        self._last_raw, self._last_slots = bytes(raw), slots
 
     def close(self) -> None:
         if self._fd is not None:

@@ -145,7 +145,8 @@ BADGE_LEN = 12
 
 def new_badge_code() -> str:
     """A random badge code (60 bits), shown grouped as XXXX-XXXX-XXXX."""
-    raw = "".join(secrets.choice(_BADGE_ALPHABET) for _ in range(BADGE_LEN))
+    bits = secrets.randbits(5 * BADGE_LEN)  # 32 symbols: five uniform bits each
+    raw = "".join(_BADGE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(BADGE_LEN))
     return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}"
 
 
