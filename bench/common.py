@@ -3,9 +3,9 @@ the Store does (same ciphertexts, same associated data), only many per transacti
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from storage.codec import Personal, seal_personal
-from storage.crypto import badge_hash, new_badge_code, normalise_badge_code
+from storage.ids import time_ordered_id
 from storage.models import Visit
 from storage.open import StoreConfig, open_store
 from storage.records import Category
@@ -77,13 +77,12 @@ def bulk_load(
 ) -> None:
     """Insert ``count`` visits spread evenly over ``spread`` from ``start``."""
     step = spread / max(count, 1)
-    code_hash = badge_hash(normalise_badge_code(new_badge_code()) or "")
     with store.engine.begin() as conn:
         rows = []
         for n in range(count):
             at = start + step * n
             key_id, aead = store.keystore.key_for_day(store.site_id, Category.VISIT, at.date())
-            vid = uuid.uuid4()
+            vid = time_ordered_id(at)
             values = fake(n)
             rows.append(
                 {
@@ -98,7 +97,9 @@ def bulk_load(
                     "host_id": None,
                     "email_bidx": store.email_index(values.email or ""),
                     "phone_bidx": None,
-                    "badge_hash": code_hash[:28] + n.to_bytes(4, "big"),
+                    # Random like the real ones (HMACs of random codes), not sequential:
+                    # a random index is what a purge has to work through.
+                    "badge_hash": os.urandom(32),
                     "privacy_version": "bench",
                     "privacy_sha256": "0" * 64,
                     "under_16": False,

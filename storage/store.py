@@ -38,6 +38,7 @@ from storage.errors import (
 )
 from storage.fastread import RAW_COLUMNS, VisitDecoder
 from storage.fastwrite import RawWriter
+from storage.ids import time_ordered_id
 from storage.keystore import KeyStore
 from storage.models import (
     HealthScreening,
@@ -186,7 +187,7 @@ class Store:
         now = now or utcnow()
         key_day = now.astimezone(UTC).date()
         visit_key_id, visit_aead = self.keystore.key_for_day(self.site_id, Category.VISIT, key_day)
-        visit_id = uuid.uuid4()
+        visit_id = time_ordered_id(now)
         code = new_badge_code()
         row = dict(
             id=visit_id,
@@ -225,7 +226,7 @@ class Store:
         extra: list[tuple[Any, dict[str, Any]]] = []
         if visit.nda is not None:
             nda_key_id, nda_aead = self.keystore.key_for_day(self.site_id, Category.NDA, key_day)
-            nda_id = uuid.uuid4()
+            nda_id = time_ordered_id(now)
             extra.append(
                 (
                     NdaAcceptance,
@@ -255,7 +256,7 @@ class Store:
             )
         if visit.notify_host and (visit.host_id is not None or visit.host_name):
             out_key_id, out_aead = self.keystore.key_for_day(self.site_id, Category.OUTBOX, key_day)
-            out_id = uuid.uuid4()
+            out_id = time_ordered_id(now)
             payload = json.dumps(
                 {"visitor": visit.name, "company": visit.company, "arrived_at": now.isoformat()}
             )
@@ -301,7 +302,7 @@ class Store:
     ) -> dict[str, Any]:
         """Health answers, only when the operator opted in to storing them."""
         key_id, aead = self.keystore.key_for_day(self.site_id, Category.HEALTH, key_day)
-        row_id = uuid.uuid4()
+        row_id = time_ordered_id(now)
         blob = seal(
             aead,
             "health_screenings",

@@ -192,3 +192,25 @@ def test_a_write_refused_by_the_driver_is_a_clear_error_and_keeps_nothing(
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
     store.check_in(visitor(3), actor="test")  # and the store goes on working
+
+
+def test_visit_ids_sort_by_time() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.ids import time_ordered_id
+
+    start = datetime(2026, 11, 29, 8, tzinfo=UTC)
+    ids = [time_ordered_id(start + timedelta(milliseconds=3 * i)) for i in range(2000)]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in ids)
+    assert [u.hex for u in ids] == sorted(u.hex for u in ids)  # SQLite stores the hex
+    assert len(set(ids)) == len(ids)
+    assert len({time_ordered_id(start) for _ in range(1000)}) == 1000  # same millisecond
+
+
+def test_check_ins_get_time_ordered_ids(store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    at = datetime.now(UTC)
+    first = store.check_in(visitor(1), actor="test", now=at).visit_id
+    second = store.check_in(visitor(2), actor="test", now=at + timedelta(seconds=1)).visit_id
+    assert first.version == 7 and first.hex < second.hex
