@@ -144,6 +144,7 @@ class KioskApp(App[None]):
         if at_home:
             return
         set_language(self.settings.kiosk.default_language)
+        self.last_activity = time.monotonic()  # the idle clock starts again from home
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(WelcomeScreen())
