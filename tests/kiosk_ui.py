@@ -70,3 +70,31 @@ def screen_text(pilot: Pilot[None]) -> str:
         content = widget.render()
         parts.append(str(content))
     return "\n".join(parts)
+
+
+STAFF_PINS = {
+    "rita": ("reception", "111111"),
+    "sam": ("security", "222222"),
+    "ada": ("admin", "333333"),
+}
+
+
+def services_with_staff(tmp_path: Path, toml: str = "") -> KioskServices:
+    """An open store with one account per role (STAFF_PINS), English texts."""
+    from kiosk.i18n import set_language
+    from kiosk.services.staff import StaffService
+
+    set_language("en")
+    services = open_services(kiosk_settings(tmp_path, toml))
+    staff = StaffService(services.store)
+    for user, (role, pin) in STAFF_PINS.items():
+        staff.add(user, role, pin, actor="test")
+    return services
+
+
+async def staff_login(pilot: Pilot[None], user: str, pin: str | None = None) -> None:
+    """Type a user name and PIN at the staff prompt (STAFF_PINS' PIN by default)."""
+    await wait_for_screen(pilot, "PinScreen")
+    await type_into(pilot, "#user", user)
+    await type_into(pilot, "#pin", pin or STAFF_PINS[user][1])
+    await pilot.press("enter")

@@ -18,33 +18,30 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from kiosk.app import make_console
 from kiosk.config import load_settings
 from kiosk.domain.registration import Registration
-from kiosk.i18n import set_language
 from kiosk.services.console import ConsoleService, NotAllowed
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService, StaffUser
 from storage.models import AuditEvent, Visit
 from tests.factories import visitor
-from tests.kiosk_ui import kiosk_settings, open_services, type_into, wait_for_screen
+from tests.kiosk_ui import (
+    STAFF_PINS,
+    services_with_staff,
+    staff_login,
+    type_into,
+    wait_for_screen,
+)
 
-PINS = {"rita": ("reception", "111111"), "sam": ("security", "222222"), "ada": ("admin", "333333")}
+PINS = STAFF_PINS
 CONFIG = "# Lobby kiosk, 3rd floor\nsite_name = 'Fictional HQ'\n"
 
 
 @pytest.fixture
 def services(tmp_path: Path) -> KioskServices:
-    set_language("en")
-    services = open_services(kiosk_settings(tmp_path, CONFIG))
-    staff = StaffService(services.store)
-    for user, (role, pin) in PINS.items():
-        staff.add(user, role, pin, actor="test")
-    return services
+    return services_with_staff(tmp_path, CONFIG)
 
 
 async def login(pilot: Pilot[None], user: str) -> None:
-    await wait_for_screen(pilot, "PinScreen")
-    await type_into(pilot, "#user", user)
-    await type_into(pilot, "#pin", PINS[user][1])
-    await pilot.press("enter")
+    await staff_login(pilot, user)
     await wait_for_screen(pilot, "ConsoleScreen")
 
 

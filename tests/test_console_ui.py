@@ -12,7 +12,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Sparkline
 
 from kiosk.app import make_app, make_console
-from kiosk.i18n import set_language
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService
 from screens.console.table import VisitTable
@@ -20,33 +19,26 @@ from storage.models import AuditEvent
 from tests.factories import visitor
 from tests.kiosk_ui import (
     FIXED_NOW,
-    kiosk_settings,
+    STAFF_PINS,
     open_services,
     ready,
+    services_with_staff,
+    staff_login,
     type_into,
     wait_for_screen,
 )
 
 SECURITY_TABS = {"tab-log", "tab-prereg", "tab-hosts", "tab-onsite", "tab-export", "tab-audit"}
 ADMIN_TABS = SECURITY_TABS | {"tab-staff", "tab-retention", "tab-rights"}
-PINS = {"rita": ("reception", "111111"), "sam": ("security", "222222"), "ada": ("admin", "333333")}
+PINS = STAFF_PINS
 
 
 @pytest.fixture
 def services(tmp_path: Path) -> KioskServices:
-    set_language("en")
-    services = open_services(kiosk_settings(tmp_path))
-    staff = StaffService(services.store)
-    for user, (role, pin) in PINS.items():
-        staff.add(user, role, pin, actor="test")
-    return services
+    return services_with_staff(tmp_path)
 
 
-async def login(pilot: Pilot[None], user: str, pin: str | None = None) -> None:
-    await wait_for_screen(pilot, "PinScreen")
-    await type_into(pilot, "#user", user)
-    await type_into(pilot, "#pin", pin or PINS[user][1])
-    await pilot.press("enter")
+login = staff_login
 
 
 async def rows_shown(pilot: Pilot[None], expected: int, timeout: float = 8.0) -> list[str]:

@@ -98,6 +98,7 @@ class AccessExport:
     path: Path
     visits: int
     sha256: str
+    data: PersonData  # what was written, so the caller need not look it up again
 
 
 class RightsService:
@@ -134,7 +135,7 @@ class RightsService:
         self.store.record_event(
             self.actor, "person.export", details={"visits": len(data.visits), "sha256": digest}
         )
-        return AccessExport(output, len(data.visits), digest)
+        return AccessExport(output, len(data.visits), digest, data)
 
     def restrict(self, person: Person, restricted: bool = True) -> int:
         ids = [v.id for v in self.store.find_person(**person.as_kwargs())]

@@ -335,8 +335,10 @@ class RightsPanel(Panel):
     def act(self, what: str, who: str, output: Path) -> None:
         rights = self.service.rights()
         person = rights.person(who)
+        data = None
         if what == "export":
             done = rights.export(person, output)
+            data = done.data
             text = f"Wrote {done.visits} visit(s) to {done.path}\nSHA-256 {done.sha256}"
         elif what in ("restrict", "unrestrict"):
             n = rights.restrict(person, what == "restrict")
@@ -353,7 +355,7 @@ class RightsPanel(Panel):
             )
         else:
             text = ""
-        data = rights.lookup(person)
+        data = data or rights.lookup(person)
         tz = self.service.tz
         rows = [
             (
