@@ -95,6 +95,8 @@ def test_age_encrypted_export_opens_with_the_identity(store: Store, tmp_path: Pa
     out, _ = _export(store, tmp_path, passphrase="correct horse battery")
     plain = pyrage.passphrase.decrypt(out.read_bytes(), "correct horse battery").decode()
     assert len(list(csv.DictReader(io.StringIO(plain)))) == 6
+    with pytest.raises(ExportError, match="passphrase is empty"):
+        _export(store, tmp_path, passphrase="")
 
 
 def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Path) -> None:

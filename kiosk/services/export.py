@@ -1,5 +1,6 @@
 """Access-record exports: streamed in constant memory, spreadsheet-safe, optionally
-age-encrypted without a plaintext copy on disk, and audited with the file's SHA-256."""
+age-encrypted (to public keys or a passphrase) without a plaintext copy on disk or a whole
+copy in memory, and audited with the file's SHA-256."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.cells import FORMULA_PREFIXES
+from kiosk.services.agefile import PassphraseWriter
 from storage.records import DamagedRecord, VisitRecord
 from storage.store import Store
 
@@ -79,6 +81,8 @@ def check_request(req: ExportRequest) -> tuple[str, ...]:
         fields = (*fields, HEALTH_FIELD)
     if req.encrypt_to and req.passphrase:
         raise ExportError("give --encrypt-to or --passphrase, not both")
+    if req.passphrase == "":
+        raise ExportError("the passphrase is empty")
     return fields
 
 
@@ -285,8 +289,12 @@ def _encrypt(chunks: Iterator[bytes], out: io.RawIOBase, req: ExportRequest) -> 
     import pyrage
 
     if req.passphrase is not None:
-        # pyrage takes a passphrase for whole buffers only: this stays in memory, never on disk.
-        out.write(pyrage.passphrase.encrypt(b"".join(chunks), req.passphrase))
+        # pyrage takes a passphrase for whole buffers only; this writes the same format
+        # a chunk at a time.
+        writer = PassphraseWriter(out, req.passphrase)
+        for chunk in chunks:
+            writer.write(chunk)
+        writer.close()
         return
     try:
         recipients = [pyrage.x25519.Recipient.from_str(r) for r in req.encrypt_to]
