@@ -35,7 +35,7 @@ def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
                          "host", "visitor_type", "nda", "flagged"])  # fmt: skip
         cur = conn.execute(
             "SELECT id, key_id, arrived_at, departed_at, visitor_type, nda_accepted, flagged,"
-            " personal_ct FROM visits ORDER BY arrived_at, id"
+            " personal_ct FROM visits ORDER BY site_id, local_day, arrived_at"  # index order
         )
         while batch := cur.fetchmany(1000):
             for vid, kid, arrived, departed, vtype, nda, flagged, blob in batch:

@@ -119,6 +119,25 @@ class VisitRecord:
         return self.departed_at is None
 
 
+# A visit for bulk export (Store.stream_fields): (arrived_at, departed_at, visitor_type,
+# name, email, phone, company, host_id, host_name, flags, screening), text fields "" when
+# empty, flags the FLAG_* bits. A plain tuple: a million of them are built per export.
+VisitFields = tuple[
+    datetime,
+    datetime | None,
+    VisitorType,
+    str,
+    str,
+    str,
+    str,
+    uuid.UUID | None,
+    str,
+    int,
+    ScreeningOutcome,
+]
+FLAG_NDA, FLAG_NEEDS_CONFIRMATION, FLAG_FLAGGED, FLAG_RESTRICTED = 1, 2, 4, 8
+
+
 @dataclass(frozen=True, slots=True)
 class DamagedRecord:
     """A record that failed authentication; it names the row, never its content."""

@@ -60,6 +60,7 @@ from storage.records import (
     PurgeReport,
     RetentionPolicy,
     ScreeningOutcome,
+    VisitFields,
     VisitRecord,
 )
 
@@ -395,13 +396,8 @@ class Store:
     def _read_visits(self, stmt: Any) -> DayVisits:
         with db_errors(), self._read_engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        result = DayVisits()
-        for item in self._decoder().decode(rows):
-            if isinstance(item, DamagedRecord):
-                result.damaged.append(item)
-            else:
-                result.visits.append(item)
-        return result
+        visits, damaged = self._decoder().decode_batch(rows)
+        return DayVisits(visits, damaged)
 
     def visits_on(self, day: date) -> DayVisits:
         """Every visit of one site-local day, decrypted, in arrival order."""
@@ -441,17 +437,36 @@ class Store:
         self, start: date, end: date, *, batch: int = 1000, site_id: uuid.UUID | None = None
     ) -> Iterator[VisitRecord | DamagedRecord]:
         """Visits with local days in [start, end] (of this site, or of ``site_id``), in
-        constant memory."""
+        arrival order, in constant memory."""
+        decoder = self._decoder()
+        for part in self._range_parts(start, end, batch, site_id):
+            visits, damaged = decoder.decode_batch(part)
+            yield from visits
+            yield from damaged
+
+    def stream_fields(
+        self, start: date, end: date, *, batch: int = 1000, site_id: uuid.UUID | None = None
+    ) -> Iterator[tuple[list[VisitFields], list[DamagedRecord]]]:
+        """:meth:`stream_range` for exports: a batch at a time, each visit a plain
+        :data:`VisitFields` tuple (a generator step and a record object per row cost as
+        much as writing the row)."""
+        decoder = self._decoder()
+        for part in self._range_parts(start, end, batch, site_id):
+            yield decoder.decode_fields_batch(part)
+
+    def _range_parts(
+        self, start: date, end: date, batch: int, site_id: uuid.UUID | None
+    ) -> Iterator[Sequence[Any]]:
         stmt = (
             self._visit_query(site_id)
             .where(Visit.local_day >= start, Visit.local_day <= end)
-            .order_by(Visit.arrived_at, Visit.id)
+            # Arrival order, as the (site, day, arrival) index walks it: no sort step,
+            # which for a million rows costs a quarter of the fetch and spills to disk.
+            .order_by(Visit.local_day, Visit.arrived_at)
         )
-        decoder = self._decoder()
         with db_errors(), self._read_engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(stmt)
-            for part in result.partitions():
-                yield from decoder.decode(part)
+            yield from result.partitions()
 
     # -- rights --------------------------------------------------------------------------
 

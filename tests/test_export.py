@@ -15,7 +15,7 @@ import pyrage
 import pytest
 from sqlalchemy import delete, update
 
-from kiosk.services.export import ExportError, ExportRequest, ExportService
+from kiosk.services.export import FIELDS, ExportError, ExportRequest, ExportService
 from storage.models import AuditEvent, Visit
 from storage.open import StoreConfig, open_store
 from storage.store import Store
@@ -194,3 +194,30 @@ def test_local_times_match_isoformat_across_offset_changes(zone: str) -> None:
     for i in range(40_000):
         dt = moment + timedelta(seconds=997 * i, microseconds=i)
         assert local(dt) == dt.astimezone(tz).isoformat(timespec="seconds"), dt
+
+
+def test_an_export_of_a_range_without_visits_is_well_formed(store: Store, tmp_path: Path) -> None:
+    out, result = _export(store, tmp_path)
+    assert result.rows == 0  # type: ignore[attr-defined]
+    assert out.read_bytes() == (",".join(FIELDS) + "\r\n").encode()
+    out, _ = _export(store, tmp_path, fmt="json")
+    assert json.loads(out.read_text()) == []
+    out, _ = _export(store, tmp_path, fmt="jsonl")
+    assert out.read_text() == ""
+
+
+def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path) -> None:
+    names = _seed(store)
+    with store.engine.begin() as conn:
+        from sqlalchemy import select
+
+        vid, stored = conn.execute(
+            select(Visit.id, Visit.personal_ct).order_by(Visit.arrived_at).limit(1)
+        ).one()
+        blob = bytearray(stored)
+        blob[20] ^= 0x01
+        conn.execute(update(Visit).where(Visit.id == vid).values(personal_ct=bytes(blob)))
+    out, result = _export(store, tmp_path)
+    assert result.rows == 5 and result.skipped_damaged == 1  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert sorted(r["name"] for r in rows) == sorted(names[1:])
