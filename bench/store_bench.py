@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -175,10 +175,20 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
     it2 = iter(targets)
 
     def raw_find() -> None:
+        # The same index walk as ours: one seek per day between the oldest and newest.
         n = next(it2)
         email = fake(n).email or ""
-        sql = SELECT_ROWS + " WHERE email_bidx = ?"
-        _raw_decrypt_rows(raw, sql, (store.email_index(email),), keys)
+        oldest, newest = raw.execute(
+            "SELECT (SELECT min(local_day) FROM visits), (SELECT max(local_day) FROM visits)"
+        ).fetchone()
+        first, last = date.fromisoformat(oldest), date.fromisoformat(newest)
+        days = [(first + timedelta(days=d)).isoformat() for d in range((last - first).days + 1)]
+        sql = (
+            SELECT_ROWS + " WHERE site_id = ? AND local_day IN"
+            f" ({','.join('?' * len(days))}) AND email_bidx = ?"
+        )
+        args = (store.site_id.hex, *days, store.email_index(email))
+        _raw_decrypt_rows(raw, sql, args, keys)
 
     base_find = median_ms(raw_find, repeat=50, warmup=5)
     raw.close()
