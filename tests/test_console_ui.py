@@ -313,16 +313,42 @@ async def test_security_sees_on_site_and_exports_with_progress(
         await pilot.pause(0.5)
         assert "No printer is set up" in str(pilot.app.screen.query_one("#onsite-status").render())
         await pilot.press("f6")
-        pilot.app.screen.query_one("#export-output", Input).value = str(out)
-        await pilot.click("#export-run")
-        status = pilot.app.screen.query_one("#export-status")
-        for _ in range(200):
-            if str(status.render()):
-                break
-            await pilot.pause(0.05)
-        assert "Exported 4 row(s)" in str(status.render())
+        assert not pilot.app.screen.query("#export-restricted")  # an admin's choice only
+        assert "Exported 4 row(s)" in await _export_from_console(pilot, out)
     assert len(out.read_text().splitlines()) == 5
     assert ("staff:sam", "export.access_records") in _actions(services)
+
+
+async def _export_from_console(pilot: Pilot[None], out: Path) -> str:
+    """Fill in the output path on the Export tab, run it, return the status shown."""
+    pilot.app.screen.query_one("#export-output", Input).value = str(out)
+    await pilot.click("#export-run")
+    status = pilot.app.screen.query_one("#export-status")
+    for _ in range(200):
+        if str(status.render()).startswith(("Exported", "Not exported")):
+            break
+        await pilot.pause(0.05)
+    return str(status.render())
+
+
+async def test_only_an_admin_may_export_restricted_records(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    from storage.rights import Rights
+
+    services.store.check_in(visitor(1), actor="test")
+    objected = services.store.check_in(visitor(2), actor="test")
+    Rights(services.store).set_restricted([objected.visit_id], True, actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f6")
+        assert "Exported 1 row(s)" in await _export_from_console(pilot, tmp_path / "a.csv")
+        await pilot.click("#export-restricted")
+        assert "Exported 2 row(s)" in await _export_from_console(pilot, tmp_path / "b.csv")
+    assert visitor(2).name not in (tmp_path / "a.csv").read_text()
+    assert visitor(2).name in (tmp_path / "b.csv").read_text()
+    assert visitor(1).name in (tmp_path / "a.csv").read_text()
 
 
 async def test_reception_is_not_offered_security_tabs(services: KioskServices) -> None:

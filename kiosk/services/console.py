@@ -278,6 +278,9 @@ class ConsoleService:
     def default_export_path(self) -> Path:
         return self.settings.data_dir / "exports" / f"access-{self.today().isoformat()}.csv"
 
+    def may_include_restricted(self) -> bool:
+        return self.user.role == "admin"
+
     def export(
         self,
         start: date,
@@ -287,10 +290,15 @@ class ConsoleService:
         output: Path,
         include_health: bool,
         progress: Callable[[int], None],
+        *,
+        include_restricted: bool = False,
     ) -> ExportResult:
+        """Restricted records (a visitor's objection) are left out unless an admin asks."""
         from kiosk.services.export import FIELDS, ExportRequest, ExportService
 
         self.require("export")
+        if include_restricted and not self.may_include_restricted():
+            raise PermissionError("only an admin may export restricted records")
         request = ExportRequest(
             start=start,
             end=end,
@@ -298,7 +306,7 @@ class ConsoleService:
             fmt=fmt,
             fields=fields or FIELDS,
             include_health=include_health,
-            include_restricted=self.user.role == "admin",
+            include_restricted=include_restricted,
         )
         return ExportService(self.store, actor=self.actor).export(request, progress)
 

@@ -109,6 +109,8 @@ class ExportPanel(Vertical):
                 for fmt in ("csv", "jsonl", "json"):
                     yield RadioButton(fmt, value=fmt == "csv", id=f"export-{fmt}")
             yield Checkbox("Include health outcome", id="export-health")
+            if self.service.may_include_restricted():
+                yield Checkbox("Include restricted records", id="export-restricted")
         with Horizontal(classes="form-row"):
             yield Button("Export", id="export-run", variant="primary")
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -129,20 +131,29 @@ class ExportPanel(Vertical):
         fmt = pressed.id.removeprefix("export-") if pressed and pressed.id else "csv"
         fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
         self.query_one("#export-run", Button).disabled = True
+        self.query_one("#export-status", Static).update("Exporting…")
         self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
         self.export(start, end, fmt, fields, Path(values["output"]).expanduser())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, start: date, end: date, fmt: str, fields: tuple[str, ...], out: Path) -> None:
         health = self.query_one("#export-health", Checkbox).value
+        restricted = any(c.value for c in self.query("#export-restricted").results(Checkbox))
 
         def progress(rows: int) -> None:
             self.post_message(self.Progress(rows))
 
-        result = self.service.export(start, end, fmt, fields, out, health, progress)
+        result = self.service.export(
+            start, end, fmt, fields, out, health, progress, include_restricted=restricted
+        )
+        skipped = (
+            f"\n{result.skipped_damaged} record(s) could not be decrypted and were left out"
+            if result.skipped_damaged
+            else ""
+        )
         self.post_message(
             self.Finished(
-                f"Exported {result.rows} row(s) to {result.path}\nSHA-256 {result.sha256}"
+                f"Exported {result.rows} row(s) to {result.path}\nSHA-256 {result.sha256}" + skipped
             )
         )
 
