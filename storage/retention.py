@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # about TARGET_LOCK_MS: long enough to purge efficiently, short enough that a check-in
 # never waits long behind a purge.
 BATCH = 2000
-TARGET_LOCK_MS = 120.0
+TARGET_LOCK_MS = 100.0
 MAX_BATCH = 50_000
 
 
