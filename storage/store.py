@@ -12,12 +12,12 @@ import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,6 +67,16 @@ from storage.records import (
 _TABLES: dict[Any, Any] = {
     m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
 }
+
+
+_VISIT_DAYS = text(
+    "WITH RECURSIVE days(day) AS ("
+    " SELECT min(local_day) FROM visits"
+    " UNION ALL"
+    " SELECT (SELECT min(v.local_day) FROM visits v WHERE v.local_day > days.day)"
+    " FROM days WHERE days.day IS NOT NULL"
+    ") SELECT day FROM days WHERE day IS NOT NULL"
+)
 
 
 def utcnow() -> datetime:
@@ -370,17 +380,12 @@ class Store:
 
     @staticmethod
     def visit_days(conn: Connection | Any) -> list[date]:
-        """Every day from the oldest visit to the newest (any site): look-ups by badge or
-        blind index seek once per day in these, as their indexes are led by the day."""
-        oldest, newest = conn.execute(
-            select(
-                select(func.min(Visit.local_day)).scalar_subquery(),
-                select(func.max(Visit.local_day)).scalar_subquery(),
-            )
-        ).one()
-        if oldest is None:
-            return []
-        return [oldest + timedelta(days=n) for n in range((newest - oldest).days + 1)]
+        """The days that hold visits (any site): look-ups by badge or blind index seek once
+        per day in these, as their indexes are led by the day. Found by hopping along the
+        index from one day to the next (a seek per day held), so a stray old date does
+        not make a look-up try every day since."""
+        rows = conn.execute(_VISIT_DAYS).scalars()
+        return [d if isinstance(d, date) else date.fromisoformat(d) for d in rows]
 
     def _visit_query(self, site_id: uuid.UUID | None = None) -> Any:
         # Untyped columns: storage.fastread decodes the driver's values itself.

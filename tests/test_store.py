@@ -121,6 +121,19 @@ def test_find_person_by_email_and_phone(store: Store) -> None:
     assert store.find_person(email="nobody@example.invalid") == []
 
 
+def test_look_ups_reach_every_day_that_holds_visits(store: Store) -> None:
+    # Badge and blind-index look-ups seek day by day: days far apart, and one visit
+    # from a kiosk whose clock was years behind, are all found.
+    now = datetime.now(UTC)
+    whens = [now - timedelta(days=d) for d in (0, 1, 45, 3 * 365)]
+    done = [store.check_in(visitor(i), actor="test", now=w) for i, w in enumerate(whens)]
+    with store.engine.connect() as conn:
+        assert store.visit_days(conn) == sorted({store.local_day(w) for w in whens})
+    for i, result in enumerate(done):
+        assert [v.id for v in store.find_person(email=visitor(i).email)] == [result.visit_id]
+        assert store.check_out(result.badge_code, actor="test") == result.visit_id
+
+
 def test_erase_person_removes_every_record(store: Store) -> None:
     keep = store.check_in(visitor(10), actor="test")
     gone = store.check_in(visitor(11), actor="test")
