@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -17,6 +17,7 @@ from bench.common import NOW, Result, bulk_load, fake, median_ms, open_bench_sto
 from storage.crypto import field_ad
 from storage.engine import checkpoint
 from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
+from storage.store import VISIT_DAYS
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -175,14 +176,10 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
     it2 = iter(targets)
 
     def raw_find() -> None:
-        # The same index walk as ours: one seek per day between the oldest and newest.
+        # The same index walk as ours: the days held, then one seek per day.
         n = next(it2)
         email = fake(n).email or ""
-        oldest, newest = raw.execute(
-            "SELECT (SELECT min(local_day) FROM visits), (SELECT max(local_day) FROM visits)"
-        ).fetchone()
-        first, last = date.fromisoformat(oldest), date.fromisoformat(newest)
-        days = [(first + timedelta(days=d)).isoformat() for d in range((last - first).days + 1)]
+        days = [d for (d,) in raw.execute(str(VISIT_DAYS))]
         sql = (
             SELECT_ROWS + " WHERE site_id = ? AND local_day IN"
             f" ({','.join('?' * len(days))}) AND email_bidx = ?"

@@ -69,7 +69,7 @@ _TABLES: dict[Any, Any] = {
 }
 
 
-_VISIT_DAYS = text(
+VISIT_DAYS = text(
     "WITH RECURSIVE days(day) AS ("
     " SELECT min(local_day) FROM visits"
     " UNION ALL"
@@ -384,7 +384,7 @@ class Store:
         per day in these, as their indexes are led by the day. Found by hopping along the
         index from one day to the next (a seek per day held), so a stray old date does
         not make a look-up try every day since."""
-        rows = conn.execute(_VISIT_DAYS).scalars()
+        rows = conn.execute(VISIT_DAYS).scalars()
         return [d if isinstance(d, date) else date.fromisoformat(d) for d in rows]
 
     def _visit_query(self, site_id: uuid.UUID | None = None) -> Any:
