@@ -54,15 +54,13 @@ def new_visit(n: int) -> NewVisit:
 def bench_checkin(folder: Path) -> Result:
     """Check-ins per second through the Store (validation aside: encryption, blind index,
     visit + NDA + screening + outbox + audit in one transaction) against raw sqlite3
-    inserting the same five rows per transaction at the same durability."""
+    inserting the same five rows per transaction at the same durability.
+
+    Each commit waits on an fsync, whose latency here comes in bursts; so the two run in
+    alternating rounds and each keeps its best round."""
     n = max(50, int(300 * SCALE))
     store = open_bench_store(folder / "ours")
     store.check_in(new_visit(0), actor="bench")  # creates the day's keys
-    t0 = time.perf_counter()
-    for i in range(1, n + 1):
-        store.check_in(new_visit(i), actor="bench")
-    ours = n / (time.perf_counter() - t0)
-
     schema = [
         sql
         for (sql,) in sqlite3.connect(folder / "ours" / "kiosk.db").execute(
@@ -75,35 +73,47 @@ def bench_checkin(folder: Path) -> Result:
     site = uuid.uuid4().hex
     raw.execute("INSERT INTO sites VALUES (?, 'raw', '2026-11-29 00:00:00')", (site,))
     blob = os.urandom(40)
-    t0 = time.perf_counter()
-    for i in range(n):
-        vid, at = uuid.uuid4().hex, "2026-11-29 09:00:00.000000"
-        raw.execute("BEGIN IMMEDIATE")
-        raw.execute(
-            "INSERT INTO visits (id, site_id, key_id, created_at, arrived_at, local_day,"
-            " visitor_type, personal_ct, email_bidx,"
-            " badge_hash, privacy_version, privacy_sha256, under_16, needs_confirmation,"
-            " flagged, restricted, nda_accepted)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,0,0,1)",
-            (vid, site, site, at, at, "2026-11-29", "guest", os.urandom(140), i,
-             os.urandom(32), "bench", "0" * 64),
-        )  # fmt: skip
-        raw.execute(
-            "INSERT INTO nda_acceptances VALUES (?,?,?,?,?,?,?,?,?)",
-            (uuid.uuid4().hex, site, vid, site, at, "bench", "en", "1" * 64, blob),
-        )
-        raw.execute(
-            "INSERT INTO outbox VALUES (?,?,?,NULL,?,?,'host_arrival',?,0,?,NULL,NULL)",
-            (uuid.uuid4().hex, site, vid, site, at, blob, at),
-        )
-        raw.execute(
-            "INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)",
-            (i + 1, at, "bench", "visit.check_in", vid, "{}", blob[:32], blob[:32]),
-        )
-        raw.execute("COMMIT")
-    baseline = n / (time.perf_counter() - t0)
+    ours = baseline = 0.0
+    done = 0
+    for _round in range(3):
+        t0 = time.perf_counter()
+        for i in range(done + 1, done + n + 1):
+            store.check_in(new_visit(i), actor="bench")
+        ours = max(ours, n / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        for i in range(done, done + n):
+            _raw_checkin(raw, site, blob, i)
+        baseline = max(baseline, n / (time.perf_counter() - t0))
+        done += n
     ratio = ours / baseline
     return Result("check-in commit rate", ours, "/s", baseline, ratio, "ratio >= 0.5", ratio >= 0.5)
+
+
+def _raw_checkin(raw: sqlite3.Connection, site: str, blob: bytes, i: int) -> None:
+    vid, at = uuid.uuid4().hex, "2026-11-29 09:00:00.000000"
+    raw.execute("BEGIN IMMEDIATE")
+    raw.execute(
+        "INSERT INTO visits (id, site_id, key_id, created_at, arrived_at, local_day,"
+        " visitor_type, personal_ct, email_bidx,"
+        " badge_hash, privacy_version, privacy_sha256, under_16, needs_confirmation,"
+        " flagged, restricted, nda_accepted)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,0,0,1)",
+        (vid, site, site, at, at, "2026-11-29", "guest", os.urandom(140), i,
+         os.urandom(32), "bench", "0" * 64),
+    )  # fmt: skip
+    raw.execute(
+        "INSERT INTO nda_acceptances VALUES (?,?,?,?,?,?,?,?,?)",
+        (uuid.uuid4().hex, site, vid, site, at, "bench", "en", "1" * 64, blob),
+    )
+    raw.execute(
+        "INSERT INTO outbox VALUES (?,?,?,NULL,?,?,'host_arrival',?,0,?,NULL,NULL)",
+        (uuid.uuid4().hex, site, vid, site, at, blob, at),
+    )
+    raw.execute(
+        "INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)",
+        (i + 1, at, "bench", "visit.check_in", vid, "{}", blob[:32], blob[:32]),
+    )
+    raw.execute("COMMIT")
 
 
 def _raw_decrypt_rows(

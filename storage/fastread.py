@@ -134,7 +134,7 @@ class VisitDecoder:
 
     def _damaged(self, raw_id: Any, error: KeyDestroyed | RecordTampered) -> DamagedRecord:
         if self.strict:
-            raise error
+            raise error from None  # not chained to the InvalidTag behind it
         return DamagedRecord("visits", self._visit_id(raw_id), str(error))
 
     def _decode(self, rows: Iterable[Any], fields_only: bool) -> tuple[list[Any], list[Any]]:
