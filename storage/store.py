@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, select, text, update
+from sqlalchemy import Connection, Engine, column, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,6 +77,9 @@ VISIT_DAYS = text(
     " FROM days WHERE days.day IS NOT NULL"
     ") SELECT day FROM days WHERE day IS NOT NULL"
 )
+
+# As a subquery: a look-up is then one statement that seeks once per day held.
+_DAYS_HELD = VISIT_DAYS.columns(column("day", Visit.local_day.type))
 
 
 def utcnow() -> datetime:
@@ -340,8 +343,7 @@ class Store:
         with db_errors(), self._sessions() as s, s.begin():
             found = s.execute(
                 select(Visit.id, Visit.departed_at).where(
-                    Visit.local_day.in_(self.visit_days(s.connection())),
-                    Visit.badge_hash == badge_hash(canonical),
+                    Visit.local_day.in_(_DAYS_HELD), Visit.badge_hash == badge_hash(canonical)
                 )
             ).first()
             if found is None:
@@ -380,10 +382,10 @@ class Store:
 
     @staticmethod
     def visit_days(conn: Connection | Any) -> list[date]:
-        """The days that hold visits (any site): look-ups by badge or blind index seek once
-        per day in these, as their indexes are led by the day. Found by hopping along the
-        index from one day to the next (a seek per day held), so a stray old date does
-        not make a look-up try every day since."""
+        """The days that hold visits (any site). Look-ups by badge or blind index seek once
+        per day in these (as ``_DAYS_HELD``), as their indexes are led by the day. Found by
+        hopping along the index from one day to the next (a seek per day held), so a
+        stray old date does not make a look-up try every day since."""
         rows = conn.execute(VISIT_DAYS).scalars()
         return [d if isinstance(d, date) else date.fromisoformat(d) for d in rows]
 
@@ -425,9 +427,7 @@ class Store:
         """Visits of one person, found through the blind index then compared exactly."""
         if email is None and phone is None:
             raise ValueError("give an e-mail address or a phone number")
-        with db_errors(), self._read_engine.connect() as conn:
-            days = self.visit_days(conn)
-        stmt = self._visit_query().where(Visit.local_day.in_(days))
+        stmt = self._visit_query().where(Visit.local_day.in_(_DAYS_HELD))
         if email is not None:
             stmt = stmt.where(Visit.email_bidx == self.email_index(email))
         else:
