@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import pty
+import shutil
+from pathlib import Path
 
 import pyrage
 import pytest
@@ -53,3 +57,24 @@ def test_ciphertext_leaves_as_the_plaintext_arrives() -> None:
 def test_an_empty_passphrase_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         PassphraseWriter(io.BytesIO(), "")
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age command is not installed")
+def test_the_go_age_tool_decrypts_it(tmp_path: Path) -> None:
+    data = os.urandom(3 * CHUNK + 5)
+    sealed, opened = tmp_path / "export.age", tmp_path / "export.csv"
+    sealed.write_bytes(_encrypt(data, "correct horse", piece=10_000))
+    # age asks for the passphrase on its terminal only: answer it through a pty.
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes age
+        os.execvp("age", ["age", "-d", "-o", str(opened), str(sealed)])  # noqa: S606 - fixed argv
+    seen = b""
+    while b"passphrase" not in seen.lower():
+        seen += os.read(fd, 1024)
+    os.write(fd, b"correct horse\n")
+    with contextlib.suppress(OSError):  # EIO once age closes the terminal
+        while os.read(fd, 1024):
+            pass
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert opened.read_bytes() == data

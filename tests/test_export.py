@@ -221,3 +221,36 @@ def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path)
     assert result.rows == 5 and result.skipped_damaged == 1  # type: ignore[attr-defined]
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert sorted(r["name"] for r in rows) == sorted(names[1:])
+
+
+def test_a_failed_export_leaves_no_partial_file_and_keeps_the_earlier_one(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage.errors import DatabaseUnavailable
+
+    _seed(store)
+    out_dir = tmp_path / "exports"
+    earlier = out_dir / "access.csv"
+    ExportService(store, actor="os:test").export(
+        ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=earlier)
+    )
+    before = earlier.read_bytes()
+    real = Store.stream_fields
+
+    def breaks_after_one_batch(self: Store, *a: object, **kw: object) -> object:
+        batches = real(self, *a, batch=2, **kw)  # type: ignore[arg-type]
+        yield next(batches)
+        raise DatabaseUnavailable("the database could not be used: gone")
+
+    monkeypatch.setattr(Store, "stream_fields", breaks_after_one_batch)
+    with pytest.raises(DatabaseUnavailable):
+        ExportService(store, actor="os:test").export(
+            ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=earlier)
+        )
+    assert [p.name for p in out_dir.iterdir()] == ["access.csv"]  # no partial file left
+    assert earlier.read_bytes() == before
+    with store.engine.connect() as conn:
+        from sqlalchemy import func, select
+
+        exports = select(func.count()).where(AuditEvent.action == "export.access_records")
+        assert conn.scalar(exports) == 1  # only the export that completed

@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import os
+import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -235,17 +237,42 @@ class ExportService:
 
         chunks = _encode(blocks(), fields, req.fmt)
         req.output.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(req.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as raw:
-            out = _Hashing(raw)
-            if req.encrypt_to or req.passphrase:
-                _encrypt(chunks, out, req)
-            else:
-                for chunk in chunks:
-                    out.write(chunk)
-        if progress:
-            progress(rows)
-        digest = out.sha.hexdigest()
+        # Written beside the target and renamed into place only once complete and audited:
+        # an export that fails halfway (database gone, disk full, interrupted) leaves no
+        # partial file of personal data that no audit event accounts for, and does not
+        # clobber an earlier export at the same path.
+        fd, partial_name = tempfile.mkstemp(
+            prefix=f".{req.output.name}.", suffix=".partial", dir=req.output.parent
+        )
+        partial = Path(partial_name)
+        try:
+            with os.fdopen(fd, "wb") as raw:  # mkstemp: mode 0600
+                out = _Hashing(raw)
+                if req.encrypt_to or req.passphrase:
+                    _encrypt(chunks, out, req)
+                else:
+                    for chunk in chunks:
+                        out.write(chunk)
+                raw.flush()
+                os.fsync(raw.fileno())
+            if progress:
+                progress(rows)
+            digest = out.sha.hexdigest()
+            self._audit(req, fields, site_id, rows, digest)
+            partial.replace(req.output)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return ExportResult(rows, damaged, digest, req.output)
+
+    def _audit(
+        self,
+        req: ExportRequest,
+        fields: tuple[str, ...],
+        site_id: uuid.UUID | None,
+        rows: int,
+        digest: str,
+    ) -> None:
         self.store.record_event(
             self.actor,
             "export.access_records",
@@ -260,7 +287,6 @@ class ExportService:
                 "encrypted": bool(req.encrypt_to or req.passphrase),
             },
         )
-        return ExportResult(rows, damaged, digest, req.output)
 
 
 def _encode(
