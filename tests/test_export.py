@@ -10,12 +10,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyrage
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
-from kiosk.services.export import FIELDS, ExportError, ExportRequest, ExportService
+from kiosk.services.export import FIELDS, ExportError, ExportRequest, ExportService, LocalTimes
+from storage.errors import DatabaseUnavailable
 from storage.models import AuditEvent, Visit
 from storage.open import StoreConfig, open_store
 from storage.store import Store
@@ -103,8 +105,6 @@ def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Pa
     _seed(store)
     _, result = _export(store, tmp_path, fields=("name", "arrived_at"))
     with store.engine.connect() as conn:
-        from sqlalchemy import select
-
         rows = conn.execute(select(AuditEvent.actor, AuditEvent.details).where(
             AuditEvent.action == "export.access_records")).all()  # fmt: skip
     [(actor, details)] = rows
@@ -184,10 +184,6 @@ def test_export_of_another_site_sharing_the_database(
 
 @pytest.mark.parametrize("zone", ["Europe/Amsterdam", "Australia/Lord_Howe", "Asia/Kathmandu"])
 def test_local_times_match_isoformat_across_offset_changes(zone: str) -> None:
-    from zoneinfo import ZoneInfo
-
-    from kiosk.services.export import LocalTimes
-
     tz = ZoneInfo(zone)
     local = LocalTimes(tz)
     moment = datetime(2026, 3, 28, 12, tzinfo=UTC)  # spans spring and autumn changes
@@ -209,8 +205,6 @@ def test_an_export_of_a_range_without_visits_is_well_formed(store: Store, tmp_pa
 def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path) -> None:
     names = _seed(store)
     with store.engine.begin() as conn:
-        from sqlalchemy import select
-
         vid, stored = conn.execute(
             select(Visit.id, Visit.personal_ct).order_by(Visit.arrived_at).limit(1)
         ).one()
@@ -226,8 +220,6 @@ def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path)
 def test_a_failed_export_leaves_no_partial_file_and_keeps_the_earlier_one(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage.errors import DatabaseUnavailable
-
     _seed(store)
     out_dir = tmp_path / "exports"
     earlier = out_dir / "access.csv"
@@ -250,7 +242,5 @@ def test_a_failed_export_leaves_no_partial_file_and_keeps_the_earlier_one(
     assert [p.name for p in out_dir.iterdir()] == ["access.csv"]  # no partial file left
     assert earlier.read_bytes() == before
     with store.engine.connect() as conn:
-        from sqlalchemy import func, select
-
         exports = select(func.count()).where(AuditEvent.action == "export.access_records")
         assert conn.scalar(exports) == 1  # only the export that completed
