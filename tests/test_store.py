@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 from storage.errors import AlreadyCheckedOut, NotFound, RecordTampered
 from storage.models import AuditEvent, Visit
 from storage.open import StoreConfig
-from storage.records import ScreeningOutcome
+from storage.records import ScreeningOutcome, VisitorType
 from storage.store import Store
 from tests.factories import visitor
 
@@ -67,6 +67,44 @@ def test_personal_data_never_on_disk_or_in_logs(
     # ... and yet everything decrypts.
     day = store.visits_on(store.local_day(datetime.now(UTC)))
     assert sorted(x.name for x in day.visits) == sorted(v.name for v in visits)
+
+
+def test_every_field_reads_back_as_written(store: Store) -> None:
+    # Day view, look-up and export read the same few text columns, formatted by each
+    # database (hex ids, ISO times): every field must come back exactly.
+    host = store.add_host("Hostperson Fictional")
+    arrived = datetime(2026, 3, 29, 0, 59, 58, 123456, tzinfo=UTC)  # 01:59 CET, before DST
+    v = visitor(13, visitor_type=VisitorType.CONTRACTOR, host_id=host, host_name=None)
+    done = store.check_in(v, actor="test", now=arrived)
+    left = arrived + timedelta(hours=3, microseconds=7)  # after the clocks went forward
+    store.check_out_visit(done.visit_id, actor="test", now=left)
+    plain = store.check_in(visitor(14, phone=None, company=None), actor="test", now=arrived)
+    day = store.visits_on(store.local_day(arrived))
+    assert day.damaged == []
+    got = {x.id: x for x in day.visits}
+    first = got[done.visit_id]
+    assert first == store.get_visit(done.visit_id)
+    assert first == store.find_person(email=v.email)[0]
+    assert (first.arrived_at, first.departed_at) == (arrived, left)
+    assert first.arrived_at.tzinfo is UTC and first.departed_at.tzinfo is UTC  # type: ignore[union-attr]
+    assert first.local_day == date(2026, 3, 29) and first.visitor_type is VisitorType.CONTRACTOR
+    assert (first.host_id, first.host_name) == (host, None)
+    assert (first.nda_accepted, first.needs_confirmation, first.flagged) == (True, False, False)
+    second = got[plain.visit_id]
+    assert (second.phone, second.company, second.host_id) == (None, None, None)
+    assert second.departed_at is None and second.visitor_type is VisitorType.GUEST
+
+
+def test_an_unknown_visitor_type_is_reported_not_fatal(store: Store) -> None:
+    odd = store.check_in(visitor(15), actor="test")
+    fine = store.check_in(visitor(16), actor="test")
+    with store.engine.begin() as conn:
+        conn.execute(update(Visit).where(Visit.id == odd.visit_id).values(visitor_type="alien"))
+    day = store.visits_on(store.local_day(odd.arrived_at))
+    assert [v.id for v in day.visits] == [fine.visit_id]
+    assert [(d.row_id, "visitor_type" in d.reason) for d in day.damaged] == [(odd.visit_id, True)]
+    with pytest.raises(RecordTampered, match=str(odd.visit_id)):
+        store.get_visit(odd.visit_id)
 
 
 def test_check_out_by_code_once(store: Store) -> None:
