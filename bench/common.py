@@ -50,6 +50,23 @@ def median_ms(fn: Callable[[], object], repeat: int = 15, warmup: int = 2) -> fl
     return statistics.median(times)
 
 
+def paired_median_ms(
+    ours: Callable[[], object], raw: Callable[[], object], repeat: int = 31, warmup: int = 2
+) -> tuple[float, float]:
+    """Medians of ``ours`` and ``raw`` run in turns: this machine's speed drifts by a
+    third within a minute, and alternating puts both sides under the same drift."""
+    for _ in range(warmup):
+        ours()
+        raw()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for fn, into in ((ours, times[0]), (raw, times[1])):
+            t0 = time.perf_counter()
+            fn()
+            into.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def open_bench_store(folder: Path) -> Store:
     return open_store(
         StoreConfig(

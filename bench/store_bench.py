@@ -13,7 +13,15 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bench.common import NOW, Result, bulk_load, fake, median_ms, open_bench_store
+from bench.common import (
+    NOW,
+    Result,
+    bulk_load,
+    fake,
+    median_ms,
+    open_bench_store,
+    paired_median_ms,
+)
 from storage.crypto import field_ad
 from storage.engine import checkpoint
 from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
@@ -147,13 +155,14 @@ def bench_day(folder: Path) -> Result:
     bulk_load(store, count, day_start, timedelta(hours=10))
     day = store.local_day(day_start)
     assert len(store.visits_on(day).visits) == count
-    ours = median_ms(lambda: store.visits_on(day))
     keys = _key_map(store)
     raw = sqlite3.connect(folder / "kiosk.db")
     sql = SELECT_ROWS + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
     args = (store.site_id.hex, day.isoformat())
     assert _raw_decrypt_rows(raw, sql, args, keys) == count
-    baseline = median_ms(lambda: _raw_decrypt_rows(raw, sql, args, keys))
+    ours, baseline = paired_median_ms(
+        lambda: store.visits_on(day), lambda: _raw_decrypt_rows(raw, sql, args, keys)
+    )
     return Result(
         f"day of {count} visits decrypted",
         ours,
