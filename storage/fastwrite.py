@@ -1,25 +1,27 @@
-"""Writing a check-in quickly: its INSERTs run on the driver's own cursor.
+"""Writing a check-in quickly: its transaction runs on the driver's own connection.
 
 A check-in is five small statements in one transaction; through SQLAlchemy each costs
-tens of microseconds of statement handling, more than the row itself. Here the SQL text
-is built once per table and column set, values pass through the same bind processors
-SQLAlchemy would use for the dialect (UUIDs, UTC timestamps, days, booleans, JSON), and
-the driver's cursor executes it inside the caller's SQLAlchemy transaction.
+tens of microseconds of statement handling, and its Connection, events and BEGIN as much
+again, more than the rows themselves. Here the SQL text is built once per table and
+column set, values pass through the same bind processors SQLAlchemy would use for the
+dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a pooled driver connection
+runs the transaction (BEGIN IMMEDIATE on SQLite, as the engine's own writes do).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Engine, Table
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any] | None
 
 
 class RawWriter:
-    """SQL text and bind processors per dialect; hand out cursors with ``on``."""
+    """SQL text and bind processors per dialect; runs transactions on driver cursors."""
 
     def __init__(self, dialect: Dialect) -> None:
         if dialect.paramstyle == "qmark":
@@ -32,8 +34,23 @@ class RawWriter:
         self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
         self._processors: dict[str, dict[str, Processor]] = {}
 
-    def on(self, conn: Connection) -> RawCursor:
-        return RawCursor(self, conn.connection.driver_connection.cursor())  # type: ignore[union-attr]
+    @contextmanager
+    def transaction(self, engine: Engine) -> Iterator[RawCursor]:
+        """One write transaction on a pooled driver connection: committed when the block
+        ends, rolled back if it raises. The engine's pool, pre-ping and PRAGMAs apply."""
+        conn = engine.raw_connection()
+        try:
+            cursor = conn.driver_connection.cursor()  # type: ignore[union-attr]
+            if self.dialect.name == "sqlite":  # pysqlite is in autocommit mode here
+                cursor.execute("BEGIN IMMEDIATE")
+            yield RawCursor(self, cursor)
+            conn.commit()
+        except BaseException:
+            with suppress(Exception):  # the error that got us here is the one to report
+                conn.rollback()
+            raise
+        finally:
+            conn.close()  # back to the pool
 
     def statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[Processor]]:
         key = (table.name, columns)

@@ -291,10 +291,9 @@ class Store:
                     ),
                 )
             )
-        # On the driver's cursor (storage.fastwrite): statement handling cost more than
-        # the rows themselves.
-        with db_errors(), self.engine.begin() as conn:
-            cur = self._writer.on(conn)
+        # On the driver's connection (storage.fastwrite): statement and transaction
+        # handling cost more than the rows themselves.
+        with db_errors(), self._writer.transaction(self.engine) as cur:
             cur.insert(_TABLES[Visit], row)
             for model, values in extra:
                 cur.insert(_TABLES[model], values)

@@ -9,8 +9,6 @@ from sqlalchemy import Date, DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-_SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC timestamps in, timezone-aware UTC timestamps out.
@@ -36,7 +34,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to a UTC column")
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.strftime(_SQLITE_FORMAT)
+            # isoformat is C and a tenth of strftime's cost; the same text for years from
+            # 1000 on (and zero-padded below, where strftime was not: it sorts right).
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

@@ -95,6 +95,26 @@ def test_every_field_reads_back_as_written(store: Store) -> None:
     assert second.departed_at is None and second.visitor_type is VisitorType.GUEST
 
 
+def test_sqlite_times_are_fixed_width_utc_text_that_sorts() -> None:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.dialects import sqlite
+
+    from storage.types import UTCDateTime
+
+    bind = UTCDateTime().process_bind_param
+    dialect = sqlite.dialect()
+    on_the_second = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert bind(on_the_second, dialect) == "2026-01-02 03:04:05.000000"
+    amsterdam = datetime(2026, 7, 1, 9, 0, 0, 5, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert bind(amsterdam, dialect) == "2026-07-01 07:00:00.000005"
+    times = [on_the_second + timedelta(microseconds=m) for m in (0, 1, 999_999, 10**6)]
+    texts = [bind(t, dialect) for t in times]
+    assert sorted(texts) == texts and {len(t) for t in texts} == {26}
+    with pytest.raises(ValueError, match="naive"):
+        bind(datetime(2026, 1, 2), dialect)
+
+
 def test_an_unknown_visitor_type_is_reported_not_fatal(store: Store) -> None:
     odd = store.check_in(visitor(15), actor="test")
     fine = store.check_in(visitor(16), actor="test")
@@ -220,29 +240,31 @@ def test_uuid_from_hex_is_a_real_uuid() -> None:
 def test_a_write_refused_by_the_driver_is_a_clear_error_and_keeps_nothing(
     store: Store,
 ) -> None:
-    """Check-ins write on the driver's cursor; a driver error there still becomes
-    DatabaseUnavailable and rolls the whole check-in back."""
-    from sqlalchemy import event, func, select
+    """Check-ins write on the driver's own connection; a driver error there, after the
+    visit row went in, still becomes DatabaseUnavailable and rolls the check-in back."""
+    from sqlalchemy import func, select
 
     from storage.errors import DatabaseUnavailable
     from storage.models import AuditEvent, Visit
 
     if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's query_only turns the inserts themselves into driver errors")
+        pytest.skip("SQLite checks a trigger's tables only when it fires")
     store.check_in(visitor(1), actor="test")
-
-    def read_only_after_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("PRAGMA query_only = ON")  # after the store's BEGIN IMMEDIATE
-
-    event.listen(store.engine, "begin", read_only_after_begin)
-    with pytest.raises(DatabaseUnavailable, match="readonly"):
+    # The audit event is the last insert: make SQLite refuse it as an operational error.
+    refuse = text(
+        "CREATE TRIGGER refuse BEFORE INSERT ON audit_events"
+        " BEGIN INSERT INTO no_such_table VALUES (1); END"
+    )
+    with store.engine.begin() as conn:
+        conn.execute(refuse)
+    with pytest.raises(DatabaseUnavailable, match="no such table"):
         store.check_in(visitor(2), actor="test")
-    event.remove(store.engine, "begin", read_only_after_begin)
-    store.engine.dispose()  # pooled connections forget the pragma
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse"))
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
     store.check_in(visitor(3), actor="test")  # and the store goes on working
+    assert len(store.visits_on(store.local_day(datetime.now(UTC))).visits) == 2
 
 
 def test_visit_ids_sort_by_time() -> None:
