@@ -141,6 +141,7 @@ def blind_index(key: bytes, normalised: str, bits: int) -> int:
 # Crockford base32 without I, L, O, U: easy to read aloud and to type.
 _BADGE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BADGE_LEN = 12
+_LOOKALIKES = str.maketrans("OIL", "011")
 
 
 def new_badge_code() -> str:
@@ -153,7 +154,7 @@ def new_badge_code() -> str:
 def normalise_badge_code(text: str) -> str | None:
     """Canonical form of a scanned or typed badge code, or None if it cannot be one."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    cleaned = cleaned.translate(_LOOKALIKES)
     if len(cleaned) != BADGE_LEN or any(ch not in _BADGE_ALPHABET for ch in cleaned):
         return None
     return cleaned

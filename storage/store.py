@@ -215,7 +215,7 @@ class Store:
             host_id=visit.host_id,
             email_bidx=self.email_index(visit.email) if visit.email else None,
             phone_bidx=self.phone_index(visit.phone) if visit.phone else None,
-            badge_hash=badge_hash(normalise_badge_code(code) or ""),
+            badge_hash=badge_hash(code.replace("-", "")),  # canonical as generated
             privacy_version=visit.privacy_version,
             privacy_sha256=visit.privacy_sha256,
             under_16=visit.under_16,
