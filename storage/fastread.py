@@ -11,6 +11,7 @@ storage.codec.
 
 from __future__ import annotations
 
+import functools
 import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -71,6 +72,7 @@ def _pg_time(column: str) -> str:
     return f"to_char(visits.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00'"
 
 
+@functools.cache
 def visit_columns(dialect: str) -> tuple[Any, ...]:
     """The select list for :class:`VisitDecoder`, written for ``dialect``'s storage: on
     SQLite ids are already hex and times naive-UTC ISO text; PostgreSQL formats its
