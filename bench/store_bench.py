@@ -83,7 +83,7 @@ def bench_checkin(folder: Path) -> Result:
     blob = os.urandom(40)
     ours = baseline = 0.0
     done = 0
-    for _round in range(3):
+    for _round in range(5):
         t0 = time.perf_counter()
         for i in range(done + 1, done + n + 1):
             store.check_in(new_visit(i), actor="bench")
