@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from storage.errors import AlreadyCheckedOut, DatabaseUnavailable, NotFound, Rec
 from storage.fastread import uuid_from_hex
 from storage.ids import time_ordered_id
 from storage.models import AuditEvent, Visit
-from storage.open import StoreConfig
+from storage.open import StoreConfig, open_store
 from storage.records import ScreeningOutcome, VisitorType
 from storage.store import Store
 from storage.types import UTCDateTime
@@ -257,6 +258,32 @@ def test_a_write_refused_by_the_driver_is_a_clear_error_and_keeps_nothing(
         assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
     third = store.check_in(visitor(3), actor="test")  # and the store goes on working
     assert store.get_visit(third.visit_id).name == visitor(3).name
+
+
+def test_a_database_locked_past_the_busy_timeout_is_a_clear_error(
+    store_config: StoreConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding SQLite's write lock: the check-in waits out the busy
+    timeout, then fails with a clear error, writes nothing, and works once it is free."""
+    if not store_config.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL locks rows, not the database")
+    monkeypatch.setattr("storage.engine.BUSY_TIMEOUT_MS", 300)
+    store = open_store(store_config)
+    store.check_in(visitor(1), actor="test")
+    path = store_config.database_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="database is locked"):
+            store.check_in(visitor(2), actor="test")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    done = store.check_in(visitor(3), actor="test")
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 2
+    assert store.get_visit(done.visit_id).name == visitor(3).name
+    store.engine.dispose()
 
 
 def test_visit_ids_sort_by_time() -> None:
