@@ -174,7 +174,7 @@ class VisitDecoder:
                 if version != VERSION:
                     raise ValueError(version)
                 column = "visitor_type"
-                visitor_type = type_list[flags >> 4]  # None: unknown type
+                visitor_type = type_list[flags >> 4]  # flags is None for an unknown type
             except (InvalidTag, ValueError, UnicodeDecodeError, TypeError, IndexError):
                 tampered = RecordTampered("visits", uuid_from_hex(head[:32]), column)
                 damaged.append(self._damaged(head, tampered))
@@ -197,7 +197,7 @@ class VisitDecoder:
                         company,
                         host_id,
                         host_name,
-                        flags & 15,
+                        flags & 15,  # the FLAG_* bits
                         outcomes[screening],
                     )
                 )
