@@ -47,6 +47,7 @@ from storage.records import (
 # FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 16.
 _TYPE_LIST = tuple(VisitorType)
 _TYPE_SHIFT = 4
+_FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
 _FLAGS = (
     "("
     + " + ".join(
@@ -157,6 +158,7 @@ class VisitDecoder:
         keys, key_of = self._keys, self._key
         new, set_attr, uuid_cls, safe = _new, _set, uuid.UUID, _SAFE
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
+        shift, flag_bits = _TYPE_SHIFT, _FLAG_BITS
         for head, departed, blob, host, flags in rows:
             key = keys.get(head[32:64]) or key_of(head[32:64])
             if isinstance(key, KeyDestroyed):
@@ -174,7 +176,7 @@ class VisitDecoder:
                 if version != VERSION:
                     raise ValueError(version)
                 column = "visitor_type"
-                visitor_type = type_list[flags >> 4]  # flags is None for an unknown type
+                visitor_type = type_list[flags >> shift]  # flags is None for an unknown type
             except (InvalidTag, ValueError, UnicodeDecodeError, TypeError, IndexError):
                 tampered = RecordTampered("visits", uuid_from_hex(head[:32]), column)
                 damaged.append(self._damaged(head, tampered))
@@ -197,7 +199,7 @@ class VisitDecoder:
                         company,
                         host_id,
                         host_name,
-                        flags & 15,  # the FLAG_* bits
+                        flags & flag_bits,
                         outcomes[screening],
                     )
                 )
