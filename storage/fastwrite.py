@@ -4,18 +4,24 @@ A check-in is five small statements in one transaction; through SQLAlchemy each 
 tens of microseconds of statement handling, and its Connection, events and BEGIN as much
 again, more than the rows themselves. Here the SQL text is built once per table and
 column set, values pass through the same bind processors SQLAlchemy would use for the
-dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a pooled driver connection
-runs the transaction (BEGIN IMMEDIATE on SQLite, as the engine's own writes do).
+dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a driver connection runs the
+transaction (BEGIN IMMEDIATE on SQLite, as the engine's own writes do).
+
+On SQLite the writer keeps one connection of its own for these transactions: checking a
+connection out of SQLAlchemy's pool and back in costs a twentieth of a check-in. It is
+taken from the pool once (so the engine's PRAGMAs apply), detached from it, and closed
+when the engine is disposed. A second thread writing while it is busy uses the pool.
+PostgreSQL keeps using the pool, whose pre-ping notices a server that went away.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, Table
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Engine, Table, event
 
 Processor = Callable[[Any], Any] | None
 
@@ -23,34 +29,71 @@ Processor = Callable[[Any], Any] | None
 class RawWriter:
     """SQL text and bind processors per dialect; runs transactions on driver cursors."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
         if dialect.paramstyle == "qmark":
             self.mark = "?"
         elif dialect.paramstyle in ("format", "pyformat"):
             self.mark = "%s"
         else:  # pragma: no cover - only SQLite and psycopg are supported
             raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
+        self.engine = engine
         self.dialect = dialect
         self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
         self._processors: dict[str, dict[str, Processor]] = {}
+        self._keep = dialect.name == "sqlite"
+        self._held: Any = None  # the kept driver connection (SQLite), made on first use
+        self._held_lock = threading.Lock()
+        if self._keep:
+            event.listen(engine, "engine_disposed", self._on_disposed)
 
     @contextmanager
-    def transaction(self, engine: Engine) -> Iterator[RawCursor]:
-        """One write transaction on a pooled driver connection: committed when the block
-        ends, rolled back if it raises. The engine's pool, pre-ping and PRAGMAs apply."""
-        conn = engine.raw_connection()
+    def transaction(self) -> Iterator[RawCursor]:
+        """One write transaction on a driver connection: committed when the block ends,
+        rolled back if it raises."""
+        kept = self._keep and self._held_lock.acquire(blocking=False)
+        pooled = None
         try:
-            cursor = conn.driver_connection.cursor()  # type: ignore[union-attr]
-            if self.dialect.name == "sqlite":  # pysqlite is in autocommit mode here
-                cursor.execute("BEGIN IMMEDIATE")
-            yield RawCursor(self, cursor)
-            conn.commit()
-        except BaseException:
-            with suppress(Exception):  # the error that got us here is the one to report
-                conn.rollback()
-            raise
+            if kept:
+                if self._held is None:
+                    self._held = self._detached_connection()
+                conn = self._held
+            else:
+                pooled = self.engine.raw_connection()
+                conn = pooled.driver_connection
+            cursor = conn.cursor()
+            try:
+                if self._keep:  # pysqlite is in autocommit mode here
+                    cursor.execute("BEGIN IMMEDIATE")
+                yield RawCursor(self, cursor)
+                conn.commit()
+            except BaseException:
+                try:
+                    conn.rollback()
+                except Exception:  # the error that got us here is the one to report
+                    if kept:  # a connection that cannot roll back is not kept
+                        self._close_held()
+                raise
         finally:
-            conn.close()  # back to the pool
+            if pooled is not None:
+                pooled.close()  # back to the pool
+            if kept:
+                self._held_lock.release()
+
+    def _detached_connection(self) -> Any:
+        pooled = self.engine.raw_connection()  # through the pool: its PRAGMAs apply
+        driver = pooled.driver_connection
+        pooled.detach()  # ours now; the pool makes another in its place when needed
+        return driver
+
+    def _close_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
+
+    def _on_disposed(self, _engine: Engine) -> None:
+        with self._held_lock:
+            self._close_held()
 
     def statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[Processor]]:
         key = (table.name, columns)

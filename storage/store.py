@@ -106,7 +106,7 @@ class Store:
         self.blind_index_bits = blind_index_bits
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(readonly=True)
-        self._writer = RawWriter(engine.dialect)
+        self._writer = RawWriter(engine)
         self._reader = sessionmaker(self._read_engine)
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
@@ -293,7 +293,7 @@ class Store:
             )
         # On the driver's connection (storage.fastwrite): statement and transaction
         # handling cost more than the rows themselves.
-        with db_errors(), self._writer.transaction(self.engine) as cur:
+        with db_errors(), self._writer.transaction() as cur:
             cur.insert(_TABLES[Visit], row)
             for model, values in extra:
                 cur.insert(_TABLES[model], values)

@@ -96,3 +96,44 @@ def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
         assert seqs == list(range(1, 101))
     finally:
         store.engine.dispose()
+
+
+def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -> None:
+    """Check-ins from several threads of one process (the app's workers): on SQLite one
+    of them writes on the connection the store keeps, the others through the pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.audit_trail import verify
+    from tests.factories import visitor
+
+    store = open_store(store_config)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            done = list(
+                pool.map(lambda n: store.check_in(visitor(n), actor="test").visit_id, range(80))
+            )
+        for n, vid in enumerate(done):
+            assert store.get_visit(vid).name == visitor(n).name
+        with store.engine.connect() as conn:
+            from storage.models import AuditEvent
+
+            seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
+        assert seqs == list(range(1, 81))
+        assert verify(store).ok
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_closing_the_store_closes_every_connection(store_config: StoreConfig) -> None:
+    """Disposing of the engine closes the connection kept for check-ins too: SQLite
+    folds its WAL back and removes it only when the last connection closes."""
+    from tests.factories import visitor
+
+    store = open_store(store_config)
+    store.check_in(visitor(1), actor="test")
+    wal = store_config.key_file.parent / "kiosk.db-wal"
+    assert wal.exists()
+    store.engine.dispose()
+    store.keystore.engine.dispose()
+    assert not wal.exists()
