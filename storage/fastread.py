@@ -24,6 +24,7 @@ from sqlalchemy import literal_column
 from storage.codec import SEP, VERSION
 from storage.crypto import NONCE_BYTES, InvalidTag, field_ad
 from storage.errors import KeyDestroyed, RecordTampered
+from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
 from storage.records import (
     FLAG_FLAGGED,
     FLAG_NDA,
@@ -93,18 +94,12 @@ def visit_columns(dialect: str) -> tuple[Any, ...]:
 _AD_PREFIX = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]
 _OUTCOMES = {o.value: o for o in ScreeningOutcome}
 _OUTCOMES[""] = ScreeningOutcome.NOT_ASKED
-_new = object.__new__
-_set = object.__setattr__
-_SAFE = uuid.SafeUUID.unknown
 
 
 def uuid_from_hex(text: str) -> uuid.UUID:
     """``uuid.UUID(text)`` for 32 hex digits, at half the cost (the checks UUID() makes
     are for text of unknown shape)."""
-    u = _new(uuid.UUID)
-    _set(u, "int", int(text, 16))
-    _set(u, "is_safe", _SAFE)
-    return u
+    return uuid_from_int(int(text, 16))
 
 
 class VisitDecoder:
@@ -156,7 +151,7 @@ class VisitDecoder:
         fromiso, days = datetime.fromisoformat, dict[str, date]()
         prefix = _AD_PREFIX
         keys, key_of = self._keys, self._key
-        new, set_attr, uuid_cls, safe = _new, _set, uuid.UUID, _SAFE
+        new, set_attr, uuid_cls, safe = new_object, set_attribute, uuid.UUID, UNKNOWN_SAFETY
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
         shift, flag_bits = _TYPE_SHIFT, _FLAG_BITS
         for head, departed, blob, host, flags in rows:
@@ -182,7 +177,7 @@ class VisitDecoder:
                 damaged.append(self._damaged(head, tampered))
                 continue
             if host:
-                host_id = new(uuid_cls)  # uuid_from_hex, inlined: this loop is the hot path
+                host_id = new(uuid_cls)  # uuid_from_int, inlined: this loop is the hot path
                 set_attr(host_id, "int", int(host, 16))
                 set_attr(host_id, "is_safe", safe)
             else:
