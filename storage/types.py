@@ -32,7 +32,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             # isoformat is C and a tenth of strftime's cost; the same text for years from
             # 1000 on (and zero-padded below, where strftime was not: it sorts right).

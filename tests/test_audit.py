@@ -4,9 +4,11 @@ verifiable. On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
+from storage.audit import CheckpointFile, event_hash
 from storage.audit_trail import events, verify
 from storage.models import AuditEvent
 from storage.store import Store
@@ -93,3 +95,29 @@ def test_a_forged_checkpoint_is_reported_and_a_torn_slot_is_not(store: Store) ->
     path.write_bytes(b'{"seq": 99, "hash": "00", "mac": "forged"}'.ljust(384))
     result = verify(store)
     assert not result.ok and result.problem is not None and "damaged or forged" in result.problem
+
+
+def test_hashes_and_checkpoints_are_those_earlier_versions_wrote(tmp_path: Path) -> None:
+    """Chains and checkpoints written before an upgrade must still verify after it: the
+    text an event's hash covers and the checkpoint's slot are pinned byte for byte
+    (values written by the code of 2026-11-28)."""
+    key = bytes(range(32))
+    digest = event_hash(
+        key,
+        bytes(32),
+        seq=7,
+        at=datetime(2026, 11, 29, 9, 30, 1, 123456, tzinfo=UTC),
+        actor="reception:anna",
+        action="visit.check_in",
+        object_id="0192f0aa-0000-7000-8000-000000000001",
+        details={"type": "guest", "nda": True, "fields": ["name", "\u00e9"]},
+    )
+    assert digest.hex() == "3954c87fd2e52180260464c3c1ce9b1986034e0b0c9732db74c4709808312343"
+    checkpoint = CheckpointFile(tmp_path / "checkpoint", key)
+    checkpoint.advance(7, digest)
+    checkpoint.close()
+    slot = (tmp_path / "checkpoint").read_bytes()[:192]
+    mac = "c6b4e9b5a72c3b37a105927cffa8325ec123d469f18d7066d3c630153750edb4"
+    written = f'{{"seq": 7, "hash": "{digest.hex()}", "mac": "{mac}"}}'
+    assert slot == written.encode().ljust(191) + b"\n"
+    assert CheckpointFile(tmp_path / "checkpoint", key).read() is not None
