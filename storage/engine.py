@@ -79,14 +79,18 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def checkpoint(engine: Engine) -> None:
-    """Fold the WAL back into the database file and truncate it (SQLite only)."""
+def checkpoint(engine: Engine, *, passive: bool = False) -> None:
+    """Fold the WAL back into the database file and truncate it (SQLite only).
+
+    ``passive``: copy what it can without waiting for, or blocking, any reader or writer,
+    and leave the file as it is; the next write then starts the WAL over from its
+    beginning once everything in it was copied."""
     if engine.dialect.name != "sqlite":
         return
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cur.execute(f"PRAGMA wal_checkpoint({'PASSIVE' if passive else 'TRUNCATE'})")
         cur.close()
     finally:
         raw.close()
