@@ -41,17 +41,17 @@ class RawWriter:
         self.dialect = dialect
         self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
         self._processors: dict[str, dict[str, Processor]] = {}
-        self._keep = dialect.name == "sqlite"
+        self._sqlite = dialect.name == "sqlite"
         self._held: Any = None  # the kept driver connection (SQLite), made on first use
         self._held_lock = threading.Lock()
-        if self._keep:
+        if self._sqlite:
             event.listen(engine, "engine_disposed", self._on_disposed)
 
     @contextmanager
     def transaction(self) -> Iterator[RawCursor]:
         """One write transaction on a driver connection: committed when the block ends,
         rolled back if it raises."""
-        kept = self._keep and self._held_lock.acquire(blocking=False)
+        kept = self._sqlite and self._held_lock.acquire(blocking=False)
         pooled = None
         try:
             if kept:
@@ -63,7 +63,7 @@ class RawWriter:
                 conn = pooled.driver_connection
             cursor = conn.cursor()
             try:
-                if self._keep:  # pysqlite is in autocommit mode here
+                if self._sqlite:  # pysqlite is in autocommit mode here
                     cursor.execute("BEGIN IMMEDIATE")
                 yield RawCursor(self, cursor)
                 conn.commit()
