@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -192,3 +193,21 @@ def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Pa
     assert "1 visit(s)" in run("rights", "show", "+31205550123").stdout
     events = run("audit", "show", "--action", "person.erase").stdout
     assert "os:" in events and NAME not in events and "0199" not in events
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_a_finished_command_leaves_everything_in_the_database_file(
+    kiosk: Run, store_config: StoreConfig
+) -> None:
+    """Every connection closes when a command ends, so SQLite folds its WAL back into the
+    database file and removes it: a copy of kiosk.db taken then holds the check-in."""
+    visit_id = kiosk("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    data = store_config.key_file.parent
+    assert not (data / "kiosk.db-wal").exists()
+    assert not (data / "keystore.db-wal").exists()
+    copy = data.parent / "copy.db"
+    copy.write_bytes((data / "kiosk.db").read_bytes())
+    conn = sqlite3.connect(copy)
+    ids = [row[0] for row in conn.execute("SELECT id FROM visits")]
+    conn.close()
+    assert ids == [visit_id.stdout.split()[1].replace("-", "")]
