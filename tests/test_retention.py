@@ -7,8 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from storage import retention
+from storage.engine import checkpoint
 from storage.errors import KeyDestroyed, NotFound
 from storage.keystore_models import DataKey
 from storage.models import NdaAcceptance, OutboxMessage, Visit
@@ -117,9 +119,7 @@ def test_backup_from_before_purge_yields_nothing_of_expired_days(
 def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
     for i in range(30):
         store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
-    from storage.retention import purge
-
-    report = purge(store, NOW, batch=7)
+    report = retention.purge(store, NOW, batch=7)
     assert report.rows["visits"] == 30
     assert _count(store, Visit) == 0
     assert report.longest_lock_ms > 0
@@ -149,9 +149,6 @@ def test_a_long_purge_keeps_the_wal_small(
     """Between batches the purge folds the WAL back into the database, so the WAL holds
     about one batch instead of growing with everything the purge deleted (the disk a
     purge needs, and each commit's fsync, grow with it)."""
-    from storage import retention
-    from storage.engine import checkpoint
-
     store = open_store(store_config)
     for i in range(60):
         store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
@@ -159,10 +156,10 @@ def test_a_long_purge_keeps_the_wal_small(
     wal = store_config.key_file.parent / "kiosk.db-wal"
     sizes: list[int] = []
 
-    def watched(engine: object, *, passive: bool = False) -> None:
+    def watched(engine: Engine, *, passive: bool = False) -> None:
         if not passive:  # the purge's last step, after all its batches
             sizes.append(wal.stat().st_size)
-        checkpoint(engine, passive=passive)  # type: ignore[arg-type]
+        checkpoint(engine, passive=passive)
 
     monkeypatch.setattr(retention, "checkpoint", watched)
     report = retention.purge(store, NOW, batch=5)

@@ -9,13 +9,17 @@ import sys
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from storage.audit_trail import verify
 from storage.keystore_models import DataKey
+from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
+from tests.factories import visitor
 from tests.workers import config_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,8 +94,6 @@ def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
         assert per_day and all(n == 1 for n in per_day.values())
         assert {c for c, _ in keys} == {"visit", "nda", "outbox"}
         with store.engine.connect() as conn:
-            from storage.models import AuditEvent
-
             seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
         assert seqs == list(range(1, 101))
     finally:
@@ -101,11 +103,6 @@ def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
 def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -> None:
     """Check-ins from several threads of one process (the app's workers): on SQLite one
     of them writes on the connection the store keeps, the others through the pool."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from storage.audit_trail import verify
-    from tests.factories import visitor
-
     store = open_store(store_config)
     try:
         with ThreadPoolExecutor(4) as pool:
@@ -115,8 +112,6 @@ def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -
         for n, vid in enumerate(done):
             assert store.get_visit(vid).name == visitor(n).name
         with store.engine.connect() as conn:
-            from storage.models import AuditEvent
-
             seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
         assert seqs == list(range(1, 81))
         assert verify(store).ok
@@ -128,8 +123,6 @@ def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -
 def test_closing_the_store_closes_every_connection(store_config: StoreConfig) -> None:
     """Disposing of the engine closes the connection kept for check-ins too: SQLite
     folds its WAL back and removes it only when the last connection closes."""
-    from tests.factories import visitor
-
     store = open_store(store_config)
     store.check_in(visitor(1), actor="test")
     wal = store_config.key_file.parent / "kiosk.db-wal"
