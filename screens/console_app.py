@@ -16,6 +16,7 @@ from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffUser
 from screens.console.console import ConsoleScreen
 from screens.console.login import LoginScreen
+from screens.terminal import exit_on_hangup
 
 CONSOLE_IDLE_S = 300
 
@@ -41,6 +42,7 @@ class ConsoleApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self.set_interval(5, self.idle_tick)
+        exit_on_hangup(self)
         self.open_store()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")

@@ -20,6 +20,7 @@ from kiosk.i18n import set_language
 from kiosk.services.kiosk import KioskServices
 from screens.badge import BadgeScreen
 from screens.staff import PinScreen, StaffMenuScreen
+from screens.terminal import exit_on_hangup
 from screens.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
@@ -70,6 +71,7 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
+        exit_on_hangup(self)
         self.start()
 
     @property

@@ -1,0 +1,100 @@
+"""The kiosk and the console in a real terminal (a pty) that is then closed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Like `make run`: a session leader that shrugs off the hang-up and waits for its child,
+# which the kernel then never signals. The wrapper takes the pty as its controlling
+# terminal and writes the app's pid where the test can find it.
+WRAPPER = """
+import fcntl, signal, subprocess, sys, termios
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+signal.signal(signal.SIGHUP, lambda *_: None)
+app = subprocess.Popen([sys.executable, "-m", "kiosk", sys.argv[1]])
+open(sys.argv[2], "w").write(str(app.pid))
+sys.exit(app.wait())
+"""
+
+
+def _read_until(fd: int, text: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while text not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{text!r} never appeared on the terminal"
+        if select.select([fd], [], [], left)[0]:
+            seen += os.read(fd, 65536)
+    return seen
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("command", "screen_text"), [("run", b"Welcome"), ("console", b"User name")]
+)
+def test_closing_the_terminal_stops_the_app(
+    command: str, screen_text: bytes, tmp_path: Path
+) -> None:
+    """Closing the window a kiosk runs in (`make run`, which gets the hang-up and waits)
+    stops the kiosk within seconds and lets go of the database; before, it spun on the
+    dead terminal at full CPU, holding the database open, until someone killed it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    (tmp_path / "config.toml").write_text('site_name = "Terminal test"\n')
+    pid_file = tmp_path / "app.pid"
+    master, slave = os.openpty()
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, command, str(pid_file)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    app_pid = 0
+    try:
+        _read_until(master, screen_text, timeout=60)
+        app_pid = int(pid_file.read_text())
+        time.sleep(1)  # the database is open by now: the kiosk opens it after its first frame
+        os.close(master)  # the window closes
+        master = -1
+        assert wrapper.wait(timeout=30) == 0
+        assert not _alive(app_pid)
+        data = tmp_path / "data"
+        assert (data / "kiosk.db").exists()
+        assert not (data / "kiosk.db-wal").exists()  # closed cleanly
+    finally:
+        if master >= 0:
+            os.close(master)
+        for pid in (app_pid, wrapper.pid):
+            if pid and _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            wrapper.wait(timeout=5)
