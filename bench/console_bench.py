@@ -11,8 +11,9 @@ from pathlib import Path
 
 from bench.common import NOW, Result, bulk_load, median_ms
 from kiosk.config import load_settings
+from kiosk.domain.text import search_key
 from kiosk.runtime import open_from_settings
-from kiosk.services.console import ConsoleService, filter_rows, fold
+from kiosk.services.console import ConsoleService, filter_rows, haystack
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffUser
 
@@ -30,8 +31,8 @@ def bench_search(folder: Path) -> list[Result]:
 
     def bare() -> None:
         visits = store.visits_on(day).visits
-        needle = fold(TYPED)
-        _ = [v for v in visits if needle in fold(f"{v.name}\n{v.company}\n{v.host_name}")]
+        needle = search_key(TYPED)
+        _ = [v for v in visits if needle in haystack(v.name, v.company, v.host_name)]
 
     baseline = median_ms(bare, repeat=9)
     work, piloted, harness = asyncio.run(_type_in_console(settings, store))

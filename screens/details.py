@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.domain.text import find_by_name, search_key
 from kiosk.i18n import N_, _
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.base import KioskScreen
@@ -82,8 +83,8 @@ class DetailsScreen(KioskScreen):
         """Hosts whose name contains what was typed: from the hosts directory only."""
         self.registration.host_id = None
         options = self.query_one("#host-options", OptionList)
-        needle = event.value.strip().casefold()
-        matches = [h for h in self._hosts if needle and needle in h[1].casefold()][:5]
+        needle = search_key(event.value)
+        matches = [h for h in self._hosts if needle and needle in search_key(h[1])][:5]
         options.clear_options()
         options.add_options([Option(Text(name), id=host_id) for host_id, name in matches])
         options.display = bool(matches) and len(needle) >= 2
@@ -121,17 +122,14 @@ class DetailsScreen(KioskScreen):
         """With a directory, a typed host must be one of its hosts; None if fine."""
         if r.host_id is not None or not r.host_name.strip() or not self._hosts:
             return None
-        needle = r.host_name.strip().casefold()
-        exact = [h for h in self._hosts if h[1].casefold() == needle]
-        partial = [h for h in self._hosts if needle in h[1].casefold()]
-        chosen = exact if len(exact) == 1 else partial
-        if len(chosen) == 1:
-            import uuid
+        chosen = find_by_name(self._hosts, r.host_name, lambda h: h[1])
+        if chosen is None:
+            return MSG_PICK_HOST
+        import uuid
 
-            r.host_id = uuid.UUID(chosen[0][0])
-            r.host_name = chosen[0][1]
-            return None
-        return MSG_PICK_HOST
+        r.host_id = uuid.UUID(chosen[0])
+        r.host_name = chosen[1]
+        return None
 
     @on(Button.Pressed, "#next")
     @on(Input.Submitted)

@@ -85,6 +85,26 @@ async def test_login_search_filter_and_check_out(services: KioskServices) -> Non
     assert all(visitor(1).name not in a for a, _ in actions)
 
 
+async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:
+    """Reception types on a plain keyboard: "zoe orsted" finds Zoë Ørsted, "MULLER" finds
+    Café Müller. A search never matches across two fields (name end + company start)."""
+    services.store.check_in(visitor(1, name="Zoë  Ørsted", company="Café Müller"), actor="t")
+    services.store.check_in(visitor(2, name="Zoe Plain", company="Plain Co"), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 2)
+        for typed, expected in (
+            ("zoe orsted", ["Zoë  Ørsted"]),
+            ("MULLER", ["Zoë  Ørsted"]),
+            ("zoë", ["Zoe Plain", "Zoë  Ørsted"]),
+            ("orsted cafe", []),
+        ):
+            pilot.app.screen.query_one("#search", Input).value = ""
+            await type_into(pilot, "#search", typed)
+            assert sorted(await rows_shown(pilot, len(expected))) == expected, typed
+
+
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:

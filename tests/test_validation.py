@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from kiosk.domain.registration import Registration, ValidationErrors, validate
+from kiosk.domain.text import find_by_name
 from storage.records import ScreeningOutcome, VisitorType
 
 
@@ -59,3 +60,19 @@ def test_under_16_skips_consent_based_questions() -> None:
     assert v.under_16
     assert v.screening is ScreeningOutcome.NOT_ASKED
     assert v.health_answers is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("bjork", "Björk Hostdóttir"),  # accents need not be typed
+        ("ANNA  SMITH", "Anna Smith"),  # nor case, nor the spacing
+        ("anna smith", "Anna Smith"),  # an exact name wins over "Anna Smithson"
+        ("anna", None),  # two hosts contain it: the visitor must choose
+        ("orsted", "Ørsted Reception"),
+        ("", None),
+    ],
+)
+def test_hosts_are_found_the_way_people_type_them(typed: str, found: str | None) -> None:
+    hosts = ["Björk Hostdóttir", "Anna Smith", "Anna Smithson", "Ørsted Reception"]
+    assert find_by_name(hosts, typed, str) == found

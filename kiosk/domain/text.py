@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def N_(message: str) -> str:
@@ -37,3 +41,35 @@ def clean_text(value: str | None, *, max_len: int, required: bool) -> str | None
     if len(value) > max_len:
         raise TextError(MSG_TOO_LONG)
     return value
+
+
+# Letters that NFKD leaves whole but that people type without their stroke or ligature
+# (\u0131 is the dotless i).
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "\u0131": "i"}
+)
+
+
+def search_key(text: str | None) -> str:
+    """``text`` as search compares it: case, accents and runs of spaces ignored, so that
+    "bjork" typed on a plain keyboard finds "Björk" and "Ørsted" finds "orsted"."""
+    if not text:
+        return ""
+    if text.isascii():  # most names: skip the Unicode work
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_PLAIN_LETTERS)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def find_by_name(candidates: Iterable[T], text: str, name: Callable[[T], str]) -> T | None:
+    """The one candidate whose name is ``text`` (by :func:`search_key`), or else the one
+    whose name contains it; None when there is none or more than one."""
+    needle = search_key(text)
+    if not needle:
+        return None
+    keyed = [(search_key(name(c)), c) for c in candidates]
+    exact = [c for key, c in keyed if key == needle]
+    if len(exact) == 1:
+        return exact[0]
+    partial = [c for key, c in keyed if needle in key]
+    return partial[0] if len(partial) == 1 else None

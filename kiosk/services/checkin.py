@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kiosk.domain.registration import Registration, validate
-from kiosk.domain.text import N_
+from kiosk.domain.text import N_, find_by_name, search_key
 from storage.records import CheckInResult
 
 if TYPE_CHECKING:
@@ -66,12 +66,6 @@ class CheckInService:
 
     def find_host(self, text: str) -> HostEntry | None:
         """The one active host whose name matches ``text`` exactly, or uniquely contains it."""
-        needle = text.casefold().strip()
-        if not needle:
+        if not search_key(text):
             return None
-        hosts = self.store.hosts()
-        exact = [h for h in hosts if h.name.casefold() == needle]
-        if len(exact) == 1:
-            return exact[0]
-        partial = [h for h in hosts if needle in h.name.casefold()]
-        return partial[0] if len(partial) == 1 else None
+        return find_by_name(self.store.hosts(), text, lambda h: h.name)

@@ -3,7 +3,6 @@ visitor's details and every change is audited by id, never by name."""
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.config import Settings
 from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import TextError, clean_text
+from kiosk.domain.text import TextError, clean_text, search_key
 from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
 
@@ -58,10 +57,6 @@ def user_message(error: BaseException | None) -> str:
     return f"That did not work ({type(error).__name__})."
 
 
-def fold(text: str | None) -> str:
-    return unicodedata.normalize("NFC", text or "").casefold()
-
-
 @dataclass(frozen=True, slots=True)
 class LogRow:
     """One line of the log as the console shows it (visitor text stays plain text)."""
@@ -83,9 +78,15 @@ class LogRow:
 STATUSES = ("all", "on site", "left", "expected")
 
 
+def haystack(*fields: str | None) -> str:
+    """What search as you type looks in: each field by search_key, one per line (so a
+    search never matches across two fields)."""
+    return "\n".join(search_key(f) for f in fields)
+
+
 def filter_rows(rows: list[LogRow], text: str, status: str = "all") -> list[LogRow]:
     """Search as you type over name, company and host, and the status filter."""
-    needle = fold(text.strip())
+    needle = search_key(text)
     return [
         r
         for r in rows
@@ -162,7 +163,7 @@ class ConsoleService:
                     flag="",
                     status="expected",
                     hour=0,
-                    haystack=fold(f"{inv.name}\n{inv.company or ''}\n{host}"),
+                    haystack=haystack(inv.name, inv.company, host),
                 )
             )
         return rows
@@ -187,7 +188,7 @@ class ConsoleService:
             flag=", ".join(flags),
             status="on site" if v.on_site else "left",
             hour=arrived.hour,
-            haystack=fold(f"{v.name}\n{v.company or ''}\n{host}"),
+            haystack=haystack(v.name, v.company, host),
         )
 
     # -- one visit ---------------------------------------------------------------------

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from kiosk.domain.text import search_key
 from storage.records import DayVisits, VisitRecord
 from storage.store import Store
-
-
-def _fold(text: str | None) -> str:
-    return unicodedata.normalize("NFC", text or "").casefold()
 
 
 def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool:
@@ -19,7 +15,7 @@ def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool
     if not needle:
         return True
     host = visit.host_name or host_names.get(str(visit.host_id), "")
-    return any(needle in _fold(v) for v in (visit.name, visit.company, host))
+    return any(needle in search_key(v) for v in (visit.name, visit.company, host))
 
 
 class LogService:
@@ -36,6 +32,6 @@ class LogService:
         return self.store.visits_on(day or self.today())
 
     def search(self, visits: Iterable[VisitRecord], text: str) -> list[VisitRecord]:
-        needle = _fold(text.strip())
+        needle = search_key(text)
         hosts = self.host_names() if needle else {}
         return [v for v in visits if matches(v, needle, hosts)]

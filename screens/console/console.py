@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.domain import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.domain.text import find_by_name
 from kiosk.services.console import (
     STATUSES,
     ConsoleService,
@@ -268,9 +269,8 @@ class ConsoleScreen(Screen[None]):
         self.save_invitation(registration, day)
 
     def _host_by_name(self, text: str) -> uuid.UUID | None:
-        needle = text.strip().casefold()
-        matches = [h for h in self._hosts if needle and needle in h.name.casefold()]
-        return matches[0].id if len(matches) == 1 else None
+        host = find_by_name(self._hosts, text, lambda h: h.name)
+        return host.id if host else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
     def save_invitation(self, registration: Registration, day: date) -> None:
