@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
@@ -89,6 +89,19 @@ class DetailsScreen(KioskScreen):
         options.add_options([Option(Text(name), id=host_id) for host_id, name in matches])
         options.display = bool(matches) and len(needle) >= 2
 
+    def on_key(self, event: events.Key) -> None:
+        """Down from the host field goes into its suggestions, for a keyboard with no
+        mouse or touch screen beside it."""
+        options = self.query_one("#host-options", OptionList)
+        if (
+            event.key == "down"
+            and options.display
+            and self.focused is self.query_one("#host-input")
+        ):
+            event.stop()
+            options.focus()
+            options.highlighted = 0
+
     @on(OptionList.OptionSelected, "#host-options")
     def pick_host(self, event: OptionList.OptionSelected) -> None:
         import uuid
@@ -99,6 +112,7 @@ class DetailsScreen(KioskScreen):
             host_input.value = str(event.option.prompt)
         self.registration.host_id = uuid.UUID(event.option.id)
         event.option_list.display = False
+        host_input.focus()  # Enter now goes on to the next step
 
     def action_cancel(self) -> None:
         self.go_home()

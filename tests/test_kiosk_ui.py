@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, OptionList
 
 from kiosk.app import make_app
 from kiosk.i18n import set_language
@@ -354,6 +354,35 @@ async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: P
         assert "Visiting: Hostina Placeholder" in screen_text(pilot)
     [visit] = _today(services)
     assert visit.host_id == hostina
+
+
+async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: Path) -> None:
+    """A visitor at a plain keyboard types "bjork", goes down into the suggestions, picks
+    Björk Hostdóttir with Enter and goes on with Enter; no mouse, no touch."""
+    services = open_services(kiosk_settings(tmp_path))
+    bjork = services.store.add_host("Björk Hostdóttir")
+    services.store.add_host("Bob Example")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        await type_into(pilot, "#email-input", EMAIL)
+        await type_into(pilot, "#host-input", "bjork")
+        await pilot.pause(0.3)
+        options = pilot.app.screen.query_one("#host-options", OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert shown == ["Björk Hostdóttir"]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        host_input = pilot.app.screen.query_one("#host-input", Input)
+        assert host_input.value == "Björk Hostdóttir" and host_input.has_focus
+        await pilot.press("enter")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert "Visiting: Björk Hostdóttir" in screen_text(pilot)
+    [visit] = _today(services)
+    assert visit.host_id == bjork
 
 
 async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None:
