@@ -57,6 +57,9 @@ class KioskGroup(click.Group):
             fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
         except (ConfigError, StorageError, NdaRequired) as exc:
             fail(str(exc))
+        except click.UsageError as exc:  # a wrong option or value: one line, not click's three
+            where = exc.ctx.command_path if exc.ctx else "kiosk"
+            fail(f"{exc.format_message()} (see {where} --help)", exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:

@@ -95,6 +95,13 @@ def test_bad_input_is_one_clear_line(kiosk: Run) -> None:
     assert "non-disclosure agreement" in nda.stderr
     ok = run("checkin", "--name", NAME, "--phone", "+31205550123", "--type", "delivery")
     assert ok.stdout.startswith("visit ")
+    # Wrong options and values too: one line that says where to look, exit code 2.
+    date = run("log", "--date", "2026-13-01", ok=False)
+    assert "'2026-13-01'" in date.stderr and "kiosk log --help" in date.stderr
+    assert date.returncode == 2
+    unknown = run("checkout", ok=False)
+    assert "Missing argument 'CODE'" in unknown.stderr
+    assert "No such command" in run("chekin", ok=False).stderr
 
 
 def test_purge_rotate_and_upgrade(kiosk: Run, store_config: StoreConfig) -> None:
