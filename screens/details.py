@@ -23,6 +23,10 @@ TYPE_LABELS = {
     "delivery": N_("Delivery"),
 }
 MSG_PICK_HOST = N_("Please choose your host from the list.")
+MSG_NO_HOST = N_(
+    "We cannot find anyone by that name. Check the spelling, or leave this empty and "
+    "reception will help you."
+)
 FIELDS = ("name", "email", "phone", "company", "host")
 
 
@@ -138,7 +142,9 @@ class DetailsScreen(KioskScreen):
             return None
         chosen = find_by_name(self._hosts, r.host_name, lambda h: h[1])
         if chosen is None:
-            return MSG_PICK_HOST
+            needle = search_key(r.host_name)
+            several = any(needle in search_key(h[1]) for h in self._hosts)
+            return MSG_PICK_HOST if several else MSG_NO_HOST
         import uuid
 
         r.host_id = uuid.UUID(chosen[0])

@@ -385,6 +385,38 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
     assert visit.host_id == bjork
 
 
+async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Path) -> None:
+    """A host the directory does not know is not a dead end: the visitor is told so (not
+    asked to pick from a list that is not there), keeps what they typed, and can go on
+    with the field empty."""
+    services = open_services(kiosk_settings(tmp_path))
+    services.store.add_host("Hostina Placeholder")
+    services.store.add_host("Hosmer Example")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        await type_into(pilot, "#email-input", EMAIL)
+        await type_into(pilot, "#host-input", "hos")  # two hosts: choose one
+        await pilot.click("#next")
+        await pilot.pause(0.3)
+        assert "choose your host from the list" in screen_text(pilot)
+        await type_into(pilot, "#host-input", "Nobody Known")
+        await pilot.click("#next")
+        await pilot.pause(0.3)
+        text = screen_text(pilot)
+        assert "cannot find anyone by that name" in text and "from the list" not in text
+        assert pilot.app.screen.query_one("#name-input", Input).value == NAME
+        assert pilot.app.screen.query_one("#host-input", Input).value == "Nobody Known"
+        pilot.app.screen.query_one("#host-input", Input).value = ""
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+    [visit] = _today(services)
+    assert visit.host_id is None and visit.host_name is None
+
+
 async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None:
     printed = tmp_path / "printed"
     printer = tmp_path / "fake-lp"
