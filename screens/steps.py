@@ -177,6 +177,10 @@ class ScreeningConsentScreen(StepScreen):
             Button(_("Yes, ask me"), id="consent", variant="primary"),
         )
 
+    def on_mount(self) -> None:
+        # Skip, not Back (the first button) nor Yes: the questions need a deliberate yes.
+        self.query_one("#skip", Button).focus()
+
     @on(Button.Pressed, "#skip")
     def skip(self) -> None:
         from screens.badge import SubmitScreen

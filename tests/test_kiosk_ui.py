@@ -151,14 +151,20 @@ async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
 
 
-async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["click", "enter"])
+async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path, how: str) -> None:
+    """Skip, clicked or (being focused) the Enter key: consent to the questions takes a
+    deliberate choice, and Enter on this step once went Back to the NDA."""
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "ScreeningConsentScreen")
-        await pilot.click("#skip")
+        if how == "click":
+            await pilot.click("#skip")
+        else:
+            await pilot.press("enter")
         await wait_for_screen(pilot, "BadgeScreen")
     [visit] = _today(services)
     assert not visit.flagged and visit.screening is ScreeningOutcome.SKIPPED
