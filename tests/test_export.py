@@ -137,9 +137,11 @@ def test_onsite_lists_exactly_those_checked_in_and_not_out(
     here = [store.check_in(visitor(i), actor="test") for i in range(4)]
     store.check_out(here[1].badge_code, actor="test")
     store.check_in(visitor(50), actor="test", now=datetime.now(UTC) - timedelta(days=5))
+    store.check_in(visitor(60, name="Ærlig Åsefake"), actor="test")
     proc = _cli(store_config, tmp_path, "onsite", "--format", "csv")
     names = [r["name"] for r in csv.DictReader(io.StringIO(proc.stdout))]
-    assert names == sorted([visitor(i).name for i in (0, 2, 3)])
+    # Alphabetical as people read it: Æ with the A's, not after Z.
+    assert names == ["Ærlig Åsefake", *sorted([visitor(i).name for i in (0, 2, 3)])]
 
 
 def test_audit_verify_from_the_cli(store_config: StoreConfig, tmp_path: Path) -> None:

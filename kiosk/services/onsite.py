@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from kiosk.domain.text import search_key
 from storage.records import VisitRecord
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ class OnSite:
 
 
 def on_site_now(store: Store, *, days: int = 2, today: date | None = None) -> list[OnSite]:
-    """Visitors with no check-out among the last ``days`` days, sorted by name."""
+    """Visitors with no check-out among the last ``days`` days, sorted by name the way a
+    marshal reads a list: Åse with the A's, Ørsted with the O's."""
     today = today or datetime.now(store.timezone).date()
     hosts = {h.id: h.name for h in store.hosts(active_only=False)}
     people = []
@@ -37,4 +39,4 @@ def on_site_now(store: Store, *, days: int = 2, today: date | None = None) -> li
                 since=v.arrived_at.astimezone(store.timezone).strftime("%Y-%m-%d %H:%M"),
             )
         )
-    return sorted(people, key=lambda p: p.name.casefold())
+    return sorted(people, key=lambda p: (search_key(p.name), p.name))
