@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.domain.text import find_by_name, search_key
+from kiosk.domain.text import find_by_name, search_key, suggest
 from kiosk.i18n import N_, _
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.base import KioskScreen
@@ -88,7 +88,7 @@ class DetailsScreen(KioskScreen):
         self.registration.host_id = None
         options = self.query_one("#host-options", OptionList)
         needle = search_key(event.value)
-        matches = [h for h in self._hosts if needle and needle in search_key(h[1])][:5]
+        matches = suggest(self._hosts, needle, lambda h: h[1], limit=5)
         options.clear_options()
         options.add_options([Option(Text(name), id=host_id) for host_id, name in matches])
         options.display = bool(matches) and len(needle) >= 2

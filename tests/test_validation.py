@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import find_by_name
+from kiosk.domain.text import find_by_name, suggest
 from storage.records import ScreeningOutcome, VisitorType
 
 
@@ -70,9 +70,23 @@ def test_under_16_skips_consent_based_questions() -> None:
         ("anna smith", "Anna Smith"),  # an exact name wins over "Anna Smithson"
         ("anna", None),  # two hosts contain it: the visitor must choose
         ("orsted", "Ørsted Reception"),
+        ("obrien", "Siobhán O\u2019Brien"),  # apostrophes need not be typed
+        ("jean luc", "Jean-Luc Fakehost"),  # a space for a hyphen
         ("", None),
     ],
 )
 def test_hosts_are_found_the_way_people_type_them(typed: str, found: str | None) -> None:
     hosts = ["Björk Hostdóttir", "Anna Smith", "Anna Smithson", "Ørsted Reception"]
+    hosts += ["Siobhán O\u2019Brien", "Jean-Luc Fakehost"]
     assert find_by_name(hosts, typed, str) == found
+
+
+def test_host_suggestions_put_names_starting_with_the_typed_text_first() -> None:
+    hosts = ["Brian Fakehost", "Dan Example", "Jan-Anders Fakeperson", "Ánna Placeholder", "an"]
+    assert suggest(hosts, "an", str, limit=4) == [
+        "an",  # the name itself
+        "Ánna Placeholder",  # a word starts with it (accents ignored)
+        "Jan-Anders Fakeperson",  # so does a word after a hyphen
+        "Brian Fakehost",  # only contains it; Dan Example is cut by the limit
+    ]
+    assert suggest(hosts, "  ", str, limit=5) == []

@@ -48,17 +48,22 @@ def clean_text(value: str | None, *, max_len: int, required: bool) -> str | None
 _PLAIN_LETTERS = str.maketrans(
     {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "\u0131": "i"}
 )
+# Apostrophes vanish (O'Brien is "obrien"), hyphens and dashes separate words.
+_PUNCTUATION = str.maketrans({"'": "", "\u2019": "", "-": " ", "\u2010": " ", "\u2013": " "})
 
 
 def search_key(text: str | None) -> str:
-    """``text`` as search compares it: case, accents and runs of spaces ignored, so that
-    "bjork" typed on a plain keyboard finds "Björk" and "Ørsted" finds "orsted"."""
+    """``text`` as search compares it: case, accents, apostrophes and spacing ignored, so
+    that "bjork" typed on a plain keyboard finds "Björk", "obrien" finds "O'Brien" and
+    "jan anders" finds "Jan-Anders". Words are separated by single spaces."""
     if not text:
         return ""
     if text.isascii():  # most names: skip the Unicode work
-        return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_PLAIN_LETTERS)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+        folded = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_PLAIN_LETTERS)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(folded.translate(_PUNCTUATION).split())
 
 
 def find_by_name(candidates: Iterable[T], text: str, name: Callable[[T], str]) -> T | None:
@@ -73,3 +78,20 @@ def find_by_name(candidates: Iterable[T], text: str, name: Callable[[T], str]) -
         return exact[0]
     partial = [c for key, c in keyed if needle in key]
     return partial[0] if len(partial) == 1 else None
+
+
+def suggest(candidates: Iterable[T], text: str, name: Callable[[T], str], limit: int) -> list[T]:
+    """Up to ``limit`` candidates whose name contains ``text`` (by :func:`search_key`):
+    the name itself first, then names with a word starting with it, then the rest, each
+    group alphabetical. Typing "an" offers Anna and Jan de Andel before Brian and Dan."""
+    needle = search_key(text)
+    if not needle:
+        return []
+    ranked = []
+    for c in candidates:
+        key = search_key(name(c))
+        if needle in key:
+            rank = 0 if key == needle else 1 if f" {needle}" in f" {key}" else 2
+            ranked.append((rank, key, c))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [c for _, _, c in ranked[:limit]]
