@@ -284,6 +284,20 @@ def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
         click.echo(f"{label} keys: {'would destroy' if dry_run else 'destroyed'} {n}")
 
 
+@main.command()
+@pass_ctx
+def notify(obj: Context) -> None:
+    """Send the host notifications that are due (the running kiosk does this by itself;
+    this is for a kiosk that is not running, or cron)."""
+    from kiosk.services.notify import Notifier
+
+    notifier = Notifier(obj.store, obj.settings.notify, obj.settings.site_name)
+    if not notifier.enabled:
+        fail("notify.smtp_host is not set: no e-mail can be sent")
+    report = notifier.deliver_due()
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.given_up}")
+
+
 @main.group()
 def hosts() -> None:
     """The hosts directory."""

@@ -90,6 +90,25 @@ class PrintingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """E-mail to a host when their visitor checks in (sent after the check-in, with
+    retries; a failure never holds a visitor up)."""
+
+    smtp_host: str = ""
+    """SMTP server; empty: no e-mail is sent (notifications wait, then expire)."""
+    smtp_port: int = field(default=587, metadata=_cap(1, 65535))
+    starttls: bool = True
+    """Upgrade the connection with STARTTLS (the server must offer it)."""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    """Better given as $KIOSK_NOTIFY_PASSWORD than in the file; never shown in a repr."""
+    sender: str = "kiosk@localhost"
+    """The From address."""
+    max_attempts: int = field(default=8, metadata=_cap(1, 50))
+    """Attempts before a notification is given up (1, 2, 4 ... minutes apart, at most 1 h)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     site_name: str = "Main office"
     """Shown on the welcome screen and badges; one database can hold several sites."""
@@ -113,6 +132,7 @@ class Settings:
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     printing: PrintingSettings = field(default_factory=PrintingSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
 

@@ -1,0 +1,137 @@
+"""Host notifications: an e-mail to the host when their visitor checks in.
+
+The check-in only writes an outbox row (storage.outbox); this sends what is due, from a
+worker in the running kiosk (right after each check-in and every minute) or from
+`kiosk notify` in cron. A failure is retried 1, 2, 4 ... minutes later (at most an hour
+apart) until ``notify.max_attempts``; it never holds up or fails a check-in. What is
+stored or logged about a failure is its kind (an exception class, an SMTP code), never
+an address or a name.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from kiosk.config import NotifySettings
+from storage.outbox import Notification, OutboxRepository
+from storage.store import utcnow
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+ACTOR = "notifier"
+TIMEOUT_S = 15
+MAX_BACKOFF = timedelta(hours=1)
+NO_ADDRESS = "no e-mail address for this host"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    given_up: int = 0
+
+
+class Notifier:
+    def __init__(self, store: Store, settings: NotifySettings, site_name: str) -> None:
+        self.store = store
+        self.settings = settings
+        self.site_name = site_name
+        self.outbox = OutboxRepository(store)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.smtp_host)
+
+    def deliver_due(self, *, now: datetime | None = None) -> DeliveryReport:
+        """Send every notification that is due; one SMTP connection for all of them."""
+        if not self.enabled:
+            return DeliveryReport()
+        now = now or utcnow()
+        due = self.outbox.claim_due(now=now)
+        sent = retrying = given_up = 0
+        deliverable = []
+        for note in due:
+            if note.host_email:
+                deliverable.append(note)
+            else:
+                self.outbox.mark_failed(note.id, NO_ADDRESS, retry_at=None)
+                given_up += 1
+        if not deliverable:
+            return DeliveryReport(sent, retrying, given_up)
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            for note in deliverable:
+                retrying, given_up = self._failed(note, exc, now, retrying, given_up)
+            return DeliveryReport(sent, retrying, given_up)
+        with smtp:
+            for note in deliverable:
+                try:
+                    smtp.send_message(self._message(note))
+                except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
+                    self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
+                    given_up += 1
+                except (OSError, smtplib.SMTPException) as exc:
+                    retrying, given_up = self._failed(note, exc, now, retrying, given_up)
+                else:
+                    self.outbox.mark_sent(note.id, actor=ACTOR)
+                    sent += 1
+        return DeliveryReport(sent, retrying, given_up)
+
+    def _failed(
+        self, note: Notification, exc: BaseException, now: datetime, retrying: int, given_up: int
+    ) -> tuple[int, int]:
+        attempt = note.attempts + 1
+        if attempt >= self.settings.max_attempts:
+            self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
+            return retrying, given_up + 1
+        wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
+        self.outbox.mark_failed(note.id, _reason(exc), retry_at=now + wait)
+        log.warning("host notification not sent (%s); retrying in %s", _reason(exc), wait)
+        return retrying + 1, given_up
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S)
+        try:
+            if s.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.username:
+                smtp.login(s.username, s.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _message(self, note: Notification) -> EmailMessage:
+        assert note.host_email is not None
+        tz: ZoneInfo = self.store.timezone
+        at = note.arrived_at.astimezone(tz).strftime("%H:%M")
+        who = f"{note.visitor} ({note.company})" if note.company else note.visitor
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.host_email
+        msg["Subject"] = f"Your visitor has arrived at {self.site_name}"
+        greeting = f"Hello {note.host_name}," if note.host_name else "Hello,"
+        msg.set_content(
+            f"{greeting}\n\n{who} checked in at {at} and is waiting for you at reception"
+            f" ({self.site_name}).\n\n-- the visitor kiosk\n"
+        )
+        return msg
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, without what an SMTP server may have echoed back (addresses)."""
+    code = getattr(exc, "smtp_code", None)
+    return f"{type(exc).__name__} {code}" if code else type(exc).__name__

@@ -1,0 +1,162 @@
+"""The host-notification outbox: what is due, claimed by one sender, then sent or retried.
+
+A check-in writes its notification in the same transaction as the visit (so none is lost
+and none is sent for a visit that was not stored); delivery happens later, outside it.
+Several kiosks may share one database, each running a sender: a message is first
+*claimed* by moving its next attempt past a lease with a conditional UPDATE, which only
+one of them can win, so a host gets one e-mail, not one per kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from storage import audit
+from storage.codec import unseal
+from storage.errors import KeyDestroyed, RecordTampered
+from storage.models import Host, OutboxMessage
+from storage.store import Store, db_errors, utcnow
+
+LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its sender died
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A claimed host notification, decrypted. ``host_email`` is None when the host has
+    no address (or the visitor typed a host the directory does not hold)."""
+
+    id: uuid.UUID
+    kind: str
+    attempts: int
+    host_name: str | None
+    host_email: str | None
+    visitor: str
+    company: str | None
+    arrived_at: datetime
+
+
+class OutboxRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def claim_due(self, *, now: datetime | None = None, limit: int = 20) -> list[Notification]:
+        """Claim up to ``limit`` messages of this site that are due and not sent; each is
+        this caller's for :data:`LEASE`. One that cannot be decrypted (its day's key is
+        gone, or it was tampered with) is given up at once."""
+        now = now or utcnow()
+        store = self.store
+        with db_errors(), store.write_session() as s, s.begin():
+            rows = s.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.kind,
+                    OutboxMessage.key_id,
+                    OutboxMessage.payload_ct,
+                    OutboxMessage.attempts,
+                    OutboxMessage.next_attempt_at,
+                    Host.name,
+                    Host.email,
+                )
+                .outerjoin(Host, Host.id == OutboxMessage.host_id)
+                .where(
+                    OutboxMessage.site_id == store.site_id,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .order_by(OutboxMessage.next_attempt_at)
+                .limit(limit)
+            ).all()
+            claimed: list[Notification] = []
+            for row_id, kind, key_id, blob, attempts, due, host_name, host_email in rows:
+                won: CursorResult[Any] = s.execute(  # type: ignore[assignment]
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id, OutboxMessage.next_attempt_at == due)
+                    .values(next_attempt_at=now + LEASE)
+                )
+                if won.rowcount != 1:
+                    continue  # another sender claimed it first
+                try:
+                    aead = store.keystore.key_by_id(key_id)
+                    payload = json.loads(
+                        unseal(aead, "outbox", "payload", row_id, key_id, blob) or "{}"
+                    )
+                except (KeyDestroyed, RecordTampered, ValueError) as exc:
+                    self._give_up(s, row_id, type(exc).__name__)
+                    continue
+                claimed.append(
+                    Notification(
+                        id=row_id,
+                        kind=kind,
+                        attempts=attempts,
+                        host_name=host_name,
+                        host_email=host_email,
+                        visitor=payload.get("visitor", ""),
+                        company=payload.get("company"),
+                        arrived_at=datetime.fromisoformat(payload["arrived_at"]),
+                    )
+                )
+        return claimed
+
+    def mark_sent(self, message_id: uuid.UUID, *, actor: str, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with db_errors(), self.store.write_session() as s, s.begin():
+            s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(sent_at=now, next_attempt_at=None, last_error=None)
+            )
+            audit.append(
+                s,
+                self.store.audit_key,
+                at=now,
+                actor=actor,
+                action="notification.sent",
+                object_id=str(message_id),
+            )
+        self.store.sync_checkpoint()
+
+    def mark_failed(self, message_id: uuid.UUID, error: str, *, retry_at: datetime | None) -> None:
+        """Count a failed attempt; ``retry_at`` None gives the message up for good.
+        ``error`` is stored as is: a reason, never an address or a name."""
+        with db_errors(), self.store.write_session() as s, s.begin():
+            s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(
+                    attempts=OutboxMessage.attempts + 1,
+                    next_attempt_at=retry_at,
+                    last_error=error[:200],
+                )
+            )
+
+    @staticmethod
+    def _give_up(s: Session, message_id: uuid.UUID, error: str) -> None:
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(next_attempt_at=None, last_error=error[:200])
+        )
+
+    def pending(self) -> list[tuple[uuid.UUID, int, datetime | None, datetime | None, str | None]]:
+        """(id, attempts, next attempt, sent at, last error) of this site's messages, oldest
+        first: what `kiosk notify --status` and the tests look at. No personal data."""
+        with db_errors(), self.store.read_session() as s:
+            rows = s.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.attempts,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.sent_at,
+                    OutboxMessage.last_error,
+                )
+                .where(OutboxMessage.site_id == self.store.site_id)
+                .order_by(OutboxMessage.created_at)
+            ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]

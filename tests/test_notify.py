@@ -1,0 +1,217 @@
+"""Host notifications, delivered to a real SMTP server (aiosmtpd) from the real store."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from kiosk.config import NotifySettings
+from kiosk.services.notify import NO_ADDRESS, Notifier
+from storage.models import AuditEvent
+from storage.open import StoreConfig, open_store
+from storage.outbox import OutboxRepository
+from storage.store import Store, utcnow
+from tests.factories import visitor
+
+HOST_EMAIL = "hostina.placeholder@example.com"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[list[str], Message]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.05)
+        return list(self.messages)
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def settings(self, **overrides: Any) -> NotifySettings:
+        values: dict[str, Any] = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.port,
+            "starttls": False,
+            "sender": "kiosk@example.com",
+        }
+        values.update(overrides)
+        return NotifySettings(**values)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _notifier(store: Store, smtp: SmtpServer) -> Notifier:
+    return Notifier(store, smtp.settings(), "Fictional HQ")
+
+
+def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: SmtpServer) -> None:
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(1, host_id=host, host_name=None, company="Qwertyco"), actor="t")
+    report = _notifier(store, smtp).deliver_due()
+    assert (report.sent, report.retrying, report.given_up) == (1, 0, 0)
+    [(to, msg)] = smtp.inbox.wait_for(1)
+    assert to == [HOST_EMAIL] and msg["To"] == HOST_EMAIL
+    assert msg["Subject"] == "Your visitor has arrived at Fictional HQ"
+    body = msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert f"{visitor(1).name} (Qwertyco) checked in at" in body and "Hostina" in body
+    # Sent once: nothing is due any more, and the sending is audited by id only.
+    assert _notifier(store, smtp).deliver_due().sent == 0
+    [(_, attempts, next_at, sent_at, error)] = OutboxRepository(store).pending()
+    assert sent_at is not None and next_at is None and error is None and attempts == 0
+    with store.engine.connect() as conn:
+        events = conn.execute(
+            select(AuditEvent.action, AuditEvent.details).where(
+                AuditEvent.action == "notification.sent"
+            )
+        ).all()
+    assert len(events) == 1 and visitor(1).name not in str(events)
+
+
+def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) -> None:
+    """The SMTP server is away: nothing is lost, nothing personal is kept about the
+    failure, and the message goes out on a later try once the server is back."""
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(2, host_id=host, host_name=None), actor="t")
+    smtp.stop()
+    now = utcnow()
+    report = _notifier(store, smtp).deliver_due(now=now)
+    assert (report.sent, report.retrying) == (0, 1)
+    [(_, attempts, next_at, sent_at, error)] = OutboxRepository(store).pending()
+    assert attempts == 1 and sent_at is None and error == "ConnectionRefusedError"
+    assert next_at is not None and timedelta(seconds=59) < next_at - now <= timedelta(minutes=1)
+    assert _notifier(store, smtp).deliver_due(now=now + timedelta(seconds=30)).retrying == 0
+    smtp.start()
+    later = _notifier(store, smtp).deliver_due(now=now + timedelta(minutes=2))
+    assert later.sent == 1
+    assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
+
+
+def test_retries_stop_after_max_attempts(store: Store, smtp: SmtpServer) -> None:
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(3, host_id=host, host_name=None), actor="t")
+    smtp.stop()
+    notifier = Notifier(store, smtp.settings(max_attempts=3), "Fictional HQ")
+    now = utcnow()
+    outcomes = []
+    for minutes in (0, 2, 10):  # each after the previous back-off (1, then 2 minutes)
+        report = notifier.deliver_due(now=now + timedelta(minutes=minutes))
+        outcomes.append((report.retrying, report.given_up))
+    assert outcomes == [(1, 0), (1, 0), (0, 1)]
+    [(_, attempts, next_at, sent_at, _)] = OutboxRepository(store).pending()
+    assert attempts == 3 and next_at is None and sent_at is None  # given up for good
+
+
+def test_a_host_without_an_address_is_given_up_at_once(store: Store, smtp: SmtpServer) -> None:
+    host = store.add_host("Hosmer Example")  # no e-mail address
+    store.check_in(visitor(4, host_id=host, host_name=None), actor="t")
+    store.check_in(visitor(5, host_id=None, host_name="Someone Typed"), actor="t")
+    report = _notifier(store, smtp).deliver_due()
+    assert (report.sent, report.given_up) == (0, 2)
+    assert [p[4] for p in OutboxRepository(store).pending()] == [NO_ADDRESS, NO_ADDRESS]
+    assert smtp.inbox.messages == []
+
+
+def test_two_kiosks_on_one_database_send_each_email_once(
+    store_config: StoreConfig, smtp: SmtpServer
+) -> None:
+    first, second = open_store(store_config), open_store(store_config)
+    try:
+        host = first.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        for i in range(12):
+            first.check_in(visitor(10 + i, host_id=host, host_name=None), actor="t")
+        notifiers = [_notifier(first, smtp), _notifier(second, smtp)]
+        threads = [threading.Thread(target=n.deliver_due) for n in notifiers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        smtp.inbox.wait_for(12)
+        time.sleep(0.3)  # a duplicate would arrive now
+        bodies = [m.get_payload(decode=True).decode() for _, m in smtp.inbox.messages]  # type: ignore[union-attr]
+        assert len(bodies) == 12
+        for i in range(12):  # each visitor announced exactly once
+            assert sum(visitor(10 + i).name in body for body in bodies) == 1
+    finally:
+        for s in (first, second):
+            s.engine.dispose()
+            s.keystore.engine.dispose()
+
+
+def test_kiosk_notify_sends_what_is_due(
+    store: Store, store_config: StoreConfig, smtp: SmtpServer
+) -> None:
+    """`kiosk notify` (cron, or a kiosk that is not running) sends what waits, configured
+    through KIOSK_NOTIFY_* variables; unconfigured, it says so in one line."""
+    import os
+    import subprocess
+    import sys
+
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(store_config.key_file.parent.parent / "none.toml"),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_DATABASE_URL": store_config.database_url,
+        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
+        "KIOSK_SITE_NAME": store_config.site_name,
+    }
+    (store_config.key_file.parent.parent / "none.toml").write_text("")
+
+    def kiosk(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kiosk", "notify"], env=env | extra,
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+    off = kiosk({})
+    assert off.returncode == 1 and off.stderr.strip().count("\n") == 0
+    assert "notify.smtp_host is not set" in off.stderr
+    on = kiosk({"KIOSK_NOTIFY_SMTP_HOST": "127.0.0.1", "KIOSK_NOTIFY_SMTP_PORT": str(smtp.port),
+                "KIOSK_NOTIFY_STARTTLS": "false"})  # fmt: skip
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "sent 1, retrying 0, given up 0"
+    assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
