@@ -86,6 +86,7 @@ class SubmitScreen(KioskScreen):
 
     def on_submit_screen_saved(self, message: Saved) -> None:
         self.kiosk.show_badge(BadgeScreen(message.card, self.registration))
+        self.kiosk.notify_hosts()
 
 
 class BadgeScreen(KioskScreen):

@@ -24,6 +24,7 @@ from screens.terminal import exit_on_hangup
 from screens.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
+NOTIFY_EVERY_S = 60
 CONSOLE_IDLE_S = 300
 
 
@@ -71,6 +72,8 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
+        if self.settings.notify.smtp_host:
+            self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
         exit_on_hangup(self)
         self.start()
 
@@ -95,6 +98,12 @@ class KioskApp(App[None]):
     def purge(self) -> None:
         if self.services.ready:
             self.services.purge()
+
+    @work(thread=True, exit_on_error=False, group="notify")
+    def notify_hosts(self) -> None:
+        """E-mail hosts whose visitors arrived (after each check-in, and every minute for
+        retries). Two of these at once are harmless: each message is claimed once."""
+        self.services.notify_hosts()
 
     # -- navigation and the idle wipe ----------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -9,19 +10,24 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from kiosk.app import make_app
 from kiosk.config import NotifySettings
+from kiosk.i18n import set_language
 from kiosk.services.notify import NO_ADDRESS, Notifier
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.outbox import OutboxRepository
 from storage.store import Store, utcnow
 from tests.factories import visitor
+from tests.kiosk_ui import kiosk_settings, open_services, ready, type_into, wait_for_screen
+from tests.test_kiosk_ui import EMAIL, NAME, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
 
@@ -180,6 +186,34 @@ def test_two_kiosks_on_one_database_send_each_email_once(
         for s in (first, second):
             s.engine.dispose()
             s.keystore.engine.dispose()
+
+
+async def test_the_kiosk_emails_the_host_right_after_a_check_in(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    set_language("en")
+    toml = (
+        f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
+        'sender = "kiosk@example.com"\n'
+    )
+    services = open_services(kiosk_settings(tmp_path, toml))
+    services.store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        await type_into(pilot, "#email-input", EMAIL)
+        await type_into(pilot, "#host-input", "hostina")
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        for _ in range(200):
+            if smtp.inbox.messages:
+                break
+            await asyncio.sleep(0.05)
+    [(to, msg)] = smtp.inbox.messages
+    assert to == [HOST_EMAIL] and NAME in msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
 
 
 def test_kiosk_notify_sends_what_is_due(

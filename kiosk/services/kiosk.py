@@ -120,6 +120,18 @@ class KioskServices:
         self.store.purge()
         clean_spool(self.spool_dir)
 
+    def notify_hosts(self) -> None:
+        """Send the host e-mails that are due (a worker: after each check-in and every
+        minute). Never raises: a notification waits for the next try instead."""
+        if not self.settings.notify.smtp_host or not self.ready:
+            return
+        from kiosk.services.notify import Notifier
+
+        try:
+            Notifier(self.store, self.settings.notify, self.settings.site_name).deliver_due()
+        except Exception as exc:  # the database may be away; the messages wait
+            log.warning("host notifications not sent now: %s", type(exc).__name__)
+
     # -- the visit ---------------------------------------------------------------------
 
     def validate(self, registration: Registration) -> None:
