@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -58,48 +59,47 @@ class Notifier:
         if not self.enabled:
             return DeliveryReport()
         now = now or utcnow()
-        due = self.outbox.claim_due(now=now)
-        sent = retrying = given_up = 0
+        outcomes: Counter[str] = Counter()
         deliverable = []
-        for note in due:
+        for note in self.outbox.claim_due(now=now):
             if note.host_email:
                 deliverable.append(note)
             else:
                 self.outbox.mark_failed(note.id, NO_ADDRESS, retry_at=None)
-                given_up += 1
-        if not deliverable:
-            return DeliveryReport(sent, retrying, given_up)
-        try:
-            smtp = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            for note in deliverable:
-                retrying, given_up = self._failed(note, exc, now, retrying, given_up)
-            return DeliveryReport(sent, retrying, given_up)
-        with smtp:
-            for note in deliverable:
-                try:
-                    smtp.send_message(self._message(note))
-                except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
-                    self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
-                    given_up += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    retrying, given_up = self._failed(note, exc, now, retrying, given_up)
-                else:
-                    self.outbox.mark_sent(note.id, actor=ACTOR)
-                    sent += 1
-        return DeliveryReport(sent, retrying, given_up)
+                outcomes["given_up"] += 1
+        if deliverable:
+            try:
+                smtp = self._connect()
+            except (OSError, smtplib.SMTPException) as exc:
+                for note in deliverable:
+                    outcomes[self._failed(note, exc, now)] += 1
+            else:
+                with smtp:
+                    for note in deliverable:
+                        outcomes[self._send(smtp, note, now)] += 1
+        return DeliveryReport(**outcomes)
 
-    def _failed(
-        self, note: Notification, exc: BaseException, now: datetime, retrying: int, given_up: int
-    ) -> tuple[int, int]:
+    def _send(self, smtp: smtplib.SMTP, note: Notification, now: datetime) -> str:
+        try:
+            smtp.send_message(self._message(note))
+        except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
+            self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
+            return "given_up"
+        except (OSError, smtplib.SMTPException) as exc:
+            return self._failed(note, exc, now)
+        self.outbox.mark_sent(note.id, actor=ACTOR)
+        return "sent"
+
+    def _failed(self, note: Notification, exc: BaseException, now: datetime) -> str:
+        """Count a failed attempt: retry after the back-off, or give up after the last."""
         attempt = note.attempts + 1
         if attempt >= self.settings.max_attempts:
             self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
-            return retrying, given_up + 1
+            return "given_up"
         wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
         self.outbox.mark_failed(note.id, _reason(exc), retry_at=now + wait)
         log.warning("host notification not sent (%s); retrying in %s", _reason(exc), wait)
-        return retrying + 1, given_up
+        return "retrying"
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
