@@ -160,3 +160,19 @@ class OutboxRepository:
                 .order_by(OutboxMessage.created_at)
             ).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def status_of_visit(
+        self, visit_id: uuid.UUID
+    ) -> tuple[datetime | None, datetime | None, str | None] | None:
+        """(sent at, next attempt, last error) of a visit's host notification, or None
+        when it has none (no host, or the visitor's host was not to be told)."""
+        with db_errors(), self.store.read_session() as s:
+            row = s.execute(
+                select(
+                    OutboxMessage.sent_at, OutboxMessage.next_attempt_at, OutboxMessage.last_error
+                )
+                .where(OutboxMessage.visit_id == visit_id)
+                .order_by(OutboxMessage.created_at.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (row[0], row[1], row[2])

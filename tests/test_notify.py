@@ -249,3 +249,51 @@ def test_kiosk_notify_sends_what_is_due(
     assert on.returncode == 0, on.stderr
     assert on.stdout.strip() == "sent 1, retrying 0, given up 0"
     assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
+
+
+async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: SmtpServer) -> None:
+    """A visitor asks at the desk "does my host know I am here?": the visit's details say
+    e-mailed (and when), waiting, or why not."""
+    from textual.widgets import Static
+
+    from kiosk.app import make_console
+    from screens.console.table import VisitTable
+    from tests.kiosk_ui import services_with_staff, staff_login
+
+    toml = f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
+    services = services_with_staff(tmp_path, toml)
+    store = services.store
+    told = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    no_address = store.add_host("Hosmer Example")
+    store.check_in(visitor(1, host_id=told, host_name=None), actor="t")
+    store.check_in(visitor(2, host_id=no_address, host_name=None), actor="t")
+    store.check_in(visitor(3, host_id=told, host_name=None), actor="t")
+    _notifier(store, smtp).deliver_due()
+    store.check_in(visitor(4, host_id=told, host_name=None), actor="t")  # not sent yet
+
+    async def facts_of(pilot: Any, row: int) -> str:
+        table = pilot.app.screen.query_one("#visits", VisitTable)
+        for _ in range(200):
+            if len(table.rows) == 4:
+                break
+            await pilot.pause(0.05)
+        table.focus()
+        table.cursor = row
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        for _ in range(200):
+            text = str(pilot.app.screen.query_one("#facts", Static).render())
+            if text:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        return text
+
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        facts = [await facts_of(pilot, row) for row in range(4)]
+    assert "host e-mailed" in facts[0] and "host e-mailed" in facts[2]
+    assert f"host not e-mailed: {NO_ADDRESS}" in facts[1]
+    assert "host e-mail waiting" in facts[3]

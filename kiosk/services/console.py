@@ -200,6 +200,24 @@ class ConsoleService:
         self.store.record_event(self.actor, "visit.view", str(visit_id))
         return visit
 
+    def host_notification(self, visit_id: uuid.UUID) -> str:
+        """Whether the visit's host has been told, for the visit's details ("" if the
+        visit has no notification, or this site sends no e-mail)."""
+        from storage.outbox import OutboxRepository
+
+        self.require("log")
+        status = OutboxRepository(self.store).status_of_visit(visit_id)
+        if status is None:
+            return ""
+        sent_at, next_attempt, error = status
+        if sent_at is not None:
+            return f"host e-mailed {sent_at.astimezone(self.tz):%H:%M}"
+        if not self.settings.notify.smtp_host:
+            return ""  # this site sends no e-mail: nothing waits, nothing failed
+        if next_attempt is None:
+            return f"host not e-mailed: {error or 'given up'}"
+        return "host e-mail waiting" + (f" (last try: {error})" if error else "")
+
     def check_out(self, visit_id: uuid.UUID) -> None:
         self.require("checkout")
         self.store.check_out_visit(visit_id, actor=self.actor)

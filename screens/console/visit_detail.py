@@ -41,6 +41,7 @@ class VisitDetailScreen(ModalScreen[bool]):
     @dataclass
     class Loaded(Message):
         visit: VisitRecord
+        notification: str  # whether the host has been e-mailed, or ""
 
     @dataclass
     class Done(Message):
@@ -73,7 +74,8 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
-        self.post_message(self.Loaded(self.service.open_visit(self.visit_id)))
+        visit = self.service.open_visit(self.visit_id)
+        self.post_message(self.Loaded(visit, self.service.host_notification(self.visit_id)))
 
     def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
         v = message.visit
@@ -88,6 +90,8 @@ class VisitDetailScreen(ModalScreen[bool]):
             facts.append("screening: see reception")
         if v.needs_confirmation:
             facts.append("under 16: host to confirm")
+        if message.notification:
+            facts.append(message.notification)
         self.query_one("#facts", Static).update(" · ".join(facts))
         for field, _label in FIELDS:
             box = self.query_one(f"#fix-{field}", Input)
@@ -144,7 +148,8 @@ class VisitDetailScreen(ModalScreen[bool]):
             return
         self.changed = True
         self.post_message(self.Done(text))
-        self.post_message(self.Loaded(self.service.store.get_visit(self.visit_id)))
+        visit = self.service.store.get_visit(self.visit_id)
+        self.post_message(self.Loaded(visit, self.service.host_notification(self.visit_id)))
 
     def on_visit_detail_screen_done(self, message: Done) -> None:
         self.query_one("#detail-status", Static).update(message.text)
