@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,17 +19,27 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from textual.widgets import Static
 
-from kiosk.app import make_app
+from kiosk.app import make_app, make_console
 from kiosk.config import NotifySettings
 from kiosk.i18n import set_language
 from kiosk.services.notify import NO_ADDRESS, Notifier
+from screens.console.table import VisitTable
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.outbox import OutboxRepository
 from storage.store import Store, utcnow
 from tests.factories import visitor
-from tests.kiosk_ui import kiosk_settings, open_services, ready, type_into, wait_for_screen
+from tests.kiosk_ui import (
+    kiosk_settings,
+    open_services,
+    ready,
+    services_with_staff,
+    staff_login,
+    type_into,
+    wait_for_screen,
+)
 from tests.test_kiosk_ui import EMAIL, NAME, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
@@ -221,9 +234,6 @@ def test_kiosk_notify_sends_what_is_due(
 ) -> None:
     """`kiosk notify` (cron, or a kiosk that is not running) sends what waits, configured
     through KIOSK_NOTIFY_* variables; unconfigured, it says so in one line."""
-    import os
-    import subprocess
-    import sys
 
     host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
     store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
@@ -254,11 +264,6 @@ def test_kiosk_notify_sends_what_is_due(
 async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: SmtpServer) -> None:
     """A visitor asks at the desk "does my host know I am here?": the visit's details say
     e-mailed (and when), waiting, or why not."""
-    from textual.widgets import Static
-
-    from kiosk.app import make_console
-    from screens.console.table import VisitTable
-    from tests.kiosk_ui import services_with_staff, staff_login
 
     toml = f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
     services = services_with_staff(tmp_path, toml)
