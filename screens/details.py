@@ -36,7 +36,7 @@ class DetailsScreen(KioskScreen):
     def __init__(self, registration: Registration | None = None) -> None:
         super().__init__()
         self.registration = registration or Registration()
-        self._hosts: list[tuple[str, str]] = []  # (id, name) of the directory, hosts only
+        self._hosts: list[tuple[str, str, str]] = []  # (id, name, search key) of the hosts
 
     def compose(self) -> ComposeResult:
         r = self.registration
@@ -79,7 +79,7 @@ class DetailsScreen(KioskScreen):
     def load_hosts(self) -> None:
         self.app.call_from_thread(self._set_hosts, self.services.host_directory())
 
-    def _set_hosts(self, hosts: list[tuple[str, str]]) -> None:
+    def _set_hosts(self, hosts: list[tuple[str, str, str]]) -> None:
         self._hosts = hosts
 
     @on(Input.Changed, "#host-input")
@@ -88,9 +88,9 @@ class DetailsScreen(KioskScreen):
         self.registration.host_id = None
         options = self.query_one("#host-options", OptionList)
         needle = search_key(event.value)
-        matches = suggest(self._hosts, needle, lambda h: h[1], limit=5)
+        matches = suggest(self._hosts, needle, lambda h: h[2], limit=5)
         options.clear_options()
-        options.add_options([Option(Text(name), id=host_id) for host_id, name in matches])
+        options.add_options([Option(Text(name), id=host_id) for host_id, name, _k in matches])
         options.display = bool(matches) and len(needle) >= 2
 
     def on_key(self, event: events.Key) -> None:
@@ -140,10 +140,10 @@ class DetailsScreen(KioskScreen):
         """With a directory, a typed host must be one of its hosts; None if fine."""
         if r.host_id is not None or not r.host_name.strip() or not self._hosts:
             return None
-        chosen = find_by_name(self._hosts, r.host_name, lambda h: h[1])
+        chosen = find_by_name(self._hosts, r.host_name, lambda h: h[2])
         if chosen is None:
             needle = search_key(r.host_name)
-            several = any(needle in search_key(h[1]) for h in self._hosts)
+            several = any(needle in h[2] for h in self._hosts)
             return MSG_PICK_HOST if several else MSG_NO_HOST
         import uuid
 

@@ -66,13 +66,14 @@ def search_key(text: str | None) -> str:
     return " ".join(folded.translate(_PUNCTUATION).split())
 
 
-def find_by_name(candidates: Iterable[T], text: str, name: Callable[[T], str]) -> T | None:
-    """The one candidate whose name is ``text`` (by :func:`search_key`), or else the one
-    whose name contains it; None when there is none or more than one."""
+def find_by_name(candidates: Iterable[T], text: str, key: Callable[[T], str]) -> T | None:
+    """The one candidate whose name is ``text``, or else the one whose name contains it;
+    None when there is none or more than one. ``key`` gives a candidate's name as
+    :func:`search_key` folds it (callers may have it computed already)."""
     needle = search_key(text)
     if not needle:
         return None
-    keyed = [(search_key(name(c)), c) for c in candidates]
+    keyed = [(key(c), c) for c in candidates]
     exact = [c for key, c in keyed if key == needle]
     if len(exact) == 1:
         return exact[0]
@@ -80,18 +81,18 @@ def find_by_name(candidates: Iterable[T], text: str, name: Callable[[T], str]) -
     return partial[0] if len(partial) == 1 else None
 
 
-def suggest(candidates: Iterable[T], text: str, name: Callable[[T], str], limit: int) -> list[T]:
-    """Up to ``limit`` candidates whose name contains ``text`` (by :func:`search_key`):
-    the name itself first, then names with a word starting with it, then the rest, each
-    group alphabetical. Typing "an" offers Anna and Jan de Andel before Brian and Dan."""
+def suggest(candidates: Iterable[T], text: str, key: Callable[[T], str], limit: int) -> list[T]:
+    """Up to ``limit`` candidates whose name contains ``text``: the name itself first, then
+    names with a word starting with it, then the rest, each group alphabetical. Typing
+    "an" offers Anna and Jan de Andel before Brian and Dan. ``key`` as for find_by_name."""
     needle = search_key(text)
     if not needle:
         return []
     ranked = []
     for c in candidates:
-        key = search_key(name(c))
-        if needle in key:
-            rank = 0 if key == needle else 1 if f" {needle}" in f" {key}" else 2
-            ranked.append((rank, key, c))
+        folded = key(c)
+        if needle in folded:
+            rank = 0 if folded == needle else 1 if f" {needle}" in f" {folded}" else 2
+            ranked.append((rank, folded, c))
     ranked.sort(key=lambda r: (r[0], r[1]))
     return [c for _, _, c in ranked[:limit]]

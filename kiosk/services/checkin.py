@@ -68,4 +68,4 @@ class CheckInService:
         """The one active host whose name matches ``text`` exactly, or uniquely contains it."""
         if not search_key(text):
             return None
-        return find_by_name(self.store.hosts(), text, lambda h: h.name)
+        return find_by_name(self.store.hosts(), text, lambda h: search_key(h.name))

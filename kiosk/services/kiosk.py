@@ -106,10 +106,13 @@ class KioskServices:
         s = self.settings.screening
         return s.questions_nl if language == "nl" else s.questions_en
 
-    def host_directory(self) -> list[tuple[str, str]]:
-        """(id, name) of every active host: the only names the kiosk ever suggests."""
+    def host_directory(self) -> list[tuple[str, str, str]]:
+        """(id, name, name as search_key folds it) of every active host: the only names
+        the kiosk ever suggests. Folded here, in the worker, not at each key press."""
+        from kiosk.domain.text import search_key
+
         try:
-            return [(str(h.id), h.name) for h in self.store.hosts()]
+            return [(str(h.id), h.name, search_key(h.name)) for h in self.store.hosts()]
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
 
@@ -197,7 +200,7 @@ class KioskServices:
         )
 
     def _host_name(self, host_id: object) -> str:
-        for h_id, name in self.host_directory():
+        for h_id, name, _key in self.host_directory():
             if h_id == str(host_id):
                 return name
         return ""

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.domain import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.domain.text import find_by_name
+from kiosk.domain.text import find_by_name, search_key
 from kiosk.services.console import (
     STATUSES,
     ConsoleService,
@@ -269,7 +269,7 @@ class ConsoleScreen(Screen[None]):
         self.save_invitation(registration, day)
 
     def _host_by_name(self, text: str) -> uuid.UUID | None:
-        host = find_by_name(self._hosts, text, lambda h: h.name)
+        host = find_by_name(self._hosts, text, lambda h: search_key(h.name))
         return host.id if host else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
