@@ -39,11 +39,16 @@ def _app(services: KioskServices) -> KioskApp:
     return make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 
 
-async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
+async def start_details(pilot: Pilot[None], name: str = NAME) -> None:
+    """From the welcome screen to the details step, name and e-mail typed."""
     await pilot.click("#check-in")
     await wait_for_screen(pilot, "DetailsScreen")
     await type_into(pilot, "#name-input", name)
     await type_into(pilot, "#email-input", EMAIL)
+
+
+async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
+    await start_details(pilot, name)
     await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
     await pilot.click(f"#type-{visitor_type}")
     await pilot.click("#next")
@@ -335,10 +340,7 @@ async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: P
     services.store.add_host("Hosmer Example")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", "Hostess Fakevisitor")  # a visitor, not a host
-        await type_into(pilot, "#email-input", EMAIL)
+        await start_details(pilot, "Hostess Fakevisitor")  # a visitor, not a host
         await type_into(pilot, "#host-input", "hos")
         await pilot.pause(0.3)
         options = pilot.app.screen.query_one("#host-options")
@@ -370,10 +372,7 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
     services.store.add_host("Bob Example")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
-        await type_into(pilot, "#email-input", EMAIL)
+        await start_details(pilot)
         await type_into(pilot, "#host-input", "bjork")
         await pilot.pause(0.3)
         options = pilot.app.screen.query_one("#host-options", OptionList)
@@ -400,10 +399,7 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
     services.store.add_host("Hosmer Example")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
-        await type_into(pilot, "#email-input", EMAIL)
+        await start_details(pilot)
         await type_into(pilot, "#host-input", "hos")  # two hosts: choose one
         await pilot.click("#next")
         await pilot.pause(0.3)

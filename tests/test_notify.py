@@ -40,7 +40,7 @@ from tests.kiosk_ui import (
     type_into,
     wait_for_screen,
 )
-from tests.test_kiosk_ui import EMAIL, NAME, through_documents
+from tests.test_kiosk_ui import NAME, start_details, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
 
@@ -213,10 +213,7 @@ async def test_the_kiosk_emails_the_host_right_after_a_check_in(
     services.store.add_host("Hostina Placeholder", email=HOST_EMAIL)
     async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
-        await type_into(pilot, "#email-input", EMAIL)
+        await start_details(pilot)
         await type_into(pilot, "#host-input", "hostina")
         await pilot.click("#next")
         await through_documents(pilot)
