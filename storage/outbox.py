@@ -146,7 +146,7 @@ class OutboxRepository:
 
     def pending(self) -> list[tuple[uuid.UUID, int, datetime | None, datetime | None, str | None]]:
         """(id, attempts, next attempt, sent at, last error) of this site's messages, oldest
-        first: what `kiosk notify --status` and the tests look at. No personal data."""
+        first, for checking the outbox's state (the tests do). No personal data."""
         with db_errors(), self.store.read_session() as s:
             rows = s.execute(
                 select(
