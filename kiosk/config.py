@@ -98,7 +98,11 @@ class NotifySettings:
     """SMTP server; empty: no e-mail is sent (notifications wait, then expire)."""
     smtp_port: int = field(default=587, metadata=_cap(1, 65535))
     starttls: bool = True
-    """Upgrade the connection with STARTTLS (the server must offer it)."""
+    """Upgrade the connection with STARTTLS (the server must offer it, and its certificate
+    must be trusted); nothing is sent in the clear when the upgrade fails."""
+    ca_file: Path | None = None
+    """PEM file of the CA that signed the SMTP server's certificate (an office's own CA),
+    trusted on top of the system's; default: the system's trust store only."""
     username: str = ""
     password: str = field(default="", repr=False)
     """Better given as $KIOSK_NOTIFY_PASSWORD than in the file; never shown in a repr."""

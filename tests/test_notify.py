@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -18,6 +20,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from textual.widgets import Static
 
@@ -56,11 +63,13 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
+        self.sessions: list[tuple[bool, bool]] = []  # per message: (over TLS, logged in)
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+            self.sessions.append((session.ssl is not None, bool(session.authenticated)))
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[list[str], Message]]:
@@ -71,13 +80,16 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, **smtp_parameters: Any) -> None:
         self.port = _free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
+        self.smtp_parameters = smtp_parameters  # aiosmtpd's: TLS, authentication
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **self.smtp_parameters
+        )
         self.controller.start()
 
     def stop(self) -> None:
@@ -299,3 +311,125 @@ async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: Sm
     assert "host e-mailed" in facts[0] and "host e-mailed" in facts[2]
     assert f"host not e-mailed: {NO_ADDRESS}" in facts[1]
     assert "host e-mail waiting" in facts[3]
+
+
+def _certificate(
+    subject: str, issuer: str, key: ec.EllipticCurvePrivateKey, signer: ec.EllipticCurvePrivateKey
+) -> x509.Certificate:
+    """A day's certificate for ``subject``: a CA when it signs itself, else for 127.0.0.1."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+    )
+    if subject == issuer:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+    else:
+        address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+        builder = builder.add_extension(x509.SubjectAlternativeName([address]), False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+def _office_ca(directory: Path) -> tuple[Path, ssl.SSLContext]:
+    """An office's own CA (its certificate written to a PEM file) and a server context
+    whose certificate for 127.0.0.1 it signed."""
+    ca_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
+    ca = _certificate("Fictional Office CA", "Fictional Office CA", ca_key, ca_key)
+    server = _certificate("mail.fictional.example", "Fictional Office CA", server_key, ca_key)
+    ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "server.pem", "server.key"))
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return ca_file, context
+
+
+def _accept_kiosk_login(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"kiosk",
+        b"relay-secret",
+    )
+    return AuthResult(success=ok, handled=False)  # handled=False: answer 535 on failure
+
+
+@pytest.fixture
+def tls_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SmtpServer, Path]]:
+    """A relay like an office's: STARTTLS with a certificate from the office's own CA,
+    then a login; it accepts no mail before both."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's trust store only
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    ca_file, context = _office_ca(tmp_path)
+    server = SmtpServer(
+        tls_context=context,
+        require_starttls=True,
+        authenticator=_accept_kiosk_login,
+        auth_required=True,
+    )
+    server.start()
+    yield server, ca_file
+    server.stop()
+
+
+def test_mail_goes_out_over_starttls_with_a_login(
+    store: Store, tls_smtp: tuple[SmtpServer, Path]
+) -> None:
+    smtp, ca_file = tls_smtp
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(7, host_id=host, host_name=None), actor="t")
+    settings = smtp.settings(
+        starttls=True, ca_file=ca_file, username="kiosk", password="relay-secret"
+    )
+    assert Notifier(store, settings, "Fictional HQ").deliver_due().sent == 1
+    assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
+    assert smtp.inbox.sessions == [(True, True)]  # encrypted, and logged in
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"ca_file": None}, "SSLCertVerificationError"),  # the office CA is not trusted
+        ({"password": "wrong"}, "SMTPAuthenticationError 535"),
+        ({"starttls": False}, "SMTPNotSupportedError"),  # no login in the clear
+    ],
+)
+def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
+    store: Store, tls_smtp: tuple[SmtpServer, Path], change: dict[str, Any], error: str
+) -> None:
+    """Nothing goes out unencrypted or to a server the kiosk cannot verify; the message
+    waits for a retry (the setting may be fixed) and the failure's kind is kept."""
+    smtp, ca_file = tls_smtp
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(8, host_id=host, host_name=None), actor="t")
+    values: dict[str, Any] = {
+        "starttls": True, "ca_file": ca_file, "username": "kiosk", "password": "relay-secret"
+    }  # fmt: skip
+    settings = smtp.settings(**(values | change))
+    assert Notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
+    [(_, attempts, _, sent_at, last_error)] = OutboxRepository(store).pending()
+    assert (attempts, sent_at, last_error) == (1, None, error)
+    assert smtp.inbox.messages == []
+
+
+def test_starttls_is_required_when_asked_for(store: Store, smtp: SmtpServer) -> None:
+    """A server that does not offer STARTTLS (or a machine in the middle that strips it)
+    gets nothing: the kiosk does not fall back to sending in the clear."""
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    store.check_in(visitor(9, host_id=host, host_name=None), actor="t")
+    report = Notifier(store, smtp.settings(starttls=True), "Fictional HQ").deliver_due()
+    assert report.retrying == 1
+    assert OutboxRepository(store).pending()[0][4] == "SMTPNotSupportedError"
+    assert smtp.inbox.messages == []

@@ -106,7 +106,10 @@ class Notifier:
         smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S)
         try:
             if s.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                context = ssl.create_default_context()
+                if s.ca_file is not None:
+                    context.load_verify_locations(cafile=s.ca_file)
+                smtp.starttls(context=context)
             if s.username:
                 smtp.login(s.username, s.password)
         except BaseException:
