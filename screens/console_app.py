@@ -16,6 +16,7 @@ from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffUser
 from screens.console.console import ConsoleScreen
 from screens.console.login import LoginScreen
+from screens.focus import FOCUS_BINDINGS
 from screens.terminal import exit_on_hangup
 
 CONSOLE_IDLE_S = 300
@@ -25,6 +26,7 @@ class ConsoleApp(App[None]):
     CSS_PATH = Path(__file__).parent / "kiosk.tcss"
     TITLE = "kiosk console"
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [*FOCUS_BINDINGS]
 
     def __init__(
         self,

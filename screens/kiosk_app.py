@@ -19,6 +19,7 @@ from kiosk.config import Settings
 from kiosk.i18n import set_language
 from kiosk.services.kiosk import KioskServices
 from screens.badge import BadgeScreen
+from screens.focus import FOCUS_BINDINGS
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.terminal import exit_on_hangup
 from screens.welcome import WelcomeScreen
@@ -41,6 +42,7 @@ class KioskApp(App[None]):
         Binding("ctrl+z", "blocked", show=False, priority=True),
         Binding("ctrl+backslash", "blocked", show=False, priority=True),
         Binding("ctrl+p", "blocked", show=False, priority=True),
+        *FOCUS_BINDINGS,
     ]
 
     def __init__(

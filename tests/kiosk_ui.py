@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -52,6 +53,15 @@ async def type_into(pilot: Pilot[None], selector: str, text: str) -> None:
     field.value = ""
     keys = ["space" if ch == " " else ch for ch in text]
     await pilot.press(*keys)
+
+
+async def type_burst(pilot: Pilot[None], *keys: str) -> None:
+    """Send keys the way a terminal delivers a burst (autofill, a fast typist): all
+    queued before the app handles the first. Single characters type themselves."""
+    for key in keys:
+        name = "space" if key == " " else key
+        pilot.app.post_message(events.Key(name, key if len(key) == 1 else None))
+    await pilot.pause(0.5)
 
 
 async def wait_for_screen(pilot: Pilot[None], name: str, timeout: float = 10.0) -> None:

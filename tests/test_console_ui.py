@@ -24,6 +24,7 @@ from tests.kiosk_ui import (
     ready,
     services_with_staff,
     staff_login,
+    type_burst,
     type_into,
     wait_for_screen,
 )
@@ -210,6 +211,20 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == "Ingrid Invitee"
         assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
+
+
+async def test_a_burst_of_keys_fills_the_preregistration_form_field_by_field(
+    services: KioskServices,
+) -> None:
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.click("#pre-name")
+        await type_burst(pilot, *"Ingrid Invitee", "tab", *"ingrid@example.com", "tab", "1")
+        values = [pilot.app.screen.query_one(f"#pre-{f}", Input).value
+                  for f in ("name", "email", "phone")]  # fmt: skip
+        assert values == ["Ingrid Invitee", "ingrid@example.com", "1"]
 
 
 async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> None:

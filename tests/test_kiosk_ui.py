@@ -21,6 +21,7 @@ from tests.kiosk_ui import (
     open_services,
     ready,
     screen_text,
+    type_burst,
     type_into,
     wait_for_screen,
 )
@@ -388,6 +389,27 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
         assert "Visiting: Björk Hostdóttir" in screen_text(pilot)
     [visit] = _today(services)
     assert visit.host_id == bjork
+
+
+async def test_a_burst_of_keys_across_fields_lands_in_the_right_fields(tmp_path: Path) -> None:
+    """Autofill, a paste-by-typing tool or a fast typist sends a whole form at once, Tab
+    between fields: every character lands in the field it was typed for. (Textual moves
+    focus on a Tab when the focused field gets round to it; the keys behind it went to
+    the old field.)"""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_burst(
+            pilot, *NAME, "tab", *EMAIL, "tab", *"+31201234567", "tab", *"Acme", "shift+tab"
+        )
+        values = {f: pilot.app.screen.query_one(f"#{f}-input", Input).value
+                  for f in ("name", "email", "phone", "company")}  # fmt: skip
+        assert values == {
+            "name": NAME, "email": EMAIL, "phone": "+31201234567", "company": "Acme"
+        }  # fmt: skip
+        assert pilot.app.screen.query_one("#phone-input", Input).has_focus
 
 
 async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Path) -> None:

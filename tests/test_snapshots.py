@@ -24,8 +24,14 @@ async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
     await pilot.click("#check-in")
     await wait_for_screen(pilot, "DetailsScreen")
     if bad:
-        pilot.app.screen.query_one("#email-input", Input).value = "not-an-address"
+        email = pilot.app.screen.query_one("#email-input", Input)
+        email.value = "not-an-address"
         await pilot.click("#next")
+        for _ in range(100):  # the message shown and the field focused, then settled
+            if email.has_focus and str(pilot.app.screen.query_one("#email-error").render()):
+                break
+            await pilot.pause(0.02)
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 
 
