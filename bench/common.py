@@ -89,11 +89,17 @@ def fake(n: int) -> Personal:
     )
 
 
+HOSTS = 300
+
+
 def bulk_load(
     store: Store, count: int, start: datetime, spread: timedelta, batch: int = 20_000
 ) -> None:
-    """Insert ``count`` visits spread evenly over ``spread`` from ``start``."""
+    """Insert ``count`` visits spread evenly over ``spread`` from ``start``, like a real
+    day's: nine in ten have left, most visit a host from the directory (300 of them),
+    a tenth are deliveries (no NDA)."""
     step = spread / max(count, 1)
+    hosts = [h.id for h in store.hosts()] or [store.add_host(f"Host {i:03d}") for i in range(HOSTS)]
     with store.engine.begin() as conn:
         rows = []
         for n in range(count):
@@ -108,10 +114,10 @@ def bulk_load(
                     "key_id": key_id,
                     "created_at": at,
                     "arrived_at": at,
-                    "departed_at": None,
+                    "departed_at": at + timedelta(hours=1 + n % 3) if n % 10 else None,
                     "local_day": store.local_day(at),
-                    "visitor_type": "guest",
-                    "host_id": None,
+                    "visitor_type": "delivery" if n % 10 == 5 else "guest",
+                    "host_id": hosts[n % len(hosts)] if n % 10 != 5 else None,
                     "email_bidx": store.email_index(values.email or ""),
                     "phone_bidx": None,
                     # Random like the real ones (HMACs of random codes), not sequential:
@@ -123,7 +129,7 @@ def bulk_load(
                     "needs_confirmation": False,
                     "flagged": False,
                     "restricted": False,
-                    "nda_accepted": False,
+                    "nda_accepted": n % 10 != 5,
                     "personal_ct": seal_personal(aead, vid, key_id, values),
                 }
             )
