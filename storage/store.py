@@ -36,7 +36,7 @@ from storage.errors import (
     DatabaseUnavailable,
     NotFound,
 )
-from storage.fastread import VisitDecoder, visit_columns
+from storage.fastread import VisitDecoder, gc_paused, visit_columns
 from storage.fastwrite import RawWriter
 from storage.ids import time_ordered_id
 from storage.keystore import KeyStore
@@ -400,12 +400,13 @@ class Store:
         return VisitDecoder(self.keystore.key_by_id, strict=strict)
 
     def _read_visits(self, stmt: Any) -> DayVisits:
-        with db_errors(), self._read_engine.connect() as conn:
-            # Rows straight from the driver's cursor (not buffered: no stream_results
-            # here): SQLAlchemy's Row objects cost a twentieth of a day's read, and the
-            # columns are untyped anyway.
-            rows = conn.execute(stmt).cursor.fetchall()
-        visits, damaged = self._decoder().decode_batch(rows)
+        with gc_paused():  # the rows are thousands of new objects too
+            with db_errors(), self._read_engine.connect() as conn:
+                # Rows straight from the driver's cursor (not buffered: no stream_results
+                # here): SQLAlchemy's Row objects cost a twentieth of a day's read, and the
+                # columns are untyped anyway.
+                rows = conn.execute(stmt).cursor.fetchall()
+            visits, damaged = self._decoder().decode_batch(rows)
         return DayVisits(visits, damaged)
 
     def visits_on(self, day: date) -> DayVisits:
