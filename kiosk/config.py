@@ -108,6 +108,8 @@ class NotifySettings:
     """Better given as $KIOSK_NOTIFY_PASSWORD than in the file; never shown in a repr."""
     sender: str = "kiosk@localhost"
     """The From address."""
+    language: str = "en"
+    """Language of the e-mails to hosts: en or nl."""
     max_attempts: int = field(default=8, metadata=_cap(1, 50))
     """Attempts before a notification is given up (1, 2, 4 ... minutes apart, at most 1 h)."""
 
@@ -273,6 +275,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("site_name must be 1 to 120 characters")
     if settings.kiosk.default_language not in {"en", "nl"}:
         raise ConfigError("kiosk.default_language must be en or nl")
+    if settings.notify.language not in {"en", "nl"}:
+        raise ConfigError("notify.language must be en or nl")
     unknown = set(settings.kiosk.nda_types) - {"guest", "contractor", "interview", "delivery"}
     if unknown:
         raise ConfigError(f"kiosk.nda_types: unknown visitor type(s) {sorted(unknown)}")

@@ -57,6 +57,7 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ('timezone = "Mars/Olympus"\n', {}, "not a known time zone"),
         ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
         ("site_name = \n", {}, "not valid TOML"),
+        ("", {"KIOSK_NOTIFY_LANGUAGE": "de"}, "notify.language must be en or nl"),
     ],
 )
 def test_bad_settings_name_the_key(

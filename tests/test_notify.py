@@ -143,6 +143,22 @@ def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: Sm
     assert len(events) == 1 and visitor(1).name not in str(events)
 
 
+def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) -> None:
+    """notify.language: hosts are staff, so the e-mail is in the site's language, not
+    the visitor's; a name with braces in it is just text."""
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    odd = visitor(1, host_id=host, host_name=None, company="Qwertyco", name="Zeb {site} Fake")
+    store.check_in(odd, actor="t")
+    notifier = Notifier(store, smtp.settings(language="nl"), "Fictief HQ")
+    assert notifier.deliver_due().sent == 1
+    [(_, msg)] = smtp.inbox.wait_for(1)
+    assert msg["Subject"] == "Uw bezoeker is aangekomen bij Fictief HQ"
+    body = msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert body.splitlines()[0] == "Hallo Hostina Placeholder,"
+    assert f"{odd.name} (Qwertyco) heeft zich om " in body
+    assert "wacht op u bij de receptie (Fictief HQ)." in body
+
+
 def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) -> None:
     """The SMTP server is away: nothing is lost, nothing personal is kept about the
     failure, and the message goes out on a later try once the server is back."""

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from kiosk.config import NotifySettings
+from kiosk.i18n import N_, translate
 from storage.outbox import Notification, OutboxRepository
 from storage.store import utcnow
 
@@ -34,6 +35,13 @@ ACTOR = "notifier"
 TIMEOUT_S = 15
 MAX_BACKOFF = timedelta(hours=1)
 NO_ADDRESS = "no e-mail address for this host"
+
+# The e-mail, in notify.language (hosts are staff: the site's language, not the visitor's).
+MAIL_SUBJECT = N_("Your visitor has arrived at {site}")
+MAIL_GREETING = N_("Hello {host},")
+MAIL_HELLO = N_("Hello,")
+MAIL_BODY = N_("{visitor} checked in at {time} and is waiting for you at reception ({site}).")
+MAIL_SIGNATURE = N_("the visitor kiosk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +127,21 @@ class Notifier:
 
     def _message(self, note: Notification) -> EmailMessage:
         assert note.host_email is not None
+        language = self.settings.language
+
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
         tz: ZoneInfo = self.store.timezone
         at = note.arrived_at.astimezone(tz).strftime("%H:%M")
         who = f"{note.visitor} ({note.company})" if note.company else note.visitor
         msg = EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = note.host_email
-        msg["Subject"] = f"Your visitor has arrived at {self.site_name}"
-        greeting = f"Hello {note.host_name}," if note.host_name else "Hello,"
-        msg.set_content(
-            f"{greeting}\n\n{who} checked in at {at} and is waiting for you at reception"
-            f" ({self.site_name}).\n\n-- the visitor kiosk\n"
-        )
+        msg["Subject"] = t(MAIL_SUBJECT, site=self.site_name)
+        greeting = t(MAIL_GREETING, host=note.host_name) if note.host_name else t(MAIL_HELLO)
+        body = t(MAIL_BODY, visitor=who, time=at, site=self.site_name)
+        msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
 
