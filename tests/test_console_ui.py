@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Sparkline
+from textual.widgets import Input, OptionList, Sparkline, Static
 
 from kiosk.app import make_app, make_console
 from kiosk.services.kiosk import KioskServices
@@ -357,13 +358,42 @@ async def test_security_sees_on_site_and_exports_with_progress(
 async def _export_from_console(pilot: Pilot[None], out: Path) -> str:
     """Fill in the output path on the Export tab, run it, return the status shown."""
     pilot.app.screen.query_one("#export-output", Input).value = str(out)
+    status = pilot.app.screen.query_one("#export-status", Static)
+    status.update("")  # not the previous export's result
+    while pilot.app.screen.query_one("#export-run").has_class("-active"):
+        await pilot.pause(0.05)  # a button ignores clicks for a moment after one
     await pilot.click("#export-run")
-    status = pilot.app.screen.query_one("#export-status")
     for _ in range(200):
         if str(status.render()).startswith(("Exported", "Not exported")):
             break
         await pilot.pause(0.05)
     return str(status.render())
+
+
+async def test_each_console_export_gets_a_file_of_its_own(services: KioskServices) -> None:
+    """The name offered follows the format and is new for every export; a path that
+    already holds an export is refused with a message, the file left as it was."""
+    services.store.check_in(visitor(1), actor="test", now=FIXED_NOW)
+    console = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
+    async with console.run_test(size=(120, 40)) as pilot:  # the clock stands still
+        await login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f6")
+        output = pilot.app.screen.query_one("#export-output", Input)
+        exports = services.settings.data_dir / "exports"
+        assert output.value.startswith(str(exports / "access-")) and output.value.endswith(".csv")
+        await pilot.click("#export-json")
+        assert output.value.endswith(".json")
+        first = Path(output.value)
+        assert "Exported 1 row(s)" in await _export_from_console(pilot, first)
+        second = Path(output.value)
+        assert second.name == first.stem + "-2.json"  # made within the same second
+        assert "Exported 1 row(s)" in await _export_from_console(pilot, second)
+        before = first.read_bytes()
+        status = await _export_from_console(pilot, first)  # typed over: an earlier file
+    assert status.startswith("Not exported") and "exists; choose a new file" in status
+    assert first.read_bytes() == before and json.loads(before)[0]["name"] == visitor(1).name
+    assert sorted(exports.iterdir()) == sorted([first, second])
 
 
 async def test_only_an_admin_may_export_restricted_records(

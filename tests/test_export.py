@@ -239,10 +239,44 @@ def test_a_failed_export_leaves_no_partial_file_and_keeps_the_earlier_one(
     monkeypatch.setattr(Store, "stream_fields", breaks_after_one_batch)
     with pytest.raises(DatabaseUnavailable):
         ExportService(store, actor="os:test").export(
-            ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=earlier)
+            ExportRequest(
+                start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=out_dir / "b.csv"
+            )
         )
     assert [p.name for p in out_dir.iterdir()] == ["access.csv"]  # no partial file left
     assert earlier.read_bytes() == before
     with store.engine.connect() as conn:
         exports = select(func.count()).where(AuditEvent.action == "export.access_records")
         assert conn.scalar(exports) == 1  # only the export that completed
+
+
+def test_an_earlier_export_is_never_overwritten(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same path twice (a second export the same day, a typo): refused before any
+    work, and also when another file takes the name while the export runs."""
+    _seed(store)
+    span = {"start": DAY.date(), "end": (DAY + timedelta(days=2)).date()}
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    earlier = exports / "access.csv"
+    earlier.write_text("yesterday's evidence\n")
+    with pytest.raises(ExportError, match=r"access\.csv exists; choose a new file"):
+        ExportService(store, actor="os:test").export(ExportRequest(output=earlier, **span))  # type: ignore[arg-type]
+    assert earlier.read_text() == "yesterday's evidence\n"
+    with store.engine.connect() as conn:
+        done = select(func.count()).where(AuditEvent.action == "export.access_records")
+        assert conn.scalar(done) == 0  # nothing was exported
+
+    late = exports / "late.csv"
+    real = Store.stream_fields
+
+    def another_file_appears(self: Store, *a: object, **kw: object) -> object:
+        yield from real(self, *a, **kw)  # type: ignore[arg-type]
+        late.write_text("someone else's\n")
+
+    monkeypatch.setattr(Store, "stream_fields", another_file_appears)
+    with pytest.raises(ExportError, match=r"late\.csv exists"):
+        ExportService(store, actor="os:test").export(ExportRequest(output=late, **span))  # type: ignore[arg-type]
+    assert late.read_text() == "someone else's\n"
+    assert sorted(p.name for p in exports.iterdir()) == ["access.csv", "late.csv"]

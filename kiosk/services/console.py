@@ -294,8 +294,12 @@ class ConsoleService:
             return f"The printer did not answer; the list is in {path}"
         return "Sent to the printer."
 
-    def default_export_path(self) -> Path:
-        return self.settings.data_dir / "exports" / f"access-{self.today().isoformat()}.csv"
+    def default_export_path(self, fmt: str = "csv") -> Path:
+        """A new name for each export (to the second, in the site's time), with the
+        format's extension: an earlier export is never overwritten."""
+        now = self._clock() if self._clock else datetime.now(self.tz)
+        stamp = now.astimezone(self.tz).strftime("%Y-%m-%d-%H%M%S")
+        return self.settings.data_dir / "exports" / f"access-{stamp}.{fmt}"
 
     def may_include_restricted(self) -> bool:
         return self.user.role == "admin"

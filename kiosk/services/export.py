@@ -84,7 +84,12 @@ def check_request(req: ExportRequest) -> tuple[str, ...]:
         raise ExportError("give --encrypt-to or --passphrase, not both")
     if req.passphrase == "":
         raise ExportError("the passphrase is empty")
+    if req.output.exists():
+        raise ExportError(_EXISTS.format(req.output))
     return fields
+
+
+_EXISTS = "{} exists; choose a new file (an earlier export is never overwritten)"
 
 
 ALL_FIELDS = (*FIELDS, HEALTH_FIELD)
@@ -207,6 +212,20 @@ class _Hashing(io.RawIOBase):
         return len(data)
 
 
+def _place(partial: Path, output: Path) -> None:
+    """Give the finished file its name, unless a file took that name meanwhile."""
+    try:
+        os.link(partial, output)  # fails if ``output`` exists: no check-then-replace race
+    except FileExistsError:
+        raise ExportError(_EXISTS.format(output)) from None
+    except OSError:  # a file system without hard links
+        if output.exists():
+            raise ExportError(_EXISTS.format(output)) from None
+        partial.replace(output)
+        return
+    partial.unlink()
+
+
 class ExportService:
     def __init__(self, store: Store, *, actor: str) -> None:
         self.store = store
@@ -237,10 +256,10 @@ class ExportService:
 
         chunks = _encode(blocks(), fields, req.fmt)
         req.output.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside the target and renamed into place only once complete and audited:
-        # an export that fails halfway (database gone, disk full, interrupted) leaves no
-        # partial file of personal data that no audit event accounts for, and does not
-        # clobber an earlier export at the same path.
+        # Written beside the target and given its name only once complete and audited: an
+        # export that fails halfway (database gone, disk full, interrupted) leaves no
+        # partial file of personal data that no audit event accounts for. An earlier
+        # export at the same path is never replaced (it may be someone's evidence).
         fd, partial_name = tempfile.mkstemp(
             prefix=f".{req.output.name}.", suffix=".partial", dir=req.output.parent
         )
@@ -259,7 +278,7 @@ class ExportService:
                 progress(rows)
             digest = out.sha.hexdigest()
             self._audit(req, fields, site_id, rows, digest)
-            partial.replace(req.output)
+            _place(partial, req.output)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

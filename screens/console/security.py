@@ -90,6 +90,30 @@ class ExportPanel(Vertical):
     def __init__(self, service: ConsoleService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        # The file name offered; replaced (a new name, the format's extension) as long
+        # as the officer has not typed their own.
+        self._suggested = str(service.default_export_path())
+
+    def _suggest(self, fmt: str, *, used: str = "") -> None:
+        """Offer a new default name, never ``used`` (an export may finish within the
+        second its name was made)."""
+        field = self.query_one("#export-output", Input)
+        if field.value.strip() != self._suggested:
+            return
+        path = self.service.default_export_path(fmt)
+        count = 1
+        while str(path) == used:
+            count += 1
+            path = path.with_stem(f"{self.service.default_export_path(fmt).stem}-{count}")
+        self._suggested = field.value = str(path)
+
+    def _format(self) -> str:
+        pressed = self.query_one("#export-format", RadioSet).pressed_button
+        return pressed.id.removeprefix("export-") if pressed and pressed.id else "csv"
+
+    @on(RadioSet.Changed, "#export-format")
+    def format_changed(self) -> None:
+        self._suggest(self._format())
 
     def compose(self) -> ComposeResult:
         today = self.service.today().isoformat()
@@ -97,7 +121,7 @@ class ExportPanel(Vertical):
             ("from", "From (YYYY-MM-DD)", today),
             ("to", "To (YYYY-MM-DD)", today),
             ("fields", "Fields (empty: all)", ""),
-            ("output", "Write to", str(self.service.default_export_path())),
+            ("output", "Write to", self._suggested),
         ):
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="label")
@@ -127,8 +151,7 @@ class ExportPanel(Vertical):
         except ValueError:
             self.query_one("#export-from-error", FieldError).update("Dates as YYYY-MM-DD.")
             return
-        pressed = self.query_one("#export-format", RadioSet).pressed_button
-        fmt = pressed.id.removeprefix("export-") if pressed and pressed.id else "csv"
+        fmt = self._format()
         fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
         self.query_one("#export-run", Button).disabled = True
         self.query_one("#export-status", Static).update("Exporting…")
@@ -161,6 +184,7 @@ class ExportPanel(Vertical):
         self.query_one("#export-progress", ProgressBar).update(progress=message.rows)
 
     def on_export_panel_finished(self, message: Finished) -> None:
+        self._suggest(self._format(), used=self._suggested)  # the next one: a new name
         self.query_one("#export-run", Button).disabled = False
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
