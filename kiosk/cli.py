@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.documents import Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
 from kiosk.domain.registration import ValidationErrors, validate
@@ -170,8 +171,9 @@ def checkin(
 ) -> None:
     """Check a visitor in; prints the visit id and the badge code."""
     service = _check_in_service(obj)
-    privacy = load_document("privacy", language)
-    nda = load_document("nda", language)
+    terms = Terms.of(obj.settings.retention, screening=False)  # no health questions here
+    privacy = load_document("privacy", language, terms)
+    nda = load_document("nda", language, terms)
     reg = service.registration(
         name=name, email=email, phone=phone, company=company, host=host,
         visitor_type=visitor_type,

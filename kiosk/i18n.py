@@ -18,7 +18,15 @@ DOMAIN = "kiosk"
 
 _current = "en"
 
-__all__ = ["LANGUAGES", "N_", "_", "current_language", "set_language", "translate"]
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "_",
+    "current_language",
+    "period",
+    "set_language",
+    "translate",
+]
 
 
 @cache
@@ -46,3 +54,12 @@ def translate(message: str, language: str | None = None) -> str:
 def _(message: str) -> str:
     """Translate into the current visitor's language."""
     return _catalog(_current).gettext(message)
+
+
+def period(days: int, language: str | None = None) -> str:
+    """A retention period as a visitor reads it: "30 days", "2 years", "1 dag"."""
+    catalog = _catalog(language or _current)
+    if days >= 365 and days % 365 == 0:
+        years = days // 365
+        return catalog.ngettext("{n} year", "{n} years", years).format(n=years)
+    return catalog.ngettext("{n} day", "{n} days", days).format(n=days)

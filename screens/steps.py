@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSe
 
 from kiosk.domain import NdaSignature, ScreeningOutcome
 from kiosk.domain.registration import Registration
-from kiosk.i18n import N_, _, current_language
+from kiosk.i18n import N_, _, current_language, period
 from screens.base import KioskScreen
 from screens.widgets import FieldError
 
@@ -73,7 +73,7 @@ class PrivacyScreen(StepScreen):
     SUMMARY = N_(
         "We keep your name, contact details, company, host and visit times to know who "
         "is in the building and to tell your host you are here. Everything is encrypted "
-        "and deleted automatically after 30 days. You can ask reception for a copy, a "
+        "and deleted automatically after {period}. You can ask reception for a copy, a "
         "correction or deletion at any time."
     )
 
@@ -81,7 +81,8 @@ class PrivacyScreen(StepScreen):
         doc = self.services.document("privacy", current_language())
         with Vertical(classes="step"):
             yield Static(_("Privacy notice"), classes="title")
-            yield Static(_(self.SUMMARY), classes="summary")
+            days = self.services.terms().visit_days
+            yield Static(_(self.SUMMARY).format(period=period(days)), classes="summary")
             with VerticalScroll(id="document-box"):
                 yield Markdown(doc.text, id="document")
         yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
@@ -163,15 +164,24 @@ class DeclinedScreen(KioskScreen):
 
 
 class ScreeningConsentScreen(StepScreen):
+    NOT_KEPT = N_(
+        "May we ask you a few health questions? Your answers are not stored; we only keep "
+        "whether you may go in. This is voluntary."
+    )
+    KEPT = N_(
+        "May we ask you a few health questions? We keep your answers, encrypted, for "
+        "{period}; after that only whether you may go in. This is voluntary."
+    )
+
+    def question(self) -> str:
+        """The request for consent, saying truly what becomes of the answers."""
+        days = self.services.terms().health_answers_days
+        return _(self.KEPT).format(period=period(days)) if days > 0 else _(self.NOT_KEPT)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="step"):
             yield Static(_("Health check"), classes="title")
-            yield Static(
-                _(
-                    "May we ask you a few health questions? Your answers stay on this "
-                    "device; we only keep whether you may go in. This is voluntary."
-                )
-            )
+            yield Static(self.question())
         yield from self.nav(
             Button(_("Skip"), id="skip"),
             Button(_("Yes, ask me"), id="consent", variant="primary"),

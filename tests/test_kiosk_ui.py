@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, OptionList
+from textual.widgets import Button, Input, Markdown, OptionList, Static
 
 from kiosk.app import make_app
+from kiosk.documents import load as load_document
 from kiosk.i18n import set_language
 from kiosk.services.kiosk import KioskServices, ServiceUnavailable
 from kiosk.services.staff import StaffService
 from screens.kiosk_app import KioskApp
+from storage.models import Visit
 from storage.records import ScreeningOutcome
 from tests.kiosk_ui import (
     FIXED_NOW,
@@ -155,6 +160,61 @@ async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
         assert "see reception before you go in" in screen_text(pilot)
     [visit] = _today(services)
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
+
+
+async def _privacy_notice(pilot: Pilot[None]) -> tuple[str, str]:
+    """From the welcome screen to the privacy notice: (its summary line, the notice)."""
+    await fill_details(pilot)
+    await wait_for_screen(pilot, "AgeScreen")
+    await pilot.click("#adult")
+    await wait_for_screen(pilot, "PrivacyScreen")
+    notice = pilot.app.screen.query_one("#document", Markdown).source
+    return str(pilot.app.screen.query_one(".summary", Static).render()), " ".join(notice.split())
+
+
+async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path) -> None:
+    """A site that keeps visits 60 days, NDAs a year and (opted in) health answers 14
+    days tells its visitors exactly that, and the visit records the hash of that text."""
+    toml = SCREENING_ON + "[retention]\nvisit_days = 60\nnda_days = 365\nhealth_answers_days = 14\n"
+    services = open_services(kiosk_settings(tmp_path, toml))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        summary, notice = await _privacy_notice(pilot)
+        assert "deleted automatically after 60 days." in summary
+        assert "deleted automatically after 60 days." in notice
+        assert "A signed NDA is kept for 1 year as a legal record." in notice
+        assert "we keep your answers for 14 days, then only whether you may enter." in notice
+        shown = pilot.app.screen.query_one("#document", Markdown).source
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "NdaScreen")
+        await type_into(pilot, "#signature", NAME)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        assert "We keep your answers, encrypted, for 14 days;" in screen_text(pilot)
+        await pilot.click("#skip")
+        await wait_for_screen(pilot, "BadgeScreen")
+    with services.store.engine.connect() as conn:
+        [(version, sha256)] = conn.execute(select(Visit.privacy_version, Visit.privacy_sha256))
+    assert sha256 == hashlib.sha256(f"version: {version}\n{shown}\n".encode()).hexdigest()
+    assert sha256 != load_document("privacy", "en").sha256  # not the default text's
+
+
+async def test_the_next_visitor_reads_the_retention_an_admin_just_set(tmp_path: Path) -> None:
+    """The console's Retention tab changes the running store's periods; the notice
+    follows at once. Without screening the notice does not speak of health questions."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        summary, notice = await _privacy_notice(pilot)
+        assert "after 30 days." in summary and "after 30 days." in notice
+        assert "for 2 years as a legal record" in notice and "health" not in notice
+        await pilot.click("#cancel")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        store = services.store
+        store.retention = dataclasses.replace(store.retention, visit_days=45, nda_days=400)
+        summary, notice = await _privacy_notice(pilot)
+        assert "after 45 days." in summary and "after 45 days." in notice
+        assert "for 400 days as a legal record" in notice
 
 
 @pytest.mark.parametrize("how", ["click", "enter"])

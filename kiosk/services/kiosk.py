@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import ConfigError, Settings
-from kiosk.documents import Document
+from kiosk.documents import Document, Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
 from kiosk.services.checkin import CheckInService
@@ -96,8 +96,16 @@ class KioskServices:
     def now(self) -> datetime:
         return datetime.now(ZoneInfo(self.settings.timezone))
 
+    def terms(self) -> Terms:
+        """What visitors are told about keeping their data: the retention the store
+        applies (an admin may change it while the kiosk runs), or the configured one
+        until the store is open."""
+        retention = self._store.retention if self.ready and self._store else None
+        screening = self.settings.screening.enabled
+        return Terms.of(retention or self.settings.retention, screening=screening)
+
     def document(self, kind: str, language: str) -> Document:
-        return load_document(kind, language)
+        return load_document(kind, language, self.terms())
 
     def nda_required(self, visitor_type: str) -> bool:
         return visitor_type in self.settings.kiosk.nda_types
