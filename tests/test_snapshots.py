@@ -149,6 +149,9 @@ def test_visitor_screen(
 ) -> None:
     set_language("en")
     monkeypatch.setattr("storage.store.new_badge_code", lambda: "7K3M-9QXR-2D4F")
+    # The store's clock too: the badge shows the check-in's date, which was the real
+    # date's, so the badge snapshots failed on any other day than the one recorded.
+    monkeypatch.setattr("storage.store.utcnow", lambda: FIXED_NOW)
     services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n"))
     app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 
