@@ -36,6 +36,14 @@ class WelcomeScreen(KioskScreen):
     def on_mount(self) -> None:
         self.refresh_ready()
 
+    def on_screen_resume(self) -> None:
+        """Back here (a visitor done, gone idle or turned back): Check in has the focus
+        again, so Enter at a keyboard kiosk starts a check-in, not what the visitor
+        before chose."""
+        check_in = self.query_one("#check-in", Button)
+        if not check_in.disabled:
+            self.set_focus(check_in)
+
     def refresh_ready(self) -> None:
         """If the store could not be opened, disable the ways in and say so."""
         failed = self.kiosk.start_error is not None

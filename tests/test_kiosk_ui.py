@@ -306,6 +306,29 @@ async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
         assert NAME not in screen_text(pilot)
 
 
+async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
+    """At a keyboard kiosk Enter on the welcome screen checks in, whatever the visitor
+    before chose (check-out, an invitation) and however they left."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for way_in, leave in (("#check-out", "escape"), ("#invitation", "escape")):
+            await pilot.click(way_in)
+            await pilot.pause()
+            await pilot.press(leave)
+            await wait_for_screen(pilot, "WelcomeScreen")
+            assert pilot.app.focused is pilot.app.screen.query_one("#check-in")
+        await pilot.click("#check-out")
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.press(*"AAAA-BBBB-CCCC", "enter")  # unknown: the visitor gives up
+        pilot.app.last_activity = time.monotonic() - 61  # type: ignore[attr-defined]
+        pilot.app.idle_tick()  # type: ignore[attr-defined]
+        await wait_for_screen(pilot, "WelcomeScreen")
+        assert pilot.app.focused is pilot.app.screen.query_one("#check-in")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+
+
 async def test_markup_in_typed_text_is_shown_literally(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     sneaky = "[@click=app.quit]Evil[/] [b]Bold[/b]"
