@@ -199,6 +199,15 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
     assert sha256 != load_document("privacy", "en").sha256  # not the default text's
 
 
+def test_a_document_without_periods_hashes_as_its_file() -> None:
+    """`sha256sum kiosk/documents/nda.en.md` at the version a visitor signed gives the
+    hash stored with their acceptance."""
+    folder = Path(__file__).resolve().parent.parent / "kiosk" / "documents"
+    for language in ("en", "nl"):
+        raw = (folder / f"nda.{language}.md").read_bytes()
+        assert load_document("nda", language).sha256 == hashlib.sha256(raw).hexdigest()
+
+
 async def test_the_next_visitor_reads_the_retention_an_admin_just_set(tmp_path: Path) -> None:
     """The console's Retention tab changes the running store's periods; the notice
     follows at once. Without screening the notice does not speak of health questions."""

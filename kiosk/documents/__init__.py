@@ -80,19 +80,21 @@ def load(kind: str, language: str, terms: Terms = Terms()) -> Document:
     if language not in LANGUAGES:
         language = "en"
     data = resources.files(__package__).joinpath(f"{kind}.{language}.md").read_text("utf-8")
-    first, _, body = data.partition("\n")
-    if not first.startswith("version:"):
-        raise ValueError(f"document {kind}.{language} has no version line")
-    filled = body.strip().format(
+    filled = data.format(
         visit_period=period(terms.visit_days, language),
         nda_period=period(terms.nda_days, language),
         health=terms.health(language),
     )
-    text = "\n".join(line.rstrip() for line in filled.splitlines())  # an empty {health}
+    # No trailing spaces (an empty {health}): a document without placeholders stays
+    # byte for byte its file, so `sha256sum nda.en.md` checks an acceptance's hash.
+    filled = "\n".join(line.rstrip() for line in filled.split("\n"))
+    first, _, body = filled.partition("\n")
+    if not first.startswith("version:"):
+        raise ValueError(f"document {kind}.{language} has no version line")
     return Document(
         kind=kind,
         language=language,
         version=first.removeprefix("version:").strip(),
-        text=text,
-        sha256=hashlib.sha256(f"{first}\n{text}\n".encode()).hexdigest(),
+        text=body.strip(),
+        sha256=hashlib.sha256(filled.encode()).hexdigest(),
     )
