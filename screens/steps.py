@@ -78,11 +78,14 @@ class PrivacyScreen(StepScreen):
     )
 
     def compose(self) -> ComposeResult:
-        doc = self.services.document("privacy", current_language())
+        terms = self.services.terms()
+        # Kept: the visit records this very text, even if an admin changes the
+        # retention while the visitor reads.
+        self.shown = doc = self.services.document("privacy", current_language(), terms)
         with Vertical(classes="step"):
             yield Static(_("Privacy notice"), classes="title")
-            days = self.services.terms().visit_days
-            yield Static(_(self.SUMMARY).format(period=period(days)), classes="summary")
+            summary = _(self.SUMMARY).format(period=period(terms.visit_days))
+            yield Static(summary, classes="summary")
             with VerticalScroll(id="document-box"):
                 yield Markdown(doc.text, id="document")
         yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
@@ -92,7 +95,7 @@ class PrivacyScreen(StepScreen):
 
     @on(Button.Pressed, "#accept")
     def accept(self) -> None:
-        doc = self.services.document("privacy", current_language())
+        doc = self.shown
         r = self.registration
         r.privacy_version, r.privacy_sha256 = doc.version, doc.sha256
         if self.services.nda_required(r.visitor_type):

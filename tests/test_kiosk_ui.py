@@ -185,6 +185,10 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
         assert "A signed NDA is kept for 1 year as a legal record." in notice
         assert "we keep your answers for 14 days, then only whether you may enter." in notice
         shown = pilot.app.screen.query_one("#document", Markdown).source
+        # An admin changes the retention while the visitor reads: the visit still
+        # records the text this visitor accepted.
+        store = services.store
+        store.retention = dataclasses.replace(store.retention, visit_days=45)
         await pilot.click("#accept")
         await wait_for_screen(pilot, "NdaScreen")
         await type_into(pilot, "#signature", NAME)

@@ -104,8 +104,8 @@ class KioskServices:
         screening = self.settings.screening.enabled
         return Terms.of(retention or self.settings.retention, screening=screening)
 
-    def document(self, kind: str, language: str) -> Document:
-        return load_document(kind, language, self.terms())
+    def document(self, kind: str, language: str, terms: Terms | None = None) -> Document:
+        return load_document(kind, language, terms or self.terms())
 
     def nda_required(self, visitor_type: str) -> bool:
         return visitor_type in self.settings.kiosk.nda_types
