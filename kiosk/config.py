@@ -295,6 +295,18 @@ def retention_range(key: str) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
+def read_retention(path: Path, environ: Mapping[str, str] | None = None) -> RetentionSettings:
+    """The retention periods ``path`` (then the environment) sets now: what a running
+    kiosk re-reads when a console in another process has saved new ones."""
+    env = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    _merge_env(raw, env)
+    return _build(RetentionSettings, raw.get("retention", {}), "retention.")  # type: ignore[no-any-return]
+
+
 def save_retention(
     changes: Mapping[str, Any], path: Path, environ: Mapping[str, str] | None = None
 ) -> RetentionSettings:

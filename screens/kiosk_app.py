@@ -26,6 +26,7 @@ from screens.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
 NOTIFY_EVERY_S = 60
+SETTINGS_EVERY_S = 60  # retention saved by a console elsewhere reaches this kiosk
 CONSOLE_IDLE_S = 300
 
 
@@ -74,6 +75,7 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
+        self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         if self.settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
         exit_on_hangup(self)
@@ -100,6 +102,10 @@ class KioskApp(App[None]):
     def purge(self) -> None:
         if self.services.ready:
             self.services.purge()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="settings")
+    def refresh_retention(self) -> None:
+        self.services.refresh_retention()
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Markdown, OptionList, Static
 from kiosk.app import make_app
 from kiosk.documents import load as load_document
 from kiosk.i18n import set_language
+from kiosk.services.admin import RetentionAdmin
 from kiosk.services.kiosk import KioskServices, ServiceUnavailable
 from kiosk.services.staff import StaffService
 from screens.kiosk_app import KioskApp
@@ -228,6 +229,30 @@ async def test_the_next_visitor_reads_the_retention_an_admin_just_set(tmp_path: 
         summary, notice = await _privacy_notice(pilot)
         assert "after 45 days." in summary and "after 45 days." in notice
         assert "for 400 days as a legal record" in notice
+
+
+async def test_a_kiosk_takes_retention_saved_by_the_console_elsewhere(tmp_path: Path) -> None:
+    """`kiosk console` at the desk is another process: what an admin saves there reaches
+    the running kiosk (its purge, its notice) within a minute; a settings file broken
+    meanwhile changes nothing."""
+    services = open_services(kiosk_settings(tmp_path))
+    desk = open_services(kiosk_settings(tmp_path))  # the console's own store, same files
+    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    assert services.store.retention.visit_days == 30  # not yet
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        pilot.app.refresh_retention()  # type: ignore[attr-defined]  # the minute's tick
+        for _ in range(100):
+            if services.store.retention.visit_days == 60:
+                break
+            await pilot.pause(0.05)
+        summary, notice = await _privacy_notice(pilot)
+        assert "after 60 days." in summary and "after 60 days." in notice
+    config = services.settings.config_file
+    assert config is not None
+    config.write_text(config.read_text() + "\n[retention\n")  # a half-saved edit
+    assert services.refresh_retention() is False
+    assert services.store.retention.visit_days == 60
 
 
 @pytest.mark.parametrize("how", ["click", "enter"])

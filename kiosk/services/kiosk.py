@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from kiosk.config import ConfigError, Settings
+from kiosk.config import ConfigError, Settings, read_retention
 from kiosk.documents import Document, Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
@@ -123,6 +123,27 @@ class KioskServices:
             return [(str(h.id), h.name, search_key(h.name)) for h in self.store.hosts()]
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
+
+    def refresh_retention(self) -> bool:
+        """Apply retention periods saved meanwhile by a console in another process (at
+        the reception desk): the settings file says something else than the store
+        applies. Purges and the privacy notice then follow them. Call from a worker;
+        True when they changed. A file that does not read is logged and ignored."""
+        path = self.settings.config_file
+        if path is None or not self.ready:
+            return False
+        from kiosk.runtime import retention_policy
+
+        try:
+            saved = retention_policy(read_retention(path))
+        except (ConfigError, OSError) as exc:
+            log.warning("retention not re-read: %s", exc)
+            return False
+        if saved == self.store.retention:
+            return False
+        self.store.retention = saved
+        log.info("retention periods changed in %s; applied", path)
+        return True
 
     def purge(self) -> None:
         """Retention at start and every hour, and old printable badges."""

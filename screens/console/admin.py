@@ -242,7 +242,11 @@ class RetentionPanel(Panel):
     @work(thread=True, exclusive=True, exit_on_error=False, group="retention-save")
     def run_save(self, values: dict[str, str]) -> None:
         self.service.save_retention(values)
-        self.say_later("Saved; the new periods apply from the next purge.")
+        self.say_later(
+            "Saved; the new periods apply from the next purge. A kiosk in another window"
+            " that reads the same settings file takes them within a minute (its privacy"
+            " notice too)."
+        )
 
     @on(Button.Pressed, "#ret-preview")
     def preview(self) -> None:
