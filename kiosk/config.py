@@ -177,18 +177,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings the way the app does: file, then environment."""
     env = os.environ if environ is None else environ
     path = config_path(env)
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    elif env.get("KIOSK_CONFIG"):
+    if not path.exists() and env.get("KIOSK_CONFIG"):
         raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
+    raw = _read_file(path)
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
     _check(settings)
     return dataclasses.replace(settings, config_file=path)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The settings file's tables; none when there is no file."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -298,12 +303,8 @@ def retention_range(key: str) -> tuple[int, int]:
 def read_retention(path: Path, environ: Mapping[str, str] | None = None) -> RetentionSettings:
     """The retention periods ``path`` (then the environment) sets now: what a running
     kiosk re-reads when a console in another process has saved new ones."""
-    env = os.environ if environ is None else environ
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    _merge_env(raw, env)
+    raw = _read_file(path)
+    _merge_env(raw, os.environ if environ is None else environ)
     return _build(RetentionSettings, raw.get("retention", {}), "retention.")  # type: ignore[no-any-return]
 
 

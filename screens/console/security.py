@@ -100,11 +100,11 @@ class ExportPanel(Vertical):
         field = self.query_one("#export-output", Input)
         if field.value.strip() != self._suggested:
             return
-        path = self.service.default_export_path(fmt)
+        path = base = self.service.default_export_path(fmt)
         count = 1
         while str(path) == used:
             count += 1
-            path = path.with_stem(f"{self.service.default_export_path(fmt).stem}-{count}")
+            path = base.with_stem(f"{base.stem}-{count}")
         self._suggested = field.value = str(path)
 
     def _format(self) -> str:
