@@ -90,6 +90,7 @@ class KioskApp(App[None]):
         """Open the store (imports, key checks, migrations) after the first frame, then
         run the start-up purge. A failure is shown as a friendly message."""
         self.services.open()
+        self.services.load_documents()
         self.call_from_thread(self._started)
         if self.services.ready:
             self.services.purge()
@@ -106,6 +107,7 @@ class KioskApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings")
     def refresh_retention(self) -> None:
         self.services.refresh_retention()
+        self.services.load_documents()  # the notice under the periods now in force
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 import time
+from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Markdown, OptionList, Static
 
+import kiosk.documents
 from kiosk.app import make_app
 from kiosk.documents import load as load_document
 from kiosk.i18n import set_language
@@ -202,6 +206,33 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
         [(version, sha256)] = conn.execute(select(Visit.privacy_version, Visit.privacy_sha256))
     assert sha256 == hashlib.sha256(f"version: {version}\n{shown}\n".encode()).hexdigest()
     assert sha256 != load_document("privacy", "en").sha256  # not the default text's
+
+
+async def test_documents_are_read_in_a_worker_not_on_the_ui_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """House rule: no file I/O on the UI thread, also when the retention (and so the
+    notice) changes while the kiosk runs."""
+    load_document.cache_clear()
+    on_ui_thread: list[bool] = []
+
+    def files(package: str) -> object:
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        return resources.files(package)
+
+    monkeypatch.setattr(kiosk.documents, "resources", SimpleNamespace(files=files))
+    services = open_services(kiosk_settings(tmp_path))
+    app = _app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await app.workers.wait_for_complete()
+        desk = open_services(kiosk_settings(tmp_path))  # the console, saving new periods
+        RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "45"})
+        app.refresh_retention()  # the minute's tick
+        await app.workers.wait_for_complete()
+        summary, _notice = await _privacy_notice(pilot)
+        assert "after 45 days." in summary
+    assert on_ui_thread and not any(on_ui_thread)
 
 
 def test_a_document_without_periods_hashes_as_its_file() -> None:

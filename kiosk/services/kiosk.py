@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import ConfigError, Settings, read_retention
-from kiosk.documents import Document, Terms
+from kiosk.documents import LANGUAGES, Document, Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
 from kiosk.services.checkin import CheckInService
@@ -105,7 +105,18 @@ class KioskServices:
         return Terms.of(retention or self.settings.retention, screening=screening)
 
     def document(self, kind: str, language: str, terms: Terms | None = None) -> Document:
+        """A document as shown under ``terms`` (default: those in force). Cached: after
+        :meth:`load_documents` the screens that ask for it read no file."""
         return load_document(kind, language, terms or self.terms())
+
+    def load_documents(self) -> None:
+        """Read every document under the terms in force (call from a worker: at start
+        and each minute, so that a change of retention is read here, not on the UI
+        thread)."""
+        terms = self.terms()
+        for kind in ("privacy", "nda"):
+            for language in LANGUAGES:
+                load_document(kind, language, terms)
 
     def nda_required(self, visitor_type: str) -> bool:
         return visitor_type in self.settings.kiosk.nda_types
