@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import platformdirs
 
+from kiosk.i18n import LANGUAGES
+
 ENV_PREFIX = "KIOSK_"
 
 
@@ -278,10 +280,11 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
     if not settings.site_name.strip() or len(settings.site_name) > 120:
         raise ConfigError("site_name must be 1 to 120 characters")
-    if settings.kiosk.default_language not in {"en", "nl"}:
-        raise ConfigError("kiosk.default_language must be en or nl")
-    if settings.notify.language not in {"en", "nl"}:
-        raise ConfigError("notify.language must be en or nl")
+    choices = " or ".join(LANGUAGES)
+    if settings.kiosk.default_language not in LANGUAGES:
+        raise ConfigError(f"kiosk.default_language must be {choices}")
+    if settings.notify.language not in LANGUAGES:
+        raise ConfigError(f"notify.language must be {choices}")
     unknown = set(settings.kiosk.nda_types) - {"guest", "contractor", "interview", "delivery"}
     if unknown:
         raise ConfigError(f"kiosk.nda_types: unknown visitor type(s) {sorted(unknown)}")

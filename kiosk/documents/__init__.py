@@ -15,9 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
-from kiosk.i18n import N_, period, translate
-
-LANGUAGES = ("en", "nl")
+from kiosk.i18n import LANGUAGES, N_, period, translate
 
 HEALTH_NOT_KEPT = N_(
     "If you choose to answer the health questions, we keep only whether you may enter, "

@@ -130,9 +130,12 @@ class ConsoleService:
 
     # -- the log -----------------------------------------------------------------------
 
+    def now(self) -> datetime:
+        """The site's local time (the app's clock in tests)."""
+        return (self._clock() if self._clock else datetime.now(self.tz)).astimezone(self.tz)
+
     def today(self) -> date:
-        now = self._clock() if self._clock else datetime.now(self.tz)
-        return now.astimezone(self.tz).date()
+        return self.now().date()
 
     def oldest_day(self) -> date:
         from datetime import timedelta
@@ -297,8 +300,7 @@ class ConsoleService:
     def default_export_path(self, fmt: str = "csv") -> Path:
         """A new name for each export (to the second, in the site's time), with the
         format's extension: an earlier export is never overwritten."""
-        now = self._clock() if self._clock else datetime.now(self.tz)
-        stamp = now.astimezone(self.tz).strftime("%Y-%m-%d-%H%M%S")
+        stamp = self.now().strftime("%Y-%m-%d-%H%M%S")
         return self.settings.data_dir / "exports" / f"access-{stamp}.{fmt}"
 
     def may_include_restricted(self) -> bool:

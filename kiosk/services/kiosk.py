@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import ConfigError, Settings, read_retention
-from kiosk.documents import LANGUAGES, Document, Terms
+from kiosk.documents import Document, Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
+from kiosk.i18n import LANGUAGES
 from kiosk.services.checkin import CheckInService
 from storage.errors import AlreadyCheckedOut, NotFound, StorageError
 from storage.records import VisitorType
