@@ -176,9 +176,13 @@ class ScreeningConsentScreen(StepScreen):
         "{period}; after that only whether you may go in. This is voluntary."
     )
 
+    def __init__(self, registration: Registration) -> None:
+        super().__init__(registration)
+        self.keep_days = 0  # what this visitor is told: the answers are kept this long
+
     def question(self) -> str:
         """The request for consent, saying truly what becomes of the answers."""
-        days = self.services.terms().health_answers_days
+        self.keep_days = days = self.services.terms().health_answers_days
         return _(self.KEPT).format(period=period(days)) if days > 0 else _(self.NOT_KEPT)
 
     def compose(self) -> ComposeResult:
@@ -204,10 +208,17 @@ class ScreeningConsentScreen(StepScreen):
 
     @on(Button.Pressed, "#consent")
     def consent(self) -> None:
-        self.app.push_screen(ScreeningQuestionsScreen(self.registration))
+        keep = self.keep_days > 0
+        self.app.push_screen(ScreeningQuestionsScreen(self.registration, keep_answers=keep))
 
 
 class ScreeningQuestionsScreen(StepScreen):
+    def __init__(self, registration: Registration, *, keep_answers: bool) -> None:
+        super().__init__(registration)
+        # As the visitor consented: answers they were told are not stored never are,
+        # even if an admin opts in to keeping them while this visitor answers.
+        self.keep_answers = keep_answers
+
     def compose(self) -> ComposeResult:
         questions = self.services.screening_questions(current_language())
         with VerticalScroll(classes="step"):
@@ -236,6 +247,5 @@ class ScreeningQuestionsScreen(StepScreen):
         r = self.registration
         failed = any(a == "yes" for a in answers.values())
         r.screening = ScreeningOutcome.FAILED if failed else ScreeningOutcome.PASSED
-        keep = self.services.settings.retention.health_answers_days > 0
-        r.health_answers = answers if keep else None
+        r.health_answers = answers if self.keep_answers else None
         self.app.push_screen(SubmitScreen(r))

@@ -18,13 +18,16 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from kiosk.app import make_console
 from kiosk.config import load_settings
 from kiosk.domain.registration import Registration
+from kiosk.services.admin import RetentionAdmin
 from kiosk.services.console import ConsoleService, NotAllowed
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService, StaffUser
+from screens.console.admin import RetentionPanel
 from storage.models import AuditEvent, Visit
 from tests.factories import visitor
 from tests.kiosk_ui import (
     STAFF_PINS,
+    open_services,
     services_with_staff,
     staff_login,
     type_into,
@@ -202,6 +205,60 @@ async def test_admin_changes_retention_and_runs_the_purge(
     events = audit(services)
     assert ("staff:ada", "retention.change", {"visit_days": 7}) in events
     assert any(a == "staff:ada" and act == "retention.purge" for a, act, _ in events)
+
+
+async def field_value(pilot: Pilot[None], selector: str, wanted: str) -> str:
+    field = pilot.app.screen.query_one(selector, Input)
+    for _ in range(200):
+        if field.value == wanted:
+            break
+        await asyncio.sleep(0.05)
+    return field.value
+
+
+async def test_two_admins_change_retention_in_two_consoles(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    """Ada's console is open when Nora saves shorter visits in another console. Ada's
+    purge removes by Nora's period, her tab shows it (a field she is editing keeps what
+    she typed), and her save of another period does not put Nora's back."""
+    from datetime import UTC, datetime
+
+    old = services.store.check_in(
+        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
+    )
+    config = services.settings.config_file
+    assert config is not None
+    nora = RetentionAdmin(open_services(services.settings).store, services.settings,
+                          actor="staff:nora")  # fmt: skip
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f9")
+        await type_into(pilot, "#ret-outbox_days", "3")  # Ada starts editing
+        nora.save({"visit_days": "7", "nda_days": "400"})
+
+        await pilot.click("#ret-preview")
+        assert "visits 1" in await status_of(pilot, "#retention-status", "would remove")
+        panel = pilot.app.screen.query_one(RetentionPanel)
+        panel.follow()  # the minute's tick
+        assert await field_value(pilot, "#ret-visit_days", "7") == "7"
+        assert await field_value(pilot, "#ret-nda_days", "400") == "400"
+        assert pilot.app.screen.query_one("#ret-outbox_days", Input).value == "3"
+
+        nora.save({"visit_days": "5"})  # Ada's tab still shows 7
+        await pilot.click("#ret-save")
+        await status_of(pilot, "#retention-status", "Saved")
+        assert await field_value(pilot, "#ret-visit_days", "5") == "5"
+        await pilot.pause(0.3)  # a button ignores a second click during its press effect
+        await pilot.click("#ret-save")
+        assert "No period" in await status_of(pilot, "#retention-status", "No period")
+    saved = load_settings({"KIOSK_CONFIG": str(config)}).retention
+    assert (saved.visit_days, saved.nda_days, saved.outbox_days) == (5, 400, 3)
+    assert services.store.retention.visit_days == 5
+    assert [v.id for v in services.store.find_person(email=visitor(1).email)] == [old.visit_id]
+    events = audit(services)
+    assert ("staff:ada", "retention.change", {"outbox_days": 3}) in events
 
 
 async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path: Path) -> None:

@@ -300,6 +300,31 @@ async def test_a_check_in_at_another_kiosk_appears_within_five_seconds(
         assert time.monotonic() - started < 5.0
 
 
+async def test_days_that_may_be_opened_follow_retention_saved_elsewhere(
+    services: KioskServices,
+) -> None:
+    """An admin lengthens visit retention to 60 days in another console; within the
+    minute this reception console opens a day 45 days back and shows its visit."""
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.services.admin import RetentionAdmin
+
+    other = open_services(services.settings)
+    arrived = datetime.now(UTC) - timedelta(days=45)
+    other.store.check_in(visitor(4), actor="other-kiosk", now=arrived)
+    RetentionAdmin(other.store, other.settings, actor="staff:ada").save({"visit_days": "60"})
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        screen = pilot.app.screen
+        screen.follow_retention()  # type: ignore[attr-defined]  # the minute's tick
+        await pilot.app.workers.wait_for_complete()
+        tz = screen.service.tz  # type: ignore[attr-defined]
+        await type_into(pilot, "#day", arrived.astimezone(tz).date().isoformat())
+        await pilot.press("enter")
+        assert await rows_shown(pilot, 1) == [visitor(4).name]
+
+
 async def test_two_app_instances_on_one_database(services: KioskServices) -> None:
     """A visitor checks in at a kiosk app; the console app (its own store, as another
     process would have) shows the visit within 5 seconds."""

@@ -23,8 +23,10 @@ from kiosk.services.admin import RetentionAdmin
 from kiosk.services.kiosk import KioskServices, ServiceUnavailable
 from kiosk.services.staff import StaffService
 from screens.kiosk_app import KioskApp
-from storage.models import Visit
+from storage.errors import NotFound
+from storage.models import HealthScreening, Visit
 from storage.records import ScreeningOutcome
+from tests.factories import visitor
 from tests.kiosk_ui import (
     FIXED_NOW,
     kiosk_settings,
@@ -167,6 +169,38 @@ async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
 
 
+@pytest.mark.parametrize(("told_days", "then_days"), [(0, 14), (14, 14), (14, 7)])
+async def test_health_answers_are_kept_only_as_the_visitor_was_told(
+    tmp_path: Path, told_days: int, then_days: int
+) -> None:
+    """The consent says whether the answers are stored, by the periods in force when
+    it is shown (an admin may have opted in since the kiosk started). An admin opting
+    in while a visitor answers does not store the answers of one who was told they are
+    not; one told they are kept has them kept (encrypted, in their own table)."""
+    services = open_services(kiosk_settings(tmp_path, SCREENING_ON))  # not kept at start
+    store = services.store
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        store.retention = dataclasses.replace(store.retention, health_answers_days=told_days)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        told = "Your answers are not stored" if told_days == 0 else "for 14 days"
+        assert told in screen_text(pilot)
+        store.retention = dataclasses.replace(store.retention, health_answers_days=then_days)
+        await pilot.click("#consent")
+        await wait_for_screen(pilot, "ScreeningQuestionsScreen")
+        await pilot.click("#q0-no")
+        await pilot.click("#q1-no")
+        await pilot.click("#next")
+        await wait_for_screen(pilot, "BadgeScreen")
+    [visit] = _today(services)
+    assert visit.screening is ScreeningOutcome.PASSED
+    with store.engine.connect() as conn:
+        kept = conn.execute(select(HealthScreening.visit_id)).scalars().all()
+    assert kept == ([visit.id] if told_days else [])
+
+
 async def _privacy_notice(pilot: Pilot[None]) -> tuple[str, str]:
     """From the welcome screen to the privacy notice: (its summary line, the notice)."""
     await fill_details(pilot)
@@ -284,6 +318,23 @@ async def test_a_kiosk_takes_retention_saved_by_the_console_elsewhere(tmp_path: 
     config.write_text(config.read_text() + "\n[retention\n")  # a half-saved edit
     assert services.refresh_retention() is False
     assert services.store.retention.visit_days == 60
+
+
+def test_the_kiosk_purges_by_the_periods_saved_at_the_desk(tmp_path: Path) -> None:
+    """The hourly purge does not wait for the minute's settings tick: periods an admin
+    shortened (or lengthened) in a console elsewhere are the ones it purges by."""
+    from datetime import UTC, datetime, timedelta
+
+    services = open_services(kiosk_settings(tmp_path))
+    ten_days_ago = datetime.now(UTC) - timedelta(days=10)
+    old = services.store.check_in(visitor(1), actor="test", now=ten_days_ago)
+    desk = open_services(kiosk_settings(tmp_path))
+    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "7"})
+    services.purge()
+    assert services.store.retention.visit_days == 7
+    assert services.store.find_person(email=visitor(1).email) == []
+    with pytest.raises(NotFound):
+        services.store.get_visit(old.visit_id)
 
 
 @pytest.mark.parametrize("how", ["click", "enter"])

@@ -125,8 +125,16 @@ class RetentionAdmin:
         self.actor = actor
         self.environ = os.environ if environ is None else environ
 
+    def follow(self) -> None:
+        """Take the periods saved meanwhile by an admin elsewhere (reads a file: call
+        from a worker)."""
+        from kiosk.services.retention import follow_saved
+
+        follow_saved(self.store, self.settings.config_file or config_path(self.environ))
+
     def rows(self) -> list[RetentionRow]:
-        current = self.settings.retention
+        """The periods in force: what the store purges by."""
+        current = self.store.retention
         rows = []
         for key, label in RETENTION_LABELS.items():
             lo, hi = retention_range(key)
@@ -139,14 +147,16 @@ class RetentionAdmin:
         return rows
 
     def save(self, values: Mapping[str, str]) -> RetentionSettings:
-        """Check and save the changed periods, apply them to the running store and audit
-        the change; raises ConfigError naming a wrong one."""
+        """Check and save the periods the admin changed (only those: a period another
+        admin saved meanwhile is not put back), apply them to the running store and
+        audit the change; raises ConfigError naming a wrong one."""
         from kiosk.runtime import retention_policy
 
-        current = self.settings.retention
+        self.follow()
+        current = self.store.retention
         changes = {k: v.strip() for k, v in values.items() if v.strip() != str(getattr(current, k))}
         if not changes:
-            return current
+            return self.settings.retention
         path = self.settings.config_file or config_path(self.environ)
         retention = save_retention(changes, path, self.environ)
         self.settings = dataclasses.replace(self.settings, retention=retention)
@@ -159,4 +169,6 @@ class RetentionAdmin:
         return retention
 
     def purge(self, *, dry_run: bool) -> PurgeReport:
+        """Purge (or count) by the periods saved now, wherever an admin changed them."""
+        self.follow()
         return self.store.purge(dry_run=dry_run, actor=self.actor)

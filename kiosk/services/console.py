@@ -140,7 +140,7 @@ class ConsoleService:
     def oldest_day(self) -> date:
         from datetime import timedelta
 
-        return self.today() - timedelta(days=self.settings.retention.visit_days)
+        return self.today() - timedelta(days=self.store.retention.visit_days)
 
     def day_rows(self, day: date) -> list[LogRow]:
         """The day's visits, then its expected (invited, not yet arrived) visitors."""
@@ -462,6 +462,14 @@ class ConsoleService:
         admin = self.retention_admin()
         admin.save(values)
         self.settings = admin.settings
+
+    def follow_retention(self) -> None:
+        """Take retention periods an admin saved elsewhere meanwhile (another console,
+        a kiosk's staff menu): the days this console may open follow them. Reads the
+        settings file: call from a worker."""
+        from kiosk.services.retention import follow_saved
+
+        follow_saved(self.store, self.settings.config_file)
 
     def rights(self) -> RightsService:
         from kiosk.services.rights import RightsService

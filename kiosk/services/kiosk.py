@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from kiosk.config import ConfigError, Settings, read_retention
+from kiosk.config import ConfigError, Settings
 from kiosk.documents import Document, Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
@@ -138,29 +138,17 @@ class KioskServices:
 
     def refresh_retention(self) -> bool:
         """Apply retention periods saved meanwhile by a console in another process (at
-        the reception desk): the settings file says something else than the store
-        applies. Purges and the privacy notice then follow them. Call from a worker;
-        True when they changed. A file that does not read is logged and ignored."""
-        path = self.settings.config_file
-        if path is None or not self.ready:
-            return False
-        from kiosk.runtime import retention_policy
+        the reception desk). Call from a worker; True when they changed."""
+        from kiosk.services.retention import follow_saved
 
-        try:
-            saved = retention_policy(read_retention(path))
-        except (ConfigError, OSError) as exc:
-            log.warning("retention not re-read: %s", exc)
-            return False
-        if saved == self.store.retention:
-            return False
-        self.store.retention = saved
-        log.info("retention periods changed in %s; applied", path)
-        return True
+        return self.ready and follow_saved(self.store, self.settings.config_file)
 
     def purge(self) -> None:
-        """Retention at start and every hour, and old printable badges."""
+        """Retention at start and every hour (by the periods saved now, wherever an
+        admin changed them), and old printable badges."""
         from kiosk.services.badge import clean_spool
 
+        self.refresh_retention()
         self.store.purge()
         clean_spool(self.spool_dir)
 

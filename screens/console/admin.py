@@ -5,6 +5,7 @@ its reason in the tab and keeps what was typed."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -210,12 +211,20 @@ class StaffPanel(Panel):
 
 class RetentionPanel(Panel):
     """Retention periods for admins (saved to the settings file, applied at once) and the
-    purge: a preview of what it would remove, and running it."""
+    purge: a preview of what it would remove, and running it. Periods another admin
+    saves meanwhile (another console, a kiosk's staff menu) show up within a minute,
+    except in a field being edited; saving sends only the fields edited here."""
 
     STATUS_ID = "retention-status"
+    FOLLOW_S = 60.0
+
+    def __init__(self, service: ConsoleService, **kwargs: Any) -> None:
+        super().__init__(service, **kwargs)
+        self.shown: dict[str, str] = {}  # the value each field was last filled with
 
     def compose(self) -> ComposeResult:
         for row in self.service.retention_admin().rows():
+            self.shown[row.key] = str(row.days)
             with Horizontal(classes="form-row"):
                 yield Label(row.label, classes="wide-label")
                 yield Input(str(row.days), id=f"ret-{row.key}", classes="days",
@@ -230,18 +239,41 @@ class RetentionPanel(Panel):
             yield ConfirmButton("Purge now", id="ret-purge", variant="error")
         yield Static("", id="retention-status", markup=False)
 
+    def on_mount(self) -> None:
+        self.follow()
+        self.set_interval(self.FOLLOW_S, self.follow)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="retention-follow")
+    def follow(self) -> None:
+        self.service.retention_admin().follow()
+        self.app.call_from_thread(self.fill, ())
+
+    def fill(self, saved: Iterable[str]) -> None:
+        """Show the periods in force: in the fields just saved, and in any field not
+        being edited (one being edited keeps what the admin typed)."""
+        saved = set(saved)
+        for row in self.service.retention_admin().rows():
+            field = self.query_one(f"#ret-{row.key}", Input)
+            if row.key in saved or field.value == self.shown[row.key]:
+                field.value = self.shown[row.key] = str(row.days)
+
     @on(Button.Pressed, "#ret-save")
     def save(self) -> None:
         values = {
-            row.key: self.query_one(f"#ret-{row.key}", Input).value
+            row.key: value
             for row in self.service.retention_admin().rows()
             if row.fixed_by is None
+            and (value := self.query_one(f"#ret-{row.key}", Input).value) != self.shown[row.key]
         }
-        self.run_save(values)
+        if values:
+            self.run_save(values)
+        else:
+            self.say("No period was changed.")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="retention-save")
     def run_save(self, values: dict[str, str]) -> None:
         self.service.save_retention(values)
+        self.app.call_from_thread(self.fill, values)
         self.say_later(
             "Saved; the new periods apply from the next purge. A kiosk in another window"
             " that reads the same settings file takes them within a minute (its privacy"

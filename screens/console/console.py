@@ -47,6 +47,7 @@ from screens.console.table import HEADER, VisitTable
 from screens.widgets import FieldError, QRCode
 
 REFRESH_S = 3.0
+FOLLOW_S = 60.0  # retention saved by an admin elsewhere
 
 
 def _status_id(status: str) -> str:
@@ -170,8 +171,14 @@ class ConsoleScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load_day()
         self.set_interval(REFRESH_S, self.load_day)
+        self.set_interval(FOLLOW_S, self.follow_retention)
         if self.service.can("hosts"):
             self.load_hosts()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="console-retention")
+    def follow_retention(self) -> None:
+        """Which days may be opened follows retention saved elsewhere meanwhile."""
+        self.service.follow_retention()
 
     # -- the log ---------------------------------------------------------------------
 
