@@ -102,10 +102,14 @@ class NotifySettings:
     starttls: bool = True
     """Upgrade the connection with STARTTLS (the server must offer it, and its certificate
     must be trusted); nothing is sent in the clear when the upgrade fails."""
+    tls: bool = False
+    """Connect over TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS;
+    the certificate must be trusted."""
     ca_file: Path | None = None
     """PEM file of the CA that signed the SMTP server's certificate (an office's own CA),
     trusted on top of the system's; default: the system's trust store only."""
     username: str = ""
+    """Log in to the server as this user; only over TLS (starttls or tls)."""
     password: str = field(default="", repr=False)
     """Better given as $KIOSK_NOTIFY_PASSWORD than in the file; never shown in a repr."""
     sender: str = "kiosk@localhost"
@@ -283,8 +287,14 @@ def _check(settings: Settings) -> None:
     choices = " or ".join(LANGUAGES)
     if settings.kiosk.default_language not in LANGUAGES:
         raise ConfigError(f"kiosk.default_language must be {choices}")
-    if settings.notify.language not in LANGUAGES:
+    n = settings.notify
+    if n.language not in LANGUAGES:
         raise ConfigError(f"notify.language must be {choices}")
+    if n.username and not (n.starttls or n.tls):
+        raise ConfigError(
+            "notify.username needs notify.starttls or notify.tls: the password would be sent"
+            " in the clear"
+        )
     unknown = set(settings.kiosk.nda_types) - {"guest", "contractor", "interview", "delivery"}
     if unknown:
         raise ConfigError(f"kiosk.nda_types: unknown visitor type(s) {sorted(unknown)}")

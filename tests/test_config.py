@@ -58,6 +58,11 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
         ("site_name = \n", {}, "not valid TOML"),
         ("", {"KIOSK_NOTIFY_LANGUAGE": "de"}, "notify.language must be en or nl"),
+        (
+            '[notify]\nstarttls = false\nusername = "kiosk"\n',
+            {},
+            "notify.username needs notify.starttls or notify.tls: the password would be sent",
+        ),
     ],
 )
 def test_bad_settings_name_the_key(

@@ -69,7 +69,9 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-            self.sessions.append((session.ssl is not None, bool(session.authenticated)))
+            # STARTTLS sets session.ssl; SMTPS is TLS from the transport up
+            tls = session.ssl is not None or server.transport.get_extra_info("ssl_object")
+            self.sessions.append((bool(tls), bool(session.authenticated)))
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[list[str], Message]]:
@@ -438,6 +440,67 @@ def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
     [(_, attempts, _, sent_at, last_error)] = OutboxRepository(store).pending()
     assert (attempts, sent_at, last_error) == (1, None, error)
     assert smtp.inbox.messages == []
+
+
+# aiosmtpd counts only STARTTLS as TLS when it offers AUTH; its SMTPS connection is TLS.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("trusted", [True, False])
+def test_mail_goes_out_over_implicit_tls(tmp_path: Path, store: Store, trusted: bool) -> None:
+    """A relay on SMTPS (TLS from the first byte, port 465 in real life) with the office's
+    CA: logged in and encrypted; without that CA trusted, nothing is sent."""
+    ca_file, context = _office_ca(tmp_path)
+    smtp = SmtpServer(
+        ssl_context=context,
+        authenticator=_accept_kiosk_login,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    smtp.start()
+    try:
+        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
+        settings = smtp.settings(
+            tls=True,
+            username="kiosk",
+            password="relay-secret",
+            ca_file=ca_file if trusted else None,
+        )
+        report = Notifier(store, settings, "Fictional HQ").deliver_due()
+        if trusted:
+            assert report.sent == 1
+            [(rcpt, message)] = smtp.inbox.wait_for(1)
+            body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            assert rcpt == [HOST_EMAIL] and visitor(6).name in body
+            assert smtp.inbox.sessions == [(True, True)]  # over TLS, logged in
+        else:
+            assert report.retrying == 1
+            assert OutboxRepository(store).pending()[0][4] == "SSLCertVerificationError"
+            assert smtp.inbox.messages == []
+    finally:
+        smtp.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_no_password_is_sent_in_the_clear(store: Store) -> None:
+    """A server that would take a login without TLS never gets the password: settings
+    made without the start-up check (which refuses them) still send nothing."""
+    tried: list[bytes] = []
+
+    def authenticator(*args: Any) -> AuthResult:
+        tried.append(args[-1].password)
+        return AuthResult(success=True)
+
+    smtp = SmtpServer(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    smtp.start()
+    try:
+        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        store.check_in(visitor(5, host_id=host, host_name=None), actor="t")
+        settings = smtp.settings(username="kiosk", password="relay-secret")  # starttls off
+        assert Notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
+        assert OutboxRepository(store).pending()[0][4] == "SMTPNotSupportedError"
+        assert tried == [] and smtp.inbox.messages == []
+    finally:
+        smtp.stop()
 
 
 def test_starttls_is_required_when_asked_for(store: Store, smtp: SmtpServer) -> None:

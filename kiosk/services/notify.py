@@ -110,15 +110,25 @@ class Notifier:
         return "retrying"
 
     def _connect(self) -> smtplib.SMTP:
+        """A connection over verified TLS (from the first byte, or by STARTTLS) unless the
+        settings ask for none; a login only ever over TLS."""
         s = self.settings
-        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S)
+        context = None
+        if s.tls or s.starttls:
+            context = ssl.create_default_context()
+            if s.ca_file is not None:
+                context.load_verify_locations(cafile=s.ca_file)
+        smtp: smtplib.SMTP
+        if s.tls:
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S, context=context)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=TIMEOUT_S)
         try:
-            if s.starttls:
-                context = ssl.create_default_context()
-                if s.ca_file is not None:
-                    context.load_verify_locations(cafile=s.ca_file)
+            if s.starttls and not s.tls:
                 smtp.starttls(context=context)
             if s.username:
+                if context is None:
+                    raise smtplib.SMTPNotSupportedError("no login without TLS")
                 smtp.login(s.username, s.password)
         except BaseException:
             smtp.close()
