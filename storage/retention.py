@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -75,10 +76,16 @@ def purge(
         report.keys_destroyed[category.value] = n
 
     if not dry_run:
+        # The periods applied, so the trail shows by what each purge forgot (several
+        # machines on one database may hold different settings).
         store.record_event(
             actor,
             "retention.purge",
-            details={"rows": report.rows, "keys": report.keys_destroyed},
+            details={
+                "rows": report.rows,
+                "keys": report.keys_destroyed,
+                "periods": dataclasses.asdict(r),
+            },
         )
         checkpoint(store.engine)
         checkpoint(store.keystore.engine)

@@ -204,7 +204,8 @@ async def test_admin_changes_retention_and_runs_the_purge(
     assert services.store.get_visit(recent.visit_id).name == visitor(2).name
     events = audit(services)
     assert ("staff:ada", "retention.change", {"visit_days": 7}) in events
-    assert any(a == "staff:ada" and act == "retention.purge" for a, act, _ in events)
+    [purged] = [d for a, act, d in events if (a, act) == ("staff:ada", "retention.purge")]
+    assert purged["rows"]["visits"] == 1 and purged["periods"]["visit_days"] == 7
 
 
 async def field_value(pilot: Pilot[None], selector: str, wanted: str) -> str:
