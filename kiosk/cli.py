@@ -171,7 +171,7 @@ def checkin(
 ) -> None:
     """Check a visitor in; prints the visit id and the badge code."""
     service = _check_in_service(obj)
-    terms = Terms.of(obj.settings.retention, screening=False)  # no health questions here
+    terms = Terms.of(obj.store.retention, screening=False)  # no health questions here
     privacy = load_document("privacy", language, terms)
     nda = load_document("nda", language, terms)
     reg = service.registration(
@@ -284,6 +284,51 @@ def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
         click.echo(f"{label}: {verb} {n}")
     for label, n in report.keys_destroyed.items():
         click.echo(f"{label} keys: {'would destroy' if dry_run else 'destroyed'} {n}")
+
+
+@main.group()
+def retention() -> None:
+    """The retention periods in force, for every machine on this database."""
+
+
+@retention.command("show")
+@pass_ctx
+def retention_show(obj: Context) -> None:
+    """Each category's period and where it comes from: set by an admin in the database,
+    the settings file (or its default), or a KIOSK_RETENTION_* variable here."""
+    from kiosk.services.retention import FROM_DATABASE, in_force
+
+    for key, period in in_force(obj.store, obj.settings).items():
+        if period.source == FROM_DATABASE and period.changed_at is not None:
+            where = f"set in the database on {period.changed_at:%Y-%m-%d %H:%M} UTC"
+        elif period.source.startswith("KIOSK_"):
+            where = f"pinned on this machine by {period.source}"
+        else:
+            where = "the settings file's, or the default"
+        click.echo(f"{key} = {period.days}  ({where})")
+
+
+@retention.command("set")
+@click.argument("periods", nargs=-1, required=True, metavar="CATEGORY=DAYS...")
+@pass_ctx
+def retention_set(obj: Context, periods: tuple[str, ...]) -> None:
+    """Set periods for every kiosk and console on this database (they follow within a
+    minute), e.g. `kiosk retention set visit_days=60`. Checked against the caps and
+    audited, like a change in the console's Retention tab."""
+    from kiosk.services.admin import RetentionAdmin
+
+    values: dict[str, str] = {}
+    for item in periods:
+        key, sep, days = item.partition("=")
+        if not sep:
+            fail(f"{item!r}: write CATEGORY=DAYS, e.g. visit_days=60", 2)
+        values[key.strip()] = days
+    admin = RetentionAdmin(obj.store, obj.settings, actor=cli_actor())
+    changed = admin.save(values)
+    for key, n in changed.items():
+        click.echo(f"{key} = {n}")
+    if not changed:
+        click.echo("no period changed")
 
 
 @main.command()

@@ -313,50 +313,8 @@ def retention_range(key: str) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def read_retention(path: Path, environ: Mapping[str, str] | None = None) -> RetentionSettings:
-    """The retention periods ``path`` (then the environment) sets now: what a running
-    kiosk re-reads when a console in another process has saved new ones."""
-    raw = _read_file(path)
-    _merge_env(raw, os.environ if environ is None else environ)
-    return _build(RetentionSettings, raw.get("retention", {}), "retention.")  # type: ignore[no-any-return]
-
-
-def save_retention(
-    changes: Mapping[str, Any], path: Path, environ: Mapping[str, str] | None = None
-) -> RetentionSettings:
-    """Write retention periods into the settings file (its comments and other settings
-    kept), after checking them exactly as start-up would; returns the retention now in
-    force. A period set by an environment variable cannot be changed here."""
-    import tomlkit
-
-    env = os.environ if environ is None else environ
-    for key in changes:
-        if retention_env_name(key) in env:
-            raise ConfigError(
-                f"retention.{key} is set by {retention_env_name(key)}; change it there"
-            )
-    checked: RetentionSettings = _build(RetentionSettings, dict(changes), "retention.")
-    try:
-        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else None
-    except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    if doc is None:
-        doc = tomlkit.document()
-    table = doc.setdefault("retention", tomlkit.table())
-    for key in changes:
-        table[key] = getattr(checked, key)
-    text = tomlkit.dumps(doc)
-    raw = tomllib.loads(text)
-    _merge_env(raw, env)
-    settings: Settings = _build(Settings, raw, "")
-    _check(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return settings.retention
+def check_retention(values: Mapping[str, Any]) -> dict[str, int]:
+    """The periods in ``values`` checked as start-up checks them (whole days within
+    their range); raises ConfigError naming the first wrong one."""
+    checked = _build(RetentionSettings, dict(values), "retention.")
+    return {key: getattr(checked, key) for key in values}

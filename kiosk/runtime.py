@@ -31,7 +31,13 @@ def store_config(settings: Settings) -> StoreConfig:
 
 
 def open_from_settings(settings: Settings, *, migrate: bool = True) -> Store:
-    return open_store(store_config(settings), migrate=migrate)
+    """The store, purging by the retention periods in force: those an admin set in the
+    database, else the settings'."""
+    from kiosk.services.retention import in_force, policy
+
+    store = open_store(store_config(settings), migrate=migrate)
+    store.retention = policy(in_force(store, settings))
+    return store
 
 
 def rotate_keys(settings: Settings) -> int:

@@ -26,7 +26,7 @@ from screens.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
 NOTIFY_EVERY_S = 60
-SETTINGS_EVERY_S = 60  # retention saved by a console elsewhere reaches this kiosk
+SETTINGS_EVERY_S = 60  # retention an admin set on any machine reaches this kiosk
 CONSOLE_IDLE_S = 300
 
 

@@ -210,3 +210,15 @@ class Invitation(Base):
         ForeignKey("visits.id", ondelete="SET NULL"),
         index=True,
     )
+
+
+class RetentionPeriod(Base):
+    """A retention period an admin set for everything this database holds: every kiosk
+    and console on it purges by it and tells visitors of it. A category without a row
+    keeps the period of the settings file (or its default). Not personal data."""
+
+    __tablename__ = "retention_periods"
+
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)  # e.g. visit_days
+    days: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime]

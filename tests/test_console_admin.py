@@ -16,7 +16,6 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kiosk.app import make_console
-from kiosk.config import load_settings
 from kiosk.domain.registration import Registration
 from kiosk.services.admin import RetentionAdmin
 from kiosk.services.console import ConsoleService, NotAllowed
@@ -24,6 +23,7 @@ from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService, StaffUser
 from screens.console.admin import RetentionPanel
 from storage.models import AuditEvent, Visit
+from storage.retention_periods import RetentionPeriods
 from tests.factories import visitor
 from tests.kiosk_ui import (
     STAFF_PINS,
@@ -183,7 +183,7 @@ async def test_admin_changes_retention_and_runs_the_purge(
         await pilot.click("#ret-save")
         assert "outside 1..90" in await status_of(pilot, "#retention-status", "outside")
         assert pilot.app.screen.query_one("#ret-visit_days", Input).value == "120"  # kept
-        assert load_settings({"KIOSK_CONFIG": str(config)}).retention.visit_days == 30
+        assert RetentionPeriods(services.store).saved() == {}
 
         await type_into(pilot, "#ret-visit_days", "7")
         await pilot.click("#ret-save")
@@ -198,8 +198,9 @@ async def test_admin_changes_retention_and_runs_the_purge(
         await pilot.click("#ret-purge")
         await pilot.click("#ret-purge")
         assert "visits 1" in await status_of(pilot, "#retention-status", "Purged")
-    assert "# Lobby kiosk, 3rd floor" in config.read_text()  # the file keeps its comments
-    assert load_settings({"KIOSK_CONFIG": str(config)}).retention.visit_days == 7
+    # Saved in the database, for every machine on it; the settings file is not touched.
+    assert open_services(services.settings).store.retention.visit_days == 7
+    assert config.read_text() == CONFIG
     assert [v.id for v in services.store.find_person(email=visitor(1).email)] == []
     assert services.store.get_visit(recent.visit_id).name == visitor(2).name
     events = audit(services)
@@ -228,8 +229,6 @@ async def test_two_admins_change_retention_in_two_consoles(
     old = services.store.check_in(
         visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
     )
-    config = services.settings.config_file
-    assert config is not None
     nora = RetentionAdmin(open_services(services.settings).store, services.settings,
                           actor="staff:nora")  # fmt: skip
     app = make_console(services.settings, services=services)
@@ -254,8 +253,8 @@ async def test_two_admins_change_retention_in_two_consoles(
         await pilot.pause(0.3)  # a button ignores a second click during its press effect
         await pilot.click("#ret-save")
         assert "No period" in await status_of(pilot, "#retention-status", "No period")
-    saved = load_settings({"KIOSK_CONFIG": str(config)}).retention
-    assert (saved.visit_days, saved.nda_days, saved.outbox_days) == (5, 400, 3)
+    saved = {key: days for key, (days, _) in RetentionPeriods(services.store).saved().items()}
+    assert saved == {"visit_days": 5, "nda_days": 400, "outbox_days": 3}
     assert services.store.retention.visit_days == 5
     assert [v.id for v in services.store.find_person(email=visitor(1).email)] == [old.visit_id]
     events = audit(services)

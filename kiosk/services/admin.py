@@ -5,7 +5,6 @@ allowed to use them."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,12 +12,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from kiosk.config import (
-    RetentionSettings,
+    ConfigError,
     Settings,
-    config_path,
+    check_retention,
     retention_env_name,
     retention_range,
-    save_retention,
 )
 from kiosk.services.staff import ROLES, PinPolicyError, StaffService
 
@@ -126,11 +124,11 @@ class RetentionAdmin:
         self.environ = os.environ if environ is None else environ
 
     def follow(self) -> None:
-        """Take the periods saved meanwhile by an admin elsewhere (reads a file: call
-        from a worker)."""
+        """Take the periods an admin set meanwhile on any machine on this database
+        (reads the database: call from a worker)."""
         from kiosk.services.retention import follow_saved
 
-        follow_saved(self.store, self.settings.config_file or config_path(self.environ))
+        follow_saved(self.store, self.settings)
 
     def rows(self) -> list[RetentionRow]:
         """The periods in force: what the store purges by."""
@@ -146,27 +144,24 @@ class RetentionAdmin:
             )
         return rows
 
-    def save(self, values: Mapping[str, str]) -> RetentionSettings:
-        """Check and save the periods the admin changed (only those: a period another
-        admin saved meanwhile is not put back), apply them to the running store and
-        audit the change; raises ConfigError naming a wrong one."""
-        from kiosk.runtime import retention_policy
+    def save(self, values: Mapping[str, str]) -> dict[str, int]:
+        """Check and save, for every machine on this database, the periods the admin
+        changed (only those: a period another admin set meanwhile is not put back);
+        apply them here at once; the change is audited with the new periods. Raises
+        ConfigError naming a wrong or pinned one. Returns what changed."""
+        from storage.retention_periods import RetentionPeriods
 
+        for key in values:
+            if (env := retention_env_name(key)) in self.environ:
+                raise ConfigError(f"retention.{key} is set by {env} on this machine")
         self.follow()
         current = self.store.retention
-        changes = {k: v.strip() for k, v in values.items() if v.strip() != str(getattr(current, k))}
-        if not changes:
-            return self.settings.retention
-        path = self.settings.config_file or config_path(self.environ)
-        retention = save_retention(changes, path, self.environ)
-        self.settings = dataclasses.replace(self.settings, retention=retention)
-        self.store.retention = retention_policy(retention)
-        self.store.record_event(
-            self.actor,
-            "retention.change",
-            details={k: getattr(retention, k) for k in changes},
-        )
-        return retention
+        checked = check_retention({k: v.strip() for k, v in values.items()})
+        changes = {k: v for k, v in checked.items() if v != getattr(current, k)}
+        if changes:
+            RetentionPeriods(self.store).save(changes, actor=self.actor)
+            self.follow()
+        return changes
 
     def purge(self, *, dry_run: bool) -> PurgeReport:
         """Purge (or count) by the periods saved now, wherever an admin changed them."""

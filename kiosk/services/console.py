@@ -456,20 +456,18 @@ class ConsoleService:
             self._retention = RetentionAdmin(self.store, self.settings, actor=self.actor)
         return self._retention
 
-    def save_retention(self, values: dict[str, str]) -> None:
-        """Save changed retention periods; the console's own view of retention (which
-        days may be opened) follows at once."""
-        admin = self.retention_admin()
-        admin.save(values)
-        self.settings = admin.settings
+    def save_retention(self, values: dict[str, str]) -> dict[str, int]:
+        """Save changed retention periods (returns those that changed); the console's
+        own view of retention (which days may be opened) follows at once."""
+        return self.retention_admin().save(values)
 
     def follow_retention(self) -> None:
-        """Take retention periods an admin saved elsewhere meanwhile (another console,
-        a kiosk's staff menu): the days this console may open follow them. Reads the
-        settings file: call from a worker."""
+        """Take retention periods an admin set elsewhere meanwhile (another console, a
+        kiosk's staff menu, another machine): the days this console may open follow
+        them. Reads the database: call from a worker."""
         from kiosk.services.retention import follow_saved
 
-        follow_saved(self.store, self.settings.config_file)
+        follow_saved(self.store, self.settings)
 
     def rights(self) -> RightsService:
         from kiosk.services.rights import RightsService

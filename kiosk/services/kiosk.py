@@ -137,11 +137,11 @@ class KioskServices:
             raise ServiceUnavailable(str(exc)) from None
 
     def refresh_retention(self) -> bool:
-        """Apply retention periods saved meanwhile by a console in another process (at
-        the reception desk). Call from a worker; True when they changed."""
+        """Apply retention periods an admin set meanwhile, in a console here or on any
+        machine on this database. Call from a worker; True when they changed."""
         from kiosk.services.retention import follow_saved
 
-        return self.ready and follow_saved(self.store, self.settings.config_file)
+        return self.ready and follow_saved(self.store, self.settings)
 
     def purge(self) -> None:
         """Retention at start and every hour (by the periods saved now, wherever an

@@ -1,17 +1,29 @@
 """Retention: the purge run at start, periodically, and by `kiosk purge`; and the periods
-in force, which an admin may change in any console or kiosk sharing the settings file."""
+in force. An admin sets those for the whole database (the console's Retention tab,
+`kiosk retention set`): every kiosk and console on it purges by them and tells visitors
+of them. A period no admin has set comes from the settings file (or its default); a
+``KIOSK_RETENTION_*`` variable pins a period on its machine."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
-from kiosk.config import ConfigError, read_retention
-from storage.records import PurgeReport
+from kiosk.config import RetentionSettings, Settings, retention_env_name, retention_range
+from storage.errors import StorageError
+from storage.records import PurgeReport, RetentionPolicy
+from storage.retention_periods import RetentionPeriods
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+FROM_DATABASE = "database"
+FROM_SETTINGS = "settings"
+
+CATEGORIES = tuple(f.name for f in dataclasses.fields(RetentionSettings))
 
 
 class RetentionService:
@@ -23,23 +35,53 @@ class RetentionService:
         return self.store.purge(as_of, dry_run=dry_run, actor=self.actor)
 
 
-def follow_saved(store: Store, path: Path | None) -> bool:
-    """Apply to ``store`` the retention periods the settings file holds now, saved
-    meanwhile by an admin in another process (a console at the desk, another console,
-    a kiosk's staff menu), so that purges, the privacy notice and the days a console
-    may open follow them. Reads a file: call from a worker. True when they changed. A
-    file that does not read or check is logged and ignored (the periods stay)."""
-    if path is None:
-        return False
-    from kiosk.runtime import retention_policy
+@dataclasses.dataclass(frozen=True, slots=True)
+class Period:
+    days: int
+    source: str  # FROM_DATABASE, FROM_SETTINGS, or the environment variable that pins it
+    changed_at: datetime | None = None  # when an admin set it (FROM_DATABASE)
 
+
+def in_force(
+    store: Store, settings: Settings, environ: Mapping[str, str] | None = None
+) -> dict[str, Period]:
+    """Each category's period on this machine, and where it comes from. Reads the
+    database: call from a worker."""
+    env = os.environ if environ is None else environ
+    saved = RetentionPeriods(store).saved()
+    periods: dict[str, Period] = {}
+    for key in CATEGORIES:
+        mine = getattr(settings.retention, key)
+        pin = retention_env_name(key)
+        lo, hi = retention_range(key)
+        if pin in env:
+            periods[key] = Period(mine, pin)
+        elif key in saved and lo <= saved[key][0] <= hi:
+            days, at = saved[key]
+            periods[key] = Period(days, FROM_DATABASE, at)
+        else:
+            if key in saved:  # a cap lowered since it was saved
+                log.warning("retention.%s in the database is outside %d..%d; ignored", key, lo, hi)
+            periods[key] = Period(mine, FROM_SETTINGS)
+    return periods
+
+
+def policy(periods: Mapping[str, Period]) -> RetentionPolicy:
+    return RetentionPolicy(**{key: p.days for key, p in periods.items()})
+
+
+def follow_saved(store: Store, settings: Settings) -> bool:
+    """Apply to ``store`` the periods in force now, which an admin may have changed
+    meanwhile on any machine on this database, so that purges, the privacy notice and
+    the days a console may open follow them. Reads the database: call from a worker.
+    True when they changed; a database that does not answer leaves them as they are."""
     try:
-        saved = retention_policy(read_retention(path))
-    except (ConfigError, OSError) as exc:
+        now = policy(in_force(store, settings))
+    except StorageError as exc:
         log.warning("retention not re-read: %s", exc)
         return False
-    if saved == store.retention:
+    if now == store.retention:
         return False
-    store.retention = saved
-    log.info("retention periods changed in %s; applied", path)
+    store.retention = now
+    log.info("retention periods changed by an admin; applied")
     return True

@@ -210,10 +210,11 @@ class StaffPanel(Panel):
 
 
 class RetentionPanel(Panel):
-    """Retention periods for admins (saved to the settings file, applied at once) and the
-    purge: a preview of what it would remove, and running it. Periods another admin
-    saves meanwhile (another console, a kiosk's staff menu) show up within a minute,
-    except in a field being edited; saving sends only the fields edited here."""
+    """Retention periods for admins (set in the database for every machine on it, applied
+    here at once) and the purge: a preview of what it would remove, and running it.
+    Periods another admin sets meanwhile (another console or machine, a kiosk's staff
+    menu, `kiosk retention set`) show up within a minute, except in a field being
+    edited; saving sends only the fields edited here."""
 
     STATUS_ID = "retention-status"
     FOLLOW_S = 60.0
@@ -272,12 +273,13 @@ class RetentionPanel(Panel):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="retention-save")
     def run_save(self, values: dict[str, str]) -> None:
-        self.service.save_retention(values)
+        changed = self.service.save_retention(values)
         self.app.call_from_thread(self.fill, values)
         self.say_later(
-            "Saved; the new periods apply from the next purge. A kiosk in another window"
-            " that reads the same settings file takes them within a minute (its privacy"
-            " notice too)."
+            "Saved for every kiosk and console on this database: they purge by these"
+            " periods, and kiosks state them in their privacy notice, within a minute."
+            if changed
+            else "No period was changed."
         )
 
     @on(Button.Pressed, "#ret-preview")

@@ -1,0 +1,128 @@
+"""Retention periods an admin sets hold for every machine on the database: each kiosk
+and console purges by them and tells visitors of them, whatever its own settings file
+says; a KIOSK_RETENTION_* variable still pins a period on its machine. On SQLite and on
+the real PostgreSQL server (several kiosks share one database there)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.documents import load as load_document
+from kiosk.services.admin import RetentionAdmin
+from kiosk.services.kiosk import KioskServices
+from kiosk.services.retention import FROM_DATABASE, FROM_SETTINGS, in_force
+from storage.errors import NotFound
+from storage.models import AuditEvent
+from storage.open import StoreConfig
+from tests.factories import visitor
+from tests.kiosk_ui import open_services
+
+
+def machine_env(store_config: StoreConfig, tmp_path: Path, name: str, toml: str) -> dict[str, str]:
+    """The environment of a machine with its own settings file, on the shared database
+    (and key store; its key file a copy of the others', as an install would have)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "config.toml").write_text("site_name = 'Fictional HQ'\n" + toml)
+    return {
+        "KIOSK_CONFIG": str(folder / "config.toml"),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_DATABASE_URL": store_config.database_url,
+        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
+        "KIOSK_KEY_FILE": str(store_config.key_file),
+    }
+
+
+def machine(env: dict[str, str]) -> KioskServices:
+    settings: Settings = load_settings(env)
+    return open_services(settings)
+
+
+def test_an_admins_periods_hold_on_every_machine(store_config: StoreConfig, tmp_path: Path) -> None:
+    """Desk A (30 days by its file) and lobby kiosk B (20 days by its file) share a
+    database. Before, B's hourly purge removed a 25-day-old visit A's admin wanted kept
+    and B's notice said 20 days. An admin at A sets 60 days: B, already running, keeps
+    the visit, tells visitors 60 days, and a machine started later does the same."""
+    desk = machine(machine_env(store_config, tmp_path, "desk", ""))
+    lobby = machine(machine_env(store_config, tmp_path, "lobby", "[retention]\nvisit_days = 20\n"))
+    visit = desk.store.check_in(
+        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=25)
+    ).visit_id
+    assert lobby.store.retention.visit_days == 20  # its own file, no admin has spoken
+
+    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    lobby.purge()  # the hourly purge: takes the admin's periods first
+    assert lobby.store.get_visit(visit).name == visitor(1).name
+    assert lobby.store.retention.visit_days == 60
+    notice = load_document("privacy", "en", lobby.terms()).text
+    assert "after 60 days" in " ".join(notice.split())
+
+    later = machine(machine_env(store_config, tmp_path, "later", "[retention]\nvisit_days = 7\n"))
+    assert later.store.retention.visit_days == 60
+    periods = in_force(later.store, later.settings)
+    assert periods["visit_days"].source == FROM_DATABASE
+    assert (periods["nda_days"].days, periods["nda_days"].source) == (730, FROM_SETTINGS)
+
+    # Shortening works the same way: everyone forgets by it.
+    RetentionAdmin(later.store, later.settings, actor="staff:ada").save({"visit_days": "14"})
+    lobby.purge()
+    with pytest.raises(NotFound):
+        desk.store.get_visit(visit)
+    with desk.store.engine.connect() as conn:
+        changes = conn.execute(
+            select(AuditEvent.details).where(AuditEvent.action == "retention.change")
+        ).scalars()
+        assert [dict(d) for d in changes] == [{"visit_days": 60}, {"visit_days": 14}]
+
+
+def test_a_variable_pins_a_period_on_its_machine(
+    store_config: StoreConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator's KIOSK_RETENTION_* variable wins on its machine, and an admin cannot
+    change that period from there."""
+    desk = machine(machine_env(store_config, tmp_path, "desk", ""))
+    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    monkeypatch.setenv("KIOSK_RETENTION_VISIT_DAYS", "10")
+    env = machine_env(store_config, tmp_path, "pinned", "")
+    pinned = machine(env | {"KIOSK_RETENTION_VISIT_DAYS": "10"})
+    assert pinned.store.retention.visit_days == 10
+    assert in_force(pinned.store, pinned.settings)["visit_days"].source == (
+        "KIOSK_RETENTION_VISIT_DAYS"
+    )
+    admin = RetentionAdmin(pinned.store, pinned.settings, actor="staff:ada")
+    with pytest.raises(ConfigError, match="set by KIOSK_RETENTION_VISIT_DAYS on this machine"):
+        admin.save({"visit_days": "30"})
+    assert desk.store.retention.visit_days == 60
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_kiosk_retention_show_and_set(store_config: StoreConfig, tmp_path: Path) -> None:
+    """The command line for a server without a console: one line per category saying
+    where its period comes from; a wrong value is one line on stderr, nothing saved."""
+    env = machine_env(store_config, tmp_path, "server", "[retention]\nnda_days = 400\n")
+
+    def kiosk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk", "retention", *args],
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)} | env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    bad = kiosk("set", "visit_days=120")
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr == "kiosk: error: retention.visit_days = 120 is outside 1..90\n"
+    done = kiosk("set", "visit_days=45", "outbox_days=3")
+    assert done.returncode == 0 and done.stdout == "visit_days = 45\noutbox_days = 3\n"
+    shown = kiosk("show").stdout.splitlines()
+    assert shown[0].startswith("visit_days = 45  (set in the database on ")
+    assert shown[2] == "nda_days = 400  (the settings file's, or the default)"
+    assert shown[3].startswith("outbox_days = 3  (set in the database on ")
