@@ -128,7 +128,7 @@ class RetentionAdmin:
         (reads the database: call from a worker)."""
         from kiosk.services.retention import follow_saved
 
-        follow_saved(self.store, self.settings)
+        follow_saved(self.store, self.settings, self.environ)
 
     def rows(self) -> list[RetentionRow]:
         """The periods in force: what the store purges by."""

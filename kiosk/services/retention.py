@@ -70,13 +70,15 @@ def policy(periods: Mapping[str, Period]) -> RetentionPolicy:
     return RetentionPolicy(**{key: p.days for key, p in periods.items()})
 
 
-def follow_saved(store: Store, settings: Settings) -> bool:
+def follow_saved(
+    store: Store, settings: Settings, environ: Mapping[str, str] | None = None
+) -> bool:
     """Apply to ``store`` the periods in force now, which an admin may have changed
     meanwhile on any machine on this database, so that purges, the privacy notice and
     the days a console may open follow them. Reads the database: call from a worker.
     True when they changed; a database that does not answer leaves them as they are."""
     try:
-        now = policy(in_force(store, settings))
+        now = policy(in_force(store, settings, environ))
     except StorageError as exc:
         log.warning("retention not re-read: %s", exc)
         return False
