@@ -106,8 +106,7 @@ class KioskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings")
     def refresh_retention(self) -> None:
-        self.services.refresh_retention()
-        self.services.load_documents()  # the notice under the periods now in force
+        self.services.refresh_retention()  # and the notice under the periods in force
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:
@@ -164,8 +163,14 @@ class KioskApp(App[None]):
         at_home = isinstance(self.screen, WelcomeScreen) and len(self.screen_stack) == 2
         if at_home:
             return
+        from screens.console.console import ConsoleScreen
+
         set_language(self.settings.kiosk.default_language)
         self.last_activity = time.monotonic()  # the idle clock starts again from home
+        if any(isinstance(s, ConsoleScreen) for s in self.screen_stack):
+            # Retention an admin may have changed there: the notice under it is read
+            # now, in a worker, not on this thread when the next visitor opens it.
+            self.refresh_retention()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(WelcomeScreen())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import threading
@@ -21,7 +22,7 @@ from kiosk.documents import load as load_document
 from kiosk.i18n import set_language
 from kiosk.services.admin import RetentionAdmin
 from kiosk.services.kiosk import KioskServices, ServiceUnavailable
-from kiosk.services.staff import StaffService
+from kiosk.services.staff import StaffService, StaffUser
 from screens.kiosk_app import KioskApp
 from storage.errors import NotFound
 from storage.models import HealthScreening, Visit
@@ -266,6 +267,20 @@ async def test_documents_are_read_in_a_worker_not_on_the_ui_thread(
         await app.workers.wait_for_complete()
         summary, _notice = await _privacy_notice(pilot)
         assert "after 45 days." in summary
+        await pilot.click("#cancel")
+        await wait_for_screen(pilot, "WelcomeScreen")
+
+        # An admin changes it in this kiosk's own staff menu (the Retention tab saves in
+        # a worker), then locks: the next visitor reads the new notice at once.
+        app.open_console(StaffUser("ada", "admin"))
+        await wait_for_screen(pilot, "ConsoleScreen")
+        admin = RetentionAdmin(services.store, services.settings, actor="staff:ada")
+        await asyncio.to_thread(admin.save, {"visit_days": "50"})
+        app.lock_console()
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await app.workers.wait_for_complete()
+        summary, _notice = await _privacy_notice(pilot)
+        assert "after 50 days." in summary
     assert on_ui_thread and not any(on_ui_thread)
 
 

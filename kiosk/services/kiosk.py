@@ -138,10 +138,15 @@ class KioskServices:
 
     def refresh_retention(self) -> bool:
         """Apply retention periods an admin set meanwhile, in a console here or on any
-        machine on this database. Call from a worker; True when they changed."""
+        machine on this database, and read the documents under them. Call from a
+        worker; True when they changed."""
         from kiosk.services.retention import follow_saved
 
-        return self.ready and follow_saved(self.store, self.settings)
+        if not self.ready:
+            return False
+        changed = follow_saved(self.store, self.settings)
+        self.load_documents()  # cached: reads files only for periods not read before
+        return changed
 
     def purge(self) -> None:
         """Retention at start and every hour (by the periods saved now, wherever an
