@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import getpass
 import json
 import logging
@@ -278,7 +279,10 @@ def rotate(obj: Context) -> None:
 def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
     """Delete expired records and destroy expired data keys."""
     moment = as_of.replace(tzinfo=UTC) if as_of and as_of.tzinfo is None else as_of
-    report = RetentionService(obj.store, actor=cli_actor()).purge(moment, dry_run=dry_run)
+    store = obj.store
+    report = RetentionService(store, actor=cli_actor()).purge(moment, dry_run=dry_run)
+    periods = ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(store.retention).items())
+    click.echo(f"periods in force: {periods}")
     verb = "would remove" if dry_run else "removed"
     for label, n in report.rows.items():
         click.echo(f"{label}: {verb} {n}")

@@ -115,6 +115,7 @@ def test_purge_rotate_and_upgrade(kiosk: Run, store_config: StoreConfig) -> None
     assert store_config.key_file.stat().st_mode & 0o777 == 0o600
     assert NAME in run("log").stdout
     dry = run("purge", "--dry-run", "--as-of", "2099-01-01").stdout
+    assert dry.startswith("periods in force: visit_days 30, health_answers_days 0, nda_days 730")
     assert "visits: would remove 1" in dry
     assert NAME in run("log").stdout
     done = run("purge", "--as-of", "2099-01-01").stdout
