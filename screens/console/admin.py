@@ -217,7 +217,6 @@ class RetentionPanel(Panel):
     edited; saving sends only the fields edited here."""
 
     STATUS_ID = "retention-status"
-    FOLLOW_S = 60.0
 
     def __init__(self, service: ConsoleService, **kwargs: Any) -> None:
         super().__init__(service, **kwargs)
@@ -240,18 +239,10 @@ class RetentionPanel(Panel):
             yield ConfirmButton("Purge now", id="ret-purge", variant="error")
         yield Static("", id="retention-status", markup=False)
 
-    def on_mount(self) -> None:
-        self.follow()
-        self.set_interval(self.FOLLOW_S, self.follow)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="retention-follow")
-    def follow(self) -> None:
-        self.service.retention_admin().follow()
-        self.app.call_from_thread(self.fill, ())
-
-    def fill(self, saved: Iterable[str]) -> None:
+    def fill(self, saved: Iterable[str] = ()) -> None:
         """Show the periods in force: in the fields just saved, and in any field not
-        being edited (one being edited keeps what the admin typed)."""
+        being edited (one being edited keeps what the admin typed). The console screen
+        calls it each time it has read them."""
         saved = set(saved)
         for row in self.service.retention_admin().rows():
             field = self.query_one(f"#ret-{row.key}", Input)

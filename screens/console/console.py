@@ -171,14 +171,21 @@ class ConsoleScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load_day()
         self.set_interval(REFRESH_S, self.load_day)
+        self.follow_retention()
         self.set_interval(FOLLOW_S, self.follow_retention)
         if self.service.can("hosts"):
             self.load_hosts()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-retention")
     def follow_retention(self) -> None:
-        """Which days may be opened follows retention saved elsewhere meanwhile."""
+        """Which days may be opened, and the Retention tab, follow retention an admin
+        set elsewhere meanwhile."""
         self.service.follow_retention()
+        self.app.call_from_thread(self._show_retention)
+
+    def _show_retention(self) -> None:
+        for panel in self.query(RetentionPanel):
+            panel.fill()
 
     # -- the log ---------------------------------------------------------------------
 
