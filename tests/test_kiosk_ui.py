@@ -152,6 +152,16 @@ async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
     assert _today(services) == []
 
 
+async def answer_screening(pilot: Pilot[None], *answers: str) -> None:
+    """From the consent screen: consent, answer each question, on to the badge."""
+    await pilot.click("#consent")
+    await wait_for_screen(pilot, "ScreeningQuestionsScreen")
+    for i, answer in enumerate(answers):
+        await pilot.click(f"#q{i}-{answer}")
+    await pilot.click("#next")
+    await wait_for_screen(pilot, "BadgeScreen")
+
+
 async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with _app(services).run_test(size=(100, 30)) as pilot:
@@ -159,12 +169,7 @@ async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "ScreeningConsentScreen")
-        await pilot.click("#consent")
-        await wait_for_screen(pilot, "ScreeningQuestionsScreen")
-        await pilot.click("#q0-yes")
-        await pilot.click("#q1-no")
-        await pilot.click("#next")
-        await wait_for_screen(pilot, "BadgeScreen")
+        await answer_screening(pilot, "yes", "no")
         assert "see reception before you go in" in screen_text(pilot)
     [visit] = _today(services)
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
@@ -189,12 +194,7 @@ async def test_health_answers_are_kept_only_as_the_visitor_was_told(
         told = "Your answers are not stored" if told_days == 0 else "for 14 days"
         assert told in screen_text(pilot)
         store.retention = dataclasses.replace(store.retention, health_answers_days=then_days)
-        await pilot.click("#consent")
-        await wait_for_screen(pilot, "ScreeningQuestionsScreen")
-        await pilot.click("#q0-no")
-        await pilot.click("#q1-no")
-        await pilot.click("#next")
-        await wait_for_screen(pilot, "BadgeScreen")
+        await answer_screening(pilot, "no", "no")
     [visit] = _today(services)
     assert visit.screening is ScreeningOutcome.PASSED
     with store.engine.connect() as conn:

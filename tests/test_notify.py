@@ -353,9 +353,12 @@ def _certificate(
     return builder.sign(signer, hashes.SHA256())
 
 
-def _office_ca(directory: Path) -> tuple[Path, ssl.SSLContext]:
+def _office_ca(directory: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, ssl.SSLContext]:
     """An office's own CA (its certificate written to a PEM file) and a server context
-    whose certificate for 127.0.0.1 it signed."""
+    whose certificate for 127.0.0.1 it signed. The kiosk then trusts the system's store
+    only, unless given the CA file."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     ca_key, server_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
     ca = _certificate("Fictional Office CA", "Fictional Office CA", ca_key, ca_key)
     server = _certificate("mail.fictional.example", "Fictional Office CA", server_key, ca_key)
@@ -388,9 +391,7 @@ def _accept_kiosk_login(
 def tls_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SmtpServer, Path]]:
     """A relay like an office's: STARTTLS with a certificate from the office's own CA,
     then a login; it accepts no mail before both."""
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's trust store only
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    ca_file, context = _office_ca(tmp_path)
+    ca_file, context = _office_ca(tmp_path, monkeypatch)
     server = SmtpServer(
         tls_context=context,
         require_starttls=True,
@@ -445,10 +446,12 @@ def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
 # aiosmtpd counts only STARTTLS as TLS when it offers AUTH; its SMTPS connection is TLS.
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("trusted", [True, False])
-def test_mail_goes_out_over_implicit_tls(tmp_path: Path, store: Store, trusted: bool) -> None:
+def test_mail_goes_out_over_implicit_tls(
+    tmp_path: Path, store: Store, trusted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A relay on SMTPS (TLS from the first byte, port 465 in real life) with the office's
     CA: logged in and encrypted; without that CA trusted, nothing is sent."""
-    ca_file, context = _office_ca(tmp_path)
+    ca_file, context = _office_ca(tmp_path, monkeypatch)
     smtp = SmtpServer(
         ssl_context=context,
         authenticator=_accept_kiosk_login,
