@@ -22,6 +22,7 @@ from kiosk.documents import Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
 from kiosk.domain.registration import ValidationErrors, validate
+from kiosk.i18n import LANGUAGES
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
 from kiosk.services.log import LogService
@@ -157,7 +158,7 @@ def console(obj: Context) -> None:
 @main.command()
 @visitor_options
 @click.option("--accept-nda", is_flag=True, help="The visitor accepts the NDA (signed by --name).")
-@click.option("--language", type=click.Choice(["en", "nl"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(sorted(LANGUAGES)), default="en", show_default=True)
 @pass_ctx
 def checkin(
     obj: Context,
@@ -357,8 +358,13 @@ def hosts() -> None:
 @hosts.command("add")
 @click.argument("name")
 @click.option("--email", help="Where arrival notifications go.")
+@click.option(
+    "--language",
+    type=click.Choice(sorted(LANGUAGES)),
+    help="The language of the host's e-mails (default: notify.language).",
+)
 @pass_ctx
-def hosts_add(obj: Context, name: str, email: str | None) -> None:
+def hosts_add(obj: Context, name: str, email: str | None, language: str | None) -> None:
     """Add a host."""
     from kiosk.domain.registration import normalise_email
     from kiosk.domain.text import TextError, clean_text
@@ -369,7 +375,7 @@ def hosts_add(obj: Context, name: str, email: str | None) -> None:
     except TextError as exc:
         fail(exc.message, 2)
     assert clean is not None
-    host_id = obj.store.add_host(clean, mail)
+    host_id = obj.store.add_host(clean, mail, language)
     click.echo(f"host {host_id}")
 
 
@@ -377,21 +383,29 @@ def hosts_add(obj: Context, name: str, email: str | None) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_ctx
 def hosts_import(obj: Context, path: Path) -> None:
-    """Import hosts from a CSV file with a header: name[,email]."""
+    """Import hosts from a CSV file with a header: name[,email][,language].
+
+    A host already in the directory (same name) is updated; an empty e-mail or language
+    keeps what it has. The language (en, nl) is that of the host's e-mails; without one
+    they go in notify.language."""
     from kiosk.domain.registration import normalise_email
     from kiosk.domain.text import TextError, clean_text
+    from kiosk.i18n import host_language
     from storage.hosts import HostDirectory
 
-    rows: list[tuple[str, str | None]] = []
+    rows: list[tuple[str, str | None, str | None]] = []
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "name" not in reader.fieldnames:
-            fail(f"{path}: the first line must name the columns: name[,email]", 2)
+            fail(f"{path}: the first line must name the columns: name[,email][,language]", 2)
         for line_no, record in enumerate(reader, start=2):
             try:
                 name = clean_text(record.get("name"), max_len=120, required=True)
                 email = (record.get("email") or "").strip()
-                rows.append((name or "", normalise_email(email) if email else None))
+                language = host_language(record.get("language") or "")
+                rows.append(
+                    (name or "", normalise_email(email) if email else None, language or None)
+                )
             except TextError as exc:
                 fail(f"{path}, line {line_no}: {exc.message}", 2)
     added, updated = HostDirectory(obj.store).import_many(rows, actor=cli_actor())
@@ -403,7 +417,7 @@ def hosts_import(obj: Context, path: Path) -> None:
 def hosts_list(obj: Context) -> None:
     """List active hosts."""
     for h in obj.store.hosts():
-        click.echo(f"{h.id}  {h.name}  {h.email or ''}".rstrip())
+        click.echo(f"{h.id}  {h.name}  {h.email or ''}  {h.language or ''}".rstrip())
 
 
 @main.command()

@@ -10,7 +10,7 @@ import gettext
 from functools import cache
 from pathlib import Path
 
-from kiosk.domain.text import N_
+from kiosk.domain.text import N_, TextError
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -23,6 +23,7 @@ __all__ = [
     "N_",
     "_",
     "current_language",
+    "host_language",
     "period",
     "set_language",
     "translate",
@@ -49,6 +50,16 @@ def current_language() -> str:
 
 def translate(message: str, language: str | None = None) -> str:
     return _catalog(language or _current).gettext(message)
+
+
+def host_language(text: str) -> str:
+    """A host's e-mail language as staff give it (a CSV cell, the console): a code of
+    LANGUAGES, or "" for the site's (notify.language)."""
+    code = text.strip().lower()
+    if code and code not in LANGUAGES:
+        choices = ", ".join(LANGUAGES)
+        raise TextError(f"the language must be one of {choices}, or empty for the site's")
+    return code
 
 
 def _(message: str) -> str:

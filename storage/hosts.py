@@ -25,12 +25,17 @@ class HostDirectory:
         name: str | None = None,
         email: str | None = None,
         active: bool | None = None,
+        language: str | None = None,
     ) -> None:
+        """Change what is given; an empty ``email`` removes the address, an empty
+        ``language`` puts the host back on the site's."""
         values: dict[str, object] = {}
         if name is not None:
             values["name"] = name
         if email is not None:
             values["email"] = email or None
+        if language is not None:
+            values["language"] = language or None
         if active is not None:
             values["active"] = active
         with db_errors(), self.store.write_session() as s, s.begin():
@@ -53,9 +58,12 @@ class HostDirectory:
 
         self.store.sync_checkpoint()
 
-    def import_many(self, hosts: list[tuple[str, str | None]], *, actor: str) -> tuple[int, int]:
-        """Add hosts by name (and e-mail) in one transaction; a name already in the
-        directory is updated, not doubled. Returns (added, updated)."""
+    def import_many(
+        self, hosts: list[tuple[str, str | None, str | None]], *, actor: str
+    ) -> tuple[int, int]:
+        """Add hosts by (name, e-mail, language) in one transaction; a name already in
+        the directory is updated, not doubled (an e-mail or language not given keeps the
+        one it has). Returns (added, updated)."""
         added = updated = 0
         now = datetime.now(UTC)
         with db_errors(), self.store.write_session() as s, s.begin():
@@ -63,10 +71,11 @@ class HostDirectory:
                 h.name.casefold(): h
                 for h in s.scalars(select(Host).where(Host.site_id == self.store.site_id))
             }
-            for name, email in hosts:
+            for name, email, language in hosts:
                 found = existing.get(name.casefold())
                 if found is not None:
                     found.email, found.active = email or found.email, True
+                    found.language = language or found.language
                     updated += 1
                 else:
                     host = Host(
@@ -74,6 +83,7 @@ class HostDirectory:
                         site_id=self.store.site_id,
                         name=name,
                         email=email,
+                        language=language,
                         active=True,
                         created_at=now,
                     )

@@ -37,6 +37,7 @@ class Notification:
     attempts: int
     host_name: str | None
     host_email: str | None
+    host_language: str | None  # None: the site's
     visitor: str
     company: str | None
     arrived_at: datetime
@@ -63,6 +64,7 @@ class OutboxRepository:
                     OutboxMessage.next_attempt_at,
                     Host.name,
                     Host.email,
+                    Host.language,
                 )
                 .outerjoin(Host, Host.id == OutboxMessage.host_id)
                 .where(
@@ -74,7 +76,7 @@ class OutboxRepository:
                 .limit(limit)
             ).all()
             claimed: list[Notification] = []
-            for row_id, kind, key_id, blob, attempts, due, host_name, host_email in rows:
+            for row_id, kind, key_id, blob, attempts, due, host_name, host_email, lang in rows:
                 won: CursorResult[Any] = s.execute(  # type: ignore[assignment]
                     update(OutboxMessage)
                     .where(OutboxMessage.id == row_id, OutboxMessage.next_attempt_at == due)
@@ -97,6 +99,7 @@ class OutboxRepository:
                         attempts=attempts,
                         host_name=host_name,
                         host_email=host_email,
+                        host_language=lang,
                         visitor=payload.get("visitor", ""),
                         company=payload.get("company"),
                         arrived_at=datetime.fromisoformat(payload["arrived_at"]),

@@ -53,6 +53,7 @@ class HostEntry:
     name: str
     email: str | None
     active: bool
+    language: str | None = None  # of the host's e-mails; None: the site's
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,9 +168,16 @@ class Store:
 
     # -- hosts ---------------------------------------------------------------------------
 
-    def add_host(self, name: str, email: str | None = None) -> uuid.UUID:
+    def add_host(
+        self, name: str, email: str | None = None, language: str | None = None
+    ) -> uuid.UUID:
         host = Host(
-            id=uuid.uuid4(), site_id=self.site_id, name=name, email=email, created_at=utcnow()
+            id=uuid.uuid4(),
+            site_id=self.site_id,
+            name=name,
+            email=email,
+            language=language,
+            created_at=utcnow(),
         )
         with db_errors(), self._sessions() as s, s.begin():
             s.add(host)
@@ -191,7 +198,7 @@ class Store:
         if active_only:
             stmt = stmt.where(Host.active.is_(True))
         with db_errors(), self._reader() as s:
-            return [HostEntry(h.id, h.name, h.email, h.active) for h in s.scalars(stmt)]
+            return [HostEntry(h.id, h.name, h.email, h.active, h.language) for h in s.scalars(stmt)]
 
     # -- check-in and check-out ----------------------------------------------------------
 

@@ -170,6 +170,33 @@ def test_hosts_import_and_staff_reset_pin(kiosk: Run, tmp_path: Path) -> None:
     assert "too short" not in kiosk("staff", "list").stdout
 
 
+def test_hosts_carry_the_language_of_their_emails(kiosk: Run, tmp_path: Path) -> None:
+    """A CSV may give each host's e-mail language; a re-import without one keeps it; a
+    language the kiosk does not speak stops the import at its line, importing nothing."""
+    csv_file = tmp_path / "hosts.csv"
+    csv_file.write_text(
+        "name,email,language\nHostina Placeholder,hostina@example.com,NL\nHubert Host,,\n"
+    )
+    assert "2 added, 0 updated" in kiosk("hosts", "import", str(csv_file)).stdout
+    kiosk("hosts", "add", "Hosmer Example", "--language", "en")
+    again = tmp_path / "again.csv"
+    again.write_text("name,language\nHostina Placeholder,\n")
+    assert "0 added, 1 updated" in kiosk("hosts", "import", str(again)).stdout
+    listed = kiosk("hosts", "list").stdout.splitlines()
+    assert [line.split("  ")[1:] for line in listed] == [
+        ["Hosmer Example", "", "en"],
+        ["Hostina Placeholder", "hostina@example.com", "nl"],
+        ["Hubert Host"],
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,language\nOkay Name,nl\nOther Name,de\n")
+    refused = kiosk("hosts", "import", str(bad), ok=False)
+    assert "line 3" in refused.stderr and "en, nl" in refused.stderr
+    assert "Okay Name" not in kiosk("hosts", "list").stdout
+    unknown = kiosk("hosts", "add", "Otto Name", "--language", "de", ok=False)
+    assert unknown.returncode == 2 and "Otto Name" not in kiosk("hosts", "list").stdout
+
+
 def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Path) -> None:
     run = kiosk
     for company in ("First Fictional", "Second Fictional"):

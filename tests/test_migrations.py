@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, inspect, select
 
+from storage.hosts import HostDirectory
 from storage.migrate import HEADS, current_revision, downgrade, upgrade
 from storage.models import HealthScreening, NdaAcceptance, OutboxMessage, Visit
 from storage.records import ScreeningOutcome
@@ -60,3 +61,19 @@ def test_day_led_indexes_migrate_both_ways_without_losing_rows(store: Store) -> 
     for code in codes:
         store.check_out(code, actor="test")
     assert all(v.departed_at for v in store.find_person(email=visitor(0).email))
+
+
+def test_hosts_keep_their_rows_across_the_language_column(store: Store) -> None:
+    """0006 adds hosts.language: hosts from before keep name, e-mail and state, and get
+    the site's language (none of their own); downgrading drops only the column."""
+    kept = store.add_host("Hostina Placeholder", "hostina@example.com", "nl")
+    store.add_host("Hubert Host")
+    downgrade(store.engine, "records", "0005")
+    assert "language" not in {c["name"] for c in inspect(store.engine).get_columns("hosts")}
+    upgrade(store.engine, "records")
+    assert [(h.name, h.email, h.active, h.language) for h in store.hosts()] == [
+        ("Hostina Placeholder", "hostina@example.com", True, None),
+        ("Hubert Host", None, True, None),
+    ]
+    HostDirectory(store).update(kept, actor="test", language="nl")
+    assert store.hosts()[0].language == "nl"

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -33,6 +34,7 @@ from kiosk.config import NotifySettings
 from kiosk.i18n import set_language
 from kiosk.services.notify import NO_ADDRESS, Notifier
 from screens.console.table import VisitTable
+from storage.hosts import HostDirectory
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.outbox import OutboxRepository
@@ -50,6 +52,7 @@ from tests.kiosk_ui import (
 from tests.test_kiosk_ui import NAME, start_details, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
+OTHER_EMAIL = "hosmer.example@example.com"
 
 
 def _free_port() -> int:
@@ -159,6 +162,28 @@ def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) 
     assert body.splitlines()[0] == "Hallo Hostina Placeholder,"
     assert f"{odd.name} (Qwertyco) heeft zich om " in body
     assert "wacht op u bij de receptie (Fictief HQ)." in body
+
+
+def test_each_host_gets_their_emails_in_their_own_language(store: Store, smtp: SmtpServer) -> None:
+    """A host's language in the directory wins over notify.language; a host with none
+    gets the site's; a change applies from the next e-mail."""
+    dutch = store.add_host("Hostina Placeholder", email=HOST_EMAIL, language="nl")
+    other = store.add_host("Hosmer Example", email=OTHER_EMAIL)
+
+    def subjects_after(*hosts: uuid.UUID) -> dict[str, str]:
+        smtp.inbox.messages.clear()
+        for n, host in enumerate(hosts):
+            store.check_in(visitor(n, host_id=host, host_name=None), actor="t")
+        assert _notifier(store, smtp).deliver_due().sent == len(hosts)
+        return {to[0]: str(msg["Subject"]) for to, msg in smtp.inbox.wait_for(len(hosts))}
+
+    english = "Your visitor has arrived at Fictional HQ"
+    dutch_subject = "Uw bezoeker is aangekomen bij Fictional HQ"
+    assert subjects_after(dutch, other) == {HOST_EMAIL: dutch_subject, OTHER_EMAIL: english}
+    directory = HostDirectory(store)
+    directory.update(dutch, actor="t", language="")  # back to the site's
+    directory.update(other, actor="t", language="nl")
+    assert subjects_after(dutch, other) == {HOST_EMAIL: english, OTHER_EMAIL: dutch_subject}
 
 
 def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) -> None:

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from kiosk.config import NotifySettings
-from kiosk.i18n import N_, translate
+from kiosk.i18n import LANGUAGES, N_, translate
 from storage.outbox import Notification, OutboxRepository
 from storage.store import utcnow
 
@@ -36,7 +36,8 @@ TIMEOUT_S = 15
 MAX_BACKOFF = timedelta(hours=1)
 NO_ADDRESS = "no e-mail address for this host"
 
-# The e-mail, in notify.language (hosts are staff: the site's language, not the visitor's).
+# The e-mail, in the host's language if the directory gives one, else notify.language
+# (hosts are staff: never the visitor's).
 MAIL_SUBJECT = N_("Your visitor has arrived at {site}")
 MAIL_GREETING = N_("Hello {host},")
 MAIL_HELLO = N_("Hello,")
@@ -137,7 +138,9 @@ class Notifier:
 
     def _message(self, note: Notification) -> EmailMessage:
         assert note.host_email is not None
-        language = self.settings.language
+        language = note.host_language
+        if language not in LANGUAGES:  # none set (or not one this kiosk speaks)
+            language = self.settings.language
 
         def t(message: str, **values: str) -> str:
             return translate(message, language).format(**values)
