@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Sparkline, Static
+from textual.widgets import Input, OptionList, Select, Sparkline, Static
 
 from kiosk.app import make_app, make_console
 from kiosk.services.kiosk import KioskServices
@@ -254,6 +254,43 @@ async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> No
     [host] = services.store.hosts(active_only=False)
     assert (host.name, host.email, host.active) == ("Hubert Hostman", "hubert@example.com", False)
     assert services.store.hosts() == []  # the kiosk no longer offers an inactive host
+
+
+async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
+    services: KioskServices,
+) -> None:
+    """Reception sees each host's e-mail language and changes it with the list under the
+    e-mail field, as for a new host."""
+    services.store.add_host("Hostina Placeholder", "hostina@example.com", "nl")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.click("#--content-tab-tab-hosts")
+        hosts = pilot.app.screen.query_one("#host-list", OptionList)
+        for _ in range(100):
+            if hosts.option_count:
+                break
+            await pilot.pause(0.05)
+        assert str(hosts.get_option_at_index(0).prompt).endswith("[nl]")
+        hosts.highlighted = 0
+        await pilot.pause()
+        language = pilot.app.screen.query_one("#host-language", Select)
+        assert language.value == "nl"
+        await pilot.click("#host-language")  # the list opens on Nederlands
+        await pilot.press("up", "up", "enter")  # the site's (English)
+        assert language.value == ""
+        await pilot.click("#host-save")
+        await pilot.pause(0.5)
+        pilot.app.screen.query_one("#host-name", Input).value = "Hubert Host"
+        await pilot.click("#host-language")
+        await pilot.press("down", "down", "enter")
+        assert language.value == "nl"
+        await pilot.click("#host-add")
+        await pilot.pause(0.5)
+    assert [(h.name, h.language) for h in services.store.hosts()] == [
+        ("Hostina Placeholder", None),
+        ("Hubert Host", "nl"),
+    ]
 
 
 async def test_console_locks_itself_after_five_idle_minutes(services: KioskServices) -> None:

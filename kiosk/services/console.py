@@ -364,29 +364,21 @@ class ConsoleService:
         self.require("hosts")
         return self.store.hosts(active_only=False)
 
-    def add_host(self, name: str, email: str) -> None:
-        from kiosk.domain.registration import normalise_email
-
+    def add_host(self, name: str, email: str, language: str = "") -> None:
+        """A new host; ``language`` that of their e-mails ("" for the site's)."""
         self.require("hosts")
-        try:
-            clean = clean_text(name, max_len=120, required=True)
-            mail = normalise_email(email) if email.strip() else None
-        except TextError as exc:
-            raise ValidationErrors({"host": exc.message}) from None
-        assert clean is not None
-        self.store.add_host(clean, mail)
+        clean, mail, code = _host_fields(name, email, language)
+        self.store.add_host(clean, mail or None, code or None)
 
-    def edit_host(self, host_id: uuid.UUID, name: str, email: str) -> None:
-        from kiosk.domain.registration import normalise_email
+    def edit_host(self, host_id: uuid.UUID, name: str, email: str, language: str = "") -> None:
+        """Change a host; an empty e-mail removes it, an empty language means the site's."""
         from storage.hosts import HostDirectory
 
         self.require("hosts")
-        try:
-            clean = clean_text(name, max_len=120, required=True)
-            mail = normalise_email(email) if email.strip() else ""
-        except TextError as exc:
-            raise ValidationErrors({"host": exc.message}) from None
-        HostDirectory(self.store).update(host_id, actor=self.actor, name=clean, email=mail)
+        clean, mail, code = _host_fields(name, email, language)
+        HostDirectory(self.store).update(
+            host_id, actor=self.actor, name=clean, email=mail, language=code
+        )
 
     def print_invitation(self, code: str, name: str, day: date) -> str:
         """The invitation as a printable badge-style card (QR and code)."""
@@ -474,3 +466,19 @@ class ConsoleService:
 
         self.require("rights")
         return RightsService(self.store, actor=self.actor, phone_region=self.settings.phone_region)
+
+
+def _host_fields(name: str, email: str, language: str) -> tuple[str, str, str]:
+    """A host's name, e-mail and e-mail language checked as staff typed them ("" for an
+    empty e-mail or the site's language); raises ValidationErrors under "host"."""
+    from kiosk.domain.registration import normalise_email
+    from kiosk.i18n import host_language
+
+    try:
+        clean = clean_text(name, max_len=120, required=True)
+        mail = normalise_email(email) if email.strip() else ""
+        code = host_language(language)
+    except TextError as exc:
+        raise ValidationErrors({"host": exc.message}) from None
+    assert clean is not None
+    return clean, mail, code

@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.domain import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors
 from kiosk.domain.text import find_by_name, search_key
+from kiosk.i18n import LANGUAGES
 from kiosk.services.console import (
     STATUSES,
     ConsoleService,
@@ -56,7 +57,15 @@ def _status_id(status: str) -> str:
 
 def _host_label(h: HostEntry) -> str:
     email = f" <{h.email}>" if h.email else ""
-    return h.name + email + ("" if h.active else "  (inactive)")
+    language = f"  [{h.language}]" if h.language else ""
+    return h.name + email + language + ("" if h.active else "  (inactive)")
+
+
+def _host_languages(site: str) -> list[tuple[str, str]]:
+    """The choices for a host's e-mail language: the site's first (stored as none)."""
+    return [(f"E-mails: site's ({LANGUAGES[site]})", "")] + [
+        (f"E-mails: {name}", code) for code, name in LANGUAGES.items()
+    ]
 
 
 class ConsoleScreen(Screen[None]):
@@ -124,6 +133,13 @@ class ConsoleScreen(Screen[None]):
                     with Horizontal(classes="form-row"):
                         yield Input(placeholder="Name", id="host-name")
                         yield Input(placeholder="E-mail (optional)", id="host-email")
+                        yield Select(
+                            _host_languages(self.service.settings.notify.language),
+                            value="",
+                            allow_blank=False,
+                            id="host-language",
+                        )
+                    with Horizontal(classes="form-row"):
                         yield Button("Add host", id="host-add")
                         yield Button("Save changes", id="host-save")
                         yield Button("Activate / deactivate", id="host-toggle")
@@ -345,14 +361,21 @@ class ConsoleScreen(Screen[None]):
 
     @on(Button.Pressed, "#host-add")
     def add_host(self) -> None:
-        name = self.query_one("#host-name", Input).value
-        email = self.query_one("#host-email", Input).value
-        self.save_host(name, email)
+        name, email, language = self._host_form()
+        self.save_host(name, email, language)
+
+    def _host_form(self) -> tuple[str, str, str]:
+        language = self.query_one("#host-language", Select).value
+        return (
+            self.query_one("#host-name", Input).value,
+            self.query_one("#host-email", Input).value,
+            language if isinstance(language, str) else "",
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
-    def save_host(self, name: str, email: str) -> None:
+    def save_host(self, name: str, email: str, language: str) -> None:
         try:
-            self.service.add_host(name, email)
+            self.service.add_host(name, email, language)
         except ValidationErrors as exc:
             message = next(iter(exc.fields.values()))
             self.app.call_from_thread(self.query_one("#host-error", FieldError).update, message)
@@ -363,6 +386,7 @@ class ConsoleScreen(Screen[None]):
         self.query_one("#host-error", FieldError).update("")
         self.query_one("#host-name", Input).value = ""
         self.query_one("#host-email", Input).value = ""
+        self.query_one("#host-language", Select).value = ""
         self.load_hosts()
 
     def _selected_host(self) -> HostEntry | None:
@@ -378,6 +402,7 @@ class ConsoleScreen(Screen[None]):
         if host is not None:
             self.query_one("#host-name", Input).value = host.name
             self.query_one("#host-email", Input).value = host.email or ""
+            self.query_one("#host-language", Select).value = host.language or ""
 
     @on(Button.Pressed, "#host-save")
     def save_host_changes(self) -> None:
@@ -385,14 +410,13 @@ class ConsoleScreen(Screen[None]):
         if host is None:
             self.query_one("#host-error", FieldError).update("Choose a host in the list first.")
             return
-        name = self.query_one("#host-name", Input).value
-        email = self.query_one("#host-email", Input).value
-        self.edit_host(host.id, name, email)
+        name, email, language = self._host_form()
+        self.edit_host(host.id, name, email, language)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
-    def edit_host(self, host_id: uuid.UUID, name: str, email: str) -> None:
+    def edit_host(self, host_id: uuid.UUID, name: str, email: str, language: str) -> None:
         try:
-            self.service.edit_host(host_id, name, email)
+            self.service.edit_host(host_id, name, email, language)
         except ValidationErrors as exc:
             message = next(iter(exc.fields.values()))
             self.app.call_from_thread(self.query_one("#host-error", FieldError).update, message)
