@@ -88,12 +88,14 @@ class KioskApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def start(self) -> None:
         """Open the store (imports, key checks, migrations) after the first frame, then
-        run the start-up purge. A failure is shown as a friendly message."""
+        run the start-up purge and send the host e-mails that waited while the kiosk was
+        down. A failure is shown as a friendly message."""
         self.services.open()
         self.services.load_documents()
         self.call_from_thread(self._started)
         if self.services.ready:
             self.services.purge()
+            self.services.notify_hosts()  # does nothing without notify.smtp_host
 
     def _started(self) -> None:
         if isinstance(self.screen, WelcomeScreen):
