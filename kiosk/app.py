@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kiosk.config import Settings
+from kiosk.logs import to_file
 
 if TYPE_CHECKING:
     from kiosk.services.kiosk import KioskServices
@@ -45,7 +46,8 @@ def _opener(settings: Settings) -> Callable[[], Store]:
 
 
 def run_kiosk(settings: Settings) -> None:
-    make_app(settings).run()
+    with to_file(settings.data_dir):  # not over the visitor's screen
+        make_app(settings).run()
 
 
 def make_console(
@@ -63,4 +65,5 @@ def make_console(
 
 
 def run_console(settings: Settings) -> None:
-    make_console(settings).run()
+    with to_file(settings.data_dir):
+        make_console(settings).run()

@@ -6,6 +6,7 @@ import contextlib
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +99,67 @@ def test_closing_the_terminal_stops_the_app(
                     os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             wrapper.wait(timeout=5)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens there once closed
+
+
+def test_log_records_go_to_a_file_not_over_the_visitors_screen(tmp_path: Path) -> None:
+    """A host e-mail that cannot go out is logged, and retried. Before, the warning was
+    written into the terminal, over the welcome screen, for every visitor to read; now
+    it goes to <data_dir>/logs/kiosk.log (a folder only the kiosk's user can read)."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(data),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+    (tmp_path / "config.toml").write_text(
+        f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {_closed_port()}\nstarttls = false\n'
+    )
+    for args in (
+        ["hosts", "add", "Hostina Placeholder", "--email", "hostina@example.com"],
+        ["checkin", "--name", "Zeb Fakename", "--email", "zeb@example.com",
+         "--host", "Hostina Placeholder", "--type", "delivery"],
+    ):  # fmt: skip
+        subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, cwd=ROOT, check=True)
+    log_file = data / "logs" / "kiosk.log"
+    master, slave = os.openpty()
+    app = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "run"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        screen = _read_until(master, b"Welcome", timeout=60)
+        # The kiosk tries the waiting e-mail once its store is open, at start.
+        deadline = time.monotonic() + 30
+        while b"not sent" not in (log_file.read_bytes() if log_file.exists() else b""):
+            assert time.monotonic() < deadline, "the failed e-mail was never logged"
+            if select.select([master], [], [], 0.2)[0]:
+                screen += os.read(master, 65536)
+        time.sleep(0.5)
+        while select.select([master], [], [], 0.2)[0]:
+            screen += os.read(master, 65536)
+    finally:
+        os.close(master)
+        app.kill()
+        app.wait(timeout=10)
+    logged = log_file.read_text()
+    assert "WARNING kiosk.services.notify: host notification not sent (ConnectionRefusedError)" in (
+        logged
+    )
+    assert "hostina" not in logged.lower() and "Zeb" not in logged
+    assert b"not sent" not in screen and b"WARNING" not in screen
+    assert (log_file.parent.stat().st_mode & 0o777) == 0o700

@@ -1,0 +1,65 @@
+"""Where log records go while the kiosk or the console owns the terminal.
+
+A command prints its log records on stderr. A full-screen app cannot: a line written to
+the terminal lands over the visitor's screen (a host e-mail retried, a badge printer
+away) and stays there until that part is drawn again. So while an app runs, records go
+to ``<data_dir>/logs/kiosk.log`` instead, rotated. Like every log record here they hold
+kinds of failures and counts, never personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_NAME = "kiosk.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 4  # kiosk.log.1 ... kiosk.log.4
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_file(data_dir: Path) -> Path:
+    return data_dir / "logs" / LOG_NAME
+
+
+@contextmanager
+def to_file(data_dir: Path) -> Iterator[Path]:
+    """Records of level INFO and up (and Python warnings) go to the log file, none to
+    the terminal, until the block ends. A folder that cannot be made drops them rather
+    than write over the screen (the app shows its own start-up errors)."""
+    path = log_file(data_dir)
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handler = RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root = logging.getLogger()
+    terminal = [h for h in root.handlers if _writes_to_terminal(h)]
+    level = root.level
+    for h in terminal:
+        root.removeHandler(h)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    try:
+        yield path
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(level)
+        for h in terminal:
+            root.addHandler(h)
+
+
+def _writes_to_terminal(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and not isinstance(
+        handler, logging.FileHandler
+    )
