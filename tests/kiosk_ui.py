@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from kiosk.config import Settings, load_settings
 from kiosk.runtime import open_from_settings
@@ -71,6 +71,19 @@ async def wait_for_screen(pilot: Pilot[None], name: str, timeout: float = 10.0) 
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"expected {name}, on {type(pilot.app.screen).__name__}")
+
+
+async def still(pilot: Pilot[None]) -> None:
+    """Hold the screen still for a snapshot: no blinking cursor, and no button caught in
+    its press effect (a fifth of a second after a click; a slow run pictured the button
+    still pressed)."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    for _ in range(100):
+        if not any(b.has_class("-active") for b in pilot.app.screen.query(Button)):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
 
 
 def screen_text(pilot: Pilot[None]) -> str:

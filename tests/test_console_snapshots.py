@@ -16,7 +16,14 @@ from kiosk.i18n import set_language
 from kiosk.services.staff import StaffService
 from screens.console.table import VisitTable
 from tests.factories import visitor
-from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, type_into, wait_for_screen
+from tests.kiosk_ui import (
+    FIXED_NOW,
+    kiosk_settings,
+    open_services,
+    still,
+    type_into,
+    wait_for_screen,
+)
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -138,8 +145,6 @@ def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
 
     async def run_before(pilot: Pilot[None]) -> None:
         await SCREENS[name](pilot)
-        for field in pilot.app.screen.query(Input):  # a blinking cursor makes flaky pictures
-            field.cursor_blink = False
-        await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))

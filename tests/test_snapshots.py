@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from kiosk.app import make_app
 from kiosk.i18n import set_language
-from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, wait_for_screen
+from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, still, wait_for_screen
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -159,8 +159,6 @@ def test_visitor_screen(
             await pilot.click("#lang-nl")
             await pilot.pause()
         await SCREENS[name](pilot)
-        for field in pilot.app.screen.query(Input):  # a blinking cursor makes flaky pictures
-            field.cursor_blink = False
-        await pilot.pause()
+        await still(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
