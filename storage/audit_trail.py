@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.audit import VerifyResult, verify_chain
+from storage.engine import db_errors
 from storage.models import AuditEvent
-from storage.store import Store, db_errors
+from storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from storage.errors import DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -94,3 +99,26 @@ def checkpoint(engine: Engine, *, passive: bool = False) -> None:
         cur.close()
     finally:
         raw.close()
+
+
+def _driver_unavailable(exc: BaseException | None) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    psycopg = sys.modules.get("psycopg")  # not imported at all on a SQLite kiosk
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
+
+
+class db_errors:
+    """Turns driver errors (locked, disk full, server gone) into DatabaseUnavailable."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, OperationalError):
+            reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "unknown"
+            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None
+        # The same errors raised by a driver's cursor directly (storage.fastwrite).
+        if _driver_unavailable(exc):
+            reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown"
+            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from storage import audit
+from storage.engine import db_errors
 from storage.errors import NotFound
 from storage.models import Host
-from storage.store import Store, db_errors
+from storage.store import Store
 
 
 class HostDirectory:

@@ -12,10 +12,11 @@ from sqlalchemy import select, update
 from storage import audit
 from storage.codec import Personal, seal_personal, unseal_personal
 from storage.crypto import new_badge_code, normalise_badge_code
+from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation
 from storage.records import Category, VisitorType
-from storage.store import Store, db_errors
+from storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

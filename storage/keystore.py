@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from storage.crypto import KEY_BYTES, NONCE_BYTES, InvalidTag, MasterKey
+from storage.engine import db_errors
 from storage.errors import KeyDestroyed, WrongMasterKey
 from storage.keystore_models import DataKey, KeyMeta
 from storage.records import Category
@@ -64,7 +65,7 @@ class KeyStore:
             self.verify_master_key()
         if self._index_secret is None:
             candidate = _wrap(self._kek, secrets.token_bytes(KEY_BYTES), _meta_ad(INDEX_SECRET))
-            with self._sessions() as s, s.begin():
+            with db_errors(), self._sessions() as s, s.begin():
                 s.execute(
                     self._insert()(KeyMeta)
                     .values(name=INDEX_SECRET, wrapped=candidate, kek_version=1)
@@ -79,7 +80,7 @@ class KeyStore:
 
     def verify_master_key(self) -> None:
         """Raise :class:`WrongMasterKey` unless the key store is empty or opens with the KEK."""
-        with self._reader() as s:
+        with db_errors(), self._reader() as s:
             row = s.get(KeyMeta, INDEX_SECRET)
             if row is None:
                 return
@@ -113,7 +114,7 @@ class KeyStore:
             "created_at": datetime.now(UTC),
         }
         stmt = self._insert()(DataKey).values(**values).on_conflict_do_nothing()
-        with self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             s.execute(stmt)
             row = s.scalars(
                 select(DataKey).where(
@@ -134,7 +135,7 @@ class KeyStore:
             aead = self._by_id.get(key_id)
         if aead is not None:
             return aead
-        with self._reader() as s:
+        with db_errors(), self._reader() as s:
             row = s.get(DataKey, key_id)
             if row is None:
                 raise KeyDestroyed(key_id)
@@ -159,7 +160,7 @@ class KeyStore:
     # -- retention and rotation --------------------------------------------------------
 
     def count_before(self, category: Category, day: date) -> int:
-        with self._reader() as s:
+        with db_errors(), self._reader() as s:
             return (
                 s.scalar(
                     select(func.count())
@@ -171,7 +172,7 @@ class KeyStore:
 
     def destroy_before(self, category: Category, day: date) -> int:
         """Crypto-shred: delete every data key of ``category`` for days before ``day``."""
-        with self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             ids = list(
                 s.scalars(
                     select(DataKey.id).where(DataKey.category == category.value, DataKey.day < day)
@@ -189,7 +190,7 @@ class KeyStore:
     def rewrap_all(self, new_kek: MasterKey) -> int:
         """Re-wrap every data key and secret under ``new_kek`` in one transaction."""
         count = 0
-        with self._sessions() as s, s.begin():
+        with db_errors(), self._sessions() as s, s.begin():
             for row in s.scalars(select(DataKey)).all():
                 material = _unwrap(
                     self._kek, row.wrapped, _dek_ad(row.id, row.site_id, row.category, row.day)

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.codec import unseal
+from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Host, OutboxMessage
-from storage.store import Store, db_errors, utcnow
+from storage.store import Store, utcnow
 
 LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its sender died
 

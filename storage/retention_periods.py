@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage import audit
+from storage.engine import db_errors
 from storage.models import RetentionPeriod
-from storage.store import Store, db_errors
+from storage.store import Store
 
 
 class RetentionPeriods:

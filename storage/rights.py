@@ -17,11 +17,12 @@ from sqlalchemy import delete, select, update
 
 from storage import audit
 from storage.codec import seal_personal, unseal, unseal_personal
+from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.invitations import InvitationRecord, InvitationRepository
 from storage.models import HealthScreening, NdaAcceptance, Visit
 from storage.records import ErasureReport, ScreeningOutcome, VisitRecord
-from storage.store import Store, db_errors
+from storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

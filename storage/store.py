@@ -8,8 +8,6 @@ outcome, outbox row and audit event.
 from __future__ import annotations
 
 import json
-import sqlite3
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -18,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, column, delete, select, text, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
@@ -31,9 +28,9 @@ from storage.crypto import (
     new_badge_code,
     normalise_badge_code,
 )
+from storage.engine import db_errors
 from storage.errors import (
     AlreadyCheckedOut,
-    DatabaseUnavailable,
     NotFound,
 )
 from storage.fastread import VisitDecoder, gc_paused, visit_columns
@@ -526,26 +523,3 @@ class Store:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _driver_unavailable(exc: BaseException | None) -> bool:
-    if isinstance(exc, sqlite3.OperationalError):
-        return True
-    psycopg = sys.modules.get("psycopg")  # not imported at all on a SQLite kiosk
-    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
-
-
-class db_errors:
-    """Turns driver errors (locked, disk full, server gone) into DatabaseUnavailable."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, OperationalError):
-            reason = str(exc.orig).splitlines()[0][:200] if exc.orig else "unknown"
-            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None
-        # The same errors raised by a driver's cursor directly (storage.fastwrite).
-        if _driver_unavailable(exc):
-            reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown"
-            raise DatabaseUnavailable(f"the database could not be used: {reason}") from None

@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from storage import audit
 from storage.codec import Personal, seal_personal, unseal_personal
 from storage.crypto import badge_hash, new_badge_code, normalise_badge_code
+from storage.engine import db_errors
 from storage.errors import NotFound
 from storage.models import Visit
-from storage.store import Store, db_errors
+from storage.store import Store
 
 CORRECTABLE = ("name", "email", "phone", "company", "host_name")
 

@@ -10,15 +10,19 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
 from storage.audit_trail import verify
+from storage.errors import DatabaseUnavailable
 from storage.keystore_models import DataKey
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
+from tests.conftest import PG_ADMIN_URL, PgDatabases
 from tests.factories import visitor
 from tests.workers import config_json
 
@@ -130,3 +134,46 @@ def test_closing_the_store_closes_every_connection(store_config: StoreConfig) ->
     store.engine.dispose()
     store.keystore.engine.dispose()
     assert not wal.exists()
+
+
+@pytest.mark.parametrize("engine_kind", ["postgres"])
+def test_a_key_store_that_is_away_is_a_database_outage_not_a_crash(
+    store_config: StoreConfig, pg: PgDatabases
+) -> None:
+    """The key store's server goes away (its database stops taking connections) while
+    kiosks run. The first check-in of a new day needs that day's key, and a console that
+    has not read a day yet needs its key: both now fail as "the database could not be
+    used", as an outage of the records does, so the kiosk tells the visitor to try again
+    and keeps the form (before, a raw driver error gave "something went wrong"). Once
+    the server is back the same processes carry on, without a restart."""
+    kiosk = open_store(store_config)
+    console = open_store(store_config)  # another machine: no day's key read yet
+    today = datetime.now(UTC)
+    kiosk.check_in(visitor(1), actor="t", now=today)
+    keys_db = store_config.keystore_url.rsplit("/", 1)[1]
+
+    def key_store(reachable: bool) -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{keys_db}" ALLOW_CONNECTIONS {reachable}')
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (keys_db,),
+            )
+
+    key_store(False)
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            kiosk.check_in(visitor(2), actor="t", now=today + timedelta(days=1))
+        with pytest.raises(DatabaseUnavailable):
+            console.visits_on(kiosk.local_day(today))
+        kiosk.check_in(visitor(3), actor="t", now=today)  # today's key is held already
+    finally:
+        key_store(True)
+    kiosk.check_in(visitor(2), actor="t", now=today + timedelta(days=1))
+    assert [v.name for v in console.visits_on(kiosk.local_day(today)).visits] == [
+        visitor(1).name,
+        visitor(3).name,
+    ]
+    for s in (kiosk, console):
+        s.engine.dispose()
+        s.keystore.engine.dispose()
