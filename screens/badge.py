@@ -67,6 +67,7 @@ class SubmitScreen(KioskScreen):
         self.query_one("#saving", Static).update(_("Not saved yet"))
         self.query_one("#failure", Static).update(text)
         self.query_one("#retry-bar").display = True
+        self.query_one("#retry", Button).focus()  # Enter tries again (it went Back)
 
     @on(Button.Pressed, "#retry")
     def retry(self) -> None:
