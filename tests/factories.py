@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 
 
@@ -20,3 +22,10 @@ def visitor(n: int = 0, **overrides: object) -> NewVisit:
     }
     values.update(overrides)
     return NewVisit(**values)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on (for a test server, or a refused connection)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

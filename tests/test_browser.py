@@ -22,6 +22,7 @@ from sqlalchemy import select
 from kiosk.config import load_settings
 from kiosk.runtime import open_from_settings
 from storage.models import AuditEvent
+from tests.factories import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,15 +44,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "kiosk.toml"
     config.write_text('site_name = "Fictional Lobby"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}

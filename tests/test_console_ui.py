@@ -228,20 +228,30 @@ async def test_a_burst_of_keys_fills_the_preregistration_form_field_by_field(
         assert values == ["Ingrid Invitee", "ingrid@example.com", "1"]
 
 
+async def _hosts_listed(pilot: Pilot[None]) -> OptionList:
+    """The Hosts tab's list, once it shows a host."""
+    hosts = pilot.app.screen.query_one("#host-list", OptionList)
+    for _ in range(100):
+        if hosts.option_count:
+            break
+        await pilot.pause(0.05)
+    return hosts
+
+
+async def _hosts_tab(pilot: Pilot[None]) -> None:
+    await login(pilot, "rita")
+    await wait_for_screen(pilot, "ConsoleScreen")
+    await pilot.click("#--content-tab-tab-hosts")
+    await pilot.pause()
+
+
 async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> None:
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.click("#--content-tab-tab-hosts")
-        await pilot.pause()
+        await _hosts_tab(pilot)
         pilot.app.screen.query_one("#host-name", Input).value = "Hubert Host"
         pilot.app.screen.query_one("#host-email", Input).value = "hubert@example.com"
         await pilot.click("#host-add")
-        hosts = pilot.app.screen.query_one("#host-list", OptionList)
-        for _ in range(100):
-            if hosts.option_count:
-                break
-            await pilot.pause(0.05)
+        hosts = await _hosts_listed(pilot)
         hosts.highlighted = 0
         await pilot.click("#host-toggle")
         await pilot.pause(0.5)
@@ -263,14 +273,8 @@ async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
     e-mail field, as for a new host."""
     services.store.add_host("Hostina Placeholder", "hostina@example.com", "nl")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.click("#--content-tab-tab-hosts")
-        hosts = pilot.app.screen.query_one("#host-list", OptionList)
-        for _ in range(100):
-            if hosts.option_count:
-                break
-            await pilot.pause(0.05)
+        await _hosts_tab(pilot)
+        hosts = await _hosts_listed(pilot)
         assert str(hosts.get_option_at_index(0).prompt).endswith("[nl]")
         hosts.highlighted = 0
         await pilot.pause()

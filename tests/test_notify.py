@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.outbox import OutboxRepository
 from storage.store import Store, utcnow
-from tests.factories import visitor
+from tests.factories import free_port, visitor
 from tests.kiosk_ui import (
     kiosk_settings,
     open_services,
@@ -53,12 +52,6 @@ from tests.test_kiosk_ui import NAME, start_details, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
 OTHER_EMAIL = "hosmer.example@example.com"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Inbox:
@@ -86,7 +79,7 @@ class Inbox:
 
 class SmtpServer:
     def __init__(self, **smtp_parameters: Any) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
         self.smtp_parameters = smtp_parameters  # aiosmtpd's: TLS, authentication

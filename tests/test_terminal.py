@@ -6,13 +6,14 @@ import contextlib
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.factories import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,36 @@ def _read_until(fd: int, text: bytes, timeout: float) -> bytes:
     return seen
 
 
+def _app_env(tmp_path: Path) -> dict[str, str]:
+    """An app's environment in a 100x30 terminal, with its settings and data in
+    ``tmp_path`` (config.toml, data/)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    return env | {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+    }
+
+
+def _in_pty(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """``args`` started as a session leader on a new pty; returns it and the pty's
+    master side (what the terminal shows is read from it; closing it hangs up)."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        args,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    return proc, master
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -57,27 +88,11 @@ def test_closing_the_terminal_stops_the_app(
     """Closing the window a kiosk runs in (`make run`, which gets the hang-up and waits)
     stops the kiosk within seconds and lets go of the database; before, it spun on the
     dead terminal at full CPU, holding the database open, until someone killed it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
-        "KIOSK_DATA_DIR": str(tmp_path / "data"),
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-    }
     (tmp_path / "config.toml").write_text('site_name = "Terminal test"\n')
     pid_file = tmp_path / "app.pid"
-    master, slave = os.openpty()
-    wrapper = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, command, str(pid_file)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    wrapper, master = _in_pty(
+        [sys.executable, "-c", WRAPPER, command, str(pid_file)], _app_env(tmp_path)
     )
-    os.close(slave)
     app_pid = 0
     try:
         _read_until(master, screen_text, timeout=60)
@@ -101,27 +116,14 @@ def test_closing_the_terminal_stops_the_app(
             wrapper.wait(timeout=5)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # nothing listens there once closed
-
-
 def test_log_records_go_to_a_file_not_over_the_visitors_screen(tmp_path: Path) -> None:
     """A host e-mail that cannot go out is logged, and retried. Before, the warning was
     written into the terminal, over the welcome screen, for every visitor to read; now
     it goes to <data_dir>/logs/kiosk.log (a folder only the kiosk's user can read)."""
-    data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
-        "KIOSK_DATA_DIR": str(data),
-        "TERM": "xterm-256color",
-        "COLUMNS": "100",
-        "LINES": "30",
-    }
+    env = _app_env(tmp_path)
+    closed = free_port()  # nothing listens there
     (tmp_path / "config.toml").write_text(
-        f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {_closed_port()}\nstarttls = false\n'
+        f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {closed}\nstarttls = false\n'
     )
     for args in (
         ["hosts", "add", "Hostina Placeholder", "--email", "hostina@example.com"],
@@ -129,18 +131,8 @@ def test_log_records_go_to_a_file_not_over_the_visitors_screen(tmp_path: Path) -
          "--host", "Hostina Placeholder", "--type", "delivery"],
     ):  # fmt: skip
         subprocess.run([sys.executable, "-m", "kiosk", *args], env=env, cwd=ROOT, check=True)
-    log_file = data / "logs" / "kiosk.log"
-    master, slave = os.openpty()
-    app = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "run"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
+    log_file = tmp_path / "data" / "logs" / "kiosk.log"
+    app, master = _in_pty([sys.executable, "-m", "kiosk", "run"], env)
     try:
         screen = _read_until(master, b"Welcome", timeout=60)
         # The kiosk tries the waiting e-mail once its store is open, at start.
