@@ -147,6 +147,10 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
+    retention_in_file: frozenset[str] = field(
+        default=frozenset(), compare=False, metadata={"internal": True}
+    )
+    """The [retention] keys that file sets (an admin's period in the database wins)."""
 
     @property
     def resolved_spool_dir(self) -> Path:
@@ -186,10 +190,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not path.exists() and env.get("KIOSK_CONFIG"):
         raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
     raw = _read_file(path)
+    in_file = raw.get("retention")
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
     _check(settings)
-    return dataclasses.replace(settings, config_file=path)
+    return dataclasses.replace(
+        settings,
+        config_file=path,
+        retention_in_file=frozenset(in_file) if isinstance(in_file, Mapping) else frozenset(),
+    )
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from kiosk.config import RetentionSettings, Settings
 from storage.open import StoreConfig, open_store, rotate_master_key
 from storage.records import RetentionPolicy
 from storage.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def retention_policy(r: RetentionSettings) -> RetentionPolicy:
@@ -33,10 +37,13 @@ def store_config(settings: Settings) -> StoreConfig:
 def open_from_settings(settings: Settings, *, migrate: bool = True) -> Store:
     """The store, purging by the retention periods in force: those an admin set in the
     database, else the settings'."""
-    from kiosk.services.retention import in_force, policy
+    from kiosk.services.retention import in_force, not_in_force, policy
 
     store = open_store(store_config(settings), migrate=migrate)
-    store.retention = policy(in_force(store, settings))
+    periods = in_force(store, settings)
+    for note in not_in_force(periods, settings):
+        log.warning("%s", note)  # on stderr for commands; in the app's log file
+    store.retention = policy(periods)
     return store
 
 

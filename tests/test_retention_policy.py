@@ -5,6 +5,7 @@ the real PostgreSQL server (several kiosks share one database there)."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -126,3 +127,39 @@ def test_kiosk_retention_show_and_set(store_config: StoreConfig, tmp_path: Path)
     assert shown[0].startswith("visit_days = 45  (set in the database on ")
     assert shown[2] == "nda_days = 400  (the settings file's, or the default)"
     assert shown[3].startswith("outbox_days = 3  (set in the database on ")
+
+
+def test_a_period_in_a_file_that_an_admin_overrode_is_reported(
+    store_config: StoreConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator writes visit_days = 20 into a machine's file after an admin set 60 days
+    for the database. The admin's period holds (on every machine alike), so the file has
+    no effect; the machine says so when it starts, in its log and on stderr for a
+    command, instead of leaving the operator to believe 20 days are in force. A file
+    silent on the period, or agreeing with it, says nothing."""
+    desk = machine(machine_env(store_config, tmp_path, "desk", ""))
+    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    caplog.set_level(logging.WARNING)
+    toml = "[retention]\nvisit_days = 20\nnda_days = 400\n"
+    lobby_env = machine_env(store_config, tmp_path, "lobby", toml)
+    assert machine(lobby_env).store.retention.visit_days == 60
+    file = tmp_path / "lobby" / "config.toml"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"retention.visit_days = 20 in {file} is not in force: an admin set 60 days for the "
+        "database (see `kiosk retention show`)"
+    ]
+    caplog.clear()
+    machine(machine_env(store_config, tmp_path, "agrees", "[retention]\nvisit_days = 60\n"))
+    machine(machine_env(store_config, tmp_path, "silent", ""))
+    assert caplog.records == []
+
+    purge = subprocess.run(
+        [sys.executable, "-m", "kiosk", "purge", "--dry-run"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)} | lobby_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert purge.returncode == 0, purge.stderr
+    assert f"retention.visit_days = 20 in {file} is not in force" in purge.stderr
+    assert "visit_days 60" in purge.stdout  # the periods it purged by

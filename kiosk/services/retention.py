@@ -66,6 +66,20 @@ def in_force(
     return periods
 
 
+def not_in_force(periods: Mapping[str, Period], settings: Settings) -> list[str]:
+    """What the settings file says that does not hold, because an admin set that period
+    for the database: an operator who edits the file would otherwise see no effect."""
+    notes = []
+    for key, p in periods.items():
+        mine = getattr(settings.retention, key)
+        if key in settings.retention_in_file and p.source == FROM_DATABASE and p.days != mine:
+            notes.append(
+                f"retention.{key} = {mine} in {settings.config_file} is not in force: an "
+                f"admin set {p.days} days for the database (see `kiosk retention show`)"
+            )
+    return notes
+
+
 def policy(periods: Mapping[str, Period]) -> RetentionPolicy:
     return RetentionPolicy(**{key: p.days for key, p in periods.items()})
 
