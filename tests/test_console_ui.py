@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -419,6 +420,32 @@ async def test_security_sees_on_site_and_exports_with_progress(
         assert "Exported 4 row(s)" in await _export_from_console(pilot, out)
     assert len(out.read_text().splitlines()) == 5
     assert ("staff:sam", "export.access_records") in _actions(services)
+
+
+def test_the_on_site_list_goes_to_the_printer_quietly(
+    services: KioskServices, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Security prints the evacuation list: the print command gets the file and what it
+    says goes nowhere (it landed in the terminal, over the console's screen); a printer
+    that fails is a message saying where the list is."""
+    from kiosk.services.console import ConsoleService
+    from kiosk.services.staff import StaffUser
+
+    printed, lp = tmp_path / "printed", tmp_path / "fake-lp"
+    lp.write_text(f'#!/bin/sh\ncp "$1" {printed}\necho "request id is LABEL-2 (1 file(s))"\n')
+    lp.chmod(0o755)
+
+    def security(command: str) -> ConsoleService:
+        printing = dataclasses.replace(services.settings.printing, command=command)
+        settings = dataclasses.replace(services.settings, printing=printing)
+        return ConsoleService(services.store, settings, StaffUser("sam", "security"))
+
+    assert security(str(lp)).print_on_site("Zeb Fakename  Hostina") == "Sent to the printer."
+    assert "Zeb Fakename  Hostina" in printed.read_text()
+    out, err = capfd.readouterr()
+    assert "request id" not in out + err
+    failed = security("/bin/false").print_on_site("Zeb Fakename  Hostina")
+    assert failed.startswith("The printer did not answer; the list is in ")
 
 
 async def _export_from_console(pilot: Pilot[None], out: Path) -> str:

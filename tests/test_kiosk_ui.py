@@ -655,10 +655,19 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
     assert visit.host_id is None and visit.host_name is None
 
 
-async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None:
-    printed = tmp_path / "printed"
+async def test_printable_badge_goes_to_the_print_command(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The badge goes to the print command, and what the command says goes nowhere: lp
+    prints "request id is ..." on stdout, which landed in the terminal over the visitor's
+    screen (and in the browser kiosk, in the stream its page is drawn from). Nor can the
+    command read the keys the kiosk should get."""
+    printed, stdin_seen = tmp_path / "printed", tmp_path / "stdin-seen"
     printer = tmp_path / "fake-lp"
-    printer.write_text(f'#!/bin/sh\ncp "$1" {printed}\n')
+    printer.write_text(
+        f'#!/bin/sh\ncp "$1" {printed}\necho "request id is LABEL-1 (1 file(s))"\n'
+        f"echo 'lp: printer is slow' >&2\ncat > {stdin_seen}\n"
+    )
     printer.chmod(0o755)
     services = open_services(kiosk_settings(tmp_path, f'[printing]\ncommand = "{printer}"\n'))
     async with _app(services).run_test(size=(100, 30)) as pilot:
@@ -666,6 +675,9 @@ async def test_printable_badge_goes_to_the_print_command(tmp_path: Path) -> None
         code = await _checked_in_code(pilot)
     svg = printed.read_text()
     assert code in svg and "<svg" in svg and "Zebulon" in svg
+    out, err = capfd.readouterr()
+    assert "request id" not in out + err and "printer is slow" not in out + err
+    assert stdin_seen.read_text() == ""
     spooled = next((tmp_path / "data" / "badges").glob("badge-*.svg"))
     assert spooled.stat().st_mode & 0o777 == 0o600
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 QUIET_ZONE = 2  # modules of light margin around the code on screen
 PRINT_QUIET_ZONE = 4
 SPOOL_MAX_AGE_S = 24 * 3600
+PRINT_TIMEOUT_S = 20  # a print command that hangs is given up after this
 
 
 def qr_matrix(data: str, border: int = QUIET_ZONE) -> list[list[bool]]:
@@ -72,11 +73,29 @@ def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(badge_svg(card))
     if command:
-        try:
-            subprocess.run([*shlex.split(command), str(path)], check=True, timeout=20)
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("badge printing failed: %s", type(exc).__name__)
+        failure = send_to_printer(command, path)
+        if failure:
+            log.warning("badge printing failed: %s", failure)
     return path
+
+
+def send_to_printer(command: str, path: Path) -> str | None:
+    """Run the print command on ``path``: None when it took the file, else the kind of
+    failure. Nothing in or out: the app's terminal (or, served to a browser, the stream
+    its page is drawn from) is not the command's to write on (lp says "request id is
+    ...") or to read keys from."""
+    try:
+        subprocess.run(
+            [*shlex.split(command), str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=PRINT_TIMEOUT_S,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return type(exc).__name__
+    return None
 
 
 def clean_spool(spool_dir: Path, now: float | None = None) -> int:

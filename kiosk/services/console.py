@@ -278,8 +278,8 @@ class ConsoleService:
     def print_on_site(self, text: str) -> str:
         """Write the list for the printer; a missing printer is a message, not an error."""
         import os
-        import shlex
-        import subprocess
+
+        from kiosk.services.badge import send_to_printer
 
         self.require("onsite")
         spool = self.settings.resolved_spool_dir
@@ -291,9 +291,7 @@ class ConsoleService:
         command = self.settings.printing.command
         if not command:
             return f"No printer is set up; the list is in {path}"
-        try:
-            subprocess.run([*shlex.split(command), str(path)], check=True, timeout=20)
-        except (OSError, subprocess.SubprocessError):
+        if send_to_printer(command, path):
             return f"The printer did not answer; the list is in {path}"
         return "Sent to the printer."
 
