@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 if TYPE_CHECKING:
+    from kiosk.services.badge import BadgeCard
     from kiosk.services.staff import StaffUser
 
 from kiosk.config import Settings
@@ -129,6 +130,12 @@ class KioskApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(badge)
+        self.print_badge(badge.card)
+
+    @work(thread=True, exit_on_error=False, group="print")
+    def print_badge(self, card: BadgeCard) -> None:
+        """The printed badge, while the visitor already reads the one on screen."""
+        self.services.print_badge(card)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:

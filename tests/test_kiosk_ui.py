@@ -661,11 +661,12 @@ async def test_printable_badge_goes_to_the_print_command(
     """The badge goes to the print command, and what the command says goes nowhere: lp
     prints "request id is ..." on stdout, which landed in the terminal over the visitor's
     screen (and in the browser kiosk, in the stream its page is drawn from). Nor can the
-    command read the keys the kiosk should get."""
+    command read the keys the kiosk should get. A slow printer does not hold the visitor
+    on "Saving": the badge is on screen (and done with) before the label comes out."""
     printed, stdin_seen = tmp_path / "printed", tmp_path / "stdin-seen"
     printer = tmp_path / "fake-lp"
     printer.write_text(
-        f'#!/bin/sh\ncp "$1" {printed}\necho "request id is LABEL-1 (1 file(s))"\n'
+        f'#!/bin/sh\nsleep 3\ncp "$1" {printed}\necho "request id is LABEL-1 (1 file(s))"\n'
         f"echo 'lp: printer is slow' >&2\ncat > {stdin_seen}\n"
     )
     printer.chmod(0o755)
@@ -673,6 +674,11 @@ async def test_printable_badge_goes_to_the_print_command(
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         code = await _checked_in_code(pilot)
+        assert not printed.exists()  # still printing
+        for _ in range(300):
+            if stdin_seen.exists():
+                break
+            await pilot.pause(0.05)
     svg = printed.read_text()
     assert code in svg and "<svg" in svg and "Zebulon" in svg
     out, err = capfd.readouterr()

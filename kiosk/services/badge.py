@@ -68,7 +68,7 @@ def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
     A printer failure is logged (without the visitor's data) and never fails a check-in.
     """
     spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = spool_dir / f"badge-{card.code}.svg"
+    path = badge_path(spool_dir, card.code)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(badge_svg(card))
@@ -77,6 +77,10 @@ def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
         if failure:
             log.warning("badge printing failed: %s", failure)
     return path
+
+
+def badge_path(spool_dir: Path, code: str) -> Path:
+    return spool_dir / f"badge-{code}.svg"
 
 
 def send_to_printer(command: str, path: Path) -> str | None:

@@ -176,7 +176,8 @@ class KioskServices:
         validate(registration, phone_region=self.settings.phone_region)
 
     def check_in(self, registration: Registration) -> BadgeCard:
-        """Store the visit (one transaction), then write the printable badge."""
+        """Store the visit (one transaction), then write the printable badge (printed by
+        :meth:`print_badge`, once the visitor sees the badge on screen)."""
         from kiosk.services.badge import BadgeCard, badge_date, first_name, qr_matrix, spool_badge
 
         service = CheckInService(
@@ -203,10 +204,21 @@ class KioskServices:
             matrix=qr_matrix(result.badge_code),
         )
         try:
-            spool_badge(card, self.spool_dir, self.settings.printing.command)
+            spool_badge(card, self.spool_dir, command="")
         except OSError as exc:
             log.warning("could not write the printable badge: %s", type(exc).__name__)
         return card
+
+    def print_badge(self, card: BadgeCard) -> None:
+        """Hand the badge written at check-in to the print command (a worker: a slow
+        printer never holds the visitor on "Saving"). A failure is logged, no more."""
+        from kiosk.services.badge import badge_path, send_to_printer
+
+        path = badge_path(self.spool_dir, card.code)
+        if self.settings.printing.command and path.exists():
+            failure = send_to_printer(self.settings.printing.command, path)
+            if failure:
+                log.warning("badge printing failed: %s", failure)
 
     @property
     def spool_dir(self) -> Path:
