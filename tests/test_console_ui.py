@@ -422,12 +422,13 @@ async def test_security_sees_on_site_and_exports_with_progress(
     assert ("staff:sam", "export.access_records") in _actions(services)
 
 
-def test_the_on_site_list_goes_to_the_printer_quietly(
+def test_console_printouts_go_to_the_printer_quietly(
     services: KioskServices, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """Security prints the evacuation list: the print command gets the file and what it
-    says goes nowhere (it landed in the terminal, over the console's screen); a printer
-    that fails is a message saying where the list is."""
+    """Security prints the evacuation list and an invitation: the print command gets the
+    file and what it says goes nowhere (it landed in the terminal, over the console's
+    screen); a printer that fails is a message saying where the file is (an invitation
+    was reported "Sent to the printer" whatever the printer did)."""
     from kiosk.services.console import ConsoleService
     from kiosk.services.staff import StaffUser
 
@@ -446,6 +447,14 @@ def test_the_on_site_list_goes_to_the_printer_quietly(
     assert "request id" not in out + err
     failed = security("/bin/false").print_on_site("Zeb Fakename  Hostina")
     assert failed.startswith("The printer did not answer; the list is in ")
+    day = FIXED_NOW.date()
+    sent = security(str(lp)).print_invitation("AB12-CD34-EF56", "Ingrid Invitee", day)
+    assert sent == "Sent to the printer (badge-AB12-CD34-EF56.svg)."
+    assert "AB12-CD34-EF56" in printed.read_text()
+    failed = security("/bin/false").print_invitation("AB12-CD34-EF56", "Ingrid Invitee", day)
+    assert failed.startswith("The printer did not answer; the invitation is in ")
+    out, err = capfd.readouterr()
+    assert "request id" not in out + err
 
 
 async def _export_from_console(pilot: Pilot[None], out: Path) -> str:

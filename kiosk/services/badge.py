@@ -73,10 +73,17 @@ def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(badge_svg(card))
     if command:
-        failure = send_to_printer(command, path)
-        if failure:
-            log.warning("badge printing failed: %s", failure)
+        print_spooled(command, path)
     return path
+
+
+def print_spooled(command: str, path: Path) -> bool:
+    """Send a spooled badge or card to the print command; False (and its kind of failure
+    logged, nothing of the visitor's) when the printer did not take it."""
+    failure = send_to_printer(command, path)
+    if failure:
+        log.warning("badge printing failed: %s", failure)
+    return failure is None
 
 
 def badge_path(spool_dir: Path, code: str) -> Path:

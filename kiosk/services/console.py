@@ -380,14 +380,23 @@ class ConsoleService:
 
     def print_invitation(self, code: str, name: str, day: date) -> str:
         """The invitation as a printable badge-style card (QR and code)."""
-        from kiosk.services.badge import BadgeCard, first_name, qr_matrix, spool_badge
+        from kiosk.services.badge import (
+            BadgeCard,
+            first_name,
+            print_spooled,
+            qr_matrix,
+            spool_badge,
+        )
 
         self.require("prereg")
         card = BadgeCard(code, first_name(name), "", day.isoformat(), qr_matrix(code))
-        path = spool_badge(card, self.settings.resolved_spool_dir, self.settings.printing.command)
-        if self.settings.printing.command:
-            return f"Sent to the printer ({path.name})."
-        return f"No printer is set up; the invitation is in {path}"
+        path = spool_badge(card, self.settings.resolved_spool_dir, command="")
+        command = self.settings.printing.command
+        if not command:
+            return f"No printer is set up; the invitation is in {path}"
+        if not print_spooled(command, path):
+            return f"The printer did not answer; the invitation is in {path}"
+        return f"Sent to the printer ({path.name})."
 
     def set_host_active(self, host_id: uuid.UUID, active: bool) -> None:
         from storage.hosts import HostDirectory

@@ -212,13 +212,11 @@ class KioskServices:
     def print_badge(self, card: BadgeCard) -> None:
         """Hand the badge written at check-in to the print command (a worker: a slow
         printer never holds the visitor on "Saving"). A failure is logged, no more."""
-        from kiosk.services.badge import badge_path, send_to_printer
+        from kiosk.services.badge import badge_path, print_spooled
 
         path = badge_path(self.spool_dir, card.code)
         if self.settings.printing.command and path.exists():
-            failure = send_to_printer(self.settings.printing.command, path)
-            if failure:
-                log.warning("badge printing failed: %s", failure)
+            print_spooled(self.settings.printing.command, path)
 
     @property
     def spool_dir(self) -> Path:
