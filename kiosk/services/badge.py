@@ -62,18 +62,13 @@ def badge_svg(card: BadgeCard, cell: int = 6) -> str:
     )
 
 
-def spool_badge(card: BadgeCard, spool_dir: Path, command: str) -> Path:
-    """Write the printable badge (mode 0600) and hand it to the print command, if any.
-
-    A printer failure is logged (without the visitor's data) and never fails a check-in.
-    """
+def spool_badge(card: BadgeCard, spool_dir: Path) -> Path:
+    """Write the printable badge (mode 0600) for :func:`print_spooled`."""
     spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = badge_path(spool_dir, card.code)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(badge_svg(card))
-    if command:
-        print_spooled(command, path)
     return path
 
 

@@ -250,7 +250,13 @@ class ConsoleService:
 
     def reprint(self, visit_id: uuid.UUID) -> BadgeCard:
         """A new badge (new code, so a lost badge stops working), spooled for printing."""
-        from kiosk.services.badge import BadgeCard, first_name, qr_matrix, spool_badge
+        from kiosk.services.badge import (
+            BadgeCard,
+            first_name,
+            print_spooled,
+            qr_matrix,
+            spool_badge,
+        )
         from storage.visit_changes import VisitChanges
 
         self.require("checkout")
@@ -264,7 +270,9 @@ class ConsoleService:
             date=visit.arrived_at.astimezone(self.tz).strftime("%Y-%m-%d"),
             matrix=qr_matrix(code),
         )
-        spool_badge(card, self.settings.resolved_spool_dir, self.settings.printing.command)
+        path = spool_badge(card, self.settings.resolved_spool_dir)
+        if self.settings.printing.command:
+            print_spooled(self.settings.printing.command, path)
         return card
 
     # -- security: the evacuation list and exports ---------------------------------------
@@ -390,7 +398,7 @@ class ConsoleService:
 
         self.require("prereg")
         card = BadgeCard(code, first_name(name), "", day.isoformat(), qr_matrix(code))
-        path = spool_badge(card, self.settings.resolved_spool_dir, command="")
+        path = spool_badge(card, self.settings.resolved_spool_dir)
         command = self.settings.printing.command
         if not command:
             return f"No printer is set up; the invitation is in {path}"

@@ -204,7 +204,7 @@ class KioskServices:
             matrix=qr_matrix(result.badge_code),
         )
         try:
-            spool_badge(card, self.spool_dir, command="")
+            spool_badge(card, self.spool_dir)
         except OSError as exc:
             log.warning("could not write the printable badge: %s", type(exc).__name__)
         return card
