@@ -38,6 +38,7 @@ class KioskApp(App[None]):
     CSS_PATH = Path(__file__).parent / "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "kiosk"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "blocked", show=False, priority=True),
         Binding("ctrl+c", "blocked", show=False, priority=True),

@@ -11,6 +11,7 @@ from rich.style import Style
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
+from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -53,11 +54,20 @@ class QRCode(Widget):
 
 
 class FieldError(Static):
-    """The message beside a field: empty until validation says something."""
+    """The message beside a field: empty until validation says something. Empty, it
+    carries the class ``-empty`` (on a narrow screen it then takes no room)."""
 
     DEFAULT_CSS = """
     FieldError { color: $error; height: auto; padding: 0 1; }
     """
+
+    def __init__(self, message: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.set_class(not message, "-empty")
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self.set_class(not content, "-empty")
 
 
 class Clock(Static):

@@ -1,4 +1,5 @@
-"""Snapshots of every visitor screen, in English and Dutch, at 100x30.
+"""Snapshots of every visitor screen, in English and Dutch, at 100x30; the details form
+also at 80x24, where its messages go under the fields.
 
 Update after a reviewed visual change: pytest tests/test_snapshots.py --snapshot-update
 """
@@ -145,6 +146,26 @@ def test_visitor_screen(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert _snapshot(name, language, (100, 30), snap_compare, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_details_on_a_small_terminal(
+    language: str, snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80x24: the inputs take the width the message column had, and each message shows
+    under its field (the e-mail's is in view with the name's)."""
+    assert _snapshot("details-errors", language, (80, 24), snap_compare, tmp_path, monkeypatch)
+
+
+def _snapshot(
+    name: str,
+    language: str,
+    size: tuple[int, int],
+    snap_compare: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> bool:
     set_language("en")
     monkeypatch.setattr("storage.store.new_badge_code", lambda: "7K3M-9QXR-2D4F")
     # The store's clock too: the badge shows the check-in's date, which was the real
@@ -161,4 +182,4 @@ def test_visitor_screen(
         await SCREENS[name](pilot)
         await still(pilot)
 
-    assert snap_compare(app, run_before=run_before, terminal_size=(100, 30))
+    return bool(snap_compare(app, run_before=run_before, terminal_size=size))
