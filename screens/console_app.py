@@ -18,6 +18,7 @@ from screens.console.console import ConsoleScreen
 from screens.console.login import LoginScreen
 from screens.focus import FOCUS_BINDINGS
 from screens.terminal import exit_on_hangup
+from screens.widgets import WIDTH_BREAKPOINTS
 
 CONSOLE_IDLE_S = 300
 
@@ -26,6 +27,7 @@ class ConsoleApp(App[None]):
     CSS_PATH = Path(__file__).parent / "kiosk.tcss"
     TITLE = "kiosk console"
     ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = WIDTH_BREAKPOINTS
     BINDINGS = [*FOCUS_BINDINGS]
 
     def __init__(

@@ -24,6 +24,7 @@ from screens.focus import FOCUS_BINDINGS
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.terminal import exit_on_hangup
 from screens.welcome import WelcomeScreen
+from screens.widgets import WIDTH_BREAKPOINTS
 
 PURGE_EVERY_S = 3600
 NOTIFY_EVERY_S = 60
@@ -38,7 +39,7 @@ class KioskApp(App[None]):
     CSS_PATH = Path(__file__).parent / "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "kiosk"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = WIDTH_BREAKPOINTS
     BINDINGS = [
         Binding("ctrl+q", "blocked", show=False, priority=True),
         Binding("ctrl+c", "blocked", show=False, priority=True),

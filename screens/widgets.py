@@ -17,6 +17,10 @@ from textual.widgets import Button, Static
 
 DARK = Style(color="#000000", bgcolor="#ffffff")
 
+# Both apps' screens get the class -narrow below 100 columns (an 80x24 terminal), where
+# kiosk.tcss puts field messages under their fields.
+WIDTH_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
 
 class QRCode(Widget):
     """A QR code drawn with half blocks: two modules per cell, always dark on light

@@ -1,4 +1,5 @@
-"""Snapshots of the console screens at 120x40 (staff-facing, English)."""
+"""Snapshots of the console screens at 120x40 (staff-facing, English), and of the log and
+the pre-registration form at 80x24."""
 
 from __future__ import annotations
 
@@ -61,6 +62,16 @@ async def _detail(pilot: Pilot[None]) -> None:
 async def _prereg(pilot: Pilot[None]) -> None:
     await _loaded(pilot)
     await pilot.press("f3")
+
+
+async def _prereg_errors(pilot: Pilot[None]) -> None:
+    await _prereg(pilot)
+    pilot.app.screen.query_one("#pre-email", Input).value = "not-an-address"
+    await pilot.click("#pre-submit")
+    for _ in range(200):  # the messages shown
+        if str(pilot.app.screen.query_one("#pre-email-error").render()):
+            break
+        await pilot.pause(0.02)
 
 
 async def _hosts(pilot: Pilot[None]) -> None:
@@ -131,6 +142,18 @@ SCREENS: dict[str, Step] = {
 
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
+    assert _snapshot(SCREENS[name], (120, 40), snap_compare, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["log", "prereg-errors"])
+def test_console_on_a_small_terminal(name: str, snap_compare: Any, tmp_path: Path) -> None:
+    """80x24: the log's day field stays in view beside the search box and status filter;
+    the pre-registration form's messages go under their fields."""
+    step = {"log": _loaded, "prereg-errors": _prereg_errors}[name]
+    assert _snapshot(step, (80, 24), snap_compare, tmp_path)
+
+
+def _snapshot(step: Step, size: tuple[int, int], snap_compare: Any, tmp_path: Path) -> bool:
     set_language("en")
     services = open_services(kiosk_settings(tmp_path))
     StaffService(services.store).add("rita", "reception", "111111", actor="test")
@@ -144,7 +167,7 @@ def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
     app = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await SCREENS[name](pilot)
+        await step(pilot)
         await still(pilot)
 
-    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+    return bool(snap_compare(app, run_before=run_before, terminal_size=size))

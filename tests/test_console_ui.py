@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select, Sparkline, Static
+from textual.widgets import Button, Input, OptionList, Select, Sparkline, Static
 
 from kiosk.app import make_app, make_console
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService
 from screens.console.table import VisitTable
+from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
 from tests.factories import visitor
 from tests.kiosk_ui import (
@@ -213,6 +214,38 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == "Ingrid Invitee"
         assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
+
+
+async def test_a_wrong_preregistration_shows_where_and_keeps_what_was_typed(
+    services: KioskServices,
+) -> None:
+    """A mistake in the form: the message is under the field (80 columns), the field
+    has the focus, what was typed stays, and nobody is registered."""
+    async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#pre-name", Input).value = "Ingrid Invitee"
+        screen.query_one("#pre-email", Input).value = "ingrid@"
+        screen.query_one("#pre-submit", Button).press()  # below the fold at 80x24
+        email = screen.query_one("#pre-email", Input)
+        for _ in range(100):
+            if email.has_focus:
+                break
+            await pilot.pause(0.05)
+        assert email.has_focus and email.value == "ingrid@"
+        assert "valid e-mail" in str(screen.query_one("#pre-email-error").render())
+        assert screen.query_one("#pre-name", Input).value == "Ingrid Invitee"
+        assert not str(screen.query_one("#pre-name-error").render())
+        email.value = "ingrid@example.com"
+        screen.query_one("#pre-date", Input).value = "next tuesday"
+        screen.query_one("#pre-submit", Button).press()  # below the fold at 80x24
+        await pilot.pause()
+        assert screen.query_one("#pre-date", Input).has_focus
+        assert "YYYY-MM-DD" in str(screen.query_one("#pre-date-error").render())
+    assert InvitationRepository(services.store).for_day(services.now().date()) == []
 
 
 async def test_a_burst_of_keys_fills_the_preregistration_form_field_by_field(

@@ -49,6 +49,7 @@ from screens.widgets import FieldError, QRCode
 
 REFRESH_S = 3.0
 FOLLOW_S = 60.0  # retention saved by an admin elsewhere
+PREREG_FIELDS = ("name", "email", "phone", "company", "host", "date")  # in the form's order
 
 
 def _status_id(status: str) -> str:
@@ -156,7 +157,7 @@ class ConsoleScreen(Screen[None]):
 
     def _prereg_form(self) -> ComposeResult:
         with Vertical(id="prereg"):
-            for field, label in (
+            for field, label in (  # PREREG_FIELDS
                 ("name", "Full name"),
                 ("email", "E-mail"),
                 ("phone", "Phone"),
@@ -164,7 +165,7 @@ class ConsoleScreen(Screen[None]):
                 ("host", "Host"),
                 ("date", "Date (YYYY-MM-DD)"),
             ):
-                with Horizontal(classes="form-row"):
+                with Horizontal(classes="form-row entry"):
                     yield Label(label, classes="label")
                     yield Input(
                         self.day.isoformat() if field == "date" else "",
@@ -276,14 +277,14 @@ class ConsoleScreen(Screen[None]):
 
     @on(Button.Pressed, "#pre-submit")
     def preregister(self) -> None:
-        values = {f: self.query_one(f"#pre-{f}", Input).value for f in
-                  ("name", "email", "phone", "company", "host", "date")}  # fmt: skip
+        values = {f: self.query_one(f"#pre-{f}", Input).value for f in PREREG_FIELDS}
         for f in values:
             self.query_one(f"#pre-{f}-error", FieldError).update("")
         try:
             day = date.fromisoformat(values["date"].strip())
         except ValueError:
             self.query_one("#pre-date-error", FieldError).update("Type a date as YYYY-MM-DD.")
+            self.query_one("#pre-date", Input).focus()
             return
         host = self._host_by_name(values["host"])
         registration = Registration(
@@ -315,11 +316,18 @@ class ConsoleScreen(Screen[None]):
 
     def _prereg_errors(self, fields: dict[str, str]) -> None:
         self.query_one("#pre-submit", Button).disabled = False
+        targets: set[str] = set()
         for field, message in fields.items():
             target = {"visitor_type": "name"}.get(field, field)
             widget_id = f"#pre-{target}-error"
             if self.query(widget_id):
                 self.query_one(widget_id, FieldError).update(message)
+                targets.add(target)
+        # The first field in error takes the focus (and scrolls into view).
+        for field in PREREG_FIELDS:
+            if field in targets:
+                self.query_one(f"#pre-{field}", Input).focus()
+                break
 
     def _prereg_done(self, code: str, matrix: list[list[bool]]) -> None:
         self._last_invitation = (code, self.query_one("#pre-name", Input).value,
