@@ -291,6 +291,36 @@ def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:
         click.echo(f"{label} keys: {'would destroy' if dry_run else 'destroyed'} {n}")
 
 
+@main.command()
+@click.option(
+    "--records",
+    "records_to",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A new file, or a folder to put a dated file in.",
+)
+@click.option(
+    "--keystore",
+    "keystore_to",
+    type=click.Path(path_type=Path),
+    help="The same for the key store: another folder than the records'.",
+)
+@pass_ctx
+def backup(obj: Context, records_to: Path, keystore_to: Path | None) -> None:
+    """Copy the records and the key store (SQLite) while kiosks keep running."""
+    from kiosk.services.backup import BackupService
+
+    result = BackupService(obj.store, actor=cli_actor()).backup(records_to, keystore_to)
+    mb = result.records.size / 1e6
+    click.echo(f"records: {result.records.path} ({result.records.rows} visit(s), {mb:.1f} MB)")
+    if result.keystore is not None:
+        click.echo(f"key store: {result.keystore.path} ({result.keystore.rows} data key(s))")
+    else:
+        click.echo("key store: not copied (--keystore): the records copy is unreadable without it")
+    key_file = store_config(obj.settings).key_file
+    click.echo(f"the master key is in neither copy: keep {key_file} safe, apart from both")
+
+
 @main.group()
 def retention() -> None:
     """The retention periods in force, for every machine on this database."""

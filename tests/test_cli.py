@@ -123,6 +123,28 @@ def test_purge_rotate_and_upgrade(kiosk: Run, store_config: StoreConfig) -> None
     assert NAME not in run("log").stdout
 
 
+def test_backup(kiosk: Run, store_config: StoreConfig, tmp_path: Path) -> None:
+    run = kiosk
+    run("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    records, keys = tmp_path / "records", tmp_path / "keys"
+    records.mkdir()
+    keys.mkdir()
+    if "sqlite" not in store_config.database_url:
+        err = run("backup", "--records", str(records), ok=False).stderr
+        assert "pg_dump" in err and not list(records.iterdir())
+        return
+    out = run("backup", "--records", str(records), "--keystore", str(keys)).stdout.splitlines()
+    [copy] = records.iterdir()
+    [key_copy] = keys.iterdir()
+    assert out == [
+        f"records: {copy} (1 visit(s), {copy.stat().st_size / 1e6:.1f} MB)",
+        f"key store: {key_copy} (2 data key(s))",
+        f"the master key is in neither copy: keep {store_config.key_file} safe, apart from both",
+    ]
+    err = run("backup", "--records", str(copy), ok=False).stderr
+    assert "exists already" in err
+
+
 def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConfig) -> None:
     run = kiosk
     run("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")

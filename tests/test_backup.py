@@ -1,0 +1,164 @@
+"""`kiosk backup`: consistent copies of the records and of the key store, kept apart,
+private, audited, and enough (with the key file) to bring every visit back."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.services.backup import BackupService
+from storage.backup import BackupError
+from storage.models import AuditEvent
+from storage.open import StoreConfig, open_store
+from storage.store import Store
+from tests.factories import visitor
+
+ACTOR = "os:tester"
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    records, keys = tmp_path / "backups" / "records", tmp_path / "elsewhere" / "keys"
+    records.mkdir(parents=True)
+    keys.mkdir(parents=True)
+    return records, keys
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_copies_are_apart_private_audited_and_restore_every_visit(
+    store: Store, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    day = store.local_day(datetime.now(store.timezone))
+    for i in range(3):
+        store.check_in(visitor(i), actor="test")
+    records_dir, keys_dir = _folders(tmp_path)
+
+    result = BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
+    store.check_in(visitor(9), actor="test")  # after the copy: not in it
+
+    assert result.records.rows == 3 and result.keystore is not None
+    records, keystore = result.records.path, result.keystore.path
+    assert records.parent == records_dir and keystore.parent == keys_dir
+    for path in (records, keystore):
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert not list(path.parent.glob("*-wal")) and not list(path.parent.glob(".*partial"))
+    # The records copy holds no key, and no name in the clear; the key store's no record.
+    assert "visits" in _tables(records) and "kiosk_data_keys" not in _tables(records)
+    assert "kiosk_data_keys" in _tables(keystore) and "visits" not in _tables(keystore)
+    assert visitor(0).name.encode() not in records.read_bytes()
+    with store.engine.connect() as conn:
+        events = conn.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.details).where(
+                AuditEvent.action.like("backup.%")
+            )
+        ).all()
+    assert [(a, act) for a, act, _ in events] == [
+        (ACTOR, "backup.records"),
+        (ACTOR, "backup.keystore"),
+    ]
+    assert events[0][2] == {"visits": 3} and str(tmp_path) not in str(events)
+
+    # A machine lost: the two copies and the key file bring back what was copied.
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.copy(records, restored / "kiosk.db")
+    shutil.copy(keystore, restored / "keystore.db")
+    shutil.copy(store_config.key_file, restored / "master.key")
+    again = open_store(
+        replace(
+            store_config,
+            database_url=f"sqlite:///{restored / 'kiosk.db'}",
+            keystore_url=f"sqlite:///{restored / 'keystore.db'}",
+            key_file=restored / "master.key",
+        )
+    )
+    try:
+        names = sorted(v.name for v in again.visits_on(day).visits)
+    finally:
+        again.engine.dispose()
+        again.keystore.engine.dispose()
+    assert names == [visitor(i).name for i in range(3)]
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_a_copy_taken_while_visitors_check_in_is_whole(store: Store, tmp_path: Path) -> None:
+    records_dir, _ = _folders(tmp_path)
+    stop = threading.Event()
+    done: list[int] = []
+
+    def check_in() -> None:
+        n = 0
+        while not stop.is_set():
+            store.check_in(visitor(n), actor="test")
+            n += 1
+            done.append(n)
+
+    writer = threading.Thread(target=check_in)
+    writer.start()
+    try:
+        while len(done) < 20:
+            threading.Event().wait(0.01)
+        copies = [BackupService(store, actor=ACTOR).backup(records_dir) for _ in range(3)]
+    finally:
+        stop.set()
+        writer.join()
+    for copy in copies:
+        with sqlite3.connect(copy.records.path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            (visits,) = conn.execute("SELECT count(*) FROM visits").fetchone()
+            (events,) = conn.execute(
+                "SELECT count(*) FROM audit_events WHERE action = 'visit.check_in'"
+            ).fetchone()
+        # One snapshot: each visit with its audit event, none half-written.
+        assert visits == events == copy.records.rows and 20 <= visits <= len(done)
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_refusals_write_nothing(store: Store, tmp_path: Path) -> None:
+    records_dir, keys_dir = _folders(tmp_path)
+    service = BackupService(store, actor=ACTOR)
+    taken = records_dir / "taken.db"
+    taken.write_text("someone's file")
+    cases = {
+        "same folder": (records_dir, records_dir),
+        "exists already": (taken, None),
+        "not a folder": (tmp_path / "missing" / "copy.db", None),
+        "same folder ": (records_dir / "r.db", records_dir / "k.db"),
+    }
+    for expected, (records_to, keys_to) in cases.items():
+        with pytest.raises(BackupError, match=expected.strip()):
+            service.backup(records_to, keys_to)
+    assert sorted(p.name for p in records_dir.iterdir()) == ["taken.db"]
+    assert taken.read_text() == "someone's file" and not list(keys_dir.iterdir())
+
+
+def test_a_key_store_inside_the_records_or_postgres_is_refused(
+    engine_kind: str, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """SQLite with the key store in the records file would copy the keys with the
+    records; PostgreSQL is backed up with pg_dump (the message says so)."""
+    if engine_kind == "sqlite":
+        store_config = replace(store_config, keystore_url=store_config.database_url)
+        expected = "inside the records database"
+    else:
+        expected = "pg_dump"
+    store = open_store(store_config)
+    records_dir, keys_dir = _folders(tmp_path)
+    try:
+        with pytest.raises(BackupError, match=expected):
+            BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
+    finally:
+        store.engine.dispose()
+        store.keystore.engine.dispose()
+    assert not list(records_dir.iterdir()) and not list(keys_dir.iterdir())
