@@ -585,8 +585,27 @@ def audit_verify(obj: Context) -> None:
 
     result = verify(obj.store)
     if not result.ok:
-        fail(f"audit trail broken after {result.checked} good event(s): {result.problem}", 1)
+        hint = (
+            " (if the database was restored from a backup: kiosk audit accept-restore)"
+            if result.behind_checkpoint
+            else ""
+        )
+        fail(f"audit trail broken after {result.checked} good event(s): {result.problem}{hint}")
     click.echo(f"audit trail intact: {result.checked} event(s) checked")
+
+
+@audit.command("accept-restore")
+@pass_ctx
+def audit_accept_restore(obj: Context) -> None:
+    """After restoring the database from a backup: record the restore in the audit trail
+    and move the checkpoint to the restored chain (refused for a broken chain)."""
+    from storage.audit_trail import accept_restore
+
+    accepted = accept_restore(obj.store, cli_actor())
+    click.echo(
+        f"restore accepted: the checkpoint recorded event {accepted.checkpoint_seq}, the "
+        f"restored chain ended at {accepted.chain_seq}; audited as audit.restore_accepted"
+    )
 
 
 @audit.command("show")

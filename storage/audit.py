@@ -21,7 +21,12 @@ GENESIS = b"\x00" * 32
 # Serialises appends to the chain on PostgreSQL (SQLite's write lock does it there).
 _PG_AUDIT_LOCK = 0x61756469
 _INSERT_EVENT = insert(AuditEvent)
-HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+# The newest event: its seq, hash and predecessor's hash.
+HEAD = (
+    select(AuditEvent.seq, AuditEvent.hash, AuditEvent.prev_hash)
+    .order_by(AuditEvent.seq.desc())
+    .limit(1)
+)
 # The canonical text an event's hash covers; one encoder, not one per event.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
@@ -59,6 +64,20 @@ def chain_head(session: Session | Connection | RawCursor) -> tuple[int, bytes]:
     return 0, GENESIS
 
 
+def chain_holds(conn: Connection, checkpoint: Checkpoint) -> bool:
+    """Whether the chain still holds the event ``checkpoint`` recorded: the same hash at
+    its seq, or an event purged by retention (at or before the purge anchor)."""
+    found = conn.execute(select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)).scalar()
+    if found is not None:
+        return bytes(found) == checkpoint.hash
+    anchor = conn.execute(
+        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+    ).first()
+    if anchor is None or checkpoint.seq > int(anchor[0]):
+        return False  # deleted, not purged
+    return checkpoint.seq < int(anchor[0]) or bytes(anchor[1]) == checkpoint.hash
+
+
 def append(
     session: Session | Connection | RawCursor,
     key: bytes,
@@ -68,10 +87,11 @@ def append(
     action: str,
     object_id: str | None = None,
     details: dict[str, Any] | None = None,
-) -> tuple[int, bytes]:
-    """Append one event inside the caller's transaction. ``details`` must hold no
-    personal data: ids, counts, field names and hashes only. A RawCursor (a check-in's
-    fast path) runs the same statements on the driver's cursor."""
+) -> tuple[int, bytes, bytes]:
+    """Append one event inside the caller's transaction; returns its seq, hash and its
+    predecessor's hash. ``details`` must hold no personal data: ids, counts, field names
+    and hashes only. A RawCursor (a check-in's fast path) runs the same statements on the
+    driver's cursor."""
     if _dialect(session) == "postgresql":
         if isinstance(session, RawCursor):
             session.first("SELECT pg_advisory_xact_lock(?)", (_PG_AUDIT_LOCK,))
@@ -103,7 +123,7 @@ def append(
         session.insert(AuditEvent.__table__, values)  # type: ignore[arg-type]
     else:
         session.execute(_INSERT_EVENT, values)
-    return seq + 1, values["hash"]
+    return seq + 1, values["hash"], prev
 
 
 def _dialect(conn: Session | Connection | RawCursor) -> str:
@@ -118,6 +138,9 @@ class VerifyResult:
     ok: bool
     checked: int
     problem: str | None = None
+    behind_checkpoint: bool = False
+    """The chain is whole but no longer holds the checkpoint's event: its newest events
+    were cut off or replaced, or the database was restored from a copy."""
 
 
 def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) -> VerifyResult:
@@ -161,14 +184,19 @@ def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) ->
                 checked,
                 f"the newest events were cut off: the checkpoint records event "
                 f"{checkpoint.seq}, the chain ends at {expected_seq}",
+                behind_checkpoint=True,
             )
         at_checkpoint = session.execute(
             select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)
         ).scalar()
         if at_checkpoint is not None and bytes(at_checkpoint) != checkpoint.hash:
-            return VerifyResult(False, checked, f"event {checkpoint.seq} was rewritten")
+            return VerifyResult(
+                False, checked, f"event {checkpoint.seq} was rewritten", behind_checkpoint=True
+            )
         if checkpoint.seq == expected_seq and head_hash != checkpoint.hash and checked:
-            return VerifyResult(False, checked, f"event {checkpoint.seq} was rewritten")
+            return VerifyResult(
+                False, checked, f"event {checkpoint.seq} was rewritten", behind_checkpoint=True
+            )
     return VerifyResult(True, checked)
 
 
@@ -232,6 +260,29 @@ class CheckpointFile:
             os.close(fd)
         return max(slots, key=lambda c: c.seq) if slots else None
 
+    def newest(self) -> Checkpoint | None:
+        """The newest valid slot; None before the first write (or if none is valid)."""
+        if self._fd is None:
+            if not self.path.exists():
+                return None
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        slots = [c for c in self._slots(self._fd) if c is not None]
+        return max(slots, key=lambda c: c.seq) if slots else None
+
+    def reset(self, seq: int, digest: bytes) -> None:
+        """Both slots to this head, older or not (an accepted restore)."""
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        record = self._record(seq, digest)
+        os.pwrite(self._fd, record + record, 0)
+        os.fsync(self._fd)
+        self._last_raw, self._last_slots = record + record, [Checkpoint(seq, digest)] * 2
+
+    def _record(self, seq: int, digest: bytes) -> bytes:
+        # The JSON json.dumps would write, formatted directly (it is on every check-in).
+        body = f'{{"seq": {seq:d}, "hash": "{digest.hex()}", "mac": "{self._mac(seq, digest)}"}}'
+        return body.encode().ljust(SLOT - 1) + b"\n"
+
     def advance(self, seq: int, digest: bytes) -> None:
         """Record a newer head (never an older one than the newest already there)."""
         if self._fd is None:
@@ -240,9 +291,7 @@ class CheckpointFile:
         seqs = [c.seq if c is not None else -1 for c in slots]
         if max(seqs) >= seq:
             return
-        # The JSON json.dumps would write, formatted directly (it is on every check-in).
-        body = f'{{"seq": {seq:d}, "hash": "{digest.hex()}", "mac": "{self._mac(seq, digest)}"}}'
-        record = body.encode().ljust(SLOT - 1) + b"\n"
+        record = self._record(seq, digest)
         index = seqs.index(min(seqs))
         os.pwrite(self._fd, record, SLOT * index)
         # What the file now holds, so the next advance need not parse it again.

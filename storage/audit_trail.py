@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.audit import VerifyResult, verify_chain
+from storage.audit import HEAD, VerifyResult, chain_head, chain_holds, verify_chain
 from storage.engine import db_errors
+from storage.errors import StorageError
 from storage.models import AuditEvent
 from storage.store import Store
 
@@ -32,6 +33,47 @@ def verify(store: Store) -> VerifyResult:
         return VerifyResult(False, 0, str(exc))
     with db_errors(), store.read_session() as s:
         return verify_chain(s, store.audit_key, checkpoint)
+
+
+class NothingToAccept(StorageError):
+    """accept_restore found the chain and the checkpoint in agreement, or a broken chain."""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedRestore:
+    checkpoint_seq: int
+    chain_seq: int
+
+
+def accept_restore(store: Store, actor: str) -> AcceptedRestore:
+    """After the records database was restored from a copy, the checkpoint (outside the
+    database) records events the copy does not hold, and verification fails, as it
+    should. This records the restore as an audit event (``audit.restore_accepted``:
+    the checkpoint's event and the chain's head), then moves the checkpoint to the
+    chain's new head. Only for a chain that is whole and behind its checkpoint: an edited
+    or deleted event in the chain is not what a restore does."""
+    if store.checkpoint is None:
+        raise NothingToAccept("this store keeps no audit checkpoint")
+    result = verify(store)
+    if result.ok:
+        raise NothingToAccept("the audit trail is intact: there is no restore to accept")
+    if not result.behind_checkpoint:
+        raise NothingToAccept(f"the audit chain itself is broken ({result.problem})")
+    checkpoint = store.checkpoint.read()
+    assert checkpoint is not None  # behind_checkpoint comes from a checkpoint
+    with db_errors(), store.engine.connect() as conn:
+        chain_seq, _ = chain_head(conn)
+    store.record_event(
+        actor,
+        "audit.restore_accepted",
+        details={"checkpoint_seq": checkpoint.seq, "chain_seq": chain_seq},
+    )
+    with db_errors(), store.engine.connect() as conn:
+        head = conn.execute(HEAD).first()
+        assert head is not None
+        if not chain_holds(conn, checkpoint):
+            store.checkpoint.reset(int(head[0]), bytes(head[1]))
+    return AcceptedRestore(checkpoint.seq, chain_seq)
 
 
 def events(

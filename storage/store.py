@@ -8,6 +8,7 @@ outcome, outbox row and audit event.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -60,6 +61,8 @@ from storage.records import (
     VisitFields,
     VisitRecord,
 )
+
+log = logging.getLogger(__name__)
 
 _TABLES: dict[Any, Any] = {
     m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
@@ -115,6 +118,7 @@ class Store:
             if checkpoint_path is not None
             else None
         )
+        self._held_at: int | None = None  # the checkpoint seq a warning was logged for
 
     def sync_checkpoint(self) -> None:
         """Move the signed audit checkpoint (outside the database) to the chain's head.
@@ -124,7 +128,28 @@ class Store:
         with self._read_engine.connect() as conn:
             head = conn.execute(audit.HEAD).first()
         if head is not None:
-            self.checkpoint.advance(int(head[0]), bytes(head[1]))
+            self._advance_checkpoint(int(head[0]), bytes(head[1]), bytes(head[2]))
+
+    def _advance_checkpoint(self, seq: int, digest: bytes, prev: bytes) -> None:
+        """Advance the checkpoint to a new head, unless the chain no longer holds the
+        event the checkpoint recorded (newest events deleted, or the database restored
+        from a copy): then it stays, so that `kiosk audit verify` keeps reporting it
+        however many events follow, until an admin accepts a restore."""
+        assert self.checkpoint is not None
+        last = self.checkpoint.newest()
+        if last is not None and seq > last.seq and not (seq == last.seq + 1 and prev == last.hash):
+            with db_errors(), self._read_engine.connect() as conn:
+                holds = audit.chain_holds(conn, last)
+            if not holds:
+                if self._held_at != last.seq:  # once per process, not on every event
+                    self._held_at = last.seq
+                    log.warning(
+                        "the audit chain no longer holds event %d, which the checkpoint "
+                        "recorded: the checkpoint stays there (see kiosk audit verify)",
+                        last.seq,
+                    )
+                return
+        self.checkpoint.advance(seq, digest)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -311,7 +336,7 @@ class Store:
                 details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
             )
         if self.checkpoint is not None:
-            self.checkpoint.advance(*head)
+            self._advance_checkpoint(*head)
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)
 
     def _answers_row(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from storage.audit import CheckpointFile, event_hash
-from storage.audit_trail import events, verify
+from storage.audit_trail import NothingToAccept, accept_restore, events, verify
 from storage.models import AuditEvent
 from storage.store import Store
 from tests.factories import visitor
@@ -73,6 +74,48 @@ def test_cutting_off_the_newest_events_is_detected(store: Store) -> None:
     result = verify(store)
     assert not result.ok
     assert result.problem is not None and "cut off" in result.problem and "10" in result.problem
+
+
+def test_cut_off_events_stay_detected_after_the_kiosk_writes_new_ones(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The newest events deleted, then the kiosk goes on writing (a check-in a minute):
+    the new events take the deleted ones' numbers and then pass them. The checkpoint
+    must not follow a chain that no longer holds the event it recorded."""
+    _seed(store)
+    with store.engine.begin() as conn:
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq > 7))
+    for i in range(5):  # events 8 to 17: past the checkpoint's 10
+        _ = store.check_in(visitor(50 + i), actor="test", now=NOW + timedelta(hours=1, minutes=i))
+        store.record_event("test", "later.event")
+    result = verify(store)
+    assert not result.ok and result.behind_checkpoint
+    assert result.problem == "event 10 was rewritten", result.problem
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "the audit chain no longer holds event 10, which the checkpoint recorded: the "
+        "checkpoint stays there (see kiosk audit verify)"
+    ]
+    # Deleting is not restoring from a copy, but the chain is whole again: an admin who
+    # accepts it leaves that on the record, and the checkpoint follows again.
+    accepted = accept_restore(store, "os:admin")
+    assert (accepted.checkpoint_seq, accepted.chain_seq) == (10, 17)
+    store.record_event("test", "after.accept")
+    assert verify(store).ok
+    [entry] = events(store, action="audit.restore_accepted")
+    assert entry.actor == "os:admin"
+    assert entry.details == {"checkpoint_seq": 10, "chain_seq": 17}
+
+
+def test_a_restore_is_not_accepted_for_an_intact_or_broken_chain(store: Store) -> None:
+    _seed(store)
+    with pytest.raises(NothingToAccept, match="intact"):
+        accept_restore(store, "os:admin")
+    with store.engine.begin() as conn:
+        conn.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="someone-else"))
+    with pytest.raises(NothingToAccept, match="event 4 was edited"):
+        accept_restore(store, "os:admin")
+    assert not events(store, action="audit.restore_accepted")
 
 
 def test_a_purge_leaves_the_chain_verifiable(store: Store) -> None:

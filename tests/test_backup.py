@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.services.backup import BackupService
+from storage.audit_trail import accept_restore, events, verify
 from storage.backup import BackupError
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
@@ -162,3 +163,42 @@ def test_a_key_store_inside_the_records_or_postgres_is_refused(
         store.engine.dispose()
         store.keystore.engine.dispose()
     assert not list(records_dir.iterdir()) and not list(keys_dir.iterdir())
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_a_restore_in_place_is_reported_until_accepted(
+    store: Store, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """The machine's database restored from last night's copy: the audit checkpoint
+    beside the key file remembers events the copy lacks, so verification says so (a
+    restore looks like cut-off events, rightly) until an admin accepts the restore,
+    which stays on the record."""
+    store.check_in(visitor(0), actor="test")
+    records_dir, keys_dir = _folders(tmp_path)
+    result = BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
+    assert result.keystore is not None
+    store.check_in(visitor(1), actor="test")  # lost with the restore
+    store.engine.dispose()
+    store.keystore.engine.dispose()
+    data = store_config.key_file.parent
+    for name in ("kiosk.db", "keystore.db"):
+        for extra in data.glob(f"{name}-*"):
+            extra.unlink()
+    shutil.copy(result.records.path, data / "kiosk.db")
+    shutil.copy(result.keystore.path, data / "keystore.db")
+
+    restored = open_store(store_config)
+    try:
+        day = restored.local_day(datetime.now(restored.timezone))
+        assert [v.name for v in restored.visits_on(day).visits] == [visitor(0).name]
+        restored.check_in(visitor(2), actor="test")  # the kiosk goes on meanwhile
+        report = verify(restored)
+        assert not report.ok and report.behind_checkpoint
+        accept_restore(restored, ACTOR)
+        restored.check_in(visitor(3), actor="test")
+        assert verify(restored).ok
+        [entry] = events(restored, action="audit.restore_accepted")
+        assert entry.actor == ACTOR
+    finally:
+        restored.engine.dispose()
+        restored.keystore.engine.dispose()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static
 
@@ -105,12 +105,20 @@ async def test_security_verifies_the_audit_trail_and_reads_its_events(
         assert await table_rows(pilot, "#audit-events", 3) == 3
         await pilot.click("#audit-verify")
         assert "intact: " in await status_of(pilot, "#audit-status", "intact")
-        with services.store.engine.begin() as conn:  # someone edits an event behind our back
-            conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory"))
+        with services.store.engine.begin() as conn:  # the newest event cut off
+            newest = conn.execute(select(func.max(AuditEvent.seq))).scalar_one()
+            conn.execute(delete(AuditEvent).where(AuditEvent.seq == newest))
         await pilot.pause(0.3)  # a button ignores clicks while it shows the last one
         await pilot.click("#audit-verify")
-        text = await status_of(pilot, "#audit-status", "NOT INTACT")
-        assert "NOT INTACT" in text and "2" in text
+        text = await status_of(pilot, "#audit-status", "cut off")
+        assert "cut off" in text and "kiosk audit accept-restore" in text
+        with services.store.engine.begin() as conn:  # someone edits an event behind our back
+            conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory"))
+        await pilot.pause(0.3)
+        await pilot.click("#audit-verify")
+        text = await status_of(pilot, "#audit-status", "event 2")
+        assert "NOT INTACT" in text and "event 2 was edited" in text
+        assert "accept-restore" not in text
 
 
 async def test_admin_adds_resets_and_removes_staff_accounts(services: KioskServices) -> None:

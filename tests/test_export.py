@@ -156,6 +156,13 @@ def test_audit_verify_from_the_cli(store_config: StoreConfig, tmp_path: Path) ->
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
     cut = _cli(store_config, tmp_path, "audit", "verify")
     assert cut.returncode != 0 and "cut off" in cut.stderr
+    assert "kiosk audit accept-restore" in cut.stderr
+    accepted = _cli(store_config, tmp_path, "audit", "accept-restore")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "the checkpoint recorded event 3, the restored chain ended at 2" in accepted.stdout
+    assert _cli(store_config, tmp_path, "audit", "verify").returncode == 0
+    again = _cli(store_config, tmp_path, "audit", "accept-restore")
+    assert again.returncode != 0 and "no restore to accept" in again.stderr
 
 
 def test_export_of_another_site_sharing_the_database(

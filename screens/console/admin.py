@@ -117,7 +117,13 @@ class AuditPanel(Panel):
         if result.ok:
             self.say_later(f"The audit trail is intact: {result.checked} event(s) checked.")
         else:
-            self.say_later(f"THE AUDIT TRAIL IS NOT INTACT: {result.problem}")
+            hint = (
+                " If the database was restored from a backup, an admin records that with"
+                " `kiosk audit accept-restore` on this machine."
+                if result.behind_checkpoint
+                else ""
+            )
+            self.say_later(f"THE AUDIT TRAIL IS NOT INTACT: {result.problem}.{hint}")
 
 
 class StaffPanel(Panel):
