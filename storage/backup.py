@@ -48,14 +48,20 @@ def destination(target: Path, kind: str, at: datetime) -> Path:
     return path
 
 
-def copy_database(engine: Engine, dest: Path, count_table: str) -> BackupCopy:
-    """Copy the SQLite database behind ``engine`` to the new file ``dest``."""
+def sqlite_file(engine: Engine) -> Path:
+    """The file behind ``engine``; other databases have their own backup tools."""
     source = sqlite_path(str(engine.url))
     if source is None:
         raise BackupError(
             f"{engine.url.get_backend_name()} databases are backed up with their own tools "
             "(for PostgreSQL: pg_dump of the records and, separately, of the key store)"
         )
+    return source
+
+
+def copy_database(engine: Engine, dest: Path, count_table: str) -> BackupCopy:
+    """Copy the SQLite database behind ``engine`` to the new file ``dest``."""
+    source = sqlite_file(engine)
     if dest.exists():
         raise BackupError(f"{dest} exists already; give a new file name or a folder")
     if not dest.parent.is_dir():

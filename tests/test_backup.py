@@ -148,12 +148,9 @@ def test_a_key_store_inside_the_records_or_postgres_is_refused(
     engine_kind: str, store_config: StoreConfig, tmp_path: Path
 ) -> None:
     """SQLite with the key store in the records file would copy the keys with the
-    records; PostgreSQL is backed up with pg_dump (the message says so)."""
-    if engine_kind == "sqlite":
-        store_config = replace(store_config, keystore_url=store_config.database_url)
-        expected = "inside the records database"
-    else:
-        expected = "pg_dump"
+    records; PostgreSQL (either way) is backed up with pg_dump (the message says so)."""
+    store_config = replace(store_config, keystore_url=store_config.database_url)
+    expected = "inside the records database" if engine_kind == "sqlite" else "pg_dump"
     store = open_store(store_config)
     records_dir, keys_dir = _folders(tmp_path)
     try:

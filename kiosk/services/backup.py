@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.backup import BackupCopy, BackupError, copy_database, destination
+from storage.backup import BackupCopy, BackupError, copy_database, destination, sqlite_file
 from storage.store import Store
 
 
@@ -31,6 +31,7 @@ class BackupService:
     def backup(self, records_to: Path, keystore_to: Path | None = None) -> BackupResult:
         """Copy the records database to ``records_to`` and, when given, the key store to
         ``keystore_to`` (each a new file, or a folder for a dated file)."""
+        sqlite_file(self.store.engine)  # PostgreSQL: pg_dump, says the error
         if self.store.keystore.engine is self.store.engine:
             raise BackupError(
                 "the key store is inside the records database, so a copy of it would carry "
