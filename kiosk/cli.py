@@ -321,6 +321,22 @@ def backup(obj: Context, records_to: Path, keystore_to: Path | None) -> None:
     click.echo(f"the master key is in neither copy: keep {key_file} safe, apart from both")
 
 
+@main.command()
+@pass_ctx
+def status(obj: Context) -> None:
+    """What this installation is doing, and what needs attention (exit 1 if anything)."""
+    from kiosk.services.status import collect
+
+    report = collect(obj.store, datetime.now(UTC), email=bool(obj.settings.notify.smtp_host))
+    width = max(len(label) for label, _ in report.facts)
+    for label, value in report.facts:
+        click.echo(f"{label + ':':<{width + 1}} {value}")
+    for line in report.attention:
+        click.echo(f"attention: {line}")
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.group()
 def retention() -> None:
     """The retention periods in force, for every machine on this database."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, column, delete, select, text, update
+from sqlalchemy import Connection, Engine, column, delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
@@ -442,6 +442,13 @@ class Store:
         """Every visit of one site-local day, decrypted, in arrival order."""
         stmt = self._visit_query().where(Visit.local_day == day).order_by(Visit.arrived_at)
         return self._read_visits(stmt)
+
+    def visits_held(self) -> tuple[int, date | None]:
+        """How many visits of this site the database holds, and the oldest one's day."""
+        stmt = select(func.count(), func.min(Visit.local_day)).where(Visit.site_id == self.site_id)
+        with db_errors(), self._read_engine.connect() as conn:
+            count, oldest = conn.execute(stmt).one()
+        return int(count), oldest
 
     def get_visit(self, visit_id: uuid.UUID) -> VisitRecord:
         """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""

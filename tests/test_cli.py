@@ -32,7 +32,10 @@ def kiosk(store_config: StoreConfig, tmp_path: Path) -> Run:
         "KIOSK_TIMEZONE": "Europe/Amsterdam",
     }
 
-    def run(*args: str, ok: bool = True, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, ok: bool | None = True, stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        """``ok``: True, it must succeed; False, fail with one line; None, either."""
         proc = subprocess.run(
             [sys.executable, "-m", "kiosk", *args],
             input=stdin,
@@ -46,7 +49,7 @@ def kiosk(store_config: StoreConfig, tmp_path: Path) -> Run:
         assert "Traceback" not in proc.stderr
         if ok:
             assert proc.returncode == 0, proc.stderr
-        else:
+        elif ok is False:
             assert proc.returncode != 0
             assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         return proc
@@ -143,6 +146,22 @@ def test_backup(kiosk: Run, store_config: StoreConfig, tmp_path: Path) -> None:
     ]
     err = run("backup", "--records", str(copy), ok=False).stderr
     assert "exists already" in err
+
+
+def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
+    """Exit 1 and an attention line while something needs doing; facts, never data."""
+    run = kiosk
+    run("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    before = run("status", ok=None)
+    assert before.returncode == 1 and before.stderr == ""
+    assert "attention: no purge in the last 25 hours" in before.stdout
+    run("purge")
+    after = run("status").stdout
+    labels = [line.split(":", 1)[0] for line in after.splitlines()]
+    disk = ["disk"] if "sqlite" in store_config.database_url else []  # the database's disk
+    assert labels == ["visits held", "last purge", "last records backup",
+                      "last key store backup", "host e-mails", *disk, "audit trail"]  # fmt: skip
+    assert NAME not in after and "quix" not in after
 
 
 def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConfig) -> None:

@@ -1,0 +1,109 @@
+"""`kiosk status`: is this installation doing what it promises? For IT and monitoring.
+
+Facts (visits held, the last purge, the last backups, host e-mails waiting, disk space,
+the audit trail) and the things that need someone's attention, each one line. Nothing
+personal: counts, times and kinds only. Monitoring runs it and looks at the exit code.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from storage.audit_trail import events, verify
+from storage.engine import sqlite_path
+from storage.outbox import OutboxRepository
+from storage.store import Store
+
+PURGE_DUE = timedelta(hours=25)  # the kiosk purges hourly; cron typically daily
+SENDER_LATE = timedelta(minutes=15)  # a due e-mail nobody has tried for this long
+DISK_LOW_BYTES = 500_000_000
+DISK_LOW_SHARE = 0.05
+
+
+@dataclass
+class Status:
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    attention: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.attention
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 120:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def _when(now: datetime, then: datetime) -> str:
+    return f"{then.strftime('%Y-%m-%d %H:%M')} UTC ({_ago(now, then)})"
+
+
+def collect(store: Store, now: datetime, *, email: bool) -> Status:
+    """The installation's state at ``now`` (UTC); ``email``: host e-mails are set up."""
+    status = Status()
+    fact, attend = status.facts.append, status.attention.append
+
+    count, oldest = store.visits_held()
+    today = store.local_day(now)
+    limit = today - timedelta(days=store.retention.visit_days)
+    held = f"{count} visit(s)" + (f", the oldest of {oldest.isoformat()}" if oldest else "")
+    fact(("visits held", held))
+    if oldest is not None and oldest < limit - timedelta(days=1):
+        attend(
+            f"visits of {oldest.isoformat()} are older than the {store.retention.visit_days} "
+            "days promised: retention is not being applied (run kiosk purge; schedule it)"
+        )
+
+    last_purge = events(store, action="retention.purge", newest=1)
+    if last_purge:
+        fact(("last purge", _when(now, last_purge[0].at)))
+    else:
+        fact(("last purge", "never"))
+    if not last_purge or now - last_purge[0].at > PURGE_DUE:
+        attend(
+            "no purge in the last 25 hours: nothing forgets on schedule unless a kiosk runs "
+            "or cron runs kiosk purge"
+        )
+
+    for kind, label in (("records", "last records backup"), ("keystore", "last key store backup")):
+        copy = events(store, action=f"backup.{kind}", newest=1)
+        fact((label, _when(now, copy[0].at) if copy else "none made with kiosk backup"))
+
+    waiting = late = retrying = 0
+    for _id, attempts, next_attempt, sent, _error in OutboxRepository(store).pending():
+        if sent is not None or next_attempt is None:
+            continue  # sent, or given up
+        waiting += 1
+        retrying += attempts > 0
+        late += now - next_attempt > SENDER_LATE
+    if not email:
+        fact(("host e-mails", "not set up (notify.smtp_host)"))
+    else:
+        fact(("host e-mails", f"{waiting} waiting, {retrying} of them after a failed try"))
+    if email and late:
+        attend(
+            f"{late} host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
+            "(run kiosk notify, or schedule it)"
+        )
+
+    path = sqlite_path(str(store.engine.url))
+    if path is not None:
+        disk = shutil.disk_usage(path.parent)
+        fact(("disk", f"{disk.free / 1e9:.1f} GB free of {disk.total / 1e9:.1f} GB"))
+        if disk.free < DISK_LOW_BYTES or disk.free < DISK_LOW_SHARE * disk.total:
+            attend("the disk holding the database is nearly full: check-ins will fail")
+
+    result = verify(store)
+    if result.ok:
+        fact(("audit trail", f"intact ({result.checked} event(s))"))
+    else:
+        fact(("audit trail", "NOT INTACT"))
+        attend(f"the audit trail is not intact: {result.problem} (see kiosk audit verify)")
+    return status

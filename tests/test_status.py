@@ -1,0 +1,80 @@
+"""`kiosk status`: the facts an office's IT checks, and what needs attention, on SQLite
+and PostgreSQL; never a visitor's data."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from kiosk.services.status import collect
+from storage.models import AuditEvent
+from storage.store import Store
+from tests.factories import visitor
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _facts(
+    store: Store, now: datetime = NOW, *, email: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    status = collect(store, now, email=email)
+    text = str(status.facts) + str(status.attention)
+    assert visitor(0).name not in text and "Hostina" not in text
+    return dict(status.facts), status.attention
+
+
+def test_a_healthy_installation_needs_nothing(store: Store) -> None:
+    store.check_in(visitor(0), actor="test", now=NOW - timedelta(hours=1))
+    store.purge(NOW)  # its audit event has the real time: about NOW
+    facts, attention = _facts(store, NOW + timedelta(minutes=30))
+    assert attention == []
+    today = store.local_day(NOW - timedelta(hours=1)).isoformat()
+    assert facts["visits held"] == f"1 visit(s), the oldest of {today}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \((29|30) min ago\)", facts["last purge"])
+    assert facts["last records backup"] == "none made with kiosk backup"
+    assert facts["host e-mails"] == "not set up (notify.smtp_host)"
+    assert facts["audit trail"] == "intact (2 event(s))"  # the check-in and the purge
+
+
+def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:
+    store.check_in(visitor(0), actor="test", now=NOW - timedelta(days=40))
+    _, attention = _facts(store)
+    assert len(attention) == 2
+    assert "older than the 30 days promised" in attention[0]
+    assert attention[1].startswith("no purge in the last 25 hours")
+    store.purge(NOW)
+    facts, attention = _facts(store)
+    assert attention == [] and facts["visits held"] == "0 visit(s)"
+    _, attention = _facts(store, NOW + timedelta(hours=26))
+    assert [a[:33] for a in attention] == ["no purge in the last 25 hours: no"]
+
+
+def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
+    host = store.add_host("Hostina Placeholder", "hostina@example.com")
+    store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=NOW)
+    store.purge(NOW)
+    facts, attention = _facts(store, NOW + timedelta(minutes=5), email=True)
+    assert facts["host e-mails"] == "1 waiting, 0 of them after a failed try" and not attention
+    _, attention = _facts(store, NOW + timedelta(minutes=20), email=True)
+    assert attention == [
+        "1 host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
+        "(run kiosk notify, or schedule it)"
+    ]
+    _, attention = _facts(store, NOW + timedelta(minutes=20), email=False)
+    assert attention == []  # no e-mail set up: the outbox just expires
+
+
+def test_a_broken_audit_trail_is_flagged(store: Store) -> None:
+    for i in range(3):
+        store.check_in(visitor(i), actor="test", now=NOW)
+    store.purge(NOW)
+    with store.engine.begin() as conn:
+        newest = conn.execute(select(func.max(AuditEvent.seq))).scalar_one()
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq == newest - 1))
+    facts, attention = _facts(store)
+    assert facts["audit trail"] == "NOT INTACT"
+    assert attention == [
+        "the audit trail is not intact: event 3 is missing (deleted) (see kiosk audit verify)"
+    ]
