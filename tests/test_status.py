@@ -13,12 +13,11 @@ from storage.models import AuditEvent
 from storage.store import Store
 from tests.factories import visitor
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 def _facts(
-    store: Store, now: datetime = NOW, *, email: bool = False
+    store: Store, now: datetime | None = None, *, email: bool = False
 ) -> tuple[dict[str, str], list[str]]:
+    now = now or datetime.now(UTC)
     status = collect(store, now, email=email)
     text = str(status.facts) + str(status.attention)
     assert visitor(0).name not in text and "Hostina" not in text
@@ -26,11 +25,12 @@ def _facts(
 
 
 def test_a_healthy_installation_needs_nothing(store: Store) -> None:
-    store.check_in(visitor(0), actor="test", now=NOW - timedelta(hours=1))
-    store.purge(NOW)  # its audit event has the real time: about NOW
-    facts, attention = _facts(store, NOW + timedelta(minutes=30))
+    now = datetime.now(UTC)  # the purge's audit event has the real time
+    store.check_in(visitor(0), actor="test", now=now - timedelta(hours=1))
+    store.purge(now)
+    facts, attention = _facts(store, now + timedelta(minutes=30))
     assert attention == []
-    today = store.local_day(NOW - timedelta(hours=1)).isoformat()
+    today = store.local_day(now - timedelta(hours=1)).isoformat()
     assert facts["visits held"] == f"1 visit(s), the oldest of {today}"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \((29|30) min ago\)", facts["last purge"])
     assert facts["last records backup"] == "none made with kiosk backup"
@@ -39,37 +39,40 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
 
 
 def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:
-    store.check_in(visitor(0), actor="test", now=NOW - timedelta(days=40))
+    now = datetime.now(UTC)
+    store.check_in(visitor(0), actor="test", now=now - timedelta(days=40))
     _, attention = _facts(store)
     assert len(attention) == 2
     assert "older than the 30 days promised" in attention[0]
     assert attention[1].startswith("no purge in the last 25 hours")
-    store.purge(NOW)
+    store.purge(now)
     facts, attention = _facts(store)
     assert attention == [] and facts["visits held"] == "0 visit(s)"
-    _, attention = _facts(store, NOW + timedelta(hours=26))
+    _, attention = _facts(store, now + timedelta(hours=26))
     assert [a[:33] for a in attention] == ["no purge in the last 25 hours: no"]
 
 
 def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
+    now = datetime.now(UTC)
     host = store.add_host("Hostina Placeholder", "hostina@example.com")
-    store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=NOW)
-    store.purge(NOW)
-    facts, attention = _facts(store, NOW + timedelta(minutes=5), email=True)
+    store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=now)
+    store.purge(now)
+    facts, attention = _facts(store, now + timedelta(minutes=5), email=True)
     assert facts["host e-mails"] == "1 waiting, 0 of them after a failed try" and not attention
-    _, attention = _facts(store, NOW + timedelta(minutes=20), email=True)
+    _, attention = _facts(store, now + timedelta(minutes=20), email=True)
     assert attention == [
         "1 host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
         "(run kiosk notify, or schedule it)"
     ]
-    _, attention = _facts(store, NOW + timedelta(minutes=20), email=False)
+    _, attention = _facts(store, now + timedelta(minutes=20), email=False)
     assert attention == []  # no e-mail set up: the outbox just expires
 
 
 def test_a_broken_audit_trail_is_flagged(store: Store) -> None:
+    now = datetime.now(UTC)
     for i in range(3):
-        store.check_in(visitor(i), actor="test", now=NOW)
-    store.purge(NOW)
+        store.check_in(visitor(i), actor="test", now=now)
+    store.purge(now)
     with store.engine.begin() as conn:
         newest = conn.execute(select(func.max(AuditEvent.seq))).scalar_one()
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == newest - 1))
