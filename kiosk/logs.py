@@ -3,7 +3,8 @@
 A command prints its log records on stderr. A full-screen app cannot: a line written to
 the terminal lands over the visitor's screen (a host e-mail retried, a badge printer
 away) and stays there until that part is drawn again. So while an app runs, records go
-to ``<data_dir>/logs/kiosk.log`` instead, rotated. Like every log record here they hold
+to ``<data_dir>/logs/kiosk.log`` instead, rotated safely among the processes sharing it
+(concurrent-log-handler). Like every log record here they hold
 kinds of failures and counts, never personal data.
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from concurrent_log_handler import ConcurrentRotatingFileHandler
 
 LOG_NAME = "kiosk.log"
 MAX_BYTES = 1_000_000
@@ -34,8 +36,12 @@ def to_file(data_dir: Path) -> Iterator[Path]:
     handler: logging.Handler
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        # Several processes may share the file (a kiosk and a console on one machine,
+        # or textual-serve's process per browser tab). The standard RotatingFileHandler
+        # rotates per process: a quiet process went on writing into a file another had
+        # rotated away and deleted. This one rotates under a lock and reopens.
+        handler = ConcurrentRotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", chmod=0o600
         )
     except OSError:
         handler = logging.NullHandler()

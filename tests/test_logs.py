@@ -1,0 +1,53 @@
+"""The log file shared by several kiosk processes on one machine (a kiosk and a console,
+or textual-serve's process per browser tab): rotation by one loses no line of another."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRITER = """
+import logging, sys, time
+from pathlib import Path
+import kiosk.logs
+kiosk.logs.MAX_BYTES = 20_000
+data, role, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+log = logging.getLogger("kiosk.test")
+with kiosk.logs.to_file(data):
+    if role == "busy":
+        for i in range(3000):
+            log.info("busy line %05d %s", i, "x" * 60)
+        go.touch()
+    else:
+        log.warning("quiet process started")
+        while not go.exists():
+            time.sleep(0.05)
+        log.warning("quiet process: a host e-mail could not be sent")
+"""
+
+
+def test_a_quiet_process_keeps_its_lines_while_a_busy_one_rotates(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    quiet = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path), "quiet", str(go)], cwd=ROOT
+    )
+    log_dir = tmp_path / "logs"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+        (log_dir / "kiosk.log").exists() and "started" in (log_dir / "kiosk.log").read_text()
+    ):
+        time.sleep(0.05)
+    busy = subprocess.run(
+        [sys.executable, "-c", WRITER, str(tmp_path), "busy", str(go)], cwd=ROOT, timeout=120
+    )
+    assert busy.returncode == 0
+    assert quiet.wait(timeout=30) == 0
+    files = sorted(log_dir.glob("kiosk.log*"))
+    text = "".join(f.read_text() for f in files if f.is_file())
+    assert "quiet process: a host e-mail could not be sent" in text
+    assert "busy line 02999" in text
+    assert len([f for f in files if f.name.startswith("kiosk.log")]) <= 5  # the log + 4 old
