@@ -21,6 +21,9 @@ from sqlalchemy import Engine
 
 from storage.engine import BUSY_TIMEOUT_MS, sqlite_path
 from storage.errors import StorageError
+from storage.files import place
+
+_EXISTS = "{} exists already; give a new file name or a folder"
 
 
 class BackupError(StorageError):
@@ -63,7 +66,7 @@ def copy_database(engine: Engine, dest: Path, count_table: str) -> BackupCopy:
     """Copy the SQLite database behind ``engine`` to the new file ``dest``."""
     source = sqlite_file(engine)
     if dest.exists():
-        raise BackupError(f"{dest} exists already; give a new file name or a folder")
+        raise BackupError(_EXISTS.format(dest))
     if not dest.parent.is_dir():
         raise BackupError(f"{dest.parent} is not a folder")
     partial = dest.with_name(f".{dest.name}.partial")
@@ -72,7 +75,10 @@ def copy_database(engine: Engine, dest: Path, count_table: str) -> BackupCopy:
         try:
             rows = _copy(source, partial, count_table)
             _sync(partial)
-            os.link(partial, dest)  # fails, rather than replaces, if dest appeared meanwhile
+            try:
+                place(partial, dest)
+            except FileExistsError:
+                raise BackupError(_EXISTS.format(dest)) from None
             _sync(dest.parent)
         finally:
             partial.unlink(missing_ok=True)

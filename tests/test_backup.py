@@ -199,3 +199,23 @@ def test_a_restore_in_place_is_reported_until_accepted(
     finally:
         restored.engine.dispose()
         restored.keystore.engine.dispose()
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_a_folder_without_hard_links_takes_copies_too(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A USB stick formatted FAT has no hard links (link() fails with EPERM): the copy is
+    renamed into place instead, and still never replaces a file."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("os.link", no_links)
+    store.check_in(visitor(0), actor="test")
+    records_dir, _ = _folders(tmp_path)
+    copy = BackupService(store, actor=ACTOR).backup(records_dir / "copy.db").records
+    assert copy.rows == 1 and [p.name for p in records_dir.iterdir()] == ["copy.db"]
+    with pytest.raises(BackupError, match="exists already"):
+        BackupService(store, actor=ACTOR).backup(records_dir / "copy.db")
+    assert [p.name for p in records_dir.iterdir()] == ["copy.db"]

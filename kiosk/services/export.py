@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.domain.cells import FORMULA_PREFIXES
 from kiosk.services.agefile import PassphraseWriter
+from storage.files import place
 from storage.records import FLAG_FLAGGED, FLAG_NDA, FLAG_RESTRICTED, VisitFields
 from storage.store import Store
 
@@ -215,15 +216,9 @@ class _Hashing(io.RawIOBase):
 def _place(partial: Path, output: Path) -> None:
     """Give the finished file its name, unless a file took that name meanwhile."""
     try:
-        os.link(partial, output)  # fails if ``output`` exists: no check-then-replace race
+        place(partial, output)
     except FileExistsError:
         raise ExportError(_EXISTS.format(output)) from None
-    except OSError:  # a file system without hard links
-        if output.exists():
-            raise ExportError(_EXISTS.format(output)) from None
-        partial.replace(output)
-        return
-    partial.unlink()
 
 
 class ExportService:
