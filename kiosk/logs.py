@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from concurrent_log_handler import ConcurrentRotatingFileHandler
-
 LOG_NAME = "kiosk.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 4  # kiosk.log.1 ... kiosk.log.4
@@ -36,13 +34,7 @@ def to_file(data_dir: Path) -> Iterator[Path]:
     handler: logging.Handler
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Several processes may share the file (a kiosk and a console on one machine,
-        # or textual-serve's process per browser tab). The standard RotatingFileHandler
-        # rotates per process: a quiet process went on writing into a file another had
-        # rotated away and deleted. This one rotates under a lock and reopens.
-        handler = ConcurrentRotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", chmod=0o600
-        )
+        handler = _SharedLogFile(path)
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
@@ -63,6 +55,35 @@ def to_file(data_dir: Path) -> Iterator[Path]:
         root.setLevel(level)
         for h in terminal:
             root.addHandler(h)
+
+
+class _SharedLogFile(logging.Handler):
+    """The log file, which several processes may share (a kiosk and a console on one
+    machine, or textual-serve's process per browser tab). The standard
+    RotatingFileHandler rotates per process: a quiet process went on writing into a
+    file another had rotated away and deleted. concurrent-log-handler rotates under a
+    lock and reopens. It is made at the first record, usually in a worker: its import
+    (with portalocker's) would otherwise add to every start before the first frame."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:  # called under self.lock
+        if self._file is None:
+            from concurrent_log_handler import ConcurrentRotatingFileHandler
+
+            self._file = ConcurrentRotatingFileHandler(
+                self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", chmod=0o600
+            )
+            self._file.setFormatter(self.formatter)
+        self._file.handle(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
 
 
 def _writes_to_terminal(handler: logging.Handler) -> bool:
