@@ -3,8 +3,13 @@ private, audited, and enough (with the key file) to bring every visit back."""
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from datetime import datetime
@@ -16,6 +21,7 @@ from sqlalchemy import select
 from kiosk.services.backup import BackupService
 from storage.audit_trail import accept_restore, events, verify
 from storage.backup import BackupError
+from storage.engine import checkpoint
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.store import Store
@@ -219,3 +225,42 @@ def test_a_folder_without_hard_links_takes_copies_too(
     with pytest.raises(BackupError, match="exists already"):
         BackupService(store, actor=ACTOR).backup(records_dir / "copy.db")
     assert [p.name for p in records_dir.iterdir()] == ["copy.db"]
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
+def test_a_copy_that_runs_out_of_room_leaves_nothing(
+    store: Store, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """The backup disk fills up mid-copy (here: a file-size limit on the process): one
+    clear line, exit 1, no partial file, and the records and audit trail untouched."""
+    for i in range(3):
+        store.check_in(visitor(i), actor="test")
+    checkpoint(store.engine)  # the WAL emptied: the command opens the store within the limit
+    records_dir, _ = _folders(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_TIMEZONE": store_config.timezone,
+    }
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", "backup", "--records", str(records_dir)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        preexec_fn=small_disk,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("kiosk: error: could not copy the database to ")
+    assert len(proc.stderr.splitlines()) == 1
+    assert list(records_dir.iterdir()) == []
+    assert len(store.visits_on(datetime.now(store.timezone).date()).visits) == 3
+    assert verify(store).ok and not events(store, action="backup.records")
