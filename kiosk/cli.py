@@ -322,12 +322,16 @@ def backup(obj: Context, records_to: Path, keystore_to: Path | None) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_ctx
-def status(obj: Context) -> None:
+def status(obj: Context, fmt: str) -> None:
     """What this installation is doing, and what needs attention (exit 1 if anything)."""
     from kiosk.services.status import collect
 
     report = collect(obj.store, datetime.now(UTC), email=bool(obj.settings.notify.smtp_host))
+    if fmt == "json":
+        click.echo(json.dumps({"ok": report.ok, **report.data, "attention": report.attention}))
+        sys.exit(0 if report.ok else 1)
     width = max(len(label) for label, _ in report.facts)
     for label, value in report.facts:
         click.echo(f"{label + ':':<{width + 1}} {value}")

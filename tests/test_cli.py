@@ -162,6 +162,9 @@ def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
     assert labels == ["visits held", "last purge", "last records backup",
                       "last key store backup", "host e-mails", *disk, "audit trail"]  # fmt: skip
     assert NAME not in after and "quix" not in after
+    data = json.loads(run("status", "--format", "json").stdout)
+    assert data["ok"] is True and data["visits_held"] == 1 and data["attention"] == []
+    assert data["audit_trail"] == {"intact": True, "checked": 2}
 
 
 def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConfig) -> None:

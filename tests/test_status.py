@@ -36,6 +36,16 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     assert facts["last records backup"] == "none made with kiosk backup"
     assert facts["host e-mails"] == "not set up (notify.smtp_host)"
     assert facts["audit trail"] == "intact (2 event(s))"  # the check-in and the purge
+    data = collect(store, now, email=True).data  # the same, for programs
+    assert {k: data[k] for k in ("visits_held", "oldest_visit_day", "last_records_backup")} == {
+        "visits_held": 1,
+        "oldest_visit_day": today,
+        "last_records_backup": None,
+    }
+    assert datetime.fromisoformat(data["last_purge"]) - now < timedelta(minutes=1)
+    # The check-in's host e-mail, an hour old: with e-mail set up, nobody sent it.
+    assert data["host_emails"] == {"waiting": 1, "retrying": 0, "late": 1}
+    assert data["audit_trail"] == {"intact": True, "checked": 2}
 
 
 def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:

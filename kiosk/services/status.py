@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from storage.audit_trail import events, verify
 from storage.engine import sqlite_path
@@ -25,6 +26,9 @@ DISK_LOW_SHARE = 0.05
 @dataclass
 class Status:
     facts: list[tuple[str, str]] = field(default_factory=list)
+    """(label, value) for people."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """The same facts for programs: numbers, ISO times (UTC), None for never."""
     attention: list[str] = field(default_factory=list)
 
     @property
@@ -48,9 +52,11 @@ def _when(now: datetime, then: datetime) -> str:
 def collect(store: Store, now: datetime, *, email: bool) -> Status:
     """The installation's state at ``now`` (UTC); ``email``: host e-mails are set up."""
     status = Status()
-    fact, attend = status.facts.append, status.attention.append
+    fact, attend, data = status.facts.append, status.attention.append, status.data
 
     count, oldest = store.visits_held()
+    data["visits_held"] = count
+    data["oldest_visit_day"] = oldest.isoformat() if oldest else None
     today = store.local_day(now)
     limit = today - timedelta(days=store.retention.visit_days)
     held = f"{count} visit(s)" + (f", the oldest of {oldest.isoformat()}" if oldest else "")
@@ -62,6 +68,7 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         )
 
     last_purge = events(store, action="retention.purge", newest=1)
+    data["last_purge"] = last_purge[0].at.isoformat() if last_purge else None
     if last_purge:
         fact(("last purge", _when(now, last_purge[0].at)))
     else:
@@ -74,6 +81,7 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
 
     for kind, label in (("records", "last records backup"), ("keystore", "last key store backup")):
         copy = events(store, action=f"backup.{kind}", newest=1)
+        data[f"last_{kind}_backup"] = copy[0].at.isoformat() if copy else None
         fact((label, _when(now, copy[0].at) if copy else "none made with kiosk backup"))
 
     waiting = late = retrying = 0
@@ -83,6 +91,9 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         waiting += 1
         retrying += attempts > 0
         late += now - next_attempt > SENDER_LATE
+    data["host_emails"] = (
+        {"waiting": waiting, "retrying": retrying, "late": late} if email else None
+    )
     if not email:
         fact(("host e-mails", "not set up (notify.smtp_host)"))
     else:
@@ -96,11 +107,13 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
     path = sqlite_path(str(store.engine.url))
     if path is not None:
         disk = shutil.disk_usage(path.parent)
+        data["disk_free_bytes"], data["disk_total_bytes"] = disk.free, disk.total
         fact(("disk", f"{disk.free / 1e9:.1f} GB free of {disk.total / 1e9:.1f} GB"))
         if disk.free < DISK_LOW_BYTES or disk.free < DISK_LOW_SHARE * disk.total:
             attend("the disk holding the database is nearly full: check-ins will fail")
 
     result = verify(store)
+    data["audit_trail"] = {"intact": result.ok, "checked": result.checked}
     if result.ok:
         fact(("audit trail", f"intact ({result.checked} event(s))"))
     else:
