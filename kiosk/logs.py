@@ -46,9 +46,13 @@ def to_file(data_dir: Path) -> Iterator[Path]:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
+    # A record that cannot be written (a full disk) is dropped: logging's own report of
+    # it would go to stderr, over the screen.
+    raising, logging.raiseExceptions = logging.raiseExceptions, False
     try:
         yield path
     finally:
+        logging.raiseExceptions = raising
         logging.captureWarnings(False)
         root.removeHandler(handler)
         handler.close()
@@ -74,9 +78,13 @@ class _SharedLogFile(logging.Handler):
         if self._file is None:
             from concurrent_log_handler import ConcurrentRotatingFileHandler
 
-            self._file = ConcurrentRotatingFileHandler(
-                self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", chmod=0o600
-            )
+            try:
+                self._file = ConcurrentRotatingFileHandler(
+                    self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                    chmod=0o600,
+                )  # fmt: skip
+            except OSError:  # as when the folder cannot be made: dropped, not on screen
+                self._file = logging.NullHandler()
             self._file.setFormatter(self.formatter)
         self._file.handle(record)
 

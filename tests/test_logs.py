@@ -8,11 +8,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 WRITER = """
 import logging, sys, time
 from pathlib import Path
+
+import pytest
 import kiosk.logs
 kiosk.logs.MAX_BYTES = 20_000
 data, role, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -51,3 +55,20 @@ def test_a_quiet_process_keeps_its_lines_while_a_busy_one_rotates(tmp_path: Path
     assert "quiet process: a host e-mail could not be sent" in text
     assert "busy line 02999" in text
     assert len([f for f in files if f.name.startswith("kiosk.log")]) <= 5  # the log + 4 old
+
+
+def test_a_log_file_that_cannot_be_written_stays_off_the_screen(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The log's name taken by a folder (or a full disk): records are dropped, the code
+    that logged goes on, and nothing reaches the terminal."""
+    import logging
+
+    from kiosk.logs import log_file, to_file
+
+    log_file(tmp_path).mkdir(parents=True)  # kiosk.log is a folder: it cannot be opened
+    with to_file(tmp_path):
+        logging.getLogger("kiosk.test").warning("a host e-mail could not be sent")
+        logging.getLogger("kiosk.test").warning("and another")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
