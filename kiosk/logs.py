@@ -33,7 +33,10 @@ def to_file(data_dir: Path) -> Iterator[Path]:
     path = log_file(data_dir)
     handler: logging.Handler
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The data folder first, private as the store makes it (this runs before the
+        # store opens; parents=True alone would make it readable by all).
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
         handler = _SharedLogFile(path)
     except OSError:
         handler = logging.NullHandler()

@@ -72,3 +72,15 @@ def test_a_log_file_that_cannot_be_written_stays_off_the_screen(
         logging.getLogger("kiosk.test").warning("and another")
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_a_first_start_makes_the_data_folder_private(tmp_path: Path) -> None:
+    """The log is set up before the store opens, so on a first start it makes the data
+    folder: only the kiosk's user may list it, as when the store makes it."""
+    from kiosk.logs import to_file
+
+    data = tmp_path / "var" / "kiosk"
+    with to_file(data) as path:
+        pass
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert path.parent.stat().st_mode & 0o777 == 0o700
