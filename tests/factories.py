@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
+from storage.open import StoreConfig
 from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 
 
@@ -29,3 +35,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def run_cli(
+    cfg: StoreConfig,
+    tmp_path: Path,
+    *args: str,
+    stdin: str = "",
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``kiosk ARGS`` as a real process on the store ``cfg`` describes (no KIOSK_*
+    variable of the caller's leaks in); never a traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
+        "KIOSK_DATA_DIR": str(cfg.key_file.parent),
+        "KIOSK_DATABASE_URL": cfg.database_url,
+        "KIOSK_KEYSTORE_URL": cfg.keystore_url,
+        "KIOSK_SITE_NAME": cfg.site_name,
+        "KIOSK_TIMEZONE": cfg.timezone,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        input=stdin,
+        preexec_fn=preexec_fn,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "Traceback" not in proc.stderr
+    return proc

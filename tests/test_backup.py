@@ -3,13 +3,10 @@ private, audited, and enough (with the key file) to bring every visit back."""
 
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 from dataclasses import replace
 from datetime import datetime
@@ -25,7 +22,7 @@ from storage.engine import checkpoint
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.store import Store
-from tests.factories import visitor
+from tests.factories import run_cli, visitor
 
 ACTOR = "os:tester"
 
@@ -237,26 +234,13 @@ def test_a_copy_that_runs_out_of_room_leaves_nothing(
         store.check_in(visitor(i), actor="test")
     checkpoint(store.engine)  # the WAL emptied: the command opens the store within the limit
     records_dir, _ = _folders(tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
-        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
-        "KIOSK_TIMEZONE": store_config.timezone,
-    }
 
     def small_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
 
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk", "backup", "--records", str(records_dir)],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        preexec_fn=small_disk,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    proc = run_cli(
+        store_config, tmp_path, "backup", "--records", str(records_dir), preexec_fn=small_disk
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith("kiosk: error: could not copy the database to ")

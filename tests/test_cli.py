@@ -8,45 +8,25 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from storage.open import StoreConfig
+from tests.factories import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 NAME = "Quixote Fakevisitor"
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
 def kiosk(store_config: StoreConfig, tmp_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
-        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
-        "KIOSK_DATABASE_URL": store_config.database_url,
-        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
-        "KIOSK_TIMEZONE": "Europe/Amsterdam",
-    }
-
     def run(
         *args: str, ok: bool | None = True, stdin: str = ""
     ) -> subprocess.CompletedProcess[str]:
         """``ok``: True, it must succeed; False, fail with one line; None, either."""
-        proc = subprocess.run(
-            [sys.executable, "-m", "kiosk", *args],
-            input=stdin,
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert "Traceback" not in proc.stderr
+        proc = run_cli(store_config, tmp_path, *args, stdin=stdin)
         if ok:
             assert proc.returncode == 0, proc.stderr
         elif ok is False:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,9 +18,8 @@ from storage.errors import DatabaseUnavailable
 from storage.models import AuditEvent, Visit
 from storage.open import StoreConfig, open_store
 from storage.store import Store
-from tests.factories import visitor
+from tests.factories import run_cli, visitor
 
-ROOT = Path(__file__).resolve().parent.parent
 DAY = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
 
@@ -114,22 +110,6 @@ def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Pa
     assert details["from"] == "2026-11-20" and details["to"] == "2026-11-22"
 
 
-def _cli(cfg: StoreConfig, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(tmp_path / "config.toml"),
-        "KIOSK_DATA_DIR": str(cfg.key_file.parent),
-        "KIOSK_DATABASE_URL": cfg.database_url,
-        "KIOSK_KEYSTORE_URL": cfg.keystore_url,
-        "KIOSK_SITE_NAME": cfg.site_name,
-        "KIOSK_TIMEZONE": cfg.timezone,
-    }
-    proc = subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
 def test_onsite_lists_exactly_those_checked_in_and_not_out(
     store_config: StoreConfig, tmp_path: Path
 ) -> None:
@@ -138,30 +118,30 @@ def test_onsite_lists_exactly_those_checked_in_and_not_out(
     store.check_out(here[1].badge_code, actor="test")
     store.check_in(visitor(50), actor="test", now=datetime.now(UTC) - timedelta(days=5))
     store.check_in(visitor(60, name="Ærlig Åsefake"), actor="test")
-    proc = _cli(store_config, tmp_path, "onsite", "--format", "csv")
+    proc = run_cli(store_config, tmp_path, "onsite", "--format", "csv")
     names = [r["name"] for r in csv.DictReader(io.StringIO(proc.stdout))]
     # Alphabetical as people read it: Æ with the A's, not after Z.
     assert names == ["Ærlig Åsefake", *sorted([visitor(i).name for i in (0, 2, 3)])]
 
 
-def test_audit_verify_from_the_cli(store_config: StoreConfig, tmp_path: Path) -> None:
+def test_audit_verify_from_therun_cli(store_config: StoreConfig, tmp_path: Path) -> None:
     store = open_store(store_config)
     for i in range(3):
         store.check_in(visitor(i), actor="test")
-    ok = _cli(store_config, tmp_path, "audit", "verify")
+    ok = run_cli(store_config, tmp_path, "audit", "verify")
     assert ok.returncode == 0 and "3 event(s) checked" in ok.stdout
-    shown = _cli(store_config, tmp_path, "audit", "show", "--action", "visit.check_in").stdout
+    shown = run_cli(store_config, tmp_path, "audit", "show", "--action", "visit.check_in").stdout
     assert shown.count("visit.check_in") == 3 and visitor(0).name not in shown
     with store.engine.begin() as conn:
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
-    cut = _cli(store_config, tmp_path, "audit", "verify")
+    cut = run_cli(store_config, tmp_path, "audit", "verify")
     assert cut.returncode != 0 and "cut off" in cut.stderr
     assert "kiosk audit accept-restore" in cut.stderr
-    accepted = _cli(store_config, tmp_path, "audit", "accept-restore")
+    accepted = run_cli(store_config, tmp_path, "audit", "accept-restore")
     assert accepted.returncode == 0, accepted.stderr
     assert "the checkpoint recorded event 3, the restored chain ended at 2" in accepted.stdout
-    assert _cli(store_config, tmp_path, "audit", "verify").returncode == 0
-    again = _cli(store_config, tmp_path, "audit", "accept-restore")
+    assert run_cli(store_config, tmp_path, "audit", "verify").returncode == 0
+    again = run_cli(store_config, tmp_path, "audit", "accept-restore")
     assert again.returncode != 0 and "no restore to accept" in again.stderr
 
 
@@ -177,15 +157,15 @@ def test_export_of_another_site_sharing_the_database(
     annex.check_in(visitor(51), actor="test", now=DAY + timedelta(hours=2))
     annex.engine.dispose()
     args = ("export", "--from", "2026-11-20", "--to", "2026-11-22", "--format", "json")
-    other = _cli(store_config, tmp_path, *args, "--site", "Fictional Annex",
+    other = run_cli(store_config, tmp_path, *args, "--site", "Fictional Annex",
                  "--output", str(tmp_path / "annex.json"))  # fmt: skip
     assert other.returncode == 0, other.stderr
     rows = json.loads((tmp_path / "annex.json").read_text())
     assert sorted(r["name"] for r in rows) == [visitor(50).name, visitor(51).name]
     assert [r["host"] for r in rows if r["name"] == visitor(50).name] == ["Annex Hostperson"]
-    own = _cli(store_config, tmp_path, *args, "--output", str(tmp_path / "own.json"))
+    own = run_cli(store_config, tmp_path, *args, "--output", str(tmp_path / "own.json"))
     assert own.returncode == 0 and len(json.loads((tmp_path / "own.json").read_text())) == 6
-    unknown = _cli(store_config, tmp_path, *args, "--site", "Nowhere", "--output",
+    unknown = run_cli(store_config, tmp_path, *args, "--site", "Nowhere", "--output",
                    str(tmp_path / "none.json"))  # fmt: skip
     assert unknown.returncode != 0 and "no site named 'Nowhere'" in unknown.stderr
     assert not (tmp_path / "none.json").exists()
