@@ -99,7 +99,9 @@ def bulk_load(
     day's: nine in ten have left, most visit a host from the directory (300 of them),
     a tenth are deliveries (no NDA)."""
     step = spread / max(count, 1)
-    hosts = [h.id for h in store.hosts()] or [store.add_host(f"Host {i:03d}") for i in range(HOSTS)]
+    hosts = [h.id for h in store.hosts()] or [
+        store.add_host(f"Host {i:03d}", actor="admin") for i in range(HOSTS)
+    ]
     with store.engine.begin() as conn:
         rows = []
         for n in range(count):

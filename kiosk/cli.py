@@ -417,7 +417,9 @@ def hosts() -> None:
 def hosts_add(obj: Context, name: str, email: str | None, language: str | None) -> None:
     """Add a host."""
     from kiosk.domain.registration import normalise_email
-    from kiosk.domain.text import TextError, clean_text
+    from kiosk.domain.text import TextError, clean_text, search_key
+    from kiosk.services.hosts import duplicate_host_message
+    from storage.errors import DuplicateName
 
     try:
         clean = clean_text(name, max_len=120, required=True)
@@ -425,7 +427,10 @@ def hosts_add(obj: Context, name: str, email: str | None, language: str | None) 
     except TextError as exc:
         fail(exc.message, 2)
     assert clean is not None
-    host_id = obj.store.add_host(clean, mail, language)
+    try:
+        host_id = obj.store.add_host(clean, mail, language, actor=cli_actor(), name_key=search_key)
+    except DuplicateName as exc:
+        fail(duplicate_host_message(exc), 1)
     click.echo(f"host {host_id}")
 
 
@@ -439,7 +444,7 @@ def hosts_import(obj: Context, path: Path) -> None:
     keeps what it has. The language (en, nl) is that of the host's e-mails; without one
     they go in notify.language."""
     from kiosk.domain.registration import normalise_email
-    from kiosk.domain.text import TextError, clean_text
+    from kiosk.domain.text import TextError, clean_text, search_key
     from kiosk.i18n import host_language
     from storage.hosts import HostDirectory
 
@@ -458,7 +463,7 @@ def hosts_import(obj: Context, path: Path) -> None:
                 )
             except TextError as exc:
                 fail(f"{path}, line {line_no}: {exc.message}", 2)
-    added, updated = HostDirectory(obj.store).import_many(rows, actor=cli_actor())
+    added, updated = HostDirectory(obj.store, search_key).import_many(rows, actor=cli_actor())
     click.echo(f"imported {len(rows)} host(s): {added} added, {updated} updated")
 
 

@@ -46,5 +46,15 @@ class AlreadyCheckedOut(StorageError):
     pass
 
 
+class DuplicateName(StorageError):
+    """Another host of the site has a name visitors could not tell apart from this one."""
+
+    def __init__(self, existing_id: uuid.UUID, active: bool) -> None:
+        self.existing_id = existing_id
+        self.active = active
+        state = "active" if active else "inactive"
+        super().__init__(f"host {existing_id} ({state}) already has this name")
+
+
 class DatabaseUnavailable(StorageError):
     """The database could not be reached or written (locked, disk full, server down)."""

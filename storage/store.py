@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -191,8 +191,19 @@ class Store:
     # -- hosts ---------------------------------------------------------------------------
 
     def add_host(
-        self, name: str, email: str | None = None, language: str | None = None
+        self,
+        name: str,
+        email: str | None = None,
+        language: str | None = None,
+        *,
+        actor: str,
+        name_key: Callable[[str], str] = str.casefold,
     ) -> uuid.UUID:
+        """Add a host to this site's directory, audited. Raises DuplicateName when a host
+        already has a name equal to it under ``name_key`` (how visitors' typing is
+        compared): a visitor could not choose between the two, and neither would be told."""
+        from storage.hosts import refuse_taken_name
+
         host = Host(
             id=uuid.uuid4(),
             site_id=self.site_id,
@@ -202,7 +213,19 @@ class Store:
             created_at=utcnow(),
         )
         with db_errors(), self._sessions() as s, s.begin():
+            refuse_taken_name(s, self.site_id, name, name_key)
             s.add(host)
+            s.flush()
+            audit.append(
+                s,
+                self.audit_key,
+                at=host.created_at,
+                actor=actor,
+                action="host.add",
+                object_id=str(host.id),
+                details={"email": email is not None, "language": language},
+            )
+        self.sync_checkpoint()
         return host.id
 
     def site_named(self, name: str) -> uuid.UUID:

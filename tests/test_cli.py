@@ -140,11 +140,12 @@ def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
     labels = [line.split(":", 1)[0] for line in after.splitlines()]
     disk = ["disk"] if "sqlite" in store_config.database_url else []  # the database's disk
     assert labels == ["visits held", "last purge", "last records backup",
-                      "last key store backup", "host e-mails", *disk, "audit trail"]  # fmt: skip
+                      "last key store backup", "host e-mails", "hosts", *disk, "audit trail"]  # fmt: skip
     assert NAME not in after and "quix" not in after
     data = json.loads(run("status", "--format", "json").stdout)
     assert data["ok"] is True and data["visits_held"] == 1 and data["attention"] == []
     assert data["audit_trail"] == {"intact": True, "checked": 2}
+    assert data["hosts"] == {"active": 0, "sharing_a_name": 0}
 
 
 def test_wrong_key_is_one_line_and_exit_code(kiosk: Run, store_config: StoreConfig) -> None:
@@ -219,6 +220,24 @@ def test_hosts_carry_the_language_of_their_emails(kiosk: Run, tmp_path: Path) ->
     assert "Okay Name" not in kiosk("hosts", "list").stdout
     unknown = kiosk("hosts", "add", "Otto Name", "--language", "de", ok=False)
     assert unknown.returncode == 2 and "Otto Name" not in kiosk("hosts", "list").stdout
+
+
+def test_hosts_add_refuses_a_name_a_visitor_could_not_tell_apart(kiosk: Run) -> None:
+    kiosk("hosts", "add", "Hubert Host", "--email", "hubert@example.com")
+    refused = kiosk("hosts", "add", "HUBERT  HOST", ok=False)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr == (
+        "kiosk: error: A host with this name is already in the directory (active): edit "
+        "that host, or add what tells them apart, such as a department.\n"
+    )
+    kiosk("hosts", "add", "Hubert Host (Sales)")
+    assert [line.split("  ")[1] for line in kiosk("hosts", "list").stdout.splitlines()] == [
+        "Hubert Host",
+        "Hubert Host (Sales)",
+    ]
+    added = kiosk("audit", "show", "--action", "host.add").stdout.splitlines()
+    assert len(added) == 2 and all(" os:" in line for line in added)
+    assert "Hubert" not in "".join(added) and "example.com" not in "".join(added)
 
 
 def test_rights_requests_show_export_restrict_and_erase(kiosk: Run, tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def _snapshot(step: Step, size: tuple[int, int], snap_compare: Any, tmp_path: Pa
     StaffService(services.store).add("rita", "reception", "111111", actor="test")
     StaffService(services.store).add("sam", "security", "111111", actor="test")
     StaffService(services.store).add("ada", "admin", "111111", actor="test")
-    services.store.add_host("Hostina Placeholder", "hostina@example.com")
+    services.store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
     for i in range(3):
         services.store.check_in(visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))
     left = services.store.check_in(visitor(7, company="Other Fake BV"), actor="test", now=FIXED_NOW)

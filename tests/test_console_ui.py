@@ -179,7 +179,7 @@ async def test_roles_decide_what_is_offered(
 
 
 async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> None:
-    services.store.add_host("Hostina Placeholder")
+    services.store.add_host("Hostina Placeholder", actor="admin")
     today = services.now().date().isoformat()
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
@@ -300,12 +300,50 @@ async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> No
     assert services.store.hosts() == []  # the kiosk no longer offers an inactive host
 
 
+async def test_the_hosts_tab_refuses_a_second_host_visitors_could_not_tell_apart(
+    services: KioskServices,
+) -> None:
+    """The message says what to do, and what reception typed stays to be changed."""
+    services.store.add_host("Hubert Host", "hubert@example.com", actor="admin")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await _hosts_tab(pilot)
+        await _hosts_listed(pilot)
+        name = pilot.app.screen.query_one("#host-name", Input)
+        name.value = "hubert host"
+        pilot.app.screen.query_one("#host-email", Input).value = "hubert.h@example.com"
+        await pilot.click("#host-add")
+        error = pilot.app.screen.query_one("#host-error", Static)
+        for _ in range(100):
+            if str(error.render()):
+                break
+            await pilot.pause(0.05)
+        assert str(error.render()) == (
+            "A host with this name is already in the directory (active): edit that host, "
+            "or add what tells them apart, such as a department."
+        )
+        assert name.value == "hubert host"
+        name.value = "Hubert Host (Sales)"
+        await pilot.pause(0.3)  # the button takes no second press while it shows the first
+        await pilot.click("#host-add")
+        for _ in range(100):
+            if len(services.store.hosts()) == 2:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        assert str(error.render()) == "" and name.value == ""
+    assert [(h.name, h.email) for h in services.store.hosts()] == [
+        ("Hubert Host", "hubert@example.com"),
+        ("Hubert Host (Sales)", "hubert.h@example.com"),
+    ]
+    assert _actions(services)[-2:] == [("staff:rita", "staff.login"), ("staff:rita", "host.add")]
+
+
 async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
     services: KioskServices,
 ) -> None:
     """Reception sees each host's e-mail language and changes it with the list under the
     e-mail field, as for a new host."""
-    services.store.add_host("Hostina Placeholder", "hostina@example.com", "nl")
+    services.store.add_host("Hostina Placeholder", "hostina@example.com", "nl", actor="admin")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await _hosts_tab(pilot)
         hosts = await _hosts_listed(pilot)

@@ -152,7 +152,7 @@ def test_export_of_another_site_sharing_the_database(
 
     _seed(store)
     annex = open_store(dataclasses.replace(store_config, site_name="Fictional Annex"))
-    annex_host = annex.add_host("Annex Hostperson")
+    annex_host = annex.add_host("Annex Hostperson", actor="admin")
     annex.check_in(visitor(50, host_name=None, host_id=annex_host), actor="t", now=DAY)
     annex.check_in(visitor(51), actor="test", now=DAY + timedelta(hours=2))
     annex.engine.dispose()

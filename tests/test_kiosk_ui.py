@@ -551,8 +551,8 @@ async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
 
 async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    hostina = services.store.add_host("Hostina Placeholder")
-    services.store.add_host("Hosmer Example")
+    hostina = services.store.add_host("Hostina Placeholder", actor="admin")
+    services.store.add_host("Hosmer Example", actor="admin")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot, "Hostess Fakevisitor")  # a visitor, not a host
@@ -583,8 +583,8 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
     """A visitor at a plain keyboard types "bjork", goes down into the suggestions, picks
     Björk Hostdóttir with Enter and goes on with Enter; no mouse, no touch."""
     services = open_services(kiosk_settings(tmp_path))
-    bjork = services.store.add_host("Björk Hostdóttir")
-    services.store.add_host("Bob Example")
+    bjork = services.store.add_host("Björk Hostdóttir", actor="admin")
+    services.store.add_host("Bob Example", actor="admin")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
@@ -631,8 +631,8 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
     asked to pick from a list that is not there), keeps what they typed, and can go on
     with the field empty."""
     services = open_services(kiosk_settings(tmp_path))
-    services.store.add_host("Hostina Placeholder")
-    services.store.add_host("Hosmer Example")
+    services.store.add_host("Hostina Placeholder", actor="admin")
+    services.store.add_host("Hosmer Example", actor="admin")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
@@ -693,7 +693,7 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
     from storage.records import VisitorType
 
     services = open_services(kiosk_settings(tmp_path))
-    host = services.store.add_host("Hostina Placeholder")
+    host = services.store.add_host("Hostina Placeholder", actor="admin")
     _, code = InvitationRepository(services.store).create(
         NewInvitation(
             name=NAME,

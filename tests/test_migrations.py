@@ -66,8 +66,8 @@ def test_day_led_indexes_migrate_both_ways_without_losing_rows(store: Store) -> 
 def test_hosts_keep_their_rows_across_the_language_column(store: Store) -> None:
     """0006 adds hosts.language: hosts from before keep name, e-mail and state, and get
     the site's language (none of their own); downgrading drops only the column."""
-    kept = store.add_host("Hostina Placeholder", "hostina@example.com", "nl")
-    store.add_host("Hubert Host")
+    kept = store.add_host("Hostina Placeholder", "hostina@example.com", "nl", actor="admin")
+    store.add_host("Hubert Host", actor="admin")
     downgrade(store.engine, "records", "0005")
     assert "language" not in {c["name"] for c in inspect(store.engine).get_columns("hosts")}
     upgrade(store.engine, "records")

@@ -119,7 +119,7 @@ def _notifier(store: Store, smtp: SmtpServer) -> Notifier:
 
 
 def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(1, host_id=host, host_name=None, company="Qwertyco"), actor="t")
     report = _notifier(store, smtp).deliver_due()
     assert (report.sent, report.retrying, report.given_up) == (1, 0, 0)
@@ -144,7 +144,7 @@ def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: Sm
 def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) -> None:
     """notify.language: hosts are staff, so the e-mail is in the site's language, not
     the visitor's; a name with braces in it is just text."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     odd = visitor(1, host_id=host, host_name=None, company="Qwertyco", name="Zeb {site} Fake")
     store.check_in(odd, actor="t")
     notifier = Notifier(store, smtp.settings(language="nl"), "Fictief HQ")
@@ -160,8 +160,8 @@ def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) 
 def test_each_host_gets_their_emails_in_their_own_language(store: Store, smtp: SmtpServer) -> None:
     """A host's language in the directory wins over notify.language; a host with none
     gets the site's; a change applies from the next e-mail."""
-    dutch = store.add_host("Hostina Placeholder", email=HOST_EMAIL, language="nl")
-    other = store.add_host("Hosmer Example", email=OTHER_EMAIL)
+    dutch = store.add_host("Hostina Placeholder", email=HOST_EMAIL, language="nl", actor="admin")
+    other = store.add_host("Hosmer Example", email=OTHER_EMAIL, actor="admin")
 
     def subjects_after(*hosts: uuid.UUID) -> dict[str, str]:
         smtp.inbox.messages.clear()
@@ -182,7 +182,7 @@ def test_each_host_gets_their_emails_in_their_own_language(store: Store, smtp: S
 def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) -> None:
     """The SMTP server is away: nothing is lost, nothing personal is kept about the
     failure, and the message goes out on a later try once the server is back."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(2, host_id=host, host_name=None), actor="t")
     smtp.stop()
     now = utcnow()
@@ -199,7 +199,7 @@ def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) 
 
 
 def test_retries_stop_after_max_attempts(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(3, host_id=host, host_name=None), actor="t")
     smtp.stop()
     notifier = Notifier(store, smtp.settings(max_attempts=3), "Fictional HQ")
@@ -214,7 +214,7 @@ def test_retries_stop_after_max_attempts(store: Store, smtp: SmtpServer) -> None
 
 
 def test_a_host_without_an_address_is_given_up_at_once(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hosmer Example")  # no e-mail address
+    host = store.add_host("Hosmer Example", actor="admin")  # no e-mail address
     store.check_in(visitor(4, host_id=host, host_name=None), actor="t")
     store.check_in(visitor(5, host_id=None, host_name="Someone Typed"), actor="t")
     report = _notifier(store, smtp).deliver_due()
@@ -228,7 +228,7 @@ def test_two_kiosks_on_one_database_send_each_email_once(
 ) -> None:
     first, second = open_store(store_config), open_store(store_config)
     try:
-        host = first.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        host = first.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
         for i in range(12):
             first.check_in(visitor(10 + i, host_id=host, host_name=None), actor="t")
         notifiers = [_notifier(first, smtp), _notifier(second, smtp)]
@@ -258,7 +258,7 @@ async def test_the_kiosk_emails_the_host_right_after_a_check_in(
         'sender = "kiosk@example.com"\n'
     )
     services = open_services(kiosk_settings(tmp_path, toml))
-    services.store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    services.store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
@@ -280,7 +280,7 @@ def test_kiosk_notify_sends_what_is_due(
     """`kiosk notify` (cron, or a kiosk that is not running) sends what waits, configured
     through KIOSK_NOTIFY_* variables; unconfigured, it says so in one line."""
 
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env |= {
@@ -313,8 +313,8 @@ async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: Sm
     toml = f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
     services = services_with_staff(tmp_path, toml)
     store = services.store
-    told = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
-    no_address = store.add_host("Hosmer Example")
+    told = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    no_address = store.add_host("Hosmer Example", actor="admin")
     store.check_in(visitor(1, host_id=told, host_name=None), actor="t")
     store.check_in(visitor(2, host_id=no_address, host_name=None), actor="t")
     store.check_in(visitor(3, host_id=told, host_name=None), actor="t")
@@ -425,7 +425,7 @@ def test_mail_goes_out_over_starttls_with_a_login(
     store: Store, tls_smtp: tuple[SmtpServer, Path]
 ) -> None:
     smtp, ca_file = tls_smtp
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(7, host_id=host, host_name=None), actor="t")
     settings = smtp.settings(
         starttls=True, ca_file=ca_file, username="kiosk", password="relay-secret"
@@ -449,7 +449,7 @@ def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
     """Nothing goes out unencrypted or to a server the kiosk cannot verify; the message
     waits for a retry (the setting may be fixed) and the failure's kind is kept."""
     smtp, ca_file = tls_smtp
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(8, host_id=host, host_name=None), actor="t")
     values: dict[str, Any] = {
         "starttls": True, "ca_file": ca_file, "username": "kiosk", "password": "relay-secret"
@@ -478,7 +478,7 @@ def test_mail_goes_out_over_implicit_tls(
     )
     smtp.start()
     try:
-        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
         store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
         settings = smtp.settings(
             tls=True,
@@ -514,7 +514,7 @@ def test_no_password_is_sent_in_the_clear(store: Store) -> None:
     smtp = SmtpServer(authenticator=authenticator, auth_required=True, auth_require_tls=False)
     smtp.start()
     try:
-        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
         store.check_in(visitor(5, host_id=host, host_name=None), actor="t")
         settings = smtp.settings(username="kiosk", password="relay-secret")  # starttls off
         assert Notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
@@ -527,7 +527,7 @@ def test_no_password_is_sent_in_the_clear(store: Store) -> None:
 def test_starttls_is_required_when_asked_for(store: Store, smtp: SmtpServer) -> None:
     """A server that does not offer STARTTLS (or a machine in the middle that strips it)
     gets nothing: the kiosk does not fall back to sending in the clear."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL)
+    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     store.check_in(visitor(9, host_id=host, host_name=None), actor="t")
     report = Notifier(store, smtp.settings(starttls=True), "Fictional HQ").deliver_due()
     assert report.retrying == 1

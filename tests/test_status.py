@@ -64,7 +64,7 @@ def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:
 
 def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
     now = datetime.now(UTC)
-    host = store.add_host("Hostina Placeholder", "hostina@example.com")
+    host = store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
     store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=now)
     store.purge(now)
     facts, attention = _facts(store, now + timedelta(minutes=5), email=True)

@@ -78,7 +78,7 @@ def test_personal_data_never_on_disk_or_in_logs(
 def test_every_field_reads_back_as_written(store: Store) -> None:
     # Day view, look-up and export read the same few text columns, formatted by each
     # database (hex ids, ISO times): every field must come back exactly.
-    host = store.add_host("Hostperson Fictional")
+    host = store.add_host("Hostperson Fictional", actor="admin")
     arrived = datetime(2026, 3, 29, 0, 59, 58, 123456, tzinfo=UTC)  # 01:59 CET, before DST
     v = visitor(13, visitor_type=VisitorType.CONTRACTOR, host_id=host, host_name=None)
     done = store.check_in(v, actor="test", now=arrived)

@@ -372,19 +372,32 @@ class ConsoleService:
 
     def add_host(self, name: str, email: str, language: str = "") -> None:
         """A new host; ``language`` that of their e-mails ("" for the site's)."""
+        from kiosk.services.hosts import duplicate_host_message
+        from storage.errors import DuplicateName
+
         self.require("hosts")
         clean, mail, code = _host_fields(name, email, language)
-        self.store.add_host(clean, mail or None, code or None)
+        try:
+            self.store.add_host(
+                clean, mail or None, code or None, actor=self.actor, name_key=search_key
+            )
+        except DuplicateName as exc:
+            raise ValidationErrors({"host": duplicate_host_message(exc)}) from None
 
     def edit_host(self, host_id: uuid.UUID, name: str, email: str, language: str = "") -> None:
         """Change a host; an empty e-mail removes it, an empty language means the site's."""
+        from kiosk.services.hosts import duplicate_host_message
+        from storage.errors import DuplicateName
         from storage.hosts import HostDirectory
 
         self.require("hosts")
         clean, mail, code = _host_fields(name, email, language)
-        HostDirectory(self.store).update(
-            host_id, actor=self.actor, name=clean, email=mail, language=code
-        )
+        try:
+            HostDirectory(self.store, search_key).update(
+                host_id, actor=self.actor, name=clean, email=mail, language=code
+            )
+        except DuplicateName as exc:
+            raise ValidationErrors({"host": duplicate_host_message(exc)}) from None
 
     def print_invitation(self, code: str, name: str, day: date) -> str:
         """The invitation as a printable badge-style card (QR and code)."""
@@ -410,7 +423,7 @@ class ConsoleService:
         from storage.hosts import HostDirectory
 
         self.require("hosts")
-        HostDirectory(self.store).update(host_id, actor=self.actor, active=active)
+        HostDirectory(self.store, search_key).update(host_id, actor=self.actor, active=active)
 
     # -- security: the audit trail ---------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kiosk.services.hosts import hosts_sharing_a_name
 from storage.audit_trail import events, verify
 from storage.engine import sqlite_path
 from storage.outbox import OutboxRepository
@@ -102,6 +103,16 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         attend(
             f"{late} host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
             "(run kiosk notify, or schedule it)"
+        )
+
+    hosts = store.hosts()
+    shared = hosts_sharing_a_name(hosts)
+    data["hosts"] = {"active": len(hosts), "sharing_a_name": shared}
+    fact(("hosts", f"{len(hosts)} active"))
+    if shared:
+        attend(
+            f"{shared} active hosts share a name with another: a visitor typing it chooses "
+            "neither and no host is told (rename them apart in the console's Hosts tab)"
         )
 
     path = sqlite_path(str(store.engine.url))
