@@ -661,6 +661,35 @@ def audit_show(
 
 
 @main.group()
+def documents() -> None:
+    """The privacy notices and NDAs visitors were shown, kept under their SHA-256."""
+
+
+@documents.command("list")
+@pass_ctx
+def documents_list(obj: Context) -> None:
+    """Every text shown: kind, language, version, SHA-256, first shown, records citing it."""
+    from storage.documents import kept_documents
+
+    for d in kept_documents(obj.store):
+        click.echo(
+            f"{d.kind:<8} {d.language:<3} {d.version:<12} {d.sha256}  "
+            f"{d.first_shown_at:%Y-%m-%d %H:%M} UTC  {d.uses} record(s)"
+        )
+
+
+@documents.command("show")
+@click.argument("sha256")
+@pass_ctx
+def documents_show(obj: Context, sha256: str) -> None:
+    """Print the exact text kept under SHA256 (`| sha256sum` gives SHA256 back): what
+    an NDA acceptance or a visit with that hash was shown."""
+    from storage.documents import document_text
+
+    click.echo(document_text(obj.store, sha256.strip().lower()), nl=False)
+
+
+@main.group()
 def rights() -> None:
     """A visitor's rights requests: WHO is their e-mail address or phone number."""
 

@@ -39,7 +39,7 @@ class RawWriter:
             raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
         self.engine = engine
         self.dialect = dialect
-        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._sql: dict[tuple[str, tuple[str, ...], str], str] = {}
         self._processors: dict[str, dict[str, Processor]] = {}
         self._sqlite = dialect.name == "sqlite"
         self._held: Any = None  # the kept driver connection (SQLite), made on first use
@@ -95,14 +95,17 @@ class RawWriter:
         with self._held_lock:
             self._close_held()
 
-    def statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[Processor]]:
-        key = (table.name, columns)
+    def statement(
+        self, table: Table, columns: tuple[str, ...], if_absent: str = ""
+    ) -> tuple[str, list[Processor]]:
+        key = (table.name, columns, if_absent)
         sql = self._sql.get(key)
         if sql is None:
             marks = ", ".join([self.mark] * len(columns))
-            sql = self._sql[key] = (
-                f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-            )
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+            if if_absent:  # the same words on SQLite (3.24+) and PostgreSQL
+                sql += f" ON CONFLICT ({if_absent}) DO NOTHING"
+            self._sql[key] = sql
         processors = self._processors.get(table.name)
         if processors is None:
             processors = self._processors[table.name] = {
@@ -122,8 +125,9 @@ class RawCursor:
         self.cursor = cursor
         self.dialect = writer.dialect.name
 
-    def insert(self, table: Table, values: dict[str, Any]) -> None:
-        sql, processors = self.writer.statement(table, tuple(values))
+    def insert(self, table: Table, values: dict[str, Any], *, if_absent: str = "") -> None:
+        """Insert a row; with ``if_absent`` (the unique column), none when one is there."""
+        sql, processors = self.writer.statement(table, tuple(values), if_absent)
         params = [
             p(v) if p is not None else v for p, v in zip(processors, values.values(), strict=True)
         ]

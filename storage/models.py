@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -95,6 +96,22 @@ class Visit(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     nda_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ShownDocument(Base):
+    """The exact text of a privacy notice or NDA as visitors were shown it, kept under
+    its SHA-256 (which visits and NDA acceptances store): what someone accepted can be
+    read back, and checked, after the file changes. Not personal data, so neither
+    encrypted nor expired; one row per text ever shown, a few kilobytes each."""
+
+    __tablename__ = "documents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "privacy" or "nda"
+    language: Mapped[str] = mapped_column(String(8))
+    version: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)  # the hashed text: version line and body
+    first_shown_at: Mapped[datetime]
 
 
 class NdaAcceptance(Base):

@@ -67,6 +67,17 @@ class NdaSignature:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentText:
+    """A privacy notice or NDA as shown: ``text`` is exactly what ``sha256`` is of."""
+
+    kind: str
+    language: str
+    version: str
+    sha256: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewVisit:
     """A validated check-in, ready to be stored."""
 
@@ -84,6 +95,9 @@ class NewVisit:
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None
     notify_host: bool = True
+    # The texts whose hashes privacy_sha256 and nda.sha256 are, kept in the documents
+    # table the first time a visit refers to them.
+    documents: tuple[DocumentText, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from storage.codec import seal_personal, unseal, unseal_personal
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.invitations import InvitationRecord, InvitationRepository
-from storage.models import HealthScreening, NdaAcceptance, Visit
+from storage.models import HealthScreening, NdaAcceptance, ShownDocument, Visit
 from storage.records import ErasureReport, ScreeningOutcome, VisitRecord
 from storage.store import Store
 
@@ -34,6 +34,7 @@ class NdaRecord:
     document_version: str
     document_language: str
     document_sha256: str
+    document_text: str | None  # what was signed (None: accepted before texts were kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +61,13 @@ class Rights:
         if ids:
             with db_errors(), self.store.read_session() as s:
                 rows = s.execute(
-                    select(NdaAcceptance)
+                    select(NdaAcceptance, ShownDocument.text)
+                    .outerjoin(ShownDocument, ShownDocument.sha256 == NdaAcceptance.document_sha256)
                     .where(NdaAcceptance.visit_id.in_(ids))
                     .order_by(NdaAcceptance.created_at)
-                ).scalars()
-                for row in rows:
-                    ndas.append(self._nda(row))
+                )
+                for row, document_text in rows:
+                    ndas.append(self._nda(row, document_text))
         invitations = InvitationRepository(self.store).of_person(email=email, phone=phone)
         self.store.record_event(
             actor, "person.lookup", details={"visits": len(ids), "invitations": len(invitations)}
@@ -116,7 +118,7 @@ class Rights:
         self.store.sync_checkpoint()
         return changed
 
-    def _nda(self, row: NdaAcceptance) -> NdaRecord:
+    def _nda(self, row: NdaAcceptance, document_text: str | None) -> NdaRecord:
         try:
             aead = self.store.keystore.key_by_id(row.key_id)
             name = unseal(
@@ -133,6 +135,7 @@ class Rights:
             row.document_version,
             row.document_language,
             row.document_sha256,
+            document_text,
         )
 
     def set_restricted(self, visit_ids: list[uuid.UUID], restricted: bool, *, actor: str) -> int:

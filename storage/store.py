@@ -29,6 +29,7 @@ from storage.crypto import (
     new_badge_code,
     normalise_badge_code,
 )
+from storage.documents import document_row
 from storage.engine import db_errors
 from storage.errors import (
     AlreadyCheckedOut,
@@ -44,6 +45,7 @@ from storage.models import (
     Invitation,
     NdaAcceptance,
     OutboxMessage,
+    ShownDocument,
     Site,
     Visit,
 )
@@ -65,7 +67,7 @@ from storage.records import (
 log = logging.getLogger(__name__)
 
 _TABLES: dict[Any, Any] = {
-    m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage)
+    m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage, ShownDocument)
 }
 
 
@@ -119,6 +121,7 @@ class Store:
             else None
         )
         self._held_at: int | None = None  # the checkpoint seq a warning was logged for
+        self._documents_kept: set[str] = set()  # hashes this Store knows are in the table
 
     def sync_checkpoint(self) -> None:
         """Move the signed audit checkpoint (outside the database) to the chain's head.
@@ -343,9 +346,12 @@ class Store:
                     ),
                 )
             )
+        new_documents = [d for d in visit.documents if d.sha256 not in self._documents_kept]
         # On the driver's connection (storage.fastwrite): statement and transaction
         # handling cost more than the rows themselves.
         with db_errors(), self._writer.transaction() as cur:
+            for document in new_documents:  # first, as the visit refers to it
+                cur.insert(_TABLES[ShownDocument], document_row(document, now), if_absent="sha256")
             cur.insert(_TABLES[Visit], row)
             for model, values in extra:
                 cur.insert(_TABLES[model], values)
@@ -358,6 +364,7 @@ class Store:
                 object_id=str(visit_id),
                 details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
             )
+        self._documents_kept.update(d.sha256 for d in new_documents)
         if self.checkpoint is not None:
             self._advance_checkpoint(*head)
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from storage.hosts import HostDirectory
+from storage.keystore_models import KeyBase
 from storage.migrate import HEADS, current_revision, downgrade, upgrade
-from storage.models import HealthScreening, NdaAcceptance, OutboxMessage, Visit
-from storage.records import ScreeningOutcome
+from storage.models import Base, HealthScreening, NdaAcceptance, OutboxMessage, ShownDocument, Visit
+from storage.records import DocumentText, NdaSignature, ScreeningOutcome
 from storage.store import Store
 from tests.factories import visitor
 
@@ -77,3 +82,39 @@ def test_hosts_keep_their_rows_across_the_language_column(store: Store) -> None:
     ]
     HostDirectory(store).update(kept, actor="test", language="nl")
     assert store.hosts()[0].language == "nl"
+
+
+def test_the_migrated_schema_is_the_models_schema(store: Store) -> None:
+    """What the migrations build is what the models describe (tables, columns, types,
+    nullability, indexes), for the records and the key store: a model changed without
+    its migration fails here."""
+    for engine, metadata in (
+        (store.engine, Base.metadata),
+        (store.keystore.engine, KeyBase.metadata),
+    ):
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    # The other schema's tables, where both share a PostgreSQL database.
+                    "include_name": lambda name, kind, _parent, tables=metadata.tables: (
+                        kind != "table" or name in tables
+                    ),
+                },
+            )
+            assert compare_metadata(context, metadata) == []
+
+
+def test_documents_come_and_go_with_0007_leaving_the_acceptances(store: Store) -> None:
+    text = "version: 1\nAn NDA.\n"
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    document = DocumentText("nda", "en", "1", sha, text)
+    nda = NdaSignature("1", "en", sha, visitor(0).name)
+    store.check_in(replace(visitor(0), nda=nda, documents=(document,)), actor="test")
+    downgrade(store.engine, "records", "0006")
+    assert "documents" not in inspect(store.engine).get_table_names()
+    upgrade(store.engine, "records")
+    assert _counts(store)["nda_acceptances linked"] == 1
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ShownDocument)) == 0

@@ -13,9 +13,12 @@ import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from string import Formatter
 from typing import Protocol
 
 from kiosk.i18n import LANGUAGES, N_, period, translate
+from storage.records import DocumentText
 
 HEALTH_NOT_KEPT = N_(
     "If you choose to answer the health questions, we keep only whether you may enter, "
@@ -67,17 +70,105 @@ class Document:
     kind: str
     language: str
     version: str
-    text: str
+    text: str  # the body, as shown
     sha256: str
+    hashed: str  # exactly what sha256 is of: the version line and the body, as filled
+
+    def as_shown(self) -> DocumentText:
+        """What the store keeps of it (the first visit to refer to it writes it)."""
+        return DocumentText(self.kind, self.language, self.version, self.sha256, self.hashed)
+
+
+# Every document loaded in this process by its hash: a check-in names the documents its
+# visitor saw by hash, and the store keeps their texts.
+_LOADED: dict[str, Document] = {}
+
+
+def loaded(sha256: str) -> Document | None:
+    """The document loaded here whose hash is ``sha256``, if any."""
+    return _LOADED.get(sha256)
+
+
+KINDS = ("privacy", "nda")
+PLACEHOLDERS = frozenset({"visit_period", "nda_period", "health"})
+MAX_BYTES = 64 * 1024
+MAX_VERSION = 32  # the width of the version columns
+
+
+class DocumentError(ValueError):
+    """An office's document file cannot be shown; the message names the file."""
+
+
+def office_files(folder: Path) -> dict[tuple[str, str], Path]:
+    """The office's own documents in ``folder``, by (kind, language), each checked as
+    :func:`load` will read it. Raises DocumentError naming the file: a kind given in one
+    language and not in another (a Dutch visitor would sign another text), no version
+    line, an unknown ``{placeholder}`` or a lone brace, not UTF-8, too long."""
+    if not folder.is_dir():
+        raise DocumentError(f"{folder} is not a folder")
+    found: dict[tuple[str, str], Path] = {}
+    for kind in KINDS:
+        paths = {lang: folder / f"{kind}.{lang}.md" for lang in LANGUAGES}
+        present = {lang: p for lang, p in paths.items() if p.is_file()}
+        if present and len(present) < len(paths):
+            missing = sorted(str(p.name) for lang, p in paths.items() if lang not in present)
+            raise DocumentError(
+                f"{folder}: {', '.join(missing)} missing: a document given in one language "
+                "is needed in all (a copy of another language's file will do)"
+            )
+        for lang, path in present.items():
+            _check_source(path, _read(path))
+            found[(kind, lang)] = path
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"{path}: longer than {MAX_BYTES // 1024} KB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DocumentError(f"{path}: not UTF-8 text") from None
+
+
+def _check_source(path: Path | str, source: str) -> None:
+    first = source.partition("\n")[0]
+    version = first.removeprefix("version:").strip()
+    if not first.startswith("version:") or not version or len(version) > MAX_VERSION:
+        raise DocumentError(
+            f"{path}: the first line must be 'version: X' (X 1 to {MAX_VERSION} characters)"
+        )
+    try:
+        parsed = list(Formatter().parse(source))
+    except ValueError:
+        raise DocumentError(f"{path}: a lone {{ or }} (write {{{{ or }}}} for one)") from None
+    for _, name, spec, conversion in parsed:
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+            known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise DocumentError(
+                f"{path}: {{{written}}} is not a placeholder the kiosk fills (it fills "
+                f"{known}; write {{{{ or }}}} for a brace)"
+            )
 
 
 @cache
-def load(kind: str, language: str, terms: Terms = Terms()) -> Document:
+def load(kind: str, language: str, terms: Terms = Terms(), folder: Path | None = None) -> Document:
     """The current version of ``kind`` ("privacy" or "nda") in ``language``, as shown
-    under ``terms``."""
+    under ``terms``: the office's file in ``folder`` when it gives that kind (checked at
+    start with :func:`office_files`), else the built-in one."""
     if language not in LANGUAGES:
         language = "en"
-    data = resources.files(__package__).joinpath(f"{kind}.{language}.md").read_text("utf-8")
+    own = folder / f"{kind}.{language}.md" if folder is not None else None
+    if own is not None and own.is_file():
+        data = _read(own)
+        _check_source(own, data)
+    else:
+        data = resources.files(__package__).joinpath(f"{kind}.{language}.md").read_text("utf-8")
     filled = data.format(
         visit_period=period(terms.visit_days, language),
         nda_period=period(terms.nda_days, language),
@@ -87,12 +178,13 @@ def load(kind: str, language: str, terms: Terms = Terms()) -> Document:
     # byte for byte its file, so `sha256sum nda.en.md` checks an acceptance's hash.
     filled = "\n".join(line.rstrip() for line in filled.split("\n"))
     first, _, body = filled.partition("\n")
-    if not first.startswith("version:"):
-        raise ValueError(f"document {kind}.{language} has no version line")
-    return Document(
+    document = Document(
         kind=kind,
         language=language,
         version=first.removeprefix("version:").strip(),
         text=body.strip(),
         sha256=hashlib.sha256(filled.encode()).hexdigest(),
+        hashed=filled,
     )
+    _LOADED[document.sha256] = document
+    return document

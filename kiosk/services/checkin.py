@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kiosk import documents
 from kiosk.domain.registration import Registration, validate
 from kiosk.domain.text import N_, find_by_name, search_key
 from storage.records import CheckInResult
@@ -41,7 +43,9 @@ class CheckInService:
         visit = validate(registration, phone_region=self.phone_region)
         if visit.visitor_type.value in self.nda_types and visit.nda is None:
             raise NdaRequired(MSG_NDA_REQUIRED)
-        return self.store.check_in(visit, actor=self.actor)
+        hashes = (visit.privacy_sha256, visit.nda.sha256 if visit.nda else "")
+        shown = tuple(d.as_shown() for d in map(documents.loaded, hashes) if d is not None)
+        return self.store.check_in(replace(visit, documents=shown), actor=self.actor)
 
     def registration(
         self, *, name: str, email: str | None, phone: str | None, company: str, host: str,

@@ -1,0 +1,129 @@
+"""The privacy notices and NDAs visitors were shown are kept under their SHA-256, on
+SQLite and PostgreSQL: what an acceptance is evidence of can be read back and checked
+after the file changed and the visit expired."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.documents import Terms
+from kiosk.documents import load as load_document
+from kiosk.domain.registration import Registration
+from kiosk.services.checkin import CheckInService
+from kiosk.services.rights import person_json
+from storage.documents import document_text, kept_documents
+from storage.models import NdaAcceptance, ShownDocument, Visit
+from storage.open import StoreConfig, open_store
+from storage.records import DocumentText, NdaSignature
+from storage.rights import Rights
+from storage.store import Store
+from tests.factories import run_cli, visitor
+
+
+def _check_in(store: Store, n: int, terms: Terms, *, language: str = "en") -> None:
+    """A check-in as the kiosk makes one: the documents loaded, their hashes signed."""
+    privacy = load_document("privacy", language, terms)
+    nda = load_document("nda", language, terms)
+    name = f"Zyxwvut Fakename{n:05d}"
+    registration = Registration(
+        name=name,
+        email=f"zyx.fake{n:05d}@example.com",
+        privacy_version=privacy.version,
+        privacy_sha256=privacy.sha256,
+        nda=NdaSignature(nda.version, nda.language, nda.sha256, name),
+    )
+    CheckInService(store, phone_region="NL", nda_types=["guest"]).check_in(registration)
+
+
+def _hashes(store: Store) -> tuple[list[str], list[str]]:
+    with store.read_session() as s:
+        visits = list(s.scalars(select(Visit.privacy_sha256)))
+        ndas = list(s.scalars(select(NdaAcceptance.document_sha256)))
+    return visits, ndas
+
+
+def test_each_text_shown_is_kept_once_and_is_what_its_hash_is_of(
+    store: Store, store_config: StoreConfig
+) -> None:
+    terms = Terms.of(store.retention, screening=False)
+    for n in range(3):
+        _check_in(store, n, terms)
+    _check_in(store, 3, terms, language="nl")
+    visit_hashes, nda_hashes = _hashes(store)
+    for sha in visit_hashes + nda_hashes:
+        assert hashlib.sha256(document_text(store, sha).encode()).hexdigest() == sha
+    kept = [(d.kind, d.language, d.uses) for d in kept_documents(store)]
+    assert sorted(kept) == [("nda", "en", 3), ("nda", "nl", 1), ("privacy", "en", 3),
+                            ("privacy", "nl", 1)]  # fmt: skip
+    text = document_text(store, nda_hashes[0])
+    assert text.startswith("version: ") and "Non-disclosure agreement" in text
+    # A second kiosk on the same database shows the same texts: no second row, no error.
+    other = open_store(store_config)
+    _check_in(other, 4, terms)
+    other.engine.dispose()
+    other.keystore.engine.dispose()
+    with store.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(ShownDocument)) == 4
+
+
+def test_a_changed_text_is_kept_beside_the_old_and_outlives_the_visits(store: Store) -> None:
+    """The privacy notice states the retention in force: a new period is a new text. The
+    old one stays for the NDA acceptances (kept two years) after the visits expire."""
+    now = datetime.now(UTC)
+    _check_in(store, 0, Terms(visit_days=30, nda_days=730))
+    _check_in(store, 1, Terms(visit_days=14, nda_days=730))
+    visit_hashes, nda_hashes = _hashes(store)
+    assert len(set(visit_hashes)) == 2 and len(set(nda_hashes)) == 1
+    assert "14 days" in document_text(store, visit_hashes[1])
+    store.purge(now + timedelta(days=31))
+    assert _hashes(store) == ([], nda_hashes)  # the visits are gone, the acceptances kept
+    assert {d.kind: d.uses for d in kept_documents(store) if d.kind == "nda"} == {"nda": 2}
+    assert (
+        hashlib.sha256(document_text(store, nda_hashes[0]).encode()).hexdigest() == (nda_hashes[0])
+    )
+
+
+def test_a_text_that_is_not_what_its_hash_is_of_stores_nothing(store: Store) -> None:
+    wrong = DocumentText("nda", "en", "1", "1" * 64, "version: 1\nsomething else")
+    with pytest.raises(ValueError, match="does not match its hash"):
+        store.check_in(replace(visitor(0), documents=(wrong,)), actor="test")
+    with store.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Visit)) == 0
+        assert s.scalar(select(func.count()).select_from(ShownDocument)) == 0
+
+
+def test_a_visitors_export_holds_the_nda_they_signed(store: Store) -> None:
+    _check_in(store, 0, Terms.of(store.retention, screening=False))
+    data = Rights(store).collect(actor="admin", email="zyx.fake00000@example.com")
+    [nda] = person_json(data)["nda_acceptances"]
+    assert nda["document_text"] == document_text(store, nda["document_sha256"])
+    store.check_in(visitor(1), actor="test")  # a hash no text was kept for (as before 0007)
+    data = Rights(store).collect(actor="admin", email=visitor(1).email)
+    assert person_json(data)["nda_acceptances"][0]["document_text"] is None
+
+
+def test_cli_lists_and_prints_the_texts(store_config: StoreConfig, tmp_path: Path) -> None:
+    def kiosk(*args: str) -> str:
+        done = run_cli(store_config, tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    kiosk("checkin", "--name", "Zyxwvut Fakename", "--email", "zyx@example.com", "--accept-nda")
+    listed = [line.split() for line in kiosk("documents", "list").splitlines()]
+    assert sorted((row[0], row[1], row[-2]) for row in listed) == [
+        ("nda", "en", "1"),
+        ("privacy", "en", "1"),
+    ]
+    for row in listed:
+        printed = kiosk("documents", "show", row[3])
+        assert hashlib.sha256(printed.encode()).hexdigest() == row[3]
+        assert "Zyxwvut" not in printed
+    missing = run_cli(store_config, tmp_path, "documents", "show", "ab" * 32)
+    assert missing.returncode == 1
+    assert missing.stderr == f"kiosk: error: no document with SHA-256 {'ab' * 32}\n"
