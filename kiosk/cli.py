@@ -174,8 +174,9 @@ def checkin(
     """Check a visitor in; prints the visit id and the badge code."""
     service = _check_in_service(obj)
     terms = Terms.of(obj.store.retention, screening=False)  # no health questions here
-    privacy = load_document("privacy", language, terms)
-    nda = load_document("nda", language, terms)
+    folder = obj.settings.documents_dir
+    privacy = load_document("privacy", language, terms, folder)
+    nda = load_document("nda", language, terms, folder)
     reg = service.registration(
         name=name, email=email, phone=phone, company=company, host=host,
         visitor_type=visitor_type,

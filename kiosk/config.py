@@ -138,6 +138,9 @@ class Settings:
     or the records database itself (for PostgreSQL; see README for that limit)."""
     key_file: Path | None = None
     """The master key file (32 bytes, mode 0600); default <data_dir>/master.key."""
+    documents_dir: Path | None = None
+    """A folder of the office's own privacy notice and NDA (privacy.en.md, nda.nl.md,
+    ...; see README); default: the built-in texts."""
     blind_index_bits: int = field(default=16, metadata=_cap(8, 63))
     """Bits kept of each e-mail/phone blind index: about log2(expected people) - 3."""
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -310,6 +313,13 @@ def _check(settings: Settings) -> None:
     s = settings.screening
     if len(s.questions_en) != len(s.questions_nl) or not s.questions_en:
         raise ConfigError("screening.questions_en and questions_nl need the same, non-zero length")
+    if settings.documents_dir is not None:
+        from kiosk.documents import DocumentError, office_files
+
+        try:
+            office_files(settings.documents_dir)
+        except DocumentError as exc:
+            raise ConfigError(f"documents_dir: {exc}") from None
 
 
 def retention_env_name(key: str) -> str:

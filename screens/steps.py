@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet, Static
 
+from kiosk.documents import Document
 from kiosk.domain import NdaSignature, ScreeningOutcome
 from kiosk.domain.registration import Registration
 from kiosk.i18n import N_, _, current_language, period
@@ -26,6 +27,13 @@ def next_after_documents(screen: KioskScreen, r: Registration) -> None:
         from screens.badge import SubmitScreen
 
         screen.app.push_screen(SubmitScreen(r))
+
+
+def document_view(doc: Document) -> Markdown:
+    """A privacy notice or NDA. Its links do nothing: an office's text may hold one, and
+    opening it would start a browser on the kiosk machine (or a tab on the lobby
+    tablet), a way out of the kiosk."""
+    return Markdown(doc.text, id="document", open_links=False)
 
 
 class StepScreen(KioskScreen):
@@ -87,7 +95,7 @@ class PrivacyScreen(StepScreen):
             summary = _(self.SUMMARY).format(period=period(terms.visit_days))
             yield Static(summary, classes="summary")
             with VerticalScroll(id="document-box"):
-                yield Markdown(doc.text, id="document")
+                yield document_view(doc)
         yield from self.nav(Button(_("I have read this"), id="accept", variant="primary"))
 
     def on_mount(self) -> None:
@@ -118,7 +126,7 @@ class NdaScreen(StepScreen):
         with Vertical(classes="step"):
             yield Static(_("Non-disclosure agreement"), classes="title")
             with VerticalScroll(id="document-box"):
-                yield Markdown(doc.text, id="document")
+                yield document_view(doc)
             with Horizontal(id="signature-row"):
                 yield Label(_("Type your full name to accept:"), id="signature-label")
                 yield Input(id="signature", max_length=120)

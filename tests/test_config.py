@@ -75,3 +75,67 @@ def test_bad_settings_name_the_key(
 def test_missing_config_file_named_by_env_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings({"KIOSK_CONFIG": str(tmp_path / "nope.toml")})
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"nda.en.md": "version: 1\nText.\n"},
+            "nda.nl.md missing: a document given in one language is needed in all (a copy "
+            "of another language's file will do)",
+        ),
+        (
+            {"nda.en.md": "Text without a version.\n", "nda.nl.md": "version: 1\nTekst.\n"},
+            "nda.en.md: the first line must be 'version: X' (X 1 to 32 characters)",
+        ),
+        (
+            {
+                "privacy.en.md": "version: 1\nWe keep it {period}.\n",
+                "privacy.nl.md": "version: 1\n",
+            },
+            "privacy.en.md: {period} is not a placeholder the kiosk fills (it fills {health}, "
+            "{nda_period}, {visit_period}; write {{ or }} for a brace)",
+        ),
+        (
+            {"nda.en.md": "version: 1\nA { alone.\n", "nda.nl.md": "version: 1\n"},
+            "nda.en.md: a lone { or } (write {{ or }} for one)",
+        ),
+        (
+            {"nda.en.md": b"version: 1\n\xff\n", "nda.nl.md": "version: 1\n"},
+            "nda.en.md: not UTF-8 text",
+        ),
+    ],
+)
+def test_an_offices_documents_are_checked_at_start(
+    tmp_path: Path, files: dict[str, str | bytes], message: str
+) -> None:
+    """A document the kiosk could not show, or would show in one language only, stops
+    start-up naming the file, not the first visitor who reaches it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, body in files.items():
+        path = folder / name
+        path.write_bytes(body) if isinstance(body, bytes) else path.write_text(body)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_write(tmp_path, f"documents_dir = '{folder}'\n"))
+    assert str(refused.value).startswith("documents_dir: ")
+    assert str(refused.value).endswith(message)
+    with pytest.raises(ConfigError, match="is not a folder"):
+        load_settings(_write(tmp_path, f"documents_dir = '{tmp_path / 'nowhere'}'\n"))
+
+
+def test_an_offices_documents_replace_the_built_in_ones_kind_by_kind(tmp_path: Path) -> None:
+    from kiosk.documents import Terms, load
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for language in ("en", "nl"):
+        (folder / f"privacy.{language}.md").write_text(
+            "version: own-1\n# Notice\n\nKept for {visit_period}; {{braces}} stay.\n"
+        )
+    settings = load_settings(_write(tmp_path, f"documents_dir = '{folder}'\n"))
+    own = load("privacy", "nl", Terms(visit_days=14), settings.documents_dir)
+    assert (own.version, own.text) == ("own-1", "# Notice\n\nKept for 14 dagen; {braces} stay.")
+    built_in = load("nda", "nl", Terms(), settings.documents_dir)  # not given: the kiosk's
+    assert built_in == load("nda", "nl", Terms())

@@ -127,3 +127,19 @@ def test_cli_lists_and_prints_the_texts(store_config: StoreConfig, tmp_path: Pat
     missing = run_cli(store_config, tmp_path, "documents", "show", "ab" * 32)
     assert missing.returncode == 1
     assert missing.stderr == f"kiosk: error: no document with SHA-256 {'ab' * 32}\n"
+
+
+def test_cli_check_ins_sign_the_offices_own_nda(store_config: StoreConfig, tmp_path: Path) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    for language in ("en", "nl"):
+        (folder / f"nda.{language}.md").write_text("version: acme-7\n# Acme's NDA\n")
+    (tmp_path / "config.toml").write_text(f"documents_dir = '{folder}'\n")
+    args = ("checkin", "--name", "Zyxwvut Fakename", "--email", "zyx@example.com")
+    assert run_cli(store_config, tmp_path, *args, "--accept-nda").returncode == 0
+    listed = run_cli(store_config, tmp_path, "documents", "list").stdout.split()
+    assert listed[:3] == ["nda", "en", "acme-7"]  # the office's; the notice is built in
+    assert listed[3] == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
+    (folder / "nda.nl.md").unlink()
+    refused = run_cli(store_config, tmp_path, *args, "--accept-nda")
+    assert refused.returncode == 1 and "nda.nl.md missing" in refused.stderr

@@ -24,8 +24,9 @@ from kiosk.services.admin import RetentionAdmin
 from kiosk.services.kiosk import KioskServices, ServiceUnavailable
 from kiosk.services.staff import StaffService, StaffUser
 from screens.kiosk_app import KioskApp
+from storage.documents import document_text, kept_documents
 from storage.errors import NotFound
-from storage.models import HealthScreening, Visit
+from storage.models import HealthScreening, NdaAcceptance, Visit
 from storage.records import ScreeningOutcome
 from tests.factories import visitor
 from tests.kiosk_ui import (
@@ -734,3 +735,58 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
         )
     [visit] = _today(services)
     assert (visit.name, visit.host_id, visit.visitor_type) == (NAME, host, VisitorType.DELIVERY)
+
+
+OFFICE_NDA = """version: acme-7
+# Confidentiality undertaking of Acme Fictional B.V.
+
+Keep what you see here to yourself.
+"""
+OFFICE_PRIVACY = """version: acme-3
+# Privacy at Acme Fictional B.V.
+
+Acme Fictional B.V. is the controller of your data. We keep it for {visit_period}.
+Read more at [our website](https://example.com/privacy).
+"""
+
+
+async def test_the_offices_own_documents_are_shown_signed_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office's NDA and notice replace the built-in ones; the acceptance's hash is that
+    of the office's file, whose text the database keeps; a link in it opens nothing."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    for language in ("en", "nl"):
+        (folder / f"nda.{language}.md").write_text(OFFICE_NDA)
+        (folder / f"privacy.{language}.md").write_text(OFFICE_PRIVACY)
+    services = open_services(kiosk_settings(tmp_path, f"documents_dir = '{folder}'\n"))
+    app = _app(services)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
+        await wait_for_screen(pilot, "PrivacyScreen")
+        notice = pilot.app.screen.query_one("#document", Markdown)
+        assert "We keep it for 30 days." in notice.source
+        notice.post_message(Markdown.LinkClicked(notice, "https://example.com/privacy"))
+        await pilot.pause(0.2)
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "NdaScreen")
+        nda = pilot.app.screen.query_one("#document", Markdown)
+        assert nda.source.startswith("# Confidentiality undertaking of Acme Fictional B.V.")
+        await type_into(pilot, "#signature", NAME)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "BadgeScreen")
+    assert opened == []  # no browser on the kiosk machine, no tab on the tablet
+    with services.store.engine.connect() as conn:
+        [(version, sha256)] = conn.execute(
+            select(NdaAcceptance.document_version, NdaAcceptance.document_sha256)
+        )
+    assert version == "acme-7"
+    assert sha256 == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
+    assert document_text(services.store, sha256) == OFFICE_NDA
+    assert sorted(d.version for d in kept_documents(services.store)) == ["acme-3", "acme-7"]

@@ -108,7 +108,7 @@ class KioskServices:
     def document(self, kind: str, language: str, terms: Terms | None = None) -> Document:
         """A document as shown under ``terms`` (default: those in force). Cached: after
         :meth:`load_documents` the screens that ask for it read no file."""
-        return load_document(kind, language, terms or self.terms())
+        return load_document(kind, language, terms or self.terms(), self.settings.documents_dir)
 
     def load_documents(self) -> None:
         """Read every document under the terms in force (call from a worker: at start
@@ -117,7 +117,7 @@ class KioskServices:
         terms = self.terms()
         for kind in ("privacy", "nda"):
             for language in LANGUAGES:
-                load_document(kind, language, terms)
+                load_document(kind, language, terms, self.settings.documents_dir)
 
     def nda_required(self, visitor_type: str) -> bool:
         return visitor_type in self.settings.kiosk.nda_types
