@@ -63,7 +63,12 @@ class HostDirectory:
         if active is not None:
             values["active"] = active
         with db_errors(), self.store.write_session() as s, s.begin():
-            if name is not None:
+            current = s.scalar(select(Host.name).where(Host.id == host_id)) if name else None
+            if (
+                name is not None
+                and current is not None
+                and (self.name_key(current) != self.name_key(name))
+            ):  # a new name (fixing one's e-mail works even beside a same-named host)
                 refuse_taken_name(s, self.store.site_id, name, self.name_key, except_id=host_id)
             result = s.execute(
                 update(Host)
