@@ -223,10 +223,16 @@ def _log_row(v: VisitRecord, hosts: dict[str, str], tz: Any) -> dict[str, str]:
 def log_cmd(obj: Context, day: datetime | None, search: str, fmt: str) -> None:
     """Show a day's visits."""
     service = LogService(obj.store)
-    result = service.day(day.date() if day else None)
+    the_day = day.date() if day else service.today()
+    result = service.day(the_day)
     visits = service.search(result.visits, search)
     hosts = service.host_names()
     rows = [_log_row(v, hosts, obj.store.timezone) for v in visits]
+    obj.store.record_event(  # who read whose visits: audited before they are printed
+        cli_actor(),
+        "log.view",
+        details={"day": the_day.isoformat(), "visits": len(result.visits), "shown": len(rows)},
+    )
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -584,9 +590,10 @@ def export_cmd(
 @pass_ctx
 def onsite(obj: Context, fmt: str) -> None:
     """Everyone on site now (the evacuation list), sorted by name."""
-    from kiosk.services.onsite import on_site_now
+    from kiosk.services.onsite import audit_best_effort, on_site_now
 
     people = on_site_now(obj.store)
+    audit_best_effort(obj.store, cli_actor(), "onsite.view", {"people": len(people)})
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["name", "company", "host", "since"])

@@ -289,3 +289,16 @@ def test_a_finished_command_leaves_everything_in_the_database_file(
     ids = [row[0] for row in conn.execute("SELECT id FROM visits")]
     conn.close()
     assert ids == [visit_id.stdout.split()[1].replace("-", "")]
+
+
+def test_reading_a_day_or_the_on_site_list_is_audited(kiosk: Run) -> None:
+    kiosk("checkin", "--name", NAME, "--email", "quix@example.org", "--accept-nda")
+    assert NAME in kiosk("log").stdout
+    assert NAME not in kiosk("log", "--search", "nobody-by-this-name").stdout
+    assert NAME in kiosk("onsite").stdout
+    viewed = kiosk("audit", "show", "--action", "log.view").stdout.splitlines()
+    assert len(viewed) == 2 and all(" os:" in line for line in viewed)
+    assert viewed[0].endswith('"shown": 1, "visits": 1}')
+    assert viewed[1].endswith('"shown": 0, "visits": 1}')
+    [onsite] = kiosk("audit", "show", "--action", "onsite.view").stdout.splitlines()
+    assert onsite.endswith('{"people": 1}') and NAME not in onsite

@@ -118,6 +118,9 @@ class ConsoleService:
         self.tz = ZoneInfo(settings.timezone)
         self.actor = f"staff:{user.username}"
         self._retention: RetentionAdmin | None = None
+        # What this login has looked at, audited the first time only: the log refreshes
+        # every few seconds, and one event per refresh would bury everything else.
+        self._viewed: set[str] = set()
 
     # -- roles -------------------------------------------------------------------------
 
@@ -149,6 +152,11 @@ class ConsoleService:
         self.require("log")
         hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
         rows = [self._row(v, hosts) for v in self.store.visits_on(day).visits]
+        if f"log:{day}" not in self._viewed:  # audited before it is shown
+            self.store.record_event(
+                self.actor, "log.view", details={"day": day.isoformat(), "visits": len(rows)}
+            )
+            self._viewed.add(f"log:{day}")
         for inv in InvitationRepository(self.store).for_day(day):
             if inv.used:
                 continue
@@ -278,16 +286,21 @@ class ConsoleService:
     # -- security: the evacuation list and exports ---------------------------------------
 
     def on_site(self) -> list[OnSite]:
-        from kiosk.services.onsite import on_site_now
+        from kiosk.services.onsite import audit_best_effort, on_site_now
 
         self.require("onsite")
-        return on_site_now(self.store, today=self.today())
+        people = on_site_now(self.store, today=self.today())
+        if "onsite" not in self._viewed:
+            self._viewed.add("onsite")
+            audit_best_effort(self.store, self.actor, "onsite.view", {"people": len(people)})
+        return people
 
     def print_on_site(self, text: str) -> str:
         """Write the list for the printer; a missing printer is a message, not an error."""
         import os
 
         from kiosk.services.badge import send_to_printer
+        from kiosk.services.onsite import audit_best_effort
 
         self.require("onsite")
         spool = self.settings.resolved_spool_dir
@@ -296,6 +309,7 @@ class ConsoleService:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(f"On site at {datetime.now(self.tz):%Y-%m-%d %H:%M}\n\n{text}\n")
+        audit_best_effort(self.store, self.actor, "onsite.print", {"lines": text.count("\n") + 1})
         command = self.settings.printing.command
         if not command:
             return f"No printer is set up; the list is in {path}"

@@ -3,11 +3,13 @@ open (someone who stayed overnight is still in the building)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.text import search_key
+from storage.errors import StorageError
 from storage.records import VisitRecord
 
 if TYPE_CHECKING:
@@ -40,3 +42,15 @@ def on_site_now(store: Store, *, days: int = 2, today: date | None = None) -> li
             )
         )
     return sorted(people, key=lambda p: (search_key(p.name), p.name))
+
+
+log = logging.getLogger(__name__)
+
+
+def audit_best_effort(store: Store, actor: str, action: str, details: dict[str, Any]) -> None:
+    """Audit a look at the evacuation list without ever standing in its way: in an
+    emergency the list is shown (or printed) even when the event cannot be written."""
+    try:
+        store.record_event(actor, action, details=details)
+    except (StorageError, OSError) as exc:  # the database, or the checkpoint file
+        log.warning("%s not audited (%s); the list is shown anyway", action, type(exc).__name__)
