@@ -139,3 +139,9 @@ def test_an_offices_documents_replace_the_built_in_ones_kind_by_kind(tmp_path: P
     assert (own.version, own.text) == ("own-1", "# Notice\n\nKept for 14 dagen; {braces} stay.")
     built_in = load("nda", "nl", Terms(), settings.documents_dir)  # not given: the kiosk's
     assert built_in == load("nda", "nl", Terms())
+    # Read at start: an edit, even one that could not be shown, waits for a restart.
+    (folder / "privacy.nl.md").write_text("no version line, a lone {")
+    (folder / "privacy.en.md").unlink()
+    later = load("privacy", "nl", Terms(visit_days=21), settings.documents_dir)
+    assert (later.version, later.text) == ("own-1", "# Notice\n\nKept for 21 dagen; {braces} stay.")
+    assert load("privacy", "en", Terms(visit_days=21), settings.documents_dir).version == "own-1"

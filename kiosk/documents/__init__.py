@@ -99,11 +99,12 @@ class DocumentError(ValueError):
     """An office's document file cannot be shown; the message names the file."""
 
 
+@cache
 def office_files(folder: Path) -> dict[tuple[str, str], Path]:
-    """The office's own documents in ``folder``, by (kind, language), each checked as
-    :func:`load` will read it. Raises DocumentError naming the file: a kind given in one
-    language and not in another (a Dutch visitor would sign another text), no version
-    line, an unknown ``{placeholder}`` or a lone brace, not UTF-8, too long."""
+    """The office's own documents in ``folder``, by (kind, language), each read and
+    checked once per process (at start). Raises DocumentError naming the file: a kind
+    given in one language and not in another (a Dutch visitor would sign another text),
+    no version line, an unknown ``{placeholder}`` or a lone brace, not UTF-8, too long."""
     if not folder.is_dir():
         raise DocumentError(f"{folder} is not a folder")
     found: dict[tuple[str, str], Path] = {}
@@ -117,9 +118,19 @@ def office_files(folder: Path) -> dict[tuple[str, str], Path]:
                 "is needed in all (a copy of another language's file will do)"
             )
         for lang, path in present.items():
-            _check_source(path, _read(path))
+            office_source(path)
             found[(kind, lang)] = path
     return found
+
+
+@cache
+def office_source(path: Path) -> str:
+    """An office's document file, read and checked once per process (at start, by
+    :func:`office_files`): a file edited later, even into one that cannot be shown, does
+    not reach a kiosk until it restarts, and the check at that start names it."""
+    source = _read(path)
+    _check_source(path, source)
+    return source
 
 
 def _read(path: Path) -> str:
@@ -163,10 +174,9 @@ def load(kind: str, language: str, terms: Terms = Terms(), folder: Path | None =
     start with :func:`office_files`), else the built-in one."""
     if language not in LANGUAGES:
         language = "en"
-    own = folder / f"{kind}.{language}.md" if folder is not None else None
-    if own is not None and own.is_file():
-        data = _read(own)
-        _check_source(own, data)
+    own = office_files(folder).get((kind, language)) if folder is not None else None
+    if own is not None:
+        data = office_source(own)
     else:
         data = resources.files(__package__).joinpath(f"{kind}.{language}.md").read_text("utf-8")
     filled = data.format(
