@@ -15,7 +15,7 @@ def main(argv: list[str]) -> int:
 
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
-        "day": lambda d: [store_bench.bench_day(d)],
+        "day": store_bench.bench_day,
         "find-purge": store_bench.bench_find_and_purge,
         "cold-start": startup_bench.bench_cold_start,
         "console-search": console_bench.bench_search,

@@ -139,6 +139,20 @@ def _raw_decrypt_rows(
     return count
 
 
+def _raw_decrypt_rows_hex(
+    conn: sqlite3.Connection, sql: str, args: tuple[object, ...], keys: dict[str, AESGCM]
+) -> int:
+    """:func:`_raw_decrypt_rows` at its tightest: the associated data built from the hex
+    ids with bytes.fromhex, no UUID objects (about half the time of the UUID parsing)."""
+    prefix = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]
+    count = 0
+    for vid, kid, blob in conn.execute(sql, args):
+        ad = prefix + bytes.fromhex(vid) + bytes.fromhex(kid)
+        keys[kid].decrypt(blob[:12], blob[12:], ad).decode()
+        count += 1
+    return count
+
+
 def _key_map(store: object) -> dict[str, AESGCM]:
     from storage.store import Store
 
@@ -149,7 +163,7 @@ def _key_map(store: object) -> dict[str, AESGCM]:
 SELECT_ROWS = "SELECT id, key_id, personal_ct FROM visits"
 
 
-def bench_day(folder: Path) -> Result:
+def bench_day(folder: Path) -> list[Result]:
     """A day of 5,000 visits fetched and decrypted, against raw sqlite3 + AES-GCM."""
     count = max(500, int(5000 * SCALE))
     store = open_bench_store(folder)
@@ -162,18 +176,35 @@ def bench_day(folder: Path) -> Result:
     sql = SELECT_ROWS + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
     args = (store.site_id.hex, day.isoformat())
     assert _raw_decrypt_rows(raw, sql, args, keys) == count
+    assert _raw_decrypt_rows_hex(raw, sql, args, keys) == count
     ours, baseline = paired_median_ms(
         lambda: store.visits_on(day), lambda: _raw_decrypt_rows(raw, sql, args, keys)
     )
-    return Result(
-        f"day of {count} visits decrypted",
-        ours,
-        "ms",
-        baseline,
-        ours / baseline,
-        "<= 20 ms median",
-        ours <= 20,
+    ours_again, tight = paired_median_ms(
+        lambda: store.visits_on(day), lambda: _raw_decrypt_rows_hex(raw, sql, args, keys)
     )
+    return [
+        Result(
+            f"day of {count} visits decrypted",
+            ours,
+            "ms",
+            baseline,
+            ours / baseline,
+            "<= 20 ms median",
+            ours <= 20,
+        ),
+        # Information: the raw side without UUID objects. It only decrypts; ours also
+        # turns each row into a record (times, day, type, flags, host).
+        Result(
+            "  same, raw building ids with bytes.fromhex",
+            ours_again,
+            "ms",
+            tight,
+            ours_again / tight,
+            "(information)",
+            True,
+        ),
+    ]
 
 
 def bench_find_and_purge(folder: Path) -> list[Result]:
