@@ -182,6 +182,7 @@ def checkin(
         visitor_type=visitor_type,
     )  # fmt: skip
     reg.privacy_version, reg.privacy_sha256 = privacy.version, privacy.sha256
+    reg.privacy_language = privacy.language
     if accept_nda:
         reg.nda = NdaSignature(nda.version, nda.language, nda.sha256, name)
     result = service.check_in(reg)

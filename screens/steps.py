@@ -106,6 +106,7 @@ class PrivacyScreen(StepScreen):
         doc = self.shown
         r = self.registration
         r.privacy_version, r.privacy_sha256 = doc.version, doc.sha256
+        r.privacy_language = doc.language
         if self.services.nda_required(r.visitor_type):
             self.app.push_screen(NdaScreen(r))
         else:

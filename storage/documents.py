@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from storage.engine import db_errors
 from storage.errors import NotFound
@@ -46,7 +46,9 @@ class KeptDocument:
     version: str
     sha256: str
     first_shown_at: datetime
-    uses: int  # visits (privacy notice) or NDA acceptances held that refer to it
+    # Records held that refer to it: NDA acceptances in its language; for a privacy
+    # notice, visits with its hash (a visit does not record the notice's language).
+    uses: int
 
 
 def kept_documents(store: Store) -> list[KeptDocument]:
@@ -57,8 +59,12 @@ def kept_documents(store: Store) -> list[KeptDocument]:
         .subquery()
     )
     ndas = (
-        select(NdaAcceptance.document_sha256.label("sha"), func.count().label("n"))
-        .group_by(NdaAcceptance.document_sha256)
+        select(
+            NdaAcceptance.document_sha256.label("sha"),
+            NdaAcceptance.document_language.label("language"),
+            func.count().label("n"),
+        )
+        .group_by(NdaAcceptance.document_sha256, NdaAcceptance.document_language)
         .subquery()
     )
     stmt = (
@@ -70,8 +76,17 @@ def kept_documents(store: Store) -> list[KeptDocument]:
             ShownDocument.first_shown_at,
             func.coalesce(visits.c.n, 0) + func.coalesce(ndas.c.n, 0),
         )
-        .outerjoin(visits, visits.c.sha == ShownDocument.sha256)
-        .outerjoin(ndas, ndas.c.sha == ShownDocument.sha256)
+        .outerjoin(
+            visits, and_(ShownDocument.kind == "privacy", visits.c.sha == ShownDocument.sha256)
+        )
+        .outerjoin(
+            ndas,
+            and_(
+                ShownDocument.kind == "nda",
+                ndas.c.sha == ShownDocument.sha256,
+                ndas.c.language == ShownDocument.language,
+            ),
+        )
         .order_by(ShownDocument.first_shown_at, ShownDocument.kind, ShownDocument.language)
     )
     with db_errors(), store.read_session() as s:
@@ -81,7 +96,7 @@ def kept_documents(store: Store) -> list[KeptDocument]:
 def document_text(store: Store, sha256: str) -> str:
     """The exact text kept under ``sha256`` (its SHA-256 is that hash)."""
     with db_errors(), store.read_session() as s:
-        found = s.scalar(select(ShownDocument.text).where(ShownDocument.sha256 == sha256))
+        found = s.scalar(select(ShownDocument.text).where(ShownDocument.sha256 == sha256).limit(1))
     if found is None:
         raise NotFound(f"no document with SHA-256 {sha256}")
     return found

@@ -126,7 +126,7 @@ class RawCursor:
         self.dialect = writer.dialect.name
 
     def insert(self, table: Table, values: dict[str, Any], *, if_absent: str = "") -> None:
-        """Insert a row; with ``if_absent`` (the unique column), none when one is there."""
+        """Insert a row; with ``if_absent`` (the key's columns), none when one is there."""
         sql, processors = self.writer.statement(table, tuple(values), if_absent)
         params = [
             p(v) if p is not None else v for p, v in zip(processors, values.values(), strict=True)

@@ -102,13 +102,15 @@ class ShownDocument(Base):
     """The exact text of a privacy notice or NDA as visitors were shown it, kept under
     its SHA-256 (which visits and NDA acceptances store): what someone accepted can be
     read back, and checked, after the file changes. Not personal data, so neither
-    encrypted nor expired; one row per text ever shown, a few kilobytes each."""
+    encrypted nor expired; a row per text ever shown, a few kilobytes each."""
 
     __tablename__ = "documents"
 
+    # One text may serve as several documents (an office's English NDA copied as its
+    # Dutch one): a row per kind and language it was shown as.
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "privacy" or "nda"
-    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "privacy" or "nda"
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
     version: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)  # the hashed text: version line and body
     first_shown_at: Mapped[datetime]

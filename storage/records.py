@@ -76,6 +76,11 @@ class DocumentText:
     sha256: str
     text: str
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Its row's key in the documents table."""
+        return (self.sha256, self.kind, self.language)
+
 
 @dataclass(frozen=True, slots=True)
 class NewVisit:

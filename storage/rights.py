@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 
 from storage import audit
 from storage.codec import seal_personal, unseal, unseal_personal
@@ -62,7 +62,14 @@ class Rights:
             with db_errors(), self.store.read_session() as s:
                 rows = s.execute(
                     select(NdaAcceptance, ShownDocument.text)
-                    .outerjoin(ShownDocument, ShownDocument.sha256 == NdaAcceptance.document_sha256)
+                    .outerjoin(
+                        ShownDocument,
+                        and_(
+                            ShownDocument.sha256 == NdaAcceptance.document_sha256,
+                            ShownDocument.kind == "nda",
+                            ShownDocument.language == NdaAcceptance.document_language,
+                        ),
+                    )
                     .where(NdaAcceptance.visit_id.in_(ids))
                     .order_by(NdaAcceptance.created_at)
                 )

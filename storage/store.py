@@ -121,7 +121,8 @@ class Store:
             else None
         )
         self._held_at: int | None = None  # the checkpoint seq a warning was logged for
-        self._documents_kept: set[str] = set()  # hashes this Store knows are in the table
+        # (hash, kind, language) of the documents this Store knows are in the table
+        self._documents_kept: set[tuple[str, str, str]] = set()
 
     def sync_checkpoint(self) -> None:
         """Move the signed audit checkpoint (outside the database) to the chain's head.
@@ -346,12 +347,16 @@ class Store:
                     ),
                 )
             )
-        new_documents = [d for d in visit.documents if d.sha256 not in self._documents_kept]
+        new_documents = [d for d in visit.documents if d.key not in self._documents_kept]
         # On the driver's connection (storage.fastwrite): statement and transaction
         # handling cost more than the rows themselves.
         with db_errors(), self._writer.transaction() as cur:
             for document in new_documents:  # first, as the visit refers to it
-                cur.insert(_TABLES[ShownDocument], document_row(document, now), if_absent="sha256")
+                cur.insert(
+                    _TABLES[ShownDocument],
+                    document_row(document, now),
+                    if_absent="sha256, kind, language",
+                )
             cur.insert(_TABLES[Visit], row)
             for model, values in extra:
                 cur.insert(_TABLES[model], values)
@@ -364,7 +369,7 @@ class Store:
                 object_id=str(visit_id),
                 details={"type": visit.visitor_type.value, "nda": visit.nda is not None},
             )
-        self._documents_kept.update(d.sha256 for d in new_documents)
+        self._documents_kept.update(d.key for d in new_documents)
         if self.checkpoint is not None:
             self._advance_checkpoint(*head)
         return CheckInResult(visit_id=visit_id, badge_code=code, arrived_at=now)

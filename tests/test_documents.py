@@ -26,16 +26,19 @@ from storage.store import Store
 from tests.factories import run_cli, visitor
 
 
-def _check_in(store: Store, n: int, terms: Terms, *, language: str = "en") -> None:
+def _check_in(
+    store: Store, n: int, terms: Terms, *, language: str = "en", folder: Path | None = None
+) -> None:
     """A check-in as the kiosk makes one: the documents loaded, their hashes signed."""
-    privacy = load_document("privacy", language, terms)
-    nda = load_document("nda", language, terms)
+    privacy = load_document("privacy", language, terms, folder)
+    nda = load_document("nda", language, terms, folder)
     name = f"Zyxwvut Fakename{n:05d}"
     registration = Registration(
         name=name,
         email=f"zyx.fake{n:05d}@example.com",
         privacy_version=privacy.version,
         privacy_sha256=privacy.sha256,
+        privacy_language=privacy.language,
         nda=NdaSignature(nda.version, nda.language, nda.sha256, name),
     )
     CheckInService(store, phone_region="NL", nda_types=["guest"]).check_in(registration)
@@ -70,6 +73,28 @@ def test_each_text_shown_is_kept_once_and_is_what_its_hash_is_of(
     other.keystore.engine.dispose()
     with store.read_session() as s:
         assert s.scalar(select(func.count()).select_from(ShownDocument)) == 4
+
+
+def test_one_text_shown_in_two_languages_is_kept_as_each(store: Store, tmp_path: Path) -> None:
+    """An office that copies its English NDA as its Dutch one: the acceptances say which
+    language each visitor had, and so do the kept texts."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    for language in ("en", "nl"):
+        (folder / f"nda.{language}.md").write_text("version: acme-1\n# Acme's NDA\n")
+    terms = Terms.of(store.retention, screening=False)
+    _check_in(store, 0, terms, language="nl", folder=folder)
+    _check_in(store, 1, terms, language="en", folder=folder)
+    _check_in(store, 2, terms, language="en", folder=folder)
+    ndas = sorted((d.language, d.version, d.uses) for d in kept_documents(store) if d.kind == "nda")
+    assert ndas == [("en", "acme-1", 2), ("nl", "acme-1", 1)]
+    for n, language in ((0, "nl"), (1, "en")):
+        data = Rights(store).collect(actor="admin", email=f"zyx.fake{n:05d}@example.com")
+        [nda] = person_json(data)["nda_acceptances"]
+        assert (nda["document_language"], nda["document_text"]) == (
+            language,
+            "version: acme-1\n# Acme's NDA\n",
+        )
 
 
 def test_a_changed_text_is_kept_beside_the_old_and_outlives_the_visits(store: Store) -> None:

@@ -79,14 +79,14 @@ class Document:
         return DocumentText(self.kind, self.language, self.version, self.sha256, self.hashed)
 
 
-# Every document loaded in this process by its hash: a check-in names the documents its
-# visitor saw by hash, and the store keeps their texts.
-_LOADED: dict[str, Document] = {}
+# Every document loaded in this process by kind, language and hash: a check-in names the
+# documents its visitor saw so, and the store keeps their texts.
+_LOADED: dict[tuple[str, str, str], Document] = {}
 
 
-def loaded(sha256: str) -> Document | None:
-    """The document loaded here whose hash is ``sha256``, if any."""
-    return _LOADED.get(sha256)
+def loaded(kind: str, language: str, sha256: str) -> Document | None:
+    """The ``kind`` document in ``language`` loaded here whose hash is ``sha256``."""
+    return _LOADED.get((kind, language, sha256))
 
 
 KINDS = ("privacy", "nda")
@@ -196,5 +196,5 @@ def load(kind: str, language: str, terms: Terms = Terms(), folder: Path | None =
         sha256=hashlib.sha256(filled.encode()).hexdigest(),
         hashed=filled,
     )
-    _LOADED[document.sha256] = document
+    _LOADED[(kind, language, document.sha256)] = document
     return document

@@ -37,6 +37,7 @@ class Registration:
     under_16: bool = False
     privacy_version: str = ""
     privacy_sha256: str = ""
+    privacy_language: str = ""  # the notice's (the store keeps the text under all three)
     nda: NdaSignature | None = None
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None

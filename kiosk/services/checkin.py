@@ -43,8 +43,10 @@ class CheckInService:
         visit = validate(registration, phone_region=self.phone_region)
         if visit.visitor_type.value in self.nda_types and visit.nda is None:
             raise NdaRequired(MSG_NDA_REQUIRED)
-        hashes = (visit.privacy_sha256, visit.nda.sha256 if visit.nda else "")
-        shown = tuple(d.as_shown() for d in map(documents.loaded, hashes) if d is not None)
+        seen = [documents.loaded("privacy", registration.privacy_language, visit.privacy_sha256)]
+        if visit.nda is not None:
+            seen.append(documents.loaded("nda", visit.nda.language, visit.nda.sha256))
+        shown = tuple(d.as_shown() for d in seen if d is not None)
         return self.store.check_in(replace(visit, documents=shown), actor=self.actor)
 
     def registration(

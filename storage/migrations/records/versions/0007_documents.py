@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("version", sa.String(length=32), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("first_shown_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("sha256"),
+        sa.PrimaryKeyConstraint("sha256", "kind", "language"),
     )
 
 
