@@ -21,7 +21,7 @@ from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
-from kiosk.domain.registration import ValidationErrors, validate
+from kiosk.domain.registration import ValidationErrors
 from kiosk.i18n import LANGUAGES
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
@@ -486,6 +486,12 @@ def hosts_list(obj: Context) -> None:
 @main.command()
 @visitor_options
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--send", is_flag=True, help="E-mail the invitation (its code) to --email.")
+@click.option(
+    "--language",
+    type=click.Choice(sorted(LANGUAGES)),
+    help="The language of that e-mail (default: notify.language).",
+)
 @pass_ctx
 def invite(
     obj: Context,
@@ -496,31 +502,31 @@ def invite(
     host: str,
     day: datetime,
     visitor_type: str,
+    send: bool,
+    language: str | None,
 ) -> None:
     """Pre-register an expected visitor; prints the invitation code."""
-    from storage.invitations import InvitationRepository, NewInvitation
+    from kiosk.services.invite import invite as create_invitation
+    from kiosk.services.invite import send_invitation
 
     registration = _check_in_service(obj).registration(
         name=name, email=email, phone=phone, company=company, host=host,
         visitor_type=visitor_type,
     )  # fmt: skip
-    visit = validate(registration, phone_region=obj.settings.phone_region)
-    if day.date() < LogService(obj.store).today():
-        fail("the expected date is in the past", 2)
-    _, code = InvitationRepository(obj.store).create(
-        NewInvitation(
-            name=visit.name,
-            email=visit.email,
-            phone=visit.phone,
-            company=visit.company,
-            expected_day=day.date(),
-            visitor_type=visit.visitor_type,
-            host_id=visit.host_id,
-            host_name=visit.host_name,
-        ),
+    invitation_id, code = create_invitation(
+        obj.store,
+        obj.settings,
+        registration,
+        day.date(),
+        today=LogService(obj.store).today(),
         actor=cli_actor(),
+        send=send,
+        language=language,
     )
     click.echo(f"invitation {code}")
+    if send:
+        sent = send_invitation(obj.store, obj.settings, invitation_id)
+        click.echo("e-mailed" if sent else "e-mail not sent yet: kiosk notify retries it")
 
 
 @main.command("export")

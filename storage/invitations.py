@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -10,11 +11,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 
 from storage import audit
-from storage.codec import Personal, seal_personal, unseal_personal
+from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import new_badge_code, normalise_badge_code
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
-from storage.models import Invitation
+from storage.models import Invitation, OutboxMessage
+from storage.outbox import INVITATION
 from storage.records import Category, VisitorType
 from storage.store import Store
 
@@ -53,8 +55,14 @@ class InvitationRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def create(self, inv: NewInvitation, *, actor: str) -> tuple[uuid.UUID, str]:
-        """Store an invitation; returns its id and the code to give the visitor."""
+    def create(
+        self, inv: NewInvitation, *, actor: str, email_in: str | None = None
+    ) -> tuple[uuid.UUID, str]:
+        """Store an invitation; returns its id and the code to give the visitor. With
+        ``email_in`` (a language), an e-mail to the visitor's address carrying the code
+        is queued in the same transaction (the notifier sends it; see kiosk notify)."""
+        if email_in is not None and not inv.email:
+            raise ValueError("an invitation can only be e-mailed to an e-mail address")
         key_id, aead = self.store.keystore.key_for_day(
             self.store.site_id, Category.VISIT, inv.expected_day
         )
@@ -77,6 +85,8 @@ class InvitationRepository:
                 )
             )
             s.flush()
+            if email_in is not None:
+                s.add(self._email(inv, row_id, code, email_in, now))
             audit.append(
                 s,
                 self.store.audit_key,
@@ -84,10 +94,41 @@ class InvitationRepository:
                 actor=actor,
                 action="invitation.create",
                 object_id=str(row_id),
-                details={"day": inv.expected_day.isoformat()},
+                details={"day": inv.expected_day.isoformat(), "emailed": email_in is not None},
             )
         self.store.sync_checkpoint()
         return row_id, code
+
+    def _email(
+        self, inv: NewInvitation, row_id: uuid.UUID, code: str, language: str, now: datetime
+    ) -> OutboxMessage:
+        """The outbox row of an invitation's e-mail: sealed under the outbox key of the
+        day, so it expires with the other notifications."""
+        key_id, aead = self.store.keystore.key_for_day(
+            self.store.site_id, Category.OUTBOX, now.date()
+        )
+        message_id = uuid.uuid4()
+        payload = {
+            "to": inv.email,
+            "visitor": inv.name,
+            "host": inv.host_name,
+            "day": inv.expected_day.isoformat(),
+            "code": code,
+            "language": language,
+        }
+        return OutboxMessage(
+            id=message_id,
+            site_id=self.store.site_id,
+            visit_id=None,
+            host_id=inv.host_id,
+            invitation_id=row_id,
+            key_id=key_id,
+            created_at=now,
+            kind=INVITATION,
+            payload_ct=seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
+            attempts=0,
+            next_attempt_at=now,
+        )
 
     def find(self, code: str, day: date) -> InvitationRecord | None:
         """The unused invitation for ``code`` expected on ``day``, or None."""

@@ -151,7 +151,8 @@ class HealthScreening(Base):
 
 
 class OutboxMessage(Base):
-    """A host notification waiting to be delivered; its payload is encrypted."""
+    """An e-mail waiting to be delivered: a host notification (kind "host_arrival") or an
+    invitation to an expected visitor ("invitation"); its payload is encrypted."""
 
     __tablename__ = "outbox"
 
@@ -161,6 +162,10 @@ class OutboxMessage(Base):
         ForeignKey("visits.id", ondelete="SET NULL"), index=True
     )
     host_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"))
+    # An invitation's e-mail goes with the invitation (erased, or expired).
+    invitation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
     key_id: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -1,4 +1,5 @@
-"""The host-notification outbox: what is due, claimed by one sender, then sent or retried.
+"""The outbox of e-mails (host notifications, invitations): what is due, claimed by one
+sender, then sent or retried.
 
 A check-in writes its notification in the same transaction as the visit (so none is lost
 and none is sent for a visit that was not stored); delivery happens later, outside it.
@@ -26,12 +27,16 @@ from storage.models import Host, OutboxMessage
 from storage.store import Store, utcnow
 
 LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its sender died
+HOST_ARRIVAL = "host_arrival"  # the kinds of e-mail
+INVITATION = "invitation"
 
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """A claimed host notification, decrypted. ``host_email`` is None when the host has
-    no address (or the visitor typed a host the directory does not hold)."""
+    """A claimed e-mail, decrypted. A host notification (kind "host_arrival") goes to the
+    host: ``host_email`` is None when the host has no address (or the visitor typed a host
+    the directory does not hold). An invitation ("invitation") goes to the visitor's
+    address in ``to``, in ``language``, with the ``code`` for ``day``."""
 
     id: uuid.UUID
     kind: str
@@ -41,7 +46,15 @@ class Notification:
     host_language: str | None  # None: the site's
     visitor: str
     company: str | None
-    arrived_at: datetime
+    arrived_at: datetime | None  # a host notification's
+    to: str | None = None  # an invitation's
+    day: str | None = None
+    code: str | None = None
+    language: str | None = None
+
+    @property
+    def recipient(self) -> str | None:
+        return self.to if self.kind == INVITATION else self.host_email
 
 
 class OutboxRepository:
@@ -98,12 +111,20 @@ class OutboxRepository:
                         id=row_id,
                         kind=kind,
                         attempts=attempts,
-                        host_name=host_name,
+                        host_name=host_name or payload.get("host"),
                         host_email=host_email,
                         host_language=lang,
                         visitor=payload.get("visitor", ""),
                         company=payload.get("company"),
-                        arrived_at=datetime.fromisoformat(payload["arrived_at"]),
+                        arrived_at=(
+                            datetime.fromisoformat(payload["arrived_at"])
+                            if "arrived_at" in payload
+                            else None
+                        ),
+                        to=payload.get("to"),
+                        day=payload.get("day"),
+                        code=payload.get("code"),
+                        language=payload.get("language"),
                     )
                 )
         return claimed
@@ -164,6 +185,14 @@ class OutboxRepository:
                 .order_by(OutboxMessage.created_at)
             ).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def invitation_sent(self, invitation_id: uuid.UUID) -> bool:
+        """Whether the e-mail of an invitation has gone out."""
+        with db_errors(), self.store.read_session() as s:
+            sent = s.scalar(
+                select(OutboxMessage.sent_at).where(OutboxMessage.invitation_id == invitation_id)
+            )
+        return sent is not None
 
     def status_of_visit(
         self, visit_id: uuid.UUID

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, column, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, column, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
@@ -562,7 +562,14 @@ class Store:
         ids = [v.id for v in self.find_person(email=email, phone=phone)]
         with db_errors(), self._sessions() as s, s.begin():
             nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(ids)))
-            out = s.execute(delete(OutboxMessage).where(OutboxMessage.visit_id.in_(ids)))
+            out = s.execute(
+                delete(OutboxMessage).where(  # host notifications, and invitation e-mails
+                    or_(
+                        OutboxMessage.visit_id.in_(ids),
+                        OutboxMessage.invitation_id.in_(invitation_ids),
+                    )
+                )
+            )
             invited = s.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids)))
             s.execute(delete(Visit).where(Visit.id.in_(ids)))
             audit.append(

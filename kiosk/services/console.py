@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import Settings
-from kiosk.domain.registration import Registration, ValidationErrors, validate
+from kiosk.domain.registration import Registration, ValidationErrors
 from kiosk.domain.text import TextError, clean_text, search_key
 from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
@@ -357,28 +357,35 @@ class ConsoleService:
 
     # -- pre-registration and hosts ------------------------------------------------------
 
-    def preregister(self, registration: Registration, day: date) -> str:
-        """Validate and store an invitation; returns the code for the visitor."""
-        from storage.invitations import InvitationRepository, NewInvitation
+    def preregister(
+        self, registration: Registration, day: date, *, send: bool = False
+    ) -> tuple[uuid.UUID, str]:
+        """Validate and store an invitation; returns its id and the code for the visitor.
+        With ``send``, an e-mail carrying it is queued (see :meth:`send_invitation`)."""
+        from kiosk.services.invite import invite
 
         self.require("prereg")
-        if day < self.today():
-            raise ValidationErrors({"date": "The date is in the past."})
-        visit = validate(registration, phone_region=self.settings.phone_region)
-        _, code = InvitationRepository(self.store).create(
-            NewInvitation(
-                name=visit.name,
-                email=visit.email,
-                phone=visit.phone,
-                company=visit.company,
-                expected_day=day,
-                visitor_type=visit.visitor_type,
-                host_id=visit.host_id,
-                host_name=visit.host_name,
-            ),
+        return invite(
+            self.store,
+            self.settings,
+            registration,
+            day,
+            today=self.today(),
             actor=self.actor,
+            send=send,
         )
-        return code
+
+    def can_email(self) -> bool:
+        """Whether e-mail is set up here (the pre-registration form offers to send)."""
+        return bool(self.settings.notify.smtp_host)
+
+    def send_invitation(self, invitation_id: uuid.UUID) -> str:
+        """Send an invitation's queued e-mail; what happened, as a line for the form."""
+        from kiosk.services.invite import send_invitation
+
+        if send_invitation(self.store, self.settings, invitation_id):
+            return "The invitation was e-mailed."
+        return "The e-mail could not be sent yet; it is retried over the next hour."
 
     def hosts(self) -> list[HostEntry]:
         self.require("hosts")

@@ -1,6 +1,8 @@
-"""Host notifications: an e-mail to the host when their visitor checks in.
+"""E-mails: to the host when their visitor checks in, and an invitation to an expected
+visitor when reception asks for one.
 
-The check-in only writes an outbox row (storage.outbox); this sends what is due, from a
+The check-in (or the invitation) only writes an outbox row (storage.outbox); this sends
+what is due, from a
 worker in the running kiosk (right after each check-in and every minute) or from
 `kiosk notify` in cron. A failure is retried 1, 2, 4 ... minutes later (at most an hour
 apart) until ``notify.max_attempts``; it never holds up or fails a check-in. What is
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.config import NotifySettings
 from kiosk.i18n import LANGUAGES, N_, translate
-from storage.outbox import Notification, OutboxRepository
+from storage.outbox import INVITATION, Notification, OutboxRepository
 from storage.store import utcnow
 
 if TYPE_CHECKING:
@@ -43,6 +45,16 @@ MAIL_GREETING = N_("Hello {host},")
 MAIL_HELLO = N_("Hello,")
 MAIL_BODY = N_("{visitor} checked in at {time} and is waiting for you at reception ({site}).")
 MAIL_SIGNATURE = N_("the visitor kiosk")
+# The invitation, in the language reception chose (else notify.language).
+INVITE_SUBJECT = N_("Your visit to {site} on {day}")
+INVITE_GREETING = N_("Hello {visitor},")
+INVITE_EXPECTED = N_("You are expected at {site} on {day}.")
+INVITE_HOST = N_("You are visiting {host}.")
+INVITE_HOW = N_(
+    'At the kiosk in the lobby, choose "{button}" and type this code: {code}. It fills '
+    "in your details; you check them there and sign in. The code works on that day only."
+)
+INVITE_BUTTON = N_("I have an invitation code")  # the kiosk's button, as it reads there
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +83,7 @@ class Notifier:
         outcomes: Counter[str] = Counter()
         deliverable = []
         for note in self.outbox.claim_due(now=now):
-            if note.host_email:
+            if note.recipient:
                 deliverable.append(note)
             else:
                 self.outbox.mark_failed(note.id, NO_ADDRESS, retry_at=None)
@@ -137,7 +149,9 @@ class Notifier:
         return smtp
 
     def _message(self, note: Notification) -> EmailMessage:
-        assert note.host_email is not None
+        if note.kind == INVITATION:
+            return self._invitation(note)
+        assert note.host_email is not None and note.arrived_at is not None
         language = note.host_language
         if language not in LANGUAGES:  # none set (or not one this kiosk speaks)
             language = self.settings.language
@@ -155,6 +169,28 @@ class Notifier:
         greeting = t(MAIL_GREETING, host=note.host_name) if note.host_name else t(MAIL_HELLO)
         body = t(MAIL_BODY, visitor=who, time=at, site=self.site_name)
         msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
+        return msg
+
+    def _invitation(self, note: Notification) -> EmailMessage:
+        assert note.to is not None and note.code is not None and note.day is not None
+        language = note.language if note.language in LANGUAGES else self.settings.language
+
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
+        lines = [
+            t(INVITE_GREETING, visitor=note.visitor),
+            "",
+            t(INVITE_EXPECTED, site=self.site_name, day=note.day),
+        ]
+        if note.host_name:
+            lines.append(t(INVITE_HOST, host=note.host_name))
+        lines += ["", t(INVITE_HOW, button=t(INVITE_BUTTON), code=note.code)]
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.to
+        msg["Subject"] = t(INVITE_SUBJECT, site=self.site_name, day=note.day)
+        msg.set_content("\n".join(lines) + f"\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
 

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
+    Checkbox,
     Input,
     Label,
     OptionList,
@@ -173,12 +174,19 @@ class ConsoleScreen(Screen[None]):
                         max_length=254,
                     )
                     yield FieldError("", id=f"pre-{field}-error", markup=False)
+            register = Button("Register", id="pre-submit", variant="primary")
             with Horizontal(classes="form-row"):
                 yield Label("Type", classes="label")
                 yield Select(
                     [(t, t) for t in VISITOR_TYPES], value="guest", allow_blank=False, id="pre-type"
                 )
-                yield Button("Register", id="pre-submit", variant="primary")
+                if not self.service.can_email():
+                    yield register
+            if self.service.can_email():  # e-mail is set up here: offer to send the code
+                with Horizontal(classes="form-row"):
+                    yield Label("", classes="label")
+                    yield Checkbox("E-mail it to the visitor", id="pre-send")
+                    yield register
             with Horizontal(id="prereg-result"):
                 yield Vertical(id="pre-qr-box")
                 with Vertical(id="pre-code-box"):
@@ -297,28 +305,31 @@ class ConsoleScreen(Screen[None]):
             visitor_type=str(self.query_one("#pre-type", Select).value),
         )
         self.query_one("#pre-submit", Button).disabled = True
-        self.save_invitation(registration, day)
+        send = any(box.value for box in self.query("#pre-send").results(Checkbox))
+        self.save_invitation(registration, day, send)
 
     def _host_by_name(self, text: str) -> uuid.UUID | None:
         host = find_by_name(self._hosts, text, lambda h: search_key(h.name))
         return host.id if host else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
-    def save_invitation(self, registration: Registration, day: date) -> None:
+    def save_invitation(self, registration: Registration, day: date, send: bool) -> None:
         try:
-            code = self.service.preregister(registration, day)
+            invitation_id, code = self.service.preregister(registration, day, send=send)
         except ValidationErrors as exc:
             self.app.call_from_thread(self._prereg_errors, exc.fields)
             return
         from kiosk.services.badge import qr_matrix
 
         self.app.call_from_thread(self._prereg_done, code, qr_matrix(code))
+        if send:  # after the code is on screen: the mail server may take its time
+            self.app.call_from_thread(self.notify, self.service.send_invitation(invitation_id))
 
     def _prereg_errors(self, fields: dict[str, str]) -> None:
         self.query_one("#pre-submit", Button).disabled = False
         targets: set[str] = set()
         for field, message in fields.items():
-            target = {"visitor_type": "name"}.get(field, field)
+            target = {"visitor_type": "name", "send": "email"}.get(field, field)
             widget_id = f"#pre-{target}-error"
             if self.query(widget_id):
                 self.query_one(widget_id, FieldError).update(message)

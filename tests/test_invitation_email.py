@@ -1,0 +1,209 @@
+"""An invitation e-mailed to the expected visitor, through a real SMTP server (aiosmtpd),
+from the real store on SQLite and PostgreSQL: the code arrives and works at the kiosk,
+a failure is retried, and an erased visitor's e-mail is never sent."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, timedelta
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Checkbox, Input
+
+from kiosk.app import make_console
+from kiosk.config import Settings
+from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.services.invite import invite, send_invitation
+from kiosk.services.notify import Notifier
+from storage.audit_trail import events
+from storage.invitations import InvitationRepository
+from storage.open import StoreConfig
+from storage.outbox import OutboxRepository
+from storage.rights import Rights
+from storage.store import Store, utcnow
+from tests.factories import run_cli
+from tests.kiosk_ui import services_with_staff, staff_login, wait_for_screen
+from tests.test_notify import SmtpServer
+
+VISITOR = "Ingrid Fakevisitor"
+ADDRESS = "ingrid.fake@example.com"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _settings(smtp: SmtpServer | None, **notify: object) -> Settings:
+    settings = Settings(site_name="Fictional HQ", timezone="Europe/Amsterdam")
+    if smtp is None:
+        return settings
+    return dataclasses.replace(settings, notify=smtp.settings(**notify))
+
+
+def _body(mail: Message) -> str:
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode().replace("\r\n", "\n")
+
+
+def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
+    store: Store, smtp: SmtpServer
+) -> None:
+    host = store.add_host("Hostina Placeholder", actor="admin")
+    day = store.local_day(utcnow()) + timedelta(days=3)
+    settings = _settings(smtp)
+    invitation_id, code = invite(
+        store,
+        settings,
+        Registration(name=VISITOR, email=ADDRESS, host_id=host),
+        day,
+        today=day - timedelta(days=3),
+        actor="staff:rita",
+        send=True,
+        language="nl",
+    )
+    assert send_invitation(store, settings, invitation_id)
+    [(to, mail)] = smtp.inbox.wait_for(1)
+    assert to == [ADDRESS]
+    assert mail["Subject"] == f"Uw bezoek aan Fictional HQ op {day.isoformat()}"
+    body = _body(mail)
+    assert body.startswith(f"Beste {VISITOR},\n\nU wordt verwacht bij Fictional HQ op {day}.")
+    assert "U bezoekt Hostina Placeholder." in body
+    assert (
+        f'Kies bij de kiosk in de lobby "Ik heb een uitnodigingscode" en typ deze code: {code}.'
+        in (" ".join(body.split()))
+    )
+    found = InvitationRepository(store).find(code, day)
+    assert found is not None and found.name == VISITOR  # the code fills the kiosk's form
+    trail = [(e.action, e.details) for e in events(store) if e.actor != "admin"]
+    assert trail == [
+        ("invitation.create", {"day": day.isoformat(), "emailed": True}),
+        ("notification.sent", {}),
+    ]
+    assert VISITOR not in str(trail) and ADDRESS not in str(trail)
+
+
+def test_no_e_mail_unless_asked_and_refusals_say_why(store: Store, smtp: SmtpServer) -> None:
+    day = store.local_day(utcnow())
+    invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
+           today=day, actor="staff:rita")  # fmt: skip
+    assert OutboxRepository(store).pending() == []
+    no_address = Registration(name=VISITOR, phone="+31205550123")
+    with pytest.raises(ValidationErrors) as refused:
+        invite(store, _settings(smtp), no_address, day, today=day, actor="rita", send=True)
+    assert refused.value.fields == {
+        "email": "An e-mail address is needed to e-mail the invitation."
+    }
+    with pytest.raises(ValidationErrors) as refused:
+        invite(store, _settings(None), Registration(name=VISITOR, email=ADDRESS), day,
+               today=day, actor="rita", send=True)  # fmt: skip
+    assert refused.value.fields == {
+        "send": "E-mail is not set up here (notify.smtp_host): give the visitor the code."
+    }
+    assert len(InvitationRepository(store).for_day(day)) == 1  # the refused ones: nothing
+
+
+def test_a_failed_e_mail_is_retried_and_an_erased_visitors_never_goes(store: Store) -> None:
+    down = SmtpServer()  # not started: the connection is refused
+    day = store.local_day(utcnow())
+    settings = _settings(down)
+    first, _ = invite(store, settings, Registration(name=VISITOR, email=ADDRESS), day,
+                      today=day, actor="rita", send=True)  # fmt: skip
+    assert not send_invitation(store, settings, first)
+    [(_, attempts, retry_at, sent, error)] = OutboxRepository(store).pending()
+    assert (attempts, sent, error) == (1, None, "ConnectionRefusedError")
+    down.start()
+    try:
+        assert retry_at is not None
+        Notifier(store, settings.notify, "Fictional HQ").deliver_due(now=retry_at)
+        assert [to for to, _ in down.inbox.wait_for(1)] == [[ADDRESS]]
+        other = "otto.fake@example.com"
+        invite(
+            store,
+            settings,
+            Registration(name="Otto Fakevisitor", email=other),
+            day,
+            today=day,
+            actor="rita",
+            send=True,
+        )  # fmt: skip: queued, not yet sent
+        Rights(store).erase(actor="admin", email=other)
+        Notifier(store, settings.notify, "Fictional HQ").deliver_due(
+            now=utcnow() + timedelta(hours=1)
+        )
+        assert len(down.inbox.wait_for(2, timeout=1.0)) == 1  # Otto's was erased with him
+        assert len(OutboxRepository(store).pending()) == 1
+    finally:
+        down.stop()
+
+
+def test_kiosk_invite_send_on_the_command_line(
+    store_config: StoreConfig, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        f"[notify]\nsmtp_host = '127.0.0.1'\nsmtp_port = {smtp.port}\nstarttls = false\n"
+    )
+    day = (date.today() + timedelta(days=1)).isoformat()
+    args = ("invite", "--name", VISITOR, "--date", day, "--send")
+    done = run_cli(store_config, tmp_path, *args, "--email", ADDRESS, "--language", "en")
+    assert done.returncode == 0, done.stderr
+    code = done.stdout.split()[1]
+    assert done.stdout == f"invitation {code}\ne-mailed\n"
+    [(to, mail)] = smtp.inbox.wait_for(1)
+    assert to == [ADDRESS] and mail["Subject"] == f"Your visit to {store_config.site_name} on {day}"
+    assert code in _body(mail)
+    refused = run_cli(store_config, tmp_path, *args, "--phone", "+31205550123")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "kiosk: error: email: An e-mail address is needed to e-mail the invitation.\n"
+    )
+
+
+async def test_the_console_e_mails_the_invitation_when_asked(
+    tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where e-mail is set up, the pre-registration form offers to send the code; the
+    code shows at once, and the e-mail's fate follows in a notification."""
+    services = services_with_staff(
+        tmp_path, f"[notify]\nsmtp_host = '127.0.0.1'\nsmtp_port = {smtp.port}\nstarttls = false\n"
+    )
+    app = make_console(services.settings, services=services)
+    told: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: told.append(message))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#pre-name", Input).value = VISITOR
+        screen.query_one("#pre-phone", Input).value = "+31205550123"
+        screen.query_one("#pre-send", Checkbox).value = True
+        screen.query_one("#pre-submit", Button).press()
+        await pilot.pause(0.5)  # a phone only: said under the e-mail field, nothing sent
+        message = "An e-mail address is needed to e-mail the invitation."
+        assert str(screen.query_one("#pre-email-error").render()) == message
+        screen.query_one("#pre-email", Input).value = ADDRESS
+        screen.query_one("#pre-submit", Button).press()
+        for _ in range(200):  # awaited: the worker hands the code to this loop first
+            if told:
+                break
+            await pilot.pause(0.05)
+        [(to, mail)] = smtp.inbox.messages
+        shown = str(screen.query_one("#pre-code").render())
+        assert told == ["The invitation was e-mailed."]
+    code = shown.split()[2]
+    assert to == [ADDRESS] and code in _body(mail)
+    (tmp_path / "no-mail").mkdir()
+    bare = services_with_staff(tmp_path / "no-mail")
+    async with make_console(bare.settings, services=bare).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert not pilot.app.screen.query("#pre-send")  # not offered without e-mail
