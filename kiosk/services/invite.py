@@ -30,12 +30,10 @@ def invite(
     language: str | None = None,
 ) -> tuple[uuid.UUID, str]:
     """Validate and store an invitation for ``day``; returns its id and the code for the
-    visitor.
-    With ``send``, its e-mail (in ``language``, else notify.language) is queued in the
-    same transaction: the caller sends it then with :func:`send_due` (off the UI thread),
-    and a failure is retried like a host notification's, by a running kiosk or
-    ``kiosk notify``. Raises ValidationErrors."""
-    from kiosk.services.notify import Notifier
+    visitor. With ``send``, its e-mail (in ``language``, else notify.language) is queued
+    in the same transaction: the caller sends it then with :func:`send_invitation` (off
+    the UI thread), and a failure is retried like a host notification's, by a running
+    kiosk or ``kiosk notify``. Raises ValidationErrors."""
     from storage.invitations import InvitationRepository, NewInvitation
 
     if day < today:
@@ -43,8 +41,7 @@ def invite(
     visit = validate(registration, phone_region=settings.phone_region)
     if send and not visit.email:
         raise ValidationErrors({"email": MSG_NO_ADDRESS})
-    notifier = Notifier(store, settings.notify, settings.site_name)
-    if send and not notifier.enabled:
+    if send and not settings.notify.smtp_host:
         raise ValidationErrors({"send": MSG_NO_EMAIL})
     return InvitationRepository(store).create(
         NewInvitation(

@@ -2,12 +2,12 @@
 visitor when reception asks for one.
 
 The check-in (or the invitation) only writes an outbox row (storage.outbox); this sends
-what is due, from a
-worker in the running kiosk (right after each check-in and every minute) or from
-`kiosk notify` in cron. A failure is retried 1, 2, 4 ... minutes later (at most an hour
-apart) until ``notify.max_attempts``; it never holds up or fails a check-in. What is
-stored or logged about a failure is its kind (an exception class, an SMTP code), never
-an address or a name.
+what is due, from a worker in the running kiosk (right after each check-in and every
+minute), from the console right after an invitation, or from `kiosk notify` in cron. A
+failure is retried 1, 2, 4 ... minutes later (at most an hour apart) until
+``notify.max_attempts``; it never holds up or fails a check-in. What is stored or logged
+about a failure is its kind (an exception class, an SMTP code), never an address or a
+name.
 """
 
 from __future__ import annotations
