@@ -14,6 +14,7 @@ import pytest
 
 from storage.open import StoreConfig, open_store
 from storage.store import Store
+from tests.smtp_server import SmtpServer
 
 PG_ADMIN_URL = os.environ.get("KIOSK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -116,3 +117,12 @@ def store(store_config: StoreConfig) -> Iterator[Store]:
     yield s
     s.engine.dispose()
     s.keystore.engine.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, for the e-mail tests."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

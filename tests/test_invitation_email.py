@@ -5,7 +5,6 @@ a failure is retried, and an erased visitor's e-mail is never sent."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import date, timedelta
 from email.message import Message
 from pathlib import Path
@@ -26,18 +25,10 @@ from storage.rights import Rights
 from storage.store import Store, utcnow
 from tests.factories import run_cli
 from tests.kiosk_ui import services_with_staff, staff_login, wait_for_screen
-from tests.test_notify import SmtpServer
+from tests.smtp_server import SmtpServer
 
 VISITOR = "Ingrid Fakevisitor"
 ADDRESS = "ingrid.fake@example.com"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _settings(smtp: SmtpServer | None, **notify: object) -> Settings:

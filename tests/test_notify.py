@@ -13,13 +13,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,7 +26,6 @@ from sqlalchemy import select
 from textual.widgets import Static
 
 from kiosk.app import make_app, make_console
-from kiosk.config import NotifySettings
 from kiosk.i18n import set_language
 from kiosk.services.notify import NO_ADDRESS, Notifier
 from screens.console.table import VisitTable
@@ -38,7 +34,7 @@ from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
 from storage.outbox import OutboxRepository
 from storage.store import Store, utcnow
-from tests.factories import free_port, visitor
+from tests.factories import visitor
 from tests.kiosk_ui import (
     kiosk_settings,
     open_services,
@@ -48,70 +44,11 @@ from tests.kiosk_ui import (
     type_into,
     wait_for_screen,
 )
+from tests.smtp_server import SmtpServer
 from tests.test_kiosk_ui import NAME, start_details, through_documents
 
 HOST_EMAIL = "hostina.placeholder@example.com"
 OTHER_EMAIL = "hosmer.example@example.com"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-        self.sessions: list[tuple[bool, bool]] = []  # per message: (over TLS, logged in)
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-            # STARTTLS sets session.ssl; SMTPS is TLS from the transport up
-            tls = session.ssl is not None or server.transport.get_extra_info("ssl_object")
-            self.sessions.append((bool(tls), bool(session.authenticated)))
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[list[str], Message]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.messages) < count:
-            time.sleep(0.05)
-        return list(self.messages)
-
-
-class SmtpServer:
-    def __init__(self, **smtp_parameters: Any) -> None:
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-        self.smtp_parameters = smtp_parameters  # aiosmtpd's: TLS, authentication
-
-    def start(self) -> None:
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, **self.smtp_parameters
-        )
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def settings(self, **overrides: Any) -> NotifySettings:
-        values: dict[str, Any] = {
-            "smtp_host": "127.0.0.1",
-            "smtp_port": self.port,
-            "starttls": False,
-            "sender": "kiosk@example.com",
-        }
-        values.update(overrides)
-        return NotifySettings(**values)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _notifier(store: Store, smtp: SmtpServer) -> Notifier:
