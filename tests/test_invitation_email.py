@@ -10,7 +10,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Input, Select
 
 from kiosk.app import make_console
 from kiosk.config import Settings
@@ -160,8 +160,9 @@ def test_kiosk_invite_send_on_the_command_line(
 async def test_the_console_e_mails_the_invitation_when_asked(
     tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where e-mail is set up, the pre-registration form offers to send the code; the
-    code shows at once, and the e-mail's fate follows in a notification."""
+    """Where e-mail is set up, the pre-registration form offers to send the code, in
+    English or Dutch; the code shows at once, and the e-mail's fate follows in a
+    notification."""
     services = services_with_staff(
         tmp_path, f"[notify]\nsmtp_host = '127.0.0.1'\nsmtp_port = {smtp.port}\nstarttls = false\n"
     )
@@ -176,7 +177,7 @@ async def test_the_console_e_mails_the_invitation_when_asked(
         screen = pilot.app.screen
         screen.query_one("#pre-name", Input).value = VISITOR
         screen.query_one("#pre-phone", Input).value = "+31205550123"
-        screen.query_one("#pre-send", Checkbox).value = True
+        screen.query_one("#pre-send", Select).value = "nl"
         screen.query_one("#pre-submit", Button).press()
         await pilot.pause(0.5)  # a phone only: said under the e-mail field, nothing sent
         message = "An e-mail address is needed to e-mail the invitation."
@@ -192,6 +193,7 @@ async def test_the_console_e_mails_the_invitation_when_asked(
         assert told == ["The invitation was e-mailed."]
     code = shown.split()[2]
     assert to == [ADDRESS] and code in _body(mail)
+    assert mail["Subject"].startswith("Uw bezoek aan Fictional HQ op ")  # in Dutch, as chosen
     (tmp_path / "no-mail").mkdir()
     bare = services_with_staff(tmp_path / "no-mail")
     async with make_console(bare.settings, services=bare).run_test(size=(120, 40)) as pilot:

@@ -358,10 +358,11 @@ class ConsoleService:
     # -- pre-registration and hosts ------------------------------------------------------
 
     def preregister(
-        self, registration: Registration, day: date, *, send: bool = False
+        self, registration: Registration, day: date, *, send_in: str = ""
     ) -> tuple[uuid.UUID, str]:
         """Validate and store an invitation; returns its id and the code for the visitor.
-        With ``send``, an e-mail carrying it is queued (see :meth:`send_invitation`)."""
+        With ``send_in`` (a language), an e-mail carrying it is queued in that language
+        (see :meth:`send_invitation`)."""
         from kiosk.services.invite import invite
 
         self.require("prereg")
@@ -372,7 +373,8 @@ class ConsoleService:
             day,
             today=self.today(),
             actor=self.actor,
-            send=send,
+            send=bool(send_in),
+            language=send_in or None,
         )
 
     def can_email(self) -> bool:

@@ -15,7 +15,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     Button,
-    Checkbox,
     Input,
     Label,
     OptionList,
@@ -51,6 +50,8 @@ from screens.widgets import FieldError, QRCode
 REFRESH_S = 3.0
 FOLLOW_S = 60.0  # retention saved by an admin elsewhere
 PREREG_FIELDS = ("name", "email", "phone", "company", "host", "date")  # in the form's order
+# Whether, and in which language, the invitation is e-mailed to the visitor.
+SEND_CHOICES = [("No", ""), ("Yes, in English", "en"), ("Yes, in Dutch", "nl")]
 
 
 def _status_id(status: str) -> str:
@@ -184,8 +185,8 @@ class ConsoleScreen(Screen[None]):
                     yield register
             if self.service.can_email():  # e-mail is set up here: offer to send the code
                 with Horizontal(classes="form-row"):
-                    yield Label("", classes="label")
-                    yield Checkbox("E-mail it to the visitor", id="pre-send")
+                    yield Label("E-mail the code", classes="label")
+                    yield Select(SEND_CHOICES, value="", allow_blank=False, id="pre-send")
                     yield register
             with Horizontal(id="prereg-result"):
                 yield Vertical(id="pre-qr-box")
@@ -305,24 +306,25 @@ class ConsoleScreen(Screen[None]):
             visitor_type=str(self.query_one("#pre-type", Select).value),
         )
         self.query_one("#pre-submit", Button).disabled = True
-        send = any(box.value for box in self.query("#pre-send").results(Checkbox))
-        self.save_invitation(registration, day, send)
+        choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
+        self.save_invitation(registration, day, choice[0] if choice else "")
 
     def _host_by_name(self, text: str) -> uuid.UUID | None:
         host = find_by_name(self._hosts, text, lambda h: search_key(h.name))
         return host.id if host else None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
-    def save_invitation(self, registration: Registration, day: date, send: bool) -> None:
+    def save_invitation(self, registration: Registration, day: date, send_in: str) -> None:
+        """``send_in``: the language to e-mail the invitation in ("" for no e-mail)."""
         try:
-            invitation_id, code = self.service.preregister(registration, day, send=send)
+            invitation_id, code = self.service.preregister(registration, day, send_in=send_in)
         except ValidationErrors as exc:
             self.app.call_from_thread(self._prereg_errors, exc.fields)
             return
         from kiosk.services.badge import qr_matrix
 
         self.app.call_from_thread(self._prereg_done, code, qr_matrix(code))
-        if send:  # after the code is on screen: the mail server may take its time
+        if send_in:  # after the code is on screen: the mail server may take its time
             self.app.call_from_thread(self.notify, self.service.send_invitation(invitation_id))
 
     def _prereg_errors(self, fields: dict[str, str]) -> None:
