@@ -27,6 +27,10 @@ from storage.models import Host, OutboxMessage
 from storage.store import Store, utcnow
 
 LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its sender died
+# What a message's payload becomes once it is sent or given up: nothing. The names, the
+# address and an invitation's code are needed only to write the e-mail; the row stays
+# (until the outbox's retention) for its state: sent when, or why not.
+SPENT = b""
 HOST_ARRIVAL = "host_arrival"  # the kinds of e-mail
 INVITATION = "invitation"
 
@@ -135,7 +139,7 @@ class OutboxRepository:
             s.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)
-                .values(sent_at=now, next_attempt_at=None, last_error=None)
+                .values(sent_at=now, next_attempt_at=None, last_error=None, payload_ct=SPENT)
             )
             audit.append(
                 s,
@@ -158,6 +162,8 @@ class OutboxRepository:
                     attempts=OutboxMessage.attempts + 1,
                     next_attempt_at=retry_at,
                     last_error=error[:200],
+                    # given up: the payload is not needed any more
+                    **({"payload_ct": SPENT} if retry_at is None else {}),
                 )
             )
 
@@ -166,7 +172,7 @@ class OutboxRepository:
         s.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(next_attempt_at=None, last_error=error[:200])
+            .values(next_attempt_at=None, last_error=error[:200], payload_ct=SPENT)
         )
 
     def pending(self) -> list[tuple[uuid.UUID, int, datetime | None, datetime | None, str | None]]:

@@ -10,6 +10,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from textual.widgets import Button, Input, Select
 
 from kiosk.app import make_console
@@ -19,11 +20,12 @@ from kiosk.services.invite import invite, send_invitation
 from kiosk.services.notify import Notifier
 from storage.audit_trail import events
 from storage.invitations import InvitationRepository
+from storage.models import OutboxMessage
 from storage.open import StoreConfig
 from storage.outbox import OutboxRepository
 from storage.rights import Rights
 from storage.store import Store, utcnow
-from tests.factories import run_cli
+from tests.factories import run_cli, visitor
 from tests.kiosk_ui import services_with_staff, staff_login, wait_for_screen
 from tests.smtp_server import SmtpServer
 
@@ -200,3 +202,22 @@ async def test_the_console_e_mails_the_invitation_when_asked(
         await staff_login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
         assert not pilot.app.screen.query("#pre-send")  # not offered without e-mail
+
+
+def test_a_sent_or_given_up_e_mail_keeps_only_its_state(store: Store, smtp: SmtpServer) -> None:
+    """Names, addresses and an invitation's code are needed only to write the e-mail:
+    once it is sent (or given up) the row keeps when, or why not, and nothing else."""
+    host = store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
+    nobody = store.add_host("Hosmer Example", actor="admin")  # no address: given up
+    day = store.local_day(utcnow())
+    store.check_in(visitor(0, host_id=host, host_name=None), actor="kiosk")
+    store.check_in(visitor(1, host_id=nobody, host_name=None), actor="kiosk")
+    invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
+           today=day, actor="rita", send=True)  # fmt: skip
+    report = Notifier(store, smtp.settings(), "Fictional HQ").deliver_due()
+    assert (report.sent, report.given_up) == (2, 1)
+    with store.read_session() as s:
+        rows = s.execute(select(OutboxMessage.kind, OutboxMessage.payload_ct)).all()
+    assert sorted(kind for kind, _ in rows) == ["host_arrival", "host_arrival", "invitation"]
+    assert [payload for _, payload in rows] == [b"", b"", b""]
+    assert [state[3] is not None for state in OutboxRepository(store).pending()].count(True) == 2
