@@ -379,7 +379,9 @@ class ConsoleService:
 
     def can_email(self) -> bool:
         """Whether e-mail is set up here (the pre-registration form offers to send)."""
-        return bool(self.settings.notify.smtp_host)
+        from kiosk.services.invite import email_set_up
+
+        return email_set_up(self.settings)
 
     def send_invitation(self, invitation_id: uuid.UUID) -> str:
         """Send an invitation's queued e-mail; what happened, as a line for the form."""

@@ -18,6 +18,11 @@ MSG_NO_ADDRESS = "An e-mail address is needed to e-mail the invitation."
 MSG_NO_EMAIL = "E-mail is not set up here (notify.smtp_host): give the visitor the code."
 
 
+def email_set_up(settings: Settings) -> bool:
+    """Whether this machine can send e-mail (notify.smtp_host is set)."""
+    return bool(settings.notify.smtp_host)
+
+
 def invite(
     store: Store,
     settings: Settings,
@@ -41,7 +46,7 @@ def invite(
     visit = validate(registration, phone_region=settings.phone_region)
     if send and not visit.email:
         raise ValidationErrors({"email": MSG_NO_ADDRESS})
-    if send and not settings.notify.smtp_host:
+    if send and not email_set_up(settings):
         raise ValidationErrors({"send": MSG_NO_EMAIL})
     return InvitationRepository(store).create(
         NewInvitation(

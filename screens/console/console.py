@@ -176,14 +176,15 @@ class ConsoleScreen(Screen[None]):
                     )
                     yield FieldError("", id=f"pre-{field}-error", markup=False)
             register = Button("Register", id="pre-submit", variant="primary")
+            can_email = self.service.can_email()  # e-mail is set up here: offer to send the code
             with Horizontal(classes="form-row"):
                 yield Label("Type", classes="label")
                 yield Select(
                     [(t, t) for t in VISITOR_TYPES], value="guest", allow_blank=False, id="pre-type"
                 )
-                if not self.service.can_email():
+                if not can_email:
                     yield register
-            if self.service.can_email():  # e-mail is set up here: offer to send the code
+            if can_email:
                 with Horizontal(classes="form-row"):
                     yield Label("E-mail the code", classes="label")
                     yield Select(SEND_CHOICES, value="", allow_blank=False, id="pre-send")
