@@ -25,20 +25,21 @@ DAYS = 30
 
 
 def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
-    """What an export must do at the least: fetch, decrypt, write the same ten columns as
+    """What an export must do at the least: fetch, decrypt, write the same eleven columns as
     CSV (values as the database holds them: no time zone, no formula check)."""
     conn = sqlite3.connect(folder / "kiosk.db")
     rows = 0
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["arrived_at", "departed_at", "name", "email", "phone", "company",
-                         "host", "visitor_type", "nda", "flagged"])  # fmt: skip
+                         "host", "visitor_type", "nda", "flagged", "auto_checkout"])  # fmt: skip
         cur = conn.execute(
             "SELECT id, key_id, arrived_at, departed_at, visitor_type, nda_accepted, flagged,"
-            " personal_ct FROM visits ORDER BY site_id, local_day, arrived_at"  # index order
+            " auto_checkout, personal_ct"
+            " FROM visits ORDER BY site_id, local_day, arrived_at"  # index order
         )
         while batch := cur.fetchmany(1000):
-            for vid, kid, arrived, departed, vtype, nda, flagged, blob in batch:
+            for vid, kid, arrived, departed, vtype, nda, flagged, auto, blob in batch:
                 aead = keys[kid]
                 plain = aead.decrypt(  # type: ignore[attr-defined]
                     blob[:12],
@@ -46,9 +47,8 @@ def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
                     field_ad("visits", "personal", uuid.UUID(vid), uuid.UUID(kid)),
                 ).decode()
                 _, name, email, phone, company, host, _ = plain.split("\x1f")
-                writer.writerow(
-                    [arrived, departed, name, email, phone, company, host, vtype, nda, flagged]
-                )
+                writer.writerow((arrived, departed, name, email, phone, company, host, vtype,
+                                 nda, flagged, auto))  # fmt: skip
                 rows += 1
     conn.close()
     return rows

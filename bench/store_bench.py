@@ -106,8 +106,8 @@ def _raw_checkin(raw: sqlite3.Connection, site: str, blob: bytes, i: int) -> Non
         "INSERT INTO visits (id, site_id, key_id, created_at, arrived_at, local_day,"
         " visitor_type, personal_ct, email_bidx,"
         " badge_hash, privacy_version, privacy_sha256, under_16, needs_confirmation,"
-        " flagged, restricted, nda_accepted)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,0,0,1)",
+        " flagged, restricted, nda_accepted, auto_checkout)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,0,0,0,1,0)",
         (vid, site, site, at, at, "2026-11-29", "guest", os.urandom(140), i,
          os.urandom(32), "bench", "0" * 64),
     )  # fmt: skip

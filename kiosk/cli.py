@@ -25,7 +25,7 @@ from kiosk.domain.registration import ValidationErrors
 from kiosk.i18n import LANGUAGES
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
-from kiosk.services.log import LogService
+from kiosk.services.log import LogService, visit_flags
 from kiosk.services.retention import RetentionService
 from kiosk.services.staff import ROLES, PinPolicyError, StaffService
 from storage.errors import StorageError
@@ -191,12 +191,29 @@ def checkin(
 
 
 @main.command()
-@click.argument("code")
+@click.argument("code", required=False)
+@click.option(
+    "--overdue",
+    is_flag=True,
+    help="Instead: check out everyone still checked in at the kiosk.auto_checkout time,"
+    " on every day held.",
+)
 @pass_ctx
-def checkout(obj: Context, code: str) -> None:
+def checkout(obj: Context, code: str | None, overdue: bool) -> None:
     """Check a visitor out by badge code."""
-    visit_id = _check_in_service(obj).check_out(code)
-    click.echo(f"checked out visit {visit_id}")
+    if overdue == (code is not None):
+        raise click.UsageError("give a badge code, or --overdue")
+    if code is not None:
+        visit_id = _check_in_service(obj).check_out(code)
+        click.echo(f"checked out visit {visit_id}")
+        return
+    at = obj.settings.kiosk.auto_checkout_at()
+    if at is None:
+        raise click.ClickException(
+            "kiosk.auto_checkout is not set: there is no time to check visitors out at"
+        )
+    done = obj.store.auto_check_out(at, actor=cli_actor())
+    click.echo(f"checked out {done} visit(s) automatically, as of {at:%H:%M}")
 
 
 LOG_COLUMNS = ("in", "out", "name", "company", "host", "type", "nda", "flag", "status")
@@ -211,7 +228,7 @@ def _log_row(v: VisitRecord, hosts: dict[str, str], tz: Any) -> dict[str, str]:
         "host": v.host_name or hosts.get(str(v.host_id), ""),
         "type": v.visitor_type.value,
         "nda": "yes" if v.nda_accepted else "no",
-        "flag": "screening" if v.flagged else ("under 16" if v.needs_confirmation else ""),
+        "flag": ", ".join(visit_flags(v)),
         "status": "on site" if v.on_site else "left",
     }
 

@@ -12,6 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,18 @@ ENV_PREFIX = "KIOSK_"
 
 class ConfigError(Exception):
     """A setting is wrong; the message names it."""
+
+
+def _clock_time(text: str) -> time:
+    """ "HH:MM" (24-hour) as a time; raises ValueError for anything else."""
+    if (
+        len(text) != 5
+        or text[2] != ":"
+        or not (digits := text[:2] + text[3:]).isascii()
+        or not digits.isdigit()
+    ):
+        raise ValueError(text)
+    return time(int(text[:2]), int(text[3:]))
 
 
 def _cap(lo: int, hi: int) -> dict[str, Any]:
@@ -70,6 +83,13 @@ class KioskSettings:
     """Language the welcome screen starts in: en or nl."""
     nda_types: tuple[str, ...] = ("guest", "contractor", "interview")
     """Visitor types that must accept the NDA."""
+    auto_checkout: str = ""
+    """Site-local time ("HH:MM") at which visitors still checked in are checked out
+    automatically (marked as such); empty: never."""
+
+    def auto_checkout_at(self) -> time | None:
+        """:attr:`auto_checkout` as a time, or None when it is off (checked at start)."""
+        return _clock_time(self.auto_checkout) if self.auto_checkout else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +327,12 @@ def _check(settings: Settings) -> None:
             "notify.username needs notify.starttls or notify.tls: the password would be sent"
             " in the clear"
         )
+    try:
+        settings.kiosk.auto_checkout_at()
+    except ValueError:
+        raise ConfigError(
+            'kiosk.auto_checkout must be a time of day as "HH:MM" (e.g. "23:00"), or empty'
+        ) from None
     unknown = set(settings.kiosk.nda_types) - {"guest", "contractor", "interview", "delivery"}
     if unknown:
         raise ConfigError(f"kiosk.nda_types: unknown visitor type(s) {sorted(unknown)}")

@@ -28,6 +28,7 @@ from screens.widgets import WIDTH_BREAKPOINTS
 
 PURGE_EVERY_S = 3600
 NOTIFY_EVERY_S = 60
+AUTO_CHECKOUT_EVERY_S = 300
 SETTINGS_EVERY_S = 60  # retention an admin set on any machine reaches this kiosk
 CONSOLE_IDLE_S = 300
 
@@ -81,6 +82,8 @@ class KioskApp(App[None]):
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         if self.settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
+        if self.settings.kiosk.auto_checkout:
+            self.set_interval(AUTO_CHECKOUT_EVERY_S, self.auto_check_out)
         exit_on_hangup(self)
         self.start()
 
@@ -98,6 +101,7 @@ class KioskApp(App[None]):
         self.call_from_thread(self._started)
         if self.services.ready:
             self.services.purge()
+            self.services.auto_check_out()  # does nothing without kiosk.auto_checkout
             self.services.notify_hosts()  # does nothing without notify.smtp_host
 
     def _started(self) -> None:
@@ -108,6 +112,10 @@ class KioskApp(App[None]):
     def purge(self) -> None:
         if self.services.ready:
             self.services.purge()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="auto-checkout")
+    def auto_check_out(self) -> None:
+        self.services.auto_check_out()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings")
     def refresh_retention(self) -> None:

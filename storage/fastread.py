@@ -27,6 +27,7 @@ from storage.crypto import NONCE_BYTES, InvalidTag, field_ad
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
 from storage.records import (
+    FLAG_AUTO_CHECKOUT,
     FLAG_FLAGGED,
     FLAG_NDA,
     FLAG_NEEDS_CONFIRMATION,
@@ -48,7 +49,7 @@ from storage.records import (
 # DEPARTED: ISO text with offset, or NULL.  HOST: 32 hex digits, or NULL.
 # FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 16.
 _TYPE_LIST = tuple(VisitorType)
-_TYPE_SHIFT = 4
+_TYPE_SHIFT = 5
 _FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
 _FLAGS = (
     "("
@@ -59,6 +60,7 @@ _FLAGS = (
             ("needs_confirmation", FLAG_NEEDS_CONFIRMATION),
             ("flagged", FLAG_FLAGGED),
             ("restricted", FLAG_RESTRICTED),
+            ("auto_checkout", FLAG_AUTO_CHECKOUT),
         )
     )
     + " + CASE visits.visitor_type "
@@ -228,6 +230,7 @@ class VisitDecoder:
                     flags & 2 == 2,  # FLAG_NEEDS_CONFIRMATION
                     flags & 4 == 4,  # FLAG_FLAGGED
                     flags & 8 == 8,  # FLAG_RESTRICTED
+                    flags & 16 == 16,  # FLAG_AUTO_CHECKOUT
                 )
             )
         return decoded, damaged

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -96,6 +97,8 @@ class Visit(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     nda_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # departed_at is the kiosk.auto_checkout time: nobody recorded the departure.
+    auto_checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ShownDocument(Base):

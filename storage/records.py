@@ -133,6 +133,8 @@ class VisitRecord:
     needs_confirmation: bool
     flagged: bool
     restricted: bool
+    auto_checkout: bool
+    """departed_at is the kiosk.auto_checkout time: nobody recorded the departure."""
 
     @property
     def on_site(self) -> bool:
@@ -156,6 +158,7 @@ VisitFields = tuple[
     ScreeningOutcome,
 ]
 FLAG_NDA, FLAG_NEEDS_CONFIRMATION, FLAG_FLAGGED, FLAG_RESTRICTED = 1, 2, 4, 8
+FLAG_AUTO_CHECKOUT = 16
 
 
 @dataclass(frozen=True, slots=True)

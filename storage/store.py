@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import audit, retention
 from storage.audit import CheckpointFile
+from storage.checkout import departure_for, latest_cut
 from storage.codec import Personal, seal, seal_personal
 from storage.crypto import (
     badge_hash,
@@ -279,6 +280,7 @@ class Store:
             flagged=visit.screening is ScreeningOutcome.FAILED,
             restricted=False,
             nda_accepted=visit.nda is not None,
+            auto_checkout=False,
             personal_ct=seal_personal(
                 visit_aead,
                 visit_id,
@@ -405,15 +407,17 @@ class Store:
         now = now or utcnow()
         with db_errors(), self._sessions() as s, s.begin():
             found = s.execute(
-                select(Visit.id, Visit.departed_at).where(
+                select(Visit.id, Visit.departed_at, Visit.auto_checkout).where(
                     Visit.local_day.in_(_DAYS_HELD), Visit.badge_hash == badge_hash(canonical)
                 )
             ).first()
             if found is None:
                 raise NotFound("no visit has this badge code")
-            if found.departed_at is not None:
+            # After an automatic check-out the badge still records the real departure:
+            # the visitor was in the lobby with it now.
+            if found.departed_at is not None and not found.auto_checkout:
                 raise AlreadyCheckedOut("this badge has already been checked out")
-            self._mark_departed(s, found.id, now, actor)
+            self._mark_departed(s, found.id, now, actor, replaces_auto=found.auto_checkout)
         self.sync_checkpoint()
         return uuid.UUID(str(found.id))
 
@@ -430,8 +434,18 @@ class Store:
             self._mark_departed(s, visit_id, now, actor)
         self.sync_checkpoint()
 
-    def _mark_departed(self, s: Session, visit_id: uuid.UUID, now: datetime, actor: str) -> None:
-        s.execute(update(Visit).where(Visit.id == visit_id).values(departed_at=now))
+    def _mark_departed(
+        self,
+        s: Session,
+        visit_id: uuid.UUID,
+        now: datetime,
+        actor: str,
+        *,
+        replaces_auto: bool = False,
+    ) -> None:
+        s.execute(
+            update(Visit).where(Visit.id == visit_id).values(departed_at=now, auto_checkout=False)
+        )
         audit.append(
             s,
             self.audit_key,
@@ -439,7 +453,60 @@ class Store:
             actor=actor,
             action="visit.check_out",
             object_id=str(visit_id),
+            details={"replaces_auto_checkout": True} if replaces_auto else None,
         )
+
+    def auto_check_out(
+        self,
+        at: time,
+        *,
+        actor: str,
+        now: datetime | None = None,
+        since: date | None = None,
+    ) -> int:
+        """Check out every visit of this site still open at the last time the local clock
+        read ``at``, as of the first such time after its arrival, marked as automatic
+        (storage.checkout); one audit event per visit. Only visits of ``since`` and later
+        when given (a periodic run needs only the last few days). Returns how many."""
+        now = now or utcnow()
+        cut = latest_cut(now, at, self.timezone)
+        stmt = select(Visit.id, Visit.arrived_at).where(
+            Visit.site_id == self.site_id,
+            Visit.local_day <= self.local_day(cut),
+            Visit.arrived_at < cut,
+            Visit.departed_at.is_(None),
+        )
+        if since is not None:
+            stmt = stmt.where(Visit.local_day >= since)
+        # Looked for outside the write transaction: the days scanned may be many.
+        with db_errors(), self._reader() as r:
+            open_visits = r.execute(stmt).all()
+        if not open_visits:
+            return 0
+        done = 0
+        with db_errors(), self._sessions() as s, s.begin():
+            for visit_id, arrived in open_visits:
+                changed = s.execute(
+                    update(Visit)
+                    .where(Visit.id == visit_id, Visit.departed_at.is_(None))
+                    .values(
+                        departed_at=departure_for(arrived, at, self.timezone), auto_checkout=True
+                    )
+                )
+                if not getattr(changed, "rowcount", 0):  # checked out meanwhile, or elsewhere
+                    continue
+                done += 1
+                audit.append(
+                    s,
+                    self.audit_key,
+                    at=now,
+                    actor=actor,
+                    action="visit.auto_check_out",
+                    object_id=str(visit_id),
+                    details={"at": at.strftime("%H:%M")},
+                )
+        self.sync_checkpoint()
+        return done
 
     # -- reading -------------------------------------------------------------------------
 

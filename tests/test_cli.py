@@ -82,8 +82,10 @@ def test_bad_input_is_one_clear_line(kiosk: Run) -> None:
     date = run("log", "--date", "2026-13-01", ok=False)
     assert "'2026-13-01'" in date.stderr and "kiosk log --help" in date.stderr
     assert date.returncode == 2
-    unknown = run("checkout", ok=False)
-    assert "Missing argument 'CODE'" in unknown.stderr
+    missing = run("checkout", ok=False)
+    assert "give a badge code, or --overdue" in missing.stderr
+    assert missing.stderr.count("\n") == 1 and missing.returncode == 2
+    assert "Missing argument 'NAME'" in run("hosts", "add", ok=False).stderr
     assert "No such command" in run("chekin", ok=False).stderr
 
 

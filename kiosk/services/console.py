@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from kiosk.config import Settings
 from kiosk.domain.registration import Registration, ValidationErrors
 from kiosk.domain.text import TextError, clean_text, search_key
+from kiosk.services.log import visit_flags
 from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
 
@@ -182,11 +183,6 @@ class ConsoleService:
     def _row(self, v: VisitRecord, hosts: dict[uuid.UUID, str]) -> LogRow:
         arrived = v.arrived_at.astimezone(self.tz)
         host = v.host_name or (hosts.get(v.host_id, "") if v.host_id else "")
-        flags = []
-        if v.flagged:
-            flags.append("screening")
-        if v.needs_confirmation:
-            flags.append("under 16")
         return LogRow(
             id=v.id,
             arrived=arrived.strftime("%H:%M"),
@@ -196,7 +192,7 @@ class ConsoleService:
             host=host,
             visitor_type=v.visitor_type.value,
             nda="yes" if v.nda_accepted else "no",
-            flag=", ".join(flags),
+            flag=", ".join(visit_flags(v)),
             status="on site" if v.on_site else "left",
             hour=arrived.hour,
             haystack=haystack(v.name, v.company, host),

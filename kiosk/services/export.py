@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from kiosk.domain.cells import FORMULA_PREFIXES
 from kiosk.services.agefile import PassphraseWriter
 from storage.files import place
-from storage.records import FLAG_FLAGGED, FLAG_NDA, FLAG_RESTRICTED, VisitFields
+from storage.records import FLAG_AUTO_CHECKOUT, FLAG_FLAGGED, FLAG_NDA, FLAG_RESTRICTED, VisitFields
 from storage.store import Store
 
 FIELDS = (
@@ -36,6 +36,7 @@ FIELDS = (
     "visitor_type",
     "nda",
     "flagged",
+    "auto_checkout",  # departed_at is the automatic check-out time, not a recorded one
 )
 HEALTH_FIELD = "screening"
 FORMATS = ("csv", "jsonl", "json")
@@ -167,6 +168,7 @@ def row_maker(
                 vtype,
                 "yes" if flags & FLAG_NDA else "no",
                 "yes" if flags & FLAG_FLAGGED else "no",
+                "yes" if flags & FLAG_AUTO_CHECKOUT else "no",
                 screening,
             )
         )

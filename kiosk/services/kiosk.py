@@ -6,7 +6,7 @@ import enum
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# How many days back the kiosk's periodic automatic check-out looks for open visits.
+AUTO_CHECKOUT_DAYS = 7
 
 
 class ServiceUnavailable(Exception):
@@ -156,6 +159,24 @@ class KioskServices:
         self.refresh_retention()
         self.store.purge()
         clean_spool(self.spool_dir)
+
+    def auto_check_out(self) -> int:
+        """Check out the visitors still checked in at the kiosk.auto_checkout time (a
+        worker: at start and every few minutes), of the last AUTO_CHECKOUT_DAYS days (older
+        ones were handled by earlier runs, or `kiosk checkout --overdue`). Never raises:
+        what is left waits for the next run. Returns how many were checked out."""
+        at = self.settings.kiosk.auto_checkout_at()
+        if at is None or not self.ready:
+            return 0
+        since = self.now().date() - timedelta(days=AUTO_CHECKOUT_DAYS)
+        try:
+            done = self.store.auto_check_out(at, actor="kiosk", since=since)
+        except StorageError as exc:
+            log.warning("automatic check-out not done now: %s", type(exc).__name__)
+            return 0
+        if done:
+            log.info("%d visit(s) checked out automatically", done)
+        return done
 
     def notify_hosts(self) -> None:
         """Send the host e-mails that are due (a worker: after each check-in and every

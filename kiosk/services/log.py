@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from kiosk.domain.text import search_key
 from storage.records import DayVisits, VisitRecord
-from storage.store import Store
+
+if TYPE_CHECKING:  # the console imports visit_flags before SQLAlchemy is needed
+    from storage.store import Store
 
 
 def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool:
@@ -16,6 +19,18 @@ def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool
         return True
     host = visit.host_name or host_names.get(str(visit.host_id), "")
     return any(needle in search_key(v) for v in (visit.name, visit.company, host))
+
+
+def visit_flags(visit: VisitRecord) -> list[str]:
+    """What reception should notice about a visit, as the log shows it."""
+    flags = []
+    if visit.flagged:
+        flags.append("screening")
+    if visit.needs_confirmation:
+        flags.append("under 16")
+    if visit.auto_checkout:  # the departure shown is the automatic check-out time
+        flags.append("auto out")
+    return flags
 
 
 class LogService:

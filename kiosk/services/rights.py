@@ -54,6 +54,7 @@ def person_json(data: PersonData) -> dict[str, Any]:
                 "id": str(v.id),
                 "arrived_at": _moment(v.arrived_at),
                 "departed_at": _moment(v.departed_at),
+                "departure_automatic": v.auto_checkout,  # nobody recorded departed_at
                 "name": v.name,
                 "email": v.email,
                 "phone": v.phone,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +21,19 @@ from kiosk.services.console import ConsoleService
 from screens.widgets import FieldError
 
 FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("company", "Company"))
+
+
+def departure(v: VisitRecord, tz: tzinfo) -> str:
+    """When the visitor left, with the day when it is not the day they came, and whether
+    anyone recorded it."""
+    if v.departed_at is None:
+        return "on site"
+    left = v.departed_at.astimezone(tz)
+    same_day = left.date() == v.arrived_at.astimezone(tz).date()
+    when = f"{left:%H:%M}" if same_day else f"{left:%Y-%m-%d %H:%M}"
+    if v.auto_checkout:
+        return f"checked out automatically {when} (no check-out was recorded)"
+    return f"left {when}"
 
 
 class VisitDetailScreen(ModalScreen[bool]):
@@ -82,7 +96,7 @@ class VisitDetailScreen(ModalScreen[bool]):
         tz = self.service.tz
         facts = [
             f"Arrived {v.arrived_at.astimezone(tz):%Y-%m-%d %H:%M}",
-            f"left {v.departed_at.astimezone(tz):%H:%M}" if v.departed_at else "on site",
+            departure(v, tz),
             f"type {v.visitor_type.value}",
             "NDA accepted" if v.nda_accepted else "no NDA",
         ]

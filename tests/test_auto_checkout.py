@@ -1,0 +1,217 @@
+"""Automatic check-out: a visitor who forgot to check out is checked out at the office's
+closing time, marked as such, instead of staying "on site" for good (and on the next
+day's evacuation list)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.app import make_app, make_console
+from kiosk.config import ConfigError
+from kiosk.services.export import ExportRequest, ExportService
+from kiosk.services.onsite import on_site_now
+from kiosk.services.rights import person_json
+from storage.audit_trail import events
+from storage.checkout import departure_for, latest_cut
+from storage.errors import AlreadyCheckedOut
+from storage.models import AuditEvent
+from storage.open import StoreConfig, open_store
+from storage.rights import Rights
+from storage.store import Store
+from tests.factories import run_cli, visitor
+from tests.kiosk_ui import (
+    kiosk_settings,
+    open_services,
+    ready,
+    services_with_staff,
+    staff_login,
+    type_into,
+    wait_for_screen,
+)
+from tests.test_console_ui import rows_shown
+
+AMS = ZoneInfo("Europe/Amsterdam")  # the test stores' time zone
+CLOSING = time(20, 0)
+DAY = date(2026, 11, 25)  # winter: Amsterdam is UTC+1
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=AMS).astimezone(UTC)
+
+
+def test_departure_is_the_first_closing_time_after_arrival_in_local_time() -> None:
+    assert departure_for(local(DAY, 9), CLOSING, AMS) == local(DAY, 20)
+    assert departure_for(local(DAY, 21), CLOSING, AMS) == local(DAY + timedelta(days=1), 20)
+    assert departure_for(local(DAY, 20), CLOSING, AMS) == local(DAY + timedelta(days=1), 20)
+    # Across the change to summer time (29 March 2026) the local clock decides.
+    spring = date(2026, 3, 28)
+    assert departure_for(local(spring, 21), CLOSING, AMS) == datetime(2026, 3, 29, 18, tzinfo=UTC)
+    assert latest_cut(local(DAY, 19, 59), CLOSING, AMS) == local(DAY - timedelta(days=1), 20)
+    assert latest_cut(local(DAY, 20), CLOSING, AMS) == local(DAY, 20)
+
+
+def test_open_visits_are_checked_out_at_closing_time_and_marked(store: Store) -> None:
+    forgot = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
+    left = store.check_in(visitor(2), actor="test", now=local(DAY, 10))
+    store.check_out(left.badge_code, actor="test", now=local(DAY, 12))
+    late = store.check_in(visitor(3), actor="test", now=local(DAY, 21))  # after closing
+    next_day = DAY + timedelta(days=1)
+    today = store.check_in(visitor(4), actor="test", now=local(next_day, 9))
+
+    # The next afternoon: only the visit open at yesterday's closing time.
+    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 15)) == 1
+    by_id = {v.id: v for v in store.visits_on(DAY).visits}
+    assert by_id[forgot.visit_id].departed_at == local(DAY, 20)
+    assert by_id[forgot.visit_id].auto_checkout
+    assert by_id[left.visit_id].departed_at == local(DAY, 12)
+    assert not by_id[left.visit_id].auto_checkout
+    assert by_id[late.visit_id].on_site
+    assert [p.name for p in on_site_now(store, today=next_day)] == [
+        visitor(3).name,
+        visitor(4).name,
+    ]
+
+    # After the next closing time: the late one and today's, each at that time.
+    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 21)) == 2
+    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 22)) == 0
+    assert on_site_now(store, today=next_day) == []
+    late_visit = store.get_visit(late.visit_id)
+    assert late_visit.departed_at == local(next_day, 20) and late_visit.auto_checkout
+    assert store.get_visit(today.visit_id).departed_at == local(next_day, 20)
+
+    # One audit event per visit, by id, naming no one.
+    auto = events(store, action="visit.auto_check_out")
+    assert sorted(str(e.object_id) for e in auto) == sorted(
+        str(v.visit_id) for v in (forgot, late, today)
+    )
+    assert all(e.actor == "kiosk" and e.details == {"at": "20:00"} for e in auto)
+    with store.engine.connect() as conn:
+        trail = json.dumps([list(r) for r in conn.execute(select(AuditEvent))], default=str)
+    assert "Fakename" not in trail and "Qwertyco" not in trail
+
+
+def test_a_badge_scanned_after_the_automatic_check_out_records_the_real_departure(
+    store: Store,
+) -> None:
+    """The visitor stayed late and scans their badge at the kiosk on the way out: that is
+    when they left, and nobody is left thinking the departure was a guess."""
+    stayed = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
+    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 20, 5))
+    store.check_out(stayed.badge_code, actor="kiosk", now=local(DAY, 21, 30))
+    visit = store.get_visit(stayed.visit_id)
+    assert visit.departed_at == local(DAY, 21, 30) and not visit.auto_checkout
+    [event] = events(store, action="visit.check_out")
+    assert event.details == {"replaces_auto_checkout": True}
+    with pytest.raises(AlreadyCheckedOut):
+        store.check_out(stayed.badge_code, actor="kiosk", now=local(DAY, 21, 31))
+
+
+def test_only_this_sites_visits_and_since_a_day_when_asked(
+    store: Store, store_config: StoreConfig
+) -> None:
+    other = open_store(replace(store_config, site_name="Other site"))
+    try:
+        theirs = other.check_in(visitor(5), actor="test", now=local(DAY, 9))
+        old = store.check_in(visitor(6), actor="test", now=local(DAY - timedelta(days=10), 9))
+        recent = store.check_in(visitor(7), actor="test", now=local(DAY, 9))
+        now = local(DAY, 21)
+        assert store.auto_check_out(CLOSING, actor="kiosk", now=now, since=DAY) == 1
+        assert store.get_visit(recent.visit_id).auto_checkout
+        assert store.get_visit(old.visit_id).on_site
+        assert store.auto_check_out(CLOSING, actor="kiosk", now=now) == 1  # every day held
+        assert store.get_visit(old.visit_id).departed_at == local(DAY - timedelta(days=10), 20)
+        assert other.get_visit(theirs.visit_id).on_site  # the other site's closing is its own
+    finally:
+        other.engine.dispose()
+        other.keystore.engine.dispose()
+
+
+def test_the_export_says_which_departures_were_automatic(store: Store, tmp_path: Path) -> None:
+    forgot = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
+    left = store.check_in(visitor(2), actor="test", now=local(DAY, 10))
+    store.check_out(left.badge_code, actor="test", now=local(DAY, 11))
+    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 21))
+    out = tmp_path / "access.csv"
+    ExportService(store, actor="os:test").export(ExportRequest(start=DAY, end=DAY, output=out))
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert rows[visitor(1).name]["departed_at"] == f"{DAY}T20:00:00+01:00"
+    assert rows[visitor(1).name]["auto_checkout"] == "yes"
+    assert rows[visitor(2).name]["auto_checkout"] == "no"
+    assert store.get_visit(forgot.visit_id).auto_checkout
+    # The visitor's own copy of their data says so too.
+    data = Rights(store).collect(actor="admin", email=visitor(1).email)
+    [visit] = person_json(data)["visits"]
+    assert (visit["departed_at"], visit["departure_automatic"]) == (f"{DAY}T19:00:00+00:00", True)
+
+
+@pytest.mark.parametrize(
+    "value", ["25:00", "8:00", "20.00", "20:60", "\uff12\uff10:\uff10\uff10", "evening"]
+)
+def test_a_wrong_closing_time_stops_start_up_naming_the_setting(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match=r"kiosk\.auto_checkout"):
+        kiosk_settings(tmp_path, f'[kiosk]\nauto_checkout = "{value}"\n')
+    assert kiosk_settings(tmp_path, '[kiosk]\nauto_checkout = "23:00"\n').kiosk.auto_checkout
+    assert kiosk_settings(tmp_path).kiosk.auto_checkout_at() is None  # off unless set
+
+
+def test_the_command_line_checks_out_the_overdue(store: Store, store_config: StoreConfig,
+                                                 tmp_path: Path) -> None:  # fmt: skip
+    yesterday = datetime.now(AMS).date() - timedelta(days=1)
+    store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    refused = run_cli(store_config, tmp_path, "checkout", "--overdue")
+    assert refused.returncode != 0 and "kiosk.auto_checkout is not set" in refused.stderr
+    (tmp_path / "config.toml").write_text('[kiosk]\nauto_checkout = "20:00"\n')
+    done = run_cli(store_config, tmp_path, "checkout", "--overdue")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "checked out 1 visit(s) automatically, as of 20:00"
+    log = run_cli(store_config, tmp_path, "log", "--date", str(yesterday), "--format", "json")
+    [row] = json.loads(log.stdout)
+    assert (row["out"], row["flag"], row["status"]) == ("20:00", "auto out", "left")
+
+
+async def test_the_kiosk_checks_out_yesterdays_forgotten_visitors_when_it_starts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = open_services(kiosk_settings(tmp_path, '[kiosk]\nauto_checkout = "20:00"\n'))
+    yesterday = services.now().date() - timedelta(days=1)
+    forgot = services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    caplog.set_level("INFO")
+    async with make_app(services.settings, services=services).run_test() as pilot:
+        await ready(pilot)
+        await pilot.app.workers.wait_for_complete()
+    visit = services.store.get_visit(forgot.visit_id)
+    assert visit.departed_at == local(yesterday, 20) and visit.auto_checkout
+    assert "1 visit(s) checked out automatically" in caplog.text
+    assert "Fakename" not in caplog.text
+
+
+async def test_the_console_shows_a_departure_nobody_recorded(tmp_path: Path) -> None:
+    services = services_with_staff(tmp_path, '[kiosk]\nauto_checkout = "20:00"\n')
+    yesterday = services.now().date() - timedelta(days=1)
+    services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    assert services.auto_check_out() == 1
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await type_into(pilot, "#day", yesterday.isoformat())
+        await pilot.press("enter")
+        assert await rows_shown(pilot, 1) == [visitor(1).name]
+        table = pilot.app.screen.query_one("#visits")
+        assert [(r.departed, r.flag, r.status) for r in table.rows] == [  # type: ignore[attr-defined]
+            ("20:00", "auto out", "left")
+        ]
+        table.focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await pilot.pause(0.3)
+        facts = str(pilot.app.screen.query_one("#facts").render())
+        assert "checked out automatically 20:00 (no check-out was recorded)" in facts
