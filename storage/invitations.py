@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from storage import audit
 from storage.codec import Personal, seal, seal_personal, unseal_personal
-from storage.crypto import new_badge_code, normalise_badge_code
+from storage.codes import new_badge_code, normalise_badge_code
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, OutboxMessage

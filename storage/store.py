@@ -23,12 +23,11 @@ from storage import audit, retention
 from storage.audit import CheckpointFile
 from storage.checkout import departure_for, latest_cut
 from storage.codec import Personal, seal, seal_personal
+from storage.codes import new_badge_code, normalise_badge_code
 from storage.crypto import (
     badge_hash,
     blind_index,
     derive_subkey,
-    new_badge_code,
-    normalise_badge_code,
 )
 from storage.documents import document_row
 from storage.engine import db_errors

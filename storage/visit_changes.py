@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from storage import audit
 from storage.codec import Personal, seal_personal, unseal_personal
-from storage.crypto import badge_hash, new_badge_code, normalise_badge_code
+from storage.codes import new_badge_code, normalise_badge_code
+from storage.crypto import badge_hash
 from storage.engine import db_errors
 from storage.errors import NotFound
 from storage.models import Visit
