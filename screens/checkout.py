@@ -20,11 +20,20 @@ from screens.widgets import FieldError
 
 
 class CheckoutScreen(KioskScreen):
+    """Check-out by badge code. ``scanned``: a code scanned at the welcome screen, checked
+    out at once. A code that is no badge but today's invitation opens the check-in with
+    it (a visitor scanning the invitation QR they were given)."""
+
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     @dataclass
     class Done(Message):
         outcome: CheckOutOutcome
+        invitation: Registration | None = None
+
+    def __init__(self, scanned: str | None = None) -> None:
+        super().__init__()
+        self._scanned = scanned
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="step"):
@@ -37,7 +46,11 @@ class CheckoutScreen(KioskScreen):
             yield Button(_("Check out"), id="submit", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#code", Input).focus()
+        code = self.query_one("#code", Input)
+        code.focus()
+        if self._scanned:
+            code.value = self._scanned
+            self.submit()
 
     def action_cancel(self) -> None:
         self.go_home()
@@ -58,7 +71,11 @@ class CheckoutScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="check-out")
     def check_out(self, code: str) -> None:
-        self.post_message(self.Done(self.services.check_out(code)))
+        outcome = self.services.check_out(code)
+        invitation = None
+        if outcome is CheckOutOutcome.UNKNOWN:
+            invitation = self.services.find_invitation(code)
+        self.post_message(self.Done(outcome, invitation))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -72,7 +89,13 @@ class CheckoutScreen(KioskScreen):
         error = self.query_one("#code-error", FieldError)
         if message.outcome is CheckOutOutcome.DONE:
             self.app.switch_screen(GoodbyeScreen())
-        elif message.outcome is CheckOutOutcome.ALREADY:
+            return
+        if message.invitation is not None:
+            from screens.details import DetailsScreen
+
+            self.app.switch_screen(DetailsScreen(message.invitation))
+            return
+        if message.outcome is CheckOutOutcome.ALREADY:
             error.update(_("This badge has already been checked out."))
         else:
             error.update(_("We do not know this code. Please try again or ask reception."))

@@ -1,18 +1,31 @@
-"""The welcome screen: site, time, the three ways in, and the language switch."""
+"""The welcome screen: site, time, the three ways in, and the language switch. A badge
+(or an invitation QR) scanned here needs no button first."""
 
 from __future__ import annotations
 
-from textual import on
+import time
+
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Center, Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.domain import normalise_badge_code
 from kiosk.i18n import LANGUAGES, _, current_language, set_language
 from screens.base import KioskScreen
 from screens.widgets import Clock
 
+# A USB scanner types a code's characters a few milliseconds apart, then Enter. Keys
+# further apart than this start a new code.
+SCAN_GAP_S = 1.0
+
 
 class WelcomeScreen(KioskScreen):
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed = ""
+        self._typed_at = 0.0
+
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
             yield Static(self.kiosk.site_name, id="site-name", markup=False)
@@ -35,6 +48,26 @@ class WelcomeScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.refresh_ready()
+
+    def on_key(self, event: events.Key) -> None:
+        """Remember what a scanner types (the buttons ignore letters and digits); the
+        Enter that ends a code checks out, or opens the invitation, instead of pressing
+        the focused button. Keys reach here in order, after the focused button saw them
+        and before the app's bindings (a button's Enter) do."""
+        now = time.monotonic()
+        if now - self._typed_at > SCAN_GAP_S:
+            self._typed = ""
+        self._typed_at = now
+        if event.key == "enter":
+            typed, self._typed = self._typed, ""
+            if normalise_badge_code(typed) is None or self.kiosk.start_error:
+                return  # Enter for the focused button
+            event.stop()
+            from screens.checkout import CheckoutScreen
+
+            self.kiosk.push_screen(CheckoutScreen(scanned=typed))
+        elif event.character is not None and event.is_printable:
+            self._typed = (self._typed + event.character)[-64:]
 
     def on_screen_resume(self) -> None:
         """Back here (a visitor done, gone idle or turned back): Check in has the focus

@@ -416,6 +416,56 @@ async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: P
     assert visit.departed_at is not None
 
 
+async def test_a_badge_scanned_at_the_welcome_screen_checks_out_at_once(tmp_path: Path) -> None:
+    """A USB scanner at the kiosk: the visitor leaving scans their badge without
+    pressing Check out first. Enter that ends no code still presses the focused button."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        code = await _checked_in_code(pilot)
+        await type_burst(pilot, *code.lower(), "enter")  # what a scanner types
+        await wait_for_screen(pilot, "GoodbyeScreen")
+        [visit] = _today(services)
+        assert visit.departed_at is not None
+        await pilot.click("#done")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await type_burst(pilot, *code, "enter")  # the same badge again: says so
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.pause(0.3)
+        assert "already been checked out" in str(pilot.app.screen.query_one("#code-error").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await type_burst(pilot, *"hello", "enter")  # no code: Enter is the Check in button's
+        await wait_for_screen(pilot, "DetailsScreen")
+
+
+async def test_an_invitation_qr_scanned_at_the_welcome_screen_opens_the_check_in(
+    tmp_path: Path,
+) -> None:
+    from storage.invitations import InvitationRepository, NewInvitation
+    from storage.records import VisitorType
+
+    services = open_services(kiosk_settings(tmp_path))
+    _, code = InvitationRepository(services.store).create(
+        NewInvitation(
+            name=NAME,
+            email=EMAIL,
+            phone=None,
+            company=None,
+            expected_day=services.now().date(),
+            visitor_type=VisitorType.GUEST,
+            host_id=None,
+        ),
+        actor="test",
+    )
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await type_burst(pilot, *code, "enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+        assert pilot.app.screen.query_one("#name-input", Input).value == NAME
+    assert _today(services) == []  # nothing stored until the visitor goes through
+
+
 async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     app = _app(services)

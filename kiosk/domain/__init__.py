@@ -1,5 +1,6 @@
 """Domain objects and validation: no Textual, no SQLAlchemy."""
 
+from storage.codes import normalise_badge_code
 from storage.records import (
     CheckInResult,
     DamagedRecord,
@@ -22,4 +23,5 @@ __all__ = [
     "ScreeningOutcome",
     "VisitRecord",
     "VisitorType",
+    "normalise_badge_code",
 ]
