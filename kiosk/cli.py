@@ -828,16 +828,13 @@ def serve(obj: Context, host: str, port: int, allow_network: bool) -> None:
             "reverse proxy (see README) before a tablet uses it",
             err=True,
         )
-    from textual_serve.server import Server
+    from kiosk.web.server import KioskServer
 
-    import kiosk.web
-
-    server = Server(
+    server = KioskServer(
         shlex.join([sys.executable, "-m", "kiosk", "run"]),
         host=host,
         port=port,
         title=obj.settings.site_name,
-        templates_path=Path(kiosk.web.__file__).parent / "templates",
     )
     server.serve()
 

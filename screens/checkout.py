@@ -4,6 +4,7 @@ invitation code entry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -40,6 +41,8 @@ class CheckoutScreen(KioskScreen):
             yield Static(_("Check out"), classes="title")
             yield Static(_("Scan the code on your badge, or type the code below it."))
             yield Input(id="code", max_length=64, placeholder="XXXX-XXXX-XXXX")
+            if self.app.is_web:  # a lobby tablet: its camera instead of a USB scanner
+                yield Button(_("Scan with the camera"), id="camera")
             yield FieldError("", id="code-error", markup=False)
         with Horizontal(classes="nav"):
             yield Button(_("Cancel"), id="cancel", variant="error")
@@ -58,6 +61,22 @@ class CheckoutScreen(KioskScreen):
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
         self.go_home()
+
+    @on(Button.Pressed, "#camera")
+    def scan_with_camera(self) -> None:
+        """Ask the browser's page (kiosk/web/static/camera.js) to read the badge with the
+        tablet's camera; it types the code into the field, as a scanner would."""
+        code = self.query_one("#code", Input)
+        code.value = ""
+        code.focus()
+        self.query_one("#code-error", FieldError).update("")
+        texts = {
+            "hint": _("Hold the QR code on your badge up to the camera."),
+            "cancel": _("Cancel"),
+            "unavailable": _("The camera is not available. Please type the code below your badge."),
+            "seconds": str(self.kiosk.settings.kiosk.idle_seconds),
+        }
+        self.app.open_url(f"kiosk-camera:scan?{urlencode(texts)}", new_tab=False)
 
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#submit")

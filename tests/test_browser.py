@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +24,9 @@ from kiosk.config import load_settings
 from kiosk.runtime import open_from_settings
 from storage.models import AuditEvent
 from tests.factories import free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +100,7 @@ def _visit_departed(env: dict[str, str]) -> object:
 def test_check_in_and_out_in_a_real_browser(
     served: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import Page, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     url, env = served
     requests: list[str] = []
@@ -172,3 +176,107 @@ def test_check_in_and_out_in_a_real_browser(
     assert "visit.check_in" in actions and "visit.check_out" in actions
     raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
     assert NAME.encode() not in raw
+
+
+def _checked_in_badge(env: dict[str, str], *contact: str) -> str:
+    """Check a visitor in with the CLI on the served kiosk's store; their badge code."""
+    checked_in = subprocess.run(
+        [sys.executable, "-m", "kiosk", "checkin", "--name", NAME, *contact, "--accept-nda"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return checked_in.stdout.split("badge ")[1].strip()
+
+
+def _open_the_camera(page: Page, url: str) -> None:
+    """From the welcome screen to the check-out screen's camera, by keyboard."""
+    page.goto(url)
+    page.wait_for_selector("canvas.xterm-text-layer", timeout=30000)
+    time.sleep(2)  # the store opens after the first frame
+    page.focus(".xterm-helper-textarea")
+    page.keyboard.press("Tab")  # "Check out"
+    page.keyboard.press("Enter")
+    time.sleep(1)
+    page.keyboard.press("Tab")  # from the code field to "Scan with the camera"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#camera.-open", timeout=10000)
+
+
+def _wait_departed(env: dict[str, str]) -> object:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _visit_departed(env) is None:
+        time.sleep(0.3)
+    return _visit_departed(env)
+
+
+def _qr_video(text: str, out: Path, width: int = 640, height: int = 480) -> Path:
+    """A few frames of a QR code as a Y4M clip: what Chromium's fake camera shows."""
+    import qrcode
+
+    qr = qrcode.QRCode(border=4, box_size=8)
+    qr.add_data(text)
+    qr.make(fit=True)
+    code = qr.make_image().get_image().convert("L")
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    grey = bytes([128]) * (width // 2 * height // 2)  # no colour
+    with out.open("wb") as fh:
+        fh.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            fh.write(b"FRAME\n" + frame.tobytes() + grey + grey)
+    return out
+
+
+def test_the_tablets_camera_reads_the_badge_and_checks_out(
+    served: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """At a lobby tablet (no USB scanner) the check-out screen offers the camera; the QR
+    code held up to it is read in the page and the visitor is checked out. The page
+    opens no other window, and the camera is off again afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    url, env = served
+    badge = _checked_in_badge(env, "--email", "wilhelmina@example.com")
+    video = _qr_video(badge, tmp_path / "badge.y4m")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",  # a camera that shows the clip
+                f"--use-file-for-fake-video-capture={video}",
+                "--use-fake-ui-for-media-stream",  # the visitor allows the camera
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        _open_the_camera(page, url)
+        assert "QR code on your badge" in page.inner_text("#camera-hint")
+        assert _wait_departed(env) is not None, "the camera's code did not check out"
+        assert not page.is_visible("#camera")
+        assert page.evaluate("window.open('https://example.com/') === null")
+        assert len(browser.contexts[0].pages) == 1
+        browser.close()
+
+
+def test_without_a_camera_the_page_says_so_and_typing_still_works(
+    served: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """A tablet whose camera is refused (or missing): the page says to type the code,
+    closes its overlay, and the code typed checks out."""
+    from playwright.sync_api import sync_playwright
+
+    url, env = served
+    badge = _checked_in_badge(env, "--phone", "+31205550123")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})  # no camera allowed
+        _open_the_camera(page, url)
+        page.wait_for_function(
+            "document.getElementById('camera-hint').textContent.includes('not available')",
+            timeout=10000,
+        )
+        page.wait_for_selector("#camera", state="hidden", timeout=10000)
+        page.focus(".xterm-helper-textarea")
+        page.keyboard.type(badge)  # the focus went back to the code field
+        page.keyboard.press("Enter")
+        assert _wait_departed(env) is not None
+        browser.close()

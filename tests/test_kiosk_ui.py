@@ -400,6 +400,7 @@ async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: P
         code = await _checked_in_code(pilot)
         await pilot.click("#check-out")
         await wait_for_screen(pilot, "CheckoutScreen")
+        assert not pilot.app.screen.query("#camera")  # a terminal has no camera to offer
         await pilot.press(*code, "enter")  # what a USB scanner types
         await wait_for_screen(pilot, "GoodbyeScreen")
         await pilot.click("#done")
