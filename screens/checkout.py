@@ -20,6 +20,22 @@ from screens.base import KioskScreen
 from screens.widgets import FieldError
 
 
+def ask_for_camera(screen: KioskScreen, field: Input, *, hint: str, unavailable: str) -> None:
+    """On a lobby tablet (the kiosk in a browser): ask the page (kiosk/web/static/camera.js)
+    to read a QR code with the tablet's camera. It types the code into ``field``, then
+    Enter, as a USB scanner would; the texts it shows come from here, in the visitor's
+    language."""
+    field.value = ""
+    field.focus()
+    texts = {
+        "hint": hint,
+        "cancel": _("Cancel"),
+        "unavailable": unavailable,
+        "seconds": str(screen.kiosk.settings.kiosk.idle_seconds),  # the kiosk goes home then
+    }
+    screen.app.open_url(f"kiosk-camera:scan?{urlencode(texts)}", new_tab=False)
+
+
 class CheckoutScreen(KioskScreen):
     """Check-out by badge code. ``scanned``: a code scanned at the welcome screen, checked
     out at once. A code that is no badge but today's invitation opens the check-in with
@@ -64,19 +80,13 @@ class CheckoutScreen(KioskScreen):
 
     @on(Button.Pressed, "#camera")
     def scan_with_camera(self) -> None:
-        """Ask the browser's page (kiosk/web/static/camera.js) to read the badge with the
-        tablet's camera; it types the code into the field, as a scanner would."""
-        code = self.query_one("#code", Input)
-        code.value = ""
-        code.focus()
         self.query_one("#code-error", FieldError).update("")
-        texts = {
-            "hint": _("Hold the QR code on your badge up to the camera."),
-            "cancel": _("Cancel"),
-            "unavailable": _("The camera is not available. Please type the code below your badge."),
-            "seconds": str(self.kiosk.settings.kiosk.idle_seconds),
-        }
-        self.app.open_url(f"kiosk-camera:scan?{urlencode(texts)}", new_tab=False)
+        ask_for_camera(
+            self,
+            self.query_one("#code", Input),
+            hint=_("Hold the QR code on your badge up to the camera."),
+            unavailable=_("The camera is not available. Please type the code below your badge."),
+        )
 
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#submit")
@@ -152,6 +162,8 @@ class InvitationScreen(KioskScreen):
         with Vertical(classes="step"):
             yield Static(_("I have an invitation code"), classes="title")
             yield Input(id="invitation-code", max_length=64)
+            if self.app.is_web:
+                yield Button(_("Scan with the camera"), id="camera")
             yield FieldError("", id="invitation-error", markup=False)
         with Horizontal(classes="nav"):
             yield Button(_("Cancel"), id="cancel", variant="error")
@@ -166,6 +178,16 @@ class InvitationScreen(KioskScreen):
     @on(Button.Pressed, "#cancel")
     def cancel(self) -> None:
         self.go_home()
+
+    @on(Button.Pressed, "#camera")
+    def scan_with_camera(self) -> None:
+        self.query_one("#invitation-error", FieldError).update("")
+        ask_for_camera(
+            self,
+            self.query_one("#invitation-code", Input),
+            hint=_("Hold the QR code of your invitation up to the camera."),
+            unavailable=_("The camera is not available. Please type your invitation code."),
+        )
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -86,15 +86,19 @@ def _decode_qr(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
-def _visit_departed(env: dict[str, str]) -> object:
+def _visits_today(env: dict[str, str]) -> list[object]:
     settings = load_settings({k: v for k, v in env.items() if k.startswith("KIOSK_")})
     store = open_from_settings(settings)
     try:
-        visits = store.visits_on(store.local_day(datetime.now(store.timezone))).visits
-        return visits[0].departed_at if visits else None
+        return list(store.visits_on(store.local_day(datetime.now(store.timezone))).visits)
     finally:
         store.engine.dispose()
         store.keystore.engine.dispose()
+
+
+def _visit_departed(env: dict[str, str]) -> object:
+    visits = _visits_today(env)
+    return getattr(visits[0], "departed_at", None) if visits else None
 
 
 def test_check_in_and_out_in_a_real_browser(
@@ -187,13 +191,15 @@ def _checked_in_badge(env: dict[str, str], *contact: str) -> str:
     return checked_in.stdout.split("badge ")[1].strip()
 
 
-def _open_the_camera(page: Page, url: str) -> None:
-    """From the welcome screen to the check-out screen's camera, by keyboard."""
+def _open_the_camera(page: Page, url: str, way_in: int = 1) -> None:
+    """From the welcome screen to the camera of the ``way_in``-th button after Check in
+    (1: Check out, 2: I have an invitation code), by keyboard."""
     page.goto(url)
     page.wait_for_selector("canvas.xterm-text-layer", timeout=30000)
     time.sleep(2)  # the store opens after the first frame
     page.focus(".xterm-helper-textarea")
-    page.keyboard.press("Tab")  # "Check out"
+    for _ in range(way_in):
+        page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     time.sleep(1)
     page.keyboard.press("Tab")  # from the code field to "Scan with the camera"
@@ -255,6 +261,51 @@ def test_the_tablets_camera_reads_the_badge_and_checks_out(
         assert page.evaluate("window.open('https://example.com/') === null")
         assert len(browser.contexts[0].pages) == 1
         browser.close()
+
+
+def test_the_tablets_camera_reads_an_invitation_and_fills_the_check_in(
+    served: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """The QR code of a pre-registration, held up to the camera on the invitation screen,
+    opens the check-in filled from it; the visitor goes through with Enter."""
+    from playwright.sync_api import sync_playwright
+
+    url, env = served
+    invited = subprocess.run(
+        [sys.executable, "-m", "kiosk", "invite", "--name", NAME, "--email",
+         "wilhelmina@example.com", "--date", datetime.now(UTC).date().isoformat()],  # site: UTC
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    code = invited.stdout.split()[-1]
+    video = _qr_video(code, tmp_path / "invitation.y4m")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        _open_the_camera(page, url, way_in=2)
+        assert "invitation" in page.inner_text("#camera-hint")
+        page.wait_for_selector("#camera", state="hidden", timeout=30000)  # read
+        page.focus(".xterm-helper-textarea")
+        for keys in ("Enter", "Enter", "Enter"):  # details filled: Next; 16 or older; notice
+            time.sleep(1.5)
+            page.keyboard.press(keys)
+        time.sleep(1.5)
+        page.keyboard.type(NAME)  # the NDA, signed
+        page.keyboard.press("Enter")
+        deadline = time.monotonic() + 30
+        visits: list[object] = []
+        while time.monotonic() < deadline and not visits:
+            time.sleep(0.5)
+            visits = _visits_today(env)
+        browser.close()
+    assert [getattr(v, "email", None) for v in visits] == ["wilhelmina@example.com"]
 
 
 def test_without_a_camera_the_page_says_so_and_typing_still_works(
