@@ -5,11 +5,14 @@ a failure is retried, and an erased visitor's e-mail is never sent."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import date, timedelta
 from email.message import Message
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 from sqlalchemy import select
 from textual.widgets import Button, Input, Select
 
@@ -40,10 +43,16 @@ def _settings(smtp: SmtpServer | None, **notify: object) -> Settings:
     return dataclasses.replace(settings, notify=smtp.settings(**notify))
 
 
-def _body(mail: Message) -> str:
-    payload = mail.get_payload(decode=True)
+def _part(mail: Message, content_type: str) -> bytes:
+    [payload] = [
+        p.get_payload(decode=True) for p in mail.walk() if p.get_content_type() == content_type
+    ]
     assert isinstance(payload, bytes)
-    return payload.decode().replace("\r\n", "\n")
+    return payload
+
+
+def _body(mail: Message) -> str:
+    return _part(mail, "text/plain").decode().replace("\r\n", "\n")
 
 
 def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
@@ -73,6 +82,12 @@ def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
         f'Kies bij de kiosk in de lobby "Ik heb een uitnodigingscode" en typ deze code: {code}.'
         in (" ".join(body.split()))
     )
+    # The QR code attached, for a phone held up to the kiosk's scanner or camera.
+    assert "Of laat bij de kiosk de QR-code in de bijlage van deze e-mail zien" in " ".join(
+        body.split()
+    )
+    qr = Image.open(io.BytesIO(_part(mail, "image/png")))
+    assert [r.text for r in zxingcpp.read_barcodes(qr.convert("L"))] == [code]
     found = InvitationRepository(store).find(code, day)
     assert found is not None and found.name == VISITOR  # the code fills the kiosk's form
     trail = [(e.action, e.details) for e in events(store) if e.actor != "admin"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import logging
 import os
 import shlex
@@ -28,6 +29,24 @@ def qr_matrix(data: str, border: int = QUIET_ZONE) -> list[list[bool]]:
     qr.add_data(data)
     qr.make(fit=True)
     return [list(row) for row in qr.get_matrix()]
+
+
+def qr_png(data: str, box_size: int = 10) -> bytes:
+    """The QR code of ``data`` as a PNG (for an e-mail: a phone shows it to the kiosk's
+    scanner or camera), with the quiet zone a reader needs."""
+    from qrcode.image.pure import PyPNGImage
+
+    qr = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M,
+        border=PRINT_QUIET_ZONE,
+        box_size=box_size,
+        image_factory=PyPNGImage,
+    )
+    qr.add_data(data)
+    qr.make(fit=True)
+    out = io.BytesIO()
+    qr.make_image().save(out)
+    return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)

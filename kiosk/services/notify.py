@@ -55,6 +55,11 @@ INVITE_HOW = N_(
     "in your details; you check them there and sign in. The code works on that day only."
 )
 INVITE_BUTTON = N_("I have an invitation code")  # the kiosk's button, as it reads there
+INVITE_QR = N_(
+    "Or show the QR code attached to this e-mail at the kiosk: hold it up to its scanner,"
+    ' or on a tablet choose "{button}" and then "{camera}".'
+)
+INVITE_CAMERA = N_("Scan with the camera")  # the button, as the kiosk in a browser shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +177,8 @@ class Notifier:
         return msg
 
     def _invitation(self, note: Notification) -> EmailMessage:
+        from kiosk.services.badge import qr_png  # qrcode: only for invitations
+
         assert note.to is not None and note.code is not None and note.day is not None
         language = note.language if note.language in LANGUAGES else self.settings.language
 
@@ -185,12 +192,25 @@ class Notifier:
         ]
         if note.host_name:
             lines.append(t(INVITE_HOST, host=note.host_name))
-        lines += ["", t(INVITE_HOW, button=t(INVITE_BUTTON), code=note.code)]
+        button = t(INVITE_BUTTON)
+        lines += [
+            "",
+            t(INVITE_HOW, button=button, code=note.code),
+            "",
+            t(INVITE_QR, button=button, camera=t(INVITE_CAMERA)),
+        ]
         msg = EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = note.to
         msg["Subject"] = t(INVITE_SUBJECT, site=self.site_name, day=note.day)
         msg.set_content("\n".join(lines) + f"\n\n-- {t(MAIL_SIGNATURE)}\n")
+        msg.add_attachment(
+            qr_png(note.code),
+            maintype="image",
+            subtype="png",
+            filename="invitation-code.png",
+            disposition="inline",
+        )
         return msg
 
 
