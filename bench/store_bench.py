@@ -111,16 +111,21 @@ def _raw_checkin(raw: sqlite3.Connection, site: str, blob: bytes, i: int) -> Non
         (vid, site, site, at, at, "2026-11-29", "guest", os.urandom(140), i,
          os.urandom(32), "bench", "0" * 64),
     )  # fmt: skip
+    # Columns named: a migration that adds one (0008 did) must not break the baseline.
     raw.execute(
-        "INSERT INTO nda_acceptances VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO nda_acceptances (id, site_id, visit_id, key_id, created_at,"
+        " document_version, document_language, document_sha256, signed_name_ct)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
         (uuid.uuid4().hex, site, vid, site, at, "bench", "en", "1" * 64, blob),
     )
     raw.execute(
-        "INSERT INTO outbox VALUES (?,?,?,NULL,?,?,'host_arrival',?,0,?,NULL,NULL)",
+        "INSERT INTO outbox (id, site_id, visit_id, key_id, created_at, kind, payload_ct,"
+        " attempts, next_attempt_at) VALUES (?,?,?,?,?,'host_arrival',?,0,?)",
         (uuid.uuid4().hex, site, vid, site, at, blob, at),
     )
     raw.execute(
-        "INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT INTO audit_events (seq, at, actor, action, object_id, details, prev_hash,"
+        " hash) VALUES (?,?,?,?,?,?,?,?)",
         (i + 1, at, "bench", "visit.check_in", vid, "{}", blob[:32], blob[:32]),
     )
     raw.execute("COMMIT")
