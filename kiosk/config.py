@@ -30,7 +30,7 @@ class ConfigError(Exception):
 
 
 def _clock_time(text: str) -> time:
-    """ "HH:MM" (24-hour) as a time; raises ValueError for anything else."""
+    """A time of day written as "HH:MM" (24-hour); raises ValueError for anything else."""
     if (
         len(text) != 5
         or text[2] != ":"

@@ -47,7 +47,7 @@ from storage.records import (
 #   the arrival time as ISO text with its UTC offset [74:]. One text column: SQLite hands
 #   over one long string for less than three short ones, and slicing it is cheap.
 # DEPARTED: ISO text with offset, or NULL.  HOST: 32 hex digits, or NULL.
-# FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 16.
+# FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 32 (<< _TYPE_SHIFT).
 _TYPE_LIST = tuple(VisitorType)
 _TYPE_SHIFT = 5
 _FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
