@@ -214,6 +214,17 @@ def _wait_departed(env: dict[str, str]) -> object:
     return _visit_departed(env)
 
 
+def _camera_showing(video: Path) -> list[str]:
+    """Chromium's arguments for a tablet whose camera sees ``video``, allowed by the
+    visitor."""
+    return [
+        *CHROMIUM_ARGS,
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        "--use-fake-ui-for-media-stream",
+    ]
+
+
 def _qr_video(text: str, out: Path, width: int = 640, height: int = 480) -> Path:
     """A few frames of a QR code as a Y4M clip: what Chromium's fake camera shows."""
     import qrcode
@@ -244,15 +255,7 @@ def test_the_tablets_camera_reads_the_badge_and_checks_out(
     badge = _checked_in_badge(env, "--email", "wilhelmina@example.com")
     video = _qr_video(badge, tmp_path / "badge.y4m")
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-device-for-media-stream",  # a camera that shows the clip
-                f"--use-file-for-fake-video-capture={video}",
-                "--use-fake-ui-for-media-stream",  # the visitor allows the camera
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=_camera_showing(video))
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         _open_the_camera(page, url)
         assert "QR code on your badge" in page.inner_text("#camera-hint")
@@ -279,15 +282,7 @@ def test_the_tablets_camera_reads_an_invitation_and_fills_the_check_in(
     code = invited.stdout.split()[-1]
     video = _qr_video(code, tmp_path / "invitation.y4m")
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-                "--use-fake-ui-for-media-stream",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=_camera_showing(video))
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         _open_the_camera(page, url, way_in=2)
         assert "invitation" in page.inner_text("#camera-hint")
