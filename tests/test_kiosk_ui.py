@@ -79,6 +79,25 @@ async def through_documents(pilot: Pilot[None], *, adult: bool = True, sign: str
     await pilot.press("enter")
 
 
+def _invited_today(services: KioskServices, **details: object) -> str:
+    """Pre-register NAME for today (with ``details`` over the defaults); the code."""
+    from storage.invitations import InvitationRepository, NewInvitation
+    from storage.records import VisitorType
+
+    values: dict[str, object] = {
+        "name": NAME,
+        "email": EMAIL,
+        "phone": None,
+        "company": None,
+        "expected_day": services.now().date(),
+        "visitor_type": VisitorType.GUEST,
+        "host_id": None,
+    }
+    values.update(details)
+    invitation = NewInvitation(**values)  # type: ignore[arg-type]
+    return InvitationRepository(services.store).create(invitation, actor="test")[1]
+
+
 def _today(services: KioskServices) -> list:  # type: ignore[type-arg]
     return services.store.visits_on(services.store.local_day(services.now())).visits
 
@@ -443,22 +462,8 @@ async def test_a_badge_scanned_at_the_welcome_screen_checks_out_at_once(tmp_path
 async def test_an_invitation_qr_scanned_at_the_welcome_screen_opens_the_check_in(
     tmp_path: Path,
 ) -> None:
-    from storage.invitations import InvitationRepository, NewInvitation
-    from storage.records import VisitorType
-
     services = open_services(kiosk_settings(tmp_path))
-    _, code = InvitationRepository(services.store).create(
-        NewInvitation(
-            name=NAME,
-            email=EMAIL,
-            phone=None,
-            company=None,
-            expected_day=services.now().date(),
-            visitor_type=VisitorType.GUEST,
-            host_id=None,
-        ),
-        actor="test",
-    )
+    code = _invited_today(services)
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await type_burst(pilot, *code, "enter")
@@ -741,22 +746,15 @@ async def test_printable_badge_goes_to_the_print_command(
 
 
 async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
-    from storage.invitations import InvitationRepository, NewInvitation
     from storage.records import VisitorType
 
     services = open_services(kiosk_settings(tmp_path))
     host = services.store.add_host("Hostina Placeholder", actor="admin")
-    _, code = InvitationRepository(services.store).create(
-        NewInvitation(
-            name=NAME,
-            email=EMAIL,
-            phone=None,
-            company="Fictitious Widgets Ltd",
-            expected_day=services.now().date(),
-            visitor_type=VisitorType.DELIVERY,
-            host_id=host,
-        ),
-        actor="test",
+    code = _invited_today(
+        services,
+        company="Fictitious Widgets Ltd",
+        visitor_type=VisitorType.DELIVERY,
+        host_id=host,
     )
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
