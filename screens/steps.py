@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,6 +10,7 @@ from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSe
 from kiosk.documents import Document
 from kiosk.domain import NdaSignature, ScreeningOutcome
 from kiosk.domain.registration import Registration
+from kiosk.domain.text import search_key
 from kiosk.i18n import N_, _, current_language, period
 from screens.base import KioskScreen
 from screens.widgets import FieldError
@@ -114,11 +113,11 @@ class PrivacyScreen(StepScreen):
             next_after_documents(self, r)
 
 
-def _same_name(a: str, b: str) -> bool:
-    def fold(x: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", x).casefold().split())
-
-    return bool(fold(a)) and fold(a) == fold(b)
+def _same_name(typed: str, name: str) -> bool:
+    """The typed signature is the visitor's name, compared as search compares names: case,
+    accents, hyphens and spacing ignored, since a lobby keyboard or tablet may not offer
+    the "ë" or "Å" the name was typed with (the signature is kept as typed)."""
+    return bool(search_key(typed)) and search_key(typed) == search_key(name)
 
 
 class NdaScreen(StepScreen):

@@ -172,6 +172,19 @@ async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
     assert _today(services) == []
 
 
+async def test_signature_may_leave_out_accents_and_case(tmp_path: Path) -> None:
+    """A lobby keyboard may have no "ë" or "Å": the name typed plainly is accepted, and
+    the signature is kept as it was typed."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot, name="Zoë Ångström-Fakevisitor")
+        await through_documents(pilot, sign="zoe  angstrom fakevisitor")
+        await wait_for_screen(pilot, "BadgeScreen")
+    [visit] = _today(services)
+    assert visit.name == "Zoë Ångström-Fakevisitor" and visit.nda_accepted
+
+
 async def answer_screening(pilot: Pilot[None], *answers: str) -> None:
     """From the consent screen: consent, answer each question, on to the badge."""
     await pilot.click("#consent")
