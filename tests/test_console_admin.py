@@ -89,6 +89,29 @@ def test_only_the_allowed_roles_get_the_admin_services(services: KioskServices) 
     assert console("ada").staff_admin().accounts()
 
 
+async def test_the_audit_tab_shows_the_events_as_of_opening_it(services: KioskServices) -> None:
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await pilot.press("f7")
+        assert "staff.login" in await audit_actions(pilot, "staff.login")
+        await pilot.press("f2")
+        services.store.check_in(visitor(0), actor="test")  # meanwhile, at the kiosk
+        await pilot.press("f7")
+        assert "visit.check_in" in await audit_actions(pilot, "visit.check_in")
+
+
+async def audit_actions(pilot: Pilot[None], awaited: str, wait: float = 10.0) -> set[str]:
+    """The actions the audit tab lists, once ``awaited`` is among them (or time is up)."""
+    table = pilot.app.screen.query_one("#audit-events", DataTable)
+    deadline = time.monotonic() + wait
+    while True:
+        actions = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
+        if awaited in actions or time.monotonic() > deadline:
+            return actions
+        await asyncio.sleep(0.05)
+
+
 async def test_security_verifies_the_audit_trail_and_reads_its_events(
     services: KioskServices,
 ) -> None:

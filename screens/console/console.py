@@ -203,6 +203,12 @@ class ConsoleScreen(Screen[None]):
         if self.service.can("hosts"):
             self.load_hosts()
 
+    @on(TabbedContent.TabActivated, pane="#tab-audit")
+    def audit_opened(self) -> None:
+        """The audit tab shows the events as they are when it is opened, not as they were
+        at login."""
+        self.query_one(AuditPanel).show_events()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-retention")
     def follow_retention(self) -> None:
         """Which days may be opened, and the Retention tab, follow retention an admin
