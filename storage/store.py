@@ -551,6 +551,20 @@ class Store:
             count, oldest = conn.execute(stmt).one()
         return int(count), oldest
 
+    def open_visits_before(self, day: date) -> dict[date, int]:
+        """How many visits of each day before ``day`` have no check-out (not decrypted)."""
+        stmt = (
+            select(Visit.local_day, func.count())
+            .where(
+                Visit.site_id == self.site_id,
+                Visit.local_day < day,
+                Visit.departed_at.is_(None),
+            )
+            .group_by(Visit.local_day)
+        )
+        with db_errors(), self._read_engine.connect() as conn:
+            return {d: int(n) for d, n in conn.execute(stmt)}
+
     def get_visit(self, visit_id: uuid.UUID) -> VisitRecord:
         """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""
         with db_errors(), self._read_engine.connect() as conn:

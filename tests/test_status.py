@@ -4,7 +4,7 @@ and PostgreSQL; never a visitor's data."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -26,7 +26,8 @@ def _facts(
 
 def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     now = datetime.now(UTC)  # the purge's audit event has the real time
-    store.check_in(visitor(0), actor="test", now=now - timedelta(hours=1))
+    visit = store.check_in(visitor(0), actor="test", now=now - timedelta(hours=1)).visit_id
+    store.check_out_visit(visit, actor="test", now=now - timedelta(minutes=5))
     store.purge(now)
     facts, attention = _facts(store, now + timedelta(minutes=30))
     assert attention == []
@@ -35,7 +36,8 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \((29|30) min ago\)", facts["last purge"])
     assert facts["last records backup"] == "none made with kiosk backup"
     assert facts["host e-mails"] == "not set up (notify.smtp_host)"
-    assert facts["audit trail"] == "intact (2 event(s))"  # the check-in and the purge
+    assert facts["never checked out"] == "none from earlier days"
+    assert facts["audit trail"] == "intact (3 event(s))"  # check-in, check-out, purge
     data = collect(store, now, email=True).data  # the same, for programs
     assert {k: data[k] for k in ("visits_held", "oldest_visit_day", "last_records_backup")} == {
         "visits_held": 1,
@@ -45,7 +47,7 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     assert datetime.fromisoformat(data["last_purge"]) - now < timedelta(minutes=1)
     # The check-in's host e-mail, an hour old: with e-mail set up, nobody sent it.
     assert data["host_emails"] == {"waiting": 1, "retrying": 0, "late": 1}
-    assert data["audit_trail"] == {"intact": True, "checked": 2}
+    assert data["audit_trail"] == {"intact": True, "checked": 3}
 
 
 def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:
@@ -65,7 +67,8 @@ def test_retention_not_applied_is_flagged_until_a_purge(store: Store) -> None:
 def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
     now = datetime.now(UTC)
     host = store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
-    store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=now)
+    visit = store.check_in(visitor(0, host_id=host, host_name=None), actor="test", now=now)
+    store.check_out_visit(visit.visit_id, actor="test", now=now)  # whatever the hour
     store.purge(now)
     facts, attention = _facts(store, now + timedelta(minutes=5), email=True)
     assert facts["host e-mails"] == "1 waiting, 0 of them after a failed try" and not attention
@@ -76,6 +79,34 @@ def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
     ]
     _, attention = _facts(store, now + timedelta(minutes=20), email=False)
     assert attention == []  # no e-mail set up: the outbox just expires
+
+
+def test_visits_left_open_from_yesterday_are_flagged(store: Store) -> None:
+    """Yesterday's visits without a check-out are on the evacuation list; older ones are
+    counted only."""
+    now = datetime.now(UTC)
+    store.purge(now)
+    today = store.local_day(now)
+    noon = datetime.combine(today, time(12), store.timezone)
+    store.check_in(visitor(0), actor="test", now=noon - timedelta(days=5))
+    left = store.check_in(visitor(1), actor="test", now=noon - timedelta(days=1))
+    store.check_in(visitor(2), actor="test", now=noon - timedelta(days=1))
+    store.check_out_visit(left.visit_id, actor="test", now=noon - timedelta(days=1))
+    facts, attention = _facts(store, now)
+    assert facts["never checked out"] == "2 visit(s) of earlier days, 1 of them yesterday's"
+    assert attention == [
+        "1 visit(s) of yesterday have no check-out, so they are on the evacuation list: "
+        "check out whoever has left (console, Today's log of yesterday), or set "
+        "kiosk.auto_checkout"
+    ]
+    assert collect(store, now, email=False).data["open_from_earlier_days"] == {
+        "visits": 2,
+        "yesterday": 1,
+        "oldest_day": (today - timedelta(days=5)).isoformat(),
+    }
+    store.auto_check_out(time(20), actor="test", now=now)
+    facts, attention = _facts(store, now)
+    assert facts["never checked out"] == "none from earlier days" and attention == []
 
 
 def test_a_broken_audit_trail_is_flagged(store: Store) -> None:

@@ -1,6 +1,6 @@
 """`kiosk status`: is this installation doing what it promises? For IT and monitoring.
 
-Facts (visits held, the last purge, the last backups, host e-mails waiting, disk space,
+Facts (visits held, visits never checked out, the last purge, the last backups, host e-mails waiting, disk space,
 the audit trail) and the things that need someone's attention, each one line. Nothing
 personal: counts, times and kinds only. Monitoring runs it and looks at the exit code.
 """
@@ -66,6 +66,30 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         attend(
             f"visits of {oldest.isoformat()} are older than the {store.retention.visit_days} "
             "days promised: retention is not being applied (run kiosk purge; schedule it)"
+        )
+
+    open_days = store.open_visits_before(today)
+    still_open = sum(open_days.values())
+    yesterdays = open_days.get(today - timedelta(days=1), 0)
+    data["open_from_earlier_days"] = {
+        "visits": still_open,
+        "yesterday": yesterdays,
+        "oldest_day": min(open_days).isoformat() if open_days else None,
+    }
+    if still_open:
+        fact(
+            (
+                "never checked out",
+                f"{still_open} visit(s) of earlier days, {yesterdays} of them yesterday's",
+            )
+        )
+    else:
+        fact(("never checked out", "none from earlier days"))
+    if yesterdays:
+        attend(
+            f"{yesterdays} visit(s) of yesterday have no check-out, so they are on the "
+            "evacuation list: check out whoever has left (console, Today's log of yesterday), "
+            "or set kiosk.auto_checkout"
         )
 
     last_purge = events(store, action="retention.purge", newest=1)
