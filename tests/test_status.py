@@ -35,7 +35,7 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     assert facts["visits held"] == f"1 visit(s), the oldest of {today}"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \((29|30) min ago\)", facts["last purge"])
     assert facts["last records backup"] == "none made with kiosk backup"
-    assert facts["host e-mails"] == "not set up (notify.smtp_host)"
+    assert facts["e-mails"] == "not set up (notify.smtp_host)"
     assert facts["never checked out"] == "none from earlier days"
     assert facts["audit trail"] == "intact (3 event(s))"  # check-in, check-out, purge
     data = collect(store, now, email=True).data  # the same, for programs
@@ -46,7 +46,7 @@ def test_a_healthy_installation_needs_nothing(store: Store) -> None:
     }
     assert datetime.fromisoformat(data["last_purge"]) - now < timedelta(minutes=1)
     # The check-in's host e-mail, an hour old: with e-mail set up, nobody sent it.
-    assert data["host_emails"] == {"waiting": 1, "retrying": 0, "late": 1}
+    assert data["emails"] == {"waiting": 1, "retrying": 0, "late": 1}
     assert data["audit_trail"] == {"intact": True, "checked": 3}
 
 
@@ -71,10 +71,14 @@ def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
     store.check_out_visit(visit.visit_id, actor="test", now=now)  # whatever the hour
     store.purge(now)
     facts, attention = _facts(store, now + timedelta(minutes=5), email=True)
-    assert facts["host e-mails"] == "1 waiting, 0 of them after a failed try" and not attention
+    assert (
+        facts["e-mails"] == "1 waiting (host notices, invitations), 0 of them after a failed try"
+        and not attention
+    )
     _, attention = _facts(store, now + timedelta(minutes=20), email=True)
     assert attention == [
-        "1 host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
+        "1 e-mail(s) (host notices, invitations) due for more than 15 minutes: no kiosk is "
+        "sending them "
         "(run kiosk notify, or schedule it)"
     ]
     _, attention = _facts(store, now + timedelta(minutes=20), email=False)

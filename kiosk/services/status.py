@@ -1,8 +1,9 @@
 """`kiosk status`: is this installation doing what it promises? For IT and monitoring.
 
-Facts (visits held, visits never checked out, the last purge, the last backups, host e-mails waiting, disk space,
-the audit trail) and the things that need someone's attention, each one line. Nothing
-personal: counts, times and kinds only. Monitoring runs it and looks at the exit code.
+Facts (visits held, visits never checked out, the last purge, the last backups, e-mails
+waiting, disk space, the audit trail) and the things that need someone's attention, each
+one line. Nothing personal: counts, times and kinds only. Monitoring runs it and looks at
+the exit code.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _when(now: datetime, then: datetime) -> str:
 
 
 def collect(store: Store, now: datetime, *, email: bool) -> Status:
-    """The installation's state at ``now`` (UTC); ``email``: host e-mails are set up."""
+    """The installation's state at ``now`` (UTC); ``email``: e-mail is set up."""
     status = Status()
     fact, attend, data = status.facts.append, status.attention.append, status.data
 
@@ -116,16 +117,22 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         waiting += 1
         retrying += attempts > 0
         late += now - next_attempt > SENDER_LATE
-    data["host_emails"] = (
-        {"waiting": waiting, "retrying": retrying, "late": late} if email else None
-    )
+    # Host notices and invitations share the outbox, and the sender.
+    data["emails"] = {"waiting": waiting, "retrying": retrying, "late": late} if email else None
     if not email:
-        fact(("host e-mails", "not set up (notify.smtp_host)"))
+        fact(("e-mails", "not set up (notify.smtp_host)"))
     else:
-        fact(("host e-mails", f"{waiting} waiting, {retrying} of them after a failed try"))
+        fact(
+            (
+                "e-mails",
+                f"{waiting} waiting (host notices, invitations), {retrying} of them after a "
+                "failed try",
+            )
+        )
     if email and late:
         attend(
-            f"{late} host e-mail(s) due for more than 15 minutes: no kiosk is sending them "
+            f"{late} e-mail(s) (host notices, invitations) due for more than 15 minutes: no "
+            "kiosk is sending them "
             "(run kiosk notify, or schedule it)"
         )
 
