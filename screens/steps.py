@@ -15,7 +15,7 @@ from kiosk.i18n import N_, _, current_language, period
 from screens.base import KioskScreen
 from screens.widgets import FieldError
 
-MSG_SIGNATURE = N_("Please type your full name exactly as you entered it.")
+MSG_SIGNATURE = N_("Please type your full name as you entered it.")
 
 
 def next_after_documents(screen: KioskScreen, r: Registration) -> None:

@@ -166,7 +166,7 @@ async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
         await through_documents(pilot, sign="Someone Else")
         await pilot.pause()
         assert type(pilot.app.screen).__name__ == "NdaScreen"
-        assert "exactly as you entered it" in str(
+        assert "type your full name as you entered it" in str(
             pilot.app.screen.query_one("#signature-error").render()
         )
     assert _today(services) == []
