@@ -96,6 +96,14 @@ class BadgeScreen(KioskScreen):
         self.card = card
         self.flagged = registration.screening.value == "failed"
         self.under_16 = registration.under_16
+        # What the next person of the same party shares: nothing personal, only where
+        # they come from and whom they visit. Each types their own details and signs.
+        self.party = Registration(
+            company=registration.company,
+            host_name=registration.host_name,
+            host_id=registration.host_id,
+            visitor_type=registration.visitor_type,
+        )
 
     def compose(self) -> ComposeResult:
         card = self.card
@@ -118,8 +126,17 @@ class BadgeScreen(KioskScreen):
                 yield Static(
                     _("When you leave, choose Check out and scan this code."), id="departure"
                 )
-                yield Button(_("Done"), id="done", variant="primary")
+                with Horizontal(id="badge-nav"):
+                    yield Button(_("Done"), id="done", variant="primary")
+                    yield Button(_("Check in someone with me"), id="another")
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
         self.go_home()
+
+    @on(Button.Pressed, "#another")
+    def another(self) -> None:
+        """The next person of a group: their company, host and kind of visit filled in."""
+        from screens.details import DetailsScreen
+
+        self.app.switch_screen(DetailsScreen(self.party))

@@ -675,6 +675,42 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
     assert visit.host_id == bjork
 
 
+async def test_the_next_person_of_a_group_starts_with_company_and_host(tmp_path: Path) -> None:
+    """From the badge, "Check in someone with me": the second visitor finds company, host
+    and kind of visit filled in, nothing of the first visitor's own, and signs alone."""
+    services = open_services(kiosk_settings(tmp_path))
+    hostina = services.store.add_host("Hostina Placeholder", actor="admin")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
+        await type_into(pilot, "#host-input", "Hostina Placeholder")
+        await pilot.click("#type-contractor")
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        await pilot.click("#another")
+        await wait_for_screen(pilot, "DetailsScreen")
+        values = {f: pilot.app.screen.query_one(f"#{f}-input", Input).value
+                  for f in ("name", "email", "phone", "company", "host")}  # fmt: skip
+        assert values == {
+            "name": "", "email": "", "phone": "",
+            "company": "Fictitious Widgets Ltd", "host": "Hostina Placeholder",
+        }  # fmt: skip
+        await type_into(pilot, "#name-input", "Quentin Fakecolleague")
+        await type_into(pilot, "#phone-input", "+31201234567")
+        await pilot.click("#next")
+        await through_documents(pilot, sign="Quentin Fakecolleague")
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert "Visiting: Hostina Placeholder" in screen_text(pilot)
+    first, second = _today(services)
+    assert (first.name, second.name) == (NAME, "Quentin Fakecolleague")
+    assert second.email is None and second.phone == "+31201234567"
+    for visit in (first, second):
+        assert visit.company == "Fictitious Widgets Ltd" and visit.host_id == hostina
+        assert visit.visitor_type.value == "contractor" and visit.nda_accepted
+
+
 async def test_a_burst_of_keys_across_fields_lands_in_the_right_fields(tmp_path: Path) -> None:
     """Autofill, a paste-by-typing tool or a fast typist sends a whole form at once, Tab
     between fields: every character lands in the field it was typed for. (Textual moves
