@@ -132,8 +132,7 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
     if email and late:
         attend(
             f"{late} e-mail(s) (host notices, invitations) due for more than 15 minutes: no "
-            "kiosk is sending them "
-            "(run kiosk notify, or schedule it)"
+            "kiosk is sending them (run kiosk notify, or schedule it)"
         )
 
     hosts = store.hosts()
