@@ -110,6 +110,40 @@ async def test_search_ignores_case_accents_and_spacing(services: KioskServices) 
             assert sorted(await rows_shown(pilot, len(expected))) == expected, typed
 
 
+async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) -> None:
+    """Reception reprints a lost badge: a new code goes to the printer, the lost badge no
+    longer checks anyone out, the new one does; audited by id, no name."""
+    from storage.errors import NotFound
+
+    v = services.store.check_in(visitor(4), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 1)
+        pilot.app.screen.query_one("#visits", VisitTable).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await pilot.pause(0.3)
+        await pilot.click("#reprint")
+        status = pilot.app.screen.query_one("#detail-status", Static)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "New badge" not in str(status.render()):
+            await pilot.pause(0.05)
+        text = str(status.render())
+    assert text.startswith("New badge ") and "the old badge no longer works" in text
+    code = text.split()[2]
+    assert code != v.badge_code
+    assert code in (services.settings.resolved_spool_dir / f"badge-{code}.svg").read_text()
+    with pytest.raises(NotFound):
+        services.store.check_out(v.badge_code, actor="kiosk")
+    assert services.store.check_out(code, actor="kiosk") == v.visit_id
+    with services.store.engine.connect() as conn:
+        reprints = [(actor, obj, details) for actor, action, obj, details in conn.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_id, AuditEvent.details)
+        ) if action == "visit.reprint_badge"]  # fmt: skip
+    assert reprints == [("staff:rita", str(v.visit_id), {})]
+
+
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:

@@ -192,6 +192,38 @@ def test_look_ups_reach_every_day_that_holds_visits(store: Store) -> None:
         assert store.check_out(result.badge_code, actor="test") == result.visit_id
 
 
+def test_a_correction_reseals_the_visit_and_moves_its_look_ups(store: Store) -> None:
+    """A corrected phone number or e-mail finds the visit under the new value, not the old;
+    nothing else of the visit changes; a correction that changes nothing writes nothing."""
+    from storage.visit_changes import VisitChanges
+
+    changes = VisitChanges(store)
+    v = store.check_in(visitor(7), actor="test").visit_id
+    before = store.get_visit(v)
+    fixed = {"phone": "+31205559999", "email": None, "company": before.company}
+    assert changes.correct(v, fixed, actor="staff:rita") == ["email", "phone"]
+    after = store.get_visit(v)
+    assert (after.phone, after.email) == ("+31205559999", None)
+    assert (after.name, after.company, after.arrived_at) == (
+        before.name, before.company, before.arrived_at
+    )  # fmt: skip
+    assert [x.id for x in store.find_person(phone="+31205559999")] == [v]
+    assert store.find_person(phone=before.phone or "") == []
+    assert store.find_person(email=before.email or "") == []
+    events = len(store_events(store))
+    assert changes.correct(v, {"phone": "+31205559999"}, actor="staff:rita") == []
+    assert len(store_events(store)) == events  # nothing changed, nothing audited
+    with pytest.raises(ValueError, match="cannot correct"):
+        changes.correct(v, {"badge_code": "x"}, actor="staff:rita")
+    with pytest.raises(NotFound):
+        changes.correct(uuid.uuid4(), {"name": "Nobody Fakename"}, actor="staff:rita")
+
+
+def store_events(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(AuditEvent.action)).scalars())
+
+
 def test_erase_person_removes_every_record(store: Store) -> None:
     keep = store.check_in(visitor(10), actor="test")
     gone = store.check_in(visitor(11), actor="test")
