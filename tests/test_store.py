@@ -167,6 +167,15 @@ def test_ciphertext_moved_to_another_row_is_detected(store: Store) -> None:
     with pytest.raises(RecordTampered, match=str(b.visit_id)):
         store.get_visit(b.visit_id)
     assert store.get_visit(a.visit_id).name == visitor(5).name
+    # Staff correcting the moved record are refused too: a correction re-seals what it
+    # read, and must not turn a forged envelope into a valid one.
+    from storage.visit_changes import VisitChanges
+
+    with pytest.raises(RecordTampered, match=str(b.visit_id)):
+        VisitChanges(store).correct(b.visit_id, {"company": "Fixed"}, actor="staff:rita")
+    with store.engine.connect() as conn:
+        still = conn.execute(select(Visit.personal_ct).where(Visit.id == b.visit_id)).one()[0]
+    assert bytes(still) == bytes(blob_a)
 
 
 def test_find_person_by_email_and_phone(store: Store) -> None:
