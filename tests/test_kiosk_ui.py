@@ -604,6 +604,40 @@ async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
     assert [v.name for v in _today(services)] == [NAME]
 
 
+async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = open_services(kiosk_settings(tmp_path))
+    real = services.check_out
+    calls = {"n": 0}
+
+    def flaky(code: str) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ServiceUnavailable("the database could not be used: database is locked")
+        return real(code)
+
+    monkeypatch.setattr(services, "check_out", flaky)
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        code = await _checked_in_code(pilot)
+        await pilot.click("#check-out")
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.press(*code, "enter")
+        error = pilot.app.screen.query_one("#code-error")
+        for _ in range(100):
+            if "could not check you out" in str(error.render()):
+                break
+            await pilot.pause(0.05)
+        assert "could not check you out just now" in str(error.render())
+        assert pilot.app.screen.query_one("#code", Input).value == code
+        assert not pilot.app.screen.query_one("#submit", Button).disabled
+        await pilot.press("enter")  # the code is still there: Enter tries again
+        await wait_for_screen(pilot, "GoodbyeScreen")
+    [visit] = _today(services)
+    assert visit.departed_at is not None and calls["n"] == 2
+
+
 async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
     settings = kiosk_settings(tmp_path)
     open_services(settings)  # creates the database and key
