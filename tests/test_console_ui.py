@@ -144,6 +144,33 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) 
     assert reprints == [("staff:rita", str(v.visit_id), {})]
 
 
+async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
+    services: KioskServices,
+) -> None:
+    """The details are open at the desk while the visitor scans their badge at the kiosk:
+    Check out then says so (no error name), and the details show the real departure."""
+    v = services.store.check_in(visitor(3), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 1)
+        pilot.app.screen.query_one("#visits", VisitTable).focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await pilot.pause(0.3)
+        services.store.check_out(v.badge_code, actor="kiosk")  # meanwhile, at the kiosk
+        await pilot.click("#checkout")
+        status = pilot.app.screen.query_one("#detail-status", Static)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "meanwhile" not in str(status.render()):
+            await pilot.pause(0.05)
+        assert str(status.render()).startswith("Already checked out meanwhile")
+        await pilot.pause(0.3)
+        assert pilot.app.screen.query_one("#checkout", Button).disabled
+    checkouts = [a for a in _actions(services) if a[1] == "visit.check_out"]
+    assert checkouts == [("kiosk", "visit.check_out")]  # the kiosk's; the desk wrote none
+
+
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:

@@ -225,9 +225,17 @@ class ConsoleService:
             return f"host not e-mailed: {error or 'given up'}"
         return "host e-mail waiting" + (f" (last try: {error})" if error else "")
 
-    def check_out(self, visit_id: uuid.UUID) -> None:
+    def check_out(self, visit_id: uuid.UUID) -> bool:
+        """Check the visit out now; False when it was checked out meanwhile (the visitor
+        scanned their badge, or another desk was quicker): nothing is changed then."""
+        from storage.errors import AlreadyCheckedOut
+
         self.require("checkout")
-        self.store.check_out_visit(visit_id, actor=self.actor)
+        try:
+            self.store.check_out_visit(visit_id, actor=self.actor)
+        except AlreadyCheckedOut:
+            return False
+        return True
 
     def correct(self, visit_id: uuid.UUID, changes: dict[str, str]) -> list[str]:
         """Validate like the kiosk does, then re-seal; raises ValidationErrors."""

@@ -141,8 +141,9 @@ class VisitDetailScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#checkout")
     def check_out(self) -> None:
         def do() -> str:
-            self.service.check_out(self.visit_id)
-            return "Checked out."
+            if self.service.check_out(self.visit_id):
+                return "Checked out."
+            return "Already checked out meanwhile (the badge was scanned, or at another desk)."
 
         self._act(do)
 
