@@ -110,6 +110,26 @@ async def test_search_ignores_case_accents_and_spacing(services: KioskServices) 
             assert sorted(await rows_shown(pilot, len(expected))) == expected, typed
 
 
+async def open_the_only_visit(pilot: Pilot[None]) -> None:
+    """Rita logs in and opens the details of the one visit in the day's log."""
+    await login(pilot, "rita")
+    await wait_for_screen(pilot, "ConsoleScreen")
+    await rows_shown(pilot, 1)
+    pilot.app.screen.query_one("#visits", VisitTable).focus()
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "VisitDetailScreen")
+    await pilot.pause(0.3)
+
+
+async def detail_status(pilot: Pilot[None], awaited: str, wait: float = 10.0) -> str:
+    """The visit details' status line, once it holds ``awaited`` (or time is up)."""
+    status = pilot.app.screen.query_one("#detail-status", Static)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and awaited not in str(status.render()):
+        await pilot.pause(0.05)
+    return str(status.render())
+
+
 async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) -> None:
     """Reception reprints a lost badge: a new code goes to the printer, the lost badge no
     longer checks anyone out, the new one does; audited by id, no name."""
@@ -117,19 +137,9 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) 
 
     v = services.store.check_in(visitor(4), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 1)
-        pilot.app.screen.query_one("#visits", VisitTable).focus()
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "VisitDetailScreen")
-        await pilot.pause(0.3)
+        await open_the_only_visit(pilot)
         await pilot.click("#reprint")
-        status = pilot.app.screen.query_one("#detail-status", Static)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "New badge" not in str(status.render()):
-            await pilot.pause(0.05)
-        text = str(status.render())
+        text = await detail_status(pilot, "New badge")
     assert text.startswith("New badge ") and "the old badge no longer works" in text
     code = text.split()[2]
     assert code != v.badge_code
@@ -151,20 +161,11 @@ async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
     Check out then says so (no error name), and the details show the real departure."""
     v = services.store.check_in(visitor(3), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 1)
-        pilot.app.screen.query_one("#visits", VisitTable).focus()
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "VisitDetailScreen")
-        await pilot.pause(0.3)
+        await open_the_only_visit(pilot)
         services.store.check_out(v.badge_code, actor="kiosk")  # meanwhile, at the kiosk
         await pilot.click("#checkout")
-        status = pilot.app.screen.query_one("#detail-status", Static)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "meanwhile" not in str(status.render()):
-            await pilot.pause(0.05)
-        assert str(status.render()).startswith("Already checked out meanwhile")
+        text = await detail_status(pilot, "meanwhile")
+        assert text.startswith("Already checked out meanwhile")
         await pilot.pause(0.3)
         assert pilot.app.screen.query_one("#checkout", Button).disabled
     checkouts = [a for a in _actions(services) if a[1] == "visit.check_out"]
@@ -174,13 +175,7 @@ async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 1)
-        pilot.app.screen.query_one("#visits", VisitTable).focus()
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "VisitDetailScreen")
-        await pilot.pause(0.3)
+        await open_the_only_visit(pilot)
         await type_into(pilot, "#fix-name", "John Typo")
         await type_into(pilot, "#fix-email", "not an address")
         await pilot.click("#save")

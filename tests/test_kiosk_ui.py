@@ -577,20 +577,27 @@ async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
         assert not pilot.app.is_running
 
 
+def fail_once(monkeypatch: pytest.MonkeyPatch, services: KioskServices, method: str) -> list[int]:
+    """The first call of ``services.<method>`` fails as a locked database does; the
+    calls made are counted in the list returned."""
+    real = getattr(services, method)
+    calls: list[int] = []
+
+    def flaky(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ServiceUnavailable("the database could not be used: database is locked")
+        return real(*args)
+
+    monkeypatch.setattr(services, method, flaky)
+    return calls
+
+
 async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    real = services.check_in
-    calls = {"n": 0}
-
-    def flaky(registration: object) -> object:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise ServiceUnavailable("the database could not be used: database is locked")
-        return real(registration)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(services, "check_in", flaky)
+    fail_once(monkeypatch, services, "check_in")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
@@ -608,16 +615,7 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    real = services.check_out
-    calls = {"n": 0}
-
-    def flaky(code: str) -> object:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise ServiceUnavailable("the database could not be used: database is locked")
-        return real(code)
-
-    monkeypatch.setattr(services, "check_out", flaky)
+    calls = fail_once(monkeypatch, services, "check_out")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         code = await _checked_in_code(pilot)
@@ -635,7 +633,7 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
         await pilot.press("enter")  # the code is still there: Enter tries again
         await wait_for_screen(pilot, "GoodbyeScreen")
     [visit] = _today(services)
-    assert visit.departed_at is not None and calls["n"] == 2
+    assert visit.departed_at is not None and len(calls) == 2
 
 
 async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
