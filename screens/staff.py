@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -22,7 +23,13 @@ from screens.widgets import FieldError
 
 
 class PinScreen(ModalScreen["StaffUser | None"]):
-    BINDINGS = [("escape", "close", "Close")]
+    # Enter is handled as it arrives, like Tab (screens.focus): a user name, Enter and the
+    # PIN typed in one burst (a fast typist, a password manager) would otherwise put the
+    # PIN into the user name field, behind the Enter that had not moved the focus yet.
+    BINDINGS = [
+        ("escape", "close", "Close"),
+        Binding("enter", "enter", show=False, priority=True),
+    ]
 
     @dataclass
     class Checked(Message):
@@ -48,11 +55,17 @@ class PinScreen(ModalScreen["StaffUser | None"]):
     def close(self) -> None:
         self.dismiss(None)
 
-    @on(Input.Submitted, "#user")
-    def to_pin(self) -> None:
-        self.query_one("#pin", Input).focus()
+    def action_enter(self) -> None:
+        """From the user name on to the PIN; from the PIN, unlock; on a button, press it."""
+        focused = self.focused
+        if focused is self.query_one("#user", Input):
+            self.set_focus(self.query_one("#pin", Input))  # at once; Widget.focus() waits
+        elif focused is self.query_one("#pin", Input):
+            # Behind the keys of the PIN still queued for the field, not before them.
+            focused.call_later(self.unlock)
+        elif isinstance(focused, Button):
+            focused.press()
 
-    @on(Input.Submitted, "#pin")
     @on(Button.Pressed, "#unlock")
     def unlock(self) -> None:
         user = self.query_one("#user", Input).value.strip()

@@ -61,6 +61,18 @@ def _actions(services: KioskServices) -> list[tuple[str, str]]:
         return [(a, act) for a, act in conn.execute(select(AuditEvent.actor, AuditEvent.action))]
 
 
+async def test_a_login_typed_in_one_burst_lands_in_the_right_fields(
+    services: KioskServices,
+) -> None:
+    """A user name, Enter and the PIN, then Enter, all arriving at once (a fast typist, a
+    password manager): the PIN goes into the PIN field, not after the user name."""
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, "PinScreen")
+        await type_burst(pilot, *"rita", "enter", *PINS["rita"][1], "enter")
+        await wait_for_screen(pilot, "ConsoleScreen")
+    assert ("staff:rita", "staff.login") in _actions(services)
+
+
 async def test_login_search_filter_and_check_out(services: KioskServices) -> None:
     for i in range(3):
         services.store.check_in(visitor(i, company=f"Acme {i}"), actor="test")
