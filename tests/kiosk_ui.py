@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,3 +122,17 @@ async def staff_login(pilot: Pilot[None], user: str, pin: str | None = None) -> 
     await type_into(pilot, "#user", user)
     await type_into(pilot, "#pin", pin or STAFF_PINS[user][1])
     await pilot.press("enter")
+
+
+async def status_of(
+    pilot: Pilot[None], selector: str, contains: str = "", wait: float = 10.0
+) -> str:
+    """The status line's text once it holds ``contains`` (or anything, if empty)."""
+    widget = pilot.app.screen.query_one(selector, Static)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        text = str(widget.render())
+        if text and contains in text:
+            return text
+        await asyncio.sleep(0.05)
+    return str(widget.render())

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, update
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select
 
 from kiosk.app import make_console
 from kiosk.domain.registration import Registration
@@ -29,6 +29,7 @@ from tests.kiosk_ui import (
     open_services,
     services_with_staff,
     staff_login,
+    status_of,
     type_into,
     wait_for_screen,
 )
@@ -45,20 +46,6 @@ def services(tmp_path: Path) -> KioskServices:
 async def login(pilot: Pilot[None], user: str) -> None:
     await staff_login(pilot, user)
     await wait_for_screen(pilot, "ConsoleScreen")
-
-
-async def status_of(
-    pilot: Pilot[None], selector: str, contains: str = "", wait: float = 10.0
-) -> str:
-    """The status line's text once it holds ``contains`` (or anything, if empty)."""
-    widget = pilot.app.screen.query_one(selector, Static)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        text = str(widget.render())
-        if text and contains in text:
-            return text
-        await asyncio.sleep(0.05)
-    return str(widget.render())
 
 
 async def table_rows(pilot: Pilot[None], selector: str, count: int, wait: float = 10.0) -> int:

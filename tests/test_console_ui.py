@@ -28,6 +28,7 @@ from tests.kiosk_ui import (
     ready,
     services_with_staff,
     staff_login,
+    status_of,
     type_burst,
     type_into,
     wait_for_screen,
@@ -133,15 +134,6 @@ async def open_the_only_visit(pilot: Pilot[None]) -> None:
     await pilot.pause(0.3)
 
 
-async def detail_status(pilot: Pilot[None], awaited: str, wait: float = 10.0) -> str:
-    """The visit details' status line, once it holds ``awaited`` (or time is up)."""
-    status = pilot.app.screen.query_one("#detail-status", Static)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and awaited not in str(status.render()):
-        await pilot.pause(0.05)
-    return str(status.render())
-
-
 async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) -> None:
     """Reception reprints a lost badge: a new code goes to the printer, the lost badge no
     longer checks anyone out, the new one does; audited by id, no name."""
@@ -151,7 +143,7 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) 
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
         await pilot.click("#reprint")
-        text = await detail_status(pilot, "New badge")
+        text = await status_of(pilot, "#detail-status", "New badge")
     assert text.startswith("New badge ") and "the old badge no longer works" in text
     code = text.split()[2]
     assert code != v.badge_code
@@ -176,7 +168,7 @@ async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
         await open_the_only_visit(pilot)
         services.store.check_out(v.badge_code, actor="kiosk")  # meanwhile, at the kiosk
         await pilot.click("#checkout")
-        text = await detail_status(pilot, "meanwhile")
+        text = await status_of(pilot, "#detail-status", "meanwhile")
         assert text.startswith("Already checked out meanwhile")
         await pilot.pause(0.3)
         assert pilot.app.screen.query_one("#checkout", Button).disabled
