@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -174,6 +175,38 @@ async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
         assert pilot.app.screen.query_one("#checkout", Button).disabled
     checkouts = [a for a in _actions(services) if a[1] == "visit.check_out"]
     assert checkouts == [("kiosk", "visit.check_out")]  # the kiosk's; the desk wrote none
+
+
+async def test_a_failed_check_out_says_why_and_a_retry_works(
+    services: KioskServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database is locked when reception presses Check out: the details say so in
+    words (not an error class name) and the next press checks the visitor out."""
+    from kiosk.services.console import ConsoleService
+    from storage.errors import DatabaseUnavailable
+
+    real = ConsoleService.check_out
+    calls: list[int] = []
+
+    def locked_once(self: ConsoleService, visit_id: uuid.UUID) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseUnavailable("the database could not be used: database is locked")
+        return real(self, visit_id)
+
+    monkeypatch.setattr(ConsoleService, "check_out", locked_once)
+    v = services.store.check_in(visitor(6), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await open_the_only_visit(pilot)
+        await pilot.click("#checkout")
+        text = await status_of(pilot, "#detail-status", "database")
+        assert text == "the database could not be used: database is locked"
+        assert services.store.get_visit(v.visit_id).departed_at is None
+        await pilot.pause(0.3)  # a Button ignores a click while it still shows the last one
+        await pilot.click("#checkout")
+        assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
+    assert services.store.get_visit(v.visit_id).departed_at is not None
+    assert len(calls) == 2
 
 
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.domain import VisitRecord
 from kiosk.domain.registration import ValidationErrors
-from kiosk.services.console import ConsoleService
+from kiosk.services.console import ConsoleService, user_message
 from screens.widgets import FieldError
 
 FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("company", "Company"))
@@ -171,9 +171,7 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self.query_one("#detail-status", Static).update(
-                f"That did not work: {type(event.worker.error).__name__}"
-            )
+            self.query_one("#detail-status", Static).update(user_message(event.worker.error))
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
