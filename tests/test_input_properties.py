@@ -1,0 +1,167 @@
+"""Whatever a visitor types: generated input (Hypothesis) instead of a few examples.
+
+The form either accepts it, normalised within the input rules, or names each bad field
+with a message that exists in both languages and never echoes the input; nothing else
+is raised. What it accepts is stored and read back exactly, on both engines, and is
+found the way reception looks for it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk.domain import registration
+from kiosk.domain.registration import Registration, ValidationErrors, validate
+from kiosk.domain.text import MSG_CONTROL, MSG_REQUIRED, MSG_TOO_LONG
+from kiosk.i18n import translate
+from kiosk.services.console import LogRow, filter_rows, haystack
+from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
+from storage.store import Store
+
+FIELDS = {"name", "email", "phone", "company", "host", "visitor_type"}
+MESSAGES = {
+    MSG_REQUIRED,
+    MSG_TOO_LONG,
+    MSG_CONTROL,
+    registration.MSG_EMAIL,
+    registration.MSG_PHONE,
+    registration.MSG_CONTACT,
+    registration.MSG_TYPE,
+}
+CAPS = {
+    "name": registration.NAME_MAX,
+    "company": registration.COMPANY_MAX,
+    "host_name": registration.HOST_MAX,
+}
+
+# Any text, plus text shaped like what the fields expect, so that both the refusals and
+# the acceptances are reached often (plain st.text() is almost never an e-mail address).
+any_text = st.text(max_size=140)
+names = st.one_of(any_text, st.text(st.characters(categories=["L", "M", "Zs", "Pd"]), max_size=130))
+emails = st.one_of(
+    st.just(""), any_text, st.emails(), st.from_regex(r"[^@\s]{1,70}@[^@\s]{1,80}", fullmatch=True)
+)
+phones = st.one_of(st.just(""), any_text, st.from_regex(r"\+?[0-9 ()\-]{0,40}", fullmatch=True))
+types = st.one_of(st.sampled_from([t.value for t in VisitorType]), any_text)
+typed = st.builds(
+    Registration,
+    name=names,
+    email=emails,
+    phone=phones,
+    company=any_text,
+    host_name=any_text,
+    visitor_type=types,
+)
+
+
+def _clean(value: str | None) -> bool:
+    """Within the input rules: NFC, trimmed, no control or format characters."""
+    if value is None:
+        return True
+    return (
+        unicodedata.is_normalized("NFC", value)
+        and value == value.strip()
+        and value != ""
+        and not any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn"} for c in value)
+    )
+
+
+def _validated(reg: Registration) -> NewVisit | ValidationErrors:
+    try:
+        return validate(reg, phone_region="NL")
+    except ValidationErrors as exc:
+        return exc
+
+
+@settings(max_examples=800, deadline=None)
+@given(typed)
+def test_any_input_is_accepted_within_the_rules_or_each_bad_field_is_named(
+    reg: Registration,
+) -> None:
+    outcome = _validated(reg)
+    if isinstance(outcome, ValidationErrors):
+        assert outcome.fields, "a refusal names at least one field"
+        assert set(outcome.fields) <= FIELDS
+        for message in outcome.fields.values():
+            assert message in MESSAGES
+            assert translate(message, "nl") != message, f"no Dutch for {message!r}"
+        # The error says which fields, and nothing of what was typed.
+        assert str(outcome) == "invalid fields: " + ", ".join(sorted(outcome.fields))
+        return
+    visit = outcome
+    assert visit.email or visit.phone
+    for field in ("name", "email", "phone", "company", "host_name"):
+        assert _clean(getattr(visit, field)), field
+    for field, cap in CAPS.items():
+        assert len(getattr(visit, field) or "") <= cap
+    assert visit.phone is None or visit.phone.startswith("+")
+    assert visit.visitor_type.value == reg.visitor_type
+
+
+def _accepted(reg: Registration) -> NewVisit | None:
+    visit = _validated(reg)
+    if isinstance(visit, ValidationErrors):
+        return None
+    nda = NdaSignature("test-1", "en", "1" * 64, visit.name)
+    return replace(visit, nda=nda, screening=ScreeningOutcome.PASSED)
+
+
+# Input a visitor could well type (any letters, marks, spaces and punctuation; real
+# e-mail shapes; Amsterdam numbers written in several ways): most of it is accepted.
+visible = st.characters(categories=["L", "M", "N", "P", "S", "Zs"])
+plausible = st.builds(
+    Registration,
+    name=st.text(visible, min_size=1, max_size=120),
+    email=st.one_of(st.just(""), st.emails()),
+    phone=st.one_of(
+        st.just(""), st.from_regex(r"(\+31 ?|0)20[ -]?[1-9]\d{2} ?\d{4}", fullmatch=True)
+    ),
+    company=st.text(visible, max_size=120),
+    host_name=st.text(visible, max_size=120),
+    visitor_type=st.sampled_from([t.value for t in VisitorType]),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    # One store for all the examples: each checks in a visit of its own and looks only
+    # at that one (the day's log is filtered to it).
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(plausible.map(_accepted).filter(lambda v: v is not None))
+def test_what_the_form_accepts_is_stored_and_found_exactly(
+    store: Store, visit: NewVisit | None
+) -> None:
+    assert visit is not None
+    receipt = store.check_in(visit, actor="test")
+    got = store.get_visit(receipt.visit_id)
+    assert (got.name, got.email, got.phone, got.company, got.host_name) == (
+        visit.name,
+        visit.email,
+        visit.phone,
+        visit.company,
+        visit.host_name,
+    )
+    day = store.local_day(datetime.now(UTC))
+    assert receipt.visit_id in {v.id for v in store.visits_on(day).visits}
+    found = (
+        store.find_person(email=visit.email)
+        if visit.email
+        else store.find_person(phone=visit.phone)
+    )
+    assert receipt.visit_id in {v.id for v in found}
+    # Reception finds the visitor by the name as it was typed, in any case.
+    row_text = haystack(got.name, got.company, got.host_name)
+    assert filter_rows([_row(row_text)], visit.name.upper()), visit.name
+
+
+def _row(text: str) -> LogRow:
+    """A log line as the console holds it, with only what search looks in."""
+    return LogRow(uuid.uuid4(), "", "", "", "", "", "", "", "", "on site", 0, text)
