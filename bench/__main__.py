@@ -11,7 +11,7 @@ from bench.common import Result
 
 
 def main(argv: list[str]) -> int:
-    from bench import console_bench, export_bench, startup_bench, store_bench
+    from bench import audit_bench, console_bench, export_bench, startup_bench, store_bench
 
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
         "cold-start": startup_bench.bench_cold_start,
         "console-search": console_bench.bench_search,
         "export": export_bench.bench_export,
+        "audit-verify": audit_bench.bench_audit_verify,
     }
     chosen = argv or list(suites)
     results: list[Result] = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
-from storage.audit import CheckpointFile, event_hash
+from storage.audit import CheckpointFile, append, event_hash
 from storage.audit_trail import NothingToAccept, accept_restore, events, verify
 from storage.models import AuditEvent
 from storage.store import Store
@@ -40,6 +41,39 @@ def test_an_edited_event_is_named(store: Store) -> None:
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="someone-else"))
     result = verify(store)
     assert not result.ok and result.problem == "event 4 was edited"
+
+
+def _set_details(store: Store, seq: int, stored: str) -> None:
+    """Rewrite an event's details as text, the way someone with database access could."""
+    as_json = "CAST(:t AS json)" if store.engine.dialect.name == "postgresql" else ":t"
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE audit_events SET details = {as_json} WHERE seq = :s"),
+            {"t": stored, "s": seq},
+        )
+
+
+def test_details_are_checked_by_content(store: Store) -> None:
+    """Events carry details of every shape (nested, non-ASCII, many alike, each its own);
+    a detail rewritten with the same content but other spacing or key order still
+    verifies, a changed value or text that is no longer JSON is named as edited."""
+    shapes: list[dict[str, Any]] = [
+        {},
+        {"fields": ["name", "\u00e9"], "nda": True, "type": "guest"},
+        {"count": 3, "nested": {"b": [1, 2.5, None], "a": "x"}},
+    ]
+    with store.engine.begin() as conn:
+        for i in range(30):
+            details = shapes[i % 3] if i < 20 else {"n": i}
+            append(conn, store.audit_key, at=NOW, actor="test", action="t.x", details=details)
+    assert verify(store).ok and verify(store).checked == 30
+    _set_details(store, 2, '{ "type":"guest",  "nda": true, "fields": ["name", "\\u00e9"] }')
+    assert verify(store).ok
+    _set_details(store, 5, '{"fields": ["name", "email"], "nda": true, "type": "guest"}')
+    assert verify(store).problem == "event 5 was edited"
+    if store.engine.dialect.name == "sqlite":  # PostgreSQL refuses text that is not JSON
+        _set_details(store, 5, "{not json")
+        assert verify(store).problem == "event 5 was edited"
 
 
 def test_a_deleted_event_is_named(store: Store) -> None:
