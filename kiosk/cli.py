@@ -679,12 +679,12 @@ def audit_show(
     action: str | None,
 ) -> None:
     """List audit events (ids and actions; they never hold personal data)."""
-    from storage.audit_trail import events
+    from storage.audit_trail import iter_events
 
     def utc(d: datetime | None) -> datetime | None:
         return d.replace(tzinfo=UTC) if d and d.tzinfo is None else d
 
-    for e in events(obj.store, start=utc(start), end=utc(end), actor=actor, action=action):
+    for e in iter_events(obj.store, start=utc(start), end=utc(end), actor=actor, action=action):
         details = json.dumps(e.details, sort_keys=True) if e.details else ""
         click.echo(
             f"{e.seq:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,7 +88,28 @@ def events(
 ) -> list[AuditEntry]:
     """Matching events in order; with ``newest``, only that many of the latest, newest
     first."""
-    stmt = select(AuditEvent)
+    return list(iter_events(store, start=start, end=end, actor=actor, action=action, newest=newest))
+
+
+def iter_events(
+    store: Store,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    newest: int | None = None,
+) -> Iterator[AuditEntry]:
+    """:func:`events` one at a time, read in batches: a year's trail listed whole
+    (``kiosk audit show``) is hundreds of thousands of events."""
+    stmt = select(
+        AuditEvent.seq,
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.object_id,
+        AuditEvent.details,
+    )
     if newest is None:
         stmt = stmt.order_by(AuditEvent.seq)
     else:
@@ -101,7 +123,6 @@ def events(
     if action is not None:
         stmt = stmt.where(AuditEvent.action == action)
     with db_errors(), store.read_session() as s:
-        return [
-            AuditEntry(int(e.seq), e.at, e.actor, e.action, e.object_id, dict(e.details))
-            for e in s.scalars(stmt)
-        ]
+        rows = s.connection().execute(stmt.execution_options(yield_per=2000))
+        for seq, at, who, what, object_id, details in rows:
+            yield AuditEntry(int(seq), at, who, what, object_id, dict(details))
