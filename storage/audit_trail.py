@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 
@@ -77,31 +77,27 @@ def accept_restore(store: Store, actor: str) -> AcceptedRestore:
     return AcceptedRestore(checkpoint.seq, chain_seq)
 
 
-def events(
-    store: Store,
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    actor: str | None = None,
-    action: str | None = None,
-    newest: int | None = None,
-) -> list[AuditEntry]:
-    """Matching events in order; with ``newest``, only that many of the latest, newest
-    first."""
-    return list(iter_events(store, start=start, end=end, actor=actor, action=action, newest=newest))
+class EventFilter(TypedDict, total=False):
+    """Which events :func:`events` returns: in [start, end), by actor, by action; with
+    ``newest``, only that many of the latest, newest first."""
+
+    start: datetime | None
+    end: datetime | None
+    actor: str | None
+    action: str | None
+    newest: int | None
 
 
-def iter_events(
-    store: Store,
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    actor: str | None = None,
-    action: str | None = None,
-    newest: int | None = None,
-) -> Iterator[AuditEntry]:
+def events(store: Store, **which: Unpack[EventFilter]) -> list[AuditEntry]:
+    """Matching events in order (see :class:`EventFilter`)."""
+    return list(iter_events(store, **which))
+
+
+def iter_events(store: Store, **which: Unpack[EventFilter]) -> Iterator[AuditEntry]:
     """:func:`events` one at a time, read in batches: a year's trail listed whole
     (``kiosk audit show``) is hundreds of thousands of events."""
+    start, end, newest = which.get("start"), which.get("end"), which.get("newest")
+    actor, action = which.get("actor"), which.get("action")
     stmt = select(
         AuditEvent.seq,
         AuditEvent.at,
