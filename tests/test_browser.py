@@ -138,12 +138,8 @@ def test_check_in_and_out_in_a_real_browser(
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(url)
+        _open_kiosk(page, url)
         assert page.title() == "Fictional Lobby"
-        page.wait_for_selector("canvas.xterm-text-layer", timeout=30000)
-        settle(page)
-        time.sleep(1)  # the store opens after the first frame
-        page.focus(".xterm-helper-textarea")  # keyboard focus, without clicking a widget
         act(page, "Enter")  # "Check in" has the focus
         act(page, "Tab", text=NAME)
         act(page, "Enter", text="wilhelmina@example.com")  # Enter in a field: Next
@@ -155,7 +151,9 @@ def test_check_in_and_out_in_a_real_browser(
         while not codes and time.monotonic() < deadline:
             codes = _decode_qr(page.screenshot())
             time.sleep(0.3)
-        assert len(codes) == 1, "no QR code on the badge"
+        if len(codes) != 1:
+            page.screenshot(path=str(tmp_path / "no-badge.png"))
+            raise AssertionError(f"no QR code on the badge; see {tmp_path / 'no-badge.png'}")
         token = codes[0]
         act(page, "Enter")  # Done
         act(page, "Tab", "Enter")  # "Check out"
@@ -191,13 +189,28 @@ def _checked_in_badge(env: dict[str, str], *contact: str) -> str:
     return checked_in.stdout.split("badge ")[1].strip()
 
 
+def _open_kiosk(page: Page, url: str) -> None:
+    """Open the page and wait for the kiosk's first screen, drawn whole, with the
+    keyboard focus in the terminal. The page shows its own splash until the kiosk
+    process sends its first output (body.-first-byte): keys pressed before that are
+    lost, and the splash holds as still as any screen does."""
+    page.goto(url)
+    page.wait_for_selector("body.-first-byte", state="attached", timeout=60000)
+    deadline = time.monotonic() + 30
+    last = page.screenshot()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        shot = page.screenshot()
+        if shot == last:
+            break
+        last = shot
+    page.focus(".xterm-helper-textarea")  # keyboard focus, without clicking a widget
+
+
 def _open_the_camera(page: Page, url: str, way_in: int = 1) -> None:
     """From the welcome screen to the camera of the ``way_in``-th button after Check in
     (1: Check out, 2: I have an invitation code), by keyboard."""
-    page.goto(url)
-    page.wait_for_selector("canvas.xterm-text-layer", timeout=30000)
-    time.sleep(2)  # the store opens after the first frame
-    page.focus(".xterm-helper-textarea")
+    _open_kiosk(page, url)
     for _ in range(way_in):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
