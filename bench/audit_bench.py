@@ -10,6 +10,7 @@ import json
 import os
 import sqlite3
 import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,8 +81,7 @@ def raw_verify(path: Path, key: bytes) -> int:
     return checked
 
 
-def _peak_mb(fn: object) -> float:
-    assert callable(fn)
+def _peak_mb(fn: Callable[[], object]) -> float:
     tracemalloc.start()
     try:
         fn()
