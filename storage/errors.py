@@ -46,6 +46,10 @@ class AlreadyCheckedOut(StorageError):
     pass
 
 
+class InvalidDeparture(StorageError):
+    """A departure time staff entered is before the arrival or in the future."""
+
+
 class DuplicateName(StorageError):
     """Another host of the site has a name visitors could not tell apart from this one."""
 

@@ -33,6 +33,7 @@ from storage.documents import document_row
 from storage.engine import db_errors
 from storage.errors import (
     AlreadyCheckedOut,
+    InvalidDeparture,
     NotFound,
 )
 from storage.fastread import VisitDecoder, gc_paused, visit_columns
@@ -421,16 +422,32 @@ class Store:
         return uuid.UUID(str(found.id))
 
     def check_out_visit(
-        self, visit_id: uuid.UUID, *, actor: str, now: datetime | None = None
+        self,
+        visit_id: uuid.UUID,
+        *,
+        actor: str,
+        now: datetime | None = None,
+        departed_at: datetime | None = None,
     ) -> None:
+        """Check a visit out by id (staff). ``departed_at``: when the visitor left, as
+        staff state it for a visit nobody checked out on its day (at or after the
+        arrival, not in the future); the audit event says the time was entered. Raises
+        NotFound, AlreadyCheckedOut or InvalidDeparture."""
         now = now or utcnow()
         with db_errors(), self._sessions() as s, s.begin():
-            departed = s.execute(select(Visit.departed_at).where(Visit.id == visit_id)).first()
-            if departed is None:
+            found = s.execute(
+                select(Visit.arrived_at, Visit.departed_at).where(Visit.id == visit_id)
+            ).first()
+            if found is None:
                 raise NotFound(f"visit {visit_id} not found")
-            if departed[0] is not None:
+            if found.departed_at is not None:
                 raise AlreadyCheckedOut(f"visit {visit_id} is already checked out")
-            self._mark_departed(s, visit_id, now, actor)
+            if departed_at is not None:
+                if departed_at > now:
+                    raise InvalidDeparture("the departure time is in the future")
+                if departed_at < found.arrived_at:
+                    raise InvalidDeparture("the departure time is before the arrival")
+            self._mark_departed(s, visit_id, now, actor, departed_at=departed_at)
         self.sync_checkpoint()
 
     def _mark_departed(
@@ -441,10 +458,20 @@ class Store:
         actor: str,
         *,
         replaces_auto: bool = False,
+        departed_at: datetime | None = None,
     ) -> None:
+        """Record the departure (``departed_at``, else ``now``); the audit event is dated
+        ``now``, when it was recorded."""
         s.execute(
-            update(Visit).where(Visit.id == visit_id).values(departed_at=now, auto_checkout=False)
+            update(Visit)
+            .where(Visit.id == visit_id)
+            .values(departed_at=departed_at or now, auto_checkout=False)
         )
+        details: dict[str, object] = {}
+        if replaces_auto:
+            details["replaces_auto_checkout"] = True
+        if departed_at is not None:
+            details["departure_entered"] = departed_at.astimezone(UTC).isoformat()
         audit.append(
             s,
             self.audit_key,
@@ -452,7 +479,7 @@ class Store:
             actor=actor,
             action="visit.check_out",
             object_id=str(visit_id),
-            details={"replaces_auto_checkout": True} if replaces_auto else None,
+            details=details or None,
         )
 
     def auto_check_out(

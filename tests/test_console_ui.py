@@ -7,8 +7,10 @@ import dataclasses
 import json
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -124,10 +126,11 @@ async def test_search_ignores_case_accents_and_spacing(services: KioskServices) 
             assert sorted(await rows_shown(pilot, len(expected))) == expected, typed
 
 
-async def open_the_only_visit(pilot: Pilot[None]) -> None:
-    """Rita logs in and opens the details of the one visit in the day's log."""
-    await login(pilot, "rita")
-    await wait_for_screen(pilot, "ConsoleScreen")
+async def open_the_only_visit(pilot: Pilot[None], *, logged_in: bool = False) -> None:
+    """Rita logs in (unless she is) and opens the details of the one visit in the log."""
+    if not logged_in:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
     await rows_shown(pilot, 1)
     pilot.app.screen.query_one("#visits", VisitTable).focus()
     await pilot.press("enter")
@@ -188,11 +191,11 @@ async def test_a_failed_check_out_says_why_and_a_retry_works(
     real = ConsoleService.check_out
     calls: list[int] = []
 
-    def locked_once(self: ConsoleService, visit_id: uuid.UUID) -> bool:
+    def locked_once(self: ConsoleService, visit_id: uuid.UUID, left: datetime | None) -> bool:
         calls.append(1)
         if len(calls) == 1:
             raise DatabaseUnavailable("the database could not be used: database is locked")
-        return real(self, visit_id)
+        return real(self, visit_id, left)
 
     monkeypatch.setattr(ConsoleService, "check_out", locked_once)
     v = services.store.check_in(visitor(6), actor="test")
@@ -207,6 +210,78 @@ async def test_a_failed_check_out_says_why_and_a_retry_works(
         assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
     assert services.store.get_visit(v.visit_id).departed_at is not None
     assert len(calls) == 2
+
+
+async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type(
+    services: KioskServices,
+) -> None:
+    """Nobody checked a visitor out yesterday. Checking them out today must not put them on
+    site overnight: the details ask when they left; nothing typed, text that is no time,
+    or a time before the arrival is refused in words and changes nothing; the time typed
+    is the departure, and the audit event (dated now) says it was entered."""
+    tz = ZoneInfo(services.settings.timezone)
+    yesterday = datetime.now(tz).date() - timedelta(days=1)
+    arrived = datetime.combine(yesterday, time_of_day(9, 0), tzinfo=tz).astimezone(UTC)
+    v = services.store.check_in(visitor(7), actor="test", now=arrived)
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await type_into(pilot, "#day", yesterday.isoformat())
+        await pilot.press("enter")
+        await open_the_only_visit(pilot, logged_in=True)
+        status = await status_of(pilot, "#detail-status", "Still on site")
+        assert status == (
+            f"Still on site since {yesterday}: type when the visitor left, then Check out."
+        )
+        assert pilot.app.screen.query_one("#left-row").display
+        for typed, says in (
+            ("", f"Type when the visitor left as HH:MM (on {yesterday})"),
+            ("half five", "Type when the visitor left as HH:MM"),
+            ("25:00", "There is no such date or time."),
+        ):
+            await type_into(pilot, "#left-at", typed)
+            await pilot.click("#checkout")
+            await pilot.pause(0.3)
+            error = str(pilot.app.screen.query_one("#left-at-error", Static).render())
+            assert error.startswith(says), typed
+            assert pilot.app.screen.query_one("#left-at", Input).value == typed
+        await type_into(pilot, "#left-at", "8:15")  # before the 09:00 arrival
+        await pilot.click("#checkout")
+        assert await status_of(pilot, "#detail-status", "before") == (
+            "the departure time is before the arrival"
+        )
+        assert services.store.get_visit(v.visit_id).departed_at is None
+        await type_into(pilot, "#left-at", "17.30")
+        await pilot.pause(0.3)
+        await pilot.click("#checkout")
+        assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
+    left = datetime.combine(yesterday, time_of_day(17, 30), tzinfo=tz)
+    visit = services.store.get_visit(v.visit_id)
+    assert visit.departed_at == left and not visit.auto_checkout
+    with services.store.engine.connect() as conn:
+        events = conn.execute(
+            select(AuditEvent.actor, AuditEvent.at, AuditEvent.details).where(
+                AuditEvent.action == "visit.check_out"
+            )
+        ).all()
+    assert len(events) == 1
+    actor, at, details = events[0]
+    assert actor == "staff:rita" and datetime.now(UTC) - at < timedelta(minutes=1)
+    assert details == {"departure_entered": left.astimezone(UTC).isoformat()}
+
+
+async def test_a_visit_of_today_is_checked_out_without_asking_when(
+    services: KioskServices,
+) -> None:
+    """Today's open visit: one press checks out now; no departure time is asked."""
+    v = services.store.check_in(visitor(8), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await open_the_only_visit(pilot)
+        assert not pilot.app.screen.query_one("#left-row").display
+        await pilot.click("#checkout")
+        assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
+    departed = services.store.get_visit(v.visit_id).departed_at
+    assert departed is not None and datetime.now(UTC) - departed < timedelta(minutes=1)
 
 
 async def test_correction_is_saved_and_audited(services: KioskServices) -> None:

@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import sqlite
 
-from storage.errors import AlreadyCheckedOut, DatabaseUnavailable, NotFound, RecordTampered
+from storage.errors import (
+    AlreadyCheckedOut,
+    DatabaseUnavailable,
+    InvalidDeparture,
+    NotFound,
+    RecordTampered,
+)
 from storage.fastread import uuid_from_hex
 from storage.ids import time_ordered_id
 from storage.models import AuditEvent, Visit
@@ -138,6 +144,37 @@ def test_check_out_by_code_once(store: Store) -> None:
         store.check_out("0000-0000-0000", actor="test")
     with pytest.raises(NotFound):
         store.check_out("not a code", actor="test")
+
+
+def test_a_departure_staff_enter_must_lie_between_arrival_and_now(store: Store) -> None:
+    """Staff close yesterday's open visit with the time the visitor left: a time before
+    the arrival or in the future is refused and writes nothing (no departure, no audit
+    event); a time between is the departure, in every read, and the event says so."""
+    arrived = datetime(2026, 11, 29, 8, 0, 0, 250000, tzinfo=UTC)
+    now = arrived + timedelta(days=1)
+    done = store.check_in(visitor(2), actor="test", now=arrived)
+    events = _count_events(store)
+    for wrong in (arrived - timedelta(seconds=1), now + timedelta(minutes=1)):
+        with pytest.raises(InvalidDeparture):
+            store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=wrong)
+        assert store.get_visit(done.visit_id).departed_at is None
+        assert _count_events(store) == events
+    left = datetime(2026, 11, 29, 17, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=left)
+    assert store.get_visit(done.visit_id).departed_at == left
+    assert store.visits_on(date(2026, 11, 29)).visits[0].departed_at == left
+    with store.engine.connect() as conn:
+        at, details = conn.execute(
+            select(AuditEvent.at, AuditEvent.details).order_by(AuditEvent.seq.desc()).limit(1)
+        ).one()
+    assert (at, details) == (now, {"departure_entered": "2026-11-29T16:30:00+00:00"})
+    with pytest.raises(AlreadyCheckedOut):
+        store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=left)
+
+
+def _count_events(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
 def test_flipped_byte_is_detected_and_named(store: Store) -> None:

@@ -3,10 +3,11 @@ visitor's details and every change is audited by id, never by name."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -93,6 +94,29 @@ def filter_rows(rows: list[LogRow], text: str, status: str = "all") -> list[LogR
         for r in rows
         if (status == "all" or r.status == status) and (not needle or needle in r.haystack)
     ]
+
+
+_DEPARTURE = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2})[:.](\d{2})")
+
+
+def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
+    """When a visitor left, as staff type it for a visit left open on ``day``: "17:30"
+    or "17.30" on that day, or "2026-11-30 08:15" for a visitor who stayed overnight.
+    Raises TextError (whether the time is after the arrival is the Store's check)."""
+    found = _DEPARTURE.fullmatch(text.strip())
+    if found is None:
+        raise TextError(
+            f"Type when the visitor left as HH:MM (on {day.isoformat()}),"
+            " or YYYY-MM-DD HH:MM for another day."
+        )
+    on, hour, minute = found.groups()
+    try:
+        when = datetime.combine(
+            date.fromisoformat(on) if on else day, time(int(hour), int(minute)), tzinfo=tz
+        )
+    except ValueError:
+        raise TextError("There is no such date or time.") from None
+    return when.astimezone(UTC)
 
 
 def arrivals_per_hour(rows: list[LogRow]) -> list[int]:
@@ -225,14 +249,20 @@ class ConsoleService:
             return f"host not e-mailed: {error or 'given up'}"
         return "host e-mail waiting" + (f" (last try: {error})" if error else "")
 
-    def check_out(self, visit_id: uuid.UUID) -> bool:
-        """Check the visit out now; False when it was checked out meanwhile (the visitor
+    def departure_needed(self, visit: VisitRecord) -> bool:
+        """Whether checking ``visit`` out needs staff to say when the visitor left: it is
+        still open from an earlier day, and "now" would put them on site overnight."""
+        return visit.on_site and visit.local_day < self.today()
+
+    def check_out(self, visit_id: uuid.UUID, left: datetime | None = None) -> bool:
+        """Check the visit out now, or as having left at ``left`` (see
+        :func:`parse_departure`); False when it was checked out meanwhile (the visitor
         scanned their badge, or another desk was quicker): nothing is changed then."""
         from storage.errors import AlreadyCheckedOut
 
         self.require("checkout")
         try:
-            self.store.check_out_visit(visit_id, actor=self.actor)
+            self.store.check_out_visit(visit_id, actor=self.actor, departed_at=left)
         except AlreadyCheckedOut:
             return False
         return True

@@ -17,7 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.domain import VisitRecord
 from kiosk.domain.registration import ValidationErrors
-from kiosk.services.console import ConsoleService, user_message
+from kiosk.domain.text import TextError
+from kiosk.services.console import ConsoleService, parse_departure, user_message
 from screens.widgets import FieldError
 
 FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("company", "Company"))
@@ -49,6 +50,8 @@ class VisitDetailScreen(ModalScreen[bool]):
     #detail FieldError { width: 28; padding: 1 0 0 1; }
     #detail-buttons { height: auto; padding: 1 0 0 0; }
     #detail-buttons Button { margin: 0 1 0 0; }
+    #left-row { display: none; }
+    #left-row.-needed { display: block; }
     """
     BINDINGS = [("escape", "close", "Close")]
 
@@ -66,6 +69,7 @@ class VisitDetailScreen(ModalScreen[bool]):
         self.service = service
         self.visit_id = visit_id
         self.changed = False
+        self.visit: VisitRecord | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail"):
@@ -76,6 +80,11 @@ class VisitDetailScreen(ModalScreen[bool]):
                     yield Label(label, classes="label")
                     yield Input(id=f"fix-{field}", max_length=254, disabled=True)
                     yield FieldError("", id=f"fix-{field}-error", markup=False)
+            # Only for a visit still open from an earlier day: when did they leave?
+            with Horizontal(classes="row", id="left-row"):
+                yield Label("Left at", classes="label")
+                yield Input(id="left-at", max_length=20, disabled=True)  # not focused hidden
+                yield FieldError("", id="left-at-error", markup=False)
             yield Static("", id="detail-status", markup=False)
             with Horizontal(id="detail-buttons"):
                 yield Button("Save corrections", id="save", variant="primary", disabled=True)
@@ -92,7 +101,7 @@ class VisitDetailScreen(ModalScreen[bool]):
         self.post_message(self.Loaded(visit, self.service.host_notification(self.visit_id)))
 
     def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
-        v = message.visit
+        v = self.visit = message.visit
         tz = self.service.tz
         facts = [
             f"Arrived {v.arrived_at.astimezone(tz):%Y-%m-%d %H:%M}",
@@ -118,6 +127,15 @@ class VisitDetailScreen(ModalScreen[bool]):
         self.query_one("#reprint", Button).disabled = not (
             v.on_site and self.service.can("checkout")
         )
+        needed = self.service.departure_needed(v) and self.service.can("checkout")
+        self.query_one("#left-row").set_class(needed, "-needed")
+        left_at = self.query_one("#left-at", Input)
+        left_at.disabled = not needed
+        if needed:
+            left_at.placeholder = f"HH:MM on {v.local_day}"
+            self.query_one("#detail-status", Static).update(
+                f"Still on site since {v.local_day}: type when the visitor left, then Check out."
+            )
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:
@@ -140,8 +158,20 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#checkout")
     def check_out(self) -> None:
+        left = None
+        error = self.query_one("#left-at-error", FieldError)
+        error.update("")
+        if self.visit is not None and self.service.departure_needed(self.visit):
+            try:
+                text = self.query_one("#left-at", Input).value
+                left = parse_departure(text, self.visit.local_day, self.service.tz)
+            except TextError as exc:
+                error.update(exc.message)
+                self.query_one("#detail-status", Static).update("Not checked out: see Left at.")
+                return
+
         def do() -> str:
-            if self.service.check_out(self.visit_id):
+            if self.service.check_out(self.visit_id, left):
                 return "Checked out."
             return "Already checked out meanwhile (the badge was scanned, or at another desk)."
 
