@@ -306,6 +306,32 @@ async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     assert details == [{"fields": ["name", "email"]}]
 
 
+def test_a_correction_is_held_to_the_kiosks_length_caps(services: KioskServices) -> None:
+    """What the kiosk refuses as too long, a correction refuses with the same message, and
+    what fits at the kiosk fits in a correction: a phone number padded with spaces past
+    the kiosk's 32 characters is not let in by the console."""
+    from kiosk.domain.registration import Registration, ValidationErrors, validate
+    from kiosk.services.console import ConsoleService
+    from kiosk.services.staff import StaffUser
+
+    v = services.store.check_in(visitor(5), actor="test")
+    rita = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
+    fits = {"name": "N" * 120, "email": "e" * 64 + "@" + "d" * 60 + ".example.com",
+            "phone": "+31 20 555 0123", "company": "C" * 120}  # fmt: skip
+    too_long = {"name": "N" * 121, "email": "e" * 64 + "@" + ("d" * 60 + ".") * 4 + "example",
+                "phone": "+31  20  555  0123" + " 0" * 8, "company": "C" * 121}  # fmt: skip
+    for field, value in too_long.items():
+        at_kiosk = Registration(name="Fine Name", email="fine@example.com", phone="")
+        setattr(at_kiosk, field, value)
+        with pytest.raises(ValidationErrors) as kiosk_says:
+            validate(at_kiosk, phone_region="NL")
+        with pytest.raises(ValidationErrors) as console_says:
+            rita.correct(v.visit_id, {field: value})
+        assert console_says.value.fields == {field: kiosk_says.value.fields[field]}, field
+    assert services.store.get_visit(v.visit_id).name == visitor(5).name
+    assert sorted(rita.correct(v.visit_id, fits)) == ["company", "email", "name", "phone"]
+
+
 async def test_wrong_pin_and_lockout_survive_a_restart(services: KioskServices) -> None:
     slept: list[float] = []
     staff = StaffService(services.store, sleep=slept.append)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kiosk.config import Settings
-from kiosk.domain.registration import Registration, ValidationErrors
+from kiosk.domain.registration import (
+    COMPANY_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    Registration,
+    ValidationErrors,
+)
 from kiosk.domain.text import TextError, clean_text, search_key
 from kiosk.services.log import visit_flags
 from kiosk.services.staff import StaffUser
@@ -78,6 +85,8 @@ class LogRow:
 
 
 STATUSES = ("all", "on site", "left", "expected")
+# What a correction may hold: the kiosk's caps, so a correction keeps what check-in may.
+FIELD_MAX = {"name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX, "company": COMPANY_MAX}
 
 
 def haystack(*fields: str | None) -> str:
@@ -277,8 +286,7 @@ class ConsoleService:
         clean: dict[str, str | None] = {}
         for field, value in changes.items():
             try:
-                text = clean_text(value, max_len=254 if field == "email" else 120,
-                                  required=field == "name")  # fmt: skip
+                text = clean_text(value, max_len=FIELD_MAX[field], required=field == "name")
                 if text and field == "email":
                     text = normalise_email(text)
                 if text and field == "phone":
