@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +73,14 @@ class Visit(Base):
         Index("ix_visits_day_badge", "local_day", "badge_hash", unique=True),
         Index("ix_visits_day_email", "site_id", "local_day", "email_bidx"),
         Index("ix_visits_day_phone", "site_id", "local_day", "phone_bidx"),
+        # Only the visits still open: what automatic check-out and status look for.
+        Index(
+            "ix_visits_open",
+            "site_id",
+            "local_day",
+            sqlite_where=text("departed_at IS NULL"),
+            postgresql_where=text("departed_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
