@@ -270,6 +270,44 @@ async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type
     assert details == {"departure_entered": left.astimezone(UTC).isoformat()}
 
 
+async def test_the_log_reminds_staff_of_visits_left_open_on_earlier_days(
+    services: KioskServices,
+) -> None:
+    """Forgotten visits of earlier days stay "on site" (yesterday's on the evacuation
+    list) but today's log did not show them. The console names those days and counts;
+    checked out, a day drops from the reminder, and with none left it is gone."""
+    tz = ZoneInfo(services.settings.timezone)
+    today = datetime.now(tz).date()
+
+    def arrive(n: int, days_ago: int) -> uuid.UUID:
+        at = datetime.combine(today - timedelta(days=days_ago), time_of_day(9), tzinfo=tz)
+        return services.store.check_in(visitor(n), actor="t", now=at.astimezone(UTC)).visit_id
+
+    yesterday_open, three_days_open = arrive(1, 1), arrive(2, 3)
+    left = arrive(3, 1)
+    services.store.check_out_visit(left, actor="t", now=datetime.now(UTC))
+    arrive(4, 0)  # today's own open visit is no reminder
+    y, d3 = today - timedelta(days=1), today - timedelta(days=3)
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        reminder = await status_of(pilot, "#open-earlier", "Never checked out")
+        assert reminder.startswith(
+            f"Never checked out: 2 visit(s) of earlier days: {y} (1), {d3} (1)."
+        )
+        assert pilot.app.screen.query_one("#open-earlier").display
+        for visit_id in (yesterday_open, three_days_open):  # at another desk meanwhile
+            services.store.check_out_visit(visit_id, actor="t", departed_at=None)
+            if visit_id == yesterday_open:
+                assert (await status_of(pilot, "#open-earlier", "1 visit(s)")).startswith(
+                    f"Never checked out: 1 visit(s) of earlier days: {d3} (1)."
+                )
+        deadline = asyncio.get_running_loop().time() + 10
+        while pilot.app.screen.query_one("#open-earlier").display:
+            assert asyncio.get_running_loop().time() < deadline, "the reminder stayed"
+            await pilot.pause(0.1)
+
+
 async def test_a_visit_of_today_is_checked_out_without_asking_when(
     services: KioskServices,
 ) -> None:

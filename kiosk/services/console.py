@@ -128,6 +128,19 @@ def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
     return when.astimezone(UTC)
 
 
+def open_earlier_text(days: dict[date, int]) -> str:
+    """The console's reminder of visits left open on earlier days ("" when none)."""
+    if not days:
+        return ""
+    listed = ", ".join(f"{d.isoformat()} ({n})" for d, n in list(days.items())[:3])
+    more = f" and {len(days) - 3} more day(s)" if len(days) > 3 else ""
+    total = sum(days.values())
+    return (
+        f"Never checked out: {total} visit(s) of earlier days: {listed}{more}."
+        " Open the day, then each visit, to check them out."
+    )
+
+
 def arrivals_per_hour(rows: list[LogRow]) -> list[int]:
     counts = [0] * 24
     for r in rows:
@@ -178,6 +191,15 @@ class ConsoleService:
         from datetime import timedelta
 
         return self.today() - timedelta(days=self.store.retention.visit_days)
+
+    def open_earlier(self) -> dict[date, int]:
+        """Visits of earlier days (within retention) that nobody checked out, per day,
+        newest first: each is "on site" in its day's log, and yesterday's are on the
+        evacuation list. Counts only (nothing decrypted, nothing to audit)."""
+        self.require("log")
+        oldest = self.oldest_day()
+        found = self.store.open_visits_before(self.today())
+        return {d: found[d] for d in sorted(found, reverse=True) if d >= oldest}
 
     def day_rows(self, day: date) -> list[LogRow]:
         """The day's visits, then its expected (invited, not yet arrived) visitors."""

@@ -39,6 +39,7 @@ from kiosk.services.console import (
     LogRow,
     arrivals_per_hour,
     filter_rows,
+    open_earlier_text,
     user_message,
 )
 from kiosk.services.kiosk import VISITOR_TYPES
@@ -91,6 +92,7 @@ class ConsoleScreen(Screen[None]):
     class Loaded(Message):
         day: date
         rows: list[LogRow]
+        open_earlier: dict[date, int]  # visits of earlier days with no check-out, per day
 
     def __init__(self, service: ConsoleService) -> None:
         super().__init__()
@@ -118,6 +120,7 @@ class ConsoleScreen(Screen[None]):
                         for s in STATUSES:
                             yield RadioButton(s.capitalize(), value=s == "all", id=_status_id(s))
                     yield Input(self.day.isoformat(), id="day", max_length=10)
+                yield Static("", id="open-earlier", markup=False)
                 yield Static(HEADER, id="table-header", markup=False)
                 yield VisitTable(id="visits")
                 yield Static("", id="log-status")
@@ -225,7 +228,8 @@ class ConsoleScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-log")
     def load_day(self) -> None:
         day = self.day
-        self.post_message(self.Loaded(day, self.service.day_rows(day)))
+        rows = self.service.day_rows(day)
+        self.post_message(self.Loaded(day, rows, self.service.open_earlier()))
 
     def on_console_screen_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
@@ -240,6 +244,10 @@ class ConsoleScreen(Screen[None]):
             f"Expected: {expected}   Arrivals per hour:"
         )
         self.query_one("#arrivals", Sparkline).data = arrivals_per_hour(message.rows)
+        reminder = open_earlier_text(message.open_earlier)
+        shown = self.query_one("#open-earlier", Static)
+        shown.update(reminder)
+        shown.display = bool(reminder)
 
     def apply_filter(self) -> None:
         text = self.query_one("#search", Input).value
