@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The suite in two processes (pytest-xdist): most of its time is spent waiting on
+# screens, browsers and servers. `make unit PYTEST_ARGS="-k name"` runs a part in one.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run console test lint unit bench clean i18n
 
