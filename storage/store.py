@@ -461,12 +461,16 @@ class Store:
         departed_at: datetime | None = None,
     ) -> None:
         """Record the departure (``departed_at``, else ``now``); the audit event is dated
-        ``now``, when it was recorded."""
-        s.execute(
+        ``now``, when it was recorded. Raises AlreadyCheckedOut when another kiosk or desk
+        recorded one since the caller looked (the update waits for its commit)."""
+        still = Visit.auto_checkout.is_(True) if replaces_auto else Visit.departed_at.is_(None)
+        changed = s.execute(
             update(Visit)
-            .where(Visit.id == visit_id)
+            .where(Visit.id == visit_id, still)
             .values(departed_at=departed_at or now, auto_checkout=False)
         )
+        if not getattr(changed, "rowcount", 0):
+            raise AlreadyCheckedOut(f"visit {visit_id} was checked out meanwhile")
         details: dict[str, object] = {}
         if replaces_auto:
             details["replaces_auto_checkout"] = True

@@ -6,9 +6,11 @@ import random
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.audit_trail import verify
-from storage.errors import DatabaseUnavailable
+from storage.errors import AlreadyCheckedOut, DatabaseUnavailable
 from storage.keystore_models import DataKey
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
@@ -121,6 +123,56 @@ def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -
         assert verify(store).ok
     finally:
         store.engine.dispose()
+
+
+def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
+    store_config: StoreConfig,
+) -> None:
+    """The visitor scans their badge at the kiosk while reception presses Check out (two
+    processes on one database): one of them checks the visit out, the other is told it
+    is already done (or, on SQLite, finds the database busy and can try again); never two
+    departures, never two check-out events."""
+    kiosk, desk = open_store(store_config), open_store(store_config)
+    try:
+        visits = [kiosk.check_in(visitor(n), actor="t") for n in range(30)]
+        start = threading.Barrier(2)
+
+        def scan(code: str) -> str:
+            start.wait()
+            return _outcome(lambda: kiosk.check_out(code, actor="kiosk"))
+
+        def press(visit_id: uuid.UUID) -> str:
+            start.wait()
+            return _outcome(lambda: desk.check_out_visit(visit_id, actor="staff:rita"))
+
+        with ThreadPoolExecutor(2) as pool:
+            for v in visits:
+                both = [pool.submit(scan, v.badge_code), pool.submit(press, v.visit_id)]
+                outcomes = sorted(f.result() for f in both)
+                assert outcomes.count("done") == 1, outcomes
+        with kiosk.engine.connect() as conn:
+            per_visit = Counter(
+                obj
+                for (obj,) in conn.execute(
+                    select(AuditEvent.object_id).where(AuditEvent.action == "visit.check_out")
+                )
+            )
+        assert per_visit == Counter(str(v.visit_id) for v in visits)  # one each
+        assert verify(kiosk).ok
+    finally:
+        for s in (kiosk, desk):
+            s.engine.dispose()
+            s.keystore.engine.dispose()
+
+
+def _outcome(action: Callable[[], object]) -> str:
+    try:
+        action()
+    except AlreadyCheckedOut:
+        return "already"
+    except DatabaseUnavailable:
+        return "busy"
+    return "done"
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"])
