@@ -34,8 +34,13 @@ class VisitChanges:
         if unknown:
             raise ValueError(f"cannot correct {sorted(unknown)}")
         with db_errors(), self.store.write_session() as s, s.begin():
+            # Locked (PostgreSQL) until this commits: a correction at another desk waits
+            # and then re-seals this one's result, instead of both starting from the
+            # same envelope and the later undoing the earlier.
             row = s.execute(
-                select(Visit.key_id, Visit.personal_ct).where(Visit.id == visit_id)
+                select(Visit.key_id, Visit.personal_ct)
+                .where(Visit.id == visit_id)
+                .with_for_update()
             ).first()
             if row is None:
                 raise NotFound(f"visit {visit_id} not found")

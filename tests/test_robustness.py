@@ -24,6 +24,8 @@ from storage.errors import AlreadyCheckedOut, DatabaseUnavailable
 from storage.keystore_models import DataKey
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
+from storage.store import Store
+from storage.visit_changes import VisitChanges
 from tests.conftest import PG_ADMIN_URL, PgDatabases
 from tests.factories import visitor
 from tests.workers import config_json
@@ -161,6 +163,41 @@ def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
         assert verify(kiosk).ok
     finally:
         for s in (kiosk, desk):
+            s.engine.dispose()
+            s.keystore.engine.dispose()
+
+
+def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
+    store_config: StoreConfig,
+) -> None:
+    """Two desks correct different fields of one visit at the same moment: each
+    correction re-seals the envelope, so without a lock both started from the same one
+    and the later undid the earlier. Both corrections stay, and both are audited."""
+    one, other = open_store(store_config), open_store(store_config)
+    try:
+        visits = [one.check_in(visitor(n), actor="t").visit_id for n in range(20)]
+        start = threading.Barrier(2)
+
+        def correct(store: Store, visit_id: uuid.UUID, changes: dict[str, str | None]) -> None:
+            start.wait()
+            VisitChanges(store).correct(visit_id, changes, actor="staff:t")
+
+        with ThreadPoolExecutor(2) as pool:
+            for n, visit_id in enumerate(visits):
+                both = [
+                    pool.submit(correct, one, visit_id, {"name": f"Corrected Name {n}"}),
+                    pool.submit(correct, other, visit_id, {"company": f"Corrected BV {n}"}),
+                ]
+                for f in both:
+                    f.result()
+        got = [one.get_visit(v) for v in visits]
+        assert [(v.name, v.company) for v in got] == [
+            (f"Corrected Name {n}", f"Corrected BV {n}") for n in range(len(visits))
+        ]
+        assert [v.email for v in got] == [visitor(n).email for n in range(len(visits))]
+        assert verify(one).ok
+    finally:
+        for s in (one, other):
             s.engine.dispose()
             s.keystore.engine.dispose()
 
