@@ -344,6 +344,30 @@ async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
     assert details == [{"fields": ["name", "email"]}]
 
 
+async def test_saving_a_correction_keeps_what_another_desk_corrected_meanwhile(
+    services: KioskServices,
+) -> None:
+    """Two desks have the same visit open. One corrects the e-mail; the other then fixes
+    the name in details that still show the old e-mail: only the name is written, and
+    the e-mail keeps the first desk's correction."""
+    from storage.visit_changes import VisitChanges
+
+    v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await open_the_only_visit(pilot)
+        VisitChanges(services.store).correct(
+            v.visit_id, {"email": "right@example.com"}, actor="staff:sam"
+        )
+        assert pilot.app.screen.query_one("#fix-email", Input).value == visitor(5).email
+        await type_into(pilot, "#fix-name", "John Typo")
+        await pilot.click("#save")
+        assert await status_of(pilot, "#detail-status", "Saved") == "Saved: name."
+        await pilot.pause(0.3)
+        assert pilot.app.screen.query_one("#fix-email", Input).value == "right@example.com"
+    got = services.store.get_visit(v.visit_id)
+    assert (got.name, got.email) == ("John Typo", "right@example.com")
+
+
 def test_a_correction_is_held_to_the_kiosks_length_caps(services: KioskServices) -> None:
     """What the kiosk refuses as too long, a correction refuses with the same message, and
     what fits at the kiosk fits in a correction: a phone number padded with spaces past

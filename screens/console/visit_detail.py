@@ -139,7 +139,11 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:
-        changes = {f: self.query_one(f"#fix-{f}", Input).value for f, _l in FIELDS}
+        # Only what staff edited here: a field left as shown is not written back, so a
+        # correction made at another desk meanwhile stays.
+        shown = {f: (getattr(self.visit, f) or "") if self.visit else "" for f, _l in FIELDS}
+        typed = {f: self.query_one(f"#fix-{f}", Input).value for f, _l in FIELDS}
+        changes = {f: value for f, value in typed.items() if value != shown[f]}
         for f, _l in FIELDS:
             self.query_one(f"#fix-{f}-error", FieldError).update("")
         self._act(lambda: self._correct(changes))
