@@ -8,18 +8,21 @@ found the way reception looks for it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import uuid
 from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain import registration
 from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import MSG_CONTROL, MSG_REQUIRED, MSG_TOO_LONG
+from kiosk.domain.text import MSG_CONTROL, MSG_REQUIRED, MSG_TOO_LONG, TextError
 from kiosk.i18n import translate
-from kiosk.services.console import LogRow, filter_rows, haystack
+from kiosk.services.console import LogRow, filter_rows, haystack, parse_departure
 from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 from storage.store import Store
 
@@ -163,3 +166,45 @@ def test_what_the_form_accepts_is_stored_and_found_exactly(
 def _row(text: str) -> LogRow:
     """A log line as the console holds it, with only what search looks in."""
     return LogRow(uuid.uuid4(), "", "", "", "", "", "", "", "", "on site", 0, text)
+
+
+# What reception types as the time a visitor left: text of any shape, text shaped like a
+# time or a date and time (digits of any script), and numbers in and out of range,
+# years at both ends included.
+years = st.one_of(st.sampled_from([1, 2026, 9999]), st.integers(0, 9999))
+numbers = st.tuples(years, st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
+                    st.integers(0, 61))  # fmt: skip
+departures = st.one_of(
+    any_text,
+    st.from_regex(r"\s*(\d{4}-\d{2}-\d{2}\s+)?\d{1,2}[:.]\d{2}\s*", fullmatch=True),
+    numbers.map(lambda n: "{:04d}-{:02d}-{:02d} {:02d}:{:02d}".format(*n)),
+    numbers.map(lambda n: f"{n[3]}.{n[4]:02d}"),
+)
+zones = st.sampled_from(["Europe/Amsterdam", "America/New_York", "Pacific/Kiritimati", "UTC"])
+SHAPE = re.compile(r"\s*(?:([0-9]{4})-([0-9]{2})-([0-9]{2})\s+)?([0-9]{1,2})[:.]([0-9]{2})\s*")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=departures, zone=zones, day=st.dates())
+@example(text="9999-12-31 23:59", zone="America/New_York", day=date(2026, 11, 29))  # > UTC max
+@example(text="12:3\u0660", zone="UTC", day=date(2026, 11, 29))  # an Arabic-Indic digit
+def test_a_departure_typed_by_staff_is_a_moment_or_a_message(
+    text: str, zone: str, day: date
+) -> None:
+    """Whatever is typed, the console gets the moment meant (the typed time on the typed
+    day, else on the visit's day, in the site's zone) or one of two messages; nothing
+    else is raised: Check out runs this on the screen's own thread, where an exception
+    would end the console."""
+    tz = ZoneInfo(zone)
+    try:
+        moment = parse_departure(text, day, tz)
+    except TextError as exc:
+        message = exc.message
+    else:
+        shape = SHAPE.fullmatch(text)
+        assert shape is not None and moment.tzinfo is UTC
+        y, mo, d, h, mi = shape.groups()
+        meant = date(int(y), int(mo), int(d)) if y else day
+        assert moment == datetime.combine(meant, time(int(h), int(mi)), tzinfo=tz)
+        return
+    assert message.startswith(("Type when the visitor left as HH:MM", "There is no such"))

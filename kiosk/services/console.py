@@ -105,7 +105,7 @@ def filter_rows(rows: list[LogRow], text: str, status: str = "all") -> list[LogR
     ]
 
 
-_DEPARTURE = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2})[:.](\d{2})")
+_DEPARTURE = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2})[:.](\d{2})", re.ASCII)
 
 
 def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
@@ -123,9 +123,9 @@ def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
         when = datetime.combine(
             date.fromisoformat(on) if on else day, time(int(hour), int(minute)), tzinfo=tz
         )
-    except ValueError:
+        return when.astimezone(UTC)
+    except (ValueError, OverflowError):  # 24:00, 2026-02-30, or past year 9999 in UTC
         raise TextError("There is no such date or time.") from None
-    return when.astimezone(UTC)
 
 
 def open_earlier_text(days: dict[date, int]) -> str:
