@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import platformdirs
 
+from kiosk.domain.text import TextError, typed_path
 from kiosk.i18n import LANGUAGES
 
 ENV_PREFIX = "KIOSK_"
@@ -303,7 +304,10 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
     if hint in (Path, Path | None):
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{name} must be a path")
-        return Path(value).expanduser()
+        try:
+            return typed_path(value)
+        except TextError as exc:
+            raise ConfigError(f"{name}: {exc.message}") from None
     raise ConfigError(f"{name}: unsupported setting type")  # pragma: no cover
 
 

@@ -58,6 +58,8 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
         ("site_name = \n", {}, "not valid TOML"),
         ("", {"KIOSK_NOTIFY_LANGUAGE": "de"}, "notify.language must be en or nl"),
+        ('key_file = "~nosuchuser/master.key"\n', {}, "key_file: ~nosuchuser is not a home"),
+        ("", {"KIOSK_DATA_DIR": "~nosuchuser/kiosk"}, "data_dir: ~nosuchuser is not a home"),
         (
             '[notify]\nstarttls = false\nusername = "kiosk"\n',
             {},

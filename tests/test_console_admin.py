@@ -314,7 +314,14 @@ async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path:
         assert "2 visit(s) and 1 invitation(s) found" in found
         assert pilot.app.screen.query_one("#rights-visits", DataTable).row_count == 2
 
-        pilot.app.screen.query_one("#rights-output", Input).value = str(out)
+        output = pilot.app.screen.query_one("#rights-output", Input)
+        output.value = "~nosuchuser/visitor.json"  # no such account: said, not raised
+        await pilot.click("#rights-export")
+        assert await status_of(pilot, "#rights-status", "home") == (
+            "~nosuchuser is not a home folder on this machine."
+        )
+        output.value = str(out)
+        await pilot.pause(0.3)  # a button ignores a click while it still shows the last one
         await pilot.click("#rights-export")
         await status_of(pilot, "#rights-status", "Wrote")
         await pilot.click("#rights-restrict")

@@ -874,6 +874,29 @@ async def test_each_console_export_gets_a_file_of_its_own(services: KioskService
     assert sorted(exports.iterdir()) == sorted([first, second])
 
 
+async def test_an_export_path_naming_no_home_folder_is_refused_in_words(
+    services: KioskServices, tmp_path: Path
+) -> None:
+    """ "~someone/file" where someone has no account here: before, expanding it raised on
+    the screen's own thread and ended the console. Now the field says so, nothing is
+    written, and the export runs once the path is fixed."""
+    services.store.check_in(visitor(1), actor="test", now=FIXED_NOW)
+    console = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
+    async with console.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f6")
+        pilot.app.screen.query_one("#export-output", Input).value = "~nosuchuser/out.csv"
+        await pilot.click("#export-run")
+        await pilot.pause(0.3)
+        error = str(pilot.app.screen.query_one("#export-output-error", Static).render())
+        assert error == "~nosuchuser is not a home folder on this machine."
+        assert pilot.app.is_running and not pilot.app.screen.query_one("#export-run").disabled
+        status = await _export_from_console(pilot, tmp_path / "fixed.csv")
+    assert status.startswith("Exported 1 row(s)")
+    assert (tmp_path / "fixed.csv").exists()
+
+
 async def test_only_an_admin_may_export_restricted_records(
     services: KioskServices, tmp_path: Path
 ) -> None:

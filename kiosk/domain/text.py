@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -41,6 +42,18 @@ def clean_text(value: str | None, *, max_len: int, required: bool) -> str | None
     if len(value) > max_len:
         raise TextError(MSG_TOO_LONG)
     return value
+
+
+def typed_path(text: str) -> Path:
+    """A file or folder path as staff type it (a console field, a setting): trimmed, with
+    ``~`` and ``~user`` expanded. Raises TextError for what no file can be called."""
+    text = text.strip()
+    if not text or "\x00" in text:
+        raise TextError("Type the path of a file or folder.")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~name where name is no account on this machine
+        raise TextError(f"{text.split('/')[0]} is not a home folder on this machine.") from None
 
 
 # Letters that NFKD leaves whole but that people type without their stroke or ligature

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.text import TextError, typed_path
 from kiosk.services.console import ConsoleService, user_message
 from kiosk.services.staff import ROLES
 from screens.widgets import ConfirmButton
@@ -364,7 +365,12 @@ class RightsPanel(Panel):
         output = self.query_one("#rights-output", Input)
         if what == "export" and not output.value.strip():
             output.value = str(self._default_output())
-        self.act(what, who, Path(output.value.strip()).expanduser())
+        try:
+            path = typed_path(output.value) if what == "export" else Path()
+        except TextError as exc:
+            self.say(exc.message)
+            return
+        self.act(what, who, path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rights")
     def act(self, what: str, who: str, output: Path) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.text import TextError, typed_path
 from kiosk.services.console import ConsoleService
 from kiosk.services.onsite import OnSite
 from screens.widgets import FieldError
@@ -151,12 +152,17 @@ class ExportPanel(Vertical):
         except ValueError:
             self.query_one("#export-from-error", FieldError).update("Dates as YYYY-MM-DD.")
             return
+        try:
+            out = typed_path(values["output"])
+        except TextError as exc:
+            self.query_one("#export-output-error", FieldError).update(exc.message)
+            return
         fmt = self._format()
         fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
         self.query_one("#export-run", Button).disabled = True
         self.query_one("#export-status", Static).update("Exporting…")
         self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
-        self.export(start, end, fmt, fields, Path(values["output"]).expanduser())
+        self.export(start, end, fmt, fields, out)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, start: date, end: date, fmt: str, fields: tuple[str, ...], out: Path) -> None:
