@@ -96,8 +96,13 @@ class Rights:
         is cleared. Returns the number of visits that held screening data."""
         changed = 0
         with db_errors(), self.store.write_session() as s, s.begin():
+            # Locked (PostgreSQL) until this commits, in id order: a correction at a desk
+            # meanwhile waits, then re-seals this result, and cannot seal the outcome back.
             rows = s.execute(
-                select(Visit.id, Visit.key_id, Visit.personal_ct).where(Visit.id.in_(visit_ids))
+                select(Visit.id, Visit.key_id, Visit.personal_ct)
+                .where(Visit.id.in_(visit_ids))
+                .order_by(Visit.id)
+                .with_for_update()
             ).all()
             for visit_id, key_id, blob in rows:
                 aead = self.store.keystore.key_by_id(key_id)

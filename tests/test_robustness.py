@@ -24,6 +24,8 @@ from storage.errors import AlreadyCheckedOut, DatabaseUnavailable
 from storage.keystore_models import DataKey
 from storage.models import AuditEvent
 from storage.open import StoreConfig, open_store
+from storage.records import ScreeningOutcome
+from storage.rights import Rights
 from storage.store import Store
 from storage.visit_changes import VisitChanges
 from tests.conftest import PG_ADMIN_URL, PgDatabases
@@ -198,6 +200,42 @@ def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
         assert verify(one).ok
     finally:
         for s in (one, other):
+            s.engine.dispose()
+            s.keystore.engine.dispose()
+
+
+def test_a_withdrawn_consent_is_not_undone_by_a_correction_at_the_same_moment(
+    store_config: StoreConfig,
+) -> None:
+    """A visitor withdraws their consent to screening (an admin answers the request)
+    while a desk corrects their company: both re-seal the same envelope. Without a lock
+    the correction could seal the screening outcome back in after the withdrawal."""
+    admin, desk = open_store(store_config), open_store(store_config)
+    try:
+        visits = [
+            admin.check_in(visitor(n, screening=ScreeningOutcome.PASSED), actor="t").visit_id
+            for n in range(20)
+        ]
+        start = threading.Barrier(2)
+
+        def withdraw(visit_id: uuid.UUID) -> None:
+            start.wait()
+            Rights(admin).withdraw_consent([visit_id], actor="staff:ada")
+
+        def correct(visit_id: uuid.UUID, n: int) -> None:
+            start.wait()
+            VisitChanges(desk).correct(visit_id, {"company": f"Corrected BV {n}"}, actor="s:t")
+
+        with ThreadPoolExecutor(2) as pool:
+            for n, visit_id in enumerate(visits):
+                both = [pool.submit(withdraw, visit_id), pool.submit(correct, visit_id, n)]
+                for f in both:
+                    f.result()
+        got = [admin.get_visit(v) for v in visits]
+        assert [v.screening for v in got] == [ScreeningOutcome.NOT_ASKED] * len(visits)
+        assert [v.company for v in got] == [f"Corrected BV {n}" for n in range(len(visits))]
+    finally:
+        for s in (admin, desk):
             s.engine.dispose()
             s.keystore.engine.dispose()
 
