@@ -10,10 +10,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -31,6 +34,8 @@ from storage.visit_changes import VisitChanges
 from tests.conftest import PG_ADMIN_URL, PgDatabases
 from tests.factories import visitor
 from tests.workers import config_json
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +134,31 @@ def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -
         store.engine.dispose()
 
 
+@contextmanager
+def two_stores(config: StoreConfig) -> Iterator[tuple[Store, Store]]:
+    """Two Stores on one database, as two processes have them (a kiosk and a desk)."""
+    pair = open_store(config), open_store(config)
+    try:
+        yield pair
+    finally:
+        for s in pair:
+            s.engine.dispose()
+            s.keystore.engine.dispose()
+
+
+def at_once(*actions: Callable[[], T]) -> list[T]:
+    """Run each action in its own thread, all released at the same moment; the results
+    (or the first exception) in order."""
+    start = threading.Barrier(len(actions))
+
+    def go(action: Callable[[], T]) -> T:
+        start.wait()
+        return action()
+
+    with ThreadPoolExecutor(len(actions)) as pool:
+        return [f.result() for f in [pool.submit(go, a) for a in actions]]
+
+
 def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
     store_config: StoreConfig,
 ) -> None:
@@ -136,24 +166,14 @@ def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
     processes on one database): one of them checks the visit out, the other is told it
     is already done (or, on SQLite, finds the database busy and can try again); never two
     departures, never two check-out events."""
-    kiosk, desk = open_store(store_config), open_store(store_config)
-    try:
+    with two_stores(store_config) as (kiosk, desk):
         visits = [kiosk.check_in(visitor(n), actor="t") for n in range(30)]
-        start = threading.Barrier(2)
-
-        def scan(code: str) -> str:
-            start.wait()
-            return _outcome(lambda: kiosk.check_out(code, actor="kiosk"))
-
-        def press(visit_id: uuid.UUID) -> str:
-            start.wait()
-            return _outcome(lambda: desk.check_out_visit(visit_id, actor="staff:rita"))
-
-        with ThreadPoolExecutor(2) as pool:
-            for v in visits:
-                both = [pool.submit(scan, v.badge_code), pool.submit(press, v.visit_id)]
-                outcomes = sorted(f.result() for f in both)
-                assert outcomes.count("done") == 1, outcomes
+        for v in visits:
+            outcomes = at_once(
+                partial(_outcome, partial(kiosk.check_out, v.badge_code, actor="kiosk")),
+                partial(_outcome, partial(desk.check_out_visit, v.visit_id, actor="staff:r")),
+            )
+            assert outcomes.count("done") == 1, outcomes
         with kiosk.engine.connect() as conn:
             per_visit = Counter(
                 obj
@@ -163,10 +183,6 @@ def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
             )
         assert per_visit == Counter(str(v.visit_id) for v in visits)  # one each
         assert verify(kiosk).ok
-    finally:
-        for s in (kiosk, desk):
-            s.engine.dispose()
-            s.keystore.engine.dispose()
 
 
 def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
@@ -174,34 +190,22 @@ def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
 ) -> None:
     """Two desks correct different fields of one visit at the same moment: each
     correction re-seals the envelope, so without a lock both started from the same one
-    and the later undid the earlier. Both corrections stay, and both are audited."""
-    one, other = open_store(store_config), open_store(store_config)
-    try:
+    and the later undid the earlier. Both corrections stay."""
+    with two_stores(store_config) as (one, other):
         visits = [one.check_in(visitor(n), actor="t").visit_id for n in range(20)]
-        start = threading.Barrier(2)
-
-        def correct(store: Store, visit_id: uuid.UUID, changes: dict[str, str | None]) -> None:
-            start.wait()
-            VisitChanges(store).correct(visit_id, changes, actor="staff:t")
-
-        with ThreadPoolExecutor(2) as pool:
-            for n, visit_id in enumerate(visits):
-                both = [
-                    pool.submit(correct, one, visit_id, {"name": f"Corrected Name {n}"}),
-                    pool.submit(correct, other, visit_id, {"company": f"Corrected BV {n}"}),
-                ]
-                for f in both:
-                    f.result()
+        for n, visit_id in enumerate(visits):
+            at_once(
+                partial(VisitChanges(one).correct, visit_id, {"name": f"Corrected Name {n}"},
+                        actor="staff:a"),
+                partial(VisitChanges(other).correct, visit_id, {"company": f"Corrected BV {n}"},
+                        actor="staff:b"),
+            )  # fmt: skip
         got = [one.get_visit(v) for v in visits]
         assert [(v.name, v.company) for v in got] == [
             (f"Corrected Name {n}", f"Corrected BV {n}") for n in range(len(visits))
         ]
         assert [v.email for v in got] == [visitor(n).email for n in range(len(visits))]
         assert verify(one).ok
-    finally:
-        for s in (one, other):
-            s.engine.dispose()
-            s.keystore.engine.dispose()
 
 
 def test_a_withdrawn_consent_is_not_undone_by_a_correction_at_the_same_moment(
@@ -210,34 +214,20 @@ def test_a_withdrawn_consent_is_not_undone_by_a_correction_at_the_same_moment(
     """A visitor withdraws their consent to screening (an admin answers the request)
     while a desk corrects their company: both re-seal the same envelope. Without a lock
     the correction could seal the screening outcome back in after the withdrawal."""
-    admin, desk = open_store(store_config), open_store(store_config)
-    try:
+    with two_stores(store_config) as (admin, desk):
         visits = [
             admin.check_in(visitor(n, screening=ScreeningOutcome.PASSED), actor="t").visit_id
             for n in range(20)
         ]
-        start = threading.Barrier(2)
-
-        def withdraw(visit_id: uuid.UUID) -> None:
-            start.wait()
-            Rights(admin).withdraw_consent([visit_id], actor="staff:ada")
-
-        def correct(visit_id: uuid.UUID, n: int) -> None:
-            start.wait()
-            VisitChanges(desk).correct(visit_id, {"company": f"Corrected BV {n}"}, actor="s:t")
-
-        with ThreadPoolExecutor(2) as pool:
-            for n, visit_id in enumerate(visits):
-                both = [pool.submit(withdraw, visit_id), pool.submit(correct, visit_id, n)]
-                for f in both:
-                    f.result()
+        for n, visit_id in enumerate(visits):
+            at_once(
+                partial(Rights(admin).withdraw_consent, [visit_id], actor="staff:ada"),
+                partial(VisitChanges(desk).correct, visit_id, {"company": f"Corrected BV {n}"},
+                        actor="staff:b"),
+            )  # fmt: skip
         got = [admin.get_visit(v) for v in visits]
         assert [v.screening for v in got] == [ScreeningOutcome.NOT_ASKED] * len(visits)
         assert [v.company for v in got] == [f"Corrected BV {n}" for n in range(len(visits))]
-    finally:
-        for s in (admin, desk):
-            s.engine.dispose()
-            s.keystore.engine.dispose()
 
 
 def _outcome(action: Callable[[], object]) -> str:
