@@ -366,18 +366,20 @@ class RightsPanel(Panel):
         if what == "export" and not output.value.strip():
             output.value = str(self._default_output())
         try:
-            path = typed_path(output.value) if what == "export" else Path()
+            path = typed_path(output.value) if what == "export" else None
         except TextError as exc:
             self.say(exc.message)
             return
         self.act(what, who, path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rights")
-    def act(self, what: str, who: str, output: Path) -> None:
+    def act(self, what: str, who: str, output: Path | None) -> None:
+        """Answer the request ``what`` for ``who``; ``output`` is where an export goes."""
         rights = self.service.rights()
         person = rights.person(who)
         data = None
         if what == "export":
+            assert output is not None
             done = rights.export(person, output)
             data = done.data
             text = f"Wrote {done.visits} visit(s) to {done.path}\nSHA-256 {done.sha256}"
