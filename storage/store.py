@@ -430,24 +430,30 @@ class Store:
         departed_at: datetime | None = None,
     ) -> None:
         """Check a visit out by id (staff). ``departed_at``: when the visitor left, as
-        staff state it for a visit nobody checked out on its day (at or after the
-        arrival, not in the future); the audit event says the time was entered. Raises
-        NotFound, AlreadyCheckedOut or InvalidDeparture."""
+        staff state it for a visit nobody checked out on its day, or one checked out
+        automatically, which it then replaces (at or after the arrival, not in the
+        future); the audit event says the time was entered. Raises NotFound,
+        AlreadyCheckedOut or InvalidDeparture."""
         now = now or utcnow()
         with db_errors(), self._sessions() as s, s.begin():
             found = s.execute(
-                select(Visit.arrived_at, Visit.departed_at).where(Visit.id == visit_id)
+                select(Visit.arrived_at, Visit.departed_at, Visit.auto_checkout).where(
+                    Visit.id == visit_id
+                )
             ).first()
             if found is None:
                 raise NotFound(f"visit {visit_id} not found")
-            if found.departed_at is not None:
+            replaces_auto = found.auto_checkout and departed_at is not None
+            if found.departed_at is not None and not replaces_auto:
                 raise AlreadyCheckedOut(f"visit {visit_id} is already checked out")
             if departed_at is not None:
                 if departed_at > now:
                     raise InvalidDeparture("the departure time is in the future")
                 if departed_at < found.arrived_at:
                     raise InvalidDeparture("the departure time is before the arrival")
-            self._mark_departed(s, visit_id, now, actor, departed_at=departed_at)
+            self._mark_departed(
+                s, visit_id, now, actor, replaces_auto=replaces_auto, departed_at=departed_at
+            )
         self.sync_checkpoint()
 
     def _mark_departed(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import Button
 
 from kiosk.app import make_app, make_console
 from kiosk.config import ConfigError
@@ -34,6 +35,7 @@ from tests.kiosk_ui import (
     ready,
     services_with_staff,
     staff_login,
+    status_of,
     type_into,
     wait_for_screen,
 )
@@ -115,6 +117,31 @@ def test_a_badge_scanned_after_the_automatic_check_out_records_the_real_departur
         store.check_out(stayed.badge_code, actor="kiosk", now=local(DAY, 21, 31))
 
 
+def test_staff_can_replace_an_automatic_departure_with_the_real_one(store: Store) -> None:
+    """Reception knows the visitor left at 17:10, not at the 20:00 closing time: the time
+    they enter replaces the automatic one (within arrival..now, as for any entered
+    departure); without a time, or a second time, it is already checked out."""
+    stayed = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
+    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 20, 5))
+    later = local(DAY + timedelta(days=1), 9)
+    with pytest.raises(AlreadyCheckedOut):  # "now" is no better than the closing time
+        store.check_out_visit(stayed.visit_id, actor="staff:rita", now=later)
+    store.check_out_visit(
+        stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 10)
+    )
+    visit = store.get_visit(stayed.visit_id)
+    assert visit.departed_at == local(DAY, 17, 10) and not visit.auto_checkout
+    [event] = events(store, action="visit.check_out")
+    assert event.details == {
+        "replaces_auto_checkout": True,
+        "departure_entered": local(DAY, 17, 10).isoformat(),
+    }
+    with pytest.raises(AlreadyCheckedOut):
+        store.check_out_visit(
+            stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 15)
+        )
+
+
 def test_only_this_sites_visits_and_since_a_day_when_asked(
     store: Store, store_config: StoreConfig
 ) -> None:
@@ -194,10 +221,12 @@ async def test_the_kiosk_checks_out_yesterdays_forgotten_visitors_when_it_starts
     assert "Fakename" not in caplog.text
 
 
-async def test_the_console_shows_a_departure_nobody_recorded(tmp_path: Path) -> None:
+async def test_the_console_shows_a_departure_nobody_recorded_and_takes_the_real_one(
+    tmp_path: Path,
+) -> None:
     services = services_with_staff(tmp_path, '[kiosk]\nauto_checkout = "20:00"\n')
     yesterday = services.now().date() - timedelta(days=1)
-    services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    visit_id = services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9)).visit_id
     assert services.auto_check_out() == 1
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await staff_login(pilot, "rita")
@@ -215,3 +244,17 @@ async def test_the_console_shows_a_departure_nobody_recorded(tmp_path: Path) -> 
         await pilot.pause(0.3)
         facts = str(pilot.app.screen.query_one("#facts").render())
         assert "checked out automatically 20:00 (no check-out was recorded)" in facts
+
+        # Reception knows better: the visitor left at 17:10.
+        record = pilot.app.screen.query_one("#checkout", Button)
+        assert not record.disabled and str(record.label) == "Record departure"
+        assert pilot.app.screen.query_one("#left-row").display
+        await type_into(pilot, "#left-at", "17:10")
+        await pilot.click("#checkout")
+        assert await status_of(pilot, "#detail-status", "recorded") == "Departure recorded."
+        await pilot.pause(0.3)
+        facts = str(pilot.app.screen.query_one("#facts").render())
+        assert "left 17:10" in facts and "automatically" not in facts
+        assert record.disabled and not pilot.app.screen.query_one("#left-row").display
+    visit = services.store.get_visit(visit_id)
+    assert visit.departed_at == local(yesterday, 17, 10) and not visit.auto_checkout

@@ -282,8 +282,9 @@ class ConsoleService:
 
     def departure_needed(self, visit: VisitRecord) -> bool:
         """Whether checking ``visit`` out needs staff to say when the visitor left: it is
-        still open from an earlier day, and "now" would put them on site overnight."""
-        return visit.on_site and visit.local_day < self.today()
+        still open from an earlier day ("now" would put them on site overnight), or it
+        was checked out automatically and staff can say when they really left."""
+        return visit.auto_checkout or (visit.on_site and visit.local_day < self.today())
 
     def check_out(self, visit_id: uuid.UUID, left: datetime | None = None) -> bool:
         """Check the visit out now, or as having left at ``left`` (see

@@ -121,9 +121,9 @@ class VisitDetailScreen(ModalScreen[bool]):
             box.value = getattr(v, field) or ""
             box.disabled = not self.service.can("correct")
         self.query_one("#save", Button).disabled = not self.service.can("correct")
-        self.query_one("#checkout", Button).disabled = not (
-            v.on_site and self.service.can("checkout")
-        )
+        checkout = self.query_one("#checkout", Button)
+        checkout.disabled = not ((v.on_site or v.auto_checkout) and self.service.can("checkout"))
+        checkout.label = "Record departure" if v.auto_checkout else "Check out"
         self.query_one("#reprint", Button).disabled = not (
             v.on_site and self.service.can("checkout")
         )
@@ -134,7 +134,10 @@ class VisitDetailScreen(ModalScreen[bool]):
         if needed:
             left_at.placeholder = f"HH:MM on {v.local_day}"
             self.query_one("#detail-status", Static).update(
-                f"Still on site since {v.local_day}: type when the visitor left, then Check out."
+                "Nobody recorded when the visitor left: type it, then Record departure."
+                if v.auto_checkout
+                else f"Still on site since {v.local_day}: type when the visitor left, then"
+                " Check out."
             )
 
     @on(Button.Pressed, "#save")
@@ -174,9 +177,11 @@ class VisitDetailScreen(ModalScreen[bool]):
                 self.query_one("#detail-status", Static).update("Not checked out: see Left at.")
                 return
 
+        automatic = self.visit is not None and self.visit.auto_checkout
+
         def do() -> str:
             if self.service.check_out(self.visit_id, left):
-                return "Checked out."
+                return "Departure recorded." if automatic else "Checked out."
             return "Already checked out meanwhile (the badge was scanned, or at another desk)."
 
         self._act(do)
