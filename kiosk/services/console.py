@@ -109,8 +109,9 @@ _DEPARTURE = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2})[:.](\d{2})", re.A
 
 
 def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
-    """When a visitor left, as staff type it for a visit left open on ``day``: "17:30"
-    or "17.30" on that day, or "2026-11-30 08:15" for a visitor who stayed overnight.
+    """When a visitor left, as staff type it for a visit of ``day`` left open or checked
+    out automatically: "17:30" or "17.30" on that day, or "2026-11-30 08:15" for a
+    visitor who stayed overnight.
     Raises TextError (whether the time is after the arrival is the Store's check)."""
     found = _DEPARTURE.fullmatch(text.strip())
     if found is None:

@@ -80,10 +80,12 @@ class VisitDetailScreen(ModalScreen[bool]):
                     yield Label(label, classes="label")
                     yield Input(id=f"fix-{field}", max_length=254, disabled=True)
                     yield FieldError("", id=f"fix-{field}-error", markup=False)
-            # Only for a visit still open from an earlier day: when did they leave?
+            # Only for a visit still open from an earlier day, or checked out
+            # automatically: when did the visitor really leave? Disabled while hidden, so
+            # that it never takes the focus.
             with Horizontal(classes="row", id="left-row"):
                 yield Label("Left at", classes="label")
-                yield Input(id="left-at", max_length=20, disabled=True)  # not focused hidden
+                yield Input(id="left-at", max_length=20, disabled=True)
                 yield FieldError("", id="left-at-error", markup=False)
             yield Static("", id="detail-status", markup=False)
             with Horizontal(id="detail-buttons"):
