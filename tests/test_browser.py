@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageChops
 from sqlalchemy import select
 
 from kiosk.config import load_settings
@@ -101,6 +102,51 @@ def _visit_departed(env: dict[str, str]) -> object:
     return getattr(visits[0], "departed_at", None) if visits else None
 
 
+BLINK = 1500  # pixels: a text cursor blinking changes one cell, fewer than this
+
+
+def _changed(shot: bytes, before: bytes | None, least: int = BLINK) -> bool:
+    """Whether ``shot`` differs from ``before`` in at least ``least`` pixels."""
+    if before is None:
+        return True
+    if shot == before:
+        return False
+    a, b = (Image.open(io.BytesIO(png)).convert("L") for png in (shot, before))
+    if a.size != b.size:
+        return True
+    differing = ImageChops.difference(a, b).point(lambda v: 255 if v > 16 else 0)
+    return differing.histogram()[255] >= least
+
+
+def _settle(page: Page, before: bytes | None = None, least: int = BLINK) -> bytes:
+    """The terminal is a canvas: wait until what it shows has changed from ``before`` (in
+    at least ``least`` pixels) and then holds still for a moment. A blinking cursor is
+    neither a change nor a movement."""
+    deadline = time.monotonic() + 30
+    last = page.screenshot()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        shot = page.screenshot()
+        if _changed(shot, last):
+            last = shot
+        elif _changed(shot, before, least):
+            return shot
+    stuck = Path(tempfile.mkdtemp()) / "stuck.png"
+    stuck.write_bytes(last)
+    raise AssertionError(f"the kiosk did not answer: its screen did not settle; see {stuck}")
+
+
+def _act(page: Page, *keys: str, text: str = "") -> bytes:
+    """Type ``text``, press ``keys``, and wait for the kiosk's answer to be drawn (a key
+    sent while the next screen is still coming goes to the one before); that screen."""
+    before = page.screenshot()
+    if text:
+        page.keyboard.type(text)
+    for key in keys:
+        page.keyboard.press(key)
+    return _settle(page, before)
+
+
 def test_check_in_and_out_in_a_real_browser(
     served: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -108,28 +154,6 @@ def test_check_in_and_out_in_a_real_browser(
 
     url, env = served
     requests: list[str] = []
-
-    def settle(page: Page, before: bytes | None = None, timeout: float = 30.0) -> bytes:
-        """The terminal is a canvas: wait until what it shows has changed from ``before``
-        and then holds still (two identical screenshots in a row)."""
-        deadline = time.monotonic() + timeout
-        last = page.screenshot()
-        while time.monotonic() < deadline:
-            time.sleep(0.25)
-            shot = page.screenshot()
-            if shot == last and shot != before:
-                return shot
-            last = shot
-        page.screenshot(path=str(tmp_path / "stuck.png"))
-        raise AssertionError(f"the kiosk did not answer; see {tmp_path / 'stuck.png'}")
-
-    def act(page: Page, *keys: str, text: str = "") -> None:
-        before = page.screenshot()
-        if text:
-            page.keyboard.type(text)
-        for key in keys:
-            page.keyboard.press(key)
-        settle(page, before)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -140,12 +164,12 @@ def test_check_in_and_out_in_a_real_browser(
         page.on("request", lambda r: requests.append(r.url))
         _open_kiosk(page, url)
         assert page.title() == "Fictional Lobby"
-        act(page, "Enter")  # "Check in" has the focus
-        act(page, "Tab", text=NAME)
-        act(page, "Enter", text="wilhelmina@example.com")  # Enter in a field: Next
-        act(page, "Enter")  # "I am 16 or older" has the focus
-        act(page, "Enter")  # the privacy notice: "I have read this" has the focus
-        act(page, "Enter", text=NAME)  # the NDA: type one's full name, Enter
+        _act(page, "Enter")  # "Check in" has the focus
+        _act(page, "Tab", text=NAME)
+        _act(page, "Enter", text="wilhelmina@example.com")  # Enter in a field: Next
+        _act(page, "Enter")  # "I am 16 or older" has the focus
+        _act(page, "Enter")  # the privacy notice: "I have read this" has the focus
+        _act(page, "Enter", text=NAME)  # the NDA: type one's full name, Enter
         deadline = time.monotonic() + 30
         codes: list[str] = []
         while not codes and time.monotonic() < deadline:
@@ -155,9 +179,9 @@ def test_check_in_and_out_in_a_real_browser(
             page.screenshot(path=str(tmp_path / "no-badge.png"))
             raise AssertionError(f"no QR code on the badge; see {tmp_path / 'no-badge.png'}")
         token = codes[0]
-        act(page, "Enter")  # Done
-        act(page, "Tab", "Enter")  # "Check out"
-        act(page, "Enter", text=token)  # as a USB scanner types it
+        _act(page, "Enter")  # Done
+        _act(page, "Tab", "Enter")  # "Check out"
+        _act(page, "Enter", text=token)  # as a USB scanner types it
         goodbye = page.screenshot()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and _visit_departed(env) is None:
@@ -207,17 +231,15 @@ def _open_kiosk(page: Page, url: str) -> None:
     page.focus(".xterm-helper-textarea")  # keyboard focus, without clicking a widget
 
 
-def _open_the_camera(page: Page, url: str, way_in: int = 1) -> None:
+def _open_the_camera(page: Page, url: str, way_in: int = 1) -> bytes:
     """From the welcome screen to the camera of the ``way_in``-th button after Check in
-    (1: Check out, 2: I have an invitation code), by keyboard."""
+    (1: Check out, 2: I have an invitation code), by keyboard; the screen under it."""
     _open_kiosk(page, url)
-    for _ in range(way_in):
-        page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    time.sleep(1)
-    page.keyboard.press("Tab")  # from the code field to "Scan with the camera"
+    _act(page, *["Tab"] * way_in, "Enter")
+    under = _act(page, "Tab")  # from the code field to "Scan with the camera"
     page.keyboard.press("Enter")
     page.wait_for_selector("#camera.-open", timeout=10000)
+    return under
 
 
 def _wait_departed(env: dict[str, str]) -> object:
@@ -297,16 +319,15 @@ def test_the_tablets_camera_reads_an_invitation_and_fills_the_check_in(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=_camera_showing(video))
         page = browser.new_page(viewport={"width": 1024, "height": 768})
-        _open_the_camera(page, url, way_in=2)
+        invitation_screen = _open_the_camera(page, url, way_in=2)
         assert "invitation" in page.inner_text("#camera-hint")
         page.wait_for_selector("#camera", state="hidden", timeout=30000)  # read
         page.focus(".xterm-helper-textarea")
-        for keys in ("Enter", "Enter", "Enter"):  # details filled: Next; 16 or older; notice
-            time.sleep(1.5)
-            page.keyboard.press(keys)
-        time.sleep(1.5)
-        page.keyboard.type(NAME)  # the NDA, signed
-        page.keyboard.press("Enter")
+        # the code, typed into its field, changes a little; the details, filled in, a lot
+        _settle(page, invitation_screen, least=10_000)
+        for _ in range(3):  # Next; 16 or older; the notice
+            _act(page, "Enter")
+        _act(page, "Enter", text=NAME)  # the NDA, signed
         deadline = time.monotonic() + 30
         visits: list[object] = []
         while time.monotonic() < deadline and not visits:

@@ -802,9 +802,11 @@ async def test_printable_badge_goes_to_the_print_command(
     command read the keys the kiosk should get. A slow printer does not hold the visitor
     on "Saving": the badge is on screen (and done with) before the label comes out."""
     printed, stdin_seen = tmp_path / "printed", tmp_path / "stdin-seen"
+    release = tmp_path / "paper-loaded"  # the printer holds the label until the test says
     printer = tmp_path / "fake-lp"
     printer.write_text(
-        f'#!/bin/sh\nsleep 3\ncp "$1" {printed}\necho "request id is LABEL-1 (1 file(s))"\n'
+        f"#!/bin/sh\nfor _ in $(seq 600); do [ -e {release} ] && break; sleep 0.05; done\n"
+        f'cp "$1" {printed}\necho "request id is LABEL-1 (1 file(s))"\n'
         f"echo 'lp: printer is slow' >&2\ncat > {stdin_seen}\n"
     )
     printer.chmod(0o755)
@@ -813,6 +815,7 @@ async def test_printable_badge_goes_to_the_print_command(
         await ready(pilot)
         code = await _checked_in_code(pilot)
         assert not printed.exists()  # still printing
+        release.touch()
         for _ in range(300):
             if stdin_seen.exists():
                 break
