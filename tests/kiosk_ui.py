@@ -40,9 +40,10 @@ async def ready(pilot: Pilot[None]) -> None:
     """Wait until the store is open and the welcome screen enables its buttons."""
     app = pilot.app
     assert isinstance(app, KioskApp)
-    for _ in range(200):
-        if app.services.ready or app.start_error:
-            break
+    deadline = time.monotonic() + 30  # a fresh database is migrated first; CI can be busy
+    while not (app.services.ready or app.start_error):
+        if time.monotonic() > deadline:
+            raise AssertionError("the kiosk's store did not open")
         await asyncio.sleep(0.02)
     await pilot.pause()
 
