@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, OptionList, Select, Sparkline, Static
 from kiosk.app import make_app, make_console
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService
+from screens.console.console import REFRESH_S
 from screens.console.table import VisitTable
 from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
@@ -56,6 +57,15 @@ async def rows_shown(pilot: Pilot[None], expected: int, timeout: float = 8.0) ->
     while time.monotonic() < deadline:
         if len(table.rows) == expected:
             break
+        await pilot.pause(0.05)
+    return [r.name for r in table.rows]
+
+
+async def names_shown(pilot: Pilot[None], names: list[str], timeout: float = 8.0) -> list[str]:
+    """The names in the log once they are ``names`` (or as they are at the timeout)."""
+    table = pilot.app.screen.query_one("#visits", VisitTable)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and [r.name for r in table.rows] != names:
         await pilot.pause(0.05)
     return [r.name for r in table.rows]
 
@@ -104,6 +114,40 @@ async def test_login_search_filter_and_check_out(services: KioskServices) -> Non
     assert ("staff:rita", "visit.view") in actions
     assert ("staff:rita", "visit.check_out") in actions
     assert all(visitor(1).name not in a for a, _ in actions)
+
+
+async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServices) -> None:
+    """A desk staffed through the night: at midnight "today's" log shows the new day and
+    its arrivals (before, it stayed on the day the console was opened, morning arrivals
+    out of sight), and so do the dates the Pre-register and Export tabs offer. A day staff
+    picked themselves stays picked."""
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    evening = datetime(2026, 11, 30, 23, 58, tzinfo=amsterdam)
+    now = [evening]
+    services.store.check_in(visitor(1), actor="test", now=evening)
+    services.store.check_in(visitor(2), actor="test", now=evening + timedelta(minutes=4))
+    console = make_console(services.settings, services=services, clock=lambda: now[0])
+    async with console.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")  # security: the Export tab too
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert await rows_shown(pilot, 1) == [visitor(1).name]
+        now[0] = evening + timedelta(minutes=5)  # 00:03 on 1 December
+        assert await names_shown(pilot, [visitor(2).name]) == [visitor(2).name]
+        screen = pilot.app.screen
+        for offered in ("#day", "#pre-date", "#export-from", "#export-to"):
+            assert screen.query_one(offered, Input).value == "2026-12-01"
+        assert str(screen.query_one("#counts", Static).render()).startswith(
+            "Visitors 2026-12-01: 1"
+        )
+        reminder = str(screen.query_one("#open-earlier", Static).render())
+        assert "1 visit(s) of earlier days: 2026-11-30 (1)" in reminder
+        await type_into(pilot, "#day", "2026-11-30")
+        await pilot.press("enter")
+        assert await names_shown(pilot, [visitor(1).name]) == [visitor(1).name]
+        now[0] = evening + timedelta(days=1, minutes=5)  # the next midnight: picked stays
+        await pilot.pause(REFRESH_S + 0.5)
+        assert [r.name for r in screen.query_one("#visits", VisitTable).rows] == [visitor(1).name]
+        assert screen.query_one("#day", Input).value == "2026-11-30"
 
 
 async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:

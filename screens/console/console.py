@@ -49,6 +49,7 @@ from screens.console.table import HEADER, VisitTable
 from screens.widgets import FieldError, QRCode
 
 REFRESH_S = 3.0
+TODAY_FIELDS = "#day, #pre-date, #export-from, #export-to"  # they offer today, and follow it
 FOLLOW_S = 60.0  # retention saved by an admin elsewhere
 PREREG_FIELDS = ("name", "email", "phone", "company", "host", "date")  # in the form's order
 # Whether, and in which language, the invitation is e-mailed to the visitor.
@@ -97,7 +98,7 @@ class ConsoleScreen(Screen[None]):
     def __init__(self, service: ConsoleService) -> None:
         super().__init__()
         self.service = service
-        self.day = service.today()
+        self.day = self._today = service.today()
         self.all_rows: list[LogRow] = []
         self._hosts: list[HostEntry] = []
         self._last_invitation = ("", "", "")
@@ -200,7 +201,7 @@ class ConsoleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load_day()
-        self.set_interval(REFRESH_S, self.load_day)
+        self.set_interval(REFRESH_S, self.refresh_log)
         self.follow_retention()
         self.set_interval(FOLLOW_S, self.follow_retention)
         if self.service.can("hosts"):
@@ -224,6 +225,23 @@ class ConsoleScreen(Screen[None]):
             panel.fill()
 
     # -- the log ---------------------------------------------------------------------
+
+    def refresh_log(self) -> None:
+        """Reload the log. At midnight a log showing today moves on to the new day (a
+        desk staffed through the night would otherwise keep "today" on yesterday, and
+        the morning's arrivals out of sight), and so do the dates the other tabs offer;
+        a day staff picked or typed stays."""
+        today = self.service.today()
+        if today != self._today:
+            before, self._today = self._today.isoformat(), today
+            for field in self.query(TODAY_FIELDS).results(Input):
+                if field.value.strip() == before:
+                    field.value = today.isoformat()
+            if self.query_one("#day", Input).value == today.isoformat():
+                self.day = today
+                self.all_rows = []
+                self.apply_filter()
+        self.load_day()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-log")
     def load_day(self) -> None:
