@@ -120,7 +120,8 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
     """A desk staffed through the night: at midnight "today's" log shows the new day and
     its arrivals (before, it stayed on the day the console was opened, morning arrivals
     out of sight), and so do the dates the Pre-register and Export tabs offer. A day staff
-    picked themselves stays picked."""
+    picked themselves stays picked. "On site now" counts as the evacuation list does
+    (today and yesterday), whichever day the log shows."""
     amsterdam = ZoneInfo("Europe/Amsterdam")
     evening = datetime(2026, 11, 30, 23, 58, tzinfo=amsterdam)
     now = [evening]
@@ -136,9 +137,12 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
         screen = pilot.app.screen
         for offered in ("#day", "#pre-date", "#export-from", "#export-to"):
             assert screen.query_one(offered, Input).value == "2026-12-01"
-        assert str(screen.query_one("#counts", Static).render()).startswith(
-            "Visitors 2026-12-01: 1"
-        )
+        counts = str(screen.query_one("#counts", Static).render())
+        # on site now as the evacuation list counts: tonight's visitor is still here
+        assert counts.startswith("Visitors 2026-12-01: 1   On site now: 2   ")
+        await pilot.press("f5")
+        assert await status_of(pilot, "#onsite-count", "2") == "On site now: 2"
+        await pilot.press("f2")
         reminder = str(screen.query_one("#open-earlier", Static).render())
         assert "1 visit(s) of earlier days: 2026-11-30 (1)" in reminder
         await type_into(pilot, "#day", "2026-11-30")
@@ -148,6 +152,8 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
         await pilot.pause(REFRESH_S + 0.5)
         assert [r.name for r in screen.query_one("#visits", VisitTable).rows] == [visitor(1).name]
         assert screen.query_one("#day", Input).value == "2026-11-30"
+        counts = str(screen.query_one("#counts", Static).render())
+        assert counts.startswith("Visitors 2026-11-30: 1   On site now: 1   ")  # 2 days ago
 
 
 async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:

@@ -67,6 +67,14 @@ def user_message(error: BaseException | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenVisits:
+    """Counts of visits with no check-out (see ConsoleService.open_visits)."""
+
+    on_site_now: int
+    earlier: dict[date, int]
+
+
+@dataclass(frozen=True, slots=True)
 class LogRow:
     """One line of the log as the console shows it (visitor text stays plain text)."""
 
@@ -193,14 +201,23 @@ class ConsoleService:
 
         return self.today() - timedelta(days=self.store.retention.visit_days)
 
-    def open_earlier(self) -> dict[date, int]:
-        """Visits of earlier days (within retention) that nobody checked out, per day,
-        newest first: each is "on site" in its day's log, and yesterday's are on the
-        evacuation list. Counts only (nothing decrypted, nothing to audit)."""
+    def open_visits(self) -> OpenVisits:
+        """Visits nobody checked out: how many count as in the building now (as the
+        evacuation list reckons), and those of earlier days (within retention) per day,
+        newest first: each is "on site" in its day's log. Counts only (nothing
+        decrypted, nothing to audit)."""
+        from datetime import timedelta
+
+        from kiosk.services.onsite import ON_SITE_DAYS
+
         self.require("log")
-        oldest = self.oldest_day()
-        found = self.store.open_visits_before(self.today())
-        return {d: found[d] for d in sorted(found, reverse=True) if d >= oldest}
+        today, oldest = self.today(), self.oldest_day()
+        found = self.store.open_visits_before(today + timedelta(days=1))
+        recent = today - timedelta(days=ON_SITE_DAYS - 1)
+        return OpenVisits(
+            on_site_now=sum(n for d, n in found.items() if d >= recent),
+            earlier={d: found[d] for d in sorted(found, reverse=True) if oldest <= d < today},
+        )
 
     def day_rows(self, day: date) -> list[LogRow]:
         """The day's visits, then its expected (invited, not yet arrived) visitors."""

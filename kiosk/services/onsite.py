@@ -24,7 +24,12 @@ class OnSite:
     since: str
 
 
-def on_site_now(store: Store, *, days: int = 2, today: date | None = None) -> list[OnSite]:
+ON_SITE_DAYS = 2  # today and yesterday: someone who stayed the night is still here
+
+
+def on_site_now(
+    store: Store, *, days: int = ON_SITE_DAYS, today: date | None = None
+) -> list[OnSite]:
     """Visitors with no check-out among the last ``days`` days, sorted by name the way a
     marshal reads a list: Åse with the A's, Ørsted with the O's."""
     today = today or datetime.now(store.timezone).date()

@@ -37,6 +37,7 @@ from kiosk.services.console import (
     STATUSES,
     ConsoleService,
     LogRow,
+    OpenVisits,
     arrivals_per_hour,
     filter_rows,
     open_earlier_text,
@@ -93,7 +94,7 @@ class ConsoleScreen(Screen[None]):
     class Loaded(Message):
         day: date
         rows: list[LogRow]
-        open_earlier: dict[date, int]  # visits of earlier days with no check-out, per day
+        open_visits: OpenVisits  # no check-out: in the building now; earlier days' per day
 
     def __init__(self, service: ConsoleService) -> None:
         super().__init__()
@@ -247,7 +248,7 @@ class ConsoleScreen(Screen[None]):
     def load_day(self) -> None:
         day = self.day
         rows = self.service.day_rows(day)
-        self.post_message(self.Loaded(day, rows, self.service.open_earlier()))
+        self.post_message(self.Loaded(day, rows, self.service.open_visits()))
 
     def on_console_screen_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
@@ -255,14 +256,14 @@ class ConsoleScreen(Screen[None]):
         self.all_rows = message.rows
         self.apply_filter()
         visits = [r for r in message.rows if r.status != "expected"]
-        on_site = sum(r.status == "on site" for r in visits)
+        on_site = message.open_visits.on_site_now  # as the evacuation list counts, any day
         expected = len(message.rows) - len(visits)
         self.query_one("#counts", Static).update(
             f"Visitors {self.day.isoformat()}: {len(visits)}   On site now: {on_site}   "
             f"Expected: {expected}   Arrivals per hour:"
         )
         self.query_one("#arrivals", Sparkline).data = arrivals_per_hour(message.rows)
-        reminder = open_earlier_text(message.open_earlier)
+        reminder = open_earlier_text(message.open_visits.earlier)
         shown = self.query_one("#open-earlier", Static)
         shown.update(reminder)
         shown.display = bool(reminder)
