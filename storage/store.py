@@ -574,6 +574,9 @@ class Store:
                 # columns are untyped anyway.
                 rows = conn.execute(stmt).cursor.fetchall()
             visits, damaged = self._decoder().decode_batch(rows)
+            # Freed while the collector is still paused: otherwise its first pass after
+            # the pause walks these thousands of rows too (a tenth of a day's read).
+            del rows
         return DayVisits(visits, damaged)
 
     def visits_on(self, day: date) -> DayVisits:
