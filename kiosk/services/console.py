@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -197,8 +197,6 @@ class ConsoleService:
         return self.now().date()
 
     def oldest_day(self) -> date:
-        from datetime import timedelta
-
         return self.today() - timedelta(days=self.store.retention.visit_days)
 
     def open_visits(self) -> OpenVisits:
@@ -206,8 +204,6 @@ class ConsoleService:
         evacuation list reckons), and those of earlier days (within retention) per day,
         newest first: each is "on site" in its day's log. Counts only (nothing
         decrypted, nothing to audit)."""
-        from datetime import timedelta
-
         from kiosk.services.onsite import ON_SITE_DAYS
 
         self.require("log")
@@ -550,8 +546,6 @@ class ConsoleService:
         limit: int = 500,
     ) -> list[AuditEntry]:
         """The newest ``limit`` events matching, newest first; days are site-local."""
-        from datetime import time, timedelta
-
         from storage.audit_trail import events
 
         self.require("audit")
