@@ -184,20 +184,24 @@ zones = st.sampled_from(["Europe/Amsterdam", "America/New_York", "Pacific/Kiriti
 SHAPE = re.compile(r"\s*(?:([0-9]{4})-([0-9]{2})-([0-9]{2})\s+)?([0-9]{1,2})[:.]([0-9]{2})\s*")
 
 
+arrivals = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
+
+
 @settings(max_examples=1000, deadline=None)
-@given(text=departures, zone=zones, day=st.dates())
-@example(text="9999-12-31 23:59", zone="America/New_York", day=date(2026, 11, 29))  # > UTC max
-@example(text="12:3\u0660", zone="UTC", day=date(2026, 11, 29))  # an Arabic-Indic digit
+@given(text=departures, zone=zones, day=st.dates(), arrived=arrivals)
+@example(text="9999-12-31 23:59", zone="America/New_York", day=date(2026, 11, 29), arrived=None)
+@example(text="12:3\u0660", zone="UTC", day=date(2026, 11, 29), arrived=None)  # Arabic-Indic
+@example(text="0:00", zone="UTC", day=date.max, arrived=datetime.max.replace(tzinfo=UTC))
 def test_a_departure_typed_by_staff_is_a_moment_or_a_message(
-    text: str, zone: str, day: date
+    text: str, zone: str, day: date, arrived: datetime | None
 ) -> None:
     """Whatever is typed, the console gets the moment meant (the typed time on the typed
-    day, else on the visit's day, in the site's zone) or one of two messages; nothing
-    else is raised: Check out runs this on the screen's own thread, where an exception
-    would end the console."""
+    day, else on the visit's day, in the site's zone), never before the arrival, or one
+    of three messages; nothing else is raised: Check out runs this on the screen's own
+    thread, where an exception would end the console."""
     tz = ZoneInfo(zone)
     try:
-        moment = parse_departure(text, day, tz)
+        moment = parse_departure(text, day, tz, arrived)
     except TextError as exc:
         message = exc.message
     else:
@@ -206,5 +210,8 @@ def test_a_departure_typed_by_staff_is_a_moment_or_a_message(
         y, mo, d, h, mi = shape.groups()
         meant = date(int(y), int(mo), int(d)) if y else day
         assert moment == datetime.combine(meant, time(int(h), int(mi)), tzinfo=tz)
+        assert arrived is None or moment >= arrived
         return
-    assert message.startswith(("Type when the visitor left as HH:MM", "There is no such"))
+    assert message.startswith(
+        ("Type when the visitor left as HH:MM", "There is no such", "That is before the arrival")
+    )

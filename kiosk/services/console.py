@@ -116,11 +116,14 @@ def filter_rows(rows: list[LogRow], text: str, status: str = "all") -> list[LogR
 _DEPARTURE = re.compile(r"(?:(\d{4}-\d{2}-\d{2})\s+)?(\d{1,2})[:.](\d{2})", re.ASCII)
 
 
-def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
+def parse_departure(
+    text: str, day: date, tz: ZoneInfo, arrived: datetime | None = None
+) -> datetime:
     """When a visitor left, as staff type it for a visit of ``day`` left open or checked
     out automatically: "17:30" or "17.30" on that day, or "2026-11-30 08:15" for a
-    visitor who stayed overnight.
-    Raises TextError (whether the time is after the arrival is the Store's check)."""
+    visitor who stayed overnight. A moment before ``arrived`` is refused in words that
+    say how to type a departure after midnight (the Store checks the bounds again).
+    Raises TextError."""
     found = _DEPARTURE.fullmatch(text.strip())
     if found is None:
         raise TextError(
@@ -132,9 +135,20 @@ def parse_departure(text: str, day: date, tz: ZoneInfo) -> datetime:
         when = datetime.combine(
             date.fromisoformat(on) if on else day, time(int(hour), int(minute)), tzinfo=tz
         )
-        return when.astimezone(UTC)
+        left = when.astimezone(UTC)
     except (ValueError, OverflowError):  # 24:00, 2026-02-30, or past year 9999 in UTC
         raise TextError("There is no such date or time.") from None
+    if arrived is not None and left < arrived:
+        came = arrived.astimezone(tz)
+        before = f"That is before the arrival ({came:%H:%M} on {came.date().isoformat()})."
+        if on or day == date.max:
+            raise TextError(before)
+        next_day = (day + timedelta(days=1)).isoformat()
+        raise TextError(
+            f"{before} If the visitor left after midnight, type the date too:"
+            f" {next_day} {int(hour):02d}:{minute}."
+        )
+    return left
 
 
 def open_earlier_text(days: dict[date, int]) -> str:

@@ -173,7 +173,8 @@ class VisitDetailScreen(ModalScreen[bool]):
         if self.visit is not None and self.service.departure_needed(self.visit):
             try:
                 text = self.query_one("#left-at", Input).value
-                left = parse_departure(text, self.visit.local_day, self.service.tz)
+                v = self.visit
+                left = parse_departure(text, v.local_day, self.service.tz, v.arrived_at)
             except TextError as exc:
                 error.update(exc.message)
                 self.query_one("#detail-status", Static).update("Not checked out: see Left at.")
