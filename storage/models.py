@@ -62,6 +62,9 @@ class Host(Base):
     created_at: Mapped[datetime]
 
 
+_OPEN = text("departed_at IS NULL")  # ix_visits_open holds only these rows
+
+
 class Visit(Base):
     __tablename__ = "visits"
     # The look-up columns (badge, blind indexes) are indexed behind the day (and site):
@@ -74,13 +77,7 @@ class Visit(Base):
         Index("ix_visits_day_email", "site_id", "local_day", "email_bidx"),
         Index("ix_visits_day_phone", "site_id", "local_day", "phone_bidx"),
         # Only the visits still open: what automatic check-out and status look for.
-        Index(
-            "ix_visits_open",
-            "site_id",
-            "local_day",
-            sqlite_where=text("departed_at IS NULL"),
-            postgresql_where=text("departed_at IS NULL"),
-        ),
+        Index("ix_visits_open", "site_id", "local_day", sqlite_where=_OPEN, postgresql_where=_OPEN),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -167,20 +167,19 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @on(Button.Pressed, "#checkout")
     def check_out(self) -> None:
-        left = None
+        v, left = self.visit, None
         error = self.query_one("#left-at-error", FieldError)
         error.update("")
-        if self.visit is not None and self.service.departure_needed(self.visit):
+        if v is not None and self.service.departure_needed(v):
             try:
                 text = self.query_one("#left-at", Input).value
-                v = self.visit
                 left = parse_departure(text, v.local_day, self.service.tz, v.arrived_at)
             except TextError as exc:
                 error.update(exc.message)
                 self.query_one("#detail-status", Static).update("Not checked out: see Left at.")
                 return
 
-        automatic = self.visit is not None and self.visit.auto_checkout
+        automatic = v is not None and v.auto_checkout
 
         def do() -> str:
             if self.service.check_out(self.visit_id, left):
