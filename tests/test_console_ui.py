@@ -21,7 +21,7 @@ from kiosk.app import make_app, make_console
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService
 from screens.console.console import REFRESH_S
-from screens.console.table import VisitTable
+from screens.console.table import COLUMNS, VisitTable, fit_columns, header
 from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
 from tests.factories import visitor
@@ -174,6 +174,54 @@ async def test_search_ignores_case_accents_and_spacing(services: KioskServices) 
             pilot.app.screen.query_one("#search", Input).value = ""
             await type_into(pilot, "#search", typed)
             assert sorted(await rows_shown(pilot, len(expected))) == expected, typed
+
+
+def _shown(widget: Static | VisitTable, line: int = 0) -> str:
+    """One line of a widget as drawn on the screen (cut at the widget's width)."""
+    return "".join(segment.text for segment in widget.render_line(line)).rstrip()
+
+
+def test_the_log_columns_fit_every_width_they_can() -> None:
+    """In, out, name, host and status are always there, in their order; from 68 cells (the
+    narrowest set) a line never needs more than the width; from 107 every column is at
+    its widest."""
+    full = header(COLUMNS)
+    for width in range(40, 161):
+        columns = fit_columns(width)
+        titles = [c.title for c in columns]
+        assert titles == [c.title for c in COLUMNS if c.title in titles]
+        assert {"in", "out", "name", "host", "status"} <= set(titles)
+        assert all(c.width >= c.least for c in columns)
+        if width >= 68:
+            assert len(header(columns)) <= width, width
+        assert (header(columns) == full) == (width >= len(full)), width
+
+
+async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskServices) -> None:
+    """On an 80-column terminal each line still shows who, with whom and whether they are
+    on site (type gives way first); on a wide one every column is back. The titles stay
+    above their columns."""
+    services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 1)
+        table = pilot.app.screen.query_one("#visits", VisitTable)
+        title = pilot.app.screen.query_one("#table-header", Static)
+        for size, has_type in (((80, 24), False), ((130, 40), True), ((80, 24), False)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.3)
+            row, titles = _shown(table), _shown(title)
+            assert "Ottoline Vander" in row and row.endswith("on site"), (size, row)
+            assert "Hostina" in row and ("guest" in row) == has_type, (size, row)
+            assert titles.split() == (
+                ["in", "out", "name", "company", "host"]
+                + ["type"] * has_type
+                + ["NDA", "flag", "status"]
+            ), (size, titles)
+            # Content lines both: on screen the header's padding matches the table's border.
+            assert titles.index("status") == row.index("on site"), (size, titles, row)
+            assert titles.index("host") == row.index("Hostina"), (size, titles, row)
 
 
 async def open_the_only_visit(pilot: Pilot[None], *, logged_in: bool = False) -> None:

@@ -46,7 +46,7 @@ from kiosk.services.console import (
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, StaffPanel
 from screens.console.security import ExportPanel, OnSitePanel
-from screens.console.table import HEADER, VisitTable
+from screens.console.table import VisitTable, header
 from screens.widgets import FieldError, QRCode
 
 REFRESH_S = 3.0
@@ -123,7 +123,7 @@ class ConsoleScreen(Screen[None]):
                             yield RadioButton(s.capitalize(), value=s == "all", id=_status_id(s))
                     yield Input(self.day.isoformat(), id="day", max_length=10)
                 yield Static("", id="open-earlier", markup=False)
-                yield Static(HEADER, id="table-header", markup=False)
+                yield Static(header(), id="table-header", markup=False)
                 yield VisitTable(id="visits")
                 yield Static("", id="log-status")
             if self.service.can("prereg"):
@@ -303,6 +303,9 @@ class ConsoleScreen(Screen[None]):
         self.all_rows = []
         self.apply_filter()
         self.load_day()
+
+    def on_visit_table_columns_changed(self, message: VisitTable.ColumnsChanged) -> None:
+        self.query_one("#table-header", Static).update(message.header)
 
     def on_visit_table_opened(self, message: VisitTable.Opened) -> None:
         if message.expected:

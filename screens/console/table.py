@@ -17,17 +17,55 @@ from textual.strip import Strip
 
 from kiosk.services.console import LogRow
 
-COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("in", "arrived", 5),
-    ("out", "departed", 5),
-    ("name", "name", 24),
-    ("company", "company", 18),
-    ("host", "host", 16),
-    ("type", "visitor_type", 10),
-    ("NDA", "nda", 3),
-    ("flag", "flag", 10),
-    ("status", "status", 8),
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    attr: str  # of LogRow
+    width: int  # at its widest
+    least: int  # narrowest it gets before a column is hidden
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("in", "arrived", 5, 5),
+    Column("out", "departed", 5, 5),
+    Column("name", "name", 24, 14),
+    Column("company", "company", 18, 10),
+    Column("host", "host", 16, 10),
+    Column("type", "visitor_type", 10, 10),
+    Column("NDA", "nda", 3, 3),
+    Column("flag", "flag", 10, 10),
+    Column("status", "status", 8, 8),
 )
+# Hidden in this order when even the narrowest columns do not fit: what reception needs
+# least to tell visitors apart.
+HIDE_FIRST = ("type", "NDA")
+
+
+def _span(columns: tuple[Column, ...]) -> int:
+    return sum(c.width for c in columns) + len(columns) - 1  # one space between columns
+
+
+def fit_columns(width: int) -> tuple[Column, ...]:
+    """The columns for a table ``width`` cells wide: all at their widest when they fit;
+    else name, company and host narrower (the widest first, down to their least), then
+    type and NDA hidden. On a very narrow screen the narrowest set overflows (and
+    scrolls)."""
+    columns = COLUMNS
+    for hidden in range(len(HIDE_FIRST) + 1):
+        columns = tuple(c for c in COLUMNS if c.title not in HIDE_FIRST[:hidden])
+        narrowest = tuple(Column(c.title, c.attr, c.least, c.least) for c in columns)
+        if _span(narrowest) <= width:
+            break
+    widths = [c.width for c in columns]
+    over = _span(columns) - width
+    while over > 0:
+        i = max(range(len(columns)), key=lambda i: widths[i] - columns[i].least)
+        if widths[i] == columns[i].least:
+            break
+        widths[i] -= 1
+        over -= 1
+    return tuple(Column(c.title, c.attr, w, c.least) for c, w in zip(columns, widths, strict=True))
 
 
 def _cell(text: str, width: int) -> str:
@@ -35,11 +73,12 @@ def _cell(text: str, width: int) -> str:
     return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
 
 
-def format_row(row: LogRow) -> str:
-    return " ".join(_cell(str(getattr(row, attr)), width) for _t, attr, width in COLUMNS)
+def format_row(row: LogRow, columns: tuple[Column, ...] = COLUMNS) -> str:
+    return " ".join(_cell(str(getattr(row, c.attr)), c.width) for c in columns)
 
 
-HEADER = " ".join(_cell(title, width) for title, _a, width in COLUMNS)
+def header(columns: tuple[Column, ...] = COLUMNS) -> str:
+    return " ".join(_cell(c.title, c.width) for c in columns)
 
 
 class VisitTable(ScrollView, can_focus=True):
@@ -64,14 +103,29 @@ class VisitTable(ScrollView, can_focus=True):
         row_id: uuid.UUID
         expected: bool
 
+    @dataclass
+    class ColumnsChanged(Message):
+        """The columns were fitted to a new width: ``header`` is their titles' line."""
+
+        header: str
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.rows: list[LogRow] = []
+        self.columns = COLUMNS
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns = fit_columns(self.scrollable_content_region.width)
+        if columns != self.columns:
+            self.columns = columns
+            self.virtual_size = Size(_span(columns), len(self.rows))
+            self.post_message(self.ColumnsChanged(header(columns)))
+            self.refresh()
 
     def set_rows(self, rows: list[LogRow]) -> None:
         selected = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows = rows
-        self.virtual_size = Size(len(HEADER), len(rows))
+        self.virtual_size = Size(_span(self.columns), len(rows))
         ids = [r.id for r in rows]
         self.cursor = ids.index(selected) if selected in ids else 0
         self.refresh()
@@ -84,7 +138,7 @@ class VisitTable(ScrollView, can_focus=True):
         style = self.rich_style
         if index == self.cursor:
             style = style + Style(reverse=True)
-        text = format_row(self.rows[index])[self.scroll_offset.x :]
+        text = format_row(self.rows[index], self.columns)[self.scroll_offset.x :]
         return Strip([Segment(text.ljust(width)[:width], style)], width)
 
     def watch_cursor(self, old: int, new: int) -> None:
