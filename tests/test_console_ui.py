@@ -24,6 +24,7 @@ from screens.console.console import REFRESH_S
 from screens.console.table import COLUMNS, VisitTable, fit_columns, header
 from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
+from tests.conftest import PG_ADMIN_URL, PgDatabases
 from tests.factories import visitor
 from tests.kiosk_ui import (
     FIXED_NOW,
@@ -1026,3 +1027,76 @@ async def test_reception_is_not_offered_security_tabs(services: KioskServices) -
         await wait_for_screen(pilot, "ConsoleScreen")
         tabs = {p.id for p in pilot.app.screen.query("TabPane")}
         assert "tab-onsite" not in tabs and "tab-export" not in tabs
+
+
+def _allow_connections(pg: PgDatabases, database: str, allowed: bool) -> None:
+    """Open or shut the real server's door to one database; shutting it also ends the
+    connections already open (as a server restart or a network cut would)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allowed}')
+        if not allowed:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+
+
+def _error_toasts(pilot: Pilot[None]) -> int:
+    return sum(1 for n in pilot.app._notifications if n.severity == "error")
+
+
+@pytest.mark.postgres
+async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
+    pg: PgDatabases, tmp_path: Path
+) -> None:
+    """The records database on the PostgreSQL server goes out of reach while security
+    watches the log and the On site tab: each says so in one line (since when, as read
+    when) instead of a new error message every 3 seconds, keeps showing what it last
+    read, and a list printed meanwhile says how old it is. When the database is back
+    the lines go and the log is read again."""
+    records, keys = pg.create(), pg.create()
+    services = services_with_staff(
+        tmp_path, f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
+    )
+    services.store.check_in(visitor(1), actor="test")
+    now = [datetime.now(UTC)]
+    console = make_console(services.settings, services=services, clock=lambda: now[0])
+    async with console.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert await rows_shown(pilot, 1) == [visitor(1).name]
+        await pilot.press("f5")
+        assert await status_of(pilot, "#onsite-count", "1") == "On site now: 1"
+        read_at = now[0]
+        _allow_connections(pg, records, False)
+        try:
+            stale = await status_of(pilot, "#onsite-stale", "this list is as read at")
+            assert f"as read at {read_at.astimezone(services.store.timezone):%H:%M}" in stale
+            assert "could not be used" in stale and "trying again every 3 s" in stale
+            assert visitor(1).name in str(pilot.app.screen.query_one("#onsite-list").render())
+            line = await status_of(pilot, "#db-down", "the log is as read at")
+            await pilot.pause(2 * REFRESH_S + 0.5)  # two more failed refreshes
+            assert _error_toasts(pilot) == 0
+            assert str(pilot.app.screen.query_one("#db-down", Static).render()) == line
+            assert [r.name for r in pilot.app.screen.query_one("#visits", VisitTable).rows] == [
+                visitor(1).name
+            ]
+            now[0] = read_at + timedelta(minutes=2)
+            await pilot.click("#onsite-print")
+            await status_of(pilot, "#onsite-status", "the list is in")
+        finally:
+            _allow_connections(pg, records, True)
+        await pilot.pause(REFRESH_S + 1)
+        assert not pilot.app.screen.query_one("#db-down", Static).display
+        assert not pilot.app.screen.query_one("#onsite-stale", Static).display
+        assert _error_toasts(pilot) == 0
+    (printed,) = services.settings.resolved_spool_dir.glob("onsite-*.txt")
+    heading = printed.read_text().splitlines()[0]
+    local = services.store.timezone
+    assert heading == (
+        f"On site at {read_at.astimezone(local):%Y-%m-%d %H:%M}"
+        f" (as last read; printed {now[0].astimezone(local):%Y-%m-%d %H:%M})"
+    )
+    assert visitor(1).name in printed.read_text()

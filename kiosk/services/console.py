@@ -66,6 +66,35 @@ def user_message(error: BaseException | None) -> str:
     return f"That did not work ({type(error).__name__})."
 
 
+class Freshness:
+    """How current a view that re-reads the database every few seconds is: when it last
+    read it, and since when reading fails (an outage is one standing line, not a message
+    every few seconds)."""
+
+    def __init__(self, what: str, every_s: float) -> None:
+        self.what = what  # "the log", "this list": what the line says is old
+        self.every_s = every_s
+        self.read_at: datetime | None = None
+        self.failing_since: datetime | None = None
+
+    def read(self, at: datetime) -> bool:
+        """A read worked at ``at``; True when it ends a run of failures."""
+        self.read_at = at
+        ended, self.failing_since = self.failing_since is not None, None
+        return ended
+
+    def failed(self, error: BaseException | None, at: datetime) -> str:
+        """A read failed at ``at``: the line to show until one works again."""
+        if self.failing_since is None:
+            self.failing_since = at
+        reason = user_message(error).rstrip(".")
+        shown = f"as read at {self.read_at:%H:%M}" if self.read_at else "not read yet"
+        return (
+            f"{reason[:1].upper()}{reason[1:]}. Since {self.failing_since:%H:%M}, trying"
+            f" again every {self.every_s:.0f} s; {self.what} is {shown}."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class OpenVisits:
     """Counts of visits with no check-out (see ConsoleService.open_visits)."""
@@ -162,6 +191,15 @@ def open_earlier_text(days: dict[date, int]) -> str:
         f"Never checked out: {total} visit(s) of earlier days: {listed}{more}."
         " Open the day, then each visit, to check them out."
     )
+
+
+def on_site_heading(now: datetime, read_at: datetime | None = None) -> str:
+    """The printed list's first line: when it was read, and when printed if that was a
+    minute or more later."""
+    read = read_at or now
+    late = now - read >= timedelta(minutes=1)
+    printed = f" (as last read; printed {now:%Y-%m-%d %H:%M})" if late else ""
+    return f"On site at {read:%Y-%m-%d %H:%M}{printed}"
 
 
 def arrivals_per_hour(rows: list[LogRow]) -> list[int]:
@@ -388,8 +426,10 @@ class ConsoleService:
             audit_best_effort(self.store, self.actor, "onsite.view", {"people": len(people)})
         return people
 
-    def print_on_site(self, text: str) -> str:
-        """Write the list for the printer; a missing printer is a message, not an error."""
+    def print_on_site(self, text: str, read_at: datetime | None = None) -> str:
+        """Write the list for the printer; a missing printer is a message, not an error.
+        ``read_at``: when the list was read, if not just now (the database may be out of
+        reach in an evacuation: the sheet then says how old it is)."""
         import os
 
         from kiosk.services.badge import send_to_printer
@@ -401,7 +441,7 @@ class ConsoleService:
         path = spool / f"onsite-{datetime.now(self.tz):%Y%m%d-%H%M%S}.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"On site at {datetime.now(self.tz):%Y-%m-%d %H:%M}\n\n{text}\n")
+            fh.write(f"{on_site_heading(self.now(), read_at)}\n\n{text}\n")
         audit_best_effort(self.store, self.actor, "onsite.print", {"lines": text.count("\n") + 1})
         command = self.settings.printing.command
         if not command:

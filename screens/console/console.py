@@ -36,6 +36,7 @@ from kiosk.i18n import LANGUAGES
 from kiosk.services.console import (
     STATUSES,
     ConsoleService,
+    Freshness,
     LogRow,
     OpenVisits,
     arrivals_per_hour,
@@ -52,6 +53,7 @@ from screens.widgets import FieldError, QRCode
 REFRESH_S = 3.0
 TODAY_FIELDS = "#day, #pre-date, #export-from, #export-to"  # they offer today, and follow it
 FOLLOW_S = 60.0  # retention saved by an admin elsewhere
+REFRESHES = ("console-log", "console-retention")  # the workers the timers above start
 PREREG_FIELDS = ("name", "email", "phone", "company", "host", "date")  # in the form's order
 # Whether, and in which language, the invitation is e-mailed to the visitor.
 SEND_CHOICES = [("No", ""), ("Yes, in English", "en"), ("Yes, in Dutch", "nl")]
@@ -103,6 +105,7 @@ class ConsoleScreen(Screen[None]):
         self.all_rows: list[LogRow] = []
         self._hosts: list[HostEntry] = []
         self._last_invitation = ("", "", "")
+        self.freshness = Freshness("the log", REFRESH_S)
 
     def compose(self) -> ComposeResult:
         user = self.service.user
@@ -122,6 +125,7 @@ class ConsoleScreen(Screen[None]):
                         for s in STATUSES:
                             yield RadioButton(s.capitalize(), value=s == "all", id=_status_id(s))
                     yield Input(self.day.isoformat(), id="day", max_length=10)
+                yield Static("", id="db-down", markup=False)
                 yield Static("", id="open-earlier", markup=False)
                 yield Static(header(), id="table-header", markup=False)
                 yield VisitTable(id="visits")
@@ -253,6 +257,9 @@ class ConsoleScreen(Screen[None]):
     def on_console_screen_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
             return
+        if self.freshness.read(self.service.now()):
+            self.query_one("#db-down", Static).display = False
+            self.notify("The database answers again; the log is up to date.")
         self.all_rows = message.rows
         self.apply_filter()
         visits = [r for r in message.rows if r.status != "expected"]
@@ -498,6 +505,11 @@ class ConsoleScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place turns a failed background task into a message (never a traceback)."""
         if event.state is not WorkerState.ERROR:
+            return
+        if event.worker.group in REFRESHES:  # one standing line, not a message each time
+            line = self.query_one("#db-down", Static)
+            line.update(self.freshness.failed(event.worker.error, self.service.now()))
+            line.display = True
             return
         if event.worker.group == "console-prereg":
             self.query_one("#pre-submit", Button).disabled = False
