@@ -200,20 +200,23 @@ def test_the_log_columns_fit_every_width_they_can() -> None:
 
 async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskServices) -> None:
     """On an 80-column terminal each line still shows who, with whom and whether they are
-    on site (type gives way first); on a wide one every column is back. The titles stay
-    above their columns."""
+    on site (type gives way first), also beside the scroll bar of a day longer than the
+    screen; on a wide one every column is back. The titles stay above their columns."""
     services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
+    for i in range(2, 31):
+        services.store.check_in(visitor(i), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 1)
+        await rows_shown(pilot, 30)
         table = pilot.app.screen.query_one("#visits", VisitTable)
         title = pilot.app.screen.query_one("#table-header", Static)
         for size, has_type in (((80, 24), False), ((130, 40), True), ((80, 24), False)):
             await pilot.resize_terminal(*size)
             await pilot.pause(0.3)
             row, titles = _shown(table), _shown(title)
-            assert "Ottoline Vander" in row and row.endswith("on site"), (size, row)
+            assert "Ottoline Vand" in row and row.endswith("on site"), (size, row)
+            assert len(row) <= table.scrollable_content_region.width, (size, row)  # in view
             assert "Hostina" in row and ("guest" in row) == has_type, (size, row)
             assert titles.split() == (
                 ["in", "out", "name", "company", "host"]

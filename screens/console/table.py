@@ -85,7 +85,7 @@ class VisitTable(ScrollView, can_focus=True):
     """Rows are plain text (never markup); up/down move, Enter opens the visit."""
 
     DEFAULT_CSS = """
-    VisitTable { height: 1fr; border: round $primary; }
+    VisitTable { height: 1fr; border: round $primary; scrollbar-gutter: stable; }
     VisitTable:focus { border: round $accent; }
     """
     BINDINGS = [
