@@ -12,7 +12,7 @@ from textual.app import App
 
 from kiosk.config import Settings
 from kiosk.services.console import ConsoleService
-from kiosk.services.kiosk import KioskServices
+from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
 from kiosk.services.staff import StaffUser
 from screens.console.console import ConsoleScreen
 from screens.console.login import LoginScreen
@@ -48,14 +48,27 @@ class ConsoleApp(App[None]):
         self.set_interval(5, self.idle_tick)
         exit_on_hangup(self)
         self.open_store()
+        self.set_interval(REOPEN_EVERY_S, self.reopen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def open_store(self) -> None:
         self.services.open()
-        if self.services.open_error:
+        if self.services.retrying:
+            self.call_from_thread(
+                self.notify,
+                "The database does not answer; the console keeps trying.",
+                severity="error",
+                timeout=30,
+            )
+        elif self.services.open_error:
             self.call_from_thread(
                 self.notify, "The console cannot open its store.", severity="error", timeout=30
             )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
+    def reopen(self) -> None:
+        if self.services.reopen():
+            self.call_from_thread(self.notify, "The database answers; the console is ready.")
 
     def open_console(self, user: StaffUser) -> None:
         service = ConsoleService(self.services.store, self.settings, user, clock=self.clock)

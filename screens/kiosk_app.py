@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from kiosk.config import Settings
 from kiosk.i18n import set_language
-from kiosk.services.kiosk import KioskServices
+from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
 from screens.badge import BadgeScreen
 from screens.focus import FOCUS_BINDINGS
 from screens.staff import PinScreen, StaffMenuScreen
@@ -79,6 +79,7 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
+        self.set_interval(REOPEN_EVERY_S, self.reopen)
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         if self.settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
@@ -97,7 +98,17 @@ class KioskApp(App[None]):
         run the start-up purge and send the host e-mails that waited while the kiosk was
         down. A failure is shown as a friendly message."""
         self.services.open()
-        self.services.load_documents()
+        self._opened()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
+    def reopen(self) -> None:
+        """A kiosk that started before its database server did opens its store when the
+        server answers, without anyone restarting it."""
+        if self.services.reopen():
+            self._opened()
+
+    def _opened(self) -> None:
+        self.services.load_documents()  # under the store's retention, once it is open
         self.call_from_thread(self._started)
         if self.services.ready:
             self.services.purge()

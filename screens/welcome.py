@@ -87,6 +87,8 @@ class WelcomeScreen(KioskScreen):
             status.update(_("The kiosk is not available right now. Please ask reception."))
         else:
             status.update("")
+            if self.focused is None:  # the buttons were disabled: nothing held the focus
+                self.set_focus(self.query_one("#check-in", Button))
 
     @on(Button.Pressed, ".language")
     def switch_language(self, event: Button.Pressed) -> None:

@@ -66,6 +66,19 @@ class PgDatabases:
         base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
         return f"{base}/{name}"
 
+    def allow_connections(self, name: str, allowed: bool) -> None:
+        """Open or shut the server's door to one database; shutting it also ends the
+        connections already open (as a server restart or a network cut would)."""
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {allowed}')
+            if not allowed:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+
     def drop_all(self) -> None:
         import psycopg
 

@@ -24,11 +24,12 @@ from screens.console.console import REFRESH_S
 from screens.console.table import COLUMNS, VisitTable, fit_columns, header
 from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
-from tests.conftest import PG_ADMIN_URL, PgDatabases
+from tests.conftest import PgDatabases
 from tests.factories import visitor
 from tests.kiosk_ui import (
     FIXED_NOW,
     STAFF_PINS,
+    kiosk_settings,
     open_services,
     ready,
     services_with_staff,
@@ -1032,20 +1033,6 @@ async def test_reception_is_not_offered_security_tabs(services: KioskServices) -
         assert "tab-onsite" not in tabs and "tab-export" not in tabs
 
 
-def _allow_connections(pg: PgDatabases, database: str, allowed: bool) -> None:
-    """Open or shut the real server's door to one database; shutting it also ends the
-    connections already open (as a server restart or a network cut would)."""
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allowed}')
-        if not allowed:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (database,),
-            )
-
-
 def _error_toasts(pilot: Pilot[None]) -> int:
     return sum(1 for n in pilot.app._notifications if n.severity == "error")
 
@@ -1073,7 +1060,7 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
         await pilot.press("f5")
         assert await status_of(pilot, "#onsite-count", "1") == "On site now: 1"
         read_at = now[0]
-        _allow_connections(pg, records, False)
+        pg.allow_connections(records, False)
         try:
             stale = await status_of(pilot, "#onsite-stale", "this list is as read at")
             assert f"as read at {read_at.astimezone(services.store.timezone):%H:%M}" in stale
@@ -1090,7 +1077,7 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
             await pilot.click("#onsite-print")
             await status_of(pilot, "#onsite-status", "the list is in")
         finally:
-            _allow_connections(pg, records, True)
+            pg.allow_connections(records, True)
         await pilot.pause(REFRESH_S + 1)
         assert not pilot.app.screen.query_one("#db-down", Static).display
         assert not pilot.app.screen.query_one("#onsite-stale", Static).display
@@ -1103,3 +1090,33 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
         f" (as last read; printed {now[0].astimezone(local):%Y-%m-%d %H:%M})"
     )
     assert visitor(1).name in printed.read_text()
+
+
+@pytest.mark.postgres
+async def test_a_console_that_started_before_its_database_lets_staff_in_when_it_answers(
+    pg: PgDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened while the database server is down, the console says it keeps trying, and
+    staff can log in once the database answers, without restarting it."""
+    monkeypatch.setattr("screens.console_app.REOPEN_EVERY_S", 0.2)
+    records, keys = pg.create(), pg.create()
+    toml = f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
+    services_with_staff(tmp_path, toml).store.engine.dispose()  # the accounts, then down
+    pg.allow_connections(records, False)
+    settings = kiosk_settings(tmp_path, toml)
+    async with make_console(settings).run_test(size=(120, 40)) as pilot:
+        deadline = time.monotonic() + 30
+        while not pilot.app.services.retrying:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        await pilot.pause(0.5)
+        said = [n.message for n in pilot.app._notifications]
+        assert said == ["The database does not answer; the console keeps trying."]
+        pg.allow_connections(records, True)
+        while pilot.app.services.retrying:  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        said = [n.message for n in pilot.app._notifications]
+        assert "The database answers; the console is ready." in said

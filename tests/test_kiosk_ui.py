@@ -28,6 +28,7 @@ from storage.documents import document_text, kept_documents
 from storage.errors import NotFound
 from storage.models import HealthScreening, NdaAcceptance, Visit
 from storage.records import ScreeningOutcome
+from tests.conftest import PgDatabases
 from tests.factories import visitor
 from tests.kiosk_ui import (
     FIXED_NOW,
@@ -636,7 +637,12 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     assert visit.departed_at is not None and len(calls) == 2
 
 
-async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
+async def test_kiosk_that_cannot_open_its_store_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong master key needs a person: the kiosk says it is not available and does
+    not keep trying."""
+    monkeypatch.setattr("screens.kiosk_app.REOPEN_EVERY_S", 0.2)
     settings = kiosk_settings(tmp_path)
     open_services(settings)  # creates the database and key
     (tmp_path / "data" / "master.key").write_bytes(b"\x00" * 32)  # wrong key
@@ -646,9 +652,52 @@ async def test_kiosk_that_cannot_open_its_store_says_so(tmp_path: Path) -> None:
             if app.start_error:
                 break
             await pilot.pause(0.02)
-        await pilot.pause()
+        await pilot.pause(1)  # five chances to try again
         assert "not available right now" in screen_text(pilot)
         assert pilot.app.screen.query_one("#check-in", Button).disabled
+        assert not app.services.retrying and "master key" in (app.start_error or "")
+
+
+@pytest.mark.postgres
+async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
+    pg: PgDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a power cut the kiosk boots before the PostgreSQL server is up: it says it is
+    not available, and when the database answers it is ready by itself (no restart),
+    Check in focused for a keyboard kiosk."""
+    monkeypatch.setattr("screens.kiosk_app.REOPEN_EVERY_S", 0.2)
+    records, keys = pg.create(), pg.create()
+    settings = kiosk_settings(
+        tmp_path, f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
+    )
+    pg.allow_connections(records, False)
+    app = make_app(settings, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(500):
+            if app.start_error:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause(0.5)  # a few more attempts, still refused
+        assert "not available right now" in screen_text(pilot)
+        assert pilot.app.screen.query_one("#check-in", Button).disabled
+        assert app.services.retrying and "cannot reach the database" in (app.start_error or "")
+        pg.allow_connections(records, True)
+        await ready_again(pilot)
+        assert "not available right now" not in screen_text(pilot)
+        assert pilot.app.screen.focused is pilot.app.screen.query_one("#check-in", Button)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+    assert app.services.store.visits_on(app.services.store.local_day(FIXED_NOW)).visits == []
+
+
+async def ready_again(pilot: Pilot[None], wait: float = 30) -> None:
+    """Until the kiosk's store is open and its welcome screen says nothing is wrong."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    deadline = time.monotonic() + wait
+    while app.start_error or pilot.app.screen.query_one("#check-in", Button).disabled:
+        assert time.monotonic() < deadline, app.start_error
+        await pilot.pause(0.05)
 
 
 async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from kiosk.documents import load as load_document
 from kiosk.domain.registration import Registration, validate
 from kiosk.i18n import LANGUAGES
 from kiosk.services.checkin import CheckInService
-from storage.errors import AlreadyCheckedOut, NotFound, StorageError
+from storage.errors import AlreadyCheckedOut, DatabaseUnavailable, NotFound, StorageError
 from storage.records import VisitorType
 
 # SQLAlchemy, Argon2 and qrcode load in the worker that opens the store, not before
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # How many days back the kiosk's periodic automatic check-out looks for open visits.
 AUTO_CHECKOUT_DAYS = 7
+# How often a kiosk whose database did not answer at start-up tries again.
+REOPEN_EVERY_S = 5.0
 
 
 class ServiceUnavailable(Exception):
@@ -62,6 +64,11 @@ class KioskServices:
         if store is not None:
             self._opened.set()
         self.open_error: str | None = None
+        # The open failed because the database did not answer (its server not up yet: a
+        # kiosk that booted first); reopen() tries again. Key and settings errors need a
+        # person, and are not retried.
+        self.retrying = False
+        self._attempt = threading.Lock()
         self._staff: StaffService | None = None
 
     def open(self) -> None:
@@ -70,15 +77,43 @@ class KioskServices:
         if self._opened.is_set() or self._opener is None:
             return
         try:
+            with self._attempt:
+                self._try_open()
+        finally:
+            self._opened.set()
+
+    def reopen(self) -> bool:
+        """After an open that failed because the database did not answer, try once more
+        (call from a worker thread, every few seconds). True when this opened the store."""
+        if not self.retrying or not self._attempt.acquire(blocking=False):
+            return False  # nothing to retry, or an attempt is already under way
+        try:
+            return self.retrying and self._try_open()
+        finally:
+            self._attempt.release()
+
+    def _try_open(self) -> bool:
+        assert self._opener is not None
+        try:
             self._store = self._opener()
+        except DatabaseUnavailable as exc:
+            if not self.retrying:  # once, not at each attempt
+                log.error("the kiosk could not open its store (trying again): %s", exc)
+            self.open_error, self.retrying = str(exc), True
+            return False
         except (StorageError, ConfigError) as exc:
             self.open_error = str(exc)
             log.error("the kiosk could not open its store: %s", exc)
         except Exception as exc:
             self.open_error = type(exc).__name__
             log.error("the kiosk could not open its store: %s", type(exc).__name__)
-        finally:
-            self._opened.set()
+        else:
+            if self.retrying:
+                log.warning("the kiosk opened its store: the database answers again")
+            self.open_error, self.retrying = None, False
+            return True
+        self.retrying = False
+        return False
 
     @property
     def ready(self) -> bool:
