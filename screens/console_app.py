@@ -48,7 +48,7 @@ class ConsoleApp(App[None]):
         self.set_interval(5, self.idle_tick)
         exit_on_hangup(self)
         self.open_store()
-        self.set_interval(REOPEN_EVERY_S, self.reopen)
+        self.set_interval(REOPEN_EVERY_S, self._reopen_if_down)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def open_store(self) -> None:
@@ -64,6 +64,10 @@ class ConsoleApp(App[None]):
             self.call_from_thread(
                 self.notify, "The console cannot open its store.", severity="error", timeout=30
             )
+
+    def _reopen_if_down(self) -> None:
+        if self.services.retrying:  # a thread only while there is something to retry
+            self.reopen()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
     def reopen(self) -> None:

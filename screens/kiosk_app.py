@@ -79,7 +79,7 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
-        self.set_interval(REOPEN_EVERY_S, self.reopen)
+        self.set_interval(REOPEN_EVERY_S, self._reopen_if_down)
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         if self.settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
@@ -99,6 +99,10 @@ class KioskApp(App[None]):
         down. A failure is shown as a friendly message."""
         self.services.open()
         self._opened()
+
+    def _reopen_if_down(self) -> None:
+        if self.services.retrying:  # a thread only while there is something to retry
+            self.reopen()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
     def reopen(self) -> None:
