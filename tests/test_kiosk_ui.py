@@ -637,6 +637,21 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     assert visit.departed_at is not None and len(calls) == 2
 
 
+async def _refused_at_start(pilot: Pilot[None], settle: float) -> str:
+    """The kiosk's start-up error, once it has one and still has it ``settle`` seconds
+    later, with the welcome screen saying it is not available and its ways in disabled."""
+    app = pilot.app
+    assert isinstance(app, KioskApp)
+    deadline = time.monotonic() + 30
+    while not app.start_error:
+        assert time.monotonic() < deadline, "the kiosk started"
+        await pilot.pause(0.02)
+    await pilot.pause(settle)
+    assert "not available right now" in screen_text(pilot)
+    assert app.screen.query_one("#check-in", Button).disabled
+    return app.start_error or ""
+
+
 async def test_kiosk_that_cannot_open_its_store_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -648,14 +663,8 @@ async def test_kiosk_that_cannot_open_its_store_says_so(
     (tmp_path / "data" / "master.key").write_bytes(b"\x00" * 32)  # wrong key
     app = make_app(settings, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(200):
-            if app.start_error:
-                break
-            await pilot.pause(0.02)
-        await pilot.pause(1)  # five chances to try again
-        assert "not available right now" in screen_text(pilot)
-        assert pilot.app.screen.query_one("#check-in", Button).disabled
-        assert not app.services.retrying and "master key" in (app.start_error or "")
+        error = await _refused_at_start(pilot, settle=1)  # five chances to try again
+        assert not app.services.retrying and "master key" in error
 
 
 @pytest.mark.postgres
@@ -673,14 +682,8 @@ async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
     pg.allow_connections(records, False)
     app = make_app(settings, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(500):
-            if app.start_error:
-                break
-            await pilot.pause(0.02)
-        await pilot.pause(0.5)  # a few more attempts, still refused
-        assert "not available right now" in screen_text(pilot)
-        assert pilot.app.screen.query_one("#check-in", Button).disabled
-        assert app.services.retrying and "cannot reach the database" in (app.start_error or "")
+        error = await _refused_at_start(pilot, settle=0.5)  # a few attempts, still refused
+        assert app.services.retrying and "cannot reach the database" in error
         pg.allow_connections(records, True)
         await ready_again(pilot)
         assert "not available right now" not in screen_text(pilot)
