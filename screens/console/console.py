@@ -36,7 +36,6 @@ from kiosk.i18n import LANGUAGES
 from kiosk.services.console import (
     STATUSES,
     ConsoleService,
-    Freshness,
     LogRow,
     OpenVisits,
     arrivals_per_hour,
@@ -47,6 +46,7 @@ from kiosk.services.console import (
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, StaffPanel
 from screens.console.security import ExportPanel, OnSitePanel
+from screens.console.stale import StaleNotice
 from screens.console.table import VisitTable, header
 from screens.widgets import FieldError, QRCode
 
@@ -105,7 +105,6 @@ class ConsoleScreen(Screen[None]):
         self.all_rows: list[LogRow] = []
         self._hosts: list[HostEntry] = []
         self._last_invitation = ("", "", "")
-        self.freshness = Freshness("the log", REFRESH_S)
 
     def compose(self) -> ComposeResult:
         user = self.service.user
@@ -125,7 +124,7 @@ class ConsoleScreen(Screen[None]):
                         for s in STATUSES:
                             yield RadioButton(s.capitalize(), value=s == "all", id=_status_id(s))
                     yield Input(self.day.isoformat(), id="day", max_length=10)
-                yield Static("", id="db-down", markup=False)
+                yield StaleNotice("the log", REFRESH_S, id="db-down")
                 yield Static("", id="open-earlier", markup=False)
                 yield Static(header(), id="table-header", markup=False)
                 yield VisitTable(id="visits")
@@ -257,8 +256,7 @@ class ConsoleScreen(Screen[None]):
     def on_console_screen_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
             return
-        if self.freshness.read(self.service.now()):
-            self.query_one("#db-down", Static).display = False
+        if self.query_one("#db-down", StaleNotice).read(self.service.now()):
             self.notify("The database answers again; the log is up to date.")
         self.all_rows = message.rows
         self.apply_filter()
@@ -507,9 +505,7 @@ class ConsoleScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         if event.worker.group in REFRESHES:  # one standing line, not a message each time
-            line = self.query_one("#db-down", Static)
-            line.update(self.freshness.failed(event.worker.error, self.service.now()))
-            line.display = True
+            self.query_one("#db-down", StaleNotice).failed(event.worker.error, self.service.now())
             return
         if event.worker.group == "console-prereg":
             self.query_one("#pre-submit", Button).disabled = False

@@ -23,8 +23,9 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from kiosk.domain.text import TextError, typed_path
-from kiosk.services.console import ConsoleService, Freshness
+from kiosk.services.console import ConsoleService
 from kiosk.services.onsite import OnSite
+from screens.console.stale import StaleNotice
 from screens.widgets import FieldError
 
 REFRESH_S = 3.0
@@ -42,13 +43,12 @@ class OnSitePanel(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
         self.people: list[OnSite] = []
-        self.freshness = Freshness("this list", REFRESH_S)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Static("", id="onsite-count")
             yield Button("Print the list", id="onsite-print")
-        yield Static("", id="onsite-stale", markup=False)
+        yield StaleNotice("this list", REFRESH_S, id="onsite-stale")
         yield Static("", id="onsite-list", markup=False)
         yield Static("", id="onsite-status", markup=False)
 
@@ -61,8 +61,7 @@ class OnSitePanel(Vertical):
         self.post_message(self.Loaded(self.service.on_site()))
 
     def on_on_site_panel_loaded(self, message: Loaded) -> None:
-        if self.freshness.read(self.service.now()):
-            self.query_one("#onsite-stale", Static).display = False
+        self.query_one("#onsite-stale", StaleNotice).read(self.service.now())
         self.people = message.people
         self.query_one("#onsite-count", Static).update(f"On site now: {len(message.people)}")
         self.query_one("#onsite-list", Static).update(self.text())
@@ -77,13 +76,13 @@ class OnSitePanel(Vertical):
         """The list stays as last read when the database is out of reach (in an
         evacuation it is still the best there is), and says so."""
         if event.state is WorkerState.ERROR and event.worker.group == "onsite":
-            line = self.query_one("#onsite-stale", Static)
-            line.update(self.freshness.failed(event.worker.error, self.service.now()))
-            line.display = True
+            stale = self.query_one("#onsite-stale", StaleNotice)
+            stale.failed(event.worker.error, self.service.now())
 
     @on(Button.Pressed, "#onsite-print")
     def print_list(self) -> None:
-        self.send_to_printer(self.text(), self.freshness.read_at)
+        read_at = self.query_one("#onsite-stale", StaleNotice).freshness.read_at
+        self.send_to_printer(self.text(), read_at)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="onsite-print")
     def send_to_printer(self, text: str, read_at: datetime | None) -> None:
