@@ -105,10 +105,14 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
             "or cron runs kiosk purge"
         )
 
+    path = sqlite_path(str(store.engine.url))
+    # kiosk backup copies SQLite files; a PostgreSQL database is copied with pg_dump,
+    # which leaves no trace here.
+    no_copy = "none made with kiosk backup" if path else "not tracked (PostgreSQL: use pg_dump)"
     for kind, label in (("records", "last records backup"), ("keystore", "last key store backup")):
         copy = events(store, action=f"backup.{kind}", newest=1)
         data[f"last_{kind}_backup"] = copy[0].at.isoformat() if copy else None
-        fact((label, _when(now, copy[0].at) if copy else "none made with kiosk backup"))
+        fact((label, _when(now, copy[0].at) if copy else no_copy))
 
     waiting = late = retrying = 0
     for _id, attempts, next_attempt, sent, _error in OutboxRepository(store).pending():
@@ -145,7 +149,6 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
             "neither and no host is told (rename them apart in the console's Hosts tab)"
         )
 
-    path = sqlite_path(str(store.engine.url))
     if path is not None:
         disk = shutil.disk_usage(path.parent)
         data["disk_free_bytes"], data["disk_total_bytes"] = disk.free, disk.total
