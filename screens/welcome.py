@@ -25,6 +25,7 @@ class WelcomeScreen(KioskScreen):
         super().__init__()
         self._typed = ""
         self._typed_at = 0.0
+        self._was_down = False  # the ways in were disabled: the store could not be opened
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
@@ -85,9 +86,11 @@ class WelcomeScreen(KioskScreen):
         status = self.query_one("#status", Static)
         if failed:
             status.update(_("The kiosk is not available right now. Please ask reception."))
+            self._was_down = True
         else:
             status.update("")
-            if self.focused is None:  # the buttons were disabled: nothing held the focus
+            if self._was_down:  # back: Check in has the focus (it went elsewhere, or nowhere)
+                self._was_down = False
                 self.set_focus(self.query_one("#check-in", Button))
 
     @on(Button.Pressed, ".language")
