@@ -53,17 +53,13 @@ class ConsoleApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def open_store(self) -> None:
         self.services.open()
-        if self.services.retrying:
-            self.call_from_thread(
-                self.notify,
-                "The database does not answer; the console keeps trying.",
-                severity="error",
-                timeout=30,
+        if self.services.open_error:
+            problem = (
+                "The database does not answer; the console keeps trying."
+                if self.services.retrying
+                else "The console cannot open its store."
             )
-        elif self.services.open_error:
-            self.call_from_thread(
-                self.notify, "The console cannot open its store.", severity="error", timeout=30
-            )
+            self.call_from_thread(self.notify, problem, severity="error", timeout=30)
 
     def _reopen_if_down(self) -> None:
         if self.services.retrying:  # a thread only while there is something to retry

@@ -102,17 +102,16 @@ class KioskServices:
             self.open_error, self.retrying = str(exc), True
             return False
         except (StorageError, ConfigError) as exc:
-            self.open_error = str(exc)
-            log.error("the kiosk could not open its store: %s", exc)
+            error = str(exc)
         except Exception as exc:
-            self.open_error = type(exc).__name__
-            log.error("the kiosk could not open its store: %s", type(exc).__name__)
+            error = type(exc).__name__
         else:
             if self.retrying:
                 log.warning("the kiosk opened its store: the database answers again")
             self.open_error, self.retrying = None, False
             return True
-        self.retrying = False
+        log.error("the kiosk could not open its store: %s", error)
+        self.open_error, self.retrying = error, False
         return False
 
     @property

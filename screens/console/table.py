@@ -42,8 +42,8 @@ COLUMNS: tuple[Column, ...] = (
 HIDE_FIRST = ("type", "NDA")
 
 
-def _span(columns: tuple[Column, ...]) -> int:
-    return sum(c.width for c in columns) + len(columns) - 1  # one space between columns
+def _span(widths: list[int]) -> int:
+    return sum(widths) + len(widths) - 1  # one space between columns
 
 
 def fit_columns(width: int) -> tuple[Column, ...]:
@@ -54,11 +54,10 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     columns = COLUMNS
     for hidden in range(len(HIDE_FIRST) + 1):
         columns = tuple(c for c in COLUMNS if c.title not in HIDE_FIRST[:hidden])
-        narrowest = tuple(Column(c.title, c.attr, c.least, c.least) for c in columns)
-        if _span(narrowest) <= width:
+        if _span([c.least for c in columns]) <= width:
             break
     widths = [c.width for c in columns]
-    over = _span(columns) - width
+    over = _span(widths) - width
     while over > 0:
         i = max(range(len(columns)), key=lambda i: widths[i] - columns[i].least)
         if widths[i] == columns[i].least:
@@ -118,14 +117,14 @@ class VisitTable(ScrollView, can_focus=True):
         columns = fit_columns(self.scrollable_content_region.width)
         if columns != self.columns:
             self.columns = columns
-            self.virtual_size = Size(_span(columns), len(self.rows))
+            self.virtual_size = Size(_span([c.width for c in columns]), len(self.rows))
             self.post_message(self.ColumnsChanged(header(columns)))
             self.refresh()
 
     def set_rows(self, rows: list[LogRow]) -> None:
         selected = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows = rows
-        self.virtual_size = Size(_span(self.columns), len(rows))
+        self.virtual_size = Size(_span([c.width for c in self.columns]), len(rows))
         ids = [r.id for r in rows]
         self.cursor = ids.index(selected) if selected in ids else 0
         self.refresh()
