@@ -25,7 +25,7 @@ from kiosk.domain.registration import ValidationErrors
 from kiosk.i18n import LANGUAGES
 from kiosk.runtime import open_from_settings, rotate_keys, store_config
 from kiosk.services.checkin import CheckInService, NdaRequired
-from kiosk.services.log import LogService, visit_flags
+from kiosk.services.log import LogService, departure_clock, visit_flags
 from kiosk.services.retention import RetentionService
 from kiosk.services.staff import ROLES, PinPolicyError, StaffService
 from storage.errors import StorageError
@@ -222,7 +222,7 @@ LOG_COLUMNS = ("in", "out", "name", "company", "host", "type", "nda", "flag", "s
 def _log_row(v: VisitRecord, hosts: dict[str, str], tz: Any) -> dict[str, str]:
     return {
         "in": v.arrived_at.astimezone(tz).strftime("%H:%M"),
-        "out": v.departed_at.astimezone(tz).strftime("%H:%M") if v.departed_at else "",
+        "out": departure_clock(v, tz),
         "name": v.name,
         "company": v.company or "",
         "host": v.host_name or hosts.get(str(v.host_id), ""),

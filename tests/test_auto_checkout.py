@@ -18,9 +18,11 @@ from textual.widgets import Button
 
 from kiosk.app import make_app, make_console
 from kiosk.config import ConfigError
+from kiosk.services.console import ConsoleService
 from kiosk.services.export import ExportRequest, ExportService
 from kiosk.services.onsite import on_site_now
 from kiosk.services.rights import person_json
+from kiosk.services.staff import StaffUser
 from storage.audit_trail import events
 from storage.checkout import departure_for, latest_cut
 from storage.errors import AlreadyCheckedOut
@@ -203,6 +205,26 @@ def test_the_command_line_checks_out_the_overdue(store: Store, store_config: Sto
     log = run_cli(store_config, tmp_path, "log", "--date", str(yesterday), "--format", "json")
     [row] = json.loads(log.stdout)
     assert (row["out"], row["flag"], row["status"]) == ("20:00", "auto out", "left")
+
+
+def test_a_departure_on_a_later_day_says_which_day_in_the_log(
+    store: Store, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """Left at 00:06 after arriving at 23:37, or two days later: the log's "out" says so
+    ("00:06+1"), in the console and on the command line, instead of a time that reads as
+    the same evening."""
+    late = store.check_in(visitor(1), actor="test", now=local(DAY, 23, 37))
+    store.check_out(late.badge_code, actor="test", now=local(DAY + timedelta(days=1), 0, 6))
+    stayed = store.check_in(visitor(2), actor="test", now=local(DAY, 9))
+    store.check_out(stayed.badge_code, actor="test", now=local(DAY + timedelta(days=2), 9, 15))
+    day = store.check_in(visitor(3), actor="test", now=local(DAY, 10))
+    store.check_out(day.badge_code, actor="test", now=local(DAY, 17, 5))
+    expected = {"23:37": "00:06+1", "09:00": "09:15+2", "10:00": "17:05"}
+    staff = StaffUser("rita", "reception")
+    rows = ConsoleService(store, kiosk_settings(tmp_path), staff).day_rows(DAY)
+    assert {r.arrived: r.departed for r in rows} == expected
+    log = run_cli(store_config, tmp_path, "log", "--date", str(DAY), "--format", "json")
+    assert {r["in"]: r["out"] for r in json.loads(log.stdout)} == expected
 
 
 async def test_the_kiosk_checks_out_yesterdays_forgotten_visitors_when_it_starts(

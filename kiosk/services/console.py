@@ -22,7 +22,7 @@ from kiosk.domain.registration import (
     ValidationErrors,
 )
 from kiosk.domain.text import TextError, clean_text, search_key
-from kiosk.services.log import visit_flags
+from kiosk.services.log import departure_clock, visit_flags
 from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
 
@@ -307,7 +307,7 @@ class ConsoleService:
         return LogRow(
             id=v.id,
             arrived=arrived.strftime("%H:%M"),
-            departed=v.departed_at.astimezone(self.tz).strftime("%H:%M") if v.departed_at else "",
+            departed=departure_clock(v, self.tz),
             name=v.name,
             company=v.company or "",
             host=host,

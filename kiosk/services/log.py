@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from kiosk.domain.text import search_key
@@ -19,6 +19,16 @@ def matches(visit: VisitRecord, needle: str, host_names: dict[str, str]) -> bool
         return True
     host = visit.host_name or host_names.get(str(visit.host_id), "")
     return any(needle in search_key(v) for v in (visit.name, visit.company, host))
+
+
+def departure_clock(visit: VisitRecord, tz: tzinfo) -> str:
+    """When the visitor left, as the log shows it: "17:05" on the day of the visit,
+    "00:06+1" a day after it (a time alone would read as the same day), "" while on site."""
+    if visit.departed_at is None:
+        return ""
+    left = visit.departed_at.astimezone(tz)
+    later = (left.date() - visit.local_day).days
+    return f"{left:%H:%M}+{later}" if later > 0 else f"{left:%H:%M}"
 
 
 def visit_flags(visit: VisitRecord) -> list[str]:

@@ -28,7 +28,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("in", "arrived", 5, 5),
-    Column("out", "departed", 5, 5),
+    Column("out", "departed", 7, 7),  # "00:06+1": left the day after
     Column("name", "name", 24, 14),
     Column("company", "company", 18, 10),
     Column("host", "host", 16, 10),
