@@ -232,6 +232,32 @@ async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskS
             assert titles.index("host") == row.index("Hostina"), (size, titles, row)
 
 
+async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
+    services: KioskServices,
+) -> None:
+    """Narrower than the narrowest columns (60 cells), the log scrolls sideways with the
+    arrow keys, and the titles move with the rows instead of standing over other columns."""
+    services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(60, 24)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 1)
+        table = pilot.app.screen.query_one("#visits", VisitTable)
+        title = pilot.app.screen.query_one("#table-header", Static)
+        table.focus()
+        assert "on site" not in _shown(table)  # off the right edge
+        for _ in range(20):
+            await pilot.press("right")
+        deadline = time.monotonic() + 10
+        while "status" not in _shown(title) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+        row, titles = _shown(table), _shown(title)
+        assert table.scroll_x > 0 and "on site" in row, row
+        assert titles.index("status") == row.index("on site"), (titles, row)
+        assert titles.index("host") == row.index("Hostina"), (titles, row)
+
+
 async def open_the_only_visit(pilot: Pilot[None], *, logged_in: bool = False) -> None:
     """Rita logs in (unless she is) and opens the details of the one visit in the log."""
     if not logged_in:

@@ -104,7 +104,8 @@ class VisitTable(ScrollView, can_focus=True):
 
     @dataclass
     class ColumnsChanged(Message):
-        """The columns were fitted to a new width: ``header`` is their titles' line."""
+        """The columns were fitted to a new width or scrolled sideways: ``header`` is
+        their titles' line as it should show above the rows."""
 
         header: str
 
@@ -118,8 +119,17 @@ class VisitTable(ScrollView, can_focus=True):
         if columns != self.columns:
             self.columns = columns
             self.virtual_size = Size(_span([c.width for c in columns]), len(self.rows))
-            self.post_message(self.ColumnsChanged(header(columns)))
+            self._header_changed()
             self.refresh()
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._header_changed()  # on a screen too narrow for every column
+
+    def _header_changed(self) -> None:
+        """The titles' line, scrolled sideways with the rows."""
+        self.post_message(self.ColumnsChanged(header(self.columns)[round(self.scroll_x) :]))
 
     def set_rows(self, rows: list[LogRow]) -> None:
         selected = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
