@@ -664,8 +664,16 @@ class Store:
             .order_by(Visit.local_day, Visit.arrived_at)
         )
         with db_errors(), self._read_engine.connect() as conn:
-            result = conn.execution_options(yield_per=batch).execute(stmt)
-            yield from result.partitions()
+            if conn.dialect.name != "sqlite":  # a server-side cursor, fetched a batch at a time
+                yield from conn.execution_options(yield_per=batch).execute(stmt).partitions()
+                return
+            # SQLite's cursor steps through the rows as they are fetched, so its own
+            # fetchmany streams too, without SQLAlchemy's buffer and Row objects: they
+            # cost a quarter of an export's time. (A streaming SQLAlchemy result holds its
+            # first row back, so its cursor cannot be read this way.)
+            cursor = conn.execute(stmt).cursor
+            while part := cursor.fetchmany(batch):
+                yield part
 
     # -- rights --------------------------------------------------------------------------
 
