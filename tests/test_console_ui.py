@@ -183,6 +183,24 @@ def _shown(widget: Static | VisitTable, line: int = 0) -> str:
     return "".join(segment.text for segment in widget.render_line(line)).rstrip()
 
 
+async def _log_with_titles(pilot: Pilot[None], rows: int) -> tuple[VisitTable, Static]:
+    """Rita logs in and the log shows ``rows`` visits: the table and its titles' line."""
+    await login(pilot, "rita")
+    await wait_for_screen(pilot, "ConsoleScreen")
+    await rows_shown(pilot, rows)
+    screen = pilot.app.screen
+    return screen.query_one("#visits", VisitTable), screen.query_one("#table-header", Static)
+
+
+async def _titles_follow(pilot: Pilot[None], title: Static, word: str, shown: bool) -> None:
+    """Until the titles' line shows ``word`` (or no longer does) after a resize or a
+    sideways scroll (slow when CI is busy)."""
+    deadline = time.monotonic() + 10
+    while (word in _shown(title)) != shown and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
+
+
 def test_the_log_columns_fit_every_width_they_can() -> None:
     """In, out, name, host and status are always there, in their order; from 70 cells (the
     narrowest set) a line never needs more than the width; from 109 every column is at
@@ -207,17 +225,10 @@ async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskS
     for i in range(2, 31):
         services.store.check_in(visitor(i), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 30)
-        table = pilot.app.screen.query_one("#visits", VisitTable)
-        title = pilot.app.screen.query_one("#table-header", Static)
+        table, title = await _log_with_titles(pilot, 30)
         for size, has_type in (((80, 24), False), ((130, 40), True), ((80, 24), False)):
             await pilot.resize_terminal(*size)
-            deadline = time.monotonic() + 10  # until the titles follow (slow when busy)
-            while ("type" in _shown(title)) != has_type and time.monotonic() < deadline:
-                await pilot.pause(0.05)
-            await pilot.pause(0.1)
+            await _titles_follow(pilot, title, "type", has_type)
             row, titles = _shown(table), _shown(title)
             assert "Ottoline Vand" in row and row.endswith("on site"), (size, row)
             assert len(row) <= table.scrollable_content_region.width, (size, row)  # in view
@@ -239,19 +250,12 @@ async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
     arrow keys, and the titles move with the rows instead of standing over other columns."""
     services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(60, 24)) as pilot:
-        await login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await rows_shown(pilot, 1)
-        table = pilot.app.screen.query_one("#visits", VisitTable)
-        title = pilot.app.screen.query_one("#table-header", Static)
+        table, title = await _log_with_titles(pilot, 1)
         table.focus()
         assert "on site" not in _shown(table)  # off the right edge
         for _ in range(20):
             await pilot.press("right")
-        deadline = time.monotonic() + 10
-        while "status" not in _shown(title) and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        await pilot.pause(0.1)
+        await _titles_follow(pilot, title, "status", True)
         row, titles = _shown(table), _shown(title)
         assert table.scroll_x > 0 and "on site" in row, row
         assert titles.index("status") == row.index("on site"), (titles, row)
