@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -84,6 +86,51 @@ def test_sigkill_at_random_moments_loses_nothing_reported(store_config: StoreCon
     try:
         for vid in reported:
             assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_a_full_disk_refuses_the_check_in_that_does_not_fit_and_keeps_the_rest(
+    store_config: StoreConfig,
+) -> None:
+    """The kiosk's disk fills up (here: a file-size limit on the process, a few check-ins
+    above the database's size). The check-in that does not fit fails as a database
+    outage, in one line without the visitor's name; every check-in reported before it is
+    there and decrypts, the failed one left nothing, the database and the audit trail are
+    intact, and once there is room again the next check-in works."""
+    folder = store_config.key_file.parent
+    first = open_store(store_config)
+    first.check_in(visitor(0), actor="test")
+    first.engine.dispose()  # the WAL folded back: the worker starts with an empty one
+    first.keystore.engine.dispose()
+    limit = max(f.stat().st_size for f in folder.iterdir()) + 300_000
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.workers", config_json(store_config), "0", "100"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, preexec_fn=small_disk,
+    )  # fmt: skip
+    reported = [uuid.UUID(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("done")]
+    assert proc.returncode != 0 and reported, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("storage.errors.DatabaseUnavailable: the database could not be used")
+    assert "Zyxwvut" not in proc.stderr
+
+    conn = sqlite3.connect(folder / "kiosk.db")
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*) FROM visits").fetchone() == (1 + len(reported),)
+    conn.close()
+    store = open_store(store_config)
+    try:
+        for n, vid in enumerate(reported, start=100):
+            assert store.get_visit(vid).name == visitor(n).name
+        assert verify(store).ok
+        later = store.check_in(visitor(999), actor="test")
+        assert store.get_visit(later.visit_id).name == visitor(999).name
     finally:
         store.engine.dispose()
 
