@@ -34,6 +34,7 @@ class PinScreen(ModalScreen["StaffUser | None"]):
     @dataclass
     class Checked(Message):
         user: StaffUser | None
+        no_accounts: bool = False  # a fresh installation: nobody can log in yet
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-dialog"):
@@ -78,7 +79,10 @@ class PinScreen(ModalScreen["StaffUser | None"]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
     def verify(self, user: str, pin: str) -> None:
         services = self.app.services  # type: ignore[attr-defined]
-        self.post_message(self.Checked(services.verify_staff(user, pin)))  # waits for the store
+        found = services.verify_staff(user, pin)  # waits for the store
+        self.post_message(
+            self.Checked(found, found is None and not services.staff_accounts_exist())
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -88,7 +92,14 @@ class PinScreen(ModalScreen["StaffUser | None"]):
     def on_pin_screen_checked(self, message: Checked) -> None:
         self.query_one("#unlock", Button).disabled = False
         if message.user is None:
-            self.query_one("#pin-error", FieldError).update(_("Wrong user name or PIN."))
+            # On a fresh installation whoever set it up would be stuck in the kiosk (the
+            # staff menu is its only way out); that no account exists gives nothing away.
+            none_yet = _(
+                "There are no staff accounts yet. Add one on this machine with:\n"
+                "kiosk staff add NAME --role admin"
+            )
+            error = none_yet if message.no_accounts else _("Wrong user name or PIN.")
+            self.query_one("#pin-error", FieldError).update(error)
             self.query_one("#pin", Input).focus()
             return
         self.dismiss(message.user)

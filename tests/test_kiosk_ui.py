@@ -578,6 +578,34 @@ async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
         assert not pilot.app.is_running
 
 
+async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: Path) -> None:
+    """Right after installing (`make run` on a new machine) nobody has a PIN, and the
+    staff menu is the only way out: the PIN dialog says how to add an account instead of
+    "Wrong user name or PIN". Once there is one, the usual answer comes back."""
+    services = open_services(kiosk_settings(tmp_path))
+
+    async def answer(pin: str) -> str:
+        await type_into(pilot, "#pin", pin)
+        await pilot.press("enter")
+        error = pilot.app.screen.query_one("#pin-error")
+        deadline = time.monotonic() + 10
+        while "Checking" in str(error.render()) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        return str(error.render())
+
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        await wait_for_screen(pilot, "PinScreen")
+        await type_into(pilot, "#user", "admin")
+        shown = await answer("123456")
+        assert "There are no staff accounts yet" in shown, shown
+        assert "kiosk staff add NAME --role admin" in shown, shown
+        StaffService(services.store).add("ada", "admin", "246810", actor="test")
+        shown = await answer("123456")
+        assert "Wrong user name or PIN" in shown and "staff add" not in shown, shown
+
+
 def fail_once(monkeypatch: pytest.MonkeyPatch, services: KioskServices, method: str) -> list[int]:
     """The first call of ``services.<method>`` fails as a locked database does; the
     calls made are counted in the list returned."""

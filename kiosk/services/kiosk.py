@@ -318,14 +318,24 @@ class KioskServices:
     # -- staff -------------------------------------------------------------------------
 
     def verify_staff(self, username: str, pin: str) -> StaffUser | None:
+        try:
+            return self._staff_service().verify(username, pin)
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+    def staff_accounts_exist(self) -> bool:
+        """False on a fresh installation: nobody can log in until `kiosk staff add`."""
+        try:
+            return self._staff_service().any_accounts()
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
+    def _staff_service(self) -> StaffService:
         if self._staff is None:
             from kiosk.services.staff import StaffService
 
             self._staff = StaffService(self.store)
-        try:
-            return self._staff.verify(username, pin)
-        except StorageError as exc:
-            raise ServiceUnavailable(str(exc)) from None
+        return self._staff
 
 
 VISITOR_TYPES = tuple(t.value for t in VisitorType)

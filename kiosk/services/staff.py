@@ -106,6 +106,10 @@ class StaffService:
         self.repo.audit(row.id, "staff.login", actor=f"staff:{row.username}")
         return StaffUser(row.username, row.role)
 
+    def any_accounts(self) -> bool:
+        """Whether anyone can log in at all (a fresh installation has no accounts)."""
+        return bool(self.repo.all())
+
     def reset_pin(self, username: str, pin: str, *, actor: str) -> None:
         check_pin_policy(pin)
         row = self.repo.get(username)
