@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
+from kiosk.services.staff import StaffService
 from kiosk.services.status import collect
 from storage.models import AuditEvent
 from storage.store import Store
@@ -130,3 +131,29 @@ def test_a_broken_audit_trail_is_flagged(store: Store) -> None:
     assert attention == [
         "the audit trail is not intact: event 3 is missing (deleted) (see kiosk audit verify)"
     ]
+
+
+def test_staff_accounts_are_counted_by_role_with_the_locked_ones(store: Store) -> None:
+    """A fresh installation has no staff account, so nobody can leave the kiosk through its
+    staff menu or use the console: status says how to add one. Later it counts accounts
+    per role and those locked after wrong PINs, never naming anyone."""
+    facts, _ = _facts(store)
+    assert facts["staff accounts"] == "none: add one with kiosk staff add NAME --role admin"
+    staff = StaffService(store, sleep=lambda _: None)
+    staff.add("ada", "admin", "246810", actor="test")
+    staff.add("rita", "reception", "135791", actor="test")
+    staff.add("ruud", "reception", "975319", actor="test")
+    for _ in range(10):
+        staff.verify("rita", "000000")
+    now = datetime.now(UTC)
+    facts, _ = _facts(store, now)
+    assert facts["staff accounts"] == "3 (2 reception, 1 admin), 1 locked after wrong PINs"
+    assert "rita" not in str(facts) and "ada" not in str(facts)
+    assert collect(store, now, email=False).data["staff_accounts"] == {
+        "reception": 2,
+        "security": 0,
+        "admin": 1,
+        "locked": 1,
+    }
+    later, _ = _facts(store, now + timedelta(minutes=16))  # the lock has run out
+    assert later["staff accounts"] == "3 (2 reception, 1 admin)"

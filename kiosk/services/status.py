@@ -1,9 +1,9 @@
 """`kiosk status`: is this installation doing what it promises? For IT and monitoring.
 
 Facts (visits held, visits never checked out, the last purge, the last backups, e-mails
-waiting, disk space, the audit trail) and the things that need someone's attention, each
-one line. Nothing personal: counts, times and kinds only. Monitoring runs it and looks at
-the exit code.
+waiting, staff accounts, disk space, the audit trail) and the things that need someone's
+attention, each one line. Nothing personal: counts, times and kinds only. Monitoring runs
+it and looks at the exit code.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.services.hosts import hosts_sharing_a_name
+from kiosk.services.staff import ROLES
 from storage.audit_trail import events, verify
 from storage.engine import sqlite_path
 from storage.outbox import OutboxRepository
+from storage.staff import StaffRepository
 from storage.store import Store
 
 PURGE_DUE = timedelta(hours=25)  # the kiosk purges hourly; cron typically daily
@@ -148,6 +150,17 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
             f"{shared} active hosts share a name with another: a visitor typing it chooses "
             "neither and no host is told (rename them apart in the console's Hosts tab)"
         )
+
+    accounts = StaffRepository(store).all()
+    roles = {role: sum(a.role == role for a in accounts) for role in ROLES}
+    locked = sum(bool(a.locked_until and a.locked_until > now) for a in accounts)
+    data["staff_accounts"] = {**roles, "locked": locked}
+    if accounts:
+        per_role = ", ".join(f"{n} {role}" for role, n in roles.items() if n)
+        after = f", {locked} locked after wrong PINs" if locked else ""
+        fact(("staff accounts", f"{len(accounts)} ({per_role}){after}"))
+    else:  # the staff menu is the kiosk's only way out
+        fact(("staff accounts", "none: add one with kiosk staff add NAME --role admin"))
 
     if path is not None:
         disk = shutil.disk_usage(path.parent)
