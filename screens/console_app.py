@@ -17,6 +17,7 @@ from kiosk.services.staff import StaffUser
 from screens.console.console import ConsoleScreen
 from screens.console.login import LoginScreen
 from screens.focus import FOCUS_BINDINGS
+from screens.reopen import keep_reopening
 from screens.terminal import exit_on_hangup
 from screens.widgets import WIDTH_BREAKPOINTS
 
@@ -48,7 +49,7 @@ class ConsoleApp(App[None]):
         self.set_interval(5, self.idle_tick)
         exit_on_hangup(self)
         self.open_store()
-        self.set_interval(REOPEN_EVERY_S, self._reopen_if_down)
+        keep_reopening(self, self.services, REOPEN_EVERY_S, self._reopened)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="start")
     def open_store(self) -> None:
@@ -61,14 +62,8 @@ class ConsoleApp(App[None]):
             )
             self.call_from_thread(self.notify, problem, severity="error", timeout=30)
 
-    def _reopen_if_down(self) -> None:
-        if self.services.retrying:  # a thread only while there is something to retry
-            self.reopen()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
-    def reopen(self) -> None:
-        if self.services.reopen():
-            self.call_from_thread(self.notify, "The database answers; the console is ready.")
+    def _reopened(self) -> None:
+        self.call_from_thread(self.notify, "The database answers; the console is ready.")
 
     def open_console(self, user: StaffUser) -> None:
         service = ConsoleService(self.services.store, self.settings, user, clock=self.clock)

@@ -21,6 +21,7 @@ from kiosk.i18n import set_language
 from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
 from screens.badge import BadgeScreen
 from screens.focus import FOCUS_BINDINGS
+from screens.reopen import keep_reopening
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.terminal import exit_on_hangup
 from screens.welcome import WelcomeScreen
@@ -79,7 +80,7 @@ class KioskApp(App[None]):
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
-        self.set_interval(REOPEN_EVERY_S, self._reopen_if_down)
+        keep_reopening(self, self.services, REOPEN_EVERY_S, self._opened)
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         if self.settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
@@ -100,18 +101,8 @@ class KioskApp(App[None]):
         self.services.open()
         self._opened()
 
-    def _reopen_if_down(self) -> None:
-        if self.services.retrying:  # a thread only while there is something to retry
-            self.reopen()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reopen")
-    def reopen(self) -> None:
-        """A kiosk that started before its database server did opens its store when the
-        server answers, without anyone restarting it."""
-        if self.services.reopen():
-            self._opened()
-
     def _opened(self) -> None:
+        """In a worker, once the store is open (at start, or later: screens.reopen)."""
         self.services.load_documents()  # under the store's retention, once it is open
         self.call_from_thread(self._started)
         if self.services.ready:

@@ -118,7 +118,7 @@ class VisitTable(ScrollView, can_focus=True):
         columns = fit_columns(self.scrollable_content_region.width)
         if columns != self.columns:
             self.columns = columns
-            self.virtual_size = Size(_span([c.width for c in columns]), len(self.rows))
+            self._size_to_rows()
             self._header_changed()
             self.refresh()
 
@@ -127,6 +127,10 @@ class VisitTable(ScrollView, can_focus=True):
         if round(old_value) != round(new_value):
             self._header_changed()  # on a screen too narrow for every column
 
+    def _size_to_rows(self) -> None:
+        """What there is to scroll over: a line of the columns per row."""
+        self.virtual_size = Size(_span([c.width for c in self.columns]), len(self.rows))
+
     def _header_changed(self) -> None:
         """The titles' line, scrolled sideways with the rows."""
         self.post_message(self.ColumnsChanged(header(self.columns)[round(self.scroll_x) :]))
@@ -134,7 +138,7 @@ class VisitTable(ScrollView, can_focus=True):
     def set_rows(self, rows: list[LogRow]) -> None:
         selected = self.rows[self.cursor].id if self.rows and self.cursor < len(self.rows) else None
         self.rows = rows
-        self.virtual_size = Size(_span([c.width for c in self.columns]), len(rows))
+        self._size_to_rows()
         ids = [r.id for r in rows]
         self.cursor = ids.index(selected) if selected in ids else 0
         self.refresh()
