@@ -60,12 +60,16 @@ class DetailsScreen(KioskScreen):
                     yield FieldError("", id=f"{field}-error", markup=False)
             yield OptionList(id="host-options")
             yield Static(_("At least an e-mail address or a phone number."), classes="hint")
-            with RadioSet(id="type"):
-                for value in VISITOR_TYPES:
-                    yield RadioButton(
-                        _(TYPE_LABELS[value]), value=value == r.visitor_type, id=f"type-{value}"
-                    )
-            yield FieldError("", id="visitor_type-error", markup=False)
+            with Horizontal(classes="field"):
+                yield Label(_("Type of visit"), classes="label")
+                with RadioSet(id="type"):
+                    for value in VISITOR_TYPES:
+                        yield RadioButton(
+                            _(TYPE_LABELS[value]),
+                            value=value == r.visitor_type,
+                            id=f"type-{value}",
+                        )
+                yield FieldError("", id="visitor_type-error", markup=False)
         with Horizontal(classes="nav"):
             yield Button(_("Cancel"), id="cancel", variant="error")
             yield Button(_("Next"), id="next", variant="primary")

@@ -141,6 +141,29 @@ async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: P
     assert _today(services) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "question"), [("en", "Type of visit"), ("nl", "Soort bezoek")]
+)
+async def test_the_type_of_visit_is_asked_beside_its_choices(
+    tmp_path: Path, language: str, question: str
+) -> None:
+    """The four choices are not left to explain themselves: the question stands on the
+    line of the first one, in the column of the other fields' questions."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click(f"#lang-{language}")
+        await pilot.pause()
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        screen = pilot.app.screen
+        choices = screen.query_one("#type").content_region
+        [label] = [w for w in screen.query(".label") if str(w.render()) == question]
+        name_label = screen.query_one("#name-input").parent.query_one(".label")  # type: ignore[union-attr]
+        assert label.region.x == name_label.region.x
+        assert label.content_region.y == choices.y
+
+
 async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     async with _app(services).run_test(size=(100, 30)) as pilot:
