@@ -553,6 +553,44 @@ async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
         await wait_for_screen(pilot, "DetailsScreen")
 
 
+async def test_cancel_at_any_step_forgets_the_visitor(tmp_path: Path) -> None:
+    """Cancel, at whichever step a visitor gives up, goes back to the welcome screen; the
+    next visitor finds an empty form and nothing was stored."""
+    services = open_services(kiosk_settings(tmp_path))
+    steps = ("DetailsScreen", "AgeScreen", "PrivacyScreen", "NdaScreen")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for step, leave in [(s, "#cancel") for s in steps] + [("DetailsScreen", "escape")]:
+            await pilot.click("#check-in")
+            await wait_for_screen(pilot, "DetailsScreen")
+            pilot.app.screen.query_one("#name-input", Input).value = NAME  # typed, in effect
+            pilot.app.screen.query_one("#email-input", Input).value = EMAIL
+            for button in ("#next", "#adult", "#accept")[: steps.index(step)]:
+                await pilot.click(button)
+                await pilot.pause()
+            await wait_for_screen(pilot, step)
+            await (pilot.press(leave) if leave == "escape" else pilot.click(leave))
+            await wait_for_screen(pilot, "WelcomeScreen")
+            await pilot.click("#check-in")
+            await wait_for_screen(pilot, "DetailsScreen")
+            assert pilot.app.screen.query_one("#name-input", Input).value == "", step
+            assert pilot.app.screen.query_one("#email-input", Input).value == "", step
+            await pilot.click("#cancel")
+            await wait_for_screen(pilot, "WelcomeScreen")
+        for way_in, field in (("#check-out", "#code"), ("#invitation", "#invitation-code")):
+            await pilot.click(way_in)
+            await pilot.pause()
+            pilot.app.screen.query_one(field, Input).value = "AAAA-BBBB"
+            await pilot.click("#cancel")
+            await wait_for_screen(pilot, "WelcomeScreen")
+            await pilot.click(way_in)
+            await pilot.pause()
+            assert pilot.app.screen.query_one(field, Input).value == "", way_in
+            await pilot.click("#cancel")
+            await wait_for_screen(pilot, "WelcomeScreen")
+    assert _today(services) == []
+
+
 async def test_markup_in_typed_text_is_shown_literally(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     sneaky = "[@click=app.quit]Evil[/] [b]Bold[/b]"
