@@ -81,10 +81,6 @@ class SubmitScreen(KioskScreen):
     def back(self) -> None:
         self.app.pop_screen()
 
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.go_home()
-
     def on_submit_screen_saved(self, message: Saved) -> None:
         self.kiosk.show_badge(BadgeScreen(message.card, self.registration))
         self.kiosk.notify_hosts()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual import on
 from textual.screen import Screen
+from textual.widgets import Button
 
 from kiosk.services.kiosk import KioskServices
 
@@ -29,3 +31,13 @@ class KioskScreen(Screen[None]):
 
     def go_home(self) -> None:
         self.kiosk.go_home()
+
+    def action_cancel(self) -> None:
+        """Escape, where a screen binds it to cancel: the visitor gives up."""
+        self.go_home()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel(self) -> None:
+        """Every Cancel button of a visitor screen: back to the welcome screen, and what
+        was typed is forgotten with the screens that held it."""
+        self.go_home()

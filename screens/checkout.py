@@ -71,13 +71,6 @@ class CheckoutScreen(KioskScreen):
             code.value = self._scanned
             self.submit()
 
-    def action_cancel(self) -> None:
-        self.go_home()
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.go_home()
-
     @on(Button.Pressed, "#camera")
     def scan_with_camera(self) -> None:
         self.query_one("#code-error", FieldError).update("")
@@ -171,13 +164,6 @@ class InvitationScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#invitation-code", Input).focus()
-
-    def action_cancel(self) -> None:
-        self.go_home()
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.go_home()
 
     @on(Button.Pressed, "#camera")
     def scan_with_camera(self) -> None:

@@ -122,13 +122,6 @@ class DetailsScreen(KioskScreen):
         event.option_list.display = False
         host_input.focus()  # Enter now goes on to the next step
 
-    def action_cancel(self) -> None:
-        self.go_home()
-
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.go_home()
-
     def _read_form(self) -> Registration:
         r = self.registration
         r.name = self.query_one("#name-input", Input).value

@@ -57,10 +57,6 @@ class StepScreen(KioskScreen):
     def back(self) -> None:
         self.app.pop_screen()
 
-    @on(Button.Pressed, "#cancel")
-    def cancel(self) -> None:
-        self.go_home()
-
 
 class AgeScreen(StepScreen):
     def compose(self) -> ComposeResult:
