@@ -76,6 +76,7 @@ class KioskApp(App[None]):
         return self.services.now()
 
     def on_mount(self) -> None:
+        self.set_class(self.is_web, "-web")  # kiosk.tcss: larger touch targets on a tablet
         set_language(self.settings.kiosk.default_language)
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)

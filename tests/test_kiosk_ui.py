@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Markdown, OptionList, Static
+from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
 import kiosk.documents
 from kiosk.app import make_app
@@ -162,6 +162,26 @@ async def test_the_type_of_visit_is_asked_beside_its_choices(
         name_label = screen.query_one("#name-input").parent.query_one(".label")  # type: ignore[union-attr]
         assert label.region.x == name_label.region.x
         assert label.content_region.y == choices.y
+
+
+@pytest.mark.parametrize(("web", "lines"), [(True, 2), (False, 1)])
+async def test_served_to_a_tablet_each_choice_is_a_fingertip_high(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, web: bool, lines: int
+) -> None:
+    """In a tablet's browser a line of text is about 20 pixels high: each choice of the
+    type of visit takes two lines there, and a tap on the line above its words chooses
+    it. A terminal keeps the form compact."""
+    monkeypatch.setattr(KioskApp, "is_web", property(lambda app: web))
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        contractor = pilot.app.screen.query_one("#type-contractor", RadioButton)
+        assert contractor.region.height == lines
+        await pilot.click("#type-contractor", offset=(4, 0))
+        await pilot.pause()
+        assert contractor.value
 
 
 async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
