@@ -94,7 +94,9 @@ class DetailsScreen(KioskScreen):
         needle = search_key(event.value)
         matches = suggest(self._hosts, needle, lambda h: h[2], limit=5)
         options.clear_options()
-        options.add_options([Option(Text(name), id=host_id) for host_id, name, _k in matches])
+        # On a tablet a name gets a line above it, as the choices below do (kiosk.tcss).
+        above = "\n" if self.app.is_web else ""
+        options.add_options([Option(Text(above + name), id=h_id) for h_id, name, _k in matches])
         options.display = bool(matches) and len(needle) >= 2
 
     def on_key(self, event: events.Key) -> None:
@@ -117,7 +119,7 @@ class DetailsScreen(KioskScreen):
         assert event.option.id is not None
         host_input = self.query_one("#host-input", Input)
         with host_input.prevent(Input.Changed):
-            host_input.value = str(event.option.prompt)
+            host_input.value = str(event.option.prompt).lstrip("\n")
         self.registration.host_id = uuid.UUID(event.option.id)
         event.option_list.display = False
         host_input.focus()  # Enter now goes on to the next step

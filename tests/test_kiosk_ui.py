@@ -168,15 +168,26 @@ async def test_the_type_of_visit_is_asked_beside_its_choices(
 async def test_served_to_a_tablet_each_choice_is_a_fingertip_high(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, web: bool, lines: int
 ) -> None:
-    """In a tablet's browser a line of text is about 20 pixels high: each choice of the
-    type of visit takes two lines there, and a tap on the line above its words chooses
-    it. A terminal keeps the form compact."""
+    """In a tablet's browser a line of text is about 20 pixels high: each suggested host
+    and each choice of the type of visit takes two lines there, and a tap on the line
+    above its words chooses it. A terminal keeps the form compact."""
     monkeypatch.setattr(KioskApp, "is_web", property(lambda app: web))
     services = open_services(kiosk_settings(tmp_path))
+    for host in ("Hostina Placeholder", "Hosmer Example", "Hoskins Sample"):
+        services.store.add_host(host, actor="admin")
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#check-in")
         await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#host-input", "hos")
+        await pilot.pause(0.3)
+        options = pilot.app.screen.query_one("#host-options", OptionList)
+        assert options.option_count == 3
+        assert options.region.height == 2 + 3 * lines  # its border, and every host in view
+        second = str(options.get_option_at_index(1).prompt).strip()
+        await pilot.click("#host-options", offset=(3, 1 + lines))  # the second's first line
+        await pilot.pause()
+        assert pilot.app.screen.query_one("#host-input", Input).value == second
         contractor = pilot.app.screen.query_one("#type-contractor", RadioButton)
         assert contractor.region.height == lines
         await pilot.click("#type-contractor", offset=(4, 0))
