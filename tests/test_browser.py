@@ -51,9 +51,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    yield from _serve(tmp_path)
+
+
+def _serve(tmp_path: Path, toml: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+    """``kiosk serve`` on a free port, with its own data and ``toml`` added to its
+    settings: (its address, its environment), until the test is done."""
     port = free_port()
     config = tmp_path / "kiosk.toml"
-    config.write_text('site_name = "Fictional Lobby"\n')
+    config.write_text('site_name = "Fictional Lobby"\n' + toml)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env |= {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.Popen(
@@ -360,3 +366,68 @@ def test_without_a_camera_the_page_says_so_and_typing_still_works(
         page.keyboard.press("Enter")
         assert _wait_departed(env) is not None
         browser.close()
+
+
+@pytest.fixture
+def served_long_nda(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """The kiosk served with an office's NDA far longer than a tablet's screen."""
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    clauses = "\n\n".join(
+        f"**Clause {i}.** The visitor keeps what they see here confidential." for i in range(60)
+    )
+    for language in ("en", "nl"):
+        text = f"version: long-1\n\n# Non-disclosure agreement\n\n{clauses}\n"
+        (documents / f"nda.{language}.md").write_text(text)
+    yield from _serve(tmp_path, f'documents_dir = "{documents}"\n')
+
+
+def _swipe(page: Page, x: int, from_y: int, to_y: int) -> None:
+    """A finger drawn over the screen, as a tablet's touch screen reports it."""
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, *y: float) -> None:
+        points = [{"x": x, "y": at} for at in y]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", from_y)
+    for i in range(1, 13):
+        touch("touchMove", from_y + (to_y - from_y) * i / 12)
+        time.sleep(0.03)
+    touch("touchEnd")
+    cdp.detach()
+
+
+def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
+    served_long_nda: tuple[str, dict[str, str]],
+) -> None:
+    """A tablet has no mouse wheel: a swipe up over an NDA longer than the screen moves
+    the text, a swipe down brings its beginning back, and a tap on "I accept" (after the
+    name is typed) still presses it."""
+    from playwright.sync_api import sync_playwright
+
+    url, env = served_long_nda
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+        page = context.new_page()
+        _open_kiosk(page, url)
+        _act(page, "Enter")  # Check in
+        _act(page, "Tab", text=NAME)
+        _act(page, "Enter", text="wilhelmina@example.com")
+        _act(page, "Enter")  # 16 or older
+        nda = _act(page, "Enter")  # the privacy notice read: the NDA, from its beginning
+        _swipe(page, 500, 550, 200)  # over the text, upwards
+        scrolled = _settle(page, nda, least=10_000)
+        _swipe(page, 500, 200, 600)
+        _swipe(page, 500, 200, 600)
+        back = _settle(page, scrolled, least=10_000)
+        assert not _changed(back, nda), "the swipes down did not bring the beginning back"
+        page.keyboard.type(NAME)  # the signature field has the keyboard
+        page.touchscreen.tap(810, 725)  # "I accept", bottom right
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _visits_today(env):
+            time.sleep(0.3)
+        browser.close()
+    [visit] = _visits_today(env)
+    assert getattr(visit, "nda_accepted", False)
