@@ -431,3 +431,23 @@ def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
         browser.close()
     [visit] = _visits_today(env)
     assert getattr(visit, "nda_accepted", False)
+
+
+def test_a_tablet_lays_the_page_out_at_its_own_width(served: tuple[str, dict[str, str]]) -> None:
+    """A mobile browser without a viewport declaration lays a page out 980 pixels wide
+    and shrinks it: on an 800-pixel tablet every letter of the kiosk would be a fifth
+    smaller. The kiosk's page takes the tablet's width, and the terminal fills it."""
+    from playwright.sync_api import sync_playwright
+
+    url, _env = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 800, "height": 1280}, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        _open_kiosk(page, url)
+        assert page.evaluate("document.documentElement.clientWidth") == 800
+        terminal = page.locator("#terminal").bounding_box()
+        assert terminal is not None and terminal["width"] >= 780
+        browser.close()
