@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kiosk.services.staff import StaffUser
 
 from kiosk.config import Settings
-from kiosk.i18n import set_language
+from kiosk.i18n import _, set_language
 from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
 from screens.badge import BadgeScreen
 from screens.focus import FOCUS_BINDINGS
@@ -32,6 +32,7 @@ NOTIFY_EVERY_S = 60
 AUTO_CHECKOUT_EVERY_S = 300
 SETTINGS_EVERY_S = 60  # retention an admin set on any machine reaches this kiosk
 CONSOLE_IDLE_S = 300
+IDLE_WARNING_S = 15  # before the idle wipe, a visitor is asked whether they are still there
 
 
 class KioskApp(App[None]):
@@ -63,6 +64,7 @@ class KioskApp(App[None]):
         self._clock = clock
         self.services = services
         self.last_activity = time.monotonic()
+        self._idle_warned = False
 
     # -- start-up ----------------------------------------------------------------------
 
@@ -155,8 +157,13 @@ class KioskApp(App[None]):
         self.services.print_badge(card)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+        # A visitor reading a long text scrolls it, with a wheel or (on a tablet) a finger.
+        active = events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp
+        if isinstance(event, active) and not event.is_forwarded:
             self.last_activity = time.monotonic()
+            if self._idle_warned:
+                self._idle_warned = False
+                self.clear_notifications()
             if isinstance(event, events.Key) and event.key == self.settings.kiosk.staff_key:
                 event.stop()
                 self.open_staff_prompt()
@@ -172,6 +179,18 @@ class KioskApp(App[None]):
         limit = CONSOLE_IDLE_S if in_console else self.settings.kiosk.idle_seconds
         if idle >= limit:
             self.wipe()
+            return
+        warning_s = min(IDLE_WARNING_S, limit / 3)
+        if in_console or self._idle_warned or idle < limit - warning_s or self._at_home():
+            return
+        # Someone reading the NDA, or thinking, is not wiped without a word.
+        self._idle_warned = True
+        left = max(1, round(limit - idle))
+        message = _(
+            "Are you still there? Touch the screen or press a key, or this kiosk starts "
+            "over in {seconds} seconds."
+        ).format(seconds=left)
+        self.notify(message, severity="warning", timeout=left)
 
     def open_console(self, user: StaffUser) -> None:
         from kiosk.services.console import ConsoleService
@@ -184,11 +203,15 @@ class KioskApp(App[None]):
         """Locking the console returns to the visitor welcome screen."""
         self.wipe()
 
+    def _at_home(self) -> bool:
+        return isinstance(self.screen, WelcomeScreen) and len(self.screen_stack) == 2
+
     def wipe(self) -> None:
         """Forget the visitor: welcome screen, default language."""
-        at_home = isinstance(self.screen, WelcomeScreen) and len(self.screen_stack) == 2
-        if at_home:
+        if self._at_home():
             return
+        self._idle_warned = False
+        self.clear_notifications()
         from screens.console.console import ConsoleScreen
 
         set_language(self.settings.kiosk.default_language)

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, Static
 
@@ -559,6 +560,59 @@ async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
         await wait_for_screen(pilot, "DetailsScreen")
         assert app.screen.query_one("#name-input", Input).value == ""
         assert NAME not in screen_text(pilot)
+
+
+def _toasts(pilot: Pilot[None]) -> str:
+    """The notices shown over the screen (not Statics to a query: Toast does not inherit
+    Static's CSS type)."""
+    return "\n".join(str(toast.render()) for toast in pilot.app.screen.query("Toast"))
+
+
+async def test_a_visitor_is_asked_before_the_idle_wipe_and_scrolling_counts(
+    tmp_path: Path,
+) -> None:
+    """Fifteen seconds before the idle wipe the visitor is asked, in their language,
+    whether they are still there; a key or a touch keeps the form, and so does scrolling
+    a long text with the wheel (or a finger, on a tablet). Nobody answering: wiped."""
+    services = open_services(kiosk_settings(tmp_path))
+    app = _app(services)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.click("#lang-nl")
+        await pilot.pause()
+        await pilot.click("#check-in")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        still_there = "Bent u er nog?"
+
+        app.last_activity = time.monotonic() - 44  # 16 s left of 60: not yet
+        app.idle_tick()
+        await pilot.pause()
+        assert still_there not in _toasts(pilot)
+        app.last_activity = time.monotonic() - 46
+        app.idle_tick()
+        await pilot.pause(0.3)
+        assert still_there in _toasts(pilot)
+        assert "over 14 seconden opnieuw" in _toasts(pilot)
+        await pilot.press("end")  # any key: still there
+        await pilot.pause(0.3)
+        assert still_there not in _toasts(pilot)
+
+        form = app.screen.query_one("#form")
+        app.last_activity = time.monotonic() - 61  # ... but then the visitor scrolls:
+        # the wheel over the form, as the terminal reports it (Pilot has no wheel).
+        app.post_message(events.MouseScrollDown(form, 10, 5, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        app.idle_tick()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DetailsScreen"
+        assert app.screen.query_one("#name-input", Input).value == NAME
+
+        app.last_activity = time.monotonic() - 61  # nobody answered
+        app.idle_tick()
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await pilot.pause(0.3)
+        assert still_there not in _toasts(pilot)
 
 
 async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
