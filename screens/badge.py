@@ -119,12 +119,31 @@ class BadgeScreen(KioskScreen):
                     yield Static(
                         _("Your host will confirm your visit at reception."), classes="warning"
                     )
-                yield Static(
-                    _("When you leave, choose Check out and scan this code."), id="departure"
-                )
+                yield Static(self._departure(printed=self.kiosk.services.prints_badges),
+                             id="departure")  # fmt: skip
                 with Horizontal(id="badge-nav"):
                     yield Button(_("Done"), id="done", variant="primary")
                     yield Button(_("Check in someone with me"), id="another")
+
+    @staticmethod
+    def _departure(*, printed: bool) -> str:
+        """How the visitor takes the code with them, to check out with when they leave."""
+        if printed:
+            return _(
+                "Take your badge from the printer. When you leave, choose Check out and scan it."
+            )
+        return _(
+            "Take a photo of this code with your phone. When you leave, choose Check out "
+            "and scan it from your phone."
+        )
+
+    def not_printed(self) -> None:
+        """The printer did not take the badge: the code on screen is the visitor's only."""
+        departure = self.query_one("#departure", Static)
+        departure.update(
+            _("The badge printer did not answer.") + " " + self._departure(printed=False)
+        )
+        departure.add_class("warning")
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:

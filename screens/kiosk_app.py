@@ -153,8 +153,14 @@ class KioskApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="print")
     def print_badge(self, card: BadgeCard) -> None:
-        """The printed badge, while the visitor already reads the one on screen."""
-        self.services.print_badge(card)
+        """The printed badge, while the visitor already reads the one on screen; if none
+        comes out, that screen says so."""
+        if not self.services.print_badge(card) and self.services.prints_badges:
+            self.call_from_thread(self._badge_not_printed, card)
+
+    def _badge_not_printed(self, card: BadgeCard) -> None:
+        if isinstance(self.screen, BadgeScreen) and self.screen.card is card:
+            self.screen.not_printed()
 
     async def on_event(self, event: events.Event) -> None:
         # A visitor reading a long text scrolls it, with a wheel or (on a tablet) a finger.

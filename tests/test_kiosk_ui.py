@@ -113,7 +113,7 @@ async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path
         await wait_for_screen(pilot, "BadgeScreen")
         text = screen_text(pilot)
         assert "Zebulon" in text and "Fakevisitor" not in text  # first name only
-        assert "scan this code" in text
+        assert "Take a photo of this code with your phone." in text  # no badge printer
     [visit] = _today(services)
     assert (visit.name, visit.email, visit.company) == (NAME, EMAIL, "Fictitious Widgets Ltd")
     assert visit.nda_accepted and visit.screening is ScreeningOutcome.NOT_ASKED
@@ -1055,6 +1055,30 @@ async def test_printable_badge_goes_to_the_print_command(
     assert stdin_seen.read_text() == ""
     spooled = next((tmp_path / "data" / "badges").glob("badge-*.svg"))
     assert spooled.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("command", "told"),
+    [
+        ("true", "Take your badge from the printer."),
+        ("false", "The badge printer did not answer. Take a photo of this code"),
+        ("/nonexistent/lp", "The badge printer did not answer. Take a photo of this code"),
+    ],
+)
+async def test_the_badge_screen_says_how_to_take_the_code_along(
+    tmp_path: Path, command: str, told: str
+) -> None:
+    """A visitor is told to take the printed badge only when one came out; when the
+    printer did not take it, the screen says so and to take a photo of the code."""
+    services = open_services(kiosk_settings(tmp_path, f'[printing]\ncommand = "{command}"\n'))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert told in screen_text(pilot)
 
 
 async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:

@@ -264,14 +264,20 @@ class KioskServices:
             log.warning("could not write the printable badge: %s", type(exc).__name__)
         return card
 
-    def print_badge(self, card: BadgeCard) -> None:
+    @property
+    def prints_badges(self) -> bool:
+        return bool(self.settings.printing.command)
+
+    def print_badge(self, card: BadgeCard) -> bool:
         """Hand the badge written at check-in to the print command (a worker: a slow
-        printer never holds the visitor on "Saving"). A failure is logged, no more."""
+        printer never holds the visitor on "Saving"). False when no badge came out: the
+        printer did not take it (its kind of failure is logged) or there is no printer."""
         from kiosk.services.badge import badge_path, print_spooled
 
         path = badge_path(self.spool_dir, card.code)
-        if self.settings.printing.command and path.exists():
-            print_spooled(self.settings.printing.command, path)
+        if not (self.prints_badges and path.exists()):
+            return False
+        return print_spooled(self.settings.printing.command, path)
 
     @property
     def spool_dir(self) -> Path:
