@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,17 +52,30 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    yield from _serve(tmp_path)
+    with _serve(tmp_path) as (url, env, _server):
+        yield url, env
 
 
-def _serve(tmp_path: Path, toml: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+@contextmanager
+def _serve(
+    tmp_path: Path, toml: str = ""
+) -> Iterator[tuple[str, dict[str, str], subprocess.Popen[str]]]:
     """``kiosk serve`` on a free port, with its own data and ``toml`` added to its
-    settings: (its address, its environment), until the test is done."""
+    settings: (its address, its environment, its process), until the block ends."""
     port = free_port()
     config = tmp_path / "kiosk.toml"
     config.write_text('site_name = "Fictional Lobby"\n' + toml)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env |= {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "data")}
+    proc = _start_server(port, env)
+    try:
+        yield f"http://127.0.0.1:{port}/", env, proc
+    finally:
+        _stop_server(proc)
+
+
+def _start_server(port: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``kiosk serve`` on ``port``, once it listens."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -74,18 +88,20 @@ def _serve(tmp_path: Path, toml: str = "") -> Iterator[tuple[str, dict[str, str]
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
+                return proc
         if proc.poll() is not None:
             raise AssertionError(proc.stdout.read() if proc.stdout else "server died")
         time.sleep(0.2)
+    _stop_server(proc)
+    raise AssertionError("kiosk serve did not listen within a minute")
+
+
+def _stop_server(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
     try:
-        yield f"http://127.0.0.1:{port}/", env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _decode_qr(png: bytes) -> list[str]:
@@ -379,7 +395,8 @@ def served_long_nda(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     for language in ("en", "nl"):
         text = f"version: long-1\n\n# Non-disclosure agreement\n\n{clauses}\n"
         (documents / f"nda.{language}.md").write_text(text)
-    yield from _serve(tmp_path, f'documents_dir = "{documents}"\n')
+    with _serve(tmp_path, f'documents_dir = "{documents}"\n') as (url, env, _server):
+        yield url, env
 
 
 def _swipe(page: Page, x: int, from_y: int, to_y: int) -> None:
@@ -451,3 +468,29 @@ def test_a_tablet_lays_the_page_out_at_its_own_width(served: tuple[str, dict[str
         terminal = page.locator("#terminal").bounding_box()
         assert terminal is not None and terminal["width"] >= 780
         browser.close()
+
+
+def test_the_tablet_comes_back_by_itself_when_its_kiosk_restarts(tmp_path: Path) -> None:
+    """In an empty lobby nobody presses the page's Restart button: after the kiosk
+    service restarts (here: stopped, and started a few seconds later on the same port),
+    the tablet shows the welcome screen again by itself, and it works."""
+    from playwright.sync_api import sync_playwright
+
+    with _serve(tmp_path) as (url, env, server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        _open_kiosk(page, url)
+        welcome = page.screenshot()
+        _stop_server(server)
+        page.wait_for_selector("body.-closed", state="attached", timeout=30000)
+        time.sleep(3)  # down for a while: the page keeps asking
+        again = _start_server(int(urlsplit(url).port or 0), env)
+        try:
+            page.wait_for_selector("body.-first-byte:not(.-closed)", timeout=60000)
+            page.focus(".xterm-helper-textarea")
+            shown = _settle(page)
+            assert not _changed(shown, welcome, least=10_000), "not the welcome screen"
+            assert _changed(_act(page, "Enter"), welcome, least=10_000)  # Check in: it answers
+        finally:
+            browser.close()
+            _stop_server(again)
