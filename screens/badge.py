@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from kiosk.services.badge import BadgeCard
 
 from kiosk.domain.registration import Registration
-from kiosk.i18n import _
+from kiosk.i18n import _, current_language
 from kiosk.services.checkin import NdaRequired
 from kiosk.services.kiosk import ServiceUnavailable
 from screens.base import KioskScreen
@@ -92,6 +92,7 @@ class BadgeScreen(KioskScreen):
         self.card = card
         self.flagged = registration.screening.value == "failed"
         self.under_16 = registration.under_16
+        self.has_email = bool(registration.email.strip())
         # What the next person of the same party shares: nothing personal, only where
         # they come from and whom they visit. Each types their own details and signs.
         self.party = Registration(
@@ -121,6 +122,10 @@ class BadgeScreen(KioskScreen):
                     )
                 yield Static(self._departure(printed=self.kiosk.services.prints_badges),
                              id="departure")  # fmt: skip
+                if self.has_email and self.kiosk.services.emails_badges and card.visit_id:
+                    with Horizontal(id="badge-email"):
+                        yield Button(_("E-mail me this code"), id="email-badge")
+                        yield Static("", id="email-status")
                 with Horizontal(id="badge-nav"):
                     yield Button(_("Done"), id="done", variant="primary")
                     yield Button(_("Check in someone with me"), id="another")
@@ -144,6 +149,34 @@ class BadgeScreen(KioskScreen):
             _("The badge printer did not answer.") + " " + self._departure(printed=False)
         )
         departure.add_class("warning")
+
+    @dataclass
+    class Emailed(Message):
+        sent: bool | None  # True: sent; False: queued for a retry; None: not stored
+
+    @on(Button.Pressed, "#email-badge")
+    def email_badge(self) -> None:
+        self.query_one("#email-badge", Button).disabled = True  # one e-mail per visitor
+        self.query_one("#email-status", Static).update(_("Sending…"))
+        self.send_badge(current_language())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="email-badge")
+    def send_badge(self, language: str) -> None:
+        try:
+            sent: bool | None = self.kiosk.services.email_badge(self.card, language)
+        except Exception:  # the database away, or worse: the visitor is told, not stuck
+            sent = None
+        self.post_message(self.Emailed(sent))
+
+    def on_badge_screen_emailed(self, message: Emailed) -> None:
+        status = self.query_one("#email-status", Static)
+        if message.sent is None:
+            self.query_one("#email-badge", Button).disabled = False
+            status.update(_("It could not be sent now. Please take a photo of the code."))
+        elif message.sent:
+            status.update(_("Sent to the e-mail address you gave."))
+        else:
+            status.update(_("It will be sent to you shortly."))
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:

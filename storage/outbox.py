@@ -1,5 +1,5 @@
-"""The outbox of e-mails (host notifications, invitations): what is due, claimed by one
-sender, then sent or retried.
+"""The outbox of e-mails (host notifications, invitations, a visitor's own badge): what
+is due, claimed by one sender, then sent or retried.
 
 A check-in writes its notification in the same transaction as the visit (so none is lost
 and none is sent for a visit that was not stored); delivery happens later, outside it.
@@ -20,10 +20,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from storage import audit
-from storage.codec import unseal
+from storage.codec import seal, unseal
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
+from storage.ids import time_ordered_id
 from storage.models import Host, OutboxMessage
+from storage.records import Category
 from storage.store import Store, utcnow
 
 LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its sender died
@@ -33,6 +35,8 @@ LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its s
 SPENT = b""
 HOST_ARRIVAL = "host_arrival"  # the kinds of e-mail
 INVITATION = "invitation"
+BADGE = "badge"  # a visitor's badge code, e-mailed to them at their asking
+TO_VISITOR = (INVITATION, BADGE)  # the kinds that go to the visitor's own address
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +44,8 @@ class Notification:
     """A claimed e-mail, decrypted. A host notification (kind "host_arrival") goes to the
     host: ``host_email`` is None when the host has no address (or the visitor typed a host
     the directory does not hold). An invitation ("invitation") goes to the visitor's
-    address in ``to``, in ``language``, with the ``code`` for ``day``."""
+    address in ``to``, in ``language``, with the ``code`` for ``day``; so does a badge
+    ("badge"), with the visit's badge code."""
 
     id: uuid.UUID
     kind: str
@@ -58,7 +63,7 @@ class Notification:
 
     @property
     def recipient(self) -> str | None:
-        return self.to if self.kind == INVITATION else self.host_email
+        return self.to if self.kind in TO_VISITOR else self.host_email
 
 
 class OutboxRepository:
@@ -133,6 +138,53 @@ class OutboxRepository:
                 )
         return claimed
 
+    def queue_badge(
+        self,
+        visit_id: uuid.UUID,
+        *,
+        to: str,
+        visitor: str,
+        code: str,
+        day: str,
+        language: str,
+        now: datetime | None = None,
+    ) -> uuid.UUID:
+        """A visit's badge code e-mailed to its visitor, who asked for it at the kiosk:
+        sealed under the day's outbox key like any notification (it expires with them,
+        and goes with the visit when the visitor's data is erased); the address and the
+        code are dropped once it is sent."""
+        now = now or utcnow()
+        store = self.store
+        key_id, aead = store.keystore.key_for_day(store.site_id, Category.OUTBOX, now.date())
+        message_id = time_ordered_id(now)
+        payload = {"to": to, "visitor": visitor, "code": code, "day": day, "language": language}
+        with db_errors(), store.write_session() as s, s.begin():
+            s.add(
+                OutboxMessage(
+                    id=message_id,
+                    site_id=store.site_id,
+                    visit_id=visit_id,
+                    key_id=key_id,
+                    created_at=now,
+                    kind=BADGE,
+                    payload_ct=seal(
+                        aead, "outbox", "payload", message_id, key_id, json.dumps(payload)
+                    ),
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+            audit.append(
+                s,
+                store.audit_key,
+                at=now,
+                actor="kiosk",
+                action="badge.email",
+                object_id=str(visit_id),
+            )
+        store.sync_checkpoint()
+        return message_id
+
     def mark_sent(self, message_id: uuid.UUID, *, actor: str, now: datetime | None = None) -> None:
         now = now or utcnow()
         with db_errors(), self.store.write_session() as s, s.begin():
@@ -192,6 +244,12 @@ class OutboxRepository:
             ).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    def sent(self, message_id: uuid.UUID) -> bool:
+        """Whether a message has gone out."""
+        with db_errors(), self.store.read_session() as s:
+            sent = s.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.id == message_id))
+        return sent is not None
+
     def invitation_sent(self, invitation_id: uuid.UUID) -> bool:
         """Whether the e-mail of an invitation has gone out."""
         with db_errors(), self.store.read_session() as s:
@@ -210,7 +268,7 @@ class OutboxRepository:
                 select(
                     OutboxMessage.sent_at, OutboxMessage.next_attempt_at, OutboxMessage.last_error
                 )
-                .where(OutboxMessage.visit_id == visit_id)
+                .where(OutboxMessage.visit_id == visit_id, OutboxMessage.kind == HOST_ARRIVAL)
                 .order_by(OutboxMessage.created_at.desc())
                 .limit(1)
             ).first()

@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ class BadgeCard:
     host: str
     date: str
     matrix: list[list[bool]]
+    visit_id: uuid.UUID | None = None  # of a check-in at the kiosk (to e-mail the badge)
 
 
 def badge_svg(card: BadgeCard, cell: int = 6) -> str:

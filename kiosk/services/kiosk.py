@@ -257,12 +257,46 @@ class KioskServices:
             host=host,
             date=badge_date(result.arrived_at.astimezone(ZoneInfo(self.settings.timezone))),
             matrix=qr_matrix(result.badge_code),
+            visit_id=result.visit_id,
         )
         try:
             spool_badge(card, self.spool_dir)
         except OSError as exc:
             log.warning("could not write the printable badge: %s", type(exc).__name__)
         return card
+
+    @property
+    def emails_badges(self) -> bool:
+        """Whether a visitor may have their badge e-mailed (an SMTP server is set)."""
+        return bool(self.settings.notify.smtp_host)
+
+    def email_badge(self, card: BadgeCard, language: str) -> bool:
+        """E-mail the badge to the address its visitor gave (as stored), in ``language``:
+        queued in the outbox, then sent at once. True if it went out now; False if it
+        waits for a retry. Raises ServiceUnavailable when the database cannot be used."""
+        from storage.outbox import OutboxRepository
+
+        assert card.visit_id is not None
+        try:
+            visit = self.store.get_visit(card.visit_id)
+            if not visit.email:
+                raise ValueError("this visit has no e-mail address")
+            outbox = OutboxRepository(self.store)
+            message_id = outbox.queue_badge(
+                card.visit_id,
+                to=visit.email,
+                visitor=card.first_name,
+                code=card.code,
+                day=card.date,
+                language=language,
+            )
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        self.notify_hosts()  # never raises: a failure waits for the retry
+        try:
+            return outbox.sent(message_id)
+        except StorageError:
+            return False
 
     @property
     def prints_badges(self) -> bool:

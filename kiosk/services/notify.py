@@ -1,5 +1,5 @@
-"""E-mails: to the host when their visitor checks in, and an invitation to an expected
-visitor when reception asks for one.
+"""E-mails: to the host when their visitor checks in, an invitation to an expected
+visitor when reception asks for one, and a visitor's badge when they ask for it.
 
 The check-in (or the invitation) only writes an outbox row (storage.outbox); this sends
 what is due, from a worker in the running kiosk (right after each check-in and every
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.config import NotifySettings
 from kiosk.i18n import LANGUAGES, N_, translate
-from storage.outbox import INVITATION, Notification, OutboxRepository
+from storage.outbox import BADGE, INVITATION, Notification, OutboxRepository
 from storage.store import utcnow
 
 if TYPE_CHECKING:
@@ -60,6 +60,14 @@ INVITE_QR = N_(
     ' or on a tablet choose "{button}" and then "{camera}".'
 )
 INVITE_CAMERA = N_("Scan with the camera")  # the button, as the kiosk in a browser shows it
+# A visitor's badge, in the language they checked in in.
+BADGE_SUBJECT = N_("Your visitor badge for {site}, {day}")
+BADGE_CODE = N_("You checked in at {site} on {day}. Your badge code is {code}.")
+BADGE_HOW = N_(
+    'When you leave, choose "{button}" at the kiosk and hold the QR code attached to this '
+    "e-mail up to its scanner (or its camera), or type the code."
+)
+BADGE_BUTTON = N_("Check out")  # the kiosk's button, as it reads there
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +164,8 @@ class Notifier:
     def _message(self, note: Notification) -> EmailMessage:
         if note.kind == INVITATION:
             return self._invitation(note)
+        if note.kind == BADGE:
+            return self._badge(note)
         assert note.host_email is not None and note.arrived_at is not None
         language = note.host_language
         if language not in LANGUAGES:  # none set (or not one this kiosk speaks)
@@ -176,8 +186,45 @@ class Notifier:
         msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
+    def _badge(self, note: Notification) -> EmailMessage:
+        assert note.to is not None and note.code is not None and note.day is not None
+        language = note.language if note.language in LANGUAGES else self.settings.language
+
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
+        lines = [
+            t(INVITE_GREETING, visitor=note.visitor),
+            "",
+            t(BADGE_CODE, site=self.site_name, day=note.day, code=note.code),
+            "",
+            t(BADGE_HOW, button=t(BADGE_BUTTON)),
+        ]
+        return self._with_code(
+            note, t(BADGE_SUBJECT, site=self.site_name, day=note.day), lines, "badge-code.png"
+        )
+
+    def _with_code(
+        self, note: Notification, subject: str, lines: list[str], filename: str
+    ) -> EmailMessage:
+        """An e-mail to the visitor, with their code as a QR image to show a scanner."""
+        from kiosk.services.badge import qr_png  # qrcode: only for these
+
+        assert note.to is not None and note.code is not None
+        language = note.language if note.language in LANGUAGES else self.settings.language
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.to
+        msg["Subject"] = subject
+        signature = translate(MAIL_SIGNATURE, language)
+        msg.set_content("\n".join(lines) + f"\n\n-- {signature}\n")
+        msg.add_attachment(
+            qr_png(note.code), maintype="image", subtype="png", filename=filename,
+            disposition="inline",
+        )  # fmt: skip
+        return msg
+
     def _invitation(self, note: Notification) -> EmailMessage:
-        from kiosk.services.badge import qr_png  # qrcode: only for invitations
 
         assert note.to is not None and note.code is not None and note.day is not None
         language = note.language if note.language in LANGUAGES else self.settings.language
@@ -199,19 +246,8 @@ class Notifier:
             "",
             t(INVITE_QR, button=button, camera=t(INVITE_CAMERA)),
         ]
-        msg = EmailMessage()
-        msg["From"] = self.settings.sender
-        msg["To"] = note.to
-        msg["Subject"] = t(INVITE_SUBJECT, site=self.site_name, day=note.day)
-        msg.set_content("\n".join(lines) + f"\n\n-- {t(MAIL_SIGNATURE)}\n")
-        msg.add_attachment(
-            qr_png(note.code),
-            maintype="image",
-            subtype="png",
-            filename="invitation-code.png",
-            disposition="inline",
-        )
-        return msg
+        subject = t(INVITE_SUBJECT, site=self.site_name, day=note.day)
+        return self._with_code(note, subject, lines, "invitation-code.png")
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,0 +1,117 @@
+"""A visitor's badge e-mailed to them at the kiosk (a lobby with no badge printer), to a
+real SMTP server (aiosmtpd), from the real store."""
+
+from __future__ import annotations
+
+import io
+from email.message import Message
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import select
+from textual.widgets import Static
+
+from kiosk.app import make_app
+from kiosk.i18n import set_language
+from kiosk.services.kiosk import CheckOutOutcome
+from kiosk.services.notify import NO_ADDRESS
+from storage.models import AuditEvent, OutboxMessage
+from storage.outbox import BADGE, OutboxRepository
+from tests.kiosk_ui import kiosk_settings, open_services, ready, type_into, wait_for_screen
+from tests.smtp_server import SmtpServer
+from tests.test_kiosk_ui import EMAIL, start_details, through_documents
+
+
+@pytest.fixture(autouse=True)
+def _english() -> None:
+    set_language("en")
+
+
+def _notify(smtp: SmtpServer) -> str:
+    return f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
+
+
+def _part(mail: Message, content_type: str) -> bytes:
+    [payload] = [
+        p.get_payload(decode=True) for p in mail.walk() if p.get_content_type() == content_type
+    ]
+    assert isinstance(payload, bytes)
+    return payload
+
+
+async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """The visitor asks for their badge by e-mail: it comes to the address they gave, in
+    the language they checked in in, with the code and a QR code of it that checks them
+    out. Once sent the outbox keeps neither address nor code, the audit trail says it was
+    asked for (by visit id only), and what reception reads of the host's notice is still
+    the host's (here: no address, so not sent)."""
+    services = open_services(kiosk_settings(tmp_path, _notify(smtp)))
+    store = services.store
+    store.add_host("Hostina Placeholder", actor="admin")  # no address: the host is not told
+    async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#lang-nl")
+        await pilot.pause()
+        await start_details(pilot)
+        await type_into(pilot, "#host-input", "hostina")
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        code = str(pilot.app.screen.query_one("#badge-code").render())
+        await pilot.click("#email-badge")
+        status = ""
+        for _ in range(200):
+            status = str(pilot.app.screen.query_one("#email-status", Static).render())
+            if status.startswith("Verstuurd"):
+                break
+            await pilot.pause(0.05)
+        assert status == "Verstuurd naar het e-mailadres dat u opgaf."
+        assert pilot.app.screen.query_one("#email-badge").disabled  # one e-mail, not more
+
+    [(to, mail)] = smtp.inbox.wait_for(1)
+    assert to == [EMAIL]
+    assert str(mail["Subject"]).startswith("Uw bezoekersbadge voor Fictional HQ")
+    body = _part(mail, "text/plain").decode()
+    assert f"Uw badgecode is {code}." in body and "Zebulon" in body
+    qr = Image.open(io.BytesIO(_part(mail, "image/png"))).convert("L")
+    [scanned] = [r.text for r in zxingcpp.read_barcodes(qr)]
+    assert services.check_out(scanned) is CheckOutOutcome.DONE
+
+    [visit] = store.visits_on(store.local_day(services.now())).visits
+    with store.engine.connect() as conn:
+        badge_rows = conn.execute(
+            select(OutboxMessage.payload_ct, OutboxMessage.sent_at).where(
+                OutboxMessage.kind == BADGE
+            )
+        ).all()
+        asked = conn.execute(
+            select(AuditEvent.object_id, AuditEvent.details).where(
+                AuditEvent.action == "badge.email"
+            )
+        ).all()
+    assert [(bytes(ct), sent is not None) for ct, sent in badge_rows] == [(b"", True)]
+    assert [(object_id, details) for object_id, details in asked] == [(str(visit.id), {})]
+    assert OutboxRepository(store).status_of_visit(visit.id) == (None, None, NO_ADDRESS)
+
+
+@pytest.mark.parametrize("case", ["no e-mail server", "no e-mail address"])
+async def test_the_badge_is_offered_by_e_mail_only_where_it_can_go(
+    tmp_path: Path, smtp: SmtpServer, case: str
+) -> None:
+    """No e-mail server set, or a visitor who gave only a phone number: no button."""
+    toml = "" if case == "no e-mail server" else _notify(smtp)
+    services = open_services(kiosk_settings(tmp_path, toml))
+    async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        if case == "no e-mail address":
+            await type_into(pilot, "#email-input", "")
+            await type_into(pilot, "#phone-input", "+31 20 555 0123")
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        assert not pilot.app.screen.query("#email-badge")
