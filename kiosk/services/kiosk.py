@@ -222,7 +222,7 @@ class KioskServices:
         try:
             Notifier(self.store, self.settings.notify, self.settings.site_name).deliver_due()
         except Exception as exc:  # the database may be away; the messages wait
-            log.warning("host notifications not sent now: %s", type(exc).__name__)
+            log.warning("e-mails not sent now: %s", type(exc).__name__)
 
     # -- the visit ---------------------------------------------------------------------
 

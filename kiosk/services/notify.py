@@ -132,7 +132,7 @@ class Notifier:
             return "given_up"
         wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
         self.outbox.mark_failed(note.id, _reason(exc), retry_at=now + wait)
-        log.warning("host notification not sent (%s); retrying in %s", _reason(exc), wait)
+        log.warning("%s e-mail not sent (%s); retrying in %s", note.kind, _reason(exc), wait)
         return "retrying"
 
     def _connect(self) -> smtplib.SMTP:
