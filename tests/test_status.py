@@ -77,12 +77,13 @@ def test_host_emails_nobody_sends_are_flagged(store: Store) -> None:
     store.purge(now)
     facts, attention = _facts(store, now + timedelta(minutes=5), email=True)
     assert (
-        facts["e-mails"] == "1 waiting (host notices, invitations), 0 of them after a failed try"
+        facts["e-mails"]
+        == "1 waiting (host notices, invitations, badges), 0 of them after a failed try"
         and not attention
     )
     _, attention = _facts(store, now + timedelta(minutes=20), email=True)
     assert attention == [
-        "1 e-mail(s) (host notices, invitations) due for more than 15 minutes: no kiosk is "
+        "1 e-mail(s) (host notices, invitations, badges) due for more than 15 minutes: no kiosk is "
         "sending them "
         "(run kiosk notify, or schedule it)"
     ]

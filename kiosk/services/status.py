@@ -123,7 +123,7 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         waiting += 1
         retrying += attempts > 0
         late += now - next_attempt > SENDER_LATE
-    # Host notices and invitations share the outbox, and the sender.
+    # Host notices, invitations and badges share the outbox, and the sender.
     data["emails"] = {"waiting": waiting, "retrying": retrying, "late": late} if email else None
     if not email:
         fact(("e-mails", "not set up (notify.smtp_host)"))
@@ -131,14 +131,14 @@ def collect(store: Store, now: datetime, *, email: bool) -> Status:
         fact(
             (
                 "e-mails",
-                f"{waiting} waiting (host notices, invitations), {retrying} of them after a "
-                "failed try",
+                f"{waiting} waiting (host notices, invitations, badges), {retrying} of them "
+                "after a failed try",
             )
         )
     if email and late:
         attend(
-            f"{late} e-mail(s) (host notices, invitations) due for more than 15 minutes: no "
-            "kiosk is sending them (run kiosk notify, or schedule it)"
+            f"{late} e-mail(s) (host notices, invitations, badges) due for more than 15 "
+            "minutes: no kiosk is sending them (run kiosk notify, or schedule it)"
         )
 
     hosts = store.hosts()
