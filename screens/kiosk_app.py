@@ -33,6 +33,9 @@ AUTO_CHECKOUT_EVERY_S = 300
 SETTINGS_EVERY_S = 60  # retention an admin set on any machine reaches this kiosk
 CONSOLE_IDLE_S = 300
 IDLE_WARNING_S = 15  # before the idle wipe, a visitor is asked whether they are still there
+# What shows someone is at the kiosk: a key, a click or tap, and scrolling a long text
+# (with a wheel or, on a tablet, a finger).
+ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class KioskApp(App[None]):
@@ -163,9 +166,7 @@ class KioskApp(App[None]):
             self.screen.not_printed()
 
     async def on_event(self, event: events.Event) -> None:
-        # A visitor reading a long text scrolls it, with a wheel or (on a tablet) a finger.
-        active = events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp
-        if isinstance(event, active) and not event.is_forwarded:
+        if isinstance(event, ACTIVITY) and not event.is_forwarded:
             self.last_activity = time.monotonic()
             if self._idle_warned:
                 self._idle_warned = False

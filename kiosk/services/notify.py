@@ -16,6 +16,7 @@ import logging
 import smtplib
 import ssl
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -186,52 +187,51 @@ class Notifier:
         msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
-    def _badge(self, note: Notification) -> EmailMessage:
-        assert note.to is not None and note.code is not None and note.day is not None
+    def _in_visitors_language(self, note: Notification) -> Callable[..., str]:
+        """Translating for an e-mail to a visitor: in their language, else notify's."""
         language = note.language if note.language in LANGUAGES else self.settings.language
 
         def t(message: str, **values: str) -> str:
             return translate(message, language).format(**values)
 
+        return t
+
+    def _badge(self, note: Notification) -> EmailMessage:
+        assert note.to is not None and note.code is not None and note.day is not None
+        t = self._in_visitors_language(note)
         lines = [
             t(INVITE_GREETING, visitor=note.visitor),
             "",
             t(BADGE_CODE, site=self.site_name, day=note.day, code=note.code),
             "",
             t(BADGE_HOW, button=t(BADGE_BUTTON)),
+            "",
+            f"-- {t(MAIL_SIGNATURE)}",
         ]
-        return self._with_code(
-            note, t(BADGE_SUBJECT, site=self.site_name, day=note.day), lines, "badge-code.png"
-        )
+        subject = t(BADGE_SUBJECT, site=self.site_name, day=note.day)
+        return self._with_code(note, subject, lines, "badge")
 
     def _with_code(
-        self, note: Notification, subject: str, lines: list[str], filename: str
+        self, note: Notification, subject: str, lines: list[str], name: str
     ) -> EmailMessage:
         """An e-mail to the visitor, with their code as a QR image to show a scanner."""
         from kiosk.services.badge import qr_png  # qrcode: only for these
 
         assert note.to is not None and note.code is not None
-        language = note.language if note.language in LANGUAGES else self.settings.language
         msg = EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = note.to
         msg["Subject"] = subject
-        signature = translate(MAIL_SIGNATURE, language)
-        msg.set_content("\n".join(lines) + f"\n\n-- {signature}\n")
+        msg.set_content("\n".join(lines) + "\n")
         msg.add_attachment(
-            qr_png(note.code), maintype="image", subtype="png", filename=filename,
+            qr_png(note.code), maintype="image", subtype="png", filename=f"{name}-code.png",
             disposition="inline",
         )  # fmt: skip
         return msg
 
     def _invitation(self, note: Notification) -> EmailMessage:
-
         assert note.to is not None and note.code is not None and note.day is not None
-        language = note.language if note.language in LANGUAGES else self.settings.language
-
-        def t(message: str, **values: str) -> str:
-            return translate(message, language).format(**values)
-
+        t = self._in_visitors_language(note)
         lines = [
             t(INVITE_GREETING, visitor=note.visitor),
             "",
@@ -247,7 +247,8 @@ class Notifier:
             t(INVITE_QR, button=button, camera=t(INVITE_CAMERA)),
         ]
         subject = t(INVITE_SUBJECT, site=self.site_name, day=note.day)
-        return self._with_code(note, subject, lines, "invitation-code.png")
+        lines += ["", f"-- {t(MAIL_SIGNATURE)}"]
+        return self._with_code(note, subject, lines, "invitation")
 
 
 def _reason(exc: BaseException) -> str:
