@@ -599,10 +599,11 @@ async def test_a_visitor_is_asked_before_the_idle_wipe_and_scrolling_counts(
         assert still_there not in _toasts(pilot)
 
         form = app.screen.query_one("#form")
-        app.last_activity = time.monotonic() - 61  # ... but then the visitor scrolls:
+        app.last_activity = time.monotonic() - 50  # untouched for 50 s, but then scrolled:
         # the wheel over the form, as the terminal reports it (Pilot has no wheel).
         app.post_message(events.MouseScrollDown(form, 10, 5, 0, 1, 0, False, False, False))
         await pilot.pause()
+        assert time.monotonic() - app.last_activity < 5  # the idle time starts again
         app.idle_tick()
         await pilot.pause()
         assert type(app.screen).__name__ == "DetailsScreen"
