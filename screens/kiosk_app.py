@@ -158,7 +158,7 @@ class KioskApp(App[None]):
     def print_badge(self, card: BadgeCard) -> None:
         """The printed badge, while the visitor already reads the one on screen; if none
         comes out, that screen says so."""
-        if not self.services.print_badge(card) and self.services.prints_badges:
+        if self.services.print_badge(card) is False:
             self.call_from_thread(self._badge_not_printed, card)
 
     def _badge_not_printed(self, card: BadgeCard) -> None:

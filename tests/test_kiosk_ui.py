@@ -64,6 +64,15 @@ async def start_details(pilot: Pilot[None], name: str = NAME) -> None:
     await type_into(pilot, "#email-input", EMAIL)
 
 
+async def name_typed_in_dutch(pilot: Pilot[None]) -> None:
+    """From the welcome screen: Nederlands chosen, the details step, the name typed."""
+    await pilot.click("#lang-nl")
+    await pilot.pause()
+    await pilot.click("#check-in")
+    await wait_for_screen(pilot, "DetailsScreen")
+    await type_into(pilot, "#name-input", NAME)
+
+
 async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
     await start_details(pilot, name)
     await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
@@ -126,11 +135,7 @@ async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: P
     services = open_services(kiosk_settings(tmp_path))
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#lang-nl")
-        await pilot.pause()
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
+        await name_typed_in_dutch(pilot)
         await type_into(pilot, "#email-input", "not-an-address")
         await pilot.click("#next")
         await pilot.pause()
@@ -546,11 +551,7 @@ async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
     app = _app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await pilot.click("#lang-nl")
-        await pilot.pause()
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
+        await name_typed_in_dutch(pilot)
         app.last_activity = time.monotonic() - 61
         app.idle_tick()
         await wait_for_screen(pilot, "WelcomeScreen")
@@ -578,11 +579,7 @@ async def test_a_visitor_is_asked_before_the_idle_wipe_and_scrolling_counts(
     app = _app(services)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await ready(pilot)
-        await pilot.click("#lang-nl")
-        await pilot.pause()
-        await pilot.click("#check-in")
-        await wait_for_screen(pilot, "DetailsScreen")
-        await type_into(pilot, "#name-input", NAME)
+        await name_typed_in_dutch(pilot)
         still_there = "Bent u er nog?"
 
         app.last_activity = time.monotonic() - 44  # 16 s left of 60: not yet

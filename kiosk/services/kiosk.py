@@ -302,16 +302,16 @@ class KioskServices:
     def prints_badges(self) -> bool:
         return bool(self.settings.printing.command)
 
-    def print_badge(self, card: BadgeCard) -> bool:
+    def print_badge(self, card: BadgeCard) -> bool | None:
         """Hand the badge written at check-in to the print command (a worker: a slow
-        printer never holds the visitor on "Saving"). False when no badge came out: the
-        printer did not take it (its kind of failure is logged) or there is no printer."""
+        printer never holds the visitor on "Saving"). Whether a badge came out (False:
+        the printer did not take it, its kind of failure logged); None with no printer."""
         from kiosk.services.badge import badge_path, print_spooled
 
+        if not self.prints_badges:
+            return None
         path = badge_path(self.spool_dir, card.code)
-        if not (self.prints_badges and path.exists()):
-            return False
-        return print_spooled(self.settings.printing.command, path)
+        return path.exists() and print_spooled(self.settings.printing.command, path)
 
     @property
     def spool_dir(self) -> Path:
