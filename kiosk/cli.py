@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from kiosk.columns import cell_len, pad
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
@@ -258,17 +259,18 @@ def log_cmd(obj: Context, day: datetime | None, search: str, fmt: str) -> None:
         writer.writeheader()
         writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     else:
-        _print_table(rows)
+        _print_table(rows, LOG_COLUMNS)
+        click.echo(f"{len(rows)} visit(s)")
     for damaged in result.damaged:
         click.echo(f"kiosk: warning: {damaged.reason}", err=True)
 
 
-def _print_table(rows: list[dict[str, str]]) -> None:
-    widths = {c: max([len(c)] + [len(r[c]) for r in rows]) for c in LOG_COLUMNS}
-    click.echo("  ".join(c.ljust(widths[c]) for c in LOG_COLUMNS).rstrip())
+def _print_table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> None:
+    """Columns two spaces apart, each as wide as its widest cell (in terminal cells)."""
+    widths = {c: max([cell_len(c)] + [cell_len(r[c]) for r in rows]) for c in columns}
+    click.echo("  ".join(pad(c, widths[c]) for c in columns).rstrip())
     for row in rows:
-        click.echo("  ".join(row[c].ljust(widths[c]) for c in LOG_COLUMNS).rstrip())
-    click.echo(f"{len(rows)} visit(s)")
+        click.echo("  ".join(pad(row[c], widths[c]) for c in columns).rstrip())
 
 
 @main.group()
@@ -609,6 +611,9 @@ def export_cmd(
         )
 
 
+ONSITE_COLUMNS = ("name", "company", "host", "since")
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text")
 @pass_ctx
@@ -620,13 +625,13 @@ def onsite(obj: Context, fmt: str) -> None:
     audit_best_effort(obj.store, cli_actor(), "onsite.view", {"people": len(people)})
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(["name", "company", "host", "since"])
+        writer.writerow(ONSITE_COLUMNS)
         for p in people:
             writer.writerow([safe_cell(p.name), safe_cell(p.company), safe_cell(p.host), p.since])
         return
     click.echo(f"On site now: {len(people)}")
-    for p in people:
-        click.echo(f"{p.name:<32} {p.company:<24} {p.host:<20} since {p.since}")
+    if people:
+        _print_table([dataclasses.asdict(p) for p in people], ONSITE_COLUMNS)
 
 
 @main.group()

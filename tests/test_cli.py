@@ -306,3 +306,35 @@ def test_reading_a_day_or_the_on_site_list_is_audited(kiosk: Run) -> None:
     assert viewed[1].endswith('"shown": 0, "visits": 1}')
     [onsite] = kiosk("audit", "show", "--action", "onsite.view").stdout.splitlines()
     assert onsite.endswith('{"people": 1}') and NAME not in onsite
+
+
+def test_the_log_and_the_on_site_list_line_up_wide_characters(kiosk: Run) -> None:
+    """A name in Japanese takes two terminal cells a character: `kiosk log` and `kiosk
+    onsite` (the evacuation list) pad by cells, so every column starts where its title
+    does, whatever the names."""
+    from rich.cells import cell_len
+
+    run = kiosk
+    run("hosts", "add", "Hostina Placeholder")
+    for name, company in (
+        ("山田太郎", "株式会社テスト"),
+        ("Johnathan Alexander Worthington-Smythe", "Acme"),
+    ):
+        run("checkin", "--name", name, "--email", f"{len(name)}@example.org",
+            "--company", company, "--host", "hostina", "--accept-nda")  # fmt: skip
+    companies = ("株式会社テスト", "Acme")
+    for command, last_title in (("log", "host"), ("onsite", "since")):
+        lines = run(command).stdout.splitlines()
+        if command == "onsite":
+            assert lines.pop(0) == "On site now: 2"
+        else:
+            assert lines.pop() == "2 visit(s)"
+        titles, *rows = lines
+        assert len(rows) == 2, rows
+        for row in rows:
+            company = next(c for c in companies if c in row)
+            last = "Hostina" if command == "log" else row.split()[-2]  # the day since
+            for title, value in (("company", company), (last_title, last)):
+                assert cell_len(row[: row.index(value)]) == cell_len(
+                    titles[: titles.index(title)]
+                ), (command, title, titles, row)

@@ -10,9 +10,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from rich.cells import cell_len
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Select, Sparkline, Static
@@ -260,6 +262,34 @@ async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
         assert table.scroll_x > 0 and "on site" in row, row
         assert titles.index("status") == row.index("on site"), (titles, row)
         assert titles.index("host") == row.index("Hostina"), (titles, row)
+
+
+async def test_names_in_wide_characters_keep_the_log_in_its_columns(
+    services: KioskServices,
+) -> None:
+    """A name or company in Japanese takes two cells a character on screen: the log pads
+    and cuts by cells, so host and status stay under their titles and "on site" in view,
+    also scrolled sideways on a very narrow terminal."""
+    services.store.check_in(
+        visitor(1, name="山田太郎", company="株式会社テストサンプル商事"), actor="t"
+    )
+    services.store.check_in(visitor(2), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(100, 24)) as pilot:
+        table, title = await _log_with_titles(pilot, 2)
+        for size, sideways in (((100, 24), 0), ((60, 24), 20)):
+            await pilot.resize_terminal(*size)
+            table.focus()
+            for _ in range(sideways):
+                await pilot.press("right")
+            await _titles_follow(pilot, title, "status", True)
+            titles = _shown(title)
+            for line in (0, 1):
+                row = _shown(table, line)
+                assert row.endswith("on site"), (size, row)
+                assert cell_len(row) <= table.scrollable_content_region.width, (size, row)
+                for word, value in (("host", "Hostina"), ("status", "on site")):
+                    at = cell_len(row[: row.index(value)])
+                    assert at == titles.index(word), (size, titles, row)
 
 
 async def open_the_only_visit(pilot: Pilot[None], *, logged_in: bool = False) -> None:
@@ -855,6 +885,24 @@ async def test_two_app_instances_on_one_database(services: KioskServices) -> Non
         saved = time.monotonic()
         assert await rows_shown(cpilot, 1, timeout=5.0) == ["Zebulon Fakevisitor"]
         assert time.monotonic() - saved < 5.0
+
+
+def test_the_on_site_list_lines_up_names_in_wide_characters() -> None:
+    """The evacuation list as shown and printed: "since" stands in one column whatever
+    the names, long ones cut with an ellipsis."""
+    from kiosk.services.onsite import OnSite
+    from screens.console.security import OnSitePanel
+
+    panel = OnSitePanel(cast(Any, None))
+    panel.people = [
+        OnSite(
+            "山田太郎", "株式会社テストサンプル商事株式会社テスト", "Hostina", "2026-12-01 09:16"
+        ),
+        OnSite("Johnathan Alexander Worthington-Smythe", "Acme", "Hostina", "2026-12-01 09:12"),
+    ]
+    lines = panel.text().splitlines()
+    assert [cell_len(line[: line.index("since")]) for line in lines] == [73, 73], lines
+    assert "Johnathan Alexander Worthingt…" in lines[1] and "株式会社テスト" in lines[0]
 
 
 async def test_security_sees_on_site_and_exports_with_progress(

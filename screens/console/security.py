@@ -22,6 +22,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from kiosk.columns import fit
 from kiosk.domain.text import TextError, typed_path
 from kiosk.services.console import ConsoleService
 from kiosk.services.onsite import OnSite
@@ -68,7 +69,7 @@ class OnSitePanel(Vertical):
 
     def text(self) -> str:
         return "\n".join(
-            f"{p.name[:30]:<31}{p.company[:22]:<23}{p.host[:18]:<19}since {p.since}"
+            f"{fit(p.name, 30)} {fit(p.company, 22)} {fit(p.host, 18)} since {p.since}"
             for p in self.people
         )
 

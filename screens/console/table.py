@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kiosk.columns import fit
 from kiosk.services.console import LogRow
 
 
@@ -67,17 +68,13 @@ def fit_columns(width: int) -> tuple[Column, ...]:
     return tuple(Column(c.title, c.attr, w, c.least) for c, w in zip(columns, widths, strict=True))
 
 
-def _cell(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
-    return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
-
-
 def format_row(row: LogRow, columns: tuple[Column, ...] = COLUMNS) -> str:
-    return " ".join(_cell(str(getattr(row, c.attr)), c.width) for c in columns)
+    """A row's line, its columns padded and cut by terminal cells (see kiosk.columns)."""
+    return " ".join(fit(str(getattr(row, c.attr)), c.width) for c in columns)
 
 
 def header(columns: tuple[Column, ...] = COLUMNS) -> str:
-    return " ".join(_cell(c.title, c.width) for c in columns)
+    return " ".join(fit(c.title, c.width) for c in columns)
 
 
 class VisitTable(ScrollView, can_focus=True):
@@ -151,8 +148,9 @@ class VisitTable(ScrollView, can_focus=True):
         style = self.rich_style
         if index == self.cursor:
             style = style + Style(reverse=True)
-        text = format_row(self.rows[index], self.columns)[self.scroll_offset.x :]
-        return Strip([Segment(text.ljust(width)[:width], style)], width)
+        line = Strip([Segment(format_row(self.rows[index], self.columns), style)])
+        x = self.scroll_offset.x  # cut by cells: a wide character takes two
+        return line.crop_extend(x, x + width, style)
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.scroll_to_region_if_needed(new)
