@@ -20,9 +20,10 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Select, Sparkline, Static
 
 from kiosk.app import make_app, make_console
+from kiosk.services.console import STATUSES
 from kiosk.services.kiosk import KioskServices
 from kiosk.services.staff import StaffService
-from screens.console.console import REFRESH_S
+from screens.console.console import REFRESH_S, _status_id
 from screens.console.table import COLUMNS, VisitTable, fit_columns, header
 from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
@@ -243,6 +244,32 @@ async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskS
             # Content lines both: on screen the header's padding matches the table's border.
             assert titles.index("status") == row.index("on site"), (size, titles, row)
             assert titles.index("host") == row.index("Hostina"), (size, titles, row)
+
+
+async def test_the_search_filters_and_counts_fit_a_narrow_terminal(
+    services: KioskServices,
+) -> None:
+    """Narrower than 80 columns the filters and the day go under the search, and the
+    arrivals per hour under the counts: nothing is cut off at the right edge, and the log
+    keeps most of a 24-line screen."""
+    services.store.check_in(visitor(1), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(120, 24)) as pilot:
+        await _log_with_titles(pilot, 1)
+        screen = pilot.app.screen
+        filters = [f"#{_status_id(s)}" for s in STATUSES]
+        for width in (120, 80, 79, 70, 64):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause(0.2)
+            for part in ("#search", "#day", "#counts", "#arrivals-label", "#arrivals", *filters):
+                region = screen.query_one(part).region
+                assert region.width > 0 and region.right <= width, (width, part, region)
+            for text in ("#counts", "#arrivals-label"):
+                shown = screen.query_one(text, Static)
+                assert cell_len(str(shown.render())) <= shown.region.width, (width, text)
+            assert screen.query_one("#search").region.width >= 14, width
+            assert screen.query_one("#day").region.width >= 14, width
+            assert screen.query_one("#visits").region.height >= 8, width
+            assert screen.query_one("#arrivals").region.width >= 24, width  # an hour a cell
 
 
 async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(

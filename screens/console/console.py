@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -76,6 +76,10 @@ def _host_languages(site: str) -> list[tuple[str, str]]:
     ]
 
 
+# Narrower than this the search box, the filters and the day do not fit on one line.
+TIGHT_WIDTH = 80
+
+
 class ConsoleScreen(Screen[None]):
     CSS_PATH = "console.tcss"
     AUTO_FOCUS = "#search"
@@ -115,6 +119,7 @@ class ConsoleScreen(Screen[None]):
             yield Button("Lock", id="lock", variant="warning")
         with Horizontal(id="glance"):
             yield Static("", id="counts")
+            yield Static("Arrivals per hour:", id="arrivals-label")
             yield Sparkline([0] * 24, id="arrivals")
         with TabbedContent(id="tabs"):
             with TabPane("Today's log", id="tab-log"):
@@ -203,6 +208,10 @@ class ConsoleScreen(Screen[None]):
                     yield Static("", id="pre-code", markup=False)
                     yield Button("Print the invitation", id="pre-print", disabled=True)
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Class ``-tight`` below TIGHT_WIDTH columns, beside the apps' breakpoints."""
+        self.set_class(event.size.width < TIGHT_WIDTH, "-tight")
+
     def on_mount(self) -> None:
         self.load_day()
         self.set_interval(REFRESH_S, self.refresh_log)
@@ -265,7 +274,7 @@ class ConsoleScreen(Screen[None]):
         expected = len(message.rows) - len(visits)
         self.query_one("#counts", Static).update(
             f"Visitors {self.day.isoformat()}: {len(visits)}   On site now: {on_site}   "
-            f"Expected: {expected}   Arrivals per hour:"
+            f"Expected: {expected}"
         )
         self.query_one("#arrivals", Sparkline).data = arrivals_per_hour(message.rows)
         reminder = open_earlier_text(message.open_visits.earlier)
