@@ -99,8 +99,16 @@ class PinScreen(ModalScreen["StaffUser | None"]):
                 "kiosk staff add NAME --role admin"
             )
             error = none_yet if message.no_accounts else _("Wrong user name or PIN.")
+            user = self.query_one("#user", Input)
+            if user.value.strip().isdigit() and not message.no_accounts:
+                # Most likely a PIN typed into the user name field, in clear on a lobby
+                # screen: it goes (an employee number as user name is typed again).
+                user.value = ""
+                error = _("Wrong user name or PIN. Type your user name first, then your PIN.")
+                user.focus()
+            else:
+                self.query_one("#pin", Input).focus()
             self.query_one("#pin-error", FieldError).update(error)
-            self.query_one("#pin", Input).focus()
             return
         self.dismiss(message.user)
 

@@ -37,6 +37,7 @@ from tests.kiosk_ui import (
     open_services,
     ready,
     screen_text,
+    status_of,
     type_burst,
     type_into,
     wait_for_screen,
@@ -720,6 +721,29 @@ async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
         await pilot.click("#quit")
         await pilot.pause()
         assert not pilot.app.is_running
+
+
+async def test_a_pin_typed_as_the_user_name_does_not_stay_on_the_lobby_screen(
+    tmp_path: Path,
+) -> None:
+    """Someone who forgets the user name types their PIN into its field, in clear: once
+    the unlock fails the field is emptied and the dialog says what goes where. A wrong
+    PIN under a real user name keeps the name."""
+    services = open_services(kiosk_settings(tmp_path))
+    StaffService(services.store).add("ada", "admin", "246810", actor="test")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        await wait_for_screen(pilot, "PinScreen")
+        screen = pilot.app.screen
+        for user, kept in (("246810", ""), ("ada", "ada")):
+            await type_into(pilot, "#user", user)
+            await pilot.press("enter", "enter")
+            error = await status_of(pilot, "#pin-error", "Wrong user name or PIN")
+            assert screen.query_one("#user", Input).value == kept
+            assert ("Type your user name first" in error) == (kept == ""), error
+            assert screen.focused is screen.query_one("#user" if not kept else "#pin")
+            screen.query_one("#user", Input).value = ""
 
 
 async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: Path) -> None:
