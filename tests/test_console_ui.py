@@ -161,6 +161,45 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
         assert counts.startswith("Visitors 2026-11-30: 1   On site now: 1   ")  # 2 days ago
 
 
+async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: KioskServices) -> None:
+    """The day field: a typing mistake or a day past retention is said (and the log and
+    the field stay as they were); tomorrow shows who is expected tomorrow."""
+    from kiosk.domain.registration import Registration
+    from kiosk.services.invite import invite
+
+    today = services.now().date()
+    tomorrow = today + timedelta(days=1)
+    services.store.check_in(visitor(1), actor="t")
+    invite(services.store, services.settings, Registration(name="Ingrid Invitee",
+           email="ingrid@example.com"), tomorrow, today=today, actor="t")  # fmt: skip
+    console = make_console(services.settings, services=services)
+    async with console.run_test(size=(120, 40), notifications=True) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert await rows_shown(pilot, 1) == [visitor(1).name]
+        screen = pilot.app.screen
+        past = today - timedelta(days=services.store.retention.visit_days + 1)
+        for typed, said in (
+            ("1-12-2026", "Type a date as YYYY-MM-DD."),
+            (past.isoformat(), "That day is outside the retention period."),
+        ):
+            await type_into(pilot, "#day", typed)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            toasts = [str(t.render()) for t in screen.query("Toast")]
+            assert said in toasts, toasts
+            assert screen.query_one("#day", Input).value == typed
+            assert await rows_shown(pilot, 1) == [visitor(1).name]
+            pilot.app.clear_notifications()
+        await type_into(pilot, "#day", tomorrow.isoformat())
+        await pilot.press("enter")
+        assert await names_shown(pilot, ["Ingrid Invitee"]) == ["Ingrid Invitee"]
+        row = screen.query_one("#visits", VisitTable).rows[0]
+        assert row.status == "expected", row
+        counts = str(screen.query_one("#counts", Static).render())
+        assert counts.startswith(f"Visitors {tomorrow}: 0   ") and "Expected: 1" in counts
+
+
 async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:
     """Reception types on a plain keyboard: "zoe orsted" finds Zoë Ørsted, "MULLER" finds
     Café Müller. A search never matches across two fields (name end + company start)."""

@@ -310,9 +310,10 @@ class ConsoleScreen(Screen[None]):
         except ValueError:
             self.notify("Type a date as YYYY-MM-DD.", severity="error")
             return
-        if not self.service.oldest_day() <= day <= self.service.today():
+        if day < self.service.oldest_day():
             self.notify("That day is outside the retention period.", severity="error")
             return
+        # A day ahead shows who is expected then (pre-registered); it has no visits yet.
         self.day = day
         self.all_rows = []
         self.apply_filter()
