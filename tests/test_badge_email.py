@@ -11,14 +11,16 @@ import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from kiosk.app import make_app
 from kiosk.i18n import set_language
-from kiosk.services.kiosk import CheckOutOutcome
+from kiosk.services.kiosk import CheckOutOutcome, ServiceUnavailable
 from kiosk.services.notify import NO_ADDRESS
 from storage.models import AuditEvent, OutboxMessage
 from storage.outbox import BADGE, OutboxRepository
+from tests.factories import free_port
 from tests.kiosk_ui import kiosk_settings, open_services, ready, type_into, wait_for_screen
 from tests.smtp_server import SmtpServer
 from tests.test_kiosk_ui import EMAIL, start_details, through_documents
@@ -115,3 +117,50 @@ async def test_the_badge_is_offered_by_e_mail_only_where_it_can_go(
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
         assert not pilot.app.screen.query("#email-badge")
+
+
+async def _badge_email_status(pilot: Pilot[None], starts: str) -> str:
+    status = ""
+    for _ in range(200):
+        status = str(pilot.app.screen.query_one("#email-status", Static).render())
+        if status.startswith(starts):
+            break
+        await pilot.pause(0.05)
+    return status
+
+
+async def test_a_badge_e_mail_that_cannot_go_now_is_said_and_not_lost(
+    tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database away when the visitor asks: the screen says to take a photo and the
+    button can be pressed again. The mail server away: the e-mail waits in the outbox
+    (it goes with the next retry) and the screen says it comes shortly."""
+    toml = _notify(smtp).replace(f"smtp_port = {smtp.port}", f"smtp_port = {free_port()}")
+    services = open_services(kiosk_settings(tmp_path, toml))
+    real = services.email_badge
+
+    def database_away(*args: object) -> bool:
+        raise ServiceUnavailable("database is locked")
+
+    monkeypatch.setattr(services, "email_badge", database_away)
+    async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        await pilot.click("#email-badge")
+        status = await _badge_email_status(pilot, "It could not")
+        assert status == "It could not be sent now. Please take a photo of the code."
+        assert not pilot.app.screen.query_one("#email-badge").disabled
+        monkeypatch.setattr(services, "email_badge", real)
+        await pilot.pause(0.5)  # a button ignores clicks while it still shows the last press
+        await pilot.click("#email-badge")
+        status = await _badge_email_status(pilot, "It will")
+        assert status == "It will be sent to you shortly."
+        assert pilot.app.screen.query_one("#email-badge").disabled
+    with services.store.engine.connect() as conn:
+        waiting = conn.execute(
+            select(OutboxMessage.sent_at).where(OutboxMessage.kind == BADGE)
+        ).all()
+    assert [sent for (sent,) in waiting] == [None]  # one e-mail, waiting for the retry
