@@ -774,34 +774,50 @@ async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: P
         assert "Wrong user name or PIN" in shown and "staff add" not in shown, shown
 
 
-def fail_once(monkeypatch: pytest.MonkeyPatch, services: KioskServices, method: str) -> list[int]:
-    """The first call of ``services.<method>`` fails as a locked database does; the
-    calls made are counted in the list returned."""
+def fail_once(
+    monkeypatch: pytest.MonkeyPatch,
+    services: KioskServices,
+    method: str,
+    error: Exception | None = None,
+) -> list[int]:
+    """The first call of ``services.<method>`` fails as a locked database does (or with
+    ``error``); the calls made are counted in the list returned."""
     real = getattr(services, method)
     calls: list[int] = []
 
     def flaky(*args: object) -> object:
         calls.append(1)
         if len(calls) == 1:
-            raise ServiceUnavailable("the database could not be used: database is locked")
+            raise error or ServiceUnavailable("the database could not be used: database is locked")
         return real(*args)
 
     monkeypatch.setattr(services, method, flaky)
     return calls
 
 
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (None, "We could not save your check-in just now. Please try again."),
+        (RuntimeError("a bug"), "Something went wrong. Please try again or ask reception."),
+    ],
+    ids=["database", "unexpected"],
+)
 async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception | None, said: str
 ) -> None:
+    """A failed save (the database away, or an error nobody foresaw) says so, stores
+    nothing, and Enter tries again with the form as it was."""
     services = open_services(kiosk_settings(tmp_path))
-    fail_once(monkeypatch, services, "check_in")
+    fail_once(monkeypatch, services, "check_in", error)
     async with _app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "SubmitScreen")
         await pilot.pause(0.5)
-        assert "could not save your check-in" in screen_text(pilot)
+        assert said in screen_text(pilot)
+        assert _today(services) == []
         assert pilot.app.focused is pilot.app.screen.query_one("#retry", Button)
         await pilot.press("enter")  # a keyboard kiosk: Enter tries again
         await wait_for_screen(pilot, "BadgeScreen")
