@@ -87,6 +87,7 @@ class CheckoutScreen(KioskScreen):
         code = self.query_one("#code", Input).value
         if not code.strip():
             self.query_one("#code-error", FieldError).update(_("Please scan or type your code."))
+            self.query_one("#code", Input).focus()  # a scan goes where the visitor sees it
             return
         self.query_one("#submit", Button).disabled = True
         self.check_out(code)
@@ -180,6 +181,10 @@ class InvitationScreen(KioskScreen):
     def submit(self) -> None:
         code = self.query_one("#invitation-code", Input).value
         if not code.strip():
+            self.query_one("#invitation-error", FieldError).update(
+                _("Please scan or type your invitation code.")
+            )
+            self.query_one("#invitation-code", Input).focus()  # what the visitor types next
             return
         self.query_one("#submit", Button).disabled = True
         self.look_up(code)

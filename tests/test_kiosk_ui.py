@@ -824,6 +824,27 @@ async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
     assert [v.name for v in _today(services)] == [NAME]
 
 
+async def test_check_out_pressed_before_the_scan_then_the_scan_checks_out(
+    tmp_path: Path,
+) -> None:
+    """A visitor touches Check out before scanning: they are asked for the code, and the
+    scanner's typing lands in the code field (not on the button, where it was lost)."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        code = await _checked_in_code(pilot)
+        await pilot.click("#check-out")
+        await wait_for_screen(pilot, "CheckoutScreen")
+        await pilot.click("#submit")
+        await pilot.pause(0.2)
+        error = pilot.app.screen.query_one("#code-error")
+        assert str(error.render()) == "Please scan or type your code."
+        await pilot.press(*code, "enter")  # a USB scanner types the code and Enter
+        await wait_for_screen(pilot, "GoodbyeScreen")
+    [visit] = _today(services)
+    assert visit.departed_at is not None
+
+
 async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1158,6 +1179,34 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
         )
     [visit] = _today(services)
     assert (visit.name, visit.host_id, visit.visitor_type) == (NAME, host, VisitorType.DELIVERY)
+
+
+async def test_an_invitation_code_left_empty_or_not_looked_up_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Next with nothing typed asks for the code (it did nothing); a database that does
+    not answer is said, the code stays, and Enter tries again."""
+    services = open_services(kiosk_settings(tmp_path))
+    code = _invited_today(services)
+    fail_once(monkeypatch, services, "find_invitation")
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#invitation")
+        await wait_for_screen(pilot, "InvitationScreen")
+        error = pilot.app.screen.query_one("#invitation-error")
+        await pilot.click("#submit")
+        await pilot.pause(0.2)
+        assert str(error.render()) == "Please scan or type your invitation code."
+        await pilot.press(*code, "enter")
+        for _ in range(100):
+            if "could not look up" in str(error.render()):
+                break
+            await pilot.pause(0.05)
+        assert "We could not look up your invitation just now" in str(error.render())
+        assert pilot.app.screen.query_one("#invitation-code", Input).value == code
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DetailsScreen")
+        assert pilot.app.screen.query_one("#name-input", Input).value == NAME
 
 
 OFFICE_NDA = """version: acme-7
