@@ -206,6 +206,7 @@ class InvitationScreen(KioskScreen):
             self.query_one("#invitation-error", FieldError).update(
                 _("We do not know this invitation code. Please choose Check in instead.")
             )
+            self.query_one("#invitation-code", Input).focus()  # to correct a typing mistake
             return
         from screens.details import DetailsScreen
 

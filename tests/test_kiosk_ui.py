@@ -1172,11 +1172,13 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
         await wait_for_screen(pilot, "WelcomeScreen")
         await pilot.click("#invitation")  # the same code again: already used
         await wait_for_screen(pilot, "InvitationScreen")
-        await pilot.press(*code, "enter")
+        await type_into(pilot, "#invitation-code", code)
+        await pilot.click("#submit")
         await pilot.pause(0.5)
         assert "do not know this invitation code" in str(
             pilot.app.screen.query_one("#invitation-error").render()
         )
+        assert pilot.app.focused is pilot.app.screen.query_one("#invitation-code")
     [visit] = _today(services)
     assert (visit.name, visit.host_id, visit.visitor_type) == (NAME, host, VisitorType.DELIVERY)
 
