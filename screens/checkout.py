@@ -106,6 +106,8 @@ class CheckoutScreen(KioskScreen):
             self.query_one("#code-error", FieldError).update(
                 _("We could not check you out just now. Please try again.")
             )
+            # Disabling Check out moved the focus on to Cancel: Enter would cancel.
+            self.query_one("#code", Input).focus()
 
     def on_checkout_screen_done(self, message: Done) -> None:
         self.query_one("#submit", Button).disabled = False
@@ -199,6 +201,7 @@ class InvitationScreen(KioskScreen):
             self.query_one("#invitation-error", FieldError).update(
                 _("We could not look up your invitation just now. Please try again.")
             )
+            self.query_one("#invitation-code", Input).focus()  # not Cancel: Enter tries again
 
     def on_invitation_screen_found(self, message: Found) -> None:
         self.query_one("#submit", Button).disabled = False

@@ -855,7 +855,8 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
         code = await _checked_in_code(pilot)
         await pilot.click("#check-out")
         await wait_for_screen(pilot, "CheckoutScreen")
-        await pilot.press(*code, "enter")
+        await type_into(pilot, "#code", code)
+        await pilot.click("#submit")  # a touch on Check out (the focus leaves the field)
         error = pilot.app.screen.query_one("#code-error")
         for _ in range(100):
             if "could not check you out" in str(error.render()):
@@ -864,6 +865,7 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
         assert "could not check you out just now" in str(error.render())
         assert pilot.app.screen.query_one("#code", Input).value == code
         assert not pilot.app.screen.query_one("#submit", Button).disabled
+        assert pilot.app.focused is pilot.app.screen.query_one("#code")  # not on Cancel
         await pilot.press("enter")  # the code is still there: Enter tries again
         await wait_for_screen(pilot, "GoodbyeScreen")
     [visit] = _today(services)
@@ -1199,13 +1201,15 @@ async def test_an_invitation_code_left_empty_or_not_looked_up_is_said(
         await pilot.click("#submit")
         await pilot.pause(0.2)
         assert str(error.render()) == "Please scan or type your invitation code."
-        await pilot.press(*code, "enter")
+        await pilot.press(*code)
+        await pilot.click("#submit")
         for _ in range(100):
             if "could not look up" in str(error.render()):
                 break
             await pilot.pause(0.05)
         assert "We could not look up your invitation just now" in str(error.render())
         assert pilot.app.screen.query_one("#invitation-code", Input).value == code
+        assert pilot.app.focused is pilot.app.screen.query_one("#invitation-code")
         await pilot.press("enter")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
