@@ -710,6 +710,56 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
         assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
 
 
+async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry(
+    services: KioskServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database does not answer when reception registers a guest: the reason is
+    said (no visitor data in it), what was typed stays, and the same button saves it."""
+    from kiosk.services.console import ConsoleService
+    from storage.errors import DatabaseUnavailable
+
+    real, calls = ConsoleService.preregister, []
+
+    def flaky(self: ConsoleService, *args: Any, **kwargs: Any) -> tuple[uuid.UUID, str]:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseUnavailable("the database could not be used: database is locked")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConsoleService, "preregister", flaky)
+    today = services.now().date().isoformat()
+    console = make_console(services.settings, services=services)
+    async with console.run_test(size=(120, 40), notifications=True) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = pilot.app.screen
+        for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
+                             ("date", today)):  # fmt: skip
+            screen.query_one(f"#pre-{field}", Input).value = value
+        submit = screen.query_one("#pre-submit", Button)
+        submit.press()
+        toasts: list[str] = []
+        for _ in range(100):
+            toasts = [str(t.render()) for t in screen.query("Toast")]
+            if toasts:
+                break
+            await pilot.pause(0.05)
+        assert toasts == ["the database could not be used: database is locked"], toasts
+        assert screen.query_one("#pre-name", Input).value == "Ingrid Invitee"
+        assert screen.query_one("#pre-email", Input).value == "ingrid@example.com"
+        assert not submit.disabled and not str(screen.query_one("#pre-code").render())
+        submit.press()
+        for _ in range(100):
+            if str(screen.query_one("#pre-code").render()):
+                break
+            await pilot.pause(0.05)
+        assert "Invitation code: " in str(screen.query_one("#pre-code").render())
+    [invited] = InvitationRepository(services.store).for_day(services.now().date())
+    assert invited.name == "Ingrid Invitee" and len(calls) == 2
+
+
 async def test_a_wrong_preregistration_shows_where_and_keeps_what_was_typed(
     services: KioskServices,
 ) -> None:
