@@ -487,13 +487,19 @@ async def _checked_in_code(pilot: Pilot[None]) -> str:
     return code
 
 
+async def _at_check_out(pilot: Pilot[None]) -> str:
+    """A visitor checked in, then Check out chosen at the welcome screen: their code."""
+    await ready(pilot)
+    code = await _checked_in_code(pilot)
+    await pilot.click("#check-out")
+    await wait_for_screen(pilot, "CheckoutScreen")
+    return code
+
+
 async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        code = await _checked_in_code(pilot)
-        await pilot.click("#check-out")
-        await wait_for_screen(pilot, "CheckoutScreen")
+        code = await _at_check_out(pilot)
         assert not pilot.app.screen.query("#camera")  # a terminal has no camera to offer
         await pilot.press(*code, "enter")  # what a USB scanner types
         await wait_for_screen(pilot, "GoodbyeScreen")
@@ -703,13 +709,18 @@ async def test_escape_keys_do_nothing_for_visitors(tmp_path: Path, keys: list[st
         assert "CommandPalette" not in type(pilot.app.screen).__name__
 
 
+async def open_pin_dialog(pilot: Pilot[None]) -> None:
+    """The staff key pressed at the welcome screen: the PIN dialog."""
+    await ready(pilot)
+    await pilot.press("f12")
+    await wait_for_screen(pilot, "PinScreen")
+
+
 async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     StaffService(services.store).add("ada", "admin", "246810", actor="test")
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("f12")
-        await wait_for_screen(pilot, "PinScreen")
+        await open_pin_dialog(pilot)
         await type_into(pilot, "#user", "ada")
         await type_into(pilot, "#pin", "999999")
         await pilot.press("enter")
@@ -732,9 +743,7 @@ async def test_a_pin_typed_as_the_user_name_does_not_stay_on_the_lobby_screen(
     services = open_services(kiosk_settings(tmp_path))
     StaffService(services.store).add("ada", "admin", "246810", actor="test")
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("f12")
-        await wait_for_screen(pilot, "PinScreen")
+        await open_pin_dialog(pilot)
         screen = pilot.app.screen
         for user, kept in (("246810", ""), ("ada", "ada")):
             await type_into(pilot, "#user", user)
@@ -762,9 +771,7 @@ async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: P
         return str(error.render())
 
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("f12")
-        await wait_for_screen(pilot, "PinScreen")
+        await open_pin_dialog(pilot)
         await type_into(pilot, "#user", "admin")
         shown = await answer("123456")
         assert "There are no staff accounts yet" in shown, shown
@@ -831,10 +838,7 @@ async def test_check_out_pressed_before_the_scan_then_the_scan_checks_out(
     scanner's typing lands in the code field (not on the button, where it was lost)."""
     services = open_services(kiosk_settings(tmp_path))
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        code = await _checked_in_code(pilot)
-        await pilot.click("#check-out")
-        await wait_for_screen(pilot, "CheckoutScreen")
+        code = await _at_check_out(pilot)
         await pilot.click("#submit")
         await pilot.pause(0.2)
         error = pilot.app.screen.query_one("#code-error")
@@ -851,10 +855,7 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     services = open_services(kiosk_settings(tmp_path))
     calls = fail_once(monkeypatch, services, "check_out")
     async with _app(services).run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        code = await _checked_in_code(pilot)
-        await pilot.click("#check-out")
-        await wait_for_screen(pilot, "CheckoutScreen")
+        code = await _at_check_out(pilot)
         await type_into(pilot, "#code", code)
         await pilot.click("#submit")  # a touch on Check out (the focus leaves the field)
         error = pilot.app.screen.query_one("#code-error")
