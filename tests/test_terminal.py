@@ -154,3 +154,77 @@ def test_log_records_go_to_a_file_not_over_the_visitors_screen(tmp_path: Path) -
     assert "hostina" not in logged.lower() and "Zeb" not in logged
     assert b"not sent" not in screen and b"WARNING" not in screen
     assert (log_file.parent.stat().st_mode & 0o777) == 0o700
+
+
+def _sessions(data_dir: Path) -> list[int]:
+    """The pids of the kiosk processes (`kiosk run`) working on ``data_dir``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or b"kiosk\0run" not in (proc / "cmdline").read_bytes():
+                continue
+            if f"KIOSK_DATA_DIR={data_dir}".encode() in (proc / "environ").read_bytes().split(
+                b"\0"
+            ):
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def test_a_browser_sessions_kiosk_stops_when_its_server_is_gone(tmp_path: Path) -> None:
+    """`kiosk serve` starts a kiosk for each browser session. Killed (or crashed, or
+    restarted by a service manager that does not wait), the server cannot close them:
+    each session's kiosk ran on with nobody to see it, holding the database and running
+    its timers, one more with every restart. Now it stops within seconds."""
+    import asyncio
+
+    import aiohttp
+
+    (tmp_path / "config.toml").write_text('site_name = "Serve test"\n')
+    data = tmp_path / "data"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=_app_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    sessions: list[int] = []
+
+    async def a_session_then_the_server_killed() -> None:
+        async with aiohttp.ClientSession() as client:
+            deadline = time.monotonic() + 60
+            while True:  # until the server listens
+                try:
+                    ws = await client.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+                    break
+                except aiohttp.ClientConnectionError:
+                    assert time.monotonic() < deadline, "kiosk serve never listened"
+                    await asyncio.sleep(0.2)
+            drawn = b""
+            while b"Welcome" not in drawn:  # the session's kiosk draws its welcome screen
+                message = await asyncio.wait_for(ws.receive(), timeout=60)
+                assert message.type is aiohttp.WSMsgType.BINARY, message
+                drawn += message.data
+            sessions.extend(_sessions(data))
+            assert len(sessions) == 1, sessions
+            time.sleep(1)  # the database is open by now
+            server.kill()  # while the session is open
+            server.wait(timeout=10)
+
+    try:
+        asyncio.run(a_session_then_the_server_killed())
+        deadline = time.monotonic() + 15
+        while _alive(sessions[0]):
+            assert time.monotonic() < deadline, "the session's kiosk outlived its server"
+            time.sleep(0.1)
+        assert not (data / "kiosk.db-wal").exists()  # it closed the database cleanly
+    finally:
+        for pid in [server.pid, *sessions, *_sessions(data)]:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=5)
