@@ -37,6 +37,23 @@ def test_file_then_environment(tmp_path: Path) -> None:
     assert (s.site_name, s.retention.visit_days) == ("Lobby B", 7)
 
 
+def test_switches_and_lists_from_the_environment(tmp_path: Path) -> None:
+    """A service manager sets what the file says with KIOSK_* variables: a switch as
+    true/false, yes/no, on/off or 1/0; a list as comma-separated text."""
+    env = _write(tmp_path, "")
+    for text, value in (("true", True), ("On", True), ("1", True), ("no", False), ("0", False)):
+        assert load_settings(env | {"KIOSK_SCREENING_ENABLED": text}).screening.enabled is value
+    s = load_settings(
+        env
+        | {
+            "KIOSK_SCREENING_QUESTIONS_EN": "Fever?, Cough?",
+            "KIOSK_SCREENING_QUESTIONS_NL": "Koorts?,Hoest?,",
+        }
+    )
+    assert s.screening.questions_en == ("Fever?", "Cough?")
+    assert s.screening.questions_nl == ("Koorts?", "Hoest?")
+
+
 def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None:
     env = _write(tmp_path, "") | {"KIOSK_DATABASE_URL": "postgresql+psycopg://u@h/db"}
     s = load_settings(env)
@@ -53,6 +70,11 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ('[retention]\nvisit_days = "ten"\n', {}, r"retention\.visit_days must be a whole number"),
         ("site_name = 3\n", {}, "site_name must be text"),
         ("", {"KIOSK_RETENTION_VISIT_DAYS": "lots"}, "visit_days must be a whole number"),
+        ('[screening]\nenabled = "maybe"\n', {}, r"screening\.enabled must be true or false"),
+        ("", {"KIOSK_SCREENING_ENABLED": "maybe"}, "screening.enabled must be true or false"),
+        ("[screening]\nquestions_en = 5\n", {}, "questions_en must be a list of texts"),
+        ("[screening]\nquestions_en = [1]\n", {}, "questions_en must be a list of texts"),
+        ("key_file = 7\n", {}, "key_file must be a path"),
         ("", {"KIOSK_BLIND_INDEX_BITS": "99"}, "blind_index_bits = 99"),
         ('timezone = "Mars/Olympus"\n', {}, "not a known time zone"),
         ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
