@@ -36,12 +36,30 @@ def ask_for_camera(screen: KioskScreen, field: Input, *, hint: str, unavailable:
     screen.app.open_url(f"kiosk-camera:scan?{urlencode(texts)}", new_tab=False)
 
 
-class CheckoutScreen(KioskScreen):
+class CodeEntryScreen(KioskScreen):
+    """A screen where the visitor scans or types a code. What went wrong is said under
+    the field, and the focus goes back into it: where a USB scanner types, and never
+    left on a button (a touched one, or Cancel, which Textual moves it to when the
+    button that was pressed is disabled while the code is looked up)."""
+
+    FIELD = ""  # the code field's id
+    ERROR = ""  # the id of the FieldError under it
+
+    def refuse(self, text: str, *, clear: bool = False) -> None:
+        self.query_one(f"#{self.ERROR}", FieldError).update(text)
+        field = self.query_one(f"#{self.FIELD}", Input)
+        if clear:
+            field.value = ""
+        field.focus()
+
+
+class CheckoutScreen(CodeEntryScreen):
     """Check-out by badge code. ``scanned``: a code scanned at the welcome screen, checked
     out at once. A code that is no badge but today's invitation opens the check-in with
     it (a visitor scanning the invitation QR they were given)."""
 
     BINDINGS = [("escape", "cancel", "Cancel")]
+    FIELD, ERROR = "code", "code-error"
 
     @dataclass
     class Done(Message):
@@ -86,8 +104,7 @@ class CheckoutScreen(KioskScreen):
     def submit(self) -> None:
         code = self.query_one("#code", Input).value
         if not code.strip():
-            self.query_one("#code-error", FieldError).update(_("Please scan or type your code."))
-            self.query_one("#code", Input).focus()  # a scan goes where the visitor sees it
+            self.refuse(_("Please scan or type your code."))
             return
         self.query_one("#submit", Button).disabled = True
         self.check_out(code)
@@ -103,15 +120,10 @@ class CheckoutScreen(KioskScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.query_one("#submit", Button).disabled = False
-            self.query_one("#code-error", FieldError).update(
-                _("We could not check you out just now. Please try again.")
-            )
-            # Disabling Check out moved the focus on to Cancel: Enter would cancel.
-            self.query_one("#code", Input).focus()
+            self.refuse(_("We could not check you out just now. Please try again."))
 
     def on_checkout_screen_done(self, message: Done) -> None:
         self.query_one("#submit", Button).disabled = False
-        error = self.query_one("#code-error", FieldError)
         if message.outcome is CheckOutOutcome.DONE:
             self.app.switch_screen(GoodbyeScreen())
             return
@@ -121,12 +133,11 @@ class CheckoutScreen(KioskScreen):
             self.app.switch_screen(DetailsScreen(message.invitation))
             return
         if message.outcome is CheckOutOutcome.ALREADY:
-            error.update(_("This badge has already been checked out."))
+            self.refuse(_("This badge has already been checked out."), clear=True)
         else:
-            error.update(_("We do not know this code. Please try again or ask reception."))
-        code = self.query_one("#code", Input)
-        code.value = ""
-        code.focus()
+            self.refuse(
+                _("We do not know this code. Please try again or ask reception."), clear=True
+            )
 
 
 class GoodbyeScreen(KioskScreen):
@@ -144,11 +155,12 @@ class GoodbyeScreen(KioskScreen):
         self.go_home()
 
 
-class InvitationScreen(KioskScreen):
+class InvitationScreen(CodeEntryScreen):
     """An invitation code (from pre-registration) fills the form; the visitor checks
     what is there and goes on as with any check-in."""
 
     BINDINGS = [("escape", "cancel", "Cancel")]
+    FIELD, ERROR = "invitation-code", "invitation-error"
 
     @dataclass
     class Found(Message):
@@ -183,10 +195,7 @@ class InvitationScreen(KioskScreen):
     def submit(self) -> None:
         code = self.query_one("#invitation-code", Input).value
         if not code.strip():
-            self.query_one("#invitation-error", FieldError).update(
-                _("Please scan or type your invitation code.")
-            )
-            self.query_one("#invitation-code", Input).focus()  # what the visitor types next
+            self.refuse(_("Please scan or type your invitation code."))
             return
         self.query_one("#submit", Button).disabled = True
         self.look_up(code)
@@ -198,18 +207,12 @@ class InvitationScreen(KioskScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.query_one("#submit", Button).disabled = False
-            self.query_one("#invitation-error", FieldError).update(
-                _("We could not look up your invitation just now. Please try again.")
-            )
-            self.query_one("#invitation-code", Input).focus()  # not Cancel: Enter tries again
+            self.refuse(_("We could not look up your invitation just now. Please try again."))
 
     def on_invitation_screen_found(self, message: Found) -> None:
         self.query_one("#submit", Button).disabled = False
         if message.registration is None:
-            self.query_one("#invitation-error", FieldError).update(
-                _("We do not know this invitation code. Please choose Check in instead.")
-            )
-            self.query_one("#invitation-code", Input).focus()  # to correct a typing mistake
+            self.refuse(_("We do not know this invitation code. Please choose Check in instead."))
             return
         from screens.details import DetailsScreen
 
