@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kiosk.services.staff import StaffUser
 
 from kiosk.config import Settings
-from kiosk.i18n import _, set_language
+from kiosk.i18n import _, current_language, set_language
 from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
 from screens.badge import BadgeScreen
 from screens.focus import FOCUS_BINDINGS
@@ -142,10 +142,14 @@ class KioskApp(App[None]):
     # -- navigation and the idle wipe ----------------------------------------------------
 
     def go_home(self) -> None:
-        """Back to a fresh welcome screen: every screen a visitor filled is discarded."""
+        """Back to a fresh welcome screen in the kiosk's own language: every screen a
+        visitor filled is discarded, and the next visitor starts where everyone does."""
+        default = self.settings.kiosk.default_language
+        in_another_language = current_language() != default
+        set_language(default)
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if not isinstance(self.screen, WelcomeScreen):
+        if in_another_language or not isinstance(self.screen, WelcomeScreen):
             self.switch_screen(WelcomeScreen())
 
     def show_badge(self, badge: BadgeScreen) -> None:
@@ -221,15 +225,12 @@ class KioskApp(App[None]):
         self.clear_notifications()
         from screens.console.console import ConsoleScreen
 
-        set_language(self.settings.kiosk.default_language)
         self.last_activity = time.monotonic()  # the idle clock starts again from home
         if any(isinstance(s, ConsoleScreen) for s in self.screen_stack):
             # Retention an admin may have changed there: the notice under it is read
             # now, in a worker, not on this thread when the next visitor opens it.
             self.refresh_retention()
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.switch_screen(WelcomeScreen())
+        self.go_home()
 
     # -- kiosk safety ------------------------------------------------------------------
 

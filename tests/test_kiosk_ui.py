@@ -620,6 +620,64 @@ async def test_a_visitor_is_asked_before_the_idle_wipe_and_scrolling_counts(
         assert still_there not in _toasts(pilot)
 
 
+async def test_the_still_there_question_covers_no_button_or_field(tmp_path: Path) -> None:
+    """On an 80x24 kiosk the question stands in the title's lines at the top, over
+    nothing the visitor would touch next (in either language): at the bottom right it
+    covered "I accept" and the signature on the NDA, and the form's and badge's buttons."""
+    services = open_services(kiosk_settings(tmp_path))
+    app = _app(services)
+
+    async def asked(step: str, question: str) -> None:
+        app.last_activity = time.monotonic() - 50
+        app.idle_tick()
+        await pilot.pause(0.3)
+        [toast] = app.screen.query("Toast")
+        assert question in str(toast.render())
+        for touched in app.screen.query("Button, Input"):
+            if touched.display and touched.region:
+                assert not toast.region.overlaps(touched.region), (step, touched)
+        await pilot.press("end")  # a key: the question goes
+        await pilot.pause(0.3)
+
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await name_typed_in_dutch(pilot)
+        await asked("DetailsScreen in Dutch", "Bent u er nog?")
+        await pilot.click("#cancel")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        await fill_details(pilot)
+        await asked("AgeScreen", "Are you still there?")
+        await pilot.click("#adult")
+        await wait_for_screen(pilot, "PrivacyScreen")
+        await pilot.click("#accept")
+        await wait_for_screen(pilot, "NdaScreen")
+        await asked("NdaScreen", "Are you still there?")
+        await type_into(pilot, "#signature", NAME)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "BadgeScreen")
+        await asked("BadgeScreen", "Are you still there?")
+
+
+async def test_the_next_visitor_is_welcomed_in_the_kiosks_own_language(tmp_path: Path) -> None:
+    """A visitor who chose Dutch and cancels, or finishes with Done: the welcome screen
+    is back in the kiosk's language (English here), not left in theirs."""
+    services = open_services(kiosk_settings(tmp_path))
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await name_typed_in_dutch(pilot)
+        await pilot.click("#cancel")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        assert str(pilot.app.screen.query_one("#check-in", Button).label) == "Check in"
+        await pilot.click("#lang-nl")
+        await pilot.pause()
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        await pilot.click("#done")
+        await wait_for_screen(pilot, "WelcomeScreen")
+        assert str(pilot.app.screen.query_one("#check-in", Button).label) == "Check in"
+
+
 async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
     """At a keyboard kiosk Enter on the welcome screen checks in, whatever the visitor
     before chose (check-out, an invitation) and however they left."""

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kiosk.app import make_app
-from kiosk.i18n import set_language
+from kiosk.i18n import current_language, set_language
 from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, still, wait_for_screen
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
@@ -98,8 +98,12 @@ async def _checkout(pilot: Pilot[None], *, code: str = "") -> None:
 
 async def _goodbye(pilot: Pilot[None]) -> None:
     await _badge(pilot)
+    language = current_language()
     await pilot.click("#done")
-    await wait_for_screen(pilot, "WelcomeScreen")
+    await wait_for_screen(pilot, "WelcomeScreen")  # in the kiosk's language again
+    if language != "en":  # coming back to leave, the visitor chooses theirs again
+        await pilot.click(f"#lang-{language}")
+        await pilot.pause()
     await _checkout(pilot, code="7K3M-9QXR-2D4F")
     await wait_for_screen(pilot, "GoodbyeScreen")
 
