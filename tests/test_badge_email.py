@@ -11,8 +11,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
-from textual.pilot import Pilot
-from textual.widgets import Static
 
 from kiosk.app import make_app
 from kiosk.i18n import set_language
@@ -21,7 +19,14 @@ from kiosk.services.notify import NO_ADDRESS
 from storage.models import AuditEvent, OutboxMessage
 from storage.outbox import BADGE, OutboxRepository
 from tests.factories import free_port
-from tests.kiosk_ui import kiosk_settings, open_services, ready, type_into, wait_for_screen
+from tests.kiosk_ui import (
+    kiosk_settings,
+    open_services,
+    ready,
+    status_of,
+    type_into,
+    wait_for_screen,
+)
 from tests.smtp_server import SmtpServer
 from tests.test_kiosk_ui import EMAIL, start_details, through_documents
 
@@ -65,12 +70,7 @@ async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
         await wait_for_screen(pilot, "BadgeScreen")
         code = str(pilot.app.screen.query_one("#badge-code").render())
         await pilot.click("#email-badge")
-        status = ""
-        for _ in range(200):
-            status = str(pilot.app.screen.query_one("#email-status", Static).render())
-            if status.startswith("Verstuurd"):
-                break
-            await pilot.pause(0.05)
+        status = await status_of(pilot, "#email-status", "Verstuurd")
         assert status == "Verstuurd naar het e-mailadres dat u opgaf."
         assert pilot.app.screen.query_one("#email-badge").disabled  # one e-mail, not more
 
@@ -119,16 +119,6 @@ async def test_the_badge_is_offered_by_e_mail_only_where_it_can_go(
         assert not pilot.app.screen.query("#email-badge")
 
 
-async def _badge_email_status(pilot: Pilot[None], starts: str) -> str:
-    status = ""
-    for _ in range(200):
-        status = str(pilot.app.screen.query_one("#email-status", Static).render())
-        if status.startswith(starts):
-            break
-        await pilot.pause(0.05)
-    return status
-
-
 async def test_a_badge_e_mail_that_cannot_go_now_is_said_and_not_lost(
     tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,13 +140,13 @@ async def test_a_badge_e_mail_that_cannot_go_now_is_said_and_not_lost(
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
         await pilot.click("#email-badge")
-        status = await _badge_email_status(pilot, "It could not")
+        status = await status_of(pilot, "#email-status", "It could not")
         assert status == "It could not be sent now. Please take a photo of the code."
         assert not pilot.app.screen.query_one("#email-badge").disabled
         monkeypatch.setattr(services, "email_badge", real)
         await pilot.pause(0.5)  # a button ignores clicks while it still shows the last press
         await pilot.click("#email-badge")
-        status = await _badge_email_status(pilot, "It will")
+        status = await status_of(pilot, "#email-status", "It will")
         assert status == "It will be sent to you shortly."
         assert pilot.app.screen.query_one("#email-badge").disabled
     with services.store.engine.connect() as conn:
