@@ -751,11 +751,7 @@ async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry
         assert screen.query_one("#pre-email", Input).value == "ingrid@example.com"
         assert not submit.disabled and not str(screen.query_one("#pre-code").render())
         submit.press()
-        for _ in range(100):
-            if str(screen.query_one("#pre-code").render()):
-                break
-            await pilot.pause(0.05)
-        assert "Invitation code: " in str(screen.query_one("#pre-code").render())
+        assert "Invitation code: " in await status_of(pilot, "#pre-code", "Invitation code: ")
     [invited] = InvitationRepository(services.store).for_day(services.now().date())
     assert invited.name == "Ingrid Invitee" and len(calls) == 2
 
