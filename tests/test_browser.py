@@ -18,36 +18,22 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-import zxingcpp
 from PIL import Image, ImageChops
 from sqlalchemy import select
 
 from kiosk.config import load_settings
 from kiosk.runtime import open_from_settings
 from storage.models import AuditEvent
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
 from tests.factories import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Wilhelmina Fakevisitor"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium); .ci/run installs it",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -102,11 +88,6 @@ def _stop_server(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-def _decode_qr(png: bytes) -> list[str]:
-    image = Image.open(io.BytesIO(png)).convert("L")
-    return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
 def _visits_today(env: dict[str, str]) -> list[object]:
@@ -207,7 +188,7 @@ def test_check_in_and_out_in_a_real_browser(
         deadline = time.monotonic() + 30
         codes: list[str] = []
         while not codes and time.monotonic() < deadline:
-            codes = _decode_qr(page.screenshot())
+            codes = decode_qr(page.screenshot())
             time.sleep(0.3)
         if len(codes) != 1:
             page.screenshot(path=str(tmp_path / "no-badge.png"))
