@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import io
 import logging
+import math
 import os
 import shlex
 import subprocess
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +62,54 @@ class BadgeCard:
     visit_id: uuid.UUID | None = None  # of a check-in at the kiosk (to e-mail the badge)
 
 
+# The printed label: the code's matrix on the left, beside it four lines of text in the
+# TEXT_WIDTH pixels of LABEL_TEXT (10 pixels of margin each side).
+LABEL_TEXT = 360
+TEXT_WIDTH = LABEL_TEXT - 20
+LINE_SIZES = (26, 18, 18, 18)  # font sizes: first name, host, date, code
+MIN_FONT_SIZE = 10  # below this a label printer's dots blur the letters; longer text is cut
+_THIN = frozenset("ijlIJ.,:;'!|")
+_NARROW = frozenset("frt ()[]{}/-")
+_WIDE = frozenset("mwMW@%")
+
+
+def _em_width(text: str) -> float:
+    """A generous estimate of ``text``'s width in em in a sans-serif font. The printer's
+    renderer chooses the font, so there are no metrics to ask: these are the widest of
+    the common ones' (DejaVu Sans, Liberation Sans / Arial), so that an estimate errs
+    on the side of a smaller font, never of text running off the label."""
+    width = 0.0
+    for ch in unicodedata.normalize("NFD", text):  # "Ŵ" as wide as "W", its mark nothing
+        if unicodedata.combining(ch):
+            continue
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            width += 1.0
+        elif ch in _THIN:
+            width += 0.32
+        elif ch in _NARROW:
+            width += 0.42
+        elif ch in _WIDE:
+            width += 1.0
+        elif ch.isupper():
+            width += 0.78
+        else:
+            width += 0.64
+    return width
+
+
+def fit_line(text: str, size: int, width: float = TEXT_WIDTH) -> tuple[str, float]:
+    """``text`` and the font size that keep it within ``width`` pixels: ``size`` when it
+    fits, else smaller down to MIN_FONT_SIZE, and below that cut with an ellipsis."""
+    em = _em_width(text)
+    if em * size <= width:
+        return text, size
+    if em * MIN_FONT_SIZE <= width:
+        return text, math.floor(width / em * 10) / 10
+    while text and _em_width(text + "…") * MIN_FONT_SIZE > width:
+        text = text[:-1]
+    return text.rstrip() + "…", MIN_FONT_SIZE
+
+
 def badge_svg(card: BadgeCard, cell: int = 6) -> str:
     matrix = qr_matrix(card.code, PRINT_QUIET_ZONE)
     size = len(matrix) * cell
@@ -69,12 +119,13 @@ def badge_svg(card: BadgeCard, cell: int = 6) -> str:
         for x, dark in enumerate(row)
         if dark
     )
-    width = size + 360
-    lines = [card.first_name, card.host, card.date, card.code]
+    width = size + LABEL_TEXT
+    lines = (card.first_name, card.host, card.date, card.code)
     texts = "".join(
-        f'<text x="{size + 10}" y="{40 + i * 34}" font-size="{26 if i == 0 else 18}">'
-        f"{html.escape(t)}</text>"
-        for i, t in enumerate(lines)
+        f'<text x="{size + 10}" y="{40 + i * 34}" font-size="{font}">{html.escape(text)}</text>'
+        for i, (text, font) in enumerate(
+            fit_line(line, base) for line, base in zip(lines, LINE_SIZES, strict=True)
+        )
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
