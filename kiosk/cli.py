@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from kiosk.columns import cell_len, pad
+from kiosk.columns import table
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
@@ -267,10 +267,8 @@ def log_cmd(obj: Context, day: datetime | None, search: str, fmt: str) -> None:
 
 def _print_table(rows: list[dict[str, str]], columns: tuple[str, ...]) -> None:
     """Columns two spaces apart, each as wide as its widest cell (in terminal cells)."""
-    widths = {c: max([cell_len(c)] + [cell_len(r[c]) for r in rows]) for c in columns}
-    click.echo("  ".join(pad(c, widths[c]) for c in columns).rstrip())
-    for row in rows:
-        click.echo("  ".join(pad(row[c], widths[c]) for c in columns).rstrip())
+    for line in table(columns, ([row[c] for c in columns] for row in rows)):
+        click.echo(line)
 
 
 @main.group()

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1000,21 +1000,57 @@ async def test_two_app_instances_on_one_database(services: KioskServices) -> Non
 
 
 def test_the_on_site_list_lines_up_names_in_wide_characters() -> None:
-    """The evacuation list as shown and printed: "since" stands in one column whatever
-    the names, long ones cut with an ellipsis."""
-    from kiosk.services.onsite import OnSite
-    from screens.console.security import OnSitePanel
+    """The evacuation list as printed (80 cells): under its titles, "Since" stands in one
+    column whatever the names; what does not fit is cut with an ellipsis, companies and
+    hosts before names."""
+    from kiosk.services.onsite import OnSite, on_site_lines
 
-    panel = OnSitePanel(cast(Any, None))
-    panel.people = [
+    people = [
         OnSite(
             "山田太郎", "株式会社テストサンプル商事株式会社テスト", "Hostina", "2026-12-01 09:16"
         ),
         OnSite("Johnathan Alexander Worthington-Smythe", "Acme", "Hostina", "2026-12-01 09:12"),
     ]
-    lines = panel.text().splitlines()
-    assert [cell_len(line[: line.index("since")]) for line in lines] == [73, 73], lines
-    assert "Johnathan Alexander Worthingt…" in lines[1] and "株式会社テスト" in lines[0]
+    lines = on_site_lines(people)
+    assert lines[0].split() == ["Name", "Company", "Host", "Since"]
+    since = cell_len(lines[0][: lines[0].index("Since")])
+    assert [cell_len(line[: line.index("2026")]) for line in lines[1:]] == [since] * 2, lines
+    assert all(cell_len(line) <= 80 for line in lines), lines
+    assert "Johnathan Alexander Worthington-Smythe" in lines[2]  # the name kept whole
+    assert "株式会社テス…" in lines[1]  # the long company cut
+    # With room for everything (a wide console), nothing is cut.
+    wide = on_site_lines(people, 120)
+    assert "株式会社テストサンプル商事株式会社テスト" in wide[1]
+    assert not any("…" in line for line in wide)
+
+
+async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: KioskServices) -> None:
+    """On a wide console a long name and company are shown whole; on a narrow one the
+    columns are cut to the width (the company before the name), never wrapped, the
+    titles above them."""
+    company = " ".join(["Zyxwvut"] * 6)
+    person = dataclasses.replace(
+        visitor(1), name="Johnathan Alexander Worthington-Smythe", company=company
+    )
+    services.store.check_in(person, actor="test")
+    for width, whole in ((150, True), (80, False)):
+        console = make_console(services.settings, services=services)
+        async with console.run_test(size=(width, 30)) as pilot:
+            await login(pilot, "sam")
+            await wait_for_screen(pilot, "ConsoleScreen")
+            await pilot.press("f5")
+            listing = pilot.app.screen.query_one("#onsite-list", Static)
+            for _ in range(100):
+                if str(listing.render()):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            lines = str(listing.render()).splitlines()
+            assert lines[0].split() == ["Name", "Company", "Host", "Since"]
+            assert (person.name in lines[1]) is whole, (width, lines)
+            assert (company in lines[1]) is whole, (width, lines)
+            assert person.name[:24] in lines[1]
+            assert all(cell_len(line) <= listing.content_region.width for line in lines)
 
 
 async def test_security_sees_on_site_and_exports_with_progress(
@@ -1038,7 +1074,7 @@ async def test_security_sees_on_site_and_exports_with_progress(
                 break
             await pilot.pause(0.05)
         shown = str(listing.render())
-        assert [line.split("  ")[0] for line in shown.splitlines()] == sorted(
+        assert [line.split("  ")[0] for line in shown.splitlines()[1:]] == sorted(
             visitor(i).name for i in range(3)
         )
         await pilot.click("#onsite-print")
@@ -1107,6 +1143,7 @@ def test_console_printouts_go_to_the_printer_quietly(
     screen); a printer that fails is a message saying where the file is (an invitation
     was reported "Sent to the printer" whatever the printer did)."""
     from kiosk.services.console import ConsoleService
+    from kiosk.services.onsite import OnSite
     from kiosk.services.staff import StaffUser
 
     printed, lp = tmp_path / "printed", tmp_path / "fake-lp"
@@ -1118,11 +1155,15 @@ def test_console_printouts_go_to_the_printer_quietly(
         settings = dataclasses.replace(services.settings, printing=printing)
         return ConsoleService(services.store, settings, StaffUser("sam", "security"))
 
-    assert security(str(lp)).print_on_site("Zeb Fakename  Hostina") == "Sent to the printer."
-    assert "Zeb Fakename  Hostina" in printed.read_text()
+    zeb = [OnSite("Zeb Fakename", "", "Hostina", "2026-12-01 09:12")]
+    assert security(str(lp)).print_on_site(zeb) == "Sent to the printer."
+    assert printed.read_text().splitlines()[2:] == [
+        "Name          Company  Host     Since",
+        "Zeb Fakename           Hostina  2026-12-01 09:12",
+    ]
     out, err = capfd.readouterr()
     assert "request id" not in out + err
-    failed = security("/bin/false").print_on_site("Zeb Fakename  Hostina")
+    failed = security("/bin/false").print_on_site(zeb)
     assert failed.startswith("The printer did not answer; the list is in ")
     day = FIXED_NOW.date()
     sent = security(str(lp)).print_invitation("AB12-CD34-EF56", "Ingrid Invitee", day)

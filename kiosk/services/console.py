@@ -426,14 +426,14 @@ class ConsoleService:
             audit_best_effort(self.store, self.actor, "onsite.view", {"people": len(people)})
         return people
 
-    def print_on_site(self, text: str, read_at: datetime | None = None) -> str:
+    def print_on_site(self, people: list[OnSite], read_at: datetime | None = None) -> str:
         """Write the list for the printer; a missing printer is a message, not an error.
         ``read_at``: when the list was read, if not just now (the database may be out of
         reach in an evacuation: the sheet then says how old it is)."""
         import os
 
         from kiosk.services.badge import send_to_printer
-        from kiosk.services.onsite import audit_best_effort
+        from kiosk.services.onsite import audit_best_effort, on_site_lines
 
         self.require("onsite")
         spool = self.settings.resolved_spool_dir
@@ -441,8 +441,9 @@ class ConsoleService:
         path = spool / f"onsite-{datetime.now(self.tz):%Y%m%d-%H%M%S}.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"{on_site_heading(self.now(), read_at)}\n\n{text}\n")
-        audit_best_effort(self.store, self.actor, "onsite.print", {"lines": text.count("\n") + 1})
+            text = "".join(f"{line}\n" for line in on_site_lines(people)) or "Nobody on site.\n"
+            fh.write(f"{on_site_heading(self.now(), read_at)}\n\n{text}")
+        audit_best_effort(self.store, self.actor, "onsite.print", {"people": len(people)})
         command = self.settings.printing.command
         if not command:
             return f"No printer is set up; the list is in {path}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from kiosk.columns import table
 from kiosk.domain.text import search_key
 from storage.errors import StorageError
 from storage.records import VisitRecord
@@ -22,6 +23,20 @@ class OnSite:
     company: str
     host: str
     since: str
+
+
+ON_SITE_TITLES = ("Name", "Company", "Host", "Since")
+PRINT_WIDTH = 80  # a line of a text page on the printer
+
+
+def on_site_lines(people: list[OnSite], room: int = PRINT_WIDTH) -> list[str]:
+    """The list under its column titles, fitted into ``room`` cells: each column as wide
+    as its longest entry; when they do not fit, companies and hosts are cut before names
+    (nothing when nobody is on site)."""
+    if not people:
+        return []
+    rows = ((p.name, p.company, p.host, p.since) for p in people)
+    return table(ON_SITE_TITLES, rows, room, keep=(0, 3))
 
 
 ON_SITE_DAYS = 2  # today and yesterday: someone who stayed the night is still here

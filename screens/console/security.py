@@ -22,10 +22,9 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
-from kiosk.columns import fit
 from kiosk.domain.text import TextError, typed_path
 from kiosk.services.console import ConsoleService
-from kiosk.services.onsite import OnSite
+from kiosk.services.onsite import OnSite, on_site_lines
 from screens.console.stale import StaleNotice
 from screens.widgets import FieldError
 
@@ -65,13 +64,16 @@ class OnSitePanel(Vertical):
         self.query_one("#onsite-stale", StaleNotice).read(self.service.now())
         self.people = message.people
         self.query_one("#onsite-count", Static).update(f"On site now: {len(message.people)}")
-        self.query_one("#onsite-list", Static).update(self.text())
+        self.show()
 
-    def text(self) -> str:
-        return "\n".join(
-            f"{fit(p.name, 30)} {fit(p.company, 22)} {fit(p.host, 18)} since {p.since}"
-            for p in self.people
-        )
+    def on_resize(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """The list fitted to the panel's width (refitted when it changes)."""
+        listing = self.query_one("#onsite-list", Static)
+        room = listing.content_region.width or self.app.size.width
+        listing.update("\n".join(on_site_lines(self.people, room)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The list stays as last read when the database is out of reach (in an
@@ -83,11 +85,11 @@ class OnSitePanel(Vertical):
     @on(Button.Pressed, "#onsite-print")
     def print_list(self) -> None:
         read_at = self.query_one("#onsite-stale", StaleNotice).freshness.read_at
-        self.send_to_printer(self.text(), read_at)
+        self.send_to_printer(list(self.people), read_at)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="onsite-print")
-    def send_to_printer(self, text: str, read_at: datetime | None) -> None:
-        message = self.service.print_on_site(text, read_at)
+    def send_to_printer(self, people: list[OnSite], read_at: datetime | None) -> None:
+        message = self.service.print_on_site(people, read_at)
         self.app.call_from_thread(self.query_one("#onsite-status", Static).update, message)
 
 
