@@ -920,6 +920,30 @@ async def test_console_locks_itself_after_five_idle_minutes(services: KioskServi
         assert not any(type(s).__name__ == "ConsoleScreen" for s in app.screen_stack)
 
 
+async def test_after_the_lock_button_the_next_login_opens_the_console(
+    services: KioskServices,
+) -> None:
+    """Locked with the Lock button (or Ctrl+L, or idle), the console asks for a login
+    and the next person's login opens it (the button's lock once left a blank screen)."""
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        for lock in ("button", "ctrl+l", "idle", "button"):
+            if lock == "button":
+                await pilot.click("#lock")
+            elif lock == "idle":
+                app.last_activity = time.monotonic() - 301
+                app.idle_tick()
+            else:
+                await pilot.press(lock)
+            await wait_for_screen(pilot, "PinScreen")
+            assert not any(type(s).__name__ == "ConsoleScreen" for s in app.screen_stack)
+            await login(pilot, "sam")
+            await wait_for_screen(pilot, "ConsoleScreen")
+            assert "sam (security)" in str(app.screen.query_one("#who", Static).render())
+
+
 async def test_from_the_kiosk_staff_key_opens_the_console_and_lock_returns_home(
     services: KioskServices,
 ) -> None:

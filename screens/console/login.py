@@ -31,6 +31,13 @@ class LoginScreen(Screen[None]):
         self.ask()
 
     def ask(self) -> None:
+        """The PIN dialog, asked for from this screen's own turn: Textual hands a
+        dialog's answer to whoever was handling a message when it opened, and a lock by
+        the console's Lock button is handled by the console screen the lock removes, so
+        the login would be answered to nobody (a blank screen)."""
+        self.call_next(self._ask)
+
+    def _ask(self) -> None:
         if isinstance(self.app.screen, PinScreen):
             return
 
