@@ -266,6 +266,7 @@ async def test_the_console_shows_a_departure_nobody_recorded_and_takes_the_real_
         await pilot.pause(0.3)
         facts = str(pilot.app.screen.query_one("#facts").render())
         assert "checked out automatically 20:00 (no check-out was recorded)" in facts
+        assert "visiting Hostina Placeholder" in facts
 
         # Reception knows better: the visitor left at 17:10.
         record = pilot.app.screen.query_one("#checkout", Button)

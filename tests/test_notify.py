@@ -283,6 +283,8 @@ async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: Sm
         facts = [await facts_of(pilot, row) for row in range(4)]
     assert "host e-mailed" in facts[0] and "host e-mailed" in facts[2]
     assert f"host not e-mailed: {NO_ADDRESS}" in facts[1]
+    # Hosts chosen from the directory are named in the details.
+    assert "visiting Hostina Placeholder" in facts[0] and "visiting Hosmer Example" in facts[1]
     assert "host e-mail waiting" in facts[3]
 
 

@@ -328,6 +328,14 @@ class ConsoleService:
         self.store.record_event(self.actor, "visit.view", str(visit_id))
         return visit
 
+    def host_of(self, visit: VisitRecord) -> str:
+        """Whom the visitor came to see: the name typed at the kiosk, else the
+        directory's name of the host chosen ("" for none)."""
+        if visit.host_name or visit.host_id is None:
+            return visit.host_name or ""
+        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
+        return hosts.get(visit.host_id, "")
+
     def host_notification(self, visit_id: uuid.UUID) -> str:
         """Whether the visit's host has been told, for the visit's details ("" if the
         visit has no notification, or this site sends no e-mail)."""
@@ -401,11 +409,10 @@ class ConsoleService:
         self.require("checkout")
         visit = self.store.get_visit(visit_id)
         code = VisitChanges(self.store).reissue_badge(visit_id, actor=self.actor)
-        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
         card = BadgeCard(
             code=code,
             first_name=first_name(visit.name),
-            host=visit.host_name or (hosts.get(visit.host_id, "") if visit.host_id else ""),
+            host=self.host_of(visit),
             date=visit.arrived_at.astimezone(self.tz).strftime("%Y-%m-%d"),
             matrix=qr_matrix(code),
         )

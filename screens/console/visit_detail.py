@@ -58,6 +58,7 @@ class VisitDetailScreen(ModalScreen[bool]):
     @dataclass
     class Loaded(Message):
         visit: VisitRecord
+        host: str  # whom the visitor came to see, or ""
         notification: str  # whether the host has been e-mailed, or ""
 
     @dataclass
@@ -99,14 +100,19 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
-        visit = self.service.open_visit(self.visit_id)
-        self.post_message(self.Loaded(visit, self.service.host_notification(self.visit_id)))
+        self._show(self.service.open_visit(self.visit_id))
+
+    def _show(self, visit: VisitRecord) -> None:
+        """(In a worker) the visit's facts, with its host and whether they were told."""
+        host, told = self.service.host_of(visit), self.service.host_notification(self.visit_id)
+        self.post_message(self.Loaded(visit, host, told))
 
     def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
         v = self.visit = message.visit
         tz = self.service.tz
         facts = [
             f"Arrived {v.arrived_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            *([f"visiting {message.host}"] if message.host else []),
             departure(v, tz),
             f"type {v.visitor_type.value}",
             "NDA accepted" if v.nda_accepted else "no NDA",
@@ -204,8 +210,7 @@ class VisitDetailScreen(ModalScreen[bool]):
             return
         self.changed = True
         self.post_message(self.Done(text))
-        visit = self.service.store.get_visit(self.visit_id)
-        self.post_message(self.Loaded(visit, self.service.host_notification(self.visit_id)))
+        self._show(self.service.store.get_visit(self.visit_id))
 
     def on_visit_detail_screen_done(self, message: Done) -> None:
         self.query_one("#detail-status", Static).update(message.text)
