@@ -672,6 +672,48 @@ async def test_roles_decide_what_is_offered(
     assert admin.can("staff") and admin.can("export") and admin.can("rights")
 
 
+async def test_preregistration_completes_and_names_the_host(services: KioskServices) -> None:
+    """The host field completes an active host's name as reception types, a part of a
+    name picks the one active host it fits (a host who has left does not count), and the
+    confirmation says whom the invitation is for, or that the name is not a host's."""
+    from storage.hosts import HostDirectory
+
+    services.store.add_host("Hostina Placeholder", actor="admin")
+    gone = services.store.add_host("Hostina Gone", actor="admin")
+    HostDirectory(services.store).update(gone, actor="admin", active=False)
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        host = pilot.app.screen.query_one("#pre-host", Input)
+        for _ in range(100):  # the directory loads in a worker
+            if host.suggester is not None:
+                break
+            await pilot.pause(0.05)
+        for typed, whom in (
+            ("hosti", "Host: Hostina Placeholder"),  # completed (the right arrow takes it)
+            ("hostina", "Host: Hostina Placeholder"),  # only one active host fits
+            ("Someone Else", "Host: Someone Else (not in the hosts directory: not e-mailed)"),
+        ):
+            await type_into(pilot, "#pre-name", "Ingrid Invitee")
+            await type_into(pilot, "#pre-email", "ingrid@example.com")
+            await type_into(pilot, "#pre-host", typed)
+            if typed == "hosti":
+                await pilot.pause(0.3)  # the suggester answers in a worker
+                await pilot.press("right")
+                assert host.value == "Hostina Placeholder"
+            await pilot.click("#pre-submit")
+            text = await status_of(pilot, "#pre-code", "Invitation code")
+            assert text.splitlines()[-1] == whom, text
+            pilot.app.screen.query_one("#pre-code", Static).update("")
+    invitations = InvitationRepository(services.store).for_day(services.now().date())
+    assert sorted((i.host_name or "", i.host_id is not None) for i in invitations) == [
+        ("", True),
+        ("", True),
+        ("Someone Else", False),
+    ]
+
+
 async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> None:
     services.store.add_host("Hostina Placeholder", actor="admin")
     today = services.now().date().isoformat()

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.suggester import SuggestFromList
 from textual.widgets import (
     Button,
     Input,
@@ -354,20 +355,31 @@ class ConsoleScreen(Screen[None]):
             phone=values["phone"],
             company=values["company"],
             host_name="" if host else values["host"],
-            host_id=host,
+            host_id=host.id if host else None,
             visitor_type=str(self.query_one("#pre-type", Select).value),
         )
+        if host:
+            whom = f"Host: {host.name}"
+        elif values["host"].strip():
+            whom = f"Host: {values['host'].strip()} (not in the hosts directory: not e-mailed)"
+        else:
+            whom = ""
         self.query_one("#pre-submit", Button).disabled = True
         choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
-        self.save_invitation(registration, day, choice[0] if choice else "")
+        self.save_invitation(registration, day, choice[0] if choice else "", whom)
 
-    def _host_by_name(self, text: str) -> uuid.UUID | None:
-        host = find_by_name(self._hosts, text, lambda h: search_key(h.name))
-        return host.id if host else None
+    def _host_by_name(self, text: str) -> HostEntry | None:
+        """The active host the typed name picks out (the whole name, or a part that only
+        one active host's name contains), as the kiosk's host field does."""
+        active = (h for h in self._hosts if h.active)
+        return find_by_name(active, text, lambda h: search_key(h.name))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
-    def save_invitation(self, registration: Registration, day: date, send_in: str) -> None:
-        """``send_in``: the language to e-mail the invitation in ("" for no e-mail)."""
+    def save_invitation(
+        self, registration: Registration, day: date, send_in: str, whom: str
+    ) -> None:
+        """``send_in``: the language to e-mail the invitation in ("" for no e-mail);
+        ``whom``: the host as the confirmation names them."""
         try:
             invitation_id, code = self.service.preregister(registration, day, send_in=send_in)
         except ValidationErrors as exc:
@@ -375,7 +387,7 @@ class ConsoleScreen(Screen[None]):
             return
         from kiosk.services.badge import qr_matrix
 
-        self.app.call_from_thread(self._prereg_done, code, qr_matrix(code))
+        self.app.call_from_thread(self._prereg_done, code, qr_matrix(code), whom)
         if send_in:  # after the code is on screen: the mail server may take its time
             self.app.call_from_thread(self.notify, self.service.send_invitation(invitation_id))
 
@@ -394,7 +406,7 @@ class ConsoleScreen(Screen[None]):
                 self.query_one(f"#pre-{field}", Input).focus()
                 break
 
-    def _prereg_done(self, code: str, matrix: list[list[bool]]) -> None:
+    def _prereg_done(self, code: str, matrix: list[list[bool]], whom: str) -> None:
         self._last_invitation = (code, self.query_one("#pre-name", Input).value,
                                  self.query_one("#pre-date", Input).value)  # fmt: skip
         self.query_one("#pre-print", Button).disabled = False
@@ -404,7 +416,7 @@ class ConsoleScreen(Screen[None]):
         box.mount(QRCode(matrix))
         self.query_one("#pre-code", Static).update(
             f"Invitation code: {code}\nGive it to the visitor (or print this screen); it works "
-            "once, on its day."
+            "once, on its day." + (f"\n{whom}" if whom else "")
         )
         for f in ("name", "email", "phone", "company", "host"):
             self.query_one(f"#pre-{f}", Input).value = ""
@@ -428,6 +440,11 @@ class ConsoleScreen(Screen[None]):
 
     def _show_hosts(self, hosts: list[HostEntry]) -> None:
         self._hosts = hosts
+        # The pre-registration's host field completes an active host's name as it is
+        # typed (the right arrow takes the completion).
+        names = [h.name for h in hosts if h.active]
+        for field in self.query("#pre-host").results(Input):
+            field.suggester = SuggestFromList(names, case_sensitive=False)
         options = self.query_one("#host-list", OptionList)
         options.clear_options()
         options.add_options([Option(Text(_host_label(h)), id=str(h.id)) for h in hosts])
