@@ -1106,12 +1106,7 @@ async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: Kios
             await wait_for_screen(pilot, "ConsoleScreen")
             await pilot.press("f5")
             listing = pilot.app.screen.query_one("#onsite-list", Static)
-            for _ in range(100):
-                if str(listing.render()):
-                    break
-                await pilot.pause(0.05)
-            await pilot.pause()
-            lines = str(listing.render()).splitlines()
+            lines = (await status_of(pilot, "#onsite-list")).splitlines()
             assert lines[0].split() == ["Name", "Company", "Host", "Since"]
             assert (person.name in lines[1]) is whole, (width, lines)
             assert (company in lines[1]) is whole, (width, lines)
