@@ -920,6 +920,37 @@ async def test_the_hosts_tab_refuses_a_second_host_visitors_could_not_tell_apart
     assert _actions(services)[-1] == ("staff:rita", "host.add")
 
 
+async def test_the_hosts_tab_says_what_is_wrong_with_a_change(services: KioskServices) -> None:
+    """Save or (de)activate with no host chosen, a new name another host has, a bad
+    e-mail address: each is said under the form, what was typed stays, nothing changes."""
+    services.store.add_host("Hubert Host", "hubert@example.com", actor="admin")
+    services.store.add_host("Hostina Placeholder", actor="admin")
+    before = services.store.hosts(active_only=False)
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await _hosts_tab(pilot)
+        hosts = await _hosts_listed(pilot)
+        error = pilot.app.screen.query_one("#host-error", Static)
+        for button in ("#host-toggle", "#host-save"):
+            error.update("")
+            await pilot.click(button)
+            assert await status_of(pilot, "#host-error") == "Choose a host in the list first."
+        hosts.highlighted = 0  # Hostina Placeholder
+        await pilot.pause()
+        name = pilot.app.screen.query_one("#host-name", Input)
+        email = pilot.app.screen.query_one("#host-email", Input)
+        for typed_name, typed_email, said in (
+            ("HUBERT host", "", "A host with this name is already in the directory (active)"),
+            ("Hostina Placeholder", "not-an-address", "Please enter a valid e-mail address."),
+        ):
+            error.update("")
+            name.value, email.value = typed_name, typed_email
+            await pilot.pause(0.3)  # the button takes no second press while it shows the first
+            await pilot.click("#host-save")
+            assert said in await status_of(pilot, "#host-error"), said
+            assert (name.value, email.value) == (typed_name, typed_email)
+    assert services.store.hosts(active_only=False) == before
+
+
 async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
     services: KioskServices,
 ) -> None:

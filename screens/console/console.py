@@ -515,11 +515,10 @@ class ConsoleScreen(Screen[None]):
 
     @on(Button.Pressed, "#host-toggle")
     def toggle_host(self) -> None:
-        options = self.query_one("#host-list", OptionList)
-        if options.highlighted is None:
+        host = self._selected_host()
+        if host is None:
+            self.query_one("#host-error", FieldError).update("Choose a host in the list first.")
             return
-        option_id = options.get_option_at_index(options.highlighted).id
-        host = next(h for h in self._hosts if str(h.id) == option_id)
         self.set_active(host.id, not host.active)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-hosts-save")
