@@ -198,6 +198,15 @@ async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: KioskSer
         assert row.status == "expected", row
         counts = str(screen.query_one("#counts", Static).render())
         assert counts.startswith(f"Visitors {tomorrow}: 0   ") and "Expected: 1" in counts
+        # Opened, an expected visitor has no visit yet: the console says how they come in.
+        screen.query_one("#visits", VisitTable).focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        toasts = [str(t.render()) for t in screen.query("Toast")]
+        assert toasts == [
+            "This visitor is expected; they check in at the kiosk with their code."
+        ], toasts
+        assert type(pilot.app.screen).__name__ == "ConsoleScreen"
 
 
 async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:
