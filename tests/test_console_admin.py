@@ -287,6 +287,48 @@ async def test_two_admins_change_retention_in_two_consoles(
     assert ("staff:ada", "retention.change", {"outbox_days": 3}) in events
 
 
+async def test_a_rights_request_for_a_correction_and_lifting_a_restriction(
+    services: KioskServices,
+) -> None:
+    """A visitor asks for their name to be corrected: the admin finds them, opens the
+    visit from the list, saves the correction, and the list shows it on return. A
+    restriction the admin set is lifted again with "Lift restriction"."""
+    person = visitor(7, name="Zyxwvut Fakenmae", email="zyx.fake7@example.com")
+    visit_id = services.store.check_in(person, actor="test").visit_id
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f10")
+        await type_into(pilot, "#rights-who", person.email or "")
+        await pilot.press("enter")
+        await status_of(pilot, "#rights-status", "found")
+        table = pilot.app.screen.query_one("#rights-visits", DataTable)
+        table.focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        await status_of(pilot, "#facts")
+        await type_into(pilot, "#fix-name", "Zyxwvut Fakename")
+        await pilot.click("#save")
+        assert await status_of(pilot, "#detail-status", "Saved") == "Saved: name."
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        for _ in range(100):  # found again on return
+            if "Zyxwvut Fakename" in [str(c) for c in table.get_row_at(0)]:
+                break
+            await pilot.pause(0.05)
+        assert "Zyxwvut Fakename" in [str(c) for c in table.get_row_at(0)]
+        await pilot.click("#rights-restrict")
+        await status_of(pilot, "#rights-status", "restricted")
+        assert services.store.get_visit(visit_id).restricted
+        await pilot.pause(0.3)
+        await pilot.click("#rights-unrestrict")
+        lifted = await status_of(pilot, "#rights-status", "no longer")
+        assert lifted == "1 visit(s) no longer restricted.", lifted
+    visit = services.store.get_visit(visit_id)
+    assert (visit.name, visit.restricted) == ("Zyxwvut Fakename", False)
+    actions = [act for a, act, _ in audit(services) if a == "staff:ada"]
+    assert {"visit.view", "visit.correct", "person.restrict", "person.unrestrict"} <= set(actions)
+
+
 async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path: Path) -> None:
     person = visitor(7, email="zyx.fake7@example.com")
     first = services.store.check_in(person, actor="test")
