@@ -792,6 +792,40 @@ async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
         assert not pilot.app.is_running
 
 
+async def test_a_pin_the_database_cannot_check_is_said_and_the_next_try_unlocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database does not answer when staff unlock: the dialog says so (no "wrong
+    PIN", no traceback), stays, and the PIN typed again once it answers opens the menu."""
+    from storage.errors import DatabaseUnavailable
+
+    services = open_services(kiosk_settings(tmp_path))
+    StaffService(services.store).add("ada", "admin", "246810", actor="test")
+    real, calls = services.verify_staff, []
+
+    def flaky(user: str, pin: str) -> object:
+        calls.append(user)
+        if len(calls) == 1:
+            raise DatabaseUnavailable("the database could not be used: database is locked")
+        return real(user, pin)
+
+    monkeypatch.setattr(services, "verify_staff", flaky)
+    async with _app(services).run_test(size=(100, 30)) as pilot:
+        await open_pin_dialog(pilot)
+        await type_into(pilot, "#user", "ada")
+        await type_into(pilot, "#pin", "246810")
+        await pilot.press("enter")
+        assert await status_of(pilot, "#pin-error", "Not") == "Not available right now."
+        screen = pilot.app.screen
+        assert type(screen).__name__ == "PinScreen"
+        assert not screen.query_one("#unlock", Button).disabled
+        assert screen.query_one("#user", Input).value == "ada"
+        await type_into(pilot, "#pin", "246810")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StaffMenuScreen")
+    assert calls == ["ada", "ada"]
+
+
 async def test_a_pin_typed_as_the_user_name_does_not_stay_on_the_lobby_screen(
     tmp_path: Path,
 ) -> None:
