@@ -121,6 +121,46 @@ async def test_login_search_filter_and_check_out(services: KioskServices) -> Non
     assert all(visitor(1).name not in a for a, _ in actions)
 
 
+async def test_the_log_is_walked_with_the_keys_and_the_mouse(services: KioskServices) -> None:
+    """A day longer than the window: arrows and page keys move the highlighted row and
+    the log scrolls to keep it in sight; Enter opens the highlighted visit. A click
+    highlights a row, a double click opens it."""
+    local = services.store.timezone
+    morning = datetime.combine(services.now().date(), time_of_day(7), tzinfo=local)
+    for i in range(40):
+        services.store.check_in(visitor(i), actor="test", now=morning + timedelta(minutes=i))
+    async with make_console(services.settings, services=services).run_test(size=(120, 30)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await rows_shown(pilot, 40)
+        table = pilot.app.screen.query_one("#visits", VisitTable)
+        table.focus()
+
+        def in_sight() -> bool:
+            top = table.scroll_offset.y
+            return top <= table.cursor < top + table.size.height
+
+        assert table.size.height < 40  # the day does not fit: it has to scroll
+        await pilot.press("pagedown", "pagedown", "pagedown", "down", "down", "up")
+        assert table.cursor == 31 and in_sight() and table.scroll_offset.y > 0
+        chosen = table.rows[31].name
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        assert await status_of(pilot, "#facts")
+        assert pilot.app.screen.query_one("#fix-name", Input).value == chosen
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press(*["pageup"] * 5)
+        assert table.cursor == 0 and table.scroll_offset.y == 0
+        await pilot.click(table, offset=(2, 3))
+        assert table.cursor == 3
+        await pilot.pause(0.5)
+        await pilot.double_click(table, offset=(2, 5))
+        await wait_for_screen(pilot, "VisitDetailScreen")
+        assert await status_of(pilot, "#facts")
+        assert pilot.app.screen.query_one("#fix-name", Input).value == table.rows[5].name
+
+
 async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServices) -> None:
     """A desk staffed through the night: at midnight "today's" log shows the new day and
     its arrivals (before, it stayed on the day the console was opened, morning arrivals
