@@ -360,6 +360,83 @@ async def test_the_search_filters_and_counts_fit_a_narrow_terminal(
             assert screen.query_one("#arrivals").region.width >= 24, width  # an hour a cell
 
 
+CONTROLS = "Input, Button, Checkbox, Select, RadioSet, DataTable, OptionList"
+
+
+def _scrolls(node: object) -> bool:
+    """Whether ``node`` is a container that scrolls up and down (its content is taller)."""
+    return bool(getattr(node, "max_scroll_y", 0)) and getattr(
+        getattr(node, "styles", None), "overflow_y", ""
+    ) in ("auto", "scroll")
+
+
+TAB_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
+
+
+async def test_every_tab_fits_its_controls_into_a_small_terminal(
+    services: KioskServices,
+) -> None:
+    """An admin sees every tab on 120x40 down to 64x24: no field, button or choice runs
+    off the right edge (the audit trail's filters used to, and the export's "Include
+    restricted records" was out of sight); what is below the window's bottom is in a
+    tab that scrolls. An export's outcome is scrolled into view."""
+    services.store.check_in(visitor(1), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        screen = pilot.app.screen
+        for width, height in ((120, 40), (100, 30), (80, 24), (64, 24)):
+            await pilot.resize_terminal(width, height)
+            for key in TAB_KEYS:
+                await pilot.press(key)
+                await pilot.pause(0.2)
+                [pane] = [p for p in screen.query("TabPane") if p.region.area]
+                for control in pane.query(CONTROLS):
+                    where = (width, height, key, control.id, control.region)
+                    if not control.region.area:
+                        continue  # hidden (a choice of another role, a row not needed)
+                    assert control.region.x >= 0 and control.region.right <= width, where
+                    if control.region.bottom > height:  # in a tab that scrolls, then
+                        assert any(_scrolls(a) for a in control.ancestors), where
+        await pilot.press("f6")
+        screen.query_one("#export-run", Button).focus()  # Tab down to it: it scrolls into view
+        await pilot.press("enter")
+        status = screen.query_one("#export-status", Static)
+        assert "Exported 1 row(s)" in await status_of(pilot, "#export-status", "Exported")
+        await pilot.pause(0.3)
+        assert status.region.y >= 0 and status.region.bottom <= 24, status.region
+
+
+async def test_on_a_short_window_preregistration_shows_its_errors_and_its_code(
+    services: KioskServices,
+) -> None:
+    """80x24: the form is taller than the window. Register pressed with mistakes brings
+    the first field in error and its message into view; a registration brings the
+    invitation code into view."""
+    async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
+        await login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        screen = pilot.app.screen
+        screen.query_one("#pre-email", Input).value = "not-an-address"
+        await pilot.click("#pre-submit")
+        await status_of(pilot, "#pre-name-error", "required")
+        await pilot.pause(0.5)
+        for part in ("#pre-name", "#pre-name-error"):
+            region = screen.query_one(part).region
+            assert region.y >= 5 and region.bottom <= 24, (part, region)
+        assert screen.focused is screen.query_one("#pre-name")
+        await type_into(pilot, "#pre-name", "Ingrid Invitee")
+        await type_into(pilot, "#pre-email", "ingrid@example.com")
+        screen.query_one("#pre-submit", Button).focus()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await status_of(pilot, "#pre-code", "Invitation code")
+        await pilot.pause(0.5)
+        region = screen.query_one("#pre-code").region
+        assert region.y >= 5 and region.bottom <= 24, region
+
+
 async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
     services: KioskServices,
 ) -> None:

@@ -56,7 +56,7 @@ class AuditPanel(Panel):
     STATUS_ID = "audit-status"
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="form-row"):
+        with Horizontal(classes="form-row", id="audit-filters"):
             yield Input(placeholder="From YYYY-MM-DD", id="audit-from", classes="narrow")
             yield Input(placeholder="To YYYY-MM-DD", id="audit-to", classes="narrow")
             yield Input(placeholder="Actor", id="audit-actor", classes="narrow")
@@ -319,7 +319,7 @@ class RightsPanel(Panel):
         with Horizontal(classes="form-row"):
             yield Input(id="rights-output", placeholder="Write the data to")
             yield Button("Export their data", id="rights-export")
-        with Horizontal(classes="form-row"):
+        with Horizontal(classes="form-row", id="rights-actions"):
             yield Button("Restrict", id="rights-restrict")
             yield Button("Lift restriction", id="rights-unrestrict")
             yield Button("Withdraw health consent", id="rights-consent")

@@ -364,6 +364,10 @@ class ConsoleScreen(Screen[None]):
             whom = f"Host: {values['host'].strip()} (not in the hosts directory: not e-mailed)"
         else:
             whom = ""
+        # The focus goes back to the form's first field (the next guest's name) before
+        # the button is disabled: else Textual hands it to the field beside the button,
+        # scrolling a short window down to it as the answer comes back.
+        self.query_one("#pre-name", Input).focus(scroll_visible=False)
         self.query_one("#pre-submit", Button).disabled = True
         choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
         self.save_invitation(registration, day, choice[0] if choice else "", whom)
@@ -400,10 +404,14 @@ class ConsoleScreen(Screen[None]):
             if self.query(widget_id):
                 self.query_one(widget_id, FieldError).update(message)
                 targets.add(target)
-        # The first field in error takes the focus (and scrolls into view).
+        # The first field in error takes the focus and scrolls into view (with its
+        # message): also when it already had the focus, and the form was scrolled down
+        # to the button on a short window.
         for field in PREREG_FIELDS:
             if field in targets:
-                self.query_one(f"#pre-{field}", Input).focus()
+                first = self.query_one(f"#pre-{field}", Input)
+                first.focus()
+                first.call_after_refresh(first.scroll_visible, animate=False)
                 break
 
     def _prereg_done(self, code: str, matrix: list[list[bool]], whom: str) -> None:
@@ -420,6 +428,9 @@ class ConsoleScreen(Screen[None]):
         )
         for f in ("name", "email", "phone", "company", "host"):
             self.query_one(f"#pre-{f}", Input).value = ""
+        # On a short window the code is below the form: brought into view.
+        code_box = self.query_one("#pre-code-box", Vertical)
+        code_box.call_after_refresh(code_box.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#pre-print")
     def print_invitation(self) -> None:

@@ -147,6 +147,7 @@ class ExportPanel(Vertical):
             with RadioSet(id="export-format"):
                 for fmt in ("csv", "jsonl", "json"):
                     yield RadioButton(fmt, value=fmt == "csv", id=f"export-{fmt}")
+        with Horizontal(classes="form-row", id="export-options"):
             yield Checkbox("Include health outcome", id="export-health")
             if self.service.may_include_restricted():
                 yield Checkbox("Include restricted records", id="export-restricted")
@@ -208,10 +209,16 @@ class ExportPanel(Vertical):
         self.query_one("#export-run", Button).disabled = False
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
-        self.query_one("#export-status", Static).update(message.text)
+        self._say(message.text)
+
+    def _say(self, text: str) -> None:
+        """The outcome under the button, scrolled into view on a short window."""
+        status = self.query_one("#export-status", Static)
+        status.update(text)
+        status.call_after_refresh(status.scroll_visible, animate=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "export":
             self.query_one("#export-run", Button).disabled = False
-            self.query_one("#export-status", Static).update(f"Not exported: {event.worker.error}")
+            self._say(f"Not exported: {event.worker.error}")
             event.stop()
