@@ -1247,6 +1247,26 @@ def test_the_on_site_list_lines_up_names_in_wide_characters() -> None:
     assert not any("…" in line for line in wide)
 
 
+def test_a_long_evacuation_list_prints_on_pages_that_each_say_what_they_are() -> None:
+    """130 people on site: three pages split by form feeds, each with the time the list
+    was read, the column titles and "Page n of 3"; everyone once, in order."""
+    from kiosk.services.onsite import OnSite, on_site_printout
+
+    people = [OnSite(f"Person {i:03d}", "Acme", "Hostina", "2026-12-01 09:12") for i in range(130)]
+    heading = "On site at 2026-12-01 10:02"
+    pages = on_site_printout(people, heading, page_lines=60).split("\f")
+    assert len(pages) == 3
+    listed = []
+    for n, page in enumerate(pages, 1):
+        lines = page.rstrip("\n").split("\n")
+        assert len(lines) <= 60
+        assert lines[:3] == [heading, "", "Name        Company  Host     Since"], lines[:3]
+        assert lines[-2:] == ["", f"Page {n} of 3"]
+        listed += [line.split("  ")[0] for line in lines[3:-2]]
+    assert listed == [p.name for p in people]
+    assert on_site_printout([], heading) == f"{heading}\n\nNobody on site.\n"
+
+
 async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: KioskServices) -> None:
     """On a wide console a long name and company are shown whole; on a narrow one the
     columns are cut to the width (the company before the name), never wrapped, the
@@ -1378,6 +1398,8 @@ def test_console_printouts_go_to_the_printer_quietly(
     assert printed.read_text().splitlines()[2:] == [
         "Name          Company  Host     Since",
         "Zeb Fakename           Hostina  2026-12-01 09:12",
+        "",
+        "Page 1 of 1",
     ]
     out, err = capfd.readouterr()
     assert "request id" not in out + err

@@ -440,7 +440,7 @@ class ConsoleService:
         import os
 
         from kiosk.services.badge import send_to_printer
-        from kiosk.services.onsite import audit_best_effort, on_site_lines
+        from kiosk.services.onsite import audit_best_effort, on_site_printout
 
         self.require("onsite")
         spool = self.settings.resolved_spool_dir
@@ -448,8 +448,7 @@ class ConsoleService:
         path = spool / f"onsite-{datetime.now(self.tz):%Y%m%d-%H%M%S}.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            text = "".join(f"{line}\n" for line in on_site_lines(people)) or "Nobody on site.\n"
-            fh.write(f"{on_site_heading(self.now(), read_at)}\n\n{text}")
+            fh.write(on_site_printout(people, on_site_heading(self.now(), read_at)))
         audit_best_effort(self.store, self.actor, "onsite.print", {"people": len(people)})
         command = self.settings.printing.command
         if not command:

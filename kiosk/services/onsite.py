@@ -39,6 +39,26 @@ def on_site_lines(people: list[OnSite], room: int = PRINT_WIDTH) -> list[str]:
     return table(ON_SITE_TITLES, rows, room, keep=(0, 3))
 
 
+PAGE_LINES = 60  # a printed page of text: A4 or Letter at six lines an inch, less margins
+
+
+def on_site_printout(people: list[OnSite], heading: str, page_lines: int = PAGE_LINES) -> str:
+    """The list as printed: pages of at most ``page_lines`` lines, split by form feeds,
+    each under ``heading`` (when the list was read) and the column titles and ending
+    with "Page n of m", so that a marshal handed any one page knows what it is, how old,
+    and that there are more."""
+    lines = on_site_lines(people)
+    if not lines:
+        return f"{heading}\n\nNobody on site.\n"
+    titles, rows = lines[0], lines[1:]
+    per_page = page_lines - 5  # heading, a blank line, titles; a blank line, the page line
+    chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)]
+    return "\f".join(
+        "\n".join([heading, "", titles, *chunk, "", f"Page {n} of {len(chunks)}"]) + "\n"
+        for n, chunk in enumerate(chunks, 1)
+    )
+
+
 ON_SITE_DAYS = 2  # today and yesterday: someone who stayed the night is still here
 
 
