@@ -1267,6 +1267,28 @@ def test_a_long_evacuation_list_prints_on_pages_that_each_say_what_they_are() ->
     assert on_site_printout([], heading) == f"{heading}\n\nNobody on site.\n"
 
 
+async def test_an_on_site_list_longer_than_the_window_scrolls(services: KioskServices) -> None:
+    """60 people on site and 40 lines: the list scrolls (it was cut off below the window),
+    with the keys too: Shift+Tab from Print, then End shows its last lines."""
+    for i in range(60):
+        services.store.check_in(visitor(i), actor="t")
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f5")
+        await status_of(pilot, "#onsite-list")
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        listing = screen.query_one("#onsite-list", Static)
+        last = sorted(visitor(i).name for i in range(60))[-1]
+        assert str(listing.render()).splitlines()[-1].startswith(last)
+        assert listing.region.bottom > 40  # the end of the list is below the window
+        await pilot.press("shift+tab", "end")
+        await pilot.pause(0.3)
+        bottom = listing.region.bottom
+        assert bottom <= 40, (bottom, screen.focused)
+
+
 async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: KioskServices) -> None:
     """On a wide console a long name and company are shown whole; on a narrow one the
     columns are cut to the width (the company before the name), never wrapped, the

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -31,9 +31,10 @@ from screens.widgets import FieldError
 REFRESH_S = 3.0
 
 
-class OnSitePanel(Vertical):
+class OnSitePanel(VerticalScroll):
     """Everyone in the building now, refreshed live; printable (and still shown when the
-    printer or the network is gone)."""
+    printer or the network is gone). A list longer than the window scrolls, with the
+    mouse or (Shift+Tab from Print) the arrow and page keys."""
 
     @dataclass
     class Loaded(Message):
