@@ -125,3 +125,17 @@ class ConfirmButton(Button):
             self._timer.stop()
         self._timer = None
         self.label = self._label
+
+
+def bring_into_view(widget: Widget) -> None:
+    """Scroll ``widget`` into view once the layout has its latest changes (a message just
+    shown), first stopping any scroll still running in its containers: Textual's own
+    animated scroll to a button just clicked would otherwise end after this one, where
+    the button is."""
+
+    def scroll() -> None:
+        for container in widget.ancestors:
+            widget.app.animator.force_stop_animation(container, "scroll_y")
+        widget.scroll_visible(animate=False)
+
+    widget.call_after_refresh(scroll)

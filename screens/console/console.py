@@ -14,7 +14,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widget import Widget
 from textual.widgets import (
     Button,
     Input,
@@ -50,7 +49,7 @@ from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, Staff
 from screens.console.security import ExportPanel, OnSitePanel
 from screens.console.stale import StaleNotice
 from screens.console.table import VisitTable, header
-from screens.widgets import FieldError, QRCode
+from screens.widgets import FieldError, QRCode, bring_into_view
 
 REFRESH_S = 3.0
 TODAY_FIELDS = "#day, #pre-date, #export-from, #export-to"  # they offer today, and follow it
@@ -412,19 +411,8 @@ class ConsoleScreen(Screen[None]):
             if field in targets:
                 first = self.query_one(f"#pre-{field}", Input)
                 first.focus()
-                self._bring_into_view(first)
+                bring_into_view(first)
                 break
-
-    def _bring_into_view(self, widget: Widget) -> None:
-        """Scroll the pre-registration form to ``widget`` once the layout has its new
-        messages, stopping the scroll Textual began towards the Register button when it
-        was clicked (else it ends there, after this one)."""
-
-        def scroll() -> None:
-            self.app.animator.force_stop_animation(self.query_one("#prereg"), "scroll_y")
-            widget.scroll_visible(animate=False)
-
-        self.call_after_refresh(scroll)
 
     def _prereg_done(self, code: str, matrix: list[list[bool]], whom: str) -> None:
         self._last_invitation = (code, self.query_one("#pre-name", Input).value,
@@ -441,7 +429,7 @@ class ConsoleScreen(Screen[None]):
         for f in ("name", "email", "phone", "company", "host"):
             self.query_one(f"#pre-{f}", Input).value = ""
         # On a short window the code is below the form: brought into view.
-        self._bring_into_view(self.query_one("#pre-code-box", Vertical))
+        bring_into_view(self.query_one("#pre-code-box", Vertical))
 
     @on(Button.Pressed, "#pre-print")
     def print_invitation(self) -> None:

@@ -26,7 +26,7 @@ from kiosk.domain.text import TextError, typed_path
 from kiosk.services.console import ConsoleService
 from kiosk.services.onsite import OnSite, on_site_lines
 from screens.console.stale import StaleNotice
-from screens.widgets import FieldError
+from screens.widgets import FieldError, bring_into_view
 
 REFRESH_S = 3.0
 
@@ -216,7 +216,7 @@ class ExportPanel(Vertical):
         """The outcome under the button, scrolled into view on a short window."""
         status = self.query_one("#export-status", Static)
         status.update(text)
-        status.call_after_refresh(status.scroll_visible, animate=False)
+        bring_into_view(status)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "export":
