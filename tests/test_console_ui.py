@@ -249,6 +249,33 @@ async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: KioskSer
         assert type(pilot.app.screen).__name__ == "ConsoleScreen"
 
 
+def test_search_finds_an_expected_visitor_by_the_host_typed_for_them(
+    services: KioskServices,
+) -> None:
+    """An invitation whose host was typed (not chosen from the directory) is found by
+    that host's name, as a visit is; one for a directory host by the directory's name."""
+    from kiosk.domain.registration import Registration
+    from kiosk.services.console import ConsoleService, filter_rows
+    from kiosk.services.invite import invite
+    from kiosk.services.staff import StaffUser
+
+    today = services.now().date()
+    chosen = services.store.add_host("Hostina Placeholder", actor="admin")
+    for name, host_name, host_id in (("Ingrid Invitee", "Hubert Typed", None),
+                                     ("Ivo Invitee", "", chosen)):  # fmt: skip
+        registration = Registration(name=name, email="i@example.com", host_name=host_name,
+                                    host_id=host_id)  # fmt: skip
+        invite(services.store, services.settings, registration, today, today=today, actor="t")
+    rita = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
+    rows = rita.day_rows(today)
+    assert [(r.name, r.host) for r in filter_rows(rows, "hubert")] == [
+        ("Ingrid Invitee", "Hubert Typed")
+    ]
+    assert [(r.name, r.host) for r in filter_rows(rows, "hostina")] == [
+        ("Ivo Invitee", "Hostina Placeholder")
+    ]
+
+
 async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:
     """Reception types on a plain keyboard: "zoe orsted" finds Zoë Ørsted, "MULLER" finds
     Café Müller. A search never matches across two fields (name end + company start)."""

@@ -22,6 +22,7 @@ from kiosk.domain.registration import (
     ValidationErrors,
 )
 from kiosk.domain.text import TextError, clean_text, search_key
+from kiosk.services.hosts import directory_names, host_shown
 from kiosk.services.log import departure_clock, visit_flags
 from kiosk.services.staff import StaffUser
 from storage.records import VisitRecord
@@ -272,7 +273,7 @@ class ConsoleService:
         from storage.invitations import InvitationRepository
 
         self.require("log")
-        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
+        hosts = directory_names(self.store)
         rows = [self._row(v, hosts) for v in self.store.visits_on(day).visits]
         if f"log:{day}" not in self._viewed:  # audited before it is shown
             self.store.record_event(
@@ -282,7 +283,7 @@ class ConsoleService:
         for inv in InvitationRepository(self.store).for_day(day):
             if inv.used:
                 continue
-            host = inv.host_name or hosts.get(inv.host_id, "") if inv.host_id else ""
+            host = host_shown(inv.host_name, inv.host_id, hosts)
             rows.append(
                 LogRow(
                     id=inv.id,
@@ -290,7 +291,7 @@ class ConsoleService:
                     departed="",
                     name=inv.name,
                     company=inv.company or "",
-                    host=host or inv.host_name or "",
+                    host=host,
                     visitor_type=inv.visitor_type.value,
                     nda="",
                     flag="",
@@ -303,7 +304,7 @@ class ConsoleService:
 
     def _row(self, v: VisitRecord, hosts: dict[uuid.UUID, str]) -> LogRow:
         arrived = v.arrived_at.astimezone(self.tz)
-        host = v.host_name or (hosts.get(v.host_id, "") if v.host_id else "")
+        host = host_shown(v.host_name, v.host_id, hosts)
         return LogRow(
             id=v.id,
             arrived=arrived.strftime("%H:%M"),
@@ -331,10 +332,9 @@ class ConsoleService:
     def host_of(self, visit: VisitRecord) -> str:
         """Whom the visitor came to see: the name typed at the kiosk, else the
         directory's name of the host chosen ("" for none)."""
-        if visit.host_name or visit.host_id is None:
+        if visit.host_name or visit.host_id is None:  # no need to read the directory
             return visit.host_name or ""
-        hosts = {h.id: h.name for h in self.store.hosts(active_only=False)}
-        return hosts.get(visit.host_id, "")
+        return host_shown(None, visit.host_id, directory_names(self.store))
 
     def host_notification(self, visit_id: uuid.UUID) -> str:
         """Whether the visit's host has been told, for the visit's details ("" if the

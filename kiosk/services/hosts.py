@@ -9,12 +9,30 @@ DuplicateName), and ``kiosk status`` points out pairs made before it did.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from kiosk.domain.text import search_key
 from storage.errors import DuplicateName
 from storage.records import HostEntry
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+
+def directory_names(store: Store) -> dict[uuid.UUID, str]:
+    """Every host's name by id, active or not (a visit keeps its host when they leave)."""
+    return {h.id: h.name for h in store.hosts(active_only=False)}
+
+
+def host_shown(
+    typed: str | None, host_id: uuid.UUID | None, directory: Mapping[uuid.UUID, str]
+) -> str:
+    """Whom a visit or an invitation is for, as staff read it: the host's name as typed
+    at the kiosk, else the directory's name of the host chosen ("" for none)."""
+    return typed or (directory.get(host_id, "") if host_id else "")
 
 
 def duplicate_host_message(exc: DuplicateName) -> str:

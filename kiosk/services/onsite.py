@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.columns import table
 from kiosk.domain.text import search_key
+from kiosk.services.hosts import directory_names, host_shown
 from storage.errors import StorageError
 from storage.records import VisitRecord
 
@@ -68,7 +69,7 @@ def on_site_now(
     """Visitors with no check-out among the last ``days`` days, sorted by name the way a
     marshal reads a list: Åse with the A's, Ørsted with the O's."""
     today = today or datetime.now(store.timezone).date()
-    hosts = {h.id: h.name for h in store.hosts(active_only=False)}
+    hosts = directory_names(store)
     people = []
     for v in store.stream_range(today - timedelta(days=days - 1), today):
         if not isinstance(v, VisitRecord) or v.departed_at is not None:
@@ -77,7 +78,7 @@ def on_site_now(
             OnSite(
                 name=v.name,
                 company=v.company or "",
-                host=v.host_name or (hosts.get(v.host_id, "") if v.host_id else ""),
+                host=host_shown(v.host_name, v.host_id, hosts),
                 since=v.arrived_at.astimezone(store.timezone).strftime("%Y-%m-%d %H:%M"),
             )
         )
