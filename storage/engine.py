@@ -14,6 +14,8 @@ from sqlalchemy.exc import OperationalError
 from storage.errors import DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
+# Execution option for the retention purge's delete batches (see _sqlite_engine).
+PURGE_BATCH = "purge_batch"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -72,13 +74,25 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_conn: Any, record: Any) -> None:
-        # A purge batch turns auto-checkpoints off; a pooled connection gets them back.
-        if record.info.pop("restore_autocheckpoint", False):
+        # A purge batch changed these; a pooled connection gets the defaults back.
+        if record.info.pop("purge_batch", False):
             dbapi_conn.execute("PRAGMA wal_autocheckpoint=1000")
+            dbapi_conn.execute("PRAGMA synchronous=FULL")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = "DEFERRED" if conn.get_execution_options().get("readonly") else "IMMEDIATE"
+        options = conn.get_execution_options()
+        if options.get(PURGE_BATCH):
+            # Both may only change outside a transaction. No auto-checkpoint (it would
+            # land inside the batch's lock; the purge checkpoints between batches), and
+            # the commit does not wait for the disk: the checkpoint after the batch syncs
+            # the WAL outside the lock. A power cut can undo batches not yet checkpointed
+            # (nothing else, and the file stays consistent); the next purge deletes those
+            # rows again.
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.info["purge_batch"] = True
+        mode = "DEFERRED" if options.get("readonly") else "IMMEDIATE"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine

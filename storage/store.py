@@ -30,7 +30,7 @@ from storage.crypto import (
     derive_subkey,
 )
 from storage.documents import document_row
-from storage.engine import db_errors
+from storage.engine import PURGE_BATCH, db_errors
 from storage.errors import (
     AlreadyCheckedOut,
     InvalidDeparture,
@@ -111,6 +111,7 @@ class Store:
         self._read_engine = engine.execution_options(readonly=True)
         self._writer = RawWriter(engine)
         self._reader = sessionmaker(self._read_engine)
+        self._purger = sessionmaker(engine.execution_options(**{PURGE_BATCH: True}))
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
         self._phone_key = derive_subkey(secret, "blind-index/phone")
@@ -163,6 +164,10 @@ class Store:
 
     def read_session(self) -> Session:
         return self._reader()
+
+    def purge_session(self) -> Session:
+        """A write session for the purge's delete batches (PURGE_BATCH in storage.engine)."""
+        return self._purger()
 
     def local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.timezone).date()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from storage import retention
-from storage.engine import checkpoint
+from storage.engine import PURGE_BATCH, checkpoint
 from storage.errors import KeyDestroyed, NotFound
 from storage.keystore_models import DataKey
 from storage.models import NdaAcceptance, OutboxMessage, Visit
@@ -126,6 +127,46 @@ def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
     # audit event and the closing checkpoint.
     assert len(report.locks_ms) >= 5 + 2
     assert report.longest_lock_ms == max(report.locks_ms) > 0
+
+
+def test_only_purge_batches_leave_the_disk_sync_to_the_checkpoint(store: Store) -> None:
+    """A purge batch's commit does not wait for the disk (the checkpoint after it syncs,
+    outside the lock); the connection goes back to the pool with synchronous=FULL and
+    auto-checkpoints, as every other write has them."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's durability settings; PostgreSQL commits are the server's")
+    batches: list[tuple[int, int]] = []
+    handed_out: list[tuple[int, int]] = []
+
+    def _settings(run: Any) -> tuple[int, int]:
+        return (
+            run("PRAGMA synchronous").fetchone()[0],
+            run("PRAGMA wal_autocheckpoint").fetchone()[0],
+        )
+
+    @event.listens_for(store.engine, "commit")
+    def _before_commit(conn: Any) -> None:
+        if conn.get_execution_options().get(PURGE_BATCH):
+            batches.append(_settings(conn.exec_driver_sql))
+
+    @event.listens_for(store.engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, *_: object) -> None:
+        handed_out.append(_settings(dbapi_conn.execute))
+
+    for i in range(30):
+        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
+    report = retention.purge(store, NOW, batch=7)
+    for i in range(3):
+        store.check_in(visitor(90 + i), actor="test", now=NOW)
+    assert report.rows["visits"] == 30
+
+    assert len(batches) >= 5  # thirty visits seven at a time, then the audit trail's
+    assert set(batches) == {(1, 0)}  # NORMAL, no auto-checkpoint
+    # Every connection the pool hands out, to the next batch or to any other write, is
+    # back to FULL with auto-checkpoints.
+    assert len(handed_out) > len(batches)
+    assert set(handed_out) == {(2, 1000)}
+    assert _count(store, Visit) == 3
 
 
 def test_invitations_expire_with_their_day_plus_visit_retention(store: Store) -> None:
