@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,34 @@ def _sqlite_engine(url: str) -> Engine:
             conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
             conn.info["purge_batch"] = True
-        mode = "DEFERRED" if options.get("readonly") else "IMMEDIATE"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if options.get("readonly"):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            begin_immediate(conn.connection.driver_connection)
 
     return engine
+
+
+def begin_immediate(driver_connection: Any) -> None:
+    """BEGIN IMMEDIATE on a pysqlite connection, asking for the write lock every 2 ms until
+    the busy timeout. SQLite's own wait sleeps longer and longer between tries (100 ms
+    each after the first 200 ms), so a writer waiting behind the purge's batches kept
+    waking after the short gap between two had passed: a check-in waited 1.1 s behind a
+    purge whose batches hold the lock about 60 ms each. Asking often catches the gap."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    driver_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                driver_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # extended codes too
+                if not busy or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.002)
+    finally:
+        driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def checkpoint(engine: Engine, *, passive: bool = False) -> None:

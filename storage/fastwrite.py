@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, event
 
+from storage.engine import begin_immediate
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -64,7 +66,7 @@ class RawWriter:
             cursor = conn.cursor()
             try:
                 if self._sqlite:  # pysqlite is in autocommit mode here
-                    cursor.execute("BEGIN IMMEDIATE")
+                    begin_immediate(conn)
                 yield RawCursor(self, cursor)
                 conn.commit()
             except BaseException:

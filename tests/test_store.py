@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -362,6 +366,57 @@ def test_a_database_locked_past_the_busy_timeout_is_a_clear_error(
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 2
     assert store.get_visit(done.visit_id).name == visitor(3).name
     store.engine.dispose()
+
+
+HOLDER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+spans = []
+for i in range(5):
+    db.execute("BEGIN IMMEDIATE")
+    start = time.monotonic()
+    if i == 0:
+        print("holding", flush=True)
+    time.sleep(0.28)
+    db.execute("COMMIT")
+    spans.append((start, time.monotonic()))
+    time.sleep(0.02)
+print(spans, flush=True)
+"""
+
+
+@pytest.mark.parametrize("write", ["check-in", "audit event"])
+def test_a_writer_gets_in_at_the_first_gap_between_another_writers_transactions(
+    store_config: StoreConfig, write: str
+) -> None:
+    """A long purge is a run of short write transactions with short gaps between them.
+    A check-in (or any other write) that arrives meanwhile must get in at the first gap,
+    not after the run. SQLite's own busy wait sleeps 100 ms a try after 228 ms, so it
+    kept missing gaps: here, 280 ms transactions 20 ms apart, it would wait all five."""
+    if not store_config.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock; PostgreSQL locks rows, not the database")
+    store = open_store(store_config)
+    path = store_config.database_url.removeprefix("sqlite:///")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, path], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        if write == "check-in":
+            store.check_in(visitor(1), actor="test")
+        else:
+            store.record_event("test", "test.event")
+        done = time.monotonic()
+        spans = ast.literal_eval(holder.stdout.readline())
+    finally:
+        holder.kill()
+        holder.wait()
+        store.engine.dispose()
+    assert len(spans) == 5
+    # In at the first gap: done before the other writer's second transaction ended
+    # (it waited for the check-in to commit before it could even begin).
+    assert done < spans[1][1], (done, spans)
 
 
 def test_visit_ids_sort_by_time() -> None:
