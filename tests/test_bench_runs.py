@@ -16,6 +16,7 @@ SUITES = (
     "day of",
     "find by e-mail",
     "purge of",
+    "check-ins meanwhile: longest lock wait",
     "cold start",
     "console search",
     "export rate",
