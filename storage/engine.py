@@ -76,7 +76,7 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_conn: Any, record: Any) -> None:
         # A purge batch changed these; a pooled connection gets the defaults back.
-        if record.info.pop("purge_batch", False):
+        if record.info.pop(PURGE_BATCH, False):
             dbapi_conn.execute("PRAGMA wal_autocheckpoint=1000")
             dbapi_conn.execute("PRAGMA synchronous=FULL")
 
@@ -92,7 +92,7 @@ def _sqlite_engine(url: str) -> Engine:
             # rows again.
             conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-            conn.info["purge_batch"] = True
+            conn.info[PURGE_BATCH] = True
         if options.get("readonly"):
             conn.exec_driver_sql("BEGIN DEFERRED")
         else:
