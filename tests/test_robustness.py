@@ -91,6 +91,58 @@ def test_sigkill_at_random_moments_loses_nothing_reported(store_config: StoreCon
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finishes(
+    store_config: StoreConfig,
+) -> None:
+    """A purge's batches commit without waiting for the disk (the checkpoint after each
+    syncs it): killing it at random moments, while visitors check in, loses no check-in,
+    keeps the file and the audit chain sound, and the next purge deletes what is left."""
+    # 400 expired visits and their 400 outbox rows, four at a time: 200 batches. Four
+    # kills after 10-40 batches each never let it finish.
+    rng = random.Random(20261201)
+    now = datetime.now(UTC)
+    store = open_store(store_config)
+    for n in range(400):
+        store.check_in(visitor(n), actor="test", now=now - timedelta(days=60, seconds=n))
+    reported: list[uuid.UUID] = []
+    try:
+        for _ in range(4):
+            args = [config_json(store_config), "purge", now.isoformat(), "4"]
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.workers", *args],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            for _ in range(rng.randint(10, 40)):
+                assert proc.stdout.readline().strip() == "batch"
+                # Visitors keep arriving meanwhile.
+                reported.append(
+                    store.check_in(visitor(1000 + len(reported)), actor="test").visit_id
+                )
+            proc.kill()  # SIGKILL: inside a batch, or in the checkpoint between two
+            out, _ = proc.communicate()
+            assert "purged" not in out, "the purge ended before it was killed"
+        with sqlite3.connect(store_config.key_file.parent / "kiosk.db") as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+            outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        expired = visits + outbox - 2 * len(reported)  # each check-in has one of each
+        assert 0 < expired < 800  # some purged, not all
+
+        report = store.purge(now)
+        assert report.rows["visits"] + report.rows["outbox"] == expired
+        with sqlite3.connect(store_config.key_file.parent / "kiosk.db") as conn:
+            assert conn.execute("SELECT count(*) FROM visits").fetchone()[0] == len(reported)
+        for vid in reported:  # every check-in made meanwhile is there and decrypts
+            assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
+        assert verify(store).ok
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
 def test_a_full_disk_refuses_the_check_in_that_does_not_fit_and_keeps_the_rest(
     store_config: StoreConfig,
 ) -> None:

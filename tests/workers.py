@@ -2,15 +2,20 @@
 
 ``python -m tests.workers CONFIG_JSON COUNT START`` opens the store and checks in COUNT
 visitors (0 = forever), printing ``done <visit id>`` after each commit returns.
+``python -m tests.workers CONFIG_JSON purge AS_OF BATCH`` purges as of AS_OF (ISO 8601)
+in batches of BATCH rows, printing ``batch`` after each and ``purged`` when done.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
+from storage import retention
 from storage.open import StoreConfig, open_store
+from storage.store import Store
 from tests.factories import visitor
 
 
@@ -28,7 +33,6 @@ def config_json(cfg: StoreConfig) -> str:
 
 def main() -> None:
     raw = json.loads(sys.argv[1])
-    count, start = int(sys.argv[2]), int(sys.argv[3])
     cfg = StoreConfig(
         database_url=raw["database_url"],
         keystore_url=raw["keystore_url"],
@@ -38,6 +42,18 @@ def main() -> None:
     )
     store = open_store(cfg)
     print("ready", flush=True)
+    if sys.argv[2] == "purge":
+        between = retention._between_batches
+
+        def _between_batches(store: Store) -> None:
+            between(store)
+            print("batch", flush=True)
+
+        retention._between_batches = _between_batches
+        retention.purge(store, datetime.fromisoformat(sys.argv[3]), batch=int(sys.argv[4]))
+        print("purged", flush=True)
+        return
+    count, start = int(sys.argv[2]), int(sys.argv[3])
     n = start
     while count == 0 or n < start + count:
         result = store.check_in(visitor(n), actor="worker")
