@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -124,7 +124,8 @@ def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finish
             proc.kill()  # SIGKILL: inside a batch, or in the checkpoint between two
             out, _ = proc.communicate()
             assert "purged" not in out, "the purge ended before it was killed"
-        with sqlite3.connect(store_config.key_file.parent / "kiosk.db") as conn:
+        db = store_config.key_file.parent / "kiosk.db"
+        with closing(sqlite3.connect(db)) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
             outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
@@ -133,7 +134,7 @@ def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finish
 
         report = store.purge(now)
         assert report.rows["visits"] + report.rows["outbox"] == expired
-        with sqlite3.connect(store_config.key_file.parent / "kiosk.db") as conn:
+        with closing(sqlite3.connect(db)) as conn:
             assert conn.execute("SELECT count(*) FROM visits").fetchone()[0] == len(reported)
         for vid in reported:  # every check-in made meanwhile is there and decrypts
             assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
