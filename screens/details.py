@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
-from textual.widgets.option_list import Option
 
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.domain.text import find_by_name, search_key, suggest
+from kiosk.domain.text import find_by_name, search_key
 from kiosk.i18n import N_, _
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.base import KioskScreen
-from screens.widgets import FieldError
+from screens.widgets import FieldError, HostChoices
 
 TYPE_LABELS = {
     "guest": N_("Guest"),
@@ -58,7 +56,7 @@ class DetailsScreen(KioskScreen):
                         max_length=254,
                     )
                     yield FieldError("", id=f"{field}-error", markup=False)
-            yield OptionList(id="host-options")
+            yield HostChoices(line_above=self.app.is_web, id="host-options")
             yield Static(_("At least an e-mail address or a phone number."), classes="hint")
             with Horizontal(classes="field"):
                 yield Label(_("Type of visit"), classes="label")
@@ -75,7 +73,6 @@ class DetailsScreen(KioskScreen):
             yield Button(_("Next"), id="next", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#host-options", OptionList).display = False
         self.query_one("#name-input", Input).focus()
         self.load_hosts()
 
@@ -84,45 +81,24 @@ class DetailsScreen(KioskScreen):
         self.app.call_from_thread(self._set_hosts, self.services.host_directory())
 
     def _set_hosts(self, hosts: list[tuple[str, str, str]]) -> None:
-        self._hosts = hosts
+        self._hosts = self.query_one("#host-options", HostChoices).hosts = hosts
 
     @on(Input.Changed, "#host-input")
     def suggest_hosts(self, event: Input.Changed) -> None:
         """Hosts whose name contains what was typed: from the hosts directory only."""
         self.registration.host_id = None
-        options = self.query_one("#host-options", OptionList)
-        needle = search_key(event.value)
-        matches = suggest(self._hosts, needle, lambda h: h[2], limit=5)
-        options.clear_options()
-        # On a tablet a name gets a line above it, as the choices below do (kiosk.tcss).
-        above = "\n" if self.app.is_web else ""
-        options.add_options([Option(Text(above + name), id=h_id) for h_id, name, _k in matches])
-        options.display = bool(matches) and len(needle) >= 2
+        self.query_one("#host-options", HostChoices).offer(event.value)
 
     def on_key(self, event: events.Key) -> None:
-        """Down from the host field goes into its suggestions, for a keyboard with no
-        mouse or touch screen beside it."""
-        options = self.query_one("#host-options", OptionList)
-        if (
-            event.key == "down"
-            and options.display
-            and self.focused is self.query_one("#host-input")
-        ):
+        """Down from the host field goes into its suggestions."""
+        in_field = self.focused is self.query_one("#host-input")
+        if event.key == "down" and in_field and self.query_one(HostChoices).enter():
             event.stop()
-            options.focus()
-            options.highlighted = 0
 
     @on(OptionList.OptionSelected, "#host-options")
     def pick_host(self, event: OptionList.OptionSelected) -> None:
-        import uuid
-
-        assert event.option.id is not None
-        host_input = self.query_one("#host-input", Input)
-        with host_input.prevent(Input.Changed):
-            host_input.value = str(event.option.prompt).lstrip("\n")
-        self.registration.host_id = uuid.UUID(event.option.id)
-        event.option_list.display = False
-        host_input.focus()  # Enter now goes on to the next step
+        choices = self.query_one("#host-options", HostChoices)
+        self.registration.host_id = choices.pick(event.option, self.query_one("#host-input", Input))
 
     def _read_form(self) -> Registration:
         r = self.registration

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Self
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.domain.text import search_key, suggest
 
 DARK = Style(color="#000000", bgcolor="#ffffff")
 
@@ -125,6 +130,46 @@ class ConfirmButton(Button):
             self._timer.stop()
         self._timer = None
         self.label = self._label
+
+
+class HostChoices(OptionList):
+    """The hosts of the directory whose name contains what was typed into a host field,
+    listed below it from two letters on (case and accents ignored; names that start
+    with it first, see :func:`suggest`). Its screen passes the field's changes to
+    :meth:`offer`, Down in the field to :meth:`enter`, and a choice to :meth:`pick`."""
+
+    def __init__(self, *, line_above: bool = False, limit: int = 5, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.hosts: list[tuple[str, str, str]] = []  # (id, name, search key)
+        self._above = "\n" if line_above else ""  # a tablet's finger needs a taller line
+        self._limit = limit
+        self.display = False
+
+    def offer(self, typed: str) -> None:
+        needle = search_key(typed)
+        matches = suggest(self.hosts, needle, lambda h: h[2], limit=self._limit)
+        self.clear_options()
+        self.add_options([Option(Text(self._above + name), id=h_id) for h_id, name, _k in matches])
+        self.display = bool(matches) and len(needle) >= 2
+
+    def enter(self) -> bool:
+        """Take the focus, on the first name (for a keyboard with no mouse or touch screen
+        beside it); False when no names are shown."""
+        if not self.display:
+            return False
+        self.focus()
+        self.highlighted = 0
+        return True
+
+    def pick(self, option: Option, field: Input) -> uuid.UUID:
+        """Put the chosen name into ``field`` (no Changed message: that would offer it
+        again), close the list and give the field the focus back; the host's id."""
+        assert option.id is not None
+        with field.prevent(Input.Changed):
+            field.value = str(option.prompt).lstrip("\n")
+        self.display = False
+        field.focus()  # Enter now goes on, as from any field
+        return uuid.UUID(option.id)
 
 
 def bring_into_view(widget: Widget) -> None:
