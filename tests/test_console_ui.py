@@ -825,13 +825,18 @@ async def test_roles_decide_what_is_offered(
     assert admin.can("staff") and admin.can("export") and admin.can("rights")
 
 
-async def test_preregistration_completes_and_names_the_host(services: KioskServices) -> None:
-    """The host field completes an active host's name as reception types, a part of a
-    name picks the one active host it fits (a host who has left does not count), and the
-    confirmation says whom the invitation is for, or that the name is not a host's."""
+async def test_preregistration_lists_the_hosts_a_typed_part_fits(
+    services: KioskServices,
+) -> None:
+    """The host field lists the active hosts whose name contains what reception types
+    (not a host who has left); Down and Enter pick one. A part that only one active host
+    fits picks that host; a part that several fit asks for a choice and registers
+    nothing; a name no host has is kept as typed. The confirmation says whom the
+    invitation is for."""
     from storage.hosts import HostDirectory
 
     services.store.add_host("Hostina Placeholder", actor="admin")
+    services.store.add_host("Pieter van den Host", actor="admin")
     gone = services.store.add_host("Hostina Gone", actor="admin")
     HostDirectory(services.store).update(gone, actor="admin", active=False)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
@@ -839,26 +844,50 @@ async def test_preregistration_completes_and_names_the_host(services: KioskServi
         await wait_for_screen(pilot, "ConsoleScreen")
         await pilot.press("f3")
         host = pilot.app.screen.query_one("#pre-host", Input)
+        choices = pilot.app.screen.query_one("#pre-host-options", OptionList)
+
+        async def listed(typed: str) -> list[str]:
+            await type_into(pilot, "#pre-host", typed)
+            await pilot.pause()
+            shown = [
+                str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)
+            ]
+            return shown if choices.display else []
+
         for _ in range(100):  # the directory loads in a worker
-            if host.suggester is not None:
+            if await listed("ho"):
                 break
-            await pilot.pause(0.05)
-        for typed, whom in (
-            ("hosti", "Host: Hostina Placeholder"),  # completed (the right arrow takes it)
-            ("hostina", "Host: Hostina Placeholder"),  # only one active host fits
-            ("Someone Else", "Host: Someone Else (not in the hosts directory: not e-mailed)"),
-        ):
+        assert await listed("ho") == ["Hostina Placeholder", "Pieter van den Host"]
+        assert await listed("placeholder") == ["Hostina Placeholder"]  # within the name
+        assert await listed("h") == []  # from two letters on
+
+        async def register(typed: str, pick: bool = False, wait: float = 10) -> str:
+            """The confirmation's last line ("" if none comes within ``wait`` s)."""
+            pilot.app.screen.query_one("#pre-code", Static).update("")
             await type_into(pilot, "#pre-name", "Ingrid Invitee")
             await type_into(pilot, "#pre-email", "ingrid@example.com")
             await type_into(pilot, "#pre-host", typed)
-            if typed == "hosti":
-                await pilot.pause(0.3)  # the suggester answers in a worker
-                await pilot.press("right")
-                assert host.value == "Hostina Placeholder"
+            if pick:  # the second name in the list, by keyboard
+                await pilot.press("down", "down", "enter")
+                assert host.value == "Pieter van den Host" and not choices.display
+                assert host.has_focus
             await pilot.click("#pre-submit")
-            text = await status_of(pilot, "#pre-code", "Invitation code")
-            assert text.splitlines()[-1] == whom, text
-            pilot.app.screen.query_one("#pre-code", Static).update("")
+            text = await status_of(pilot, "#pre-code", "Invitation code", wait=wait)
+            return text.splitlines()[-1] if text else ""
+
+        assert await register("ho", pick=True) == "Host: Pieter van den Host"
+        assert await register("hostina") == "Host: Hostina Placeholder"  # one active host fits
+        assert await register("Someone Else") == (
+            "Host: Someone Else (not in the hosts directory: not e-mailed)"
+        )
+        # Several fit: nothing is registered, the field says so and lists them.
+        assert await register("host", wait=1) == ""
+        error = pilot.app.screen.query_one("#pre-host-error", Static)
+        assert (
+            str(error.render()) == "Several hosts fit: choose one in the list (Down, then Enter)."
+        )
+        assert host.has_focus and choices.display and choices.option_count == 2
+        assert pilot.app.screen.query_one("#pre-name", Input).value == "Ingrid Invitee"
     invitations = InvitationRepository(services.store).for_day(services.now().date())
     assert sorted((i.host_name or "", i.host_id is not None) for i in invitations) == [
         ("", True),
@@ -878,6 +907,7 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
         for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
                              ("host", "hostina"), ("date", today)):  # fmt: skip
             pilot.app.screen.query_one(f"#pre-{field}", Input).value = value
+        await pilot.pause()  # the host field lists the host it fits: the button moves down
         await pilot.click("#pre-submit")
         for _ in range(100):
             text = str(pilot.app.screen.query_one("#pre-code").render())

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
 from textual.widgets import (
     Button,
     Input,
@@ -49,7 +48,7 @@ from screens.console.admin import AuditPanel, RetentionPanel, RightsPanel, Staff
 from screens.console.security import ExportPanel, OnSitePanel
 from screens.console.stale import StaleNotice
 from screens.console.table import VisitTable, header
-from screens.widgets import FieldError, QRCode, bring_into_view
+from screens.widgets import FieldError, HostChoices, QRCode, bring_into_view
 
 REFRESH_S = 3.0
 TODAY_FIELDS = "#day, #pre-date, #export-from, #export-to"  # they offer today, and follow it
@@ -109,6 +108,7 @@ class ConsoleScreen(Screen[None]):
         self.day = self._today = service.today()
         self.all_rows: list[LogRow] = []
         self._hosts: list[HostEntry] = []
+        self._picked_host: uuid.UUID | None = None  # chosen in the pre-registration's list
         self._last_invitation = ("", "", "")
 
     def compose(self) -> ComposeResult:
@@ -189,6 +189,8 @@ class ConsoleScreen(Screen[None]):
                         max_length=254,
                     )
                     yield FieldError("", id=f"pre-{field}-error", markup=False)
+                if field == "host":
+                    yield HostChoices(id="pre-host-options")
             register = Button("Register", id="pre-submit", variant="primary")
             can_email = self.service.can_email()  # e-mail is set up here: offer to send the code
             with Horizontal(classes="form-row"):
@@ -348,7 +350,14 @@ class ConsoleScreen(Screen[None]):
             self.query_one("#pre-date-error", FieldError).update("Type a date as YYYY-MM-DD.")
             self.query_one("#pre-date", Input).focus()
             return
-        host = self._host_by_name(values["host"])
+        host = self._prereg_host(values["host"])
+        if host is None and self._hosts_fitting(values["host"]) > 1:
+            self.query_one("#pre-host-error", FieldError).update(
+                "Several hosts fit: choose one in the list (Down, then Enter)."
+            )
+            self.query_one("#pre-host-options", HostChoices).offer(values["host"])
+            self.query_one("#pre-host", Input).focus()
+            return
         registration = Registration(
             name=values["name"],
             email=values["email"],
@@ -372,11 +381,41 @@ class ConsoleScreen(Screen[None]):
         choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
         self.save_invitation(registration, day, choice[0] if choice else "", whom)
 
-    def _host_by_name(self, text: str) -> HostEntry | None:
-        """The active host the typed name picks out (the whole name, or a part that only
-        one active host's name contains), as the kiosk's host field does."""
-        active = (h for h in self._hosts if h.active)
-        return find_by_name(active, text, lambda h: search_key(h.name))
+    def _prereg_host(self, text: str) -> HostEntry | None:
+        """The active host chosen in the list, else the one the typed name picks out (the
+        whole name, or a part that only one active host's name contains), as the kiosk's
+        host field does."""
+        active = [h for h in self._hosts if h.active]
+        picked = next((h for h in active if h.id == self._picked_host), None)
+        return picked or find_by_name(active, text, lambda h: search_key(h.name))
+
+    def _hosts_fitting(self, text: str) -> int:
+        """How many active hosts' names contain the typed text."""
+        needle = search_key(text)
+        if not needle:
+            return 0
+        return sum(1 for h in self._hosts if h.active and needle in search_key(h.name))
+
+    @on(Input.Changed, "#pre-host")
+    def offer_hosts(self, event: Input.Changed) -> None:
+        self._picked_host = None
+        self.query_one("#pre-host-options", HostChoices).offer(event.value)
+
+    def on_key(self, event: events.Key) -> None:
+        """Down from the pre-registration's host field goes into the hosts it lists."""
+        in_field = self.focused is not None and self.focused.id == "pre-host"
+        if (
+            event.key == "down"
+            and in_field
+            and self.query_one("#pre-host-options", HostChoices).enter()
+        ):
+            event.stop()
+
+    @on(OptionList.OptionSelected, "#pre-host-options")
+    def pick_prereg_host(self, event: OptionList.OptionSelected) -> None:
+        choices = self.query_one("#pre-host-options", HostChoices)
+        self._picked_host = choices.pick(event.option, self.query_one("#pre-host", Input))
+        self.query_one("#pre-host-error", FieldError).update("")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="console-prereg")
     def save_invitation(
@@ -450,11 +489,10 @@ class ConsoleScreen(Screen[None]):
 
     def _show_hosts(self, hosts: list[HostEntry]) -> None:
         self._hosts = hosts
-        # The pre-registration's host field completes an active host's name as it is
-        # typed (the right arrow takes the completion).
-        names = [h.name for h in hosts if h.active]
-        for field in self.query("#pre-host").results(Input):
-            field.suggester = SuggestFromList(names, case_sensitive=False)
+        # The pre-registration's host field lists the active hosts whose name contains
+        # what is typed.
+        for choices in self.query("#pre-host-options").results(HostChoices):
+            choices.hosts = [(str(h.id), h.name, search_key(h.name)) for h in hosts if h.active]
         options = self.query_one("#host-list", OptionList)
         options.clear_options()
         options.add_options([Option(Text(_host_label(h)), id=str(h.id)) for h in hosts])
