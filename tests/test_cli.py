@@ -69,6 +69,23 @@ def test_check_in_log_and_check_out(kiosk: Run) -> None:
     assert "no visit has this badge code" in unknown.stderr
 
 
+def test_a_host_several_names_hold_is_refused_not_kept_as_typed(kiosk: Run) -> None:
+    """``--host`` with a part of a name: the one host whose name holds it, a name no host
+    has as typed, and a part several hosts' names hold refused (nobody to notify)."""
+    kiosk("hosts", "add", "Piet Jansen")
+    kiosk("hosts", "add", "Zoë Janssens")
+    visitor = ("--name", NAME, "--phone", "+31205550123", "--type", "delivery")
+    refused = kiosk("checkin", *visitor, "--host", "jans", ok=False)
+    assert refused.returncode == 2
+    assert "host: several hosts' names hold this part of a name" in refused.stderr
+    invite = ("invite", *visitor, "--date", "2099-01-01")
+    assert "several hosts" in kiosk(*invite, "--host", "JANS", ok=False).stderr
+    kiosk("checkin", *visitor, "--host", "zoe")
+    kiosk("checkin", *visitor, "--host", "Jan Smit")
+    hosts = [row["host"] for row in json.loads(kiosk("log", "--format", "json").stdout)]
+    assert sorted(hosts) == ["Jan Smit", "Zoë Janssens"]
+
+
 def test_bad_input_is_one_clear_line(kiosk: Run) -> None:
     run = kiosk
     bad = run("checkin", "--name", NAME, "--email", "nope", "--accept-nda", ok=False)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kiosk import documents
-from kiosk.domain.registration import Registration, validate
+from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.domain.text import N_, find_by_name, search_key
 from storage.records import CheckInResult
 
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
+# Not for visitors (the kiosk has its own list to pick from): English only.
+MSG_SEVERAL_HOSTS = (
+    "several hosts' names hold this part of a name: give more of it (kiosk hosts list)"
+)
 
 
 class NdaRequired(Exception):
@@ -54,8 +58,13 @@ class CheckInService:
         visitor_type: str,
     ) -> Registration:  # fmt: skip
         """A registration as typed on a command line, the host looked up in the directory
-        (free text when no host matches)."""
+        (free text when no host matches; ValidationErrors when several could be meant)."""
         found = self.find_host(host) if host else None
+        needle = search_key(host)
+        if found is None and needle:
+            fitting = [h for h in self.store.hosts() if needle in search_key(h.name)]
+            if len(fitting) > 1:
+                raise ValidationErrors({"host": MSG_SEVERAL_HOSTS})
         return Registration(
             name=name,
             email=email or "",
