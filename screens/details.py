@@ -8,7 +8,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
 
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.domain.text import find_by_name, search_key
+from kiosk.domain.text import find_by_name, several_fit
 from kiosk.i18n import N_, _
 from kiosk.services.kiosk import VISITOR_TYPES
 from screens.base import KioskScreen
@@ -117,8 +117,7 @@ class DetailsScreen(KioskScreen):
             return None
         chosen = find_by_name(self._hosts, r.host_name, lambda h: h[2])
         if chosen is None:
-            needle = search_key(r.host_name)
-            several = any(needle in h[2] for h in self._hosts)
+            several = several_fit(self._hosts, r.host_name, lambda h: h[2])
             return MSG_PICK_HOST if several else MSG_NO_HOST
         import uuid
 

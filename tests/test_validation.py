@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import find_by_name, search_key, suggest
+from kiosk.domain.text import find_by_name, search_key, several_fit, suggest
 from storage.records import ScreeningOutcome, VisitorType
 
 
@@ -79,6 +79,15 @@ def test_hosts_are_found_the_way_people_type_them(typed: str, found: str | None)
     hosts = ["Björk Hostdóttir", "Anna Smith", "Anna Smithson", "Ørsted Reception"]
     hosts += ["Siobhán O\u2019Brien", "Jean-Luc Fakehost"]
     assert find_by_name(hosts, typed, search_key) == found
+
+
+def test_a_part_several_hosts_names_hold_asks_for_a_choice() -> None:
+    hosts = ["Anna Smith", "Anna Smithson", "Ørsted Reception"]
+    assert several_fit(hosts, "ANNA", search_key)  # both Annas: choose
+    assert several_fit(hosts, "anna smith", search_key)  # find_by_name picks the exact one
+    assert not several_fit(hosts, "orsted", search_key)  # one: it is found
+    assert not several_fit(hosts, "Nobody Known", search_key)  # none: kept as typed
+    assert not several_fit(hosts, " - ", search_key)  # nothing that names anyone
 
 
 def test_host_suggestions_put_names_starting_with_the_typed_text_first() -> None:

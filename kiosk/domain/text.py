@@ -94,6 +94,13 @@ def find_by_name(candidates: Iterable[T], text: str, key: Callable[[T], str]) ->
     return partial[0] if len(partial) == 1 else None
 
 
+def several_fit(candidates: Iterable[T], text: str, key: Callable[[T], str]) -> bool:
+    """Whether more than one candidate's name contains ``text``: where
+    :func:`find_by_name` finds none, someone has to choose. ``key`` as there."""
+    needle = search_key(text)
+    return bool(needle) and sum(1 for c in candidates if needle in key(c)) > 1
+
+
 def suggest(candidates: Iterable[T], text: str, key: Callable[[T], str], limit: int) -> list[T]:
     """Up to ``limit`` candidates whose name contains ``text``: the name itself first, then
     names with a word starting with it, then the rest, each group alphabetical. Typing

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from kiosk import documents
 from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import N_, find_by_name, search_key
+from kiosk.domain.text import N_, find_by_name, search_key, several_fit
 from storage.records import CheckInResult
 
 if TYPE_CHECKING:
@@ -59,12 +59,10 @@ class CheckInService:
     ) -> Registration:  # fmt: skip
         """A registration as typed on a command line, the host looked up in the directory
         (free text when no host matches; ValidationErrors when several could be meant)."""
-        found = self.find_host(host) if host else None
-        needle = search_key(host)
-        if found is None and needle:
-            fitting = [h for h in self.store.hosts() if needle in search_key(h.name)]
-            if len(fitting) > 1:
-                raise ValidationErrors({"host": MSG_SEVERAL_HOSTS})
+        found = self.find_host(host)
+        # Free text, or a part that several names hold (looked up again: rarely typed).
+        if found is None and search_key(host) and several_fit(self.store.hosts(), host, _key):
+            raise ValidationErrors({"host": MSG_SEVERAL_HOSTS})
         return Registration(
             name=name,
             email=email or "",
@@ -83,4 +81,9 @@ class CheckInService:
         """The one active host whose name matches ``text`` exactly, or uniquely contains it."""
         if not search_key(text):
             return None
-        return find_by_name(self.store.hosts(), text, lambda h: search_key(h.name))
+        return find_by_name(self.store.hosts(), text, _key)
+
+
+def _key(host: HostEntry) -> str:
+    """A host's name as the lookups compare it."""
+    return search_key(host.name)

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.domain import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.domain.text import find_by_name, search_key
+from kiosk.domain.text import find_by_name, search_key, several_fit
 from kiosk.i18n import LANGUAGES
 from kiosk.services.console import (
     STATUSES,
@@ -350,8 +350,9 @@ class ConsoleScreen(Screen[None]):
             self.query_one("#pre-date-error", FieldError).update("Type a date as YYYY-MM-DD.")
             self.query_one("#pre-date", Input).focus()
             return
-        host = self._prereg_host(values["host"])
-        if host is None and self._hosts_fitting(values["host"]) > 1:
+        active = [h for h in self._hosts if h.active]
+        host = self._prereg_host(active, values["host"])
+        if host is None and several_fit(active, values["host"], lambda h: search_key(h.name)):
             self.query_one("#pre-host-error", FieldError).update(
                 "Several hosts fit: choose one in the list (Down, then Enter)."
             )
@@ -381,20 +382,12 @@ class ConsoleScreen(Screen[None]):
         choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
         self.save_invitation(registration, day, choice[0] if choice else "", whom)
 
-    def _prereg_host(self, text: str) -> HostEntry | None:
+    def _prereg_host(self, active: list[HostEntry], text: str) -> HostEntry | None:
         """The active host chosen in the list, else the one the typed name picks out (the
         whole name, or a part that only one active host's name contains), as the kiosk's
         host field does."""
-        active = [h for h in self._hosts if h.active]
         picked = next((h for h in active if h.id == self._picked_host), None)
         return picked or find_by_name(active, text, lambda h: search_key(h.name))
-
-    def _hosts_fitting(self, text: str) -> int:
-        """How many active hosts' names contain the typed text."""
-        needle = search_key(text)
-        if not needle:
-            return 0
-        return sum(1 for h in self._hosts if h.active and needle in search_key(h.name))
 
     @on(Input.Changed, "#pre-host")
     def offer_hosts(self, event: Input.Changed) -> None:
