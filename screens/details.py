@@ -34,7 +34,6 @@ class DetailsScreen(KioskScreen):
     def __init__(self, registration: Registration | None = None) -> None:
         super().__init__()
         self.registration = registration or Registration()
-        self._hosts: list[tuple[str, str, str]] = []  # (id, name, search key) of the hosts
 
     def compose(self) -> ComposeResult:
         r = self.registration
@@ -81,7 +80,7 @@ class DetailsScreen(KioskScreen):
         self.app.call_from_thread(self._set_hosts, self.services.host_directory())
 
     def _set_hosts(self, hosts: list[tuple[str, str, str]]) -> None:
-        self._hosts = self.query_one("#host-options", HostChoices).hosts = hosts
+        self.query_one("#host-options", HostChoices).hosts = hosts
 
     @on(Input.Changed, "#host-input")
     def suggest_hosts(self, event: Input.Changed) -> None:
@@ -113,11 +112,12 @@ class DetailsScreen(KioskScreen):
 
     def _resolve_host(self, r: Registration) -> str | None:
         """With a directory, a typed host must be one of its hosts; None if fine."""
-        if r.host_id is not None or not r.host_name.strip() or not self._hosts:
+        hosts = self.query_one("#host-options", HostChoices).hosts  # (id, name, search key)
+        if r.host_id is not None or not r.host_name.strip() or not hosts:
             return None
-        chosen = find_by_name(self._hosts, r.host_name, lambda h: h[2])
+        chosen = find_by_name(hosts, r.host_name, lambda h: h[2])
         if chosen is None:
-            several = several_fit(self._hosts, r.host_name, lambda h: h[2])
+            several = several_fit(hosts, r.host_name, lambda h: h[2])
             return MSG_PICK_HOST if several else MSG_NO_HOST
         import uuid
 
