@@ -7,12 +7,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import audit_bench, console_bench, export_bench, startup_bench, store_bench
 from bench.common import Result
 
 
 def main(argv: list[str]) -> int:
-    from bench import audit_bench, console_bench, export_bench, startup_bench, store_bench
-
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
         "day": store_bench.bench_day,

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from bench.common import NOW, Result, open_bench_store, paired_median_ms
 from storage.audit import GENESIS, event_hash
-from storage.audit_trail import verify
-from storage.store import Store
+from storage.repositories import Repositories
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 # What the kiosk writes, in its proportions: most events carry no details or the same
@@ -31,7 +30,7 @@ DETAILS: list[dict[str, object]] = [
 ]
 
 
-def load_chain(store: Store, count: int) -> None:
+def load_chain(store: Repositories, count: int) -> None:
     """``count`` events chained exactly as storage.audit.append writes them, inserted in
     one transaction (appending one by one would take minutes at this size)."""
     prev, rows = GENESIS, []
@@ -41,7 +40,7 @@ def load_chain(store: Store, count: int) -> None:
         actor, action = ("kiosk", "visit.check_in") if seq % 3 else ("staff:ann", "log.read")
         object_id = f"0192f0aa-0000-7000-8000-{seq:012d}"
         digest = event_hash(
-            store.audit_key,
+            store.db.audit_key,
             prev,
             seq=seq,
             at=at,
@@ -53,7 +52,7 @@ def load_chain(store: Store, count: int) -> None:
         stamp = at.replace(tzinfo=None).isoformat(" ", "microseconds")
         rows.append((seq, stamp, actor, action, object_id, json.dumps(details), prev, digest))
         prev = digest
-    with sqlite3.connect(store.engine.url.database or "") as conn:
+    with sqlite3.connect(store.db.engine.url.database or "") as conn:
         conn.executemany(
             "INSERT INTO audit_events (seq, at, actor, action, object_id, details, prev_hash,"
             " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -95,14 +94,15 @@ def bench_audit_verify(folder: Path) -> list[Result]:
     store = open_bench_store(folder)
     load_chain(store, count)
     path = folder / "kiosk.db"
-    result = verify(store)
+    key = store.db.audit_key
+    result = store.audit.verify()
     assert result.ok and result.checked == count, result
-    assert raw_verify(path, store.audit_key) == count
+    assert raw_verify(path, key) == count
     ours, raw = paired_median_ms(
-        lambda: verify(store), lambda: raw_verify(path, store.audit_key), repeat=5, warmup=1
+        store.audit.verify, lambda: raw_verify(path, key), repeat=5, warmup=1
     )
-    ours_mb = _peak_mb(lambda: verify(store))
-    raw_mb = _peak_mb(lambda: raw_verify(path, store.audit_key))
+    ours_mb = _peak_mb(store.audit.verify)
+    raw_mb = _peak_mb(lambda: raw_verify(path, key))
     return [
         Result(
             f"audit trail of {count} events verified",

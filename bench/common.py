@@ -1,5 +1,5 @@
 """Shared helpers: timing, reporting, and a fast bulk loader that writes visits exactly as
-the Store does (same ciphertexts, same associated data), only many per transaction."""
+a check-in does (same ciphertexts, same associated data), only many per transaction."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from kiosk.config import Settings
+from kiosk.domain.retention import Category
+from kiosk.domain.staff import Actor
+from kiosk.services.bundle import Services
 from storage.codec import Personal, seal_personal
 from storage.ids import time_ordered_id
 from storage.models import Visit
-from storage.open import StoreConfig, open_store
-from storage.records import Category
-from storage.store import Store
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+
+BENCH = Actor("bench")
 
 
 @dataclass
@@ -67,8 +72,8 @@ def paired_median_ms(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def open_bench_store(folder: Path) -> Store:
-    return open_store(
+def open_bench_store(folder: Path) -> Repositories:
+    return open_repositories(
         StoreConfig(
             database_url=f"sqlite:///{folder / 'kiosk.db'}",
             keystore_url=f"sqlite:///{folder / 'keystore.db'}",
@@ -92,35 +97,42 @@ def fake(n: int) -> Personal:
 HOSTS = 300
 
 
+def services_over(repos: Repositories) -> Services:
+    """The use cases over the bench's store (default settings: none of them matter here)."""
+    return Services.over(repos, Settings())
+
+
 def bulk_load(
-    store: Store, count: int, start: datetime, spread: timedelta, batch: int = 20_000
+    store: Repositories, count: int, start: datetime, spread: timedelta, batch: int = 20_000
 ) -> None:
     """Insert ``count`` visits spread evenly over ``spread`` from ``start``, like a real
     day's: nine in ten have left, most visit a host from the directory (300 of them),
     a tenth are deliveries (no NDA)."""
     step = spread / max(count, 1)
-    hosts = [h.id for h in store.hosts()] or [
-        store.add_host(f"Host {i:03d}", actor="admin") for i in range(HOSTS)
-    ]
-    with store.engine.begin() as conn:
+    hosts = [h.id for h in store.hosts.all()]
+    if not hosts:
+        with store.db.uow("admin") as tx:
+            hosts = [store.hosts.add(tx, f"Host {i:03d}") for i in range(HOSTS)]
+    db = store.db
+    with db.engine.begin() as conn:
         rows = []
         for n in range(count):
             at = start + step * n
-            key_id, aead = store.keystore.key_for_day(store.site_id, Category.VISIT, at.date())
+            key_id, aead = db.keystore.key_for_day(db.site_id, Category.VISIT, at.date())
             vid = time_ordered_id(at)
             values = fake(n)
             rows.append(
                 {
                     "id": vid,
-                    "site_id": store.site_id,
+                    "site_id": db.site_id,
                     "key_id": key_id,
                     "created_at": at,
                     "arrived_at": at,
                     "departed_at": at + timedelta(hours=1 + n % 3) if n % 10 else None,
-                    "local_day": store.local_day(at),
+                    "local_day": db.local_day(at),
                     "visitor_type": "delivery" if n % 10 == 5 else "guest",
                     "host_id": hosts[n % len(hosts)] if n % 10 != 5 else None,
-                    "email_bidx": store.email_index(values.email or ""),
+                    "email_bidx": db.email_index(values.email or ""),
                     "phone_bidx": None,
                     # Random like the real ones (HMACs of random codes), not sequential:
                     # a random index is what a purge has to work through.

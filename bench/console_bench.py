@@ -9,13 +9,20 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from textual.app import App, ComposeResult
+from textual.widgets import Input
+
 from bench.common import NOW, Result, bulk_load, median_ms
-from kiosk.config import load_settings
+from kiosk.app import make_console
+from kiosk.config import Settings, load_settings
+from kiosk.domain.staff import Actor, StaffUser
 from kiosk.domain.text import search_key
-from kiosk.runtime import open_from_settings
-from kiosk.services.console import ConsoleService, filter_rows, haystack
-from kiosk.services.kiosk import KioskServices
-from kiosk.services.staff import StaffUser
+from kiosk.services.bundle import Services, open_services
+from kiosk.services.log import filter_rows, haystack
+from screens.console.desk import Desk
+from screens.console.log_panel import LogPanel
+from screens.console.screen import ConsoleScreen
+from screens.console.table import VisitTable
 
 COUNT = 5000
 TYPED = "company 12"
@@ -25,17 +32,19 @@ def bench_search(folder: Path) -> list[Result]:
     config = folder / "kiosk.toml"
     config.write_text('timezone = "UTC"\n')
     settings = load_settings({"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(folder)})
-    store = open_from_settings(settings)
+    services = open_services(settings)
+    store = services.repos
     bulk_load(store, COUNT, NOW.replace(hour=7), timedelta(hours=10))
-    day = store.local_day(NOW)
+    day = store.db.local_day(NOW)
 
     def bare() -> None:
-        visits = store.visits_on(day).visits
+        visits = store.visits.on_day(day).visits
         needle = search_key(TYPED)
         _ = [v for v in visits if needle in haystack(v.name, v.company, v.host_name)]
 
     baseline = median_ms(bare, repeat=9)
-    work, piloted, harness = asyncio.run(_type_in_console(settings, store))
+    work, piloted, harness = asyncio.run(_type_in_console(settings, services))
+    services.close()
     ours = statistics.median(work)
     net = statistics.median(piloted) - harness
     return [
@@ -61,32 +70,27 @@ def bench_search(folder: Path) -> list[Result]:
 
 
 async def _type_in_console(
-    settings: object, store: object
+    settings: Settings, services: Services
 ) -> tuple[list[float], list[float], float]:
     """Per key: the console's own work (filter, new rows, render the visible lines), and
     the whole round trip through Pilot; plus Pilot's cost for a key in a bare Input."""
-    from screens.console.console import ConsoleScreen
-    from screens.console.table import VisitTable
-    from screens.console_app import ConsoleApp
-
-    services = KioskServices(settings, store)  # type: ignore[arg-type]
-    app = ConsoleApp(settings, services, clock=lambda: NOW)  # type: ignore[arg-type]
+    app = make_console(settings, services=services, clock=lambda: NOW)
     times: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        service = ConsoleService(store, settings, StaffUser("bench", "reception"),  # type: ignore[arg-type]
-                                 clock=lambda: NOW)  # fmt: skip
-        await app.push_screen(ConsoleScreen(service))
+        user = StaffUser("bench", "reception")
+        desk = Desk(services.with_clock(lambda: NOW), Actor.staff(user), user)
+        await app.push_screen(ConsoleScreen(desk))
         table = app.screen.query_one("#visits", VisitTable)
         while len(table.rows) < COUNT:
             await pilot.pause(0.05)
-        screen = app.screen
-        search = screen.query_one("#search")
+        panel = app.screen.query_one(LogPanel)
+        search = app.screen.query_one("#search")
         work: list[float] = []
         for _round in range(5):
             for n in range(1, len(TYPED) + 1):
                 started = time.perf_counter()
                 search.value = TYPED[:n]  # type: ignore[attr-defined]
-                screen.apply_filter()  # type: ignore[attr-defined]
+                panel.apply_filter()
                 for y in range(table.size.height):
                     table.render_line(y)
                 work.append((time.perf_counter() - started) * 1e3)
@@ -100,7 +104,7 @@ async def _type_in_console(
                 await pilot.press(key)
                 await pilot.pause()
                 times.append((time.perf_counter() - started) * 1e3)
-            expected = len(filter_rows(app.screen.all_rows, TYPED))  # type: ignore[attr-defined]
+            expected = len(filter_rows(panel.all_rows, TYPED))
             assert len(table.rows) == expected > 0
             await pilot.press(*["backspace"] * len(TYPED))
             await pilot.pause()
@@ -108,9 +112,6 @@ async def _type_in_console(
 
 
 async def _pilot_cost() -> float:
-    from textual.app import App, ComposeResult
-    from textual.widgets import Input
-
     class Bare(App[None]):
         def compose(self) -> ComposeResult:
             yield Input()

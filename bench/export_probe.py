@@ -8,15 +8,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bench.common import open_bench_store
-from kiosk.services.export import ExportRequest, ExportService
+from bench.common import BENCH, open_bench_store, services_over
+from kiosk.services.export import ExportRequest
 
 
 def main() -> None:
     folder, start, end, out = sys.argv[1:5]
     store = open_bench_store(Path(folder))
-    result = ExportService(store, actor="bench").export(
-        ExportRequest(date.fromisoformat(start), date.fromisoformat(end), Path(out))
+    result = services_over(store).export.export(
+        ExportRequest(date.fromisoformat(start), date.fromisoformat(end), Path(out)), BENCH
     )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(result.rows, peak_kb, flush=True)

@@ -9,6 +9,7 @@ import sys
 
 def main() -> None:
     mode = sys.argv[1]
+    # Each mode imports only its own app: what the import costs is what is measured.
     if mode == "minimal":
         from textual.app import App, ComposeResult
         from textual.widgets import Button, Static
@@ -28,8 +29,8 @@ def main() -> None:
     async def until_interactive(pilot: object) -> None:
         # The first frame is up and takes input; then (kiosk) wait for the store too.
         print("frame", flush=True)
-        services = getattr(app, "services", None)
-        while services is not None and not services.ready:
+        runtime = getattr(app, "runtime", None)
+        while runtime is not None and not runtime.ready:
             await asyncio.sleep(0.002)
         print("ready", flush=True)
         app.exit()  # type: ignore[attr-defined]

@@ -16,7 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+import storage.fastwrite
 from bench.common import (
+    BENCH,
     NOW,
     Result,
     bulk_load,
@@ -24,11 +26,14 @@ from bench.common import (
     median_ms,
     open_bench_store,
     paired_median_ms,
+    services_over,
 )
+from kiosk.domain.visits import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 from storage.crypto import field_ad
+from storage.engine import begin_immediate as begin
 from storage.engine import checkpoint
-from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
-from storage.store import VISIT_DAYS
+from storage.repositories import Repositories
+from storage.repositories.visit_reads import VISIT_DAYS
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -63,16 +68,18 @@ def new_visit(n: int) -> NewVisit:
 
 
 def bench_checkin(folder: Path) -> Result:
-    """Check-ins per second through the Store (validation aside: encryption, blind index,
-    visit + NDA + screening + outbox + audit in one transaction) against raw sqlite3
-    inserting the same five rows per transaction at the same durability.
+    """Check-ins per second as the check-in service stores them (validation aside:
+    encryption, blind index, visit + NDA + screening + outbox + audit in one unit of work)
+    against raw sqlite3 inserting the same five rows per transaction at the same
+    durability.
 
     Each commit waits on an fsync, whose latency here comes in bursts; so the two run in
     alternating rounds and each keeps its best round. The visitors' details are built
     before each round, as the raw side's are constants."""
     n = max(50, int(300 * SCALE))
     store = open_bench_store(folder / "ours")
-    store.check_in(new_visit(0), actor="bench")  # creates the day's keys
+    checkin = services_over(store).checkin
+    checkin.store(new_visit(0), BENCH)  # creates the day's keys
     schema = [
         sql
         for (sql,) in sqlite3.connect(folder / "ours" / "kiosk.db").execute(
@@ -91,7 +98,7 @@ def bench_checkin(folder: Path) -> Result:
         visits = [new_visit(i) for i in range(done + 1, done + n + 1)]  # the input, untimed
         t0 = time.perf_counter()
         for visit in visits:
-            store.check_in(visit, actor="bench")
+            checkin.store(visit, BENCH)
         ours = max(ours, n / (time.perf_counter() - t0))
         t0 = time.perf_counter()
         for i in range(done, done + n):
@@ -161,11 +168,8 @@ def _raw_decrypt_rows_hex(
     return count
 
 
-def _key_map(store: object) -> dict[str, AESGCM]:
-    from storage.store import Store
-
-    assert isinstance(store, Store)
-    return {k.hex: a for k, a in store.keystore._by_id.items()}
+def _key_map(store: Repositories) -> dict[str, AESGCM]:
+    return {k.hex: a for k, a in store.db.keystore._by_id.items()}
 
 
 SELECT_ROWS = "SELECT id, key_id, personal_ct FROM visits"
@@ -177,22 +181,22 @@ def bench_day(folder: Path) -> list[Result]:
     store = open_bench_store(folder)
     day_start = NOW.replace(hour=7)
     bulk_load(store, count, day_start, timedelta(hours=10))
-    day = store.local_day(day_start)
-    assert len(store.visits_on(day).visits) == count
+    day = store.db.local_day(day_start)
+    assert len(store.visits.on_day(day).visits) == count
     keys = _key_map(store)
     raw = sqlite3.connect(folder / "kiosk.db")
     sql = SELECT_ROWS + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
-    args = (store.site_id.hex, day.isoformat())
+    args = (store.db.site_id.hex, day.isoformat())
     assert _raw_decrypt_rows(raw, sql, args, keys) == count
     assert _raw_decrypt_rows_hex(raw, sql, args, keys) == count
     ours, baseline = paired_median_ms(
-        lambda: store.visits_on(day), lambda: _raw_decrypt_rows(raw, sql, args, keys)
+        lambda: store.visits.on_day(day), lambda: _raw_decrypt_rows(raw, sql, args, keys)
     )
     ours_again, tight = paired_median_ms(
-        lambda: store.visits_on(day), lambda: _raw_decrypt_rows_hex(raw, sql, args, keys)
+        lambda: store.visits.on_day(day), lambda: _raw_decrypt_rows_hex(raw, sql, args, keys)
     )
     ours_third, fetch_only = paired_median_ms(
-        lambda: store.visits_on(day), lambda: raw.execute(sql, args).fetchall()
+        lambda: store.visits.on_day(day), lambda: raw.execute(sql, args).fetchall()
     )
     return [
         Result(
@@ -241,7 +245,7 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
 
     def find() -> None:
         n = next(it)
-        found = store.find_person(email=fake(n).email)
+        found = store.visits.find_person(email=fake(n).email)
         assert [v.name for v in found] == [fake(n).name]
 
     ours_find = median_ms(find, repeat=50, warmup=5)
@@ -254,7 +258,7 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
         n = next(it2)
         email = fake(n).email or ""
         sql = SELECT_ROWS + f" WHERE site_id = ? AND local_day IN ({VISIT_DAYS}) AND email_bidx = ?"
-        _raw_decrypt_rows(raw, sql, (store.site_id.hex, store.email_index(email)), keys)
+        _raw_decrypt_rows(raw, sql, (store.db.site_id.hex, store.db.email_index(email)), keys)
 
     base_find = median_ms(raw_find, repeat=50, warmup=5)
     raw.close()
@@ -271,8 +275,8 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
     ]
 
     # Purge: the same database copied, raw DELETE on one copy, Store.purge on the other.
-    checkpoint(store.engine)
-    store.engine.dispose()
+    checkpoint(store.db.engine)
+    store.db.dispose()
     shutil.copytree(folder / "ours", folder / "raw")
     # The copy (about 800 MB) sits in the page cache until the kernel writes it back, up
     # to 30 s later: in the middle of whichever purge runs then, where that writeback
@@ -292,7 +296,7 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
     os.sync()
     with CheckInsMeanwhile(folder / "ours", as_of) as meanwhile:
         t0 = time.perf_counter()
-        report = store.purge(as_of)
+        report = store.retention.purge(as_of)
         ours_purge = time.perf_counter() - t0
     assert report.rows["visits"] == deleted == count, (report.rows, deleted)
     ratio = ours_purge / base_purge
@@ -409,10 +413,7 @@ Timing = tuple[float, float]
 
 
 def _check_in_until_stopped(folder: Path, now: datetime, ready: Any, stop: Any, out: Any) -> None:
-    import storage.fastwrite
-    from storage.engine import begin_immediate as begin
-
-    store = open_bench_store(folder)
+    checkin = services_over(open_bench_store(folder)).checkin
     waits: list[float] = []
 
     def timed_begin(connection: Any) -> None:
@@ -430,7 +431,7 @@ def _check_in_until_stopped(folder: Path, now: datetime, ready: Any, stop: Any, 
             ready.set()
         visit = new_visit(n)
         t0 = time.perf_counter()
-        store.check_in(visit, actor="bench", now=now)
+        checkin.store(visit, BENCH, now=now)
         into.append(((time.perf_counter() - t0) * 1e3, waits[-1]))
         n += 1
         time.sleep(CheckInsMeanwhile.PAUSE_S)

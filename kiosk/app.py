@@ -1,7 +1,9 @@
-"""The composition root: `make_app` wires settings, the store and the screens.
+"""The composition root: `make_app` / `make_console` wire settings, the services and the
+screens, for the CLI, the tests, the snapshot tests and the served tablet alike.
 
 This module is the one place the kiosk layer imports screens (the import-linter layers
 contract makes that exception); everything else keeps screens -> kiosk -> storage.
+Nothing is opened here: the app opens the database in a worker after its first frame.
 """
 
 from __future__ import annotations
@@ -12,37 +14,42 @@ from typing import TYPE_CHECKING
 
 from kiosk.config import Settings
 from kiosk.logs import to_file
+from kiosk.runtime import Runtime
+from screens.console_app import ConsoleApp
+from screens.kiosk_app import KioskApp
 
-if TYPE_CHECKING:
-    from kiosk.services.kiosk import KioskServices
-    from screens.console_app import ConsoleApp
-    from screens.kiosk_app import KioskApp
-    from storage.store import Store
+if TYPE_CHECKING:  # SQLAlchemy and the services load in the worker that opens them
+    from kiosk.services.bundle import Services
+
+
+def _runtime(
+    settings: Settings, services: Services | None, clock: Callable[[], datetime] | None
+) -> Runtime:
+    """With ``services`` given (tests), those; otherwise they are opened in a worker once
+    the first frame is up. ``clock``: a test's fixed time for what the screens show and
+    what the console reckons "today" by."""
+    if services is not None:
+        return Runtime(settings, services, clock=clock)
+
+    def opener() -> Services:
+        # Imported here, in the worker: the services bring SQLAlchemy, cryptography,
+        # Argon2 and qrcode (about 300 ms of imports, measured with python -X importtime)
+        # that the first frame would otherwise wait for.
+        from kiosk.services.bundle import open_services
+
+        return open_services(settings)
+
+    return Runtime(settings, opener=opener, clock=clock)
 
 
 def make_app(
     settings: Settings,
     *,
-    services: KioskServices | None = None,
+    services: Services | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> KioskApp:
-    """The visitor kiosk. With ``services`` given (tests), that store is used; otherwise
-    the store is opened in a worker once the first frame is up."""
-    from kiosk.services.kiosk import KioskServices
-    from screens.kiosk_app import KioskApp
-
-    if services is None:
-        services = KioskServices(settings, opener=_opener(settings))
-    return KioskApp(settings, services, clock=clock)
-
-
-def _opener(settings: Settings) -> Callable[[], Store]:
-    def opener() -> Store:
-        from kiosk.runtime import open_from_settings
-
-        return open_from_settings(settings)
-
-    return opener
+    """The visitor kiosk."""
+    return KioskApp(_runtime(settings, services, clock))
 
 
 def run_kiosk(settings: Settings) -> None:
@@ -53,15 +60,11 @@ def run_kiosk(settings: Settings) -> None:
 def make_console(
     settings: Settings,
     *,
-    services: KioskServices | None = None,
+    services: Services | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> ConsoleApp:
     """The reception console on its own (`kiosk console`)."""
-    from kiosk.services.kiosk import KioskServices
-    from screens.console_app import ConsoleApp
-
-    services = services or KioskServices(settings, opener=_opener(settings))
-    return ConsoleApp(settings, services, clock=clock)
+    return ConsoleApp(_runtime(settings, services, clock))
 
 
 def run_console(settings: Settings) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import platformdirs
 
+from kiosk.documents import DocumentError, office_files
 from kiosk.domain.text import TextError, typed_path
 from kiosk.i18n import LANGUAGES
 
@@ -102,6 +103,10 @@ class ScreeningSettings:
     questions_en: tuple[str, ...] = DEFAULT_QUESTIONS_EN
     """Yes/no questions; any "yes" means the visitor is asked to see reception."""
     questions_nl: tuple[str, ...] = DEFAULT_QUESTIONS_NL
+
+    def questions(self, language: str) -> tuple[str, ...]:
+        """The questions in a visitor's language."""
+        return self.questions_nl if language == "nl" else self.questions_en
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +349,6 @@ def _check(settings: Settings) -> None:
     if len(s.questions_en) != len(s.questions_nl) or not s.questions_en:
         raise ConfigError("screening.questions_en and questions_nl need the same, non-zero length")
     if settings.documents_dir is not None:
-        from kiosk.documents import DocumentError, office_files
-
         try:
             office_files(settings.documents_dir)
         except DocumentError as exc:

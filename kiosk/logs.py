@@ -79,6 +79,8 @@ class _SharedLogFile(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:  # called under self.lock
         if self._file is None:
+            # Imported at the first record, not at start: concurrent_log_handler and
+            # portalocker cost about 50 ms (python -X importtime), and most runs log nothing.
             from concurrent_log_handler import ConcurrentRotatingFileHandler
 
             try:

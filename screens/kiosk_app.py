@@ -3,118 +3,81 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding
 
-if TYPE_CHECKING:
-    from kiosk.services.badge import BadgeCard
-    from kiosk.services.staff import StaffUser
-
-from kiosk.config import Settings
+from kiosk.domain.badges import BadgeCard
+from kiosk.domain.registration import Registration
+from kiosk.domain.staff import KIOSK, SYSTEM, StaffUser
 from kiosk.i18n import _, current_language, set_language
-from kiosk.services.kiosk import REOPEN_EVERY_S, KioskServices
-from screens.badge import BadgeScreen
-from screens.focus import FOCUS_BINDINGS
-from screens.reopen import keep_reopening
+from kiosk.runtime import Runtime
+from screens import flow
+from screens.app_base import CONSOLE_IDLE_S, KioskAppBase
 from screens.staff import PinScreen, StaffMenuScreen
-from screens.terminal import exit_on_hangup
-from screens.welcome import WelcomeScreen
-from screens.widgets import WIDTH_BREAKPOINTS
+from screens.visitor.badge import BadgeScreen
+from screens.visitor.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
 NOTIFY_EVERY_S = 60
 AUTO_CHECKOUT_EVERY_S = 300
+# How many days back the kiosk's periodic automatic check-out looks for open visits.
+AUTO_CHECKOUT_DAYS = 7
 SETTINGS_EVERY_S = 60  # retention an admin set on any machine reaches this kiosk
-CONSOLE_IDLE_S = 300
 IDLE_WARNING_S = 15  # before the idle wipe, a visitor is asked whether they are still there
-# What shows someone is at the kiosk: a key, a click or tap, and scrolling a long text
-# (with a wheel or, on a tablet, a finger).
-ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
-class KioskApp(App[None]):
+class KioskApp(KioskAppBase):
     """A full-screen kiosk: no quitting, suspending or command palette without a staff
     PIN; a half-filled form is wiped after the idle time."""
 
-    CSS_PATH = Path(__file__).parent / "kiosk.tcss"
-    ENABLE_COMMAND_PALETTE = False
     TITLE = "kiosk"
-    HORIZONTAL_BREAKPOINTS = WIDTH_BREAKPOINTS
     BINDINGS = [
         Binding("ctrl+q", "blocked", show=False, priority=True),
         Binding("ctrl+c", "blocked", show=False, priority=True),
         Binding("ctrl+z", "blocked", show=False, priority=True),
         Binding("ctrl+backslash", "blocked", show=False, priority=True),
         Binding("ctrl+p", "blocked", show=False, priority=True),
-        *FOCUS_BINDINGS,
+        *KioskAppBase.BINDINGS,
     ]
+    # A key, a click or tap, and scrolling a long text (with a wheel or, on a tablet, a
+    # finger) show someone is at the kiosk.
+    ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
-    def __init__(
-        self,
-        settings: Settings,
-        services: KioskServices,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__()
-        self.settings = settings
-        self._clock = clock
-        self.services = services
-        self.last_activity = time.monotonic()
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
         self._idle_warned = False
-
-    # -- start-up ----------------------------------------------------------------------
-
-    @property
-    def site_name(self) -> str:
-        return self.settings.site_name
-
-    def now(self) -> datetime:
-        if self._clock is not None:
-            return self._clock()
-        return self.services.now()
 
     def on_mount(self) -> None:
         self.set_class(self.is_web, "-web")  # kiosk.tcss: larger touch targets on a tablet
-        set_language(self.settings.kiosk.default_language)
+        set_language(self.runtime.settings.kiosk.default_language)
         self.push_screen(WelcomeScreen())
         self.set_interval(1, self.idle_tick)
         self.set_interval(PURGE_EVERY_S, self.purge)
-        keep_reopening(self, self.services, REOPEN_EVERY_S, self._opened)
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
-        if self.settings.notify.smtp_host:
+        settings = self.runtime.settings
+        if settings.notify.smtp_host:
             self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
-        if self.settings.kiosk.auto_checkout:
+        if settings.kiosk.auto_checkout:
             self.set_interval(AUTO_CHECKOUT_EVERY_S, self.auto_check_out)
-        exit_on_hangup(self)
-        self.start()
+        super().on_mount()
 
     @property
     def start_error(self) -> str | None:
-        return self.services.open_error
+        return self.runtime.open_error
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="start")
-    def start(self) -> None:
-        """Open the store (imports, key checks, migrations) after the first frame, then
-        run the start-up purge and send the host e-mails that waited while the kiosk was
-        down. A failure is shown as a friendly message."""
-        self.services.open()
-        self._opened()
+    # -- the database, and what runs beside the visitors -----------------------------------
 
-    def _opened(self) -> None:
-        """In a worker, once the store is open (at start, or later: screens.reopen)."""
-        self.services.load_documents()  # under the store's retention, once it is open
+    def opened(self) -> None:
+        """In a worker, once the database is open (at start, or later): the documents under
+        the retention in force, the start-up purge, the check-outs due, and the host
+        e-mails that waited while the kiosk was down."""
+        self.runtime.load_documents()
         self.call_from_thread(self._started)
-        if self.services.ready:
-            self.services.purge()
-            self.services.auto_check_out()  # does nothing without kiosk.auto_checkout
-            self.services.notify_hosts()  # does nothing without notify.smtp_host
+        if self.runtime.ready:
+            self._purge()
+            self._auto_check_out()
+            self.runtime.services.notify.deliver_quietly()
 
     def _started(self) -> None:
         if isinstance(self.screen, WelcomeScreen):
@@ -122,72 +85,110 @@ class KioskApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="purge")
     def purge(self) -> None:
-        if self.services.ready:
-            self.services.purge()
+        if self.runtime.ready:
+            self._purge()
+
+    def _purge(self) -> None:
+        """Retention every hour, by the periods saved now (wherever an admin changed
+        them), and old printable badges."""
+        services = self.runtime.services
+        self._follow_retention()
+        services.retention.purge(SYSTEM)
+        services.badges.clean_spool()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="auto-checkout")
     def auto_check_out(self) -> None:
-        self.services.auto_check_out()
+        if self.runtime.ready:
+            self._auto_check_out()
+
+    def _auto_check_out(self) -> None:
+        self.runtime.services.visits.auto_check_out_recent(KIOSK, AUTO_CHECKOUT_DAYS)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings")
     def refresh_retention(self) -> None:
-        self.services.refresh_retention()  # and the notice under the periods in force
+        if self.runtime.ready:
+            self._follow_retention()
+
+    def _follow_retention(self) -> None:
+        """Retention an admin set meanwhile, on any machine on this database, and the
+        documents under it (read here, in a worker: not on the UI thread when the next
+        visitor opens them)."""
+        self.runtime.services.retention.follow()
+        self.runtime.load_documents()  # cached: reads files only for periods not read before
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:
         """E-mail hosts whose visitors arrived (after each check-in, and every minute for
         retries). Two of these at once are harmless: each message is claimed once."""
-        self.services.notify_hosts()
+        if self.runtime.ready:
+            self.runtime.services.notify.deliver_quietly()
 
-    # -- navigation and the idle wipe ----------------------------------------------------
-
-    def go_home(self) -> None:
-        """Back to a fresh welcome screen in the kiosk's own language: every screen a
-        visitor filled is discarded, and the next visitor starts where everyone does."""
-        default = self.settings.kiosk.default_language
-        in_another_language = current_language() != default
-        set_language(default)
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        if in_another_language or not isinstance(self.screen, WelcomeScreen):
-            self.switch_screen(WelcomeScreen())
-
-    def show_badge(self, badge: BadgeScreen) -> None:
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        self.push_screen(badge)
-        self.print_badge(badge.card)
+    def on_badge_screen_shown(self, message: BadgeScreen.Shown) -> None:
+        """A visit was stored and its badge is on screen: print it meanwhile, and tell
+        the host."""
+        self.print_badge(message.card)
+        self.notify_hosts()
 
     @work(thread=True, exit_on_error=False, group="print")
     def print_badge(self, card: BadgeCard) -> None:
         """The printed badge, while the visitor already reads the one on screen; if none
         comes out, that screen says so."""
-        if self.services.print_badge(card) is False:
+        if self.runtime.services.badges.print(card) is False:
             self.call_from_thread(self._badge_not_printed, card)
 
     def _badge_not_printed(self, card: BadgeCard) -> None:
         if isinstance(self.screen, BadgeScreen) and self.screen.card is card:
             self.screen.not_printed()
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, ACTIVITY) and not event.is_forwarded:
-            self.last_activity = time.monotonic()
-            if self._idle_warned:
-                self._idle_warned = False
-                self.clear_notifications()
-            if isinstance(event, events.Key) and event.key == self.settings.kiosk.staff_key:
-                event.stop()
-                self.open_staff_prompt()
-                return
-        await super().on_event(event)
+    # -- the visitors ----------------------------------------------------------------------
+
+    def on_welcome_screen_chosen(self, message: WelcomeScreen.Chosen) -> None:
+        self.visitor(message.way, message.scanned)
+
+    @work(exclusive=True, exit_on_error=False, group="visitor")
+    async def visitor(self, way: str, scanned: str | None = None) -> None:
+        """A visitor's way in (chosen at the welcome screen) through their steps
+        (screens.flow), then a fresh welcome."""
+        if way == "check-in":
+            await flow.check_in(self, Registration())
+        elif way == "check-out":
+            await flow.check_out(self, scanned)
+        else:
+            await flow.invitation(self)
+        self._welcome()
+
+    def go_home(self) -> None:
+        """Back to a fresh welcome screen in the kiosk's own language: every screen a
+        visitor filled is discarded, and the next visitor starts where everyone does."""
+        self.workers.cancel_group(self, "visitor")
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self._welcome()
+
+    def _welcome(self) -> None:
+        default = self.runtime.settings.kiosk.default_language
+        in_another_language = current_language() != default
+        set_language(default)
+        if in_another_language or not isinstance(self.screen, WelcomeScreen):
+            self.switch_screen(WelcomeScreen())
+
+    # -- the idle wipe ---------------------------------------------------------------------
+
+    def active(self, event: events.Event) -> bool:
+        if self._idle_warned:
+            self._idle_warned = False
+            self.clear_notifications()
+        if isinstance(event, events.Key) and event.key == self.runtime.settings.kiosk.staff_key:
+            event.stop()
+            self.open_staff_prompt()
+            return True
+        return False
 
     def idle_tick(self) -> None:
         """The visitor idle time on visitor screens; 5 minutes once the console is open."""
-        from screens.console.console import ConsoleScreen
-
-        idle = time.monotonic() - self.last_activity
-        in_console = any(isinstance(s, ConsoleScreen) for s in self.screen_stack)
-        limit = CONSOLE_IDLE_S if in_console else self.settings.kiosk.idle_seconds
+        idle = self.idle_for()
+        in_console = self.in_console
+        limit = CONSOLE_IDLE_S if in_console else self.runtime.settings.kiosk.idle_seconds
         if idle >= limit:
             self.wipe()
             return
@@ -203,17 +204,6 @@ class KioskApp(App[None]):
         ).format(seconds=left)
         self.notify(message, severity="warning", timeout=left)
 
-    def open_console(self, user: StaffUser) -> None:
-        from kiosk.services.console import ConsoleService
-        from screens.console.console import ConsoleScreen
-
-        service = ConsoleService(self.services.store, self.settings, user, clock=self._clock)
-        self.push_screen(ConsoleScreen(service))
-
-    def lock_console(self) -> None:
-        """Locking the console returns to the visitor welcome screen."""
-        self.wipe()
-
     def _at_home(self) -> bool:
         return isinstance(self.screen, WelcomeScreen) and len(self.screen_stack) == 2
 
@@ -223,16 +213,18 @@ class KioskApp(App[None]):
             return
         self._idle_warned = False
         self.clear_notifications()
-        from screens.console.console import ConsoleScreen
-
         self.last_activity = time.monotonic()  # the idle clock starts again from home
-        if any(isinstance(s, ConsoleScreen) for s in self.screen_stack):
+        if self.in_console:
             # Retention an admin may have changed there: the notice under it is read
             # now, in a worker, not on this thread when the next visitor opens it.
             self.refresh_retention()
         self.go_home()
 
-    # -- kiosk safety ------------------------------------------------------------------
+    def lock_console(self) -> None:
+        """Locking the console returns to the visitor welcome screen."""
+        self.wipe()
+
+    # -- kiosk safety ----------------------------------------------------------------------
 
     def action_blocked(self) -> None:
         """Quit, suspend and the palette do nothing for visitors."""
@@ -249,9 +241,17 @@ class KioskApp(App[None]):
     def open_staff_prompt(self) -> None:
         if isinstance(self.screen, PinScreen):
             return
+        self.push_screen(PinScreen(), self._unlocked)
 
-        def unlocked(user: StaffUser | None) -> None:
-            if user is not None:
-                self.push_screen(StaffMenuScreen(user))
+    def _unlocked(self, user: StaffUser | None) -> None:
+        if user is not None:
+            self.push_screen(StaffMenuScreen(user), lambda choice: self._staff_chose(user, choice))
 
-        self.push_screen(PinScreen(), unlocked)
+    def _staff_chose(self, user: StaffUser, choice: str | None) -> None:
+        """The staff menu: the console, back to the visitors, or closing the kiosk."""
+        if choice == "console":
+            self.open_console(user)
+        elif choice == "quit":
+            self.exit()
+        else:
+            self.go_home()

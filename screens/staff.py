@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
-if TYPE_CHECKING:
-    from kiosk.services.staff import StaffUser
-
+from kiosk.domain.staff import StaffUser
 from kiosk.i18n import _
-from screens.base import KioskScreen
+from screens.visitor.base import HasRuntime
 from screens.widgets import FieldError
 
 
-class PinScreen(ModalScreen["StaffUser | None"]):
+class PinScreen(ModalScreen[StaffUser | None]):
+    """The staff member who unlocked, or None (closed)."""
+
     # Enter is handled as it arrives, like Tab (screens.focus): a user name, Enter and the
     # PIN typed in one burst (a fast typist, a password manager) would otherwise put the
     # PIN into the user name field, behind the Enter that had not moved the focus yet.
@@ -78,11 +78,9 @@ class PinScreen(ModalScreen["StaffUser | None"]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
     def verify(self, user: str, pin: str) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
-        found = services.verify_staff(user, pin)  # waits for the store
-        self.post_message(
-            self.Checked(found, found is None and not services.staff_accounts_exist())
-        )
+        staff = cast(HasRuntime, self.app).runtime.services.staff  # waits for the database
+        found = staff.verify(user, pin)
+        self.post_message(self.Checked(found, found is None and not staff.any_accounts()))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -113,7 +111,11 @@ class PinScreen(ModalScreen["StaffUser | None"]):
         self.dismiss(message.user)
 
 
-class StaffMenuScreen(KioskScreen):
+class StaffMenuScreen(Screen[str]):
+    """What the staff member chose: "console", "resume" (back to the kiosk) or "quit"."""
+
+    AUTO_FOCUS = "Button"
+
     def __init__(self, user: StaffUser) -> None:
         super().__init__()
         self.user = user
@@ -126,14 +128,7 @@ class StaffMenuScreen(KioskScreen):
             yield Button(_("Back to the kiosk"), id="resume")
             yield Button(_("Close the kiosk"), id="quit", variant="error")
 
-    @on(Button.Pressed, "#console")
-    def open_console(self) -> None:
-        self.kiosk.open_console(self.user)
-
-    @on(Button.Pressed, "#resume")
-    def resume(self) -> None:
-        self.go_home()
-
-    @on(Button.Pressed, "#quit")
-    def quit_kiosk(self) -> None:
-        self.kiosk.exit()
+    @on(Button.Pressed, "#console, #resume, #quit")
+    def choose(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.dismiss(event.button.id)

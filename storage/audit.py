@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Text, cast, insert, select, text
 from sqlalchemy.orm import Session
 
+from kiosk.domain.audit import VerifyResult
 from storage.fastwrite import RawCursor
 from storage.models import AuditAnchor, AuditEvent
 
@@ -155,16 +154,6 @@ def _dialect(conn: Session | Connection | RawCursor) -> str:
     return bind.dialect.name
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    problem: str | None = None
-    behind_checkpoint: bool = False
-    """The chain is whole but no longer holds the checkpoint's event: its newest events
-    were cut off or replaced, or the database was restored from a copy."""
-
-
 def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) -> VerifyResult:
     """Walk the chain from its anchor: every event must follow the previous one (no gap,
     no reordering), carry its predecessor's hash and hash to its own content; then the
@@ -237,100 +226,3 @@ class Checkpoint:
 
     seq: int
     hash: bytes
-
-
-SLOT = 192  # bytes per slot; the file holds two, written alternately
-
-
-class CheckpointFile:
-    """Two fixed-size signed slots, overwritten in place through one open descriptor
-    (a check-in pays microseconds, not a file creation and rename). A writer replaces the
-    slot holding the older head, so the newest survives a torn write or a race; readers
-    take the newest valid slot."""
-
-    def __init__(self, path: Path, key: bytes) -> None:
-        self.path = path
-        self._key = key
-        self._fd: int | None = None
-        self._last_raw = b""
-        self._last_slots: list[Checkpoint | None] = [None, None]
-
-    def _mac(self, seq: int, digest: bytes) -> str:
-        return hmac.new(self._key, f"{seq}:{digest.hex()}".encode(), hashlib.sha256).hexdigest()
-
-    def _parse(self, raw: bytes) -> Checkpoint | None:
-        try:
-            data = json.loads(raw.decode().strip() or "null")
-            seq, digest = int(data["seq"]), bytes.fromhex(data["hash"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            return None
-        if not hmac.compare_digest(self._mac(seq, digest), str(data.get("mac", ""))):
-            return None
-        return Checkpoint(seq, digest)
-
-    def _slots(self, fd: int) -> list[Checkpoint | None]:
-        raw = os.pread(fd, 2 * SLOT, 0)
-        if raw == self._last_raw:  # unchanged since we last looked: skip parsing
-            return list(self._last_slots)
-        slots = [self._parse(raw[i * SLOT : (i + 1) * SLOT]) for i in range(2)]
-        self._last_raw, self._last_slots = raw, slots
-        return list(slots)
-
-    def read(self) -> Checkpoint | None:
-        """The newest checkpoint, or None if none was written yet. A file with no valid
-        slot (forged or damaged) raises ValueError."""
-        if not self.path.exists():
-            return None
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            slots = [c for c in self._slots(fd) if c is not None]
-            if not slots and os.fstat(fd).st_size:
-                raise ValueError(f"the audit checkpoint {self.path} is damaged or forged")
-        finally:
-            os.close(fd)
-        return max(slots, key=lambda c: c.seq) if slots else None
-
-    def newest(self) -> Checkpoint | None:
-        """The newest valid slot; None before the first write (or if none is valid)."""
-        if self._fd is None:
-            if not self.path.exists():
-                return None
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        slots = [c for c in self._slots(self._fd) if c is not None]
-        return max(slots, key=lambda c: c.seq) if slots else None
-
-    def reset(self, seq: int, digest: bytes) -> None:
-        """Both slots to this head, older or not (an accepted restore)."""
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        record = self._record(seq, digest)
-        os.pwrite(self._fd, record + record, 0)
-        os.fsync(self._fd)
-        self._last_raw, self._last_slots = record + record, [Checkpoint(seq, digest)] * 2
-
-    def _record(self, seq: int, digest: bytes) -> bytes:
-        # The JSON json.dumps would write, formatted directly (it is on every check-in).
-        body = f'{{"seq": {seq:d}, "hash": "{digest.hex()}", "mac": "{self._mac(seq, digest)}"}}'
-        return body.encode().ljust(SLOT - 1) + b"\n"
-
-    def advance(self, seq: int, digest: bytes) -> None:
-        """Record a newer head (never an older one than the newest already there)."""
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        slots = self._slots(self._fd)
-        seqs = [c.seq if c is not None else -1 for c in slots]
-        if max(seqs) >= seq:
-            return
-        record = self._record(seq, digest)
-        index = seqs.index(min(seqs))
-        os.pwrite(self._fd, record, SLOT * index)
-        # What the file now holds, so the next advance need not parse it again.
-        raw = bytearray(self._last_raw.ljust(2 * SLOT, b"\0"))
-        raw[index * SLOT : (index + 1) * SLOT] = record
-        slots[index] = Checkpoint(seq, digest)
-        self._last_raw, self._last_slots = bytes(raw), slots
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None

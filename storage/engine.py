@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -34,8 +34,6 @@ def database_exists(engine: Engine) -> bool:
     path = sqlite_path(str(engine.url))
     if path is not None and not path.exists():
         return False
-    from sqlalchemy import inspect
-
     with engine.connect().execution_options(readonly=True) as conn:
         names = set(inspect(conn).get_table_names())
     return bool(names & {"visits", "kiosk_data_keys", "alembic_version"})

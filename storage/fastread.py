@@ -5,8 +5,8 @@ through SQLAlchemy's typed result processing costs more per row than the decrypt
 itself (UUID and timestamp conversion, Row objects), and so does each extra column the
 driver hands over. So these reads select five untyped columns, written per dialect so
 that SQLite and PostgreSQL return the same text (hex ids, ISO times), and decode them in
-one loop. The decryption, its associated data and the tamper checks are the same as in
-storage.codec.
+one loop. The decryption and its associated data are those of storage.codec, and so is
+the decoder of the envelope (``decode_personal``).
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import literal_column
 
-from storage.codec import SEP, VERSION
-from storage.crypto import NONCE_BYTES, InvalidTag, field_ad
-from storage.errors import KeyDestroyed, RecordTampered
-from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
-from storage.records import (
+from kiosk.domain.visits import (
     FLAG_AUTO_CHECKOUT,
     FLAG_FLAGGED,
     FLAG_NDA,
@@ -38,6 +34,10 @@ from storage.records import (
     VisitorType,
     VisitRecord,
 )
+from storage.codec import decode_personal
+from storage.crypto import NONCE_BYTES, InvalidTag, field_ad
+from storage.errors import KeyDestroyed, RecordTampered
+from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
 
 # What a visit read selects, as few columns as possible: each column the driver hands
 # over costs about as much as decoding it. Both dialects return the same text shapes,
@@ -160,6 +160,7 @@ class VisitDecoder:
         new, set_attr, uuid_cls, safe = new_object, set_attribute, uuid.UUID, UNKNOWN_SAFETY
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
         shift, flag_bits = _TYPE_SHIFT, _FLAG_BITS
+        decode = decode_personal
         for head, departed, blob, host, flags in rows:
             key = keys.get(head[32:64]) or key_of(head[32:64])
             if isinstance(key, KeyDestroyed):
@@ -168,14 +169,13 @@ class VisitDecoder:
             id_int = int(head[:32], 16)
             column = "personal"
             try:
-                plain = key[1].decrypt(
-                    blob[:NONCE_BYTES], blob[NONCE_BYTES:], prefix + id_int.to_bytes(16) + key[0]
+                name, email, phone, company, host_name, screening = decode(
+                    key[1].decrypt(
+                        blob[:NONCE_BYTES],
+                        blob[NONCE_BYTES:],
+                        prefix + id_int.to_bytes(16) + key[0],
+                    )
                 )
-                version, name, email, phone, company, host_name, screening = plain.decode().split(
-                    SEP
-                )
-                if version != VERSION:
-                    raise ValueError(version)
                 column = "visitor_type"
                 visitor_type = type_list[flags >> shift]  # flags is None for an unknown type
             except (InvalidTag, ValueError, UnicodeDecodeError, TypeError, IndexError):

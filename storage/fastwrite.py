@@ -108,13 +108,18 @@ class RawWriter:
             if if_absent:  # the same words on SQLite (3.24+) and PostgreSQL
                 sql += f" ON CONFLICT ({if_absent}) DO NOTHING"
             self._sql[key] = sql
+        processors = self.processors(table)
+        return sql, [processors[c] for c in columns]
+
+    def processors(self, table: Table) -> dict[str, Processor]:
+        """Each column's bind processor for this dialect (None where values pass as is)."""
         processors = self._processors.get(table.name)
         if processors is None:
             processors = self._processors[table.name] = {
                 c.name: c.type.dialect_impl(self.dialect).bind_processor(self.dialect)
                 for c in table.columns
             }
-        return sql, [processors[c] for c in columns]
+        return processors
 
     def sql(self, text: str) -> str:
         """Plain SQL written with ``?`` placeholders, in the driver's style."""
@@ -134,6 +139,22 @@ class RawCursor:
             p(v) if p is not None else v for p, v in zip(processors, values.values(), strict=True)
         ]
         self.cursor.execute(sql, params)
+
+    def update(self, table: Table, values: dict[str, Any], where: dict[str, Any]) -> int:
+        """Set ``values`` in the rows whose columns equal ``where`` (None: IS NULL); how
+        many rows changed."""
+        processors = self.writer.processors(table)
+        mark = self.writer.mark
+        sets = ", ".join(f"{c} = {mark}" for c in values)
+        conds = " AND ".join(
+            f"{c} IS NULL" if v is None else f"{c} = {mark}" for c, v in where.items()
+        )
+        params = []
+        for c, v in [*values.items(), *((c, v) for c, v in where.items() if v is not None)]:
+            process = processors[c]
+            params.append(process(v) if process is not None else v)
+        self.cursor.execute(f"UPDATE {table.name} SET {sets} WHERE {conds}", params)
+        return int(self.cursor.rowcount)
 
     def first(self, text: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         self.cursor.execute(self.writer.sql(text), params)

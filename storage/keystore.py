@@ -13,11 +13,11 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
+from kiosk.domain.retention import Category
 from storage.crypto import KEY_BYTES, NONCE_BYTES, InvalidTag, MasterKey
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, WrongMasterKey
 from storage.keystore_models import DataKey, KeyMeta
-from storage.records import Category
 
 INDEX_SECRET = "index_secret"  # noqa: S105 - a row name, not a secret
 

@@ -25,7 +25,7 @@ _PG_MIGRATION_LOCK = 0x6B696F736B
 
 
 def alembic_config(schema: Schema) -> Config:
-    from alembic.config import Config
+    from alembic.config import Config  # only when migrating: see HEADS
 
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE / schema))
@@ -47,7 +47,7 @@ def downgrade(engine: Engine, schema: Schema, revision: str) -> None:
 
 
 def _migrate(engine: Engine, schema: Schema, revision: str, *, down: bool) -> None:
-    from alembic import command
+    from alembic import command  # only when migrating: see HEADS
 
     cfg = alembic_config(schema)
     with engine.connect() as conn:

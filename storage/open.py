@@ -1,4 +1,4 @@
-"""Opening the store: the start-up checks on the master key, then migrations.
+"""Opening the storage: the start-up checks on the master key, then migrations.
 
 Every check runs before anything is written: a wrong or missing key, or a key file others
 can read, stops start-up with a clear message and leaves the disk as it was.
@@ -18,14 +18,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from kiosk.domain.retention import RetentionPolicy
 from storage.crypto import MasterKey, create_key_file, read_key_file, write_key_file
+from storage.database import Database
 from storage.engine import database_exists, make_engine, sqlite_path
 from storage.errors import DatabaseUnavailable, KeyFileError, WrongMasterKey
 from storage.keystore import KeyStore
 from storage.migrate import upgrade
 from storage.models import Site
-from storage.records import RetentionPolicy
-from storage.store import Store
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,13 @@ def _finish_interrupted_rotation(cfg: StoreConfig, keystore: Engine) -> MasterKe
     )
 
 
-def open_store(cfg: StoreConfig, *, migrate: bool = True) -> Store:
-    """Check the key, migrate both databases, and return a ready Store."""
+def open_repositories(cfg: StoreConfig, *, migrate: bool = True) -> Repositories:
+    """:func:`open_database`, with its repositories."""
+    return Repositories.over(open_database(cfg, migrate=migrate))
+
+
+def open_database(cfg: StoreConfig, *, migrate: bool = True) -> Database:
+    """Check the key, migrate both databases, and return the open database."""
     tz = ZoneInfo(cfg.timezone)
     records, keystore_engine = _engines(cfg)
     try:
@@ -116,7 +122,7 @@ def open_store(cfg: StoreConfig, *, migrate: bool = True) -> Store:
 
 def _open(
     cfg: StoreConfig, tz: ZoneInfo, records: Engine, keystore_engine: Engine, migrate: bool
-) -> Store:
+) -> Database:
     kek = _load_master_key(cfg, records, keystore_engine)
     if kek is None:
         kek = create_key_file(cfg.key_file)
@@ -131,7 +137,7 @@ def _open(
     except OperationalError as exc:
         raise DatabaseUnavailable(f"cannot use the database: {str(exc.orig)[:200]}") from None
     keystore = KeyStore(keystore_engine, kek)
-    return Store(
+    return Database(
         records,
         keystore,
         site_id=site_id,

@@ -5,18 +5,16 @@ databases; without a server they skip (unless KIOSK_REQUIRE_POSTGRES=1, as in CI
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from storage.open import StoreConfig, open_store
-from storage.store import Store
-from tests.smtp_server import SmtpServer
-
-PG_ADMIN_URL = os.environ.get("KIOSK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.postgres import PgDatabases, pg_available
+from tests.helpers.smtp_server import SmtpServer
 
 
 @pytest.fixture(autouse=True)
@@ -33,63 +31,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
 
 
-def _pg_available() -> str | None:
-    """None if the server answers, else the reason it does not."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return f"no PostgreSQL server at {PG_ADMIN_URL} ({type(exc).__name__})"
-
-
-class PgDatabases:
-    """Creates throw-away databases on the real server and drops them afterwards."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def create(self, template: str | None = None) -> str:
-        import psycopg
-
-        name = f"kiosk_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            if template:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            else:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        self.names.append(name)
-        return name
-
-    def url(self, name: str) -> str:
-        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        return f"{base}/{name}"
-
-    def allow_connections(self, name: str, allowed: bool) -> None:
-        """Open or shut the server's door to one database; shutting it also ends the
-        connections already open (as a server restart or a network cut would)."""
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {allowed}')
-            if not allowed:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,),
-                )
-
-    def drop_all(self) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            for name in self.names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def pg() -> Iterator[PgDatabases]:
-    reason = _pg_available()
+    reason = pg_available()
     if reason is not None:
         if os.environ.get("KIOSK_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required here (KIOSK_REQUIRE_POSTGRES=1): {reason}")
@@ -125,11 +69,12 @@ def store_config(engine_kind: str, tmp_path: Path, request: pytest.FixtureReques
 
 
 @pytest.fixture
-def store(store_config: StoreConfig) -> Iterator[Store]:
-    s = open_store(store_config)
-    yield s
-    s.engine.dispose()
-    s.keystore.engine.dispose()
+def store(store_config: StoreConfig) -> Iterator[Repositories]:
+    """The repositories over a fresh records database and key store (SQLite, then the
+    PostgreSQL server)."""
+    repos = open_repositories(store_config)
+    yield repos
+    repos.db.dispose()
 
 
 @pytest.fixture

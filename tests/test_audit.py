@@ -10,50 +10,54 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from storage.audit import CheckpointFile, append, event_hash
-from storage.audit_trail import NothingToAccept, accept_restore, events, verify
+from storage.audit import append, event_hash
+from storage.checkpoint import CheckpointFile
 from storage.models import AuditEvent
-from storage.store import Store
-from tests.factories import visitor
+from storage.repositories import Repositories
+from storage.repositories.audit import NothingToAccept
+from tests.helpers.factories import visitor
+from tests.helpers.store import check_in, check_out, record_event
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 SWAP_COLUMNS = ("at", "actor", "action", "object_id", "details", "prev_hash", "hash")
 
 
-def _seed(store: Store, n: int = 5) -> None:
+def _seed(store: Repositories, n: int = 5) -> None:
     for i in range(n):
-        result = store.check_in(visitor(i), actor="test", now=NOW + timedelta(minutes=i))
-        store.check_out(result.badge_code, actor="test", now=NOW + timedelta(minutes=i, seconds=30))
+        result = check_in(store, visitor(i), actor="test", now=NOW + timedelta(minutes=i))
+        check_out(
+            store, result.badge_code, actor="test", now=NOW + timedelta(minutes=i, seconds=30)
+        )
 
 
-def test_an_intact_chain_verifies(store: Store) -> None:
+def test_an_intact_chain_verifies(store: Repositories) -> None:
     _seed(store)
-    result = verify(store)
+    result = store.audit.verify()
     assert result.ok and result.checked == 10
-    assert store.checkpoint is not None and store.checkpoint.read().seq == 10  # type: ignore[union-attr]
-    shown = events(store, action="visit.check_out")
+    assert store.db.checkpoint is not None and store.db.checkpoint.read().seq == 10  # type: ignore[union-attr]
+    shown = store.audit.events(action="visit.check_out")
     assert len(shown) == 5 and all(e.actor == "test" for e in shown)
 
 
-def test_an_edited_event_is_named(store: Store) -> None:
+def test_an_edited_event_is_named(store: Repositories) -> None:
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="someone-else"))
-    result = verify(store)
+    result = store.audit.verify()
     assert not result.ok and result.problem == "event 4 was edited"
 
 
-def _set_details(store: Store, seq: int, stored: str) -> None:
+def _set_details(store: Repositories, seq: int, stored: str) -> None:
     """Rewrite an event's details as text, the way someone with database access could."""
-    as_json = "CAST(:t AS json)" if store.engine.dialect.name == "postgresql" else ":t"
-    with store.engine.begin() as conn:
+    as_json = "CAST(:t AS json)" if store.db.engine.dialect.name == "postgresql" else ":t"
+    with store.db.engine.begin() as conn:
         conn.execute(
             text(f"UPDATE audit_events SET details = {as_json} WHERE seq = :s"),
             {"t": stored, "s": seq},
         )
 
 
-def test_details_are_checked_by_content(store: Store) -> None:
+def test_details_are_checked_by_content(store: Repositories) -> None:
     """Events carry details of every shape (nested, non-ASCII, many alike, each its own);
     a detail rewritten with the same content but other spacing or key order still
     verifies, a changed value or text that is no longer JSON is named as edited."""
@@ -62,32 +66,32 @@ def test_details_are_checked_by_content(store: Store) -> None:
         {"fields": ["name", "\u00e9"], "nda": True, "type": "guest"},
         {"count": 3, "nested": {"b": [1, 2.5, None], "a": "x"}},
     ]
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         for i in range(30):
             details = shapes[i % 3] if i < 20 else {"n": i}
-            append(conn, store.audit_key, at=NOW, actor="test", action="t.x", details=details)
-    result = verify(store)
+            append(conn, store.db.audit_key, at=NOW, actor="test", action="t.x", details=details)
+    result = store.audit.verify()
     assert result.ok and result.checked == 30
     _set_details(store, 2, '{ "type":"guest",  "nda": true, "fields": ["name", "\\u00e9"] }')
-    assert verify(store).ok
+    assert store.audit.verify().ok
     _set_details(store, 5, '{"fields": ["name", "email"], "nda": true, "type": "guest"}')
-    assert verify(store).problem == "event 5 was edited"
-    if store.engine.dialect.name == "sqlite":  # PostgreSQL refuses text that is not JSON
+    assert store.audit.verify().problem == "event 5 was edited"
+    if store.db.engine.dialect.name == "sqlite":  # PostgreSQL refuses text that is not JSON
         _set_details(store, 5, "{not json")
-        assert verify(store).problem == "event 5 was edited"
+        assert store.audit.verify().problem == "event 5 was edited"
 
 
-def test_a_deleted_event_is_named(store: Store) -> None:
+def test_a_deleted_event_is_named(store: Repositories) -> None:
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 6))
-    result = verify(store)
+    result = store.audit.verify()
     assert not result.ok and result.problem == "event 6 is missing (deleted)"
 
 
-def test_swapped_events_are_detected(store: Store) -> None:
+def test_swapped_events_are_detected(store: Repositories) -> None:
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         rows = {
             e.seq: e for e in conn.execute(select(AuditEvent).where(AuditEvent.seq.in_([3, 4])))
         }
@@ -98,32 +102,32 @@ def test_swapped_events_are_detected(store: Store) -> None:
                 .where(AuditEvent.seq == a)
                 .values(**{c: getattr(src, c) for c in SWAP_COLUMNS})
             )
-    result = verify(store)
+    result = store.audit.verify()
     assert not result.ok and result.problem is not None and "event 3" in result.problem
 
 
-def test_cutting_off_the_newest_events_is_detected(store: Store) -> None:
+def test_cutting_off_the_newest_events_is_detected(store: Repositories) -> None:
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(delete(AuditEvent).where(AuditEvent.seq > 7))
-    result = verify(store)
+    result = store.audit.verify()
     assert not result.ok
     assert result.problem is not None and "cut off" in result.problem and "10" in result.problem
 
 
 def test_cut_off_events_stay_detected_after_the_kiosk_writes_new_ones(
-    store: Store, caplog: pytest.LogCaptureFixture
+    store: Repositories, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The newest events deleted, then the kiosk goes on writing (a check-in a minute):
     the new events take the deleted ones' numbers and then pass them. The checkpoint
     must not follow a chain that no longer holds the event it recorded."""
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(delete(AuditEvent).where(AuditEvent.seq > 7))
     for i in range(5):  # events 8 to 17: past the checkpoint's 10
-        _ = store.check_in(visitor(50 + i), actor="test", now=NOW + timedelta(hours=1, minutes=i))
-        store.record_event("test", "later.event")
-    result = verify(store)
+        _ = check_in(store, visitor(50 + i), actor="test", now=NOW + timedelta(hours=1, minutes=i))
+        record_event(store, "test", "later.event")
+    result = store.audit.verify()
     assert not result.ok and result.behind_checkpoint
     assert result.problem == "event 10 was rewritten", result.problem
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
@@ -133,45 +137,45 @@ def test_cut_off_events_stay_detected_after_the_kiosk_writes_new_ones(
     ]
     # Deleting is not restoring from a copy, but the chain is whole again: an admin who
     # accepts it leaves that on the record, and the checkpoint follows again.
-    accepted = accept_restore(store, "os:admin")
+    accepted = store.audit.accept_restore("os:admin")
     assert (accepted.checkpoint_seq, accepted.chain_seq) == (10, 17)
-    store.record_event("test", "after.accept")
-    assert verify(store).ok
-    [entry] = events(store, action="audit.restore_accepted")
+    record_event(store, "test", "after.accept")
+    assert store.audit.verify().ok
+    [entry] = store.audit.events(action="audit.restore_accepted")
     assert entry.actor == "os:admin"
     assert entry.details == {"checkpoint_seq": 10, "chain_seq": 17}
 
 
-def test_a_restore_is_not_accepted_for_an_intact_or_broken_chain(store: Store) -> None:
+def test_a_restore_is_not_accepted_for_an_intact_or_broken_chain(store: Repositories) -> None:
     _seed(store)
     with pytest.raises(NothingToAccept, match="intact"):
-        accept_restore(store, "os:admin")
-    with store.engine.begin() as conn:
+        store.audit.accept_restore("os:admin")
+    with store.db.engine.begin() as conn:
         conn.execute(update(AuditEvent).where(AuditEvent.seq == 4).values(actor="someone-else"))
     with pytest.raises(NothingToAccept, match="event 4 was edited"):
-        accept_restore(store, "os:admin")
-    assert not events(store, action="audit.restore_accepted")
+        store.audit.accept_restore("os:admin")
+    assert not store.audit.events(action="audit.restore_accepted")
 
 
-def test_a_purge_leaves_the_chain_verifiable(store: Store) -> None:
+def test_a_purge_leaves_the_chain_verifiable(store: Repositories) -> None:
     _seed(store)
-    report = store.purge(NOW + timedelta(days=400))
+    report = store.retention.purge(NOW + timedelta(days=400))
     assert report.rows["audit_events"] == 10
-    store.record_event("test", "after.purge")
-    result = verify(store)
+    record_event(store, "test", "after.purge")
+    result = store.audit.verify()
     assert result.ok, result.problem
     assert result.checked >= 1
 
 
-def test_a_forged_checkpoint_is_reported_and_a_torn_slot_is_not(store: Store) -> None:
+def test_a_forged_checkpoint_is_reported_and_a_torn_slot_is_not(store: Repositories) -> None:
     _seed(store)
-    assert store.checkpoint is not None
-    path = store.checkpoint.path
+    assert store.db.checkpoint is not None
+    path = store.db.checkpoint.path
     good = path.read_bytes()
     path.write_bytes(good[:192] + b"x" * 192)  # one slot torn, as by a crash mid-write
-    assert verify(store).ok
+    assert store.audit.verify().ok
     path.write_bytes(b'{"seq": 99, "hash": "00", "mac": "forged"}'.ljust(384))
-    result = verify(store)
+    result = store.audit.verify()
     assert not result.ok and result.problem is not None and "damaged or forged" in result.problem
 
 

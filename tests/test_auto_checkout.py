@@ -17,31 +17,38 @@ from sqlalchemy import select
 from textual.widgets import Button
 
 from kiosk.app import make_app, make_console
-from kiosk.config import ConfigError
-from kiosk.services.console import ConsoleService
-from kiosk.services.export import ExportRequest, ExportService
-from kiosk.services.onsite import on_site_now
-from kiosk.services.rights import person_json
-from kiosk.services.staff import StaffUser
-from storage.audit_trail import events
-from storage.checkout import departure_for, latest_cut
+from kiosk.config import ConfigError, load_settings
+from kiosk.domain.departures import departure_for, latest_cut
+from kiosk.domain.staff import KIOSK, Actor, StaffUser
+from kiosk.services.bundle import Services
+from kiosk.services.export import ExportRequest
+from kiosk.services.onsite import OnSite
+from kiosk.services.rights import Person, person_json
 from storage.errors import AlreadyCheckedOut
 from storage.models import AuditEvent
-from storage.open import StoreConfig, open_store
-from storage.rights import Rights
-from storage.store import Store
-from tests.factories import run_cli, visitor
-from tests.kiosk_ui import (
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.console_ui import rows_shown
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.kiosk_ui import (
+    OPERATOR,
     kiosk_settings,
     open_services,
     ready,
     services_with_staff,
+    settled,
     staff_login,
     status_of,
     type_into,
     wait_for_screen,
 )
-from tests.test_console_ui import rows_shown
+from tests.helpers.store import (
+    auto_check_out,
+    check_in,
+    check_out,
+    check_out_visit,
+    services_over,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")  # the test stores' time zone
 CLOSING = time(20, 0)
@@ -63,121 +70,130 @@ def test_departure_is_the_first_closing_time_after_arrival_in_local_time() -> No
     assert latest_cut(local(DAY, 20), CLOSING, AMS) == local(DAY, 20)
 
 
-def test_open_visits_are_checked_out_at_closing_time_and_marked(store: Store) -> None:
-    forgot = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
-    left = store.check_in(visitor(2), actor="test", now=local(DAY, 10))
-    store.check_out(left.badge_code, actor="test", now=local(DAY, 12))
-    late = store.check_in(visitor(3), actor="test", now=local(DAY, 21))  # after closing
+def _on_site(store: Repositories, day: date) -> list[OnSite]:
+    """The evacuation list as read on ``day``."""
+    clock = lambda: datetime.combine(day, time(12), AMS)  # noqa: E731
+    return Services.over(store, load_settings(), clock=clock).onsite.people(OPERATOR)
+
+
+def test_open_visits_are_checked_out_at_closing_time_and_marked(store: Repositories) -> None:
+    forgot = check_in(store, visitor(1), actor="test", now=local(DAY, 9))
+    left = check_in(store, visitor(2), actor="test", now=local(DAY, 10))
+    check_out(store, left.badge_code, actor="test", now=local(DAY, 12))
+    late = check_in(store, visitor(3), actor="test", now=local(DAY, 21))  # after closing
     next_day = DAY + timedelta(days=1)
-    today = store.check_in(visitor(4), actor="test", now=local(next_day, 9))
+    today = check_in(store, visitor(4), actor="test", now=local(next_day, 9))
 
     # The next afternoon: only the visit open at yesterday's closing time.
-    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 15)) == 1
-    by_id = {v.id: v for v in store.visits_on(DAY).visits}
+    assert auto_check_out(store, CLOSING, actor="kiosk", now=local(next_day, 15)) == 1
+    by_id = {v.id: v for v in store.visits.on_day(DAY).visits}
     assert by_id[forgot.visit_id].departed_at == local(DAY, 20)
     assert by_id[forgot.visit_id].auto_checkout
     assert by_id[left.visit_id].departed_at == local(DAY, 12)
     assert not by_id[left.visit_id].auto_checkout
     assert by_id[late.visit_id].on_site
-    assert [p.name for p in on_site_now(store, today=next_day)] == [
+    assert [p.name for p in _on_site(store, next_day)] == [
         visitor(3).name,
         visitor(4).name,
     ]
 
     # After the next closing time: the late one and today's, each at that time.
-    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 21)) == 2
-    assert store.auto_check_out(CLOSING, actor="kiosk", now=local(next_day, 22)) == 0
-    assert on_site_now(store, today=next_day) == []
-    late_visit = store.get_visit(late.visit_id)
+    assert auto_check_out(store, CLOSING, actor="kiosk", now=local(next_day, 21)) == 2
+    assert auto_check_out(store, CLOSING, actor="kiosk", now=local(next_day, 22)) == 0
+    assert _on_site(store, next_day) == []
+    late_visit = store.visits.get(late.visit_id)
     assert late_visit.departed_at == local(next_day, 20) and late_visit.auto_checkout
-    assert store.get_visit(today.visit_id).departed_at == local(next_day, 20)
+    assert store.visits.get(today.visit_id).departed_at == local(next_day, 20)
 
     # One audit event per visit, by id, naming no one.
-    auto = events(store, action="visit.auto_check_out")
+    auto = store.audit.events(action="visit.auto_check_out")
     assert sorted(str(e.object_id) for e in auto) == sorted(
         str(v.visit_id) for v in (forgot, late, today)
     )
     assert all(e.actor == "kiosk" and e.details == {"at": "20:00"} for e in auto)
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         trail = json.dumps([list(r) for r in conn.execute(select(AuditEvent))], default=str)
     assert "Fakename" not in trail and "Qwertyco" not in trail
 
 
 def test_a_badge_scanned_after_the_automatic_check_out_records_the_real_departure(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """The visitor stayed late and scans their badge at the kiosk on the way out: that is
     when they left, and nobody is left thinking the departure was a guess."""
-    stayed = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
-    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 20, 5))
-    store.check_out(stayed.badge_code, actor="kiosk", now=local(DAY, 21, 30))
-    visit = store.get_visit(stayed.visit_id)
+    stayed = check_in(store, visitor(1), actor="test", now=local(DAY, 9))
+    auto_check_out(store, CLOSING, actor="kiosk", now=local(DAY, 20, 5))
+    check_out(store, stayed.badge_code, actor="kiosk", now=local(DAY, 21, 30))
+    visit = store.visits.get(stayed.visit_id)
     assert visit.departed_at == local(DAY, 21, 30) and not visit.auto_checkout
-    [event] = events(store, action="visit.check_out")
+    [event] = store.audit.events(action="visit.check_out")
     assert event.details == {"replaces_auto_checkout": True}
     with pytest.raises(AlreadyCheckedOut):
-        store.check_out(stayed.badge_code, actor="kiosk", now=local(DAY, 21, 31))
+        check_out(store, stayed.badge_code, actor="kiosk", now=local(DAY, 21, 31))
 
 
-def test_staff_can_replace_an_automatic_departure_with_the_real_one(store: Store) -> None:
+def test_staff_can_replace_an_automatic_departure_with_the_real_one(store: Repositories) -> None:
     """Reception knows the visitor left at 17:10, not at the 20:00 closing time: the time
     they enter replaces the automatic one (within arrival..now, as for any entered
     departure); without a time, or a second time, it is already checked out."""
-    stayed = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
-    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 20, 5))
+    stayed = check_in(store, visitor(1), actor="test", now=local(DAY, 9))
+    auto_check_out(store, CLOSING, actor="kiosk", now=local(DAY, 20, 5))
     later = local(DAY + timedelta(days=1), 9)
     with pytest.raises(AlreadyCheckedOut):  # "now" is no better than the closing time
-        store.check_out_visit(stayed.visit_id, actor="staff:rita", now=later)
-    store.check_out_visit(
-        stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 10)
+        check_out_visit(store, stayed.visit_id, actor="staff:rita", now=later)
+    check_out_visit(
+        store, stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 10)
     )
-    visit = store.get_visit(stayed.visit_id)
+    visit = store.visits.get(stayed.visit_id)
     assert visit.departed_at == local(DAY, 17, 10) and not visit.auto_checkout
-    [event] = events(store, action="visit.check_out")
+    [event] = store.audit.events(action="visit.check_out")
     assert event.details == {
         "replaces_auto_checkout": True,
         "departure_entered": local(DAY, 17, 10).isoformat(),
     }
     with pytest.raises(AlreadyCheckedOut):
-        store.check_out_visit(
-            stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 15)
+        check_out_visit(
+            store, stayed.visit_id, actor="staff:rita", now=later, departed_at=local(DAY, 17, 15)
         )
 
 
 def test_only_this_sites_visits_and_since_a_day_when_asked(
-    store: Store, store_config: StoreConfig
+    store: Repositories, store_config: StoreConfig
 ) -> None:
-    other = open_store(replace(store_config, site_name="Other site"))
+    other = open_repositories(replace(store_config, site_name="Other site"))
     try:
-        theirs = other.check_in(visitor(5), actor="test", now=local(DAY, 9))
-        old = store.check_in(visitor(6), actor="test", now=local(DAY - timedelta(days=10), 9))
-        recent = store.check_in(visitor(7), actor="test", now=local(DAY, 9))
+        theirs = check_in(other, visitor(5), actor="test", now=local(DAY, 9))
+        old = check_in(store, visitor(6), actor="test", now=local(DAY - timedelta(days=10), 9))
+        recent = check_in(store, visitor(7), actor="test", now=local(DAY, 9))
         now = local(DAY, 21)
-        assert store.auto_check_out(CLOSING, actor="kiosk", now=now, since=DAY) == 1
-        assert store.get_visit(recent.visit_id).auto_checkout
-        assert store.get_visit(old.visit_id).on_site
-        assert store.auto_check_out(CLOSING, actor="kiosk", now=now) == 1  # every day held
-        assert store.get_visit(old.visit_id).departed_at == local(DAY - timedelta(days=10), 20)
-        assert other.get_visit(theirs.visit_id).on_site  # the other site's closing is its own
+        assert auto_check_out(store, CLOSING, actor="kiosk", now=now, since=DAY) == 1
+        assert store.visits.get(recent.visit_id).auto_checkout
+        assert store.visits.get(old.visit_id).on_site
+        assert auto_check_out(store, CLOSING, actor="kiosk", now=now) == 1  # every day held
+        assert store.visits.get(old.visit_id).departed_at == local(DAY - timedelta(days=10), 20)
+        assert other.visits.get(theirs.visit_id).on_site  # the other site's closing is its own
     finally:
-        other.engine.dispose()
-        other.keystore.engine.dispose()
+        other.db.engine.dispose()
+        other.db.keystore.engine.dispose()
 
 
-def test_the_export_says_which_departures_were_automatic(store: Store, tmp_path: Path) -> None:
-    forgot = store.check_in(visitor(1), actor="test", now=local(DAY, 9))
-    left = store.check_in(visitor(2), actor="test", now=local(DAY, 10))
-    store.check_out(left.badge_code, actor="test", now=local(DAY, 11))
-    store.auto_check_out(CLOSING, actor="kiosk", now=local(DAY, 21))
+def test_the_export_says_which_departures_were_automatic(
+    store: Repositories, tmp_path: Path
+) -> None:
+    forgot = check_in(store, visitor(1), actor="test", now=local(DAY, 9))
+    left = check_in(store, visitor(2), actor="test", now=local(DAY, 10))
+    check_out(store, left.badge_code, actor="test", now=local(DAY, 11))
+    auto_check_out(store, CLOSING, actor="kiosk", now=local(DAY, 21))
     out = tmp_path / "access.csv"
-    ExportService(store, actor="os:test").export(ExportRequest(start=DAY, end=DAY, output=out))
+    services = services_over(store)
+    services.export.export(ExportRequest(start=DAY, end=DAY, output=out), Actor("os:test"))
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
     assert rows[visitor(1).name]["departed_at"] == f"{DAY}T20:00:00+01:00"
     assert rows[visitor(1).name]["auto_checkout"] == "yes"
     assert rows[visitor(2).name]["auto_checkout"] == "no"
-    assert store.get_visit(forgot.visit_id).auto_checkout
+    assert store.visits.get(forgot.visit_id).auto_checkout
     # The visitor's own copy of their data says so too.
-    data = Rights(store).collect(actor="admin", email=visitor(1).email)
+    data = services.rights.lookup(Person(email=visitor(1).email), Actor("admin"))
     [visit] = person_json(data)["visits"]
     assert (visit["departed_at"], visit["departure_automatic"]) == (f"{DAY}T19:00:00+00:00", True)
 
@@ -192,10 +208,10 @@ def test_a_wrong_closing_time_stops_start_up_naming_the_setting(tmp_path: Path, 
     assert kiosk_settings(tmp_path).kiosk.auto_checkout_at() is None  # off unless set
 
 
-def test_the_command_line_checks_out_the_overdue(store: Store, store_config: StoreConfig,
+def test_the_command_line_checks_out_the_overdue(store: Repositories, store_config: StoreConfig,
                                                  tmp_path: Path) -> None:  # fmt: skip
     yesterday = datetime.now(AMS).date() - timedelta(days=1)
-    store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    check_in(store, visitor(1), actor="test", now=local(yesterday, 9))
     refused = run_cli(store_config, tmp_path, "checkout", "--overdue")
     assert refused.returncode != 0 and "kiosk.auto_checkout is not set" in refused.stderr
     (tmp_path / "config.toml").write_text('[kiosk]\nauto_checkout = "20:00"\n')
@@ -208,20 +224,21 @@ def test_the_command_line_checks_out_the_overdue(store: Store, store_config: Sto
 
 
 def test_a_departure_on_a_later_day_says_which_day_in_the_log(
-    store: Store, store_config: StoreConfig, tmp_path: Path
+    store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
     """Left at 00:06 after arriving at 23:37, or two days later: the log's "out" says so
     ("00:06+1"), in the console and on the command line, instead of a time that reads as
     the same evening."""
-    late = store.check_in(visitor(1), actor="test", now=local(DAY, 23, 37))
-    store.check_out(late.badge_code, actor="test", now=local(DAY + timedelta(days=1), 0, 6))
-    stayed = store.check_in(visitor(2), actor="test", now=local(DAY, 9))
-    store.check_out(stayed.badge_code, actor="test", now=local(DAY + timedelta(days=2), 9, 15))
-    day = store.check_in(visitor(3), actor="test", now=local(DAY, 10))
-    store.check_out(day.badge_code, actor="test", now=local(DAY, 17, 5))
+    late = check_in(store, visitor(1), actor="test", now=local(DAY, 23, 37))
+    check_out(store, late.badge_code, actor="test", now=local(DAY + timedelta(days=1), 0, 6))
+    stayed = check_in(store, visitor(2), actor="test", now=local(DAY, 9))
+    check_out(store, stayed.badge_code, actor="test", now=local(DAY + timedelta(days=2), 9, 15))
+    day = check_in(store, visitor(3), actor="test", now=local(DAY, 10))
+    check_out(store, day.badge_code, actor="test", now=local(DAY, 17, 5))
     expected = {"23:37": "00:06+1", "09:00": "09:15+2", "10:00": "17:05"}
     staff = StaffUser("rita", "reception")
-    rows = ConsoleService(store, kiosk_settings(tmp_path), staff).day_rows(DAY)
+    console_log = Services.over(store, kiosk_settings(tmp_path)).log
+    rows = console_log.day(DAY, Actor.staff(staff)).rows
     assert {r.arrived: r.departed for r in rows} == expected
     log = run_cli(store_config, tmp_path, "log", "--date", str(DAY), "--format", "json")
     assert {r["in"]: r["out"] for r in json.loads(log.stdout)} == expected
@@ -231,13 +248,13 @@ async def test_the_kiosk_checks_out_yesterdays_forgotten_visitors_when_it_starts
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     services = open_services(kiosk_settings(tmp_path, '[kiosk]\nauto_checkout = "20:00"\n'))
-    yesterday = services.now().date() - timedelta(days=1)
-    forgot = services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9))
+    yesterday = services.ctx.now().date() - timedelta(days=1)
+    forgot = check_in(services.repos, visitor(1), actor="test", now=local(yesterday, 9))
     caplog.set_level("INFO")
     async with make_app(services.settings, services=services).run_test() as pilot:
         await ready(pilot)
-        await pilot.app.workers.wait_for_complete()
-    visit = services.store.get_visit(forgot.visit_id)
+        await settled(pilot)
+    visit = services.repos.visits.get(forgot.visit_id)
     assert visit.departed_at == local(yesterday, 20) and visit.auto_checkout
     assert "1 visit(s) checked out automatically" in caplog.text
     assert "Fakename" not in caplog.text
@@ -247,9 +264,9 @@ async def test_the_console_shows_a_departure_nobody_recorded_and_takes_the_real_
     tmp_path: Path,
 ) -> None:
     services = services_with_staff(tmp_path, '[kiosk]\nauto_checkout = "20:00"\n')
-    yesterday = services.now().date() - timedelta(days=1)
-    visit_id = services.store.check_in(visitor(1), actor="test", now=local(yesterday, 9)).visit_id
-    assert services.auto_check_out() == 1
+    yesterday = services.ctx.now().date() - timedelta(days=1)
+    visit_id = check_in(services.repos, visitor(1), actor="test", now=local(yesterday, 9)).visit_id
+    assert services.visits.auto_check_out_recent(KIOSK, 7) == 1  # as the kiosk does
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await staff_login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -279,5 +296,5 @@ async def test_the_console_shows_a_departure_nobody_recorded_and_takes_the_real_
         facts = str(pilot.app.screen.query_one("#facts").render())
         assert "left 17:10" in facts and "automatically" not in facts
         assert record.disabled and not pilot.app.screen.query_one("#left-row").display
-    visit = services.store.get_visit(visit_id)
+    visit = services.repos.visits.get(visit_id)
     assert visit.departed_at == local(yesterday, 17, 10) and not visit.auto_checkout

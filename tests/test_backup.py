@@ -15,16 +15,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.services.backup import BackupService
-from storage.audit_trail import accept_restore, events, verify
+from kiosk.domain.staff import Actor
+from kiosk.services.backup import BackupResult
 from storage.backup import BackupError
 from storage.engine import checkpoint
 from storage.models import AuditEvent
-from storage.open import StoreConfig, open_store
-from storage.store import Store
-from tests.factories import run_cli, visitor
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.store import check_in, services_over
 
 ACTOR = "os:tester"
+
+
+def _backup(store: Repositories, records_to: Path, keys_to: Path | None = None) -> BackupResult:
+    """`kiosk backup` as the operator runs it."""
+    return services_over(store).backup.backup(records_to, Actor(ACTOR), keys_to)
 
 
 def _tables(path: Path) -> set[str]:
@@ -41,15 +47,15 @@ def _folders(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
 def test_copies_are_apart_private_audited_and_restore_every_visit(
-    store: Store, store_config: StoreConfig, tmp_path: Path
+    store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
-    day = store.local_day(datetime.now(store.timezone))
+    day = store.db.local_day(datetime.now(store.db.timezone))
     for i in range(3):
-        store.check_in(visitor(i), actor="test")
+        check_in(store, visitor(i), actor="test")
     records_dir, keys_dir = _folders(tmp_path)
 
-    result = BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
-    store.check_in(visitor(9), actor="test")  # after the copy: not in it
+    result = _backup(store, records_dir, keys_dir)
+    check_in(store, visitor(9), actor="test")  # after the copy: not in it
 
     assert result.records.rows == 3 and result.keystore is not None
     records, keystore = result.records.path, result.keystore.path
@@ -61,7 +67,7 @@ def test_copies_are_apart_private_audited_and_restore_every_visit(
     assert "visits" in _tables(records) and "kiosk_data_keys" not in _tables(records)
     assert "kiosk_data_keys" in _tables(keystore) and "visits" not in _tables(keystore)
     assert visitor(0).name.encode() not in records.read_bytes()
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         events = conn.execute(
             select(AuditEvent.actor, AuditEvent.action, AuditEvent.details).where(
                 AuditEvent.action.like("backup.%")
@@ -79,7 +85,7 @@ def test_copies_are_apart_private_audited_and_restore_every_visit(
     shutil.copy(records, restored / "kiosk.db")
     shutil.copy(keystore, restored / "keystore.db")
     shutil.copy(store_config.key_file, restored / "master.key")
-    again = open_store(
+    again = open_repositories(
         replace(
             store_config,
             database_url=f"sqlite:///{restored / 'kiosk.db'}",
@@ -88,32 +94,32 @@ def test_copies_are_apart_private_audited_and_restore_every_visit(
         )
     )
     try:
-        names = sorted(v.name for v in again.visits_on(day).visits)
+        names = sorted(v.name for v in again.visits.on_day(day).visits)
     finally:
-        again.engine.dispose()
-        again.keystore.engine.dispose()
+        again.db.engine.dispose()
+        again.db.keystore.engine.dispose()
     assert names == [visitor(i).name for i in range(3)]
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
-def test_a_copy_taken_while_visitors_check_in_is_whole(store: Store, tmp_path: Path) -> None:
+def test_a_copy_taken_while_visitors_check_in_is_whole(store: Repositories, tmp_path: Path) -> None:
     records_dir, _ = _folders(tmp_path)
     stop = threading.Event()
     done: list[int] = []
 
-    def check_in() -> None:
+    def keep_checking_in() -> None:
         n = 0
         while not stop.is_set():
-            store.check_in(visitor(n), actor="test")
+            check_in(store, visitor(n), actor="test")
             n += 1
             done.append(n)
 
-    writer = threading.Thread(target=check_in)
+    writer = threading.Thread(target=keep_checking_in)
     writer.start()
     try:
         while len(done) < 20:
             threading.Event().wait(0.01)
-        copies = [BackupService(store, actor=ACTOR).backup(records_dir) for _ in range(3)]
+        copies = [_backup(store, records_dir) for _ in range(3)]
     finally:
         stop.set()
         writer.join()
@@ -129,9 +135,9 @@ def test_a_copy_taken_while_visitors_check_in_is_whole(store: Store, tmp_path: P
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
-def test_refusals_write_nothing(store: Store, tmp_path: Path) -> None:
+def test_refusals_write_nothing(store: Repositories, tmp_path: Path) -> None:
     records_dir, keys_dir = _folders(tmp_path)
-    service = BackupService(store, actor=ACTOR)
+    service = services_over(store).backup
     taken = records_dir / "taken.db"
     taken.write_text("someone's file")
     cases = {
@@ -142,7 +148,7 @@ def test_refusals_write_nothing(store: Store, tmp_path: Path) -> None:
     }
     for expected, (records_to, keys_to) in cases.items():
         with pytest.raises(BackupError, match=expected.strip()):
-            service.backup(records_to, keys_to)
+            service.backup(records_to, Actor(ACTOR), keys_to)
     assert sorted(p.name for p in records_dir.iterdir()) == ["taken.db"]
     assert taken.read_text() == "someone's file" and not list(keys_dir.iterdir())
 
@@ -154,32 +160,32 @@ def test_a_key_store_inside_the_records_or_postgres_is_refused(
     records; PostgreSQL (either way) is backed up with pg_dump (the message says so)."""
     store_config = replace(store_config, keystore_url=store_config.database_url)
     expected = "inside the records database" if engine_kind == "sqlite" else "pg_dump"
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     records_dir, keys_dir = _folders(tmp_path)
     try:
         with pytest.raises(BackupError, match=expected):
-            BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
+            _backup(store, records_dir, keys_dir)
     finally:
-        store.engine.dispose()
-        store.keystore.engine.dispose()
+        store.db.engine.dispose()
+        store.db.keystore.engine.dispose()
     assert not list(records_dir.iterdir()) and not list(keys_dir.iterdir())
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
 def test_a_restore_in_place_is_reported_until_accepted(
-    store: Store, store_config: StoreConfig, tmp_path: Path
+    store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
     """The machine's database restored from last night's copy: the audit checkpoint
     beside the key file remembers events the copy lacks, so verification says so (a
     restore looks like cut-off events, rightly) until an admin accepts the restore,
     which stays on the record."""
-    store.check_in(visitor(0), actor="test")
+    check_in(store, visitor(0), actor="test")
     records_dir, keys_dir = _folders(tmp_path)
-    result = BackupService(store, actor=ACTOR).backup(records_dir, keys_dir)
+    result = _backup(store, records_dir, keys_dir)
     assert result.keystore is not None
-    store.check_in(visitor(1), actor="test")  # lost with the restore
-    store.engine.dispose()
-    store.keystore.engine.dispose()
+    check_in(store, visitor(1), actor="test")  # lost with the restore
+    store.db.engine.dispose()
+    store.db.keystore.engine.dispose()
     data = store_config.key_file.parent
     for name in ("kiosk.db", "keystore.db"):
         for extra in data.glob(f"{name}-*"):
@@ -187,26 +193,26 @@ def test_a_restore_in_place_is_reported_until_accepted(
     shutil.copy(result.records.path, data / "kiosk.db")
     shutil.copy(result.keystore.path, data / "keystore.db")
 
-    restored = open_store(store_config)
+    restored = open_repositories(store_config)
     try:
-        day = restored.local_day(datetime.now(restored.timezone))
-        assert [v.name for v in restored.visits_on(day).visits] == [visitor(0).name]
-        restored.check_in(visitor(2), actor="test")  # the kiosk goes on meanwhile
-        report = verify(restored)
+        day = restored.db.local_day(datetime.now(restored.db.timezone))
+        assert [v.name for v in restored.visits.on_day(day).visits] == [visitor(0).name]
+        check_in(restored, visitor(2), actor="test")  # the kiosk goes on meanwhile
+        report = restored.audit.verify()
         assert not report.ok and report.behind_checkpoint
-        accept_restore(restored, ACTOR)
-        restored.check_in(visitor(3), actor="test")
-        assert verify(restored).ok
-        [entry] = events(restored, action="audit.restore_accepted")
+        restored.audit.accept_restore(ACTOR)
+        check_in(restored, visitor(3), actor="test")
+        assert restored.audit.verify().ok
+        [entry] = restored.audit.events(action="audit.restore_accepted")
         assert entry.actor == ACTOR
     finally:
-        restored.engine.dispose()
-        restored.keystore.engine.dispose()
+        restored.db.engine.dispose()
+        restored.db.keystore.engine.dispose()
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
 def test_a_folder_without_hard_links_takes_copies_too(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Repositories, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A USB stick formatted FAT has no hard links (link() fails with EPERM): the copy is
     renamed into place instead, and still never replaces a file."""
@@ -215,24 +221,24 @@ def test_a_folder_without_hard_links_takes_copies_too(
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr("os.link", no_links)
-    store.check_in(visitor(0), actor="test")
+    check_in(store, visitor(0), actor="test")
     records_dir, _ = _folders(tmp_path)
-    copy = BackupService(store, actor=ACTOR).backup(records_dir / "copy.db").records
+    copy = _backup(store, records_dir / "copy.db").records
     assert copy.rows == 1 and [p.name for p in records_dir.iterdir()] == ["copy.db"]
     with pytest.raises(BackupError, match="exists already"):
-        BackupService(store, actor=ACTOR).backup(records_dir / "copy.db")
+        _backup(store, records_dir / "copy.db")
     assert [p.name for p in records_dir.iterdir()] == ["copy.db"]
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"], indirect=True)
 def test_a_copy_that_runs_out_of_room_leaves_nothing(
-    store: Store, store_config: StoreConfig, tmp_path: Path
+    store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
     """The backup disk fills up mid-copy (here: a file-size limit on the process): one
     clear line, exit 1, no partial file, and the records and audit trail untouched."""
     for i in range(3):
-        store.check_in(visitor(i), actor="test")
-    checkpoint(store.engine)  # the WAL emptied: the command opens the store within the limit
+        check_in(store, visitor(i), actor="test")
+    checkpoint(store.db.engine)  # the WAL emptied: the command opens the store within the limit
     records_dir, _ = _folders(tmp_path)
 
     def small_disk() -> None:
@@ -246,5 +252,5 @@ def test_a_copy_that_runs_out_of_room_leaves_nothing(
     assert proc.stderr.startswith("kiosk: error: could not copy the database to ")
     assert len(proc.stderr.splitlines()) == 1
     assert list(records_dir.iterdir()) == []
-    assert len(store.visits_on(datetime.now(store.timezone).date()).visits) == 3
-    assert verify(store).ok and not events(store, action="backup.records")
+    assert len(store.visits.on_day(datetime.now(store.db.timezone).date()).visits) == 3
+    assert store.audit.verify().ok and not store.audit.events(action="backup.records")

@@ -13,13 +13,15 @@ from PIL import Image
 from sqlalchemy import select
 
 from kiosk.app import make_app
+from kiosk.domain.notifications import BADGE
+from kiosk.domain.staff import KIOSK
+from kiosk.domain.visits import CheckOutOutcome
 from kiosk.i18n import set_language
-from kiosk.services.kiosk import CheckOutOutcome, ServiceUnavailable
+from kiosk.services.errors import ServiceUnavailable
 from kiosk.services.notify import NO_ADDRESS
 from storage.models import AuditEvent, OutboxMessage
-from storage.outbox import BADGE, OutboxRepository
-from tests.factories import free_port
-from tests.kiosk_ui import (
+from tests.helpers.factories import free_port
+from tests.helpers.kiosk_ui import (
     kiosk_settings,
     open_services,
     ready,
@@ -27,8 +29,9 @@ from tests.kiosk_ui import (
     type_into,
     wait_for_screen,
 )
-from tests.smtp_server import SmtpServer
-from tests.test_kiosk_ui import EMAIL, start_details, through_documents
+from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.store import add_host
+from tests.helpers.visitor_ui import EMAIL, start_details, through_documents
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +60,8 @@ async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
     asked for (by visit id only), and what reception reads of the host's notice is still
     the host's (here: no address, so not sent)."""
     services = open_services(kiosk_settings(tmp_path, _notify(smtp)))
-    store = services.store
-    store.add_host("Hostina Placeholder", actor="admin")  # no address: the host is not told
+    store = services.repos
+    add_host(store, "Hostina Placeholder", actor="admin")  # no address: the host is not told
     async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#lang-nl")
@@ -81,10 +84,10 @@ async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
     assert f"Uw badgecode is {code}." in body and "Zebulon" in body
     qr = Image.open(io.BytesIO(_part(mail, "image/png"))).convert("L")
     [scanned] = [r.text for r in zxingcpp.read_barcodes(qr)]
-    assert services.check_out(scanned) is CheckOutOutcome.DONE
+    assert services.checkin.check_out_badge(scanned, KIOSK) is CheckOutOutcome.DONE
 
-    [visit] = store.visits_on(store.local_day(services.now())).visits
-    with store.engine.connect() as conn:
+    [visit] = store.visits.on_day(store.db.local_day(services.ctx.now())).visits
+    with store.db.engine.connect() as conn:
         badge_rows = conn.execute(
             select(OutboxMessage.payload_ct, OutboxMessage.sent_at).where(
                 OutboxMessage.kind == BADGE
@@ -97,7 +100,7 @@ async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
         ).all()
     assert [(bytes(ct), sent is not None) for ct, sent in badge_rows] == [(b"", True)]
     assert [(object_id, details) for object_id, details in asked] == [(str(visit.id), {})]
-    assert OutboxRepository(store).status_of_visit(visit.id) == (None, None, NO_ADDRESS)
+    assert store.outbox.state_of_visit(visit.id) == (None, None, NO_ADDRESS)
 
 
 @pytest.mark.parametrize("case", ["no e-mail server", "no e-mail address"])
@@ -127,12 +130,12 @@ async def test_a_badge_e_mail_that_cannot_go_now_is_said_and_not_lost(
     (it goes with the next retry) and the screen says it comes shortly."""
     toml = _notify(smtp).replace(f"smtp_port = {smtp.port}", f"smtp_port = {free_port()}")
     services = open_services(kiosk_settings(tmp_path, toml))
-    real = services.email_badge
+    real = services.badges.email
 
     def database_away(*args: object) -> bool:
         raise ServiceUnavailable("database is locked")
 
-    monkeypatch.setattr(services, "email_badge", database_away)
+    monkeypatch.setattr(services.badges, "email", database_away)
     async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
@@ -143,13 +146,13 @@ async def test_a_badge_e_mail_that_cannot_go_now_is_said_and_not_lost(
         status = await status_of(pilot, "#email-status", "It could not")
         assert status == "It could not be sent now. Please take a photo of the code."
         assert not pilot.app.screen.query_one("#email-badge").disabled
-        monkeypatch.setattr(services, "email_badge", real)
+        monkeypatch.setattr(services.badges, "email", real)
         await pilot.pause(0.5)  # a button ignores clicks while it still shows the last press
         await pilot.click("#email-badge")
         status = await status_of(pilot, "#email-status", "It will")
         assert status == "It will be sent to you shortly."
         assert pilot.app.screen.query_one("#email-badge").disabled
-    with services.store.engine.connect() as conn:
+    with services.repos.db.engine.connect() as conn:
         waiting = conn.execute(
             select(OutboxMessage.sent_at).where(OutboxMessage.kind == BADGE)
         ).all()

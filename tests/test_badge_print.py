@@ -8,17 +8,16 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Page, sync_playwright
 
+from kiosk.domain.badges import BadgeCard
 from kiosk.domain.registration import HOST_MAX, NAME_MAX
-from kiosk.services.badge import BadgeCard, qr_matrix, spool_badge
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from kiosk.services.badge import spool_badge
+from kiosk.services.qr import qr_matrix
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -30,8 +29,6 @@ LONG_HOST = "Maximiliane von Hohenberg-Schwarzenstein"  # 40 characters: fits, s
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Page]:
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -11,8 +11,8 @@ from textual.strip import Strip
 
 from kiosk.app import make_app
 from kiosk.i18n import set_language
-from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, wait_for_screen
-from tests.test_kiosk_ui import _checked_in_code
+from tests.helpers.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, wait_for_screen
+from tests.helpers.visitor_ui import checked_in_code
 
 
 def _luma(color: Color | None, default: int) -> int:
@@ -46,7 +46,7 @@ async def test_qr_on_the_badge_screen_decodes_to_the_badge_code(tmp_path: Path) 
     app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        code = await _checked_in_code(pilot)
+        code = await checked_in_code(pilot)
         # Check in again, and stay on the badge this time.
         await pilot.click("#check-in")
         await wait_for_screen(pilot, "DetailsScreen")

@@ -14,21 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+import qrcode
 from PIL import Image, ImageChops
+from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
 from kiosk.config import load_settings
-from kiosk.runtime import open_from_settings
+from kiosk.services.bundle import open_services
 from storage.models import AuditEvent
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
-from tests.factories import free_port
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
+from tests.helpers.factories import free_port
+from tests.helpers.waiting import wait_until_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "Wilhelmina Fakevisitor"
@@ -92,12 +91,11 @@ def _stop_server(proc: subprocess.Popen[str]) -> None:
 
 def _visits_today(env: dict[str, str]) -> list[object]:
     settings = load_settings({k: v for k, v in env.items() if k.startswith("KIOSK_")})
-    store = open_from_settings(settings)
+    services = open_services(settings)
     try:
-        return list(store.visits_on(store.local_day(datetime.now(store.timezone))).visits)
+        return list(services.repos.visits.on_day(services.ctx.today()).visits)
     finally:
-        store.engine.dispose()
-        store.keystore.engine.dispose()
+        services.close()
 
 
 def _visit_departed(env: dict[str, str]) -> object:
@@ -165,8 +163,6 @@ def _act(page: Page, *keys: str, text: str = "") -> bytes:
 def test_check_in_and_out_in_a_real_browser(
     served: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     url, env = served
     requests: list[str] = []
 
@@ -185,11 +181,7 @@ def test_check_in_and_out_in_a_real_browser(
         _act(page, "Enter")  # "I am 16 or older" has the focus
         _act(page, "Enter")  # the privacy notice: "I have read this" has the focus
         _act(page, "Enter", text=NAME)  # the NDA: type one's full name, Enter
-        deadline = time.monotonic() + 30
-        codes: list[str] = []
-        while not codes and time.monotonic() < deadline:
-            codes = decode_qr(page.screenshot())
-            time.sleep(0.3)
+        codes = wait_until_sync(lambda: decode_qr(page.screenshot()), timeout=30, every=0.3)
         if len(codes) != 1:
             page.screenshot(path=str(tmp_path / "no-badge.png"))
             raise AssertionError(f"no QR code on the badge; see {tmp_path / 'no-badge.png'}")
@@ -198,9 +190,7 @@ def test_check_in_and_out_in_a_real_browser(
         _act(page, "Tab", "Enter")  # "Check out"
         _act(page, "Enter", text=token)  # as a USB scanner types it
         goodbye = page.screenshot()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and _visit_departed(env) is None:
-            time.sleep(0.3)
+        _wait_departed(env)
         assert goodbye
         browser.close()
 
@@ -208,11 +198,11 @@ def test_check_in_and_out_in_a_real_browser(
     assert hosts == {urlsplit(url).netloc}, f"requests left the machine: {hosts}"
 
     settings = load_settings({k: v for k, v in env.items() if k.startswith("KIOSK_")})
-    store = open_from_settings(settings)
-    day = store.visits_on(store.local_day(datetime.now(store.timezone)))
+    store = open_services(settings).repos
+    day = store.visits.on_day(store.db.local_day(datetime.now(store.db.timezone)))
     [visit] = day.visits
     assert visit.name == NAME and visit.departed_at is not None
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         actions = [a for (a,) in conn.execute(select(AuditEvent.action).order_by(AuditEvent.seq))]
     assert "visit.check_in" in actions and "visit.check_out" in actions
     raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
@@ -258,10 +248,8 @@ def _open_the_camera(page: Page, url: str, way_in: int = 1) -> bytes:
 
 
 def _wait_departed(env: dict[str, str]) -> object:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _visit_departed(env) is None:
-        time.sleep(0.3)
-    return _visit_departed(env)
+    """When the visit was checked out, once it was (or None after half a minute)."""
+    return wait_until_sync(lambda: _visit_departed(env), timeout=30, every=0.3)
 
 
 def _camera_showing(video: Path) -> list[str]:
@@ -277,8 +265,6 @@ def _camera_showing(video: Path) -> list[str]:
 
 def _qr_video(text: str, out: Path, width: int = 640, height: int = 480) -> Path:
     """A few frames of a QR code as a Y4M clip: what Chromium's fake camera shows."""
-    import qrcode
-
     qr = qrcode.QRCode(border=4, box_size=8)
     qr.add_data(text)
     qr.make(fit=True)
@@ -299,8 +285,6 @@ def test_the_tablets_camera_reads_the_badge_and_checks_out(
     """At a lobby tablet (no USB scanner) the check-out screen offers the camera; the QR
     code held up to it is read in the page and the visitor is checked out. The page
     opens no other window, and the camera is off again afterwards."""
-    from playwright.sync_api import sync_playwright
-
     url, env = served
     badge = _checked_in_badge(env, "--email", "wilhelmina@example.com")
     video = _qr_video(badge, tmp_path / "badge.y4m")
@@ -321,8 +305,6 @@ def test_the_tablets_camera_reads_an_invitation_and_fills_the_check_in(
 ) -> None:
     """The QR code of a pre-registration, held up to the camera on the invitation screen,
     opens the check-in filled from it; the visitor goes through with Enter."""
-    from playwright.sync_api import sync_playwright
-
     url, env = served
     invited = subprocess.run(
         [sys.executable, "-m", "kiosk", "invite", "--name", NAME, "--email",
@@ -343,11 +325,7 @@ def test_the_tablets_camera_reads_an_invitation_and_fills_the_check_in(
         for _ in range(3):  # Next; 16 or older; the notice
             _act(page, "Enter")
         _act(page, "Enter", text=NAME)  # the NDA, signed
-        deadline = time.monotonic() + 30
-        visits: list[object] = []
-        while time.monotonic() < deadline and not visits:
-            time.sleep(0.5)
-            visits = _visits_today(env)
+        visits = wait_until_sync(lambda: _visits_today(env), timeout=30, every=0.5)
         browser.close()
     assert [getattr(v, "email", None) for v in visits] == ["wilhelmina@example.com"]
 
@@ -357,8 +335,6 @@ def test_without_a_camera_the_page_says_so_and_typing_still_works(
 ) -> None:
     """A tablet whose camera is refused (or missing): the page says to type the code,
     closes its overlay, and the code typed checks out."""
-    from playwright.sync_api import sync_playwright
-
     url, env = served
     badge = _checked_in_badge(env, "--phone", "+31205550123")
     with sync_playwright() as p:
@@ -414,8 +390,6 @@ def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
     """A tablet has no mouse wheel: a swipe up over an NDA longer than the screen moves
     the text, a swipe down brings its beginning back, and a tap on "I accept" (after the
     name is typed) still presses it."""
-    from playwright.sync_api import sync_playwright
-
     url, env = served_long_nda
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -435,9 +409,7 @@ def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
         assert not _changed(back, nda), "the swipes down did not bring the beginning back"
         page.keyboard.type(NAME)  # the signature field has the keyboard
         page.touchscreen.tap(810, 725)  # "I accept", bottom right
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _visits_today(env):
-            time.sleep(0.3)
+        wait_until_sync(lambda: _visits_today(env), timeout=30, every=0.3)
         browser.close()
     [visit] = _visits_today(env)
     assert getattr(visit, "nda_accepted", False)
@@ -447,8 +419,6 @@ def test_a_tablet_lays_the_page_out_at_its_own_width(served: tuple[str, dict[str
     """A mobile browser without a viewport declaration lays a page out 980 pixels wide
     and shrinks it: on an 800-pixel tablet every letter of the kiosk would be a fifth
     smaller. The kiosk's page takes the tablet's width, and the terminal fills it."""
-    from playwright.sync_api import sync_playwright
-
     url, _env = served
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -467,8 +437,6 @@ def test_the_tablet_comes_back_by_itself_when_its_kiosk_restarts(tmp_path: Path)
     """In an empty lobby nobody presses the page's Restart button: after the kiosk
     service restarts (here: stopped, and started a few seconds later on the same port),
     the tablet shows the welcome screen again by itself, and it works."""
-    from playwright.sync_api import sync_playwright
-
     with _serve(tmp_path) as (url, env, server), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1024, "height": 768})

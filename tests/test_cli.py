@@ -12,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from storage.open import StoreConfig
-from tests.factories import run_cli
+from tests.helpers.factories import run_cli
 
 NAME = "Quixote Fakevisitor"
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -329,8 +330,6 @@ def test_the_log_and_the_on_site_list_line_up_wide_characters(kiosk: Run) -> Non
     """A name in Japanese takes two terminal cells a character: `kiosk log` and `kiosk
     onsite` (the evacuation list) pad by cells, so every column starts where its title
     does, whatever the names."""
-    from rich.cells import cell_len
-
     run = kiosk
     run("hosts", "add", "Hostina Placeholder")
     for name, company in (

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_settings
+from kiosk.documents import Terms, load
 
 
 def _write(tmp_path: Path, body: str) -> dict[str, str]:
@@ -150,8 +151,6 @@ def test_an_offices_documents_are_checked_at_start(
 
 
 def test_an_offices_documents_replace_the_built_in_ones_kind_by_kind(tmp_path: Path) -> None:
-    from kiosk.documents import Terms, load
-
     folder = tmp_path / "docs"
     folder.mkdir()
     for language in ("en", "nl"):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,14 @@ from textual.widgets import Button, DataTable, Input, Select
 
 from kiosk.app import make_console
 from kiosk.domain.registration import Registration
-from kiosk.services.admin import RetentionAdmin
-from kiosk.services.console import ConsoleService, NotAllowed
-from kiosk.services.kiosk import KioskServices
-from kiosk.services.staff import StaffService, StaffUser
+from kiosk.domain.staff import Actor, NotAllowed, StaffUser
+from kiosk.services.bundle import Services
+from kiosk.services.context import ServiceContext
+from kiosk.services.rights import Person
+from kiosk.services.staff import StaffService
 from storage.models import AuditEvent, Visit
-from storage.retention_periods import RetentionPeriods
-from tests.factories import visitor
-from tests.kiosk_ui import (
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import (
     STAFF_PINS,
     open_services,
     services_with_staff,
@@ -33,13 +34,14 @@ from tests.kiosk_ui import (
     type_into,
     wait_for_screen,
 )
+from tests.helpers.store import check_in
 
 PINS = STAFF_PINS
 CONFIG = "# Lobby kiosk, 3rd floor\nsite_name = 'Fictional HQ'\n"
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> KioskServices:
+def services(tmp_path: Path) -> Services:
     return services_with_staff(tmp_path, CONFIG)
 
 
@@ -56,34 +58,40 @@ async def table_rows(pilot: Pilot[None], selector: str, count: int, wait: float 
     return table.row_count
 
 
-def audit(services: KioskServices) -> list[tuple[str, str, dict[str, Any]]]:
-    with services.store.engine.connect() as conn:
+def audit(services: Services) -> list[tuple[str, str, dict[str, Any]]]:
+    with services.repos.db.engine.connect() as conn:
         rows = conn.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.details))
         return [(a, act, dict(d)) for a, act, d in rows]
 
 
-def test_only_the_allowed_roles_get_the_admin_services(services: KioskServices) -> None:
-    def console(user: str) -> ConsoleService:
-        return ConsoleService(services.store, services.settings, StaffUser(user, PINS[user][0]))
+def test_only_the_allowed_roles_get_the_admin_services(services: Services) -> None:
+    def console(user: str) -> Actor:
+        return Actor.staff(StaffUser(user, PINS[user][0]))
 
-    for action in ("staff_admin", "retention_admin", "rights", "verify_audit"):
+    nobody = Person(email="nobody@example.invalid")
+    admin_only: dict[str, Callable[[Actor], object]] = {
+        "staff": services.staff.accounts,
+        "retention": services.retention.rows,
+        "rights": lambda actor: services.rights.lookup(nobody, actor),
+    }
+    for use in (*admin_only.values(), services.audit.verify):
         with pytest.raises(NotAllowed):
-            getattr(console("rita"), action)()
-    for action in ("staff_admin", "retention_admin", "rights"):
+            use(console("rita"))
+    for use in admin_only.values():
         with pytest.raises(NotAllowed):
-            getattr(console("sam"), action)()
-    assert console("sam").verify_audit().ok
-    assert console("ada").staff_admin().accounts()
+            use(console("sam"))
+    assert services.audit.verify(console("sam")).ok
+    assert services.staff.accounts(console("ada"))
 
 
-async def test_the_audit_tab_shows_the_events_as_of_opening_it(services: KioskServices) -> None:
+async def test_the_audit_tab_shows_the_events_as_of_opening_it(services: Services) -> None:
     app = make_console(services.settings, services=services)
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, "sam")
         await pilot.press("f7")
         assert "staff.login" in await audit_actions(pilot, "staff.login")
         await pilot.press("f2")
-        services.store.check_in(visitor(0), actor="test")  # meanwhile, at the kiosk
+        check_in(services.repos, visitor(0), actor="test")  # meanwhile, at the kiosk
         await pilot.press("f7")
         assert "visit.check_in" in await audit_actions(pilot, "visit.check_in")
 
@@ -100,10 +108,10 @@ async def audit_actions(pilot: Pilot[None], awaited: str, wait: float = 10.0) ->
 
 
 async def test_security_verifies_the_audit_trail_and_reads_its_events(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     for i in range(3):
-        services.store.check_in(visitor(i), actor="test")
+        check_in(services.repos, visitor(i), actor="test")
     app = make_console(services.settings, services=services)
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, "sam")
@@ -125,14 +133,14 @@ async def test_security_verifies_the_audit_trail_and_reads_its_events(
         assert await table_rows(pilot, "#audit-events", 3) == 3
         await pilot.click("#audit-verify")
         assert "intact: " in await status_of(pilot, "#audit-status", "intact")
-        with services.store.engine.begin() as conn:  # the newest event cut off
+        with services.repos.db.engine.begin() as conn:  # the newest event cut off
             newest = conn.execute(select(func.max(AuditEvent.seq))).scalar_one()
             conn.execute(delete(AuditEvent).where(AuditEvent.seq == newest))
         await pilot.pause(0.3)  # a button ignores clicks while it shows the last one
         await pilot.click("#audit-verify")
         text = await status_of(pilot, "#audit-status", "cut off")
         assert "cut off" in text and "kiosk audit accept-restore" in text
-        with services.store.engine.begin() as conn:  # someone edits an event behind our back
+        with services.repos.db.engine.begin() as conn:  # someone edits an event behind our back
             conn.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory"))
         await pilot.pause(0.3)
         await pilot.click("#audit-verify")
@@ -141,8 +149,8 @@ async def test_security_verifies_the_audit_trail_and_reads_its_events(
         assert "accept-restore" not in text
 
 
-async def test_admin_adds_resets_and_removes_staff_accounts(services: KioskServices) -> None:
-    staff = StaffService(services.store, sleep=lambda _: None)
+async def test_admin_adds_resets_and_removes_staff_accounts(services: Services) -> None:
+    staff = StaffService(services.ctx, sleep=lambda _: None)
     for _ in range(10):
         staff.verify("rita", "000000")
     assert staff.is_locked("rita")
@@ -178,28 +186,26 @@ async def test_admin_adds_resets_and_removes_staff_accounts(services: KioskServi
         await pilot.click("#staff-remove")
         remove = pilot.app.screen.query_one("#staff-remove", Button)
         assert "confirm" in str(remove.label)
-        assert StaffService(services.store).repo.get("sam") is not None  # not yet
+        assert services.repos.staff.get("sam") is not None  # not yet
         await pilot.click("#staff-remove")
         await status_of(pilot, "#staff-status", "removed")
         assert await table_rows(pilot, "#staff-table", 3) == 3
-    fresh = StaffService(services.store, sleep=lambda _: None)
+    fresh = StaffService(ServiceContext(services.repos, services.settings), sleep=lambda _: None)
     assert fresh.verify("nina", "445566") == StaffUser("nina", "security")
     assert fresh.verify("rita", "778899") == StaffUser("rita", "reception")  # unlocked
-    assert fresh.repo.get("sam") is None
+    assert services.repos.staff.get("sam") is None
     actions = [(a, act) for a, act, _ in audit(services)]
     for action in ("staff.add", "staff.reset_pin", "staff.remove"):
         assert ("staff:ada", action) in actions
 
 
 async def test_admin_changes_retention_and_runs_the_purge(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
-    from datetime import UTC, datetime
-
-    old = services.store.check_in(
-        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
+    old = check_in(
+        services.repos, visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
     )
-    recent = services.store.check_in(visitor(2), actor="test")
+    recent = check_in(services.repos, visitor(2), actor="test")
     config = services.settings.config_file
     assert config is not None
     app = make_console(services.settings, services=services)
@@ -210,26 +216,26 @@ async def test_admin_changes_retention_and_runs_the_purge(
         await pilot.click("#ret-save")
         assert "outside 1..90" in await status_of(pilot, "#retention-status", "outside")
         assert pilot.app.screen.query_one("#ret-visit_days", Input).value == "120"  # kept
-        assert RetentionPeriods(services.store).saved() == {}
+        assert services.repos.retention.saved() == {}
 
         await type_into(pilot, "#ret-visit_days", "7")
         await pilot.click("#ret-save")
         await status_of(pilot, "#retention-status", "Saved")
-        console = pilot.app.screen.service  # type: ignore[attr-defined]
-        assert console.oldest_day() == console.today() - timedelta(days=7)
+        desk = pilot.app.screen.desk  # type: ignore[attr-defined]
+        assert desk.services.log.oldest_day() == desk.today() - timedelta(days=7)
         await pilot.click("#ret-preview")
         preview = await status_of(pilot, "#retention-status", "would remove")
         assert "visits 1" in preview
-        assert services.store.get_visit(old.visit_id)  # a preview removes nothing
+        assert services.repos.visits.get(old.visit_id)  # a preview removes nothing
 
         await pilot.click("#ret-purge")
         await pilot.click("#ret-purge")
         assert "visits 1" in await status_of(pilot, "#retention-status", "Purged")
     # Saved in the database, for every machine on it; the settings file is not touched.
-    assert open_services(services.settings).store.retention.visit_days == 7
+    assert open_services(services.settings).repos.db.retention.visit_days == 7
     assert config.read_text() == CONFIG
-    assert [v.id for v in services.store.find_person(email=visitor(1).email)] == []
-    assert services.store.get_visit(recent.visit_id).name == visitor(2).name
+    assert [v.id for v in services.repos.visits.find_person(email=visitor(1).email)] == []
+    assert services.repos.visits.get(recent.visit_id).name == visitor(2).name
     events = audit(services)
     assert ("staff:ada", "retention.change", {"visit_days": 7}) in events
     [purged] = [d for a, act, d in events if (a, act) == ("staff:ada", "retention.purge")]
@@ -246,24 +252,22 @@ async def field_value(pilot: Pilot[None], selector: str, wanted: str) -> str:
 
 
 async def test_two_admins_change_retention_in_two_consoles(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
     """Ada's console is open when Nora saves shorter visits in another console. Ada's
     purge removes by Nora's period, her tab shows it (a field she is editing keeps what
     she typed), and her save of another period does not put Nora's back."""
-    from datetime import UTC, datetime
-
-    old = services.store.check_in(
-        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
+    old = check_in(
+        services.repos, visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=10)
     )
-    nora = RetentionAdmin(open_services(services.settings).store, services.settings,
-                          actor="staff:nora")  # fmt: skip
+    nora = open_services(services.settings).retention  # another console
+    nora_actor = Actor("staff:nora", "admin")
     app = make_console(services.settings, services=services)
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, "ada")
         await pilot.press("f9")
         await type_into(pilot, "#ret-outbox_days", "3")  # Ada starts editing
-        nora.save({"visit_days": "7", "nda_days": "400"})
+        nora.save({"visit_days": "7", "nda_days": "400"}, nora_actor)
 
         await pilot.click("#ret-preview")
         assert "visits 1" in await status_of(pilot, "#retention-status", "would remove")
@@ -272,29 +276,31 @@ async def test_two_admins_change_retention_in_two_consoles(
         assert await field_value(pilot, "#ret-nda_days", "400") == "400"
         assert pilot.app.screen.query_one("#ret-outbox_days", Input).value == "3"
 
-        nora.save({"visit_days": "5"})  # Ada's tab still shows 7
+        nora.save({"visit_days": "5"}, nora_actor)  # Ada's tab still shows 7
         await pilot.click("#ret-save")
         await status_of(pilot, "#retention-status", "Saved")
         assert await field_value(pilot, "#ret-visit_days", "5") == "5"
         await pilot.pause(0.3)  # a button ignores a second click during its press effect
         await pilot.click("#ret-save")
         assert "No period" in await status_of(pilot, "#retention-status", "No period")
-    saved = {key: days for key, (days, _) in RetentionPeriods(services.store).saved().items()}
+    saved = {key: days for key, (days, _) in services.repos.retention.saved().items()}
     assert saved == {"visit_days": 5, "nda_days": 400, "outbox_days": 3}
-    assert services.store.retention.visit_days == 5
-    assert [v.id for v in services.store.find_person(email=visitor(1).email)] == [old.visit_id]
+    assert services.repos.db.retention.visit_days == 5
+    assert [v.id for v in services.repos.visits.find_person(email=visitor(1).email)] == [
+        old.visit_id
+    ]
     events = audit(services)
     assert ("staff:ada", "retention.change", {"outbox_days": 3}) in events
 
 
 async def test_a_rights_request_for_a_correction_and_lifting_a_restriction(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """A visitor asks for their name to be corrected: the admin finds them, opens the
     visit from the list, saves the correction, and the list shows it on return. A
     restriction the admin set is lifted again with "Lift restriction"."""
     person = visitor(7, name="Zyxwvut Fakenmae", email="zyx.fake7@example.com")
-    visit_id = services.store.check_in(person, actor="test").visit_id
+    visit_id = check_in(services.repos, person, actor="test").visit_id
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "ada")
         await pilot.press("f10")
@@ -318,28 +324,28 @@ async def test_a_rights_request_for_a_correction_and_lifting_a_restriction(
         assert "Zyxwvut Fakename" in [str(c) for c in table.get_row_at(0)]
         await pilot.click("#rights-restrict")
         await status_of(pilot, "#rights-status", "restricted")
-        assert services.store.get_visit(visit_id).restricted
+        assert services.repos.visits.get(visit_id).restricted
         await pilot.pause(0.3)
         await pilot.click("#rights-unrestrict")
         lifted = await status_of(pilot, "#rights-status", "no longer")
         assert lifted == "1 visit(s) no longer restricted.", lifted
-    visit = services.store.get_visit(visit_id)
+    visit = services.repos.visits.get(visit_id)
     assert (visit.name, visit.restricted) == ("Zyxwvut Fakename", False)
     actions = [act for a, act, _ in audit(services) if a == "staff:ada"]
     assert {"visit.view", "visit.correct", "person.restrict", "person.unrestrict"} <= set(actions)
 
 
-async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path: Path) -> None:
+async def test_admin_answers_a_rights_request(services: Services, tmp_path: Path) -> None:
     person = visitor(7, email="zyx.fake7@example.com")
-    first = services.store.check_in(person, actor="test")
-    second = services.store.check_in(
-        visitor(7, email=person.email, company="Other Fictional BV"), actor="test"
+    first = check_in(services.repos, person, actor="test")
+    second = check_in(
+        services.repos, visitor(7, email=person.email, company="Other Fictional BV"), actor="test"
     )
-    bystander = services.store.check_in(visitor(8), actor="test")
-    ada = ConsoleService(services.store, services.settings, StaffUser("ada", "admin"))
-    ada.preregister(
+    bystander = check_in(services.repos, visitor(8), actor="test")
+    services.invitations.preregister(
         Registration(name=person.name, email=person.email or "", visitor_type="guest"),
-        ada.today() + timedelta(days=1),
+        services.ctx.today() + timedelta(days=1),
+        Actor.staff(StaffUser("ada", "admin")),
     )
     out = tmp_path / "answer" / "visitor.json"
     app = make_console(services.settings, services=services)
@@ -375,23 +381,23 @@ async def test_admin_answers_a_rights_request(services: KioskServices, tmp_path:
         assert [i["name"] for i in held["invitations"]] == [person.name]
         assert {v["screening"] for v in held["visits"]} == {"passed"}
         assert out.stat().st_mode & 0o077 == 0
-        assert services.store.get_visit(first.visit_id).restricted
+        assert services.repos.visits.get(first.visit_id).restricted
 
         await pilot.click("#rights-consent")
         assert "removed from 2 visit(s)" in await status_of(pilot, "#rights-status", "removed")
-        assert services.store.get_visit(first.visit_id).screening.value == "not_asked"
+        assert services.repos.visits.get(first.visit_id).screening.value == "not_asked"
 
         await pilot.click("#rights-erase")
         await pilot.click("#rights-erase")
         erased = await status_of(pilot, "#rights-status", "Erased")
         assert "Erased 2 visit(s)" in erased and "1 invitation(s)" in erased
-    assert services.store.find_person(email=person.email) == []
-    assert services.store.get_visit(bystander.visit_id).name == visitor(8).name
+    assert services.repos.visits.find_person(email=person.email) == []
+    assert services.repos.visits.get(bystander.visit_id).name == visitor(8).name
     events = audit(services)
     actions = {act for a, act, _ in events if a == "staff:ada"}
     assert {"person.lookup", "person.export", "person.restrict", "person.withdraw_consent",
             "person.erase"} <= actions  # fmt: skip
     for _, _, details in events:  # ids and counts only
         assert "zyx.fake7" not in json.dumps(details) and person.name not in json.dumps(details)
-    with services.store.engine.connect() as conn:
+    with services.repos.db.engine.connect() as conn:
         assert conn.execute(select(Visit.id).where(Visit.id == first.visit_id)).first() is None

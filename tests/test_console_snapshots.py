@@ -14,17 +14,19 @@ from textual.widgets import DataTable, Input
 
 from kiosk.app import make_console
 from kiosk.i18n import set_language
-from kiosk.services.staff import StaffService
 from screens.console.table import VisitTable
-from tests.factories import visitor
-from tests.kiosk_ui import (
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import (
     FIXED_NOW,
+    OPERATOR,
     kiosk_settings,
     open_services,
     still,
     type_into,
     wait_for_screen,
 )
+from tests.helpers.store import add_host, check_in, check_out
+from tests.helpers.waiting import wait_until
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -36,10 +38,7 @@ async def _loaded(pilot: Pilot[None], user: str = "rita") -> None:
     await pilot.press("enter")
     await wait_for_screen(pilot, "ConsoleScreen")
     table = pilot.app.screen.query_one("#visits", VisitTable)
-    for _ in range(200):
-        if len(table.rows) == 4:
-            break
-        await pilot.pause(0.02)
+    await wait_until(lambda: len(table.rows), (4).__eq__)
 
 
 async def _search(pilot: Pilot[None]) -> None:
@@ -53,10 +52,7 @@ async def _detail(pilot: Pilot[None]) -> None:
     pilot.app.screen.query_one("#visits", VisitTable).focus()
     await pilot.press("down", "enter")
     await wait_for_screen(pilot, "VisitDetailScreen")
-    for _ in range(200):
-        if pilot.app.screen.query_one("#fix-name", Input).value:
-            break
-        await pilot.pause(0.02)
+    await wait_until(lambda: pilot.app.screen.query_one("#fix-name", Input).value)
 
 
 async def _prereg(pilot: Pilot[None]) -> None:
@@ -68,10 +64,7 @@ async def _prereg_errors(pilot: Pilot[None]) -> None:
     await _prereg(pilot)
     pilot.app.screen.query_one("#pre-email", Input).value = "not-an-address"
     await pilot.click("#pre-submit")
-    for _ in range(200):  # the messages shown
-        if str(pilot.app.screen.query_one("#pre-email-error").render()):
-            break
-        await pilot.pause(0.02)
+    await wait_until(lambda: str(pilot.app.screen.query_one("#pre-email-error").render()))
 
 
 async def _hosts(pilot: Pilot[None]) -> None:
@@ -83,10 +76,7 @@ async def _hosts(pilot: Pilot[None]) -> None:
 async def _onsite(pilot: Pilot[None]) -> None:
     await _loaded(pilot, "sam")
     await pilot.press("f5")
-    for _ in range(200):
-        if str(pilot.app.screen.query_one("#onsite-list").render()):
-            break
-        await pilot.pause(0.02)
+    await wait_until(lambda: str(pilot.app.screen.query_one("#onsite-list").render()))
 
 
 async def _export(pilot: Pilot[None]) -> None:
@@ -156,14 +146,16 @@ def test_console_on_a_small_terminal(name: str, snap_compare: Any, tmp_path: Pat
 def _snapshot(step: Step, size: tuple[int, int], snap_compare: Any, tmp_path: Path) -> bool:
     set_language("en")
     services = open_services(kiosk_settings(tmp_path))
-    StaffService(services.store).add("rita", "reception", "111111", actor="test")
-    StaffService(services.store).add("sam", "security", "111111", actor="test")
-    StaffService(services.store).add("ada", "admin", "111111", actor="test")
-    services.store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
+    services.staff.add("rita", "reception", "111111", OPERATOR)
+    services.staff.add("sam", "security", "111111", OPERATOR)
+    services.staff.add("ada", "admin", "111111", OPERATOR)
+    add_host(services.repos, "Hostina Placeholder", "hostina@example.com", actor="admin")
     for i in range(3):
-        services.store.check_in(visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))
-    left = services.store.check_in(visitor(7, company="Other Fake BV"), actor="test", now=FIXED_NOW)
-    services.store.check_out(left.badge_code, actor="test", now=FIXED_NOW + timedelta(minutes=30))
+        check_in(services.repos, visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))
+    left = check_in(
+        services.repos, visitor(7, company="Other Fake BV"), actor="test", now=FIXED_NOW
+    )
+    check_out(services.repos, left.badge_code, actor="test", now=FIXED_NOW + timedelta(minutes=30))
     app = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
 
     async def run_before(pilot: Pilot[None]) -> None:

@@ -20,28 +20,36 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Select, Sparkline, Static
 
 from kiosk.app import make_app, make_console
-from kiosk.services.console import STATUSES
-from kiosk.services.kiosk import KioskServices
+from kiosk.domain.registration import Registration
+from kiosk.domain.staff import Actor, NotAllowed, StaffUser
+from kiosk.services.bundle import Services
+from kiosk.services.invitations import InvitationService
+from kiosk.services.log import STATUSES, filter_rows
 from kiosk.services.staff import StaffService
-from screens.console.console import REFRESH_S, _status_id
+from kiosk.services.visits import VisitService
+from screens.console.log_panel import REFRESH_S, status_id
 from screens.console.table import COLUMNS, VisitTable, fit_columns, header
-from storage.invitations import InvitationRepository
 from storage.models import AuditEvent
-from tests.conftest import PgDatabases
-from tests.factories import visitor
-from tests.kiosk_ui import (
+from tests.helpers.console_ui import names_shown, rows_shown
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import (
     FIXED_NOW,
+    OPERATOR,
     STAFF_PINS,
     kiosk_settings,
     open_services,
     ready,
     services_with_staff,
+    settled,
     staff_login,
     status_of,
     type_burst,
     type_into,
     wait_for_screen,
 )
+from tests.helpers.postgres import PgDatabases
+from tests.helpers.store import add_host, check_in, check_out, check_out_visit, correct
+from tests.helpers.visitor_ui import fill_details, through_documents
 
 SECURITY_TABS = {"tab-log", "tab-prereg", "tab-hosts", "tab-onsite", "tab-export", "tab-audit"}
 ADMIN_TABS = SECURITY_TABS | {"tab-staff", "tab-retention", "tab-rights"}
@@ -49,39 +57,20 @@ PINS = STAFF_PINS
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> KioskServices:
+def services(tmp_path: Path) -> Services:
     return services_with_staff(tmp_path)
 
 
 login = staff_login
 
 
-async def rows_shown(pilot: Pilot[None], expected: int, timeout: float = 8.0) -> list[str]:
-    table = pilot.app.screen.query_one("#visits", VisitTable)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(table.rows) == expected:
-            break
-        await pilot.pause(0.05)
-    return [r.name for r in table.rows]
-
-
-async def names_shown(pilot: Pilot[None], names: list[str], timeout: float = 8.0) -> list[str]:
-    """The names in the log once they are ``names`` (or as they are at the timeout)."""
-    table = pilot.app.screen.query_one("#visits", VisitTable)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and [r.name for r in table.rows] != names:
-        await pilot.pause(0.05)
-    return [r.name for r in table.rows]
-
-
-def _actions(services: KioskServices) -> list[tuple[str, str]]:
-    with services.store.engine.connect() as conn:
+def _actions(services: Services) -> list[tuple[str, str]]:
+    with services.repos.db.engine.connect() as conn:
         return [(a, act) for a, act in conn.execute(select(AuditEvent.actor, AuditEvent.action))]
 
 
 async def test_a_login_typed_in_one_burst_lands_in_the_right_fields(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """A user name, Enter and the PIN, then Enter, all arriving at once (a fast typist, a
     password manager): the PIN goes into the PIN field, not after the user name."""
@@ -92,9 +81,9 @@ async def test_a_login_typed_in_one_burst_lands_in_the_right_fields(
     assert ("staff:rita", "staff.login") in _actions(services)
 
 
-async def test_login_search_filter_and_check_out(services: KioskServices) -> None:
+async def test_login_search_filter_and_check_out(services: Services) -> None:
     for i in range(3):
-        services.store.check_in(visitor(i, company=f"Acme {i}"), actor="test")
+        check_in(services.repos, visitor(i, company=f"Acme {i}"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -121,14 +110,14 @@ async def test_login_search_filter_and_check_out(services: KioskServices) -> Non
     assert all(visitor(1).name not in a for a, _ in actions)
 
 
-async def test_the_log_is_walked_with_the_keys_and_the_mouse(services: KioskServices) -> None:
+async def test_the_log_is_walked_with_the_keys_and_the_mouse(services: Services) -> None:
     """A day longer than the window: arrows and page keys move the highlighted row and
     the log scrolls to keep it in sight; Enter opens the highlighted visit. A click
     highlights a row, a double click opens it."""
-    local = services.store.timezone
-    morning = datetime.combine(services.now().date(), time_of_day(7), tzinfo=local)
+    local = services.repos.db.timezone
+    morning = datetime.combine(services.ctx.now().date(), time_of_day(7), tzinfo=local)
     for i in range(40):
-        services.store.check_in(visitor(i), actor="test", now=morning + timedelta(minutes=i))
+        check_in(services.repos, visitor(i), actor="test", now=morning + timedelta(minutes=i))
     async with make_console(services.settings, services=services).run_test(size=(120, 30)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -161,7 +150,7 @@ async def test_the_log_is_walked_with_the_keys_and_the_mouse(services: KioskServ
         assert pilot.app.screen.query_one("#fix-name", Input).value == table.rows[5].name
 
 
-async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServices) -> None:
+async def test_the_log_moves_on_to_the_new_day_at_midnight(services: Services) -> None:
     """A desk staffed through the night: at midnight "today's" log shows the new day and
     its arrivals (before, it stayed on the day the console was opened, morning arrivals
     out of sight), and so do the dates the Pre-register and Export tabs offer. A day staff
@@ -170,8 +159,8 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
     amsterdam = ZoneInfo("Europe/Amsterdam")
     evening = datetime(2026, 11, 30, 23, 58, tzinfo=amsterdam)
     now = [evening]
-    services.store.check_in(visitor(1), actor="test", now=evening)
-    services.store.check_in(visitor(2), actor="test", now=evening + timedelta(minutes=4))
+    check_in(services.repos, visitor(1), actor="test", now=evening)
+    check_in(services.repos, visitor(2), actor="test", now=evening + timedelta(minutes=4))
     console = make_console(services.settings, services=services, clock=lambda: now[0])
     async with console.run_test(size=(120, 40)) as pilot:
         await login(pilot, "sam")  # security: the Export tab too
@@ -201,24 +190,22 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: KioskServic
         assert counts.startswith("Visitors 2026-11-30: 1   On site now: 1   ")  # 2 days ago
 
 
-async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: KioskServices) -> None:
+async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: Services) -> None:
     """The day field: a typing mistake or a day past retention is said (and the log and
     the field stay as they were); tomorrow shows who is expected tomorrow."""
-    from kiosk.domain.registration import Registration
-    from kiosk.services.invite import invite
-
-    today = services.now().date()
+    today = services.ctx.now().date()
     tomorrow = today + timedelta(days=1)
-    services.store.check_in(visitor(1), actor="t")
-    invite(services.store, services.settings, Registration(name="Ingrid Invitee",
-           email="ingrid@example.com"), tomorrow, today=today, actor="t")  # fmt: skip
+    check_in(services.repos, visitor(1), actor="t")
+    services.invitations.preregister(
+        Registration(name="Ingrid Invitee", email="ingrid@example.com"), tomorrow, OPERATOR
+    )
     console = make_console(services.settings, services=services)
     async with console.run_test(size=(120, 40), notifications=True) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
         assert await rows_shown(pilot, 1) == [visitor(1).name]
         screen = pilot.app.screen
-        past = today - timedelta(days=services.store.retention.visit_days + 1)
+        past = today - timedelta(days=services.repos.db.retention.visit_days + 1)
         for typed, said in (
             ("1-12-2026", "Type a date as YYYY-MM-DD."),
             (past.isoformat(), "That day is outside the retention period."),
@@ -250,24 +237,19 @@ async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: KioskSer
 
 
 def test_search_finds_an_expected_visitor_by_the_host_typed_for_them(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """An invitation whose host was typed (not chosen from the directory) is found by
     that host's name, as a visit is; one for a directory host by the directory's name."""
-    from kiosk.domain.registration import Registration
-    from kiosk.services.console import ConsoleService, filter_rows
-    from kiosk.services.invite import invite
-    from kiosk.services.staff import StaffUser
-
-    today = services.now().date()
-    chosen = services.store.add_host("Hostina Placeholder", actor="admin")
+    today = services.ctx.now().date()
+    chosen = add_host(services.repos, "Hostina Placeholder", actor="admin")
     for name, host_name, host_id in (("Ingrid Invitee", "Hubert Typed", None),
                                      ("Ivo Invitee", "", chosen)):  # fmt: skip
         registration = Registration(name=name, email="i@example.com", host_name=host_name,
                                     host_id=host_id)  # fmt: skip
-        invite(services.store, services.settings, registration, today, today=today, actor="t")
-    rita = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
-    rows = rita.day_rows(today)
+        services.invitations.preregister(registration, today, OPERATOR)
+    rita = Actor.staff(StaffUser("rita", "reception"))
+    rows = services.log.day(today, rita).rows
     assert [(r.name, r.host) for r in filter_rows(rows, "hubert")] == [
         ("Ingrid Invitee", "Hubert Typed")
     ]
@@ -276,11 +258,11 @@ def test_search_finds_an_expected_visitor_by_the_host_typed_for_them(
     ]
 
 
-async def test_search_ignores_case_accents_and_spacing(services: KioskServices) -> None:
+async def test_search_ignores_case_accents_and_spacing(services: Services) -> None:
     """Reception types on a plain keyboard: "zoe orsted" finds Zoë Ørsted, "MULLER" finds
     Café Müller. A search never matches across two fields (name end + company start)."""
-    services.store.check_in(visitor(1, name="Zoë  Ørsted", company="Café Müller"), actor="t")
-    services.store.check_in(visitor(2, name="Zoe Plain", company="Plain Co"), actor="t")
+    check_in(services.repos, visitor(1, name="Zoë  Ørsted", company="Café Müller"), actor="t")
+    check_in(services.repos, visitor(2, name="Zoe Plain", company="Plain Co"), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -335,13 +317,13 @@ def test_the_log_columns_fit_every_width_they_can() -> None:
         assert (header(columns) == full) == (width >= len(full)), width
 
 
-async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskServices) -> None:
+async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: Services) -> None:
     """On an 80-column terminal each line still shows who, with whom and whether they are
     on site (type gives way first), also beside the scroll bar of a day longer than the
     screen; on a wide one every column is back. The titles stay above their columns."""
-    services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
+    check_in(services.repos, visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
     for i in range(2, 31):
-        services.store.check_in(visitor(i), actor="t")
+        check_in(services.repos, visitor(i), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
         table, title = await _log_with_titles(pilot, 30)
         for size, has_type in (((80, 24), False), ((130, 40), True), ((80, 24), False)):
@@ -362,16 +344,16 @@ async def test_the_log_fits_a_small_terminal_and_widens_with_it(services: KioskS
 
 
 async def test_the_search_filters_and_counts_fit_a_narrow_terminal(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Narrower than 80 columns the filters and the day go under the search, and the
     arrivals per hour under the counts: nothing is cut off at the right edge, and the log
     keeps most of a 24-line screen."""
-    services.store.check_in(visitor(1), actor="t")
+    check_in(services.repos, visitor(1), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(120, 24)) as pilot:
         await _log_with_titles(pilot, 1)
         screen = pilot.app.screen
-        filters = [f"#{_status_id(s)}" for s in STATUSES]
+        filters = [f"#{status_id(s)}" for s in STATUSES]
         for width in (120, 80, 79, 70, 64):
             await pilot.resize_terminal(width, 24)
             await pilot.pause(0.2)
@@ -401,13 +383,13 @@ TAB_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
 
 
 async def test_every_tab_fits_its_controls_into_a_small_terminal(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """An admin sees every tab on 120x40 down to 64x24: no field, button or choice runs
     off the right edge (the audit trail's filters used to, and the export's "Include
     restricted records" was out of sight); what is below the window's bottom is in a
     tab that scrolls. An export's outcome is scrolled into view."""
-    services.store.check_in(visitor(1), actor="t")
+    check_in(services.repos, visitor(1), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "ada")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -435,7 +417,7 @@ async def test_every_tab_fits_its_controls_into_a_small_terminal(
 
 
 async def test_on_a_short_window_preregistration_shows_its_errors_and_its_code(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """80x24: the form is taller than the window. Register pressed with mistakes brings
     the first field in error and its message into view; a registration brings the
@@ -465,11 +447,11 @@ async def test_on_a_short_window_preregistration_shows_its_errors_and_its_code(
 
 
 async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Narrower than the narrowest columns (60 cells), the log scrolls sideways with the
     arrow keys, and the titles move with the rows instead of standing over other columns."""
-    services.store.check_in(visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
+    check_in(services.repos, visitor(1, name="Ottoline Vandersloot-Pemberton"), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(60, 24)) as pilot:
         table, title = await _log_with_titles(pilot, 1)
         table.focus()
@@ -484,15 +466,15 @@ async def test_on_a_very_narrow_terminal_the_titles_scroll_with_the_rows(
 
 
 async def test_names_in_wide_characters_keep_the_log_in_its_columns(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """A name or company in Japanese takes two cells a character on screen: the log pads
     and cuts by cells, so host and status stay under their titles and "on site" in view,
     also scrolled sideways on a very narrow terminal."""
-    services.store.check_in(
-        visitor(1, name="山田太郎", company="株式会社テストサンプル商事"), actor="t"
+    check_in(
+        services.repos, visitor(1, name="山田太郎", company="株式会社テストサンプル商事"), actor="t"
     )
-    services.store.check_in(visitor(2), actor="t")
+    check_in(services.repos, visitor(2), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(100, 24)) as pilot:
         table, title = await _log_with_titles(pilot, 2)
         for size, sideways in (((100, 24), 0), ((60, 24), 20)):
@@ -523,12 +505,12 @@ async def open_the_only_visit(pilot: Pilot[None], *, logged_in: bool = False) ->
     await pilot.pause(0.3)
 
 
-async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) -> None:
+async def test_a_reprinted_badge_replaces_the_lost_one(services: Services) -> None:
     """Reception reprints a lost badge: a new code goes to the printer, the lost badge no
     longer checks anyone out, the new one does; audited by id, no name."""
     from storage.errors import NotFound
 
-    v = services.store.check_in(visitor(4), actor="test")
+    v = check_in(services.repos, visitor(4), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
         await pilot.click("#reprint")
@@ -538,9 +520,9 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) 
     assert code != v.badge_code
     assert code in (services.settings.resolved_spool_dir / f"badge-{code}.svg").read_text()
     with pytest.raises(NotFound):
-        services.store.check_out(v.badge_code, actor="kiosk")
-    assert services.store.check_out(code, actor="kiosk") == v.visit_id
-    with services.store.engine.connect() as conn:
+        check_out(services.repos, v.badge_code, actor="kiosk")
+    assert check_out(services.repos, code, actor="kiosk") == v.visit_id
+    with services.repos.db.engine.connect() as conn:
         reprints = [(actor, obj, details) for actor, action, obj, details in conn.execute(
             select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_id, AuditEvent.details)
         ) if action == "visit.reprint_badge"]  # fmt: skip
@@ -548,14 +530,14 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: KioskServices) 
 
 
 async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """The details are open at the desk while the visitor scans their badge at the kiosk:
     Check out then says so (no error name), and the details show the real departure."""
-    v = services.store.check_in(visitor(3), actor="test")
+    v = check_in(services.repos, visitor(3), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
-        services.store.check_out(v.badge_code, actor="kiosk")  # meanwhile, at the kiosk
+        check_out(services.repos, v.badge_code, actor="kiosk")  # meanwhile, at the kiosk
         await pilot.click("#checkout")
         text = await status_of(pilot, "#detail-status", "meanwhile")
         assert text.startswith("Already checked out meanwhile")
@@ -566,39 +548,40 @@ async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
 
 
 async def test_a_failed_check_out_says_why_and_a_retry_works(
-    services: KioskServices, monkeypatch: pytest.MonkeyPatch
+    services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database is locked when reception presses Check out: the details say so in
     words (not an error class name) and the next press checks the visitor out."""
-    from kiosk.services.console import ConsoleService
     from storage.errors import DatabaseUnavailable
 
-    real = ConsoleService.check_out
+    real = VisitService.check_out
     calls: list[int] = []
 
-    def locked_once(self: ConsoleService, visit_id: uuid.UUID, left: datetime | None) -> bool:
+    def locked_once(
+        self: VisitService, visit_id: uuid.UUID, actor: Actor, left: datetime | None = None
+    ) -> bool:
         calls.append(1)
         if len(calls) == 1:
             raise DatabaseUnavailable("the database could not be used: database is locked")
-        return real(self, visit_id, left)
+        return real(self, visit_id, actor, left)
 
-    monkeypatch.setattr(ConsoleService, "check_out", locked_once)
-    v = services.store.check_in(visitor(6), actor="test")
+    monkeypatch.setattr(VisitService, "check_out", locked_once)
+    v = check_in(services.repos, visitor(6), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
         await pilot.click("#checkout")
         text = await status_of(pilot, "#detail-status", "database")
         assert text == "the database could not be used: database is locked"
-        assert services.store.get_visit(v.visit_id).departed_at is None
+        assert services.repos.visits.get(v.visit_id).departed_at is None
         await pilot.pause(0.3)  # a Button ignores a click while it still shows the last one
         await pilot.click("#checkout")
         assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
-    assert services.store.get_visit(v.visit_id).departed_at is not None
+    assert services.repos.visits.get(v.visit_id).departed_at is not None
     assert len(calls) == 2
 
 
 async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Nobody checked a visitor out yesterday. Checking them out today must not put them on
     site overnight: the details ask when they left; nothing typed, text that is no time,
@@ -608,7 +591,7 @@ async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type
     tz = ZoneInfo(services.settings.timezone)
     yesterday = datetime.now(tz).date() - timedelta(days=1)
     arrived = datetime.combine(yesterday, time_of_day(9, 0), tzinfo=tz).astimezone(UTC)
-    v = services.store.check_in(visitor(7), actor="test", now=arrived)
+    v = check_in(services.repos, visitor(7), actor="test", now=arrived)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -640,15 +623,15 @@ async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type
             assert pilot.app.screen.query_one("#left-at", Input).value == typed
             status = str(pilot.app.screen.query_one("#detail-status", Static).render())
             assert status == "Not checked out: see Left at."
-        assert services.store.get_visit(v.visit_id).departed_at is None
+        assert services.repos.visits.get(v.visit_id).departed_at is None
         await type_into(pilot, "#left-at", "17.30")
         await pilot.pause(0.3)
         await pilot.click("#checkout")
         assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
     left = datetime.combine(yesterday, time_of_day(17, 30), tzinfo=tz)
-    visit = services.store.get_visit(v.visit_id)
+    visit = services.repos.visits.get(v.visit_id)
     assert visit.departed_at == left and not visit.auto_checkout
-    with services.store.engine.connect() as conn:
+    with services.repos.db.engine.connect() as conn:
         events = conn.execute(
             select(AuditEvent.actor, AuditEvent.at, AuditEvent.details).where(
                 AuditEvent.action == "visit.check_out"
@@ -661,7 +644,7 @@ async def test_a_visit_left_open_yesterday_is_checked_out_at_the_time_staff_type
 
 
 async def test_the_log_reminds_staff_of_visits_left_open_on_earlier_days(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Forgotten visits of earlier days stay "on site" (yesterday's on the evacuation
     list) but today's log did not show them. The console names those days and counts;
@@ -671,11 +654,11 @@ async def test_the_log_reminds_staff_of_visits_left_open_on_earlier_days(
 
     def arrive(n: int, days_ago: int) -> uuid.UUID:
         at = datetime.combine(today - timedelta(days=days_ago), time_of_day(9), tzinfo=tz)
-        return services.store.check_in(visitor(n), actor="t", now=at.astimezone(UTC)).visit_id
+        return check_in(services.repos, visitor(n), actor="t", now=at.astimezone(UTC)).visit_id
 
     yesterday_open, three_days_open = arrive(1, 1), arrive(2, 3)
     left = arrive(3, 1)
-    services.store.check_out_visit(left, actor="t", now=datetime.now(UTC))
+    check_out_visit(services.repos, left, actor="t", now=datetime.now(UTC))
     arrive(4, 0)  # today's own open visit is no reminder
     y, d3 = today - timedelta(days=1), today - timedelta(days=3)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
@@ -687,11 +670,11 @@ async def test_the_log_reminds_staff_of_visits_left_open_on_earlier_days(
         )
         assert pilot.app.screen.query_one("#open-earlier").display
         # Checked out at another desk meanwhile: yesterday's, then the older one.
-        services.store.check_out_visit(yesterday_open, actor="t")
+        check_out_visit(services.repos, yesterday_open, actor="t")
         assert (await status_of(pilot, "#open-earlier", "1 visit(s)")).startswith(
             f"Never checked out: 1 visit(s) of earlier days: {d3} (1)."
         )
-        services.store.check_out_visit(three_days_open, actor="t")
+        check_out_visit(services.repos, three_days_open, actor="t")
         deadline = asyncio.get_running_loop().time() + 10
         while pilot.app.screen.query_one("#open-earlier").display:
             assert asyncio.get_running_loop().time() < deadline, "the reminder stayed"
@@ -699,21 +682,21 @@ async def test_the_log_reminds_staff_of_visits_left_open_on_earlier_days(
 
 
 async def test_a_visit_of_today_is_checked_out_without_asking_when(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Today's open visit: one press checks out now; no departure time is asked."""
-    v = services.store.check_in(visitor(8), actor="test")
+    v = check_in(services.repos, visitor(8), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
         assert not pilot.app.screen.query_one("#left-row").display
         await pilot.click("#checkout")
         assert await status_of(pilot, "#detail-status", "Checked out") == "Checked out."
-    departed = services.store.get_visit(v.visit_id).departed_at
+    departed = services.repos.visits.get(v.visit_id).departed_at
     assert departed is not None and datetime.now(UTC) - departed < timedelta(minutes=1)
 
 
-async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
-    v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
+async def test_correction_is_saved_and_audited(services: Services) -> None:
+    v = check_in(services.repos, visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
         await type_into(pilot, "#fix-name", "John Typo")
@@ -725,49 +708,43 @@ async def test_correction_is_saved_and_audited(services: KioskServices) -> None:
         await pilot.click("#save")
         await pilot.pause(0.5)
         assert "Saved: name, email" in str(pilot.app.screen.query_one("#detail-status").render())
-    got = services.store.get_visit(v.visit_id)
+    got = services.repos.visits.get(v.visit_id)
     assert (got.name, got.email) == ("John Typo", "john.typo@example.com")
-    assert services.store.find_person(email="john.typo@example.com")[0].id == v.visit_id
-    with services.store.engine.connect() as conn:
+    assert services.repos.visits.find_person(email="john.typo@example.com")[0].id == v.visit_id
+    with services.repos.db.engine.connect() as conn:
         details = [d for a, d in conn.execute(select(AuditEvent.action, AuditEvent.details))
                    if a == "visit.correct"]  # fmt: skip
     assert details == [{"fields": ["name", "email"]}]
 
 
 async def test_saving_a_correction_keeps_what_another_desk_corrected_meanwhile(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Two desks have the same visit open. One corrects the e-mail; the other then fixes
     the name in details that still show the old e-mail: only the name is written, and
     the e-mail keeps the first desk's correction."""
-    from storage.visit_changes import VisitChanges
-
-    v = services.store.check_in(visitor(5, name="Jonh Typo"), actor="test")
+    v = check_in(services.repos, visitor(5, name="Jonh Typo"), actor="test")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await open_the_only_visit(pilot)
-        VisitChanges(services.store).correct(
-            v.visit_id, {"email": "right@example.com"}, actor="staff:sam"
-        )
+        correct(services.repos, v.visit_id, {"email": "right@example.com"}, actor="staff:sam")
         assert pilot.app.screen.query_one("#fix-email", Input).value == visitor(5).email
         await type_into(pilot, "#fix-name", "John Typo")
         await pilot.click("#save")
         assert await status_of(pilot, "#detail-status", "Saved") == "Saved: name."
         await pilot.pause(0.3)
         assert pilot.app.screen.query_one("#fix-email", Input).value == "right@example.com"
-    got = services.store.get_visit(v.visit_id)
+    got = services.repos.visits.get(v.visit_id)
     assert (got.name, got.email) == ("John Typo", "right@example.com")
 
 
-def test_a_correction_is_held_to_the_kiosks_length_caps(services: KioskServices) -> None:
+def test_a_correction_is_held_to_the_kiosks_length_caps(services: Services) -> None:
     """What the kiosk refuses as too long, a correction refuses with the same message, and
     what fits at the kiosk fits in a correction: a phone number padded with spaces past
     the kiosk's 32 characters is not let in by the console."""
-    from kiosk.domain.registration import Registration, ValidationErrors, validate
-    from kiosk.services.console import ConsoleService
-    from kiosk.services.staff import StaffUser
+    from kiosk.domain.registration import ValidationErrors, validate
 
-    v = services.store.check_in(visitor(5), actor="test")
-    rita = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
+    v = check_in(services.repos, visitor(5), actor="test")
+    rita = Actor.staff(StaffUser("rita", "reception"))
     fits = {"name": "N" * 120, "email": "e" * 64 + "@" + "d" * 60 + ".example.com",
             "phone": "+31 20 555 0123", "company": "C" * 120}  # fmt: skip
     too_long = {"name": "N" * 121, "email": "e" * 64 + "@" + ("d" * 60 + ".") * 4 + "example",
@@ -778,20 +755,25 @@ def test_a_correction_is_held_to_the_kiosks_length_caps(services: KioskServices)
         with pytest.raises(ValidationErrors) as kiosk_says:
             validate(at_kiosk, phone_region="NL")
         with pytest.raises(ValidationErrors) as console_says:
-            rita.correct(v.visit_id, {field: value})
+            services.visits.correct(v.visit_id, {field: value}, rita)
         assert console_says.value.fields == {field: kiosk_says.value.fields[field]}, field
-    assert services.store.get_visit(v.visit_id).name == visitor(5).name
-    assert sorted(rita.correct(v.visit_id, fits)) == ["company", "email", "name", "phone"]
+    assert services.repos.visits.get(v.visit_id).name == visitor(5).name
+    assert sorted(services.visits.correct(v.visit_id, fits, rita)) == [
+        "company",
+        "email",
+        "name",
+        "phone",
+    ]
 
 
-async def test_wrong_pin_and_lockout_survive_a_restart(services: KioskServices) -> None:
+async def test_wrong_pin_and_lockout_survive_a_restart(services: Services) -> None:
     slept: list[float] = []
-    staff = StaffService(services.store, sleep=slept.append)
+    staff = StaffService(services.ctx, sleep=slept.append)
     for _ in range(10):
         assert staff.verify("rita", "000000") is None
     assert slept[:4] == [0.0, 0.0, 0.0, 1.0] and max(slept) == 30.0
     assert staff.is_locked("rita")
-    restarted = StaffService(services.store, sleep=slept.append)  # a new process
+    restarted = StaffService(services.ctx, sleep=slept.append)  # a new process
     assert restarted.verify("rita", PINS["rita"][1]) is None  # right PIN, still locked
     for _ in range(4):  # an unknown name is slowed down just the same
         assert staff.verify("nobody", "000000") is None
@@ -806,39 +788,33 @@ async def test_wrong_pin_and_lockout_survive_a_restart(services: KioskServices) 
         ("ada", ADMIN_TABS),
     ],
 )
-async def test_roles_decide_what_is_offered(
-    services: KioskServices, user: str, tabs: set[str]
-) -> None:
-    from kiosk.services.console import ConsoleService, NotAllowed
-    from kiosk.services.staff import StaffUser
-
+async def test_roles_decide_what_is_offered(services: Services, user: str, tabs: set[str]) -> None:
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, user)
         await wait_for_screen(pilot, "ConsoleScreen")
         shown = {p.id for p in pilot.app.screen.query("TabPane")}
         assert shown == tabs
-    reception = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
+    reception = Actor.staff(StaffUser("rita", "reception"))
     assert not reception.can("export") and not reception.can("staff")
     with pytest.raises(NotAllowed):
         reception.require("audit")
-    admin = ConsoleService(services.store, services.settings, StaffUser("ada", "admin"))
+    admin = Actor.staff(StaffUser("ada", "admin"))
     assert admin.can("staff") and admin.can("export") and admin.can("rights")
 
 
 async def test_preregistration_lists_the_hosts_a_typed_part_fits(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """The host field lists the active hosts whose name contains what reception types
     (not a host who has left); Down and Enter pick one. A part that only one active host
     fits picks that host; a part that several fit asks for a choice and registers
     nothing; a name no host has is kept as typed. The confirmation says whom the
     invitation is for."""
-    from storage.hosts import HostDirectory
-
-    services.store.add_host("Hostina Placeholder", actor="admin")
-    services.store.add_host("Pieter van den Host", actor="admin")
-    gone = services.store.add_host("Hostina Gone", actor="admin")
-    HostDirectory(services.store).update(gone, actor="admin", active=False)
+    add_host(services.repos, "Hostina Placeholder", actor="admin")
+    add_host(services.repos, "Pieter van den Host", actor="admin")
+    gone = add_host(services.repos, "Hostina Gone", actor="admin")
+    with services.repos.db.uow("admin") as tx:
+        services.repos.hosts.update(tx, gone, active=False)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -888,7 +864,7 @@ async def test_preregistration_lists_the_hosts_a_typed_part_fits(
         )
         assert host.has_focus and choices.display and choices.option_count == 2
         assert pilot.app.screen.query_one("#pre-name", Input).value == "Ingrid Invitee"
-    invitations = InvitationRepository(services.store).for_day(services.now().date())
+    invitations = services.repos.invitations.for_day(services.ctx.now().date())
     assert sorted((i.host_name or "", i.host_id is not None) for i in invitations) == [
         ("", True),
         ("", True),
@@ -896,9 +872,9 @@ async def test_preregistration_lists_the_hosts_a_typed_part_fits(
     ]
 
 
-async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> None:
-    services.store.add_host("Hostina Placeholder", actor="admin")
-    today = services.now().date().isoformat()
+async def test_preregistration_is_used_at_the_kiosk(services: Services) -> None:
+    add_host(services.repos, "Hostina Placeholder", actor="admin")
+    today = services.ctx.now().date().isoformat()
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -936,23 +912,22 @@ async def test_preregistration_is_used_at_the_kiosk(services: KioskServices) -> 
 
 
 async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry(
-    services: KioskServices, monkeypatch: pytest.MonkeyPatch
+    services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database does not answer when reception registers a guest: the reason is
     said (no visitor data in it), what was typed stays, and the same button saves it."""
-    from kiosk.services.console import ConsoleService
     from storage.errors import DatabaseUnavailable
 
-    real, calls = ConsoleService.preregister, []
+    real, calls = InvitationService.preregister, []
 
-    def flaky(self: ConsoleService, *args: Any, **kwargs: Any) -> tuple[uuid.UUID, str]:
+    def flaky(self: InvitationService, *args: Any, **kwargs: Any) -> tuple[uuid.UUID, str]:
         calls.append(1)
         if len(calls) == 1:
             raise DatabaseUnavailable("the database could not be used: database is locked")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(ConsoleService, "preregister", flaky)
-    today = services.now().date().isoformat()
+    monkeypatch.setattr(InvitationService, "preregister", flaky)
+    today = services.ctx.now().date().isoformat()
     console = make_console(services.settings, services=services)
     async with console.run_test(size=(120, 40), notifications=True) as pilot:
         await login(pilot, "rita")
@@ -977,12 +952,12 @@ async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry
         assert not submit.disabled and not str(screen.query_one("#pre-code").render())
         submit.press()
         assert "Invitation code: " in await status_of(pilot, "#pre-code", "Invitation code: ")
-    [invited] = InvitationRepository(services.store).for_day(services.now().date())
+    [invited] = services.repos.invitations.for_day(services.ctx.now().date())
     assert invited.name == "Ingrid Invitee" and len(calls) == 2
 
 
 async def test_a_wrong_preregistration_shows_where_and_keeps_what_was_typed(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """A mistake in the form: the message is under the field (80 columns), the field
     has the focus, what was typed stays, and nobody is registered."""
@@ -1010,11 +985,11 @@ async def test_a_wrong_preregistration_shows_where_and_keeps_what_was_typed(
         await pilot.pause()
         assert screen.query_one("#pre-date", Input).has_focus
         assert "YYYY-MM-DD" in str(screen.query_one("#pre-date-error").render())
-    assert InvitationRepository(services.store).for_day(services.now().date()) == []
+    assert services.repos.invitations.for_day(services.ctx.now().date()) == []
 
 
 async def test_a_burst_of_keys_fills_the_preregistration_form_field_by_field(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
@@ -1044,7 +1019,7 @@ async def _hosts_tab(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> None:
+async def test_hosts_directory_add_and_deactivate(services: Services) -> None:
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await _hosts_tab(pilot)
         pilot.app.screen.query_one("#host-name", Input).value = "Hubert Host"
@@ -1060,16 +1035,16 @@ async def test_hosts_directory_add_and_deactivate(services: KioskServices) -> No
         pilot.app.screen.query_one("#host-name", Input).value = "Hubert Hostman"
         await pilot.click("#host-save")
         await pilot.pause(0.5)
-    [host] = services.store.hosts(active_only=False)
+    [host] = services.repos.hosts.all(active_only=False)
     assert (host.name, host.email, host.active) == ("Hubert Hostman", "hubert@example.com", False)
-    assert services.store.hosts() == []  # the kiosk no longer offers an inactive host
+    assert services.repos.hosts.all() == []  # the kiosk no longer offers an inactive host
 
 
 async def test_the_hosts_tab_refuses_a_second_host_visitors_could_not_tell_apart(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """The message says what to do, and what reception typed stays to be changed."""
-    services.store.add_host("Hubert Host", "hubert@example.com", actor="admin")
+    add_host(services.repos, "Hubert Host", "hubert@example.com", actor="admin")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await _hosts_tab(pilot)
         await _hosts_listed(pilot)
@@ -1091,24 +1066,24 @@ async def test_the_hosts_tab_refuses_a_second_host_visitors_could_not_tell_apart
         await pilot.pause(0.3)  # the button takes no second press while it shows the first
         await pilot.click("#host-add")
         for _ in range(100):
-            if len(services.store.hosts()) == 2:
+            if len(services.repos.hosts.all()) == 2:
                 break
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         assert str(error.render()) == "" and name.value == ""
-    assert [(h.name, h.email) for h in services.store.hosts()] == [
+    assert [(h.name, h.email) for h in services.repos.hosts.all()] == [
         ("Hubert Host", "hubert@example.com"),
         ("Hubert Host (Sales)", "hubert.h@example.com"),
     ]
     assert _actions(services)[-1] == ("staff:rita", "host.add")
 
 
-async def test_the_hosts_tab_says_what_is_wrong_with_a_change(services: KioskServices) -> None:
+async def test_the_hosts_tab_says_what_is_wrong_with_a_change(services: Services) -> None:
     """Save or (de)activate with no host chosen, a new name another host has, a bad
     e-mail address: each is said under the form, what was typed stays, nothing changes."""
-    services.store.add_host("Hubert Host", "hubert@example.com", actor="admin")
-    services.store.add_host("Hostina Placeholder", actor="admin")
-    before = services.store.hosts(active_only=False)
+    add_host(services.repos, "Hubert Host", "hubert@example.com", actor="admin")
+    add_host(services.repos, "Hostina Placeholder", actor="admin")
+    before = services.repos.hosts.all(active_only=False)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await _hosts_tab(pilot)
         hosts = await _hosts_listed(pilot)
@@ -1131,15 +1106,15 @@ async def test_the_hosts_tab_says_what_is_wrong_with_a_change(services: KioskSer
             await pilot.click("#host-save")
             assert said in await status_of(pilot, "#host-error"), said
             assert (name.value, email.value) == (typed_name, typed_email)
-    assert services.store.hosts(active_only=False) == before
+    assert services.repos.hosts.all(active_only=False) == before
 
 
 async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Reception sees each host's e-mail language and changes it with the list under the
     e-mail field, as for a new host."""
-    services.store.add_host("Hostina Placeholder", "hostina@example.com", "nl", actor="admin")
+    add_host(services.repos, "Hostina Placeholder", "hostina@example.com", "nl", actor="admin")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await _hosts_tab(pilot)
         hosts = await _hosts_listed(pilot)
@@ -1159,13 +1134,13 @@ async def test_the_hosts_tab_sets_the_language_of_a_hosts_emails(
         assert language.value == "nl"
         await pilot.click("#host-add")
         await pilot.pause(0.5)
-    assert [(h.name, h.language) for h in services.store.hosts()] == [
+    assert [(h.name, h.language) for h in services.repos.hosts.all()] == [
         ("Hostina Placeholder", None),
         ("Hubert Host", "nl"),
     ]
 
 
-async def test_console_locks_itself_after_five_idle_minutes(services: KioskServices) -> None:
+async def test_console_locks_itself_after_five_idle_minutes(services: Services) -> None:
     app = make_console(services.settings, services=services)
     async with app.run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
@@ -1177,7 +1152,7 @@ async def test_console_locks_itself_after_five_idle_minutes(services: KioskServi
 
 
 async def test_after_the_lock_button_the_next_login_opens_the_console(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """Locked with the Lock button (or Ctrl+L, or idle), the console asks for a login
     and the next person's login opens it (the button's lock once left a blank screen)."""
@@ -1201,7 +1176,7 @@ async def test_after_the_lock_button_the_next_login_opens_the_console(
 
 
 async def test_from_the_kiosk_staff_key_opens_the_console_and_lock_returns_home(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     kiosk = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
     async with kiosk.run_test(size=(120, 40)) as pilot:
@@ -1220,7 +1195,7 @@ async def test_from_the_kiosk_staff_key_opens_the_console_and_lock_returns_home(
 
 
 async def test_a_check_in_at_another_kiosk_appears_within_five_seconds(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
     other = open_services(services.settings)  # a second process's store on the same files
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
@@ -1228,41 +1203,37 @@ async def test_a_check_in_at_another_kiosk_appears_within_five_seconds(
         await wait_for_screen(pilot, "ConsoleScreen")
         assert await rows_shown(pilot, 0) == []
         started = time.monotonic()
-        await asyncio.to_thread(other.store.check_in, visitor(9), actor="other-kiosk")
+        await asyncio.to_thread(check_in, other.repos, visitor(9), actor="other-kiosk")
         assert await rows_shown(pilot, 1, timeout=5.0) == [visitor(9).name]
         assert time.monotonic() - started < 5.0
 
 
 async def test_days_that_may_be_opened_follow_retention_saved_elsewhere(
-    services: KioskServices,
+    services: Services,
 ) -> None:
     """An admin lengthens visit retention to 60 days in another console; within the
     minute this reception console opens a day 45 days back and shows its visit."""
     from datetime import UTC, datetime, timedelta
 
-    from kiosk.services.admin import RetentionAdmin
-
     other = open_services(services.settings)
     arrived = datetime.now(UTC) - timedelta(days=45)
-    other.store.check_in(visitor(4), actor="other-kiosk", now=arrived)
-    RetentionAdmin(other.store, other.settings, actor="staff:ada").save({"visit_days": "60"})
+    check_in(other.repos, visitor(4), actor="other-kiosk", now=arrived)
+    other.retention.save({"visit_days": "60"}, Actor("staff:ada", "admin"))
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
         screen = pilot.app.screen
         screen.follow_retention()  # type: ignore[attr-defined]  # the minute's tick
-        await pilot.app.workers.wait_for_complete()
-        tz = screen.service.tz  # type: ignore[attr-defined]
+        await settled(pilot)
+        tz = screen.desk.tz  # type: ignore[attr-defined]
         await type_into(pilot, "#day", arrived.astimezone(tz).date().isoformat())
         await pilot.press("enter")
         assert await rows_shown(pilot, 1) == [visitor(4).name]
 
 
-async def test_two_app_instances_on_one_database(services: KioskServices) -> None:
+async def test_two_app_instances_on_one_database(services: Services) -> None:
     """A visitor checks in at a kiosk app; the console app (its own store, as another
     process would have) shows the visit within 5 seconds."""
-    from tests.test_kiosk_ui import fill_details, through_documents
-
     console_services = open_services(services.settings)
     kiosk = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
     console = make_console(services.settings, services=console_services)
@@ -1324,11 +1295,11 @@ def test_a_long_evacuation_list_prints_on_pages_that_each_say_what_they_are() ->
     assert on_site_printout([], heading) == f"{heading}\n\nNobody on site.\n"
 
 
-async def test_an_on_site_list_longer_than_the_window_scrolls(services: KioskServices) -> None:
+async def test_an_on_site_list_longer_than_the_window_scrolls(services: Services) -> None:
     """60 people on site and 40 lines: the list scrolls (it was cut off below the window),
     with the keys too: Shift+Tab from Print, then End shows its last lines."""
     for i in range(60):
-        services.store.check_in(visitor(i), actor="t")
+        check_in(services.repos, visitor(i), actor="t")
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "sam")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -1346,7 +1317,7 @@ async def test_an_on_site_list_longer_than_the_window_scrolls(services: KioskSer
         assert bottom <= 40, (bottom, screen.focused)
 
 
-async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: KioskServices) -> None:
+async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: Services) -> None:
     """On a wide console a long name and company are shown whole; on a narrow one the
     columns are cut to the width (the company before the name), never wrapped, the
     titles above them."""
@@ -1354,7 +1325,7 @@ async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: Kios
     person = dataclasses.replace(
         visitor(1), name="Johnathan Alexander Worthington-Smythe", company=company
     )
-    services.store.check_in(person, actor="test")
+    check_in(services.repos, person, actor="test")
     for width, whole in ((150, True), (80, False)):
         console = make_console(services.settings, services=services)
         async with console.run_test(size=(width, 30)) as pilot:
@@ -1371,12 +1342,12 @@ async def test_the_on_site_tab_fits_the_list_to_the_console_width(services: Kios
 
 
 async def test_security_sees_on_site_and_exports_with_progress(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
     for i in range(3):
-        services.store.check_in(visitor(i), actor="test")
-    services.store.check_out(
-        services.store.check_in(visitor(8), actor="test").badge_code, actor="test"
+        check_in(services.repos, visitor(i), actor="test")
+    check_out(
+        services.repos, check_in(services.repos, visitor(8), actor="test").badge_code, actor="test"
     )
     out = tmp_path / "from-console.csv"
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
@@ -1413,24 +1384,22 @@ async def test_security_sees_on_site_and_exports_with_progress(
 
 
 def test_reading_lists_is_audited_once_per_login_and_never_blocks_the_evacuation_list(
-    services: KioskServices, monkeypatch: pytest.MonkeyPatch
+    services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kiosk.services.console import ConsoleService
-    from kiosk.services.staff import StaffUser
-    from storage.audit_trail import events
     from storage.errors import DatabaseUnavailable
 
     for i in range(2):
-        services.store.check_in(visitor(i), actor="test")
-    rita = ConsoleService(services.store, services.settings, StaffUser("rita", "reception"))
-    sam = ConsoleService(services.store, services.settings, StaffUser("sam", "security"))
-    today = rita.today()
+        check_in(services.repos, visitor(i), actor="test")
+    # A login each: what each looks at is audited the first time.
+    rita = Actor.staff(StaffUser("rita", "reception"))
+    sam = Actor.staff(StaffUser("sam", "security"))
+    today = services.ctx.today()
     for _ in range(3):  # the console reloads the day every few seconds
-        rita.day_rows(today)
-    rita.day_rows(today - timedelta(days=1))
-    sam.on_site()
-    sam.on_site()
-    viewed = [(e.actor, e.action, e.details) for e in events(services.store)
+        services.log.day(today, rita)
+    services.log.day(today - timedelta(days=1), rita)
+    services.onsite.people(sam)
+    services.onsite.people(sam)
+    viewed = [(e.actor, e.action, e.details) for e in services.repos.audit.events()
               if e.action in ("log.view", "onsite.view")]  # fmt: skip
     yesterday = (today - timedelta(days=1)).isoformat()
     assert viewed == [
@@ -1443,37 +1412,35 @@ def test_reading_lists_is_audited_once_per_login_and_never_blocks_the_evacuation
     def unwritable(*_: object, **__: object) -> None:
         raise DatabaseUnavailable("the database is locked")
 
-    monkeypatch.setattr(services.store, "record_event", unwritable)
-    other = ConsoleService(services.store, services.settings, StaffUser("sam", "security"))
-    assert len(other.on_site()) == 2  # shown, though its event could not be written
+    monkeypatch.setattr(services.repos.db, "uow", unwritable)  # no write gets through
+    other = Actor.staff(StaffUser("sam", "security"))
+    assert len(services.onsite.people(other)) == 2  # shown, though its event was not written
     with pytest.raises(DatabaseUnavailable):  # the log is not shown unaudited
-        ConsoleService(services.store, services.settings, StaffUser("rita", "reception")).day_rows(
-            today
-        )
+        services.log.day(today, Actor.staff(StaffUser("rita", "reception")))
 
 
 def test_console_printouts_go_to_the_printer_quietly(
-    services: KioskServices, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    services: Services, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Security prints the evacuation list and an invitation: the print command gets the
     file and what it says goes nowhere (it landed in the terminal, over the console's
     screen); a printer that fails is a message saying where the file is (an invitation
     was reported "Sent to the printer" whatever the printer did)."""
-    from kiosk.services.console import ConsoleService
     from kiosk.services.onsite import OnSite
-    from kiosk.services.staff import StaffUser
 
     printed, lp = tmp_path / "printed", tmp_path / "fake-lp"
     lp.write_text(f'#!/bin/sh\ncp "$1" {printed}\necho "request id is LABEL-2 (1 file(s))"\n')
     lp.chmod(0o755)
 
-    def security(command: str) -> ConsoleService:
+    sam = Actor.staff(StaffUser("sam", "security"))
+
+    def security(command: str) -> Services:
         printing = dataclasses.replace(services.settings.printing, command=command)
         settings = dataclasses.replace(services.settings, printing=printing)
-        return ConsoleService(services.store, settings, StaffUser("sam", "security"))
+        return Services.over(services.repos, settings)
 
     zeb = [OnSite("Zeb Fakename", "", "Hostina", "2026-12-01 09:12")]
-    assert security(str(lp)).print_on_site(zeb) == "Sent to the printer."
+    assert security(str(lp)).onsite.print(zeb, sam) == "Sent to the printer."
     assert printed.read_text().splitlines()[2:] == [
         "Name          Company  Host     Since",
         "Zeb Fakename           Hostina  2026-12-01 09:12",
@@ -1482,13 +1449,15 @@ def test_console_printouts_go_to_the_printer_quietly(
     ]
     out, err = capfd.readouterr()
     assert "request id" not in out + err
-    failed = security("/bin/false").print_on_site(zeb)
+    failed = security("/bin/false").onsite.print(zeb, sam)
     assert failed.startswith("The printer did not answer; the list is in ")
     day = FIXED_NOW.date()
-    sent = security(str(lp)).print_invitation("AB12-CD34-EF56", "Ingrid Invitee", day)
+    sent = security(str(lp)).invitations.print_card("AB12-CD34-EF56", "Ingrid Invitee", day, sam)
     assert sent == "Sent to the printer (badge-AB12-CD34-EF56.svg)."
     assert "AB12-CD34-EF56" in printed.read_text()
-    failed = security("/bin/false").print_invitation("AB12-CD34-EF56", "Ingrid Invitee", day)
+    failed = security("/bin/false").invitations.print_card(
+        "AB12-CD34-EF56", "Ingrid Invitee", day, sam
+    )
     assert failed.startswith("The printer did not answer; the invitation is in ")
     out, err = capfd.readouterr()
     assert "request id" not in out + err
@@ -1509,10 +1478,10 @@ async def _export_from_console(pilot: Pilot[None], out: Path) -> str:
     return str(status.render())
 
 
-async def test_each_console_export_gets_a_file_of_its_own(services: KioskServices) -> None:
+async def test_each_console_export_gets_a_file_of_its_own(services: Services) -> None:
     """The name offered follows the format and is new for every export; a path that
     already holds an export is refused with a message, the file left as it was."""
-    services.store.check_in(visitor(1), actor="test", now=FIXED_NOW)
+    check_in(services.repos, visitor(1), actor="test", now=FIXED_NOW)
     console = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
     async with console.run_test(size=(120, 40)) as pilot:  # the clock stands still
         await login(pilot, "sam")
@@ -1536,12 +1505,12 @@ async def test_each_console_export_gets_a_file_of_its_own(services: KioskService
 
 
 async def test_an_export_path_naming_no_home_folder_is_refused_in_words(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
     """ "~someone/file" where someone has no account here: before, expanding it raised on
     the screen's own thread and ended the console. Now the field says so, nothing is
     written, and the export runs once the path is fixed."""
-    services.store.check_in(visitor(1), actor="test", now=FIXED_NOW)
+    check_in(services.repos, visitor(1), actor="test", now=FIXED_NOW)
     console = make_console(services.settings, services=services, clock=lambda: FIXED_NOW)
     async with console.run_test(size=(120, 40)) as pilot:
         await login(pilot, "sam")
@@ -1559,13 +1528,12 @@ async def test_an_export_path_naming_no_home_folder_is_refused_in_words(
 
 
 async def test_only_an_admin_may_export_restricted_records(
-    services: KioskServices, tmp_path: Path
+    services: Services, tmp_path: Path
 ) -> None:
-    from storage.rights import Rights
-
-    services.store.check_in(visitor(1), actor="test")
-    objected = services.store.check_in(visitor(2), actor="test")
-    Rights(services.store).set_restricted([objected.visit_id], True, actor="test")
+    check_in(services.repos, visitor(1), actor="test")
+    objected = check_in(services.repos, visitor(2), actor="test")
+    with services.repos.db.uow("test") as tx:  # the visitor objected
+        services.repos.rights.set_restricted(tx, [objected.visit_id], True)
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "ada")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -1578,7 +1546,7 @@ async def test_only_an_admin_may_export_restricted_records(
     assert visitor(1).name in (tmp_path / "a.csv").read_text()
 
 
-async def test_reception_is_not_offered_security_tabs(services: KioskServices) -> None:
+async def test_reception_is_not_offered_security_tabs(services: Services) -> None:
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
         await login(pilot, "rita")
         await wait_for_screen(pilot, "ConsoleScreen")
@@ -1603,7 +1571,7 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
     services = services_with_staff(
         tmp_path, f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
     )
-    services.store.check_in(visitor(1), actor="test")
+    check_in(services.repos, visitor(1), actor="test")
     now = [datetime.now(UTC)]
     console = make_console(services.settings, services=services, clock=lambda: now[0])
     async with console.run_test(size=(120, 40)) as pilot:
@@ -1616,7 +1584,7 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
         pg.allow_connections(records, False)
         try:
             stale = await status_of(pilot, "#onsite-stale", "this list is as read at")
-            assert f"as read at {read_at.astimezone(services.store.timezone):%H:%M}" in stale
+            assert f"as read at {read_at.astimezone(services.repos.db.timezone):%H:%M}" in stale
             assert "could not be used" in stale and "trying again every 3 s" in stale
             assert visitor(1).name in str(pilot.app.screen.query_one("#onsite-list").render())
             line = await status_of(pilot, "#db-down", "the log is as read at")
@@ -1640,7 +1608,7 @@ async def test_a_database_outage_is_one_standing_line_and_the_lists_stay(
         assert _error_toasts(pilot) == 0
     (printed,) = services.settings.resolved_spool_dir.glob("onsite-*.txt")
     heading = printed.read_text().splitlines()[0]
-    local = services.store.timezone
+    local = services.repos.db.timezone
     assert heading == (
         f"On site at {read_at.astimezone(local):%Y-%m-%d %H:%M}"
         f" (as last read; printed {now[0].astimezone(local):%Y-%m-%d %H:%M})"
@@ -1654,22 +1622,22 @@ async def test_a_console_that_started_before_its_database_lets_staff_in_when_it_
 ) -> None:
     """Opened while the database server is down, the console says it keeps trying, and
     staff can log in once the database answers, without restarting it."""
-    monkeypatch.setattr("screens.console_app.REOPEN_EVERY_S", 0.2)
+    monkeypatch.setattr("screens.app_base.REOPEN_EVERY_S", 0.2)
     records, keys = pg.create(), pg.create()
     toml = f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
-    services_with_staff(tmp_path, toml).store.engine.dispose()  # the accounts, then down
+    services_with_staff(tmp_path, toml).close()  # the accounts, then down
     pg.allow_connections(records, False)
     settings = kiosk_settings(tmp_path, toml)
     async with make_console(settings).run_test(size=(120, 40)) as pilot:
         deadline = time.monotonic() + 30
-        while not pilot.app.services.retrying:  # type: ignore[attr-defined]
+        while not pilot.app.runtime.retrying:  # type: ignore[attr-defined]
             assert time.monotonic() < deadline
             await pilot.pause(0.05)
         await pilot.pause(0.5)
         said = [n.message for n in pilot.app._notifications]
         assert said == ["The database does not answer; the console keeps trying."]
         pg.allow_connections(records, True)
-        while pilot.app.services.retrying:  # type: ignore[attr-defined]
+        while pilot.app.runtime.retrying:  # type: ignore[attr-defined]
             assert time.monotonic() < deadline
             await pilot.pause(0.05)
         await login(pilot, "rita")

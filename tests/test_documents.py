@@ -14,20 +14,22 @@ from sqlalchemy import func, select
 
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
+from kiosk.domain.documents import DocumentText
 from kiosk.domain.registration import Registration
-from kiosk.services.checkin import CheckInService
-from kiosk.services.rights import person_json
-from storage.documents import document_text, kept_documents
+from kiosk.domain.rights import PersonData
+from kiosk.domain.staff import Actor
+from kiosk.domain.visits import NdaSignature
+from kiosk.services.rights import Person, person_json
 from storage.models import NdaAcceptance, ShownDocument, Visit
-from storage.open import StoreConfig, open_store
-from storage.records import DocumentText, NdaSignature
-from storage.rights import Rights
-from storage.store import Store
-from tests.factories import run_cli, visitor
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.kiosk_ui import OPERATOR
+from tests.helpers.store import check_in, services_over
 
 
 def _check_in(
-    store: Store, n: int, terms: Terms, *, language: str = "en", folder: Path | None = None
+    store: Repositories, n: int, terms: Terms, *, language: str = "en", folder: Path | None = None
 ) -> None:
     """A check-in as the kiosk makes one: the documents loaded, their hashes signed."""
     privacy = load_document("privacy", language, terms, folder)
@@ -41,55 +43,63 @@ def _check_in(
         privacy_language=privacy.language,
         nda=NdaSignature(nda.version, nda.language, nda.sha256, name),
     )
-    CheckInService(store, phone_region="NL", nda_types=["guest"]).check_in(registration)
+    services_over(store).checkin.check_in(registration, OPERATOR)
 
 
-def _hashes(store: Store) -> tuple[list[str], list[str]]:
-    with store.read_session() as s:
+def _lookup(store: Repositories, email: str) -> PersonData:
+    """Everything held about the visitor with this e-mail address, as an admin reads it."""
+    return services_over(store).rights.lookup(Person(email=email), Actor("admin"))
+
+
+def _hashes(store: Repositories) -> tuple[list[str], list[str]]:
+    with store.db.read_session() as s:
         visits = list(s.scalars(select(Visit.privacy_sha256)))
         ndas = list(s.scalars(select(NdaAcceptance.document_sha256)))
     return visits, ndas
 
 
 def test_each_text_shown_is_kept_once_and_is_what_its_hash_is_of(
-    store: Store, store_config: StoreConfig
+    store: Repositories, store_config: StoreConfig
 ) -> None:
-    terms = Terms.of(store.retention, screening=False)
+    terms = Terms.of(store.db.retention, screening=False)
     for n in range(3):
         _check_in(store, n, terms)
     _check_in(store, 3, terms, language="nl")
     visit_hashes, nda_hashes = _hashes(store)
     for sha in visit_hashes + nda_hashes:
-        assert hashlib.sha256(document_text(store, sha).encode()).hexdigest() == sha
-    kept = [(d.kind, d.language, d.uses) for d in kept_documents(store)]
+        assert hashlib.sha256(store.documents.text(sha).encode()).hexdigest() == sha
+    kept = [(d.kind, d.language, d.uses) for d in store.documents.kept()]
     assert sorted(kept) == [("nda", "en", 3), ("nda", "nl", 1), ("privacy", "en", 3),
                             ("privacy", "nl", 1)]  # fmt: skip
-    text = document_text(store, nda_hashes[0])
+    text = store.documents.text(nda_hashes[0])
     assert text.startswith("version: ") and "Non-disclosure agreement" in text
     # A second kiosk on the same database shows the same texts: no second row, no error.
-    other = open_store(store_config)
+    other = open_repositories(store_config)
     _check_in(other, 4, terms)
-    other.engine.dispose()
-    other.keystore.engine.dispose()
-    with store.read_session() as s:
+    other.db.engine.dispose()
+    other.db.keystore.engine.dispose()
+    with store.db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(ShownDocument)) == 4
 
 
-def test_one_text_shown_in_two_languages_is_kept_as_each(store: Store, tmp_path: Path) -> None:
+def test_one_text_shown_in_two_languages_is_kept_as_each(
+    store: Repositories, tmp_path: Path
+) -> None:
     """An office that copies its English NDA as its Dutch one: the acceptances say which
     language each visitor had, and so do the kept texts."""
     folder = tmp_path / "documents"
     folder.mkdir()
     for language in ("en", "nl"):
         (folder / f"nda.{language}.md").write_text("version: acme-1\n# Acme's NDA\n")
-    terms = Terms.of(store.retention, screening=False)
+    terms = Terms.of(store.db.retention, screening=False)
     _check_in(store, 0, terms, language="nl", folder=folder)
     _check_in(store, 1, terms, language="en", folder=folder)
     _check_in(store, 2, terms, language="en", folder=folder)
-    ndas = sorted((d.language, d.version, d.uses) for d in kept_documents(store) if d.kind == "nda")
+    kept = store.documents.kept()
+    ndas = sorted((d.language, d.version, d.uses) for d in kept if d.kind == "nda")
     assert ndas == [("en", "acme-1", 2), ("nl", "acme-1", 1)]
     for n, language in ((0, "nl"), (1, "en")):
-        data = Rights(store).collect(actor="admin", email=f"zyx.fake{n:05d}@example.com")
+        data = _lookup(store, f"zyx.fake{n:05d}@example.com")
         [nda] = person_json(data)["nda_acceptances"]
         assert (nda["document_language"], nda["document_text"]) == (
             language,
@@ -97,7 +107,7 @@ def test_one_text_shown_in_two_languages_is_kept_as_each(store: Store, tmp_path:
         )
 
 
-def test_a_changed_text_is_kept_beside_the_old_and_outlives_the_visits(store: Store) -> None:
+def test_a_changed_text_is_kept_beside_the_old_and_outlives_the_visits(store: Repositories) -> None:
     """The privacy notice states the retention in force: a new period is a new text. The
     old one stays for the NDA acceptances (kept two years) after the visits expire."""
     now = datetime.now(UTC)
@@ -105,31 +115,31 @@ def test_a_changed_text_is_kept_beside_the_old_and_outlives_the_visits(store: St
     _check_in(store, 1, Terms(visit_days=14, nda_days=730))
     visit_hashes, nda_hashes = _hashes(store)
     assert len(set(visit_hashes)) == 2 and len(set(nda_hashes)) == 1
-    assert "14 days" in document_text(store, visit_hashes[1])
-    store.purge(now + timedelta(days=31))
+    assert "14 days" in store.documents.text(visit_hashes[1])
+    store.retention.purge(now + timedelta(days=31))
     assert _hashes(store) == ([], nda_hashes)  # the visits are gone, the acceptances kept
-    assert {d.kind: d.uses for d in kept_documents(store) if d.kind == "nda"} == {"nda": 2}
+    assert {d.kind: d.uses for d in store.documents.kept() if d.kind == "nda"} == {"nda": 2}
     assert (
-        hashlib.sha256(document_text(store, nda_hashes[0]).encode()).hexdigest() == (nda_hashes[0])
+        hashlib.sha256(store.documents.text(nda_hashes[0]).encode()).hexdigest() == (nda_hashes[0])
     )
 
 
-def test_a_text_that_is_not_what_its_hash_is_of_stores_nothing(store: Store) -> None:
+def test_a_text_that_is_not_what_its_hash_is_of_stores_nothing(store: Repositories) -> None:
     wrong = DocumentText("nda", "en", "1", "1" * 64, "version: 1\nsomething else")
     with pytest.raises(ValueError, match="does not match its hash"):
-        store.check_in(replace(visitor(0), documents=(wrong,)), actor="test")
-    with store.read_session() as s:
+        check_in(store, replace(visitor(0), documents=(wrong,)), actor="test")
+    with store.db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(Visit)) == 0
         assert s.scalar(select(func.count()).select_from(ShownDocument)) == 0
 
 
-def test_a_visitors_export_holds_the_nda_they_signed(store: Store) -> None:
-    _check_in(store, 0, Terms.of(store.retention, screening=False))
-    data = Rights(store).collect(actor="admin", email="zyx.fake00000@example.com")
+def test_a_visitors_export_holds_the_nda_they_signed(store: Repositories) -> None:
+    _check_in(store, 0, Terms.of(store.db.retention, screening=False))
+    data = _lookup(store, "zyx.fake00000@example.com")
     [nda] = person_json(data)["nda_acceptances"]
-    assert nda["document_text"] == document_text(store, nda["document_sha256"])
-    store.check_in(visitor(1), actor="test")  # a hash no text was kept for (as before 0007)
-    data = Rights(store).collect(actor="admin", email=visitor(1).email)
+    assert nda["document_text"] == store.documents.text(nda["document_sha256"])
+    check_in(store, visitor(1), actor="test")  # a hash no text was kept for (as before 0007)
+    data = _lookup(store, visitor(1).email or "")
     assert person_json(data)["nda_acceptances"][0]["document_text"] is None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -13,34 +15,42 @@ import pyrage
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from kiosk.services.export import FIELDS, ExportError, ExportRequest, ExportService, LocalTimes
+from kiosk.domain.staff import Actor
+from kiosk.services.export import FIELDS, ExportError, ExportRequest, ExportResult, LocalTimes
 from storage.errors import DatabaseUnavailable
 from storage.models import AuditEvent, Visit
-from storage.open import StoreConfig, open_store
-from storage.store import Store
-from tests.factories import run_cli, visitor
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from storage.repositories.visit_reads import VisitReads
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.store import add_host, check_in, check_out, services_over
 
 DAY = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
 
-def _seed(store: Store) -> list[str]:
+def _seed(store: Repositories) -> list[str]:
     names = []
     for i in range(6):
         v = visitor(i, company='=HYPERLINK("http://x")' if i == 2 else f"Fake Co {i}")
-        store.check_in(v, actor="test", now=DAY + timedelta(days=i % 3, hours=i))
+        check_in(store, v, actor="test", now=DAY + timedelta(days=i % 3, hours=i))
         names.append(v.name)
-    store.check_in(visitor(99), actor="test", now=DAY + timedelta(days=10))  # out of range
+    check_in(store, visitor(99), actor="test", now=DAY + timedelta(days=10))  # out of range
     return names
 
 
-def _export(store: Store, tmp_path: Path, **kw: object) -> tuple[Path, object]:
+def _run(store: Repositories, request: ExportRequest) -> ExportResult:
+    """`kiosk export` as the operator runs it."""
+    return services_over(store).export.export(request, Actor("os:test"))
+
+
+def _export(store: Repositories, tmp_path: Path, **kw: object) -> tuple[Path, object]:
     out = tmp_path / f"export-{len(list(tmp_path.iterdir()))}"
     req = ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=out, **kw)  # type: ignore[arg-type]
-    return out, ExportService(store, actor="os:test").export(req)
+    return out, _run(store, req)
 
 
 def test_csv_export_has_exactly_the_rows_and_is_spreadsheet_safe(
-    store: Store, tmp_path: Path
+    store: Repositories, tmp_path: Path
 ) -> None:
     names = _seed(store)
     out, result = _export(store, tmp_path)
@@ -54,7 +64,7 @@ def test_csv_export_has_exactly_the_rows_and_is_spreadsheet_safe(
     assert out.stat().st_mode & 0o777 == 0o600
 
 
-def test_fields_formats_and_health_only_when_asked(store: Store, tmp_path: Path) -> None:
+def test_fields_formats_and_health_only_when_asked(store: Repositories, tmp_path: Path) -> None:
     _seed(store)
     out, _ = _export(store, tmp_path, fmt="jsonl", fields=("name", "company"))
     lines = [json.loads(x) for x in out.read_text().splitlines()]
@@ -66,9 +76,9 @@ def test_fields_formats_and_health_only_when_asked(store: Store, tmp_path: Path)
         _export(store, tmp_path, fields=("name", "screening"))
 
 
-def test_restricted_records_are_left_out(store: Store, tmp_path: Path) -> None:
+def test_restricted_records_are_left_out(store: Repositories, tmp_path: Path) -> None:
     _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(
             update(Visit).where(Visit.arrived_at < DAY + timedelta(hours=1)).values(restricted=True)
         )
@@ -78,7 +88,7 @@ def test_restricted_records_are_left_out(store: Store, tmp_path: Path) -> None:
     assert result.rows == 6  # type: ignore[attr-defined]
 
 
-def test_age_encrypted_export_opens_with_the_identity(store: Store, tmp_path: Path) -> None:
+def test_age_encrypted_export_opens_with_the_identity(store: Repositories, tmp_path: Path) -> None:
     names = _seed(store)
     identity = pyrage.x25519.Identity.generate()
     out, result = _export(store, tmp_path, encrypt_to=(str(identity.to_public()),))
@@ -87,7 +97,6 @@ def test_age_encrypted_export_opens_with_the_identity(store: Store, tmp_path: Pa
     assert names[0].encode() not in blob
     rows = list(csv.DictReader(io.StringIO(pyrage.decrypt(blob, [identity]).decode())))
     assert sorted(r["name"] for r in rows) == sorted(names)
-    import hashlib
 
     assert result.sha256 == hashlib.sha256(blob).hexdigest()  # type: ignore[attr-defined]
     out, _ = _export(store, tmp_path, passphrase="correct horse battery")
@@ -97,10 +106,10 @@ def test_age_encrypted_export_opens_with_the_identity(store: Store, tmp_path: Pa
         _export(store, tmp_path, passphrase="")
 
 
-def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Path) -> None:
+def test_each_export_is_audited_without_personal_data(store: Repositories, tmp_path: Path) -> None:
     _seed(store)
     _, result = _export(store, tmp_path, fields=("name", "arrived_at"))
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         rows = conn.execute(select(AuditEvent.actor, AuditEvent.details).where(
             AuditEvent.action == "export.access_records")).all()  # fmt: skip
     [(actor, details)] = rows
@@ -113,11 +122,11 @@ def test_each_export_is_audited_without_personal_data(store: Store, tmp_path: Pa
 def test_onsite_lists_exactly_those_checked_in_and_not_out(
     store_config: StoreConfig, tmp_path: Path
 ) -> None:
-    store = open_store(store_config)
-    here = [store.check_in(visitor(i), actor="test") for i in range(4)]
-    store.check_out(here[1].badge_code, actor="test")
-    store.check_in(visitor(50), actor="test", now=datetime.now(UTC) - timedelta(days=5))
-    store.check_in(visitor(60, name="Ærlig Åsefake"), actor="test")
+    store = open_repositories(store_config)
+    here = [check_in(store, visitor(i), actor="test") for i in range(4)]
+    check_out(store, here[1].badge_code, actor="test")
+    check_in(store, visitor(50), actor="test", now=datetime.now(UTC) - timedelta(days=5))
+    check_in(store, visitor(60, name="Ærlig Åsefake"), actor="test")
     proc = run_cli(store_config, tmp_path, "onsite", "--format", "csv")
     names = [r["name"] for r in csv.DictReader(io.StringIO(proc.stdout))]
     # Alphabetical as people read it: Æ with the A's, not after Z.
@@ -125,14 +134,14 @@ def test_onsite_lists_exactly_those_checked_in_and_not_out(
 
 
 def test_audit_verify_from_therun_cli(store_config: StoreConfig, tmp_path: Path) -> None:
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     for i in range(3):
-        store.check_in(visitor(i), actor="test")
+        check_in(store, visitor(i), actor="test")
     ok = run_cli(store_config, tmp_path, "audit", "verify")
     assert ok.returncode == 0 and "3 event(s) checked" in ok.stdout
     shown = run_cli(store_config, tmp_path, "audit", "show", "--action", "visit.check_in").stdout
     assert shown.count("visit.check_in") == 3 and visitor(0).name not in shown
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
     cut = run_cli(store_config, tmp_path, "audit", "verify")
     assert cut.returncode != 0 and "cut off" in cut.stderr
@@ -146,16 +155,14 @@ def test_audit_verify_from_therun_cli(store_config: StoreConfig, tmp_path: Path)
 
 
 def test_export_of_another_site_sharing_the_database(
-    store: Store, store_config: StoreConfig, tmp_path: Path
+    store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
-    import dataclasses
-
     _seed(store)
-    annex = open_store(dataclasses.replace(store_config, site_name="Fictional Annex"))
-    annex_host = annex.add_host("Annex Hostperson", actor="admin")
-    annex.check_in(visitor(50, host_name=None, host_id=annex_host), actor="t", now=DAY)
-    annex.check_in(visitor(51), actor="test", now=DAY + timedelta(hours=2))
-    annex.engine.dispose()
+    annex = open_repositories(dataclasses.replace(store_config, site_name="Fictional Annex"))
+    annex_host = add_host(annex, "Annex Hostperson", actor="admin")
+    check_in(annex, visitor(50, host_name=None, host_id=annex_host), actor="t", now=DAY)
+    check_in(annex, visitor(51), actor="test", now=DAY + timedelta(hours=2))
+    annex.db.engine.dispose()
     args = ("export", "--from", "2026-11-20", "--to", "2026-11-22", "--format", "json")
     other = run_cli(store_config, tmp_path, *args, "--site", "Fictional Annex",
                  "--output", str(tmp_path / "annex.json"))  # fmt: skip
@@ -181,7 +188,9 @@ def test_local_times_match_isoformat_across_offset_changes(zone: str) -> None:
         assert local(dt) == dt.astimezone(tz).isoformat(timespec="seconds"), dt
 
 
-def test_an_export_of_a_range_without_visits_is_well_formed(store: Store, tmp_path: Path) -> None:
+def test_an_export_of_a_range_without_visits_is_well_formed(
+    store: Repositories, tmp_path: Path
+) -> None:
     out, result = _export(store, tmp_path)
     assert result.rows == 0  # type: ignore[attr-defined]
     assert out.read_bytes() == (",".join(FIELDS) + "\r\n").encode()
@@ -191,9 +200,9 @@ def test_an_export_of_a_range_without_visits_is_well_formed(store: Store, tmp_pa
     assert out.read_text() == ""
 
 
-def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path) -> None:
+def test_a_tampered_record_is_counted_and_left_out(store: Repositories, tmp_path: Path) -> None:
     names = _seed(store)
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         vid, stored = conn.execute(
             select(Visit.id, Visit.personal_ct).order_by(Visit.arrived_at).limit(1)
         ).one()
@@ -207,38 +216,39 @@ def test_a_tampered_record_is_counted_and_left_out(store: Store, tmp_path: Path)
 
 
 def test_a_failed_export_leaves_no_partial_file_and_keeps_the_earlier_one(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Repositories, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _seed(store)
     out_dir = tmp_path / "exports"
     earlier = out_dir / "access.csv"
-    ExportService(store, actor="os:test").export(
-        ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=earlier)
+    _run(
+        store, ExportRequest(start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=earlier)
     )
     before = earlier.read_bytes()
-    real = Store.stream_fields
+    real = VisitReads.stream_fields
 
-    def breaks_after_one_batch(self: Store, *a: object, **kw: object) -> object:
+    def breaks_after_one_batch(self: VisitReads, *a: object, **kw: object) -> object:
         batches = real(self, *a, batch=2, **kw)  # type: ignore[arg-type]
         yield next(batches)
         raise DatabaseUnavailable("the database could not be used: gone")
 
-    monkeypatch.setattr(Store, "stream_fields", breaks_after_one_batch)
+    monkeypatch.setattr(VisitReads, "stream_fields", breaks_after_one_batch)
     with pytest.raises(DatabaseUnavailable):
-        ExportService(store, actor="os:test").export(
+        _run(
+            store,
             ExportRequest(
                 start=DAY.date(), end=(DAY + timedelta(days=2)).date(), output=out_dir / "b.csv"
-            )
+            ),
         )
     assert [p.name for p in out_dir.iterdir()] == ["access.csv"]  # no partial file left
     assert earlier.read_bytes() == before
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         exports = select(func.count()).where(AuditEvent.action == "export.access_records")
         assert conn.scalar(exports) == 1  # only the export that completed
 
 
 def test_an_earlier_export_is_never_overwritten(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Repositories, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same path twice (a second export the same day, a typo): refused before any
     work, and also when another file takes the name while the export runs."""
@@ -249,21 +259,21 @@ def test_an_earlier_export_is_never_overwritten(
     earlier = exports / "access.csv"
     earlier.write_text("yesterday's evidence\n")
     with pytest.raises(ExportError, match=r"access\.csv exists; choose a new file"):
-        ExportService(store, actor="os:test").export(ExportRequest(output=earlier, **span))  # type: ignore[arg-type]
+        _run(store, ExportRequest(output=earlier, **span))  # type: ignore[arg-type]
     assert earlier.read_text() == "yesterday's evidence\n"
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         done = select(func.count()).where(AuditEvent.action == "export.access_records")
         assert conn.scalar(done) == 0  # nothing was exported
 
     late = exports / "late.csv"
-    real = Store.stream_fields
+    real = VisitReads.stream_fields
 
-    def another_file_appears(self: Store, *a: object, **kw: object) -> object:
+    def another_file_appears(self: VisitReads, *a: object, **kw: object) -> object:
         yield from real(self, *a, **kw)  # type: ignore[arg-type]
         late.write_text("someone else's\n")
 
-    monkeypatch.setattr(Store, "stream_fields", another_file_appears)
+    monkeypatch.setattr(VisitReads, "stream_fields", another_file_appears)
     with pytest.raises(ExportError, match=r"late\.csv exists"):
-        ExportService(store, actor="os:test").export(ExportRequest(output=late, **span))  # type: ignore[arg-type]
+        _run(store, ExportRequest(output=late, **span))  # type: ignore[arg-type]
     assert late.read_text() == "someone else's\n"
     assert sorted(p.name for p in exports.iterdir()) == ["access.csv", "late.csv"]

@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from kiosk.domain import registration
 from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.domain.text import MSG_CONTROL, MSG_REQUIRED, MSG_TOO_LONG, TextError
+from kiosk.domain.visits import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 from kiosk.i18n import translate
-from kiosk.services.console import LogRow, filter_rows, haystack, parse_departure
-from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
-from storage.store import Store
+from kiosk.services.log import LogRow, filter_rows, haystack
+from kiosk.services.visits import parse_departure
+from storage.repositories import Repositories
+from tests.helpers.store import check_in
 
 FIELDS = {"name", "email", "phone", "company", "host", "visitor_type"}
 MESSAGES = {
@@ -139,11 +141,11 @@ plausible = st.builds(
 )
 @given(plausible.map(_accepted).filter(lambda v: v is not None))
 def test_what_the_form_accepts_is_stored_and_found_exactly(
-    store: Store, visit: NewVisit | None
+    store: Repositories, visit: NewVisit | None
 ) -> None:
     assert visit is not None
-    receipt = store.check_in(visit, actor="test")
-    got = store.get_visit(receipt.visit_id)
+    receipt = check_in(store, visit, actor="test")
+    got = store.visits.get(receipt.visit_id)
     assert (got.name, got.email, got.phone, got.company, got.host_name) == (
         visit.name,
         visit.email,
@@ -151,11 +153,11 @@ def test_what_the_form_accepts_is_stored_and_found_exactly(
         visit.company,
         visit.host_name,
     )
-    assert receipt.visit_id in {v.id for v in store.visits_on(got.local_day).visits}
+    assert receipt.visit_id in {v.id for v in store.visits.on_day(got.local_day).visits}
     found = (
-        store.find_person(email=visit.email)
+        store.visits.find_person(email=visit.email)
         if visit.email
-        else store.find_person(phone=visit.phone)
+        else store.visits.find_person(phone=visit.phone)
     )
     assert receipt.visit_id in {v.id for v in found}
     # Reception finds the visitor by the name as it was typed, in any case.

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, time, timedelta
 from email.message import Message
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import zxingcpp
@@ -19,18 +21,19 @@ from textual.widgets import Button, Input, Select
 from kiosk.app import make_console
 from kiosk.config import Settings
 from kiosk.domain.registration import Registration, ValidationErrors
-from kiosk.services.invite import invite, send_invitation
-from kiosk.services.notify import Notifier
-from storage.audit_trail import events
-from storage.invitations import InvitationRepository
+from kiosk.domain.staff import Actor
+from kiosk.services.bundle import Services
+from kiosk.services.notify import NotifyService
+from kiosk.services.rights import Person
+from storage.database import utcnow
 from storage.models import OutboxMessage
 from storage.open import StoreConfig
-from storage.outbox import OutboxRepository
-from storage.rights import Rights
-from storage.store import Store, utcnow
-from tests.factories import run_cli, visitor
-from tests.kiosk_ui import services_with_staff, staff_login, wait_for_screen
-from tests.smtp_server import SmtpServer
+from storage.repositories import Repositories
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.kiosk_ui import services_with_staff, staff_login, wait_for_screen
+from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.store import add_host, check_in
+from tests.helpers.waiting import wait_until
 
 VISITOR = "Ingrid Fakevisitor"
 ADDRESS = "ingrid.fake@example.com"
@@ -41,6 +44,24 @@ def _settings(smtp: SmtpServer | None, **notify: object) -> Settings:
     if smtp is None:
         return settings
     return dataclasses.replace(settings, notify=smtp.settings(**notify))
+
+
+def _invite(
+    store: Repositories,
+    settings: Settings,
+    registration: Registration,
+    day: date,
+    *,
+    today: date,
+    actor: str,
+    send: bool = False,
+    language: str | None = None,
+) -> tuple[uuid.UUID, str]:
+    """Pre-register as staff do on ``today`` (the e-mail in ``language``, else the site's)."""
+    clock = lambda: datetime.combine(today, time(12), ZoneInfo(settings.timezone))  # noqa: E731
+    invitations = Services.over(store, settings, clock=clock).invitations
+    send_in = (language or settings.notify.language) if send else ""
+    return invitations.preregister(registration, day, Actor(actor), send_in=send_in)
 
 
 def _part(mail: Message, content_type: str) -> bytes:
@@ -56,12 +77,12 @@ def _body(mail: Message) -> str:
 
 
 def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
-    store: Store, smtp: SmtpServer
+    store: Repositories, smtp: SmtpServer
 ) -> None:
-    host = store.add_host("Hostina Placeholder", actor="admin")
-    day = store.local_day(utcnow()) + timedelta(days=3)
+    host = add_host(store, "Hostina Placeholder", actor="admin")
+    day = store.db.local_day(utcnow()) + timedelta(days=3)
     settings = _settings(smtp)
-    invitation_id, code = invite(
+    invitation_id, code = _invite(
         store,
         settings,
         Registration(name=VISITOR, email=ADDRESS, host_id=host),
@@ -71,7 +92,7 @@ def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
         send=True,
         language="nl",
     )
-    assert send_invitation(store, settings, invitation_id)
+    assert Services.over(store, settings).invitations.send(invitation_id)
     [(to, mail)] = smtp.inbox.wait_for(1)
     assert to == [ADDRESS]
     assert mail["Subject"] == f"Uw bezoek aan Fictional HQ op {day.isoformat()}"
@@ -88,9 +109,9 @@ def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
     )
     qr = Image.open(io.BytesIO(_part(mail, "image/png")))
     assert [r.text for r in zxingcpp.read_barcodes(qr.convert("L"))] == [code]
-    found = InvitationRepository(store).find(code, day)
+    found = store.invitations.find(code, day)
     assert found is not None and found.name == VISITOR  # the code fills the kiosk's form
-    trail = [(e.action, e.details) for e in events(store) if e.actor != "admin"]
+    trail = [(e.action, e.details) for e in store.audit.events() if e.actor != "admin"]
     assert trail == [
         ("invitation.create", {"day": day.isoformat(), "emailed": True}),
         ("notification.sent", {}),
@@ -98,42 +119,42 @@ def test_the_code_arrives_by_e_mail_in_the_chosen_language_and_works(
     assert VISITOR not in str(trail) and ADDRESS not in str(trail)
 
 
-def test_no_e_mail_unless_asked_and_refusals_say_why(store: Store, smtp: SmtpServer) -> None:
-    day = store.local_day(utcnow())
-    invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
+def test_no_e_mail_unless_asked_and_refusals_say_why(store: Repositories, smtp: SmtpServer) -> None:
+    day = store.db.local_day(utcnow())
+    _invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
            today=day, actor="staff:rita")  # fmt: skip
-    assert OutboxRepository(store).pending() == []
+    assert store.outbox.pending() == []
     no_address = Registration(name=VISITOR, phone="+31205550123")
     with pytest.raises(ValidationErrors) as refused:
-        invite(store, _settings(smtp), no_address, day, today=day, actor="rita", send=True)
+        _invite(store, _settings(smtp), no_address, day, today=day, actor="rita", send=True)
     assert refused.value.fields == {
         "email": "An e-mail address is needed to e-mail the invitation."
     }
     with pytest.raises(ValidationErrors) as refused:
-        invite(store, _settings(None), Registration(name=VISITOR, email=ADDRESS), day,
+        _invite(store, _settings(None), Registration(name=VISITOR, email=ADDRESS), day,
                today=day, actor="rita", send=True)  # fmt: skip
     assert refused.value.fields == {
         "send": "E-mail is not set up here (notify.smtp_host): give the visitor the code."
     }
-    assert len(InvitationRepository(store).for_day(day)) == 1  # the refused ones: nothing
+    assert len(store.invitations.for_day(day)) == 1  # the refused ones: nothing
 
 
-def test_a_failed_e_mail_is_retried_and_an_erased_visitors_never_goes(store: Store) -> None:
+def test_a_failed_e_mail_is_retried_and_an_erased_visitors_never_goes(store: Repositories) -> None:
     down = SmtpServer()  # not started: the connection is refused
-    day = store.local_day(utcnow())
+    day = store.db.local_day(utcnow())
     settings = _settings(down)
-    first, _ = invite(store, settings, Registration(name=VISITOR, email=ADDRESS), day,
+    first, _ = _invite(store, settings, Registration(name=VISITOR, email=ADDRESS), day,
                       today=day, actor="rita", send=True)  # fmt: skip
-    assert not send_invitation(store, settings, first)
-    [(_, attempts, retry_at, sent, error)] = OutboxRepository(store).pending()
+    assert not Services.over(store, settings).invitations.send(first)
+    [(_, attempts, retry_at, sent, error)] = store.outbox.pending()
     assert (attempts, sent, error) == (1, None, "ConnectionRefusedError")
     down.start()
     try:
         assert retry_at is not None
-        Notifier(store, settings.notify, "Fictional HQ").deliver_due(now=retry_at)
+        NotifyService(Services.over(store, settings).ctx).deliver_due(now=retry_at)
         assert [to for to, _ in down.inbox.wait_for(1)] == [[ADDRESS]]
         other = "otto.fake@example.com"
-        invite(
+        _invite(
             store,
             settings,
             Registration(name="Otto Fakevisitor", email=other),
@@ -142,12 +163,12 @@ def test_a_failed_e_mail_is_retried_and_an_erased_visitors_never_goes(store: Sto
             actor="rita",
             send=True,
         )  # fmt: skip: queued, not yet sent
-        Rights(store).erase(actor="admin", email=other)
-        Notifier(store, settings.notify, "Fictional HQ").deliver_due(
+        Services.over(store, settings).rights.erase(Person(email=other), Actor("admin"))
+        NotifyService(Services.over(store, settings).ctx).deliver_due(
             now=utcnow() + timedelta(hours=1)
         )
         assert len(down.inbox.wait_for(2, timeout=1.0)) == 1  # Otto's was erased with him
-        assert len(OutboxRepository(store).pending()) == 1
+        assert len(store.outbox.pending()) == 1
     finally:
         down.stop()
 
@@ -201,10 +222,7 @@ async def test_the_console_e_mails_the_invitation_when_asked(
         assert str(screen.query_one("#pre-email-error").render()) == message
         screen.query_one("#pre-email", Input).value = ADDRESS
         screen.query_one("#pre-submit", Button).press()
-        for _ in range(200):  # awaited: the worker hands the code to this loop first
-            if told:
-                break
-            await pilot.pause(0.05)
+        await wait_until(lambda: told)  # awaited: the worker hands the code to this loop first
         [(to, mail)] = smtp.inbox.messages
         shown = str(screen.query_one("#pre-code").render())
         assert told == ["The invitation was e-mailed."]
@@ -219,20 +237,22 @@ async def test_the_console_e_mails_the_invitation_when_asked(
         assert not pilot.app.screen.query("#pre-send")  # not offered without e-mail
 
 
-def test_a_sent_or_given_up_e_mail_keeps_only_its_state(store: Store, smtp: SmtpServer) -> None:
+def test_a_sent_or_given_up_e_mail_keeps_only_its_state(
+    store: Repositories, smtp: SmtpServer
+) -> None:
     """Names, addresses and an invitation's code are needed only to write the e-mail:
     once it is sent (or given up) the row keeps when, or why not, and nothing else."""
-    host = store.add_host("Hostina Placeholder", "hostina@example.com", actor="admin")
-    nobody = store.add_host("Hosmer Example", actor="admin")  # no address: given up
-    day = store.local_day(utcnow())
-    store.check_in(visitor(0, host_id=host, host_name=None), actor="kiosk")
-    store.check_in(visitor(1, host_id=nobody, host_name=None), actor="kiosk")
-    invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
+    host = add_host(store, "Hostina Placeholder", "hostina@example.com", actor="admin")
+    nobody = add_host(store, "Hosmer Example", actor="admin")  # no address: given up
+    day = store.db.local_day(utcnow())
+    check_in(store, visitor(0, host_id=host, host_name=None), actor="kiosk")
+    check_in(store, visitor(1, host_id=nobody, host_name=None), actor="kiosk")
+    _invite(store, _settings(smtp), Registration(name=VISITOR, email=ADDRESS), day,
            today=day, actor="rita", send=True)  # fmt: skip
-    report = Notifier(store, smtp.settings(), "Fictional HQ").deliver_due()
+    report = NotifyService(Services.over(store, _settings(smtp)).ctx).deliver_due()
     assert (report.sent, report.given_up) == (2, 1)
-    with store.read_session() as s:
+    with store.db.read_session() as s:
         rows = s.execute(select(OutboxMessage.kind, OutboxMessage.payload_ct)).all()
     assert sorted(kind for kind, _ in rows) == ["host_arrival", "host_arrival", "invitation"]
     assert [payload for _, payload in rows] == [b"", b"", b""]
-    assert [state[3] is not None for state in OutboxRepository(store).pending()].count(True) == 2
+    assert [state[3] is not None for state in store.outbox.pending()].count(True) == 2

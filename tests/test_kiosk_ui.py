@@ -20,32 +20,46 @@ from textual.widgets import Button, Input, Markdown, OptionList, RadioButton, St
 import kiosk.documents
 from kiosk.app import make_app
 from kiosk.documents import load as load_document
+from kiosk.domain.staff import SYSTEM, Actor, StaffUser
+from kiosk.domain.visits import ScreeningOutcome
 from kiosk.i18n import set_language
-from kiosk.services.admin import RetentionAdmin
-from kiosk.services.kiosk import KioskServices, ServiceUnavailable
-from kiosk.services.staff import StaffService, StaffUser
 from screens.kiosk_app import KioskApp
-from storage.documents import document_text, kept_documents
 from storage.errors import NotFound
 from storage.models import HealthScreening, NdaAcceptance, Visit
-from storage.records import ScreeningOutcome
-from tests.conftest import PgDatabases
-from tests.factories import visitor
-from tests.kiosk_ui import (
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import (
     FIXED_NOW,
+    OPERATOR,
     kiosk_settings,
     open_services,
     ready,
     screen_text,
+    settled,
     status_of,
     type_burst,
     type_into,
     wait_for_screen,
 )
+from tests.helpers.postgres import PgDatabases
+from tests.helpers.store import add_host, check_in
+from tests.helpers.visitor_ui import (
+    EMAIL,
+    NAME,
+    SCREENING_ON,
+    answer_screening,
+    at_check_out,
+    checked_in_code,
+    fail_once,
+    fill_details,
+    invited_today,
+    kiosk_app,
+    name_typed_in_dutch,
+    start_details,
+    through_documents,
+    visits_today,
+)
 
-NAME = "Zebulon Fakevisitor"
-EMAIL = "zebulon.fake@example.com"
-SCREENING_ON = "[screening]\nenabled = true\n"
+ADA = Actor("staff:ada", "admin")
 
 
 @pytest.fixture(autouse=True)
@@ -53,70 +67,9 @@ def _english() -> None:
     set_language("en")
 
 
-def _app(services: KioskServices) -> KioskApp:
-    return make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
-
-
-async def start_details(pilot: Pilot[None], name: str = NAME) -> None:
-    """From the welcome screen to the details step, name and e-mail typed."""
-    await pilot.click("#check-in")
-    await wait_for_screen(pilot, "DetailsScreen")
-    await type_into(pilot, "#name-input", name)
-    await type_into(pilot, "#email-input", EMAIL)
-
-
-async def name_typed_in_dutch(pilot: Pilot[None]) -> None:
-    """From the welcome screen: Nederlands chosen, the details step, the name typed."""
-    await pilot.click("#lang-nl")
-    await pilot.pause()
-    await pilot.click("#check-in")
-    await wait_for_screen(pilot, "DetailsScreen")
-    await type_into(pilot, "#name-input", NAME)
-
-
-async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
-    await start_details(pilot, name)
-    await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
-    await pilot.click(f"#type-{visitor_type}")
-    await pilot.click("#next")
-
-
-async def through_documents(pilot: Pilot[None], *, adult: bool = True, sign: str = NAME) -> None:
-    await wait_for_screen(pilot, "AgeScreen")
-    await pilot.click("#adult" if adult else "#minor")
-    await wait_for_screen(pilot, "PrivacyScreen")
-    await pilot.click("#accept")
-    await wait_for_screen(pilot, "NdaScreen")
-    await type_into(pilot, "#signature", sign)
-    await pilot.press("enter")
-
-
-def _invited_today(services: KioskServices, **details: object) -> str:
-    """Pre-register NAME for today (with ``details`` over the defaults); the code."""
-    from storage.invitations import InvitationRepository, NewInvitation
-    from storage.records import VisitorType
-
-    values: dict[str, object] = {
-        "name": NAME,
-        "email": EMAIL,
-        "phone": None,
-        "company": None,
-        "expected_day": services.now().date(),
-        "visitor_type": VisitorType.GUEST,
-        "host_id": None,
-    }
-    values.update(details)
-    invitation = NewInvitation(**values)  # type: ignore[arg-type]
-    return InvitationRepository(services.store).create(invitation, actor="test")[1]
-
-
-def _today(services: KioskServices) -> list:  # type: ignore[type-arg]
-    return services.store.visits_on(services.store.local_day(services.now())).visits
-
-
 async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
@@ -124,7 +77,7 @@ async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path
         text = screen_text(pilot)
         assert "Zebulon" in text and "Fakevisitor" not in text  # first name only
         assert "Take a photo of this code with your phone." in text  # no badge printer
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert (visit.name, visit.email, visit.company) == (NAME, EMAIL, "Fictitious Widgets Ltd")
     assert visit.nda_accepted and visit.screening is ScreeningOutcome.NOT_ASKED
     raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
@@ -134,7 +87,7 @@ async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path
 
 async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await name_typed_in_dutch(pilot)
         await type_into(pilot, "#email-input", "not-an-address")
@@ -145,7 +98,7 @@ async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: P
         assert error == "Vul alstublieft een geldig e-mailadres in."
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
         assert pilot.app.screen.query_one("#email-input", Input).value == "not-an-address"
-    assert _today(services) == []
+    assert visits_today(services) == []
 
 
 @pytest.mark.parametrize(
@@ -157,7 +110,7 @@ async def test_the_type_of_visit_is_asked_beside_its_choices(
     """The four choices are not left to explain themselves: the question stands on the
     line of the first one, in the column of the other fields' questions."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click(f"#lang-{language}")
         await pilot.pause()
@@ -181,8 +134,8 @@ async def test_served_to_a_tablet_each_choice_is_a_fingertip_high(
     monkeypatch.setattr(KioskApp, "is_web", property(lambda app: web))
     services = open_services(kiosk_settings(tmp_path))
     for host in ("Hostina Placeholder", "Hosmer Example", "Hoskins Sample"):
-        services.store.add_host(host, actor="admin")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+        add_host(services.repos, host, actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#check-in")
         await wait_for_screen(pilot, "DetailsScreen")
@@ -204,7 +157,7 @@ async def test_served_to_a_tablet_each_choice_is_a_fingertip_high(
 
 async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await wait_for_screen(pilot, "AgeScreen")
@@ -217,12 +170,12 @@ async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
         assert "contact reception" in screen_text(pilot)
         await pilot.click("#done")
         await wait_for_screen(pilot, "WelcomeScreen")
-    assert _today(services) == []
+    assert visits_today(services) == []
 
 
 async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot, sign="Someone Else")
@@ -231,42 +184,32 @@ async def test_wrong_signature_is_refused(tmp_path: Path) -> None:
         assert "type your full name as you entered it" in str(
             pilot.app.screen.query_one("#signature-error").render()
         )
-    assert _today(services) == []
+    assert visits_today(services) == []
 
 
 async def test_signature_may_leave_out_accents_and_case(tmp_path: Path) -> None:
     """A lobby keyboard may have no "ë" or "Å": the name typed plainly is accepted, and
     the signature is kept as it was typed."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot, name="Zoë Ångström-Fakevisitor")
         await through_documents(pilot, sign="zoe  angstrom fakevisitor")
         await wait_for_screen(pilot, "BadgeScreen")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.name == "Zoë Ångström-Fakevisitor" and visit.nda_accepted
-
-
-async def answer_screening(pilot: Pilot[None], *answers: str) -> None:
-    """From the consent screen: consent, answer each question, on to the badge."""
-    await pilot.click("#consent")
-    await wait_for_screen(pilot, "ScreeningQuestionsScreen")
-    for i, answer in enumerate(answers):
-        await pilot.click(f"#q{i}-{answer}")
-    await pilot.click("#next")
-    await wait_for_screen(pilot, "BadgeScreen")
 
 
 async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "ScreeningConsentScreen")
         await answer_screening(pilot, "yes", "no")
         assert "see reception before you go in" in screen_text(pilot)
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
 
 
@@ -279,20 +222,20 @@ async def test_health_answers_are_kept_only_as_the_visitor_was_told(
     in while a visitor answers does not store the answers of one who was told they are
     not; one told they are kept has them kept (encrypted, in their own table)."""
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))  # not kept at start
-    store = services.store
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    store = services.repos
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        store.retention = dataclasses.replace(store.retention, health_answers_days=told_days)
+        store.db.retention = dataclasses.replace(store.db.retention, health_answers_days=told_days)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "ScreeningConsentScreen")
         told = "Your answers are not stored" if told_days == 0 else "for 14 days"
         assert told in screen_text(pilot)
-        store.retention = dataclasses.replace(store.retention, health_answers_days=then_days)
+        store.db.retention = dataclasses.replace(store.db.retention, health_answers_days=then_days)
         await answer_screening(pilot, "no", "no")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.screening is ScreeningOutcome.PASSED
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         kept = conn.execute(select(HealthScreening.visit_id)).scalars().all()
     assert kept == ([visit.id] if told_days else [])
 
@@ -312,7 +255,7 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
     days tells its visitors exactly that, and the visit records the hash of that text."""
     toml = SCREENING_ON + "[retention]\nvisit_days = 60\nnda_days = 365\nhealth_answers_days = 14\n"
     services = open_services(kiosk_settings(tmp_path, toml))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         summary, notice = await _privacy_notice(pilot)
         assert "deleted automatically after 60 days." in summary
@@ -322,8 +265,8 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
         shown = pilot.app.screen.query_one("#document", Markdown).source
         # An admin changes the retention while the visitor reads: the visit still
         # records the text this visitor accepted.
-        store = services.store
-        store.retention = dataclasses.replace(store.retention, visit_days=45)
+        store = services.repos
+        store.db.retention = dataclasses.replace(store.db.retention, visit_days=45)
         await pilot.click("#accept")
         await wait_for_screen(pilot, "NdaScreen")
         await type_into(pilot, "#signature", NAME)
@@ -332,7 +275,7 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
         assert "We keep your answers, encrypted, for 14 days;" in screen_text(pilot)
         await pilot.click("#skip")
         await wait_for_screen(pilot, "BadgeScreen")
-    with services.store.engine.connect() as conn:
+    with services.repos.db.engine.connect() as conn:
         [(version, sha256)] = conn.execute(select(Visit.privacy_version, Visit.privacy_sha256))
     assert sha256 == hashlib.sha256(f"version: {version}\n{shown}\n".encode()).hexdigest()
     assert sha256 != load_document("privacy", "en").sha256  # not the default text's
@@ -352,14 +295,14 @@ async def test_documents_are_read_in_a_worker_not_on_the_ui_thread(
 
     monkeypatch.setattr(kiosk.documents, "resources", SimpleNamespace(files=files))
     services = open_services(kiosk_settings(tmp_path))
-    app = _app(services)
+    app = kiosk_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await app.workers.wait_for_complete()
+        await settled(pilot)
         desk = open_services(kiosk_settings(tmp_path))  # the console, saving new periods
-        RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "45"})
+        desk.retention.save({"visit_days": "45"}, ADA)
         app.refresh_retention()  # the minute's tick
-        await app.workers.wait_for_complete()
+        await settled(pilot)
         summary, _notice = await _privacy_notice(pilot)
         assert "after 45 days." in summary
         await pilot.click("#cancel")
@@ -369,11 +312,10 @@ async def test_documents_are_read_in_a_worker_not_on_the_ui_thread(
         # a worker), then locks: the next visitor reads the new notice at once.
         app.open_console(StaffUser("ada", "admin"))
         await wait_for_screen(pilot, "ConsoleScreen")
-        admin = RetentionAdmin(services.store, services.settings, actor="staff:ada")
-        await asyncio.to_thread(admin.save, {"visit_days": "50"})
+        await asyncio.to_thread(services.retention.save, {"visit_days": "50"}, ADA)
         app.lock_console()
         await wait_for_screen(pilot, "WelcomeScreen")
-        await app.workers.wait_for_complete()
+        await settled(pilot)
         summary, _notice = await _privacy_notice(pilot)
         assert "after 50 days." in summary
     assert on_ui_thread and not any(on_ui_thread)
@@ -392,15 +334,15 @@ async def test_the_next_visitor_reads_the_retention_an_admin_just_set(tmp_path: 
     """The console's Retention tab changes the running store's periods; the notice
     follows at once. Without screening the notice does not speak of health questions."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         summary, notice = await _privacy_notice(pilot)
         assert "after 30 days." in summary and "after 30 days." in notice
         assert "for 2 years as a legal record" in notice and "health" not in notice
         await pilot.click("#cancel")
         await wait_for_screen(pilot, "WelcomeScreen")
-        store = services.store
-        store.retention = dataclasses.replace(store.retention, visit_days=45, nda_days=400)
+        store = services.repos
+        store.db.retention = dataclasses.replace(store.db.retention, visit_days=45, nda_days=400)
         summary, notice = await _privacy_notice(pilot)
         assert "after 45 days." in summary and "after 45 days." in notice
         assert "for 400 days as a legal record" in notice
@@ -411,18 +353,18 @@ async def test_a_kiosk_takes_retention_saved_by_the_console_elsewhere(tmp_path: 
     the running kiosk (its purge, its notice) within a minute."""
     services = open_services(kiosk_settings(tmp_path))
     desk = open_services(kiosk_settings(tmp_path))  # the console's own store, same files
-    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
-    assert services.store.retention.visit_days == 30  # not yet
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    desk.retention.save({"visit_days": "60"}, ADA)
+    assert services.repos.db.retention.visit_days == 30  # not yet
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         pilot.app.refresh_retention()  # type: ignore[attr-defined]  # the minute's tick
         for _ in range(100):
-            if services.store.retention.visit_days == 60:
+            if services.repos.db.retention.visit_days == 60:
                 break
             await pilot.pause(0.05)
         summary, notice = await _privacy_notice(pilot)
         assert "after 60 days." in summary and "after 60 days." in notice
-    assert services.refresh_retention() is False  # nothing new
+    assert services.retention.follow() is False  # nothing new
 
 
 def test_the_kiosk_purges_by_the_periods_saved_at_the_desk(tmp_path: Path) -> None:
@@ -432,14 +374,14 @@ def test_the_kiosk_purges_by_the_periods_saved_at_the_desk(tmp_path: Path) -> No
 
     services = open_services(kiosk_settings(tmp_path))
     ten_days_ago = datetime.now(UTC) - timedelta(days=10)
-    old = services.store.check_in(visitor(1), actor="test", now=ten_days_ago)
+    old = check_in(services.repos, visitor(1), actor="test", now=ten_days_ago)
     desk = open_services(kiosk_settings(tmp_path))
-    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "7"})
-    services.purge()
-    assert services.store.retention.visit_days == 7
-    assert services.store.find_person(email=visitor(1).email) == []
+    desk.retention.save({"visit_days": "7"}, ADA)
+    services.retention.purge(SYSTEM)  # the kiosk's hourly purge
+    assert services.repos.db.retention.visit_days == 7
+    assert services.repos.visits.find_person(email=visitor(1).email) == []
     with pytest.raises(NotFound):
-        services.store.get_visit(old.visit_id)
+        services.repos.visits.get(old.visit_id)
 
 
 @pytest.mark.parametrize("how", ["click", "enter"])
@@ -447,7 +389,7 @@ async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path, how: str
     """Skip, clicked or (being focused) the Enter key: consent to the questions takes a
     deliberate choice, and Enter on this step once went Back to the NDA."""
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
@@ -457,49 +399,27 @@ async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path, how: str
         else:
             await pilot.press("enter")
         await wait_for_screen(pilot, "BadgeScreen")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert not visit.flagged and visit.screening is ScreeningOutcome.SKIPPED
 
 
 async def test_under_16_skips_screening_and_needs_host_confirmation(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot, adult=False)
         await wait_for_screen(pilot, "BadgeScreen")  # no screening questions asked
         assert "host will confirm your visit" in screen_text(pilot)
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.needs_confirmation
     assert visit.screening is ScreeningOutcome.NOT_ASKED
 
 
-async def _checked_in_code(pilot: Pilot[None]) -> str:
-    await fill_details(pilot, visitor_type="delivery")
-    await wait_for_screen(pilot, "AgeScreen")
-    await pilot.click("#adult")
-    await wait_for_screen(pilot, "PrivacyScreen")
-    await pilot.click("#accept")  # deliveries sign no NDA
-    await wait_for_screen(pilot, "BadgeScreen")
-    code = str(pilot.app.screen.query_one("#badge-code").render())
-    await pilot.click("#done")
-    await wait_for_screen(pilot, "WelcomeScreen")
-    return code
-
-
-async def _at_check_out(pilot: Pilot[None]) -> str:
-    """A visitor checked in, then Check out chosen at the welcome screen: their code."""
-    await ready(pilot)
-    code = await _checked_in_code(pilot)
-    await pilot.click("#check-out")
-    await wait_for_screen(pilot, "CheckoutScreen")
-    return code
-
-
 async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
-        code = await _at_check_out(pilot)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        code = await at_check_out(pilot)
         assert not pilot.app.screen.query("#camera")  # a terminal has no camera to offer
         await pilot.press(*code, "enter")  # what a USB scanner types
         await wait_for_screen(pilot, "GoodbyeScreen")
@@ -513,7 +433,7 @@ async def test_check_out_by_scanned_code_then_unknown_and_used_codes(tmp_path: P
         await pilot.press(*"ZZZZ-ZZZZ-ZZZZ", "enter")
         await pilot.pause(0.3)
         assert "do not know this code" in str(pilot.app.screen.query_one("#code-error").render())
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.departed_at is not None
 
 
@@ -521,12 +441,12 @@ async def test_a_badge_scanned_at_the_welcome_screen_checks_out_at_once(tmp_path
     """A USB scanner at the kiosk: the visitor leaving scans their badge without
     pressing Check out first. Enter that ends no code still presses the focused button."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        code = await _checked_in_code(pilot)
+        code = await checked_in_code(pilot)
         await type_burst(pilot, *code.lower(), "enter")  # what a scanner types
         await wait_for_screen(pilot, "GoodbyeScreen")
-        [visit] = _today(services)
+        [visit] = visits_today(services)
         assert visit.departed_at is not None
         await pilot.click("#done")
         await wait_for_screen(pilot, "WelcomeScreen")
@@ -544,18 +464,18 @@ async def test_an_invitation_qr_scanned_at_the_welcome_screen_opens_the_check_in
     tmp_path: Path,
 ) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    code = _invited_today(services)
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    code = invited_today(services)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await type_burst(pilot, *code, "enter")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
-    assert _today(services) == []  # nothing stored until the visitor goes through
+    assert visits_today(services) == []  # nothing stored until the visitor goes through
 
 
 async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    app = _app(services)
+    app = kiosk_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await name_typed_in_dutch(pilot)
@@ -583,7 +503,7 @@ async def test_a_visitor_is_asked_before_the_idle_wipe_and_scrolling_counts(
     whether they are still there; a key or a touch keeps the form, and so does scrolling
     a long text with the wheel (or a finger, on a tablet). Nobody answering: wiped."""
     services = open_services(kiosk_settings(tmp_path))
-    app = _app(services)
+    app = kiosk_app(services)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await ready(pilot)
         await name_typed_in_dutch(pilot)
@@ -625,7 +545,7 @@ async def test_the_still_there_question_covers_no_button_or_field(tmp_path: Path
     nothing the visitor would touch next (in either language): at the bottom right it
     covered "I accept" and the signature on the NDA, and the form's and badge's buttons."""
     services = open_services(kiosk_settings(tmp_path))
-    app = _app(services)
+    app = kiosk_app(services)
 
     async def asked(step: str, question: str) -> None:
         app.last_activity = time.monotonic() - 50
@@ -662,7 +582,7 @@ async def test_the_next_visitor_is_welcomed_in_the_kiosks_own_language(tmp_path:
     """A visitor who chose Dutch and cancels, or finishes with Done: the welcome screen
     is back in the kiosk's language (English here), not left in theirs."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await name_typed_in_dutch(pilot)
         await pilot.click("#cancel")
@@ -682,7 +602,7 @@ async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
     """At a keyboard kiosk Enter on the welcome screen checks in, whatever the visitor
     before chose (check-out, an invitation) and however they left."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         for way_in, leave in (("#check-out", "escape"), ("#invitation", "escape")):
             await pilot.click(way_in)
@@ -706,7 +626,7 @@ async def test_cancel_at_any_step_forgets_the_visitor(tmp_path: Path) -> None:
     next visitor finds an empty form and nothing was stored."""
     services = open_services(kiosk_settings(tmp_path))
     steps = ("DetailsScreen", "AgeScreen", "PrivacyScreen", "NdaScreen")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         for step, leave in [(s, "#cancel") for s in steps] + [("DetailsScreen", "escape")]:
             await pilot.click("#check-in")
@@ -736,13 +656,13 @@ async def test_cancel_at_any_step_forgets_the_visitor(tmp_path: Path) -> None:
             assert pilot.app.screen.query_one(field, Input).value == "", way_in
             await pilot.click("#cancel")
             await wait_for_screen(pilot, "WelcomeScreen")
-    assert _today(services) == []
+    assert visits_today(services) == []
 
 
 async def test_markup_in_typed_text_is_shown_literally(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
     sneaky = "[@click=app.quit]Evil[/] [b]Bold[/b]"
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot, name=sneaky)
         await through_documents(pilot, sign=sneaky)
@@ -751,14 +671,14 @@ async def test_markup_in_typed_text_is_shown_literally(tmp_path: Path) -> None:
         await pilot.click("#badge-name")
         await pilot.pause()
         assert pilot.app.is_running
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.name == sneaky
 
 
 @pytest.mark.parametrize("keys", [["ctrl+q"], ["ctrl+c"], ["ctrl+z"], ["ctrl+p"], ["escape"]])
 async def test_escape_keys_do_nothing_for_visitors(tmp_path: Path, keys: list[str]) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.press(*keys)
         await pilot.pause()
@@ -776,8 +696,8 @@ async def open_pin_dialog(pilot: Pilot[None]) -> None:
 
 async def test_staff_key_and_pin_are_the_only_way_out(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    StaffService(services.store).add("ada", "admin", "246810", actor="test")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    services.staff.add("ada", "admin", "246810", OPERATOR)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await open_pin_dialog(pilot)
         await type_into(pilot, "#user", "ada")
         await type_into(pilot, "#pin", "999999")
@@ -800,8 +720,8 @@ async def test_a_pin_the_database_cannot_check_is_said_and_the_next_try_unlocks(
     from storage.errors import DatabaseUnavailable
 
     services = open_services(kiosk_settings(tmp_path))
-    StaffService(services.store).add("ada", "admin", "246810", actor="test")
-    real, calls = services.verify_staff, []
+    services.staff.add("ada", "admin", "246810", OPERATOR)
+    real, calls = services.staff.verify, []
 
     def flaky(user: str, pin: str) -> object:
         calls.append(user)
@@ -809,8 +729,8 @@ async def test_a_pin_the_database_cannot_check_is_said_and_the_next_try_unlocks(
             raise DatabaseUnavailable("the database could not be used: database is locked")
         return real(user, pin)
 
-    monkeypatch.setattr(services, "verify_staff", flaky)
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    monkeypatch.setattr(services.staff, "verify", flaky)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await open_pin_dialog(pilot)
         await type_into(pilot, "#user", "ada")
         await type_into(pilot, "#pin", "246810")
@@ -833,8 +753,8 @@ async def test_a_pin_typed_as_the_user_name_does_not_stay_on_the_lobby_screen(
     the unlock fails the field is emptied and the dialog says what goes where. A wrong
     PIN under a real user name keeps the name."""
     services = open_services(kiosk_settings(tmp_path))
-    StaffService(services.store).add("ada", "admin", "246810", actor="test")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    services.staff.add("ada", "admin", "246810", OPERATOR)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await open_pin_dialog(pilot)
         screen = pilot.app.screen
         for user, kept in (("246810", ""), ("ada", "ada")):
@@ -862,36 +782,15 @@ async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: P
             await pilot.pause(0.05)
         return str(error.render())
 
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await open_pin_dialog(pilot)
         await type_into(pilot, "#user", "admin")
         shown = await answer("123456")
         assert "There are no staff accounts yet" in shown, shown
         assert "kiosk staff add NAME --role admin" in shown, shown
-        StaffService(services.store).add("ada", "admin", "246810", actor="test")
+        services.staff.add("ada", "admin", "246810", OPERATOR)
         shown = await answer("123456")
         assert "Wrong user name or PIN" in shown and "staff add" not in shown, shown
-
-
-def fail_once(
-    monkeypatch: pytest.MonkeyPatch,
-    services: KioskServices,
-    method: str,
-    error: Exception | None = None,
-) -> list[int]:
-    """The first call of ``services.<method>`` fails as a locked database does (or with
-    ``error``); the calls made are counted in the list returned."""
-    real = getattr(services, method)
-    calls: list[int] = []
-
-    def flaky(*args: object) -> object:
-        calls.append(1)
-        if len(calls) == 1:
-            raise error or ServiceUnavailable("the database could not be used: database is locked")
-        return real(*args)
-
-    monkeypatch.setattr(services, method, flaky)
-    return calls
 
 
 @pytest.mark.parametrize(
@@ -908,19 +807,19 @@ async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
     """A failed save (the database away, or an error nobody foresaw) says so, stores
     nothing, and Enter tries again with the form as it was."""
     services = open_services(kiosk_settings(tmp_path))
-    fail_once(monkeypatch, services, "check_in", error)
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    fail_once(monkeypatch, services.checkin, "check_in", error)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "SubmitScreen")
         await pilot.pause(0.5)
         assert said in screen_text(pilot)
-        assert _today(services) == []
+        assert visits_today(services) == []
         assert pilot.app.focused is pilot.app.screen.query_one("#retry", Button)
         await pilot.press("enter")  # a keyboard kiosk: Enter tries again
         await wait_for_screen(pilot, "BadgeScreen")
-    assert [v.name for v in _today(services)] == [NAME]
+    assert [v.name for v in visits_today(services)] == [NAME]
 
 
 async def test_check_out_pressed_before_the_scan_then_the_scan_checks_out(
@@ -929,15 +828,15 @@ async def test_check_out_pressed_before_the_scan_then_the_scan_checks_out(
     """A visitor touches Check out before scanning: they are asked for the code, and the
     scanner's typing lands in the code field (not on the button, where it was lost)."""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
-        code = await _at_check_out(pilot)
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        code = await at_check_out(pilot)
         await pilot.click("#submit")
         await pilot.pause(0.2)
         error = pilot.app.screen.query_one("#code-error")
         assert str(error.render()) == "Please scan or type your code."
         await pilot.press(*code, "enter")  # a USB scanner types the code and Enter
         await wait_for_screen(pilot, "GoodbyeScreen")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.departed_at is not None
 
 
@@ -945,9 +844,9 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    calls = fail_once(monkeypatch, services, "check_out")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
-        code = await _at_check_out(pilot)
+    calls = fail_once(monkeypatch, services.checkin, "check_out_badge")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        code = await at_check_out(pilot)
         await type_into(pilot, "#code", code)
         await pilot.click("#submit")  # a touch on Check out (the focus leaves the field)
         error = pilot.app.screen.query_one("#code-error")
@@ -961,7 +860,7 @@ async def test_a_database_failure_at_check_out_keeps_the_code_for_a_retry(
         assert pilot.app.focused is pilot.app.screen.query_one("#code")  # not on Cancel
         await pilot.press("enter")  # the code is still there: Enter tries again
         await wait_for_screen(pilot, "GoodbyeScreen")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.departed_at is not None and len(calls) == 2
 
 
@@ -985,14 +884,14 @@ async def test_kiosk_that_cannot_open_its_store_says_so(
 ) -> None:
     """A wrong master key needs a person: the kiosk says it is not available and does
     not keep trying."""
-    monkeypatch.setattr("screens.kiosk_app.REOPEN_EVERY_S", 0.2)
+    monkeypatch.setattr("screens.app_base.REOPEN_EVERY_S", 0.2)
     settings = kiosk_settings(tmp_path)
     open_services(settings)  # creates the database and key
     (tmp_path / "data" / "master.key").write_bytes(b"\x00" * 32)  # wrong key
     app = make_app(settings, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
         error = await _refused_at_start(pilot, settle=1)  # five chances to try again
-        assert not app.services.retrying and "master key" in error
+        assert not app.runtime.retrying and "master key" in error
 
 
 @pytest.mark.postgres
@@ -1002,7 +901,7 @@ async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
     """After a power cut the kiosk boots before the PostgreSQL server is up: it says it is
     not available, and when the database answers it is ready by itself (no restart),
     Check in focused for a keyboard kiosk."""
-    monkeypatch.setattr("screens.kiosk_app.REOPEN_EVERY_S", 0.2)
+    monkeypatch.setattr("screens.app_base.REOPEN_EVERY_S", 0.2)
     records, keys = pg.create(), pg.create()
     settings = kiosk_settings(
         tmp_path, f'database_url = "{pg.url(records)}"\nkeystore_url = "{pg.url(keys)}"\n'
@@ -1011,7 +910,7 @@ async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
     app = make_app(settings, clock=lambda: FIXED_NOW)
     async with app.run_test(size=(100, 30)) as pilot:
         error = await _refused_at_start(pilot, settle=0.5)  # a few attempts, still refused
-        assert app.services.retrying and "cannot reach the database" in error
+        assert app.runtime.retrying and "cannot reach the database" in error
         # Where the focus may go while the ways in are disabled (it did, on a busy machine).
         app.screen.set_focus(app.screen.query_one("#lang-en", Button))
         pg.allow_connections(records, True)
@@ -1020,7 +919,12 @@ async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
         assert pilot.app.screen.focused is pilot.app.screen.query_one("#check-in", Button)
         await pilot.press("enter")
         await wait_for_screen(pilot, "DetailsScreen")
-    assert app.services.store.visits_on(app.services.store.local_day(FIXED_NOW)).visits == []
+    assert (
+        app.runtime.services.repos.visits.on_day(
+            app.runtime.services.repos.db.local_day(FIXED_NOW)
+        ).visits
+        == []
+    )
 
 
 async def ready_again(pilot: Pilot[None], wait: float = 30) -> None:
@@ -1035,9 +939,9 @@ async def ready_again(pilot: Pilot[None], wait: float = 30) -> None:
 
 async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path))
-    hostina = services.store.add_host("Hostina Placeholder", actor="admin")
-    services.store.add_host("Hosmer Example", actor="admin")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    hostina = add_host(services.repos, "Hostina Placeholder", actor="admin")
+    add_host(services.repos, "Hosmer Example", actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot, "Hostess Fakevisitor")  # a visitor, not a host
         await type_into(pilot, "#host-input", "hos")
@@ -1059,7 +963,7 @@ async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: P
         await pilot.click("#accept")
         await wait_for_screen(pilot, "BadgeScreen")
         assert "Visiting: Hostina Placeholder" in screen_text(pilot)
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.host_id == hostina
 
 
@@ -1067,9 +971,9 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
     """A visitor at a plain keyboard types "bjork", goes down into the suggestions, picks
     Björk Hostdóttir with Enter and goes on with Enter; no mouse, no touch."""
     services = open_services(kiosk_settings(tmp_path))
-    bjork = services.store.add_host("Björk Hostdóttir", actor="admin")
-    services.store.add_host("Bob Example", actor="admin")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    bjork = add_host(services.repos, "Björk Hostdóttir", actor="admin")
+    add_host(services.repos, "Bob Example", actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
         await type_into(pilot, "#host-input", "bjork")
@@ -1085,7 +989,7 @@ async def test_a_host_is_found_without_accents_and_picked_by_keyboard(tmp_path: 
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
         assert "Visiting: Björk Hostdóttir" in screen_text(pilot)
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.host_id == bjork
 
 
@@ -1093,8 +997,8 @@ async def test_the_next_person_of_a_group_starts_with_company_and_host(tmp_path:
     """From the badge, "Check in someone with me": the second visitor finds company, host
     and kind of visit filled in, nothing of the first visitor's own, and signs alone."""
     services = open_services(kiosk_settings(tmp_path))
-    hostina = services.store.add_host("Hostina Placeholder", actor="admin")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    hostina = add_host(services.repos, "Hostina Placeholder", actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
         await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
@@ -1117,7 +1021,7 @@ async def test_the_next_person_of_a_group_starts_with_company_and_host(tmp_path:
         await through_documents(pilot, sign="Quentin Fakecolleague")
         await wait_for_screen(pilot, "BadgeScreen")
         assert "Visiting: Hostina Placeholder" in screen_text(pilot)
-    first, second = _today(services)
+    first, second = visits_today(services)
     assert (first.name, second.name) == (NAME, "Quentin Fakecolleague")
     assert second.email is None and second.phone == "+31201234567"
     for visit in (first, second):
@@ -1131,7 +1035,7 @@ async def test_a_burst_of_keys_across_fields_lands_in_the_right_fields(tmp_path:
     focus on a Tab when the focused field gets round to it; the keys behind it went to
     the old field.)"""
     services = open_services(kiosk_settings(tmp_path))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#check-in")
         await wait_for_screen(pilot, "DetailsScreen")
@@ -1151,9 +1055,9 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
     asked to pick from a list that is not there), keeps what they typed, and can go on
     with the field empty."""
     services = open_services(kiosk_settings(tmp_path))
-    services.store.add_host("Hostina Placeholder", actor="admin")
-    services.store.add_host("Hosmer Example", actor="admin")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    add_host(services.repos, "Hostina Placeholder", actor="admin")
+    add_host(services.repos, "Hosmer Example", actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
         await type_into(pilot, "#host-input", "hos")  # two hosts: choose one
@@ -1171,7 +1075,7 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
         await pilot.click("#next")
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert visit.host_id is None and visit.host_name is None
 
 
@@ -1193,9 +1097,9 @@ async def test_printable_badge_goes_to_the_print_command(
     )
     printer.chmod(0o755)
     services = open_services(kiosk_settings(tmp_path, f'[printing]\ncommand = "{printer}"\n'))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        code = await _checked_in_code(pilot)
+        code = await checked_in_code(pilot)
         assert not printed.exists()  # still printing
         release.touch()
         for _ in range(300):
@@ -1225,28 +1129,28 @@ async def test_the_badge_screen_says_how_to_take_the_code_along(
     """A visitor is told to take the printed badge only when one came out; when the
     printer did not take it, the screen says so and to take a photo of the code."""
     services = open_services(kiosk_settings(tmp_path, f'[printing]\ncommand = "{command}"\n'))
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
-        await pilot.app.workers.wait_for_complete()
+        await settled(pilot)
         await pilot.pause()
         assert told in screen_text(pilot)
 
 
 async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
-    from storage.records import VisitorType
+    from kiosk.domain.visits import VisitorType
 
     services = open_services(kiosk_settings(tmp_path))
-    host = services.store.add_host("Hostina Placeholder", actor="admin")
-    code = _invited_today(
+    host = add_host(services.repos, "Hostina Placeholder", actor="admin")
+    code = invited_today(
         services,
         company="Fictitious Widgets Ltd",
         visitor_type=VisitorType.DELIVERY,
         host_id=host,
     )
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#invitation")
         await wait_for_screen(pilot, "InvitationScreen")
@@ -1274,7 +1178,7 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
             pilot.app.screen.query_one("#invitation-error").render()
         )
         assert pilot.app.focused is pilot.app.screen.query_one("#invitation-code")
-    [visit] = _today(services)
+    [visit] = visits_today(services)
     assert (visit.name, visit.host_id, visit.visitor_type) == (NAME, host, VisitorType.DELIVERY)
 
 
@@ -1284,9 +1188,9 @@ async def test_an_invitation_code_left_empty_or_not_looked_up_is_said(
     """Next with nothing typed asks for the code (it did nothing); a database that does
     not answer is said, the code stays, and Enter tries again."""
     services = open_services(kiosk_settings(tmp_path))
-    code = _invited_today(services)
-    fail_once(monkeypatch, services, "find_invitation")
-    async with _app(services).run_test(size=(100, 30)) as pilot:
+    code = invited_today(services)
+    fail_once(monkeypatch, services.checkin, "find_invitation")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#invitation")
         await wait_for_screen(pilot, "InvitationScreen")
@@ -1332,7 +1236,7 @@ async def test_the_offices_own_documents_are_shown_signed_and_kept(
         (folder / f"nda.{language}.md").write_text(OFFICE_NDA)
         (folder / f"privacy.{language}.md").write_text(OFFICE_PRIVACY)
     services = open_services(kiosk_settings(tmp_path, f"documents_dir = '{folder}'\n"))
-    app = _app(services)
+    app = kiosk_app(services)
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -1353,11 +1257,11 @@ async def test_the_offices_own_documents_are_shown_signed_and_kept(
         await pilot.press("enter")
         await wait_for_screen(pilot, "BadgeScreen")
     assert opened == []  # no browser on the kiosk machine, no tab on the tablet
-    with services.store.engine.connect() as conn:
+    with services.repos.db.engine.connect() as conn:
         [(version, sha256)] = conn.execute(
             select(NdaAcceptance.document_version, NdaAcceptance.document_sha256)
         )
     assert version == "acme-7"
     assert sha256 == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
-    assert document_text(services.store, sha256) == OFFICE_NDA
-    assert sorted(d.version for d in kept_documents(services.store)) == ["acme-3", "acme-7"]
+    assert services.repos.documents.text(sha256) == OFFICE_NDA
+    assert sorted(d.version for d in services.repos.documents.kept()) == ["acme-3", "acme-7"]

@@ -3,12 +3,15 @@ or textual-serve's process per browser tab): rotation by one loses no line of an
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from kiosk.logs import log_file, to_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,10 +65,6 @@ def test_a_log_file_that_cannot_be_written_stays_off_the_screen(
 ) -> None:
     """The log's name taken by a folder (or a full disk): records are dropped, the code
     that logged goes on, and nothing reaches the terminal."""
-    import logging
-
-    from kiosk.logs import log_file, to_file
-
     log_file(tmp_path).mkdir(parents=True)  # kiosk.log is a folder: it cannot be opened
     with to_file(tmp_path):
         logging.getLogger("kiosk.test").warning("a host e-mail could not be sent")
@@ -77,8 +76,6 @@ def test_a_log_file_that_cannot_be_written_stays_off_the_screen(
 def test_a_first_start_makes_the_data_folder_private(tmp_path: Path) -> None:
     """The log is set up before the store opens, so on a first start it makes the data
     folder: only the kiosk's user may list it, as when the store makes it."""
-    from kiosk.logs import to_file
-
     data = tmp_path / "var" / "kiosk"
     with to_file(data) as path:
         pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import ipaddress
 import os
 import ssl
@@ -26,16 +26,17 @@ from sqlalchemy import select
 from textual.widgets import Static
 
 from kiosk.app import make_app, make_console
+from kiosk.config import NotifySettings, load_settings
 from kiosk.i18n import set_language
-from kiosk.services.notify import NO_ADDRESS, Notifier
+from kiosk.services.context import ServiceContext
+from kiosk.services.notify import NO_ADDRESS, NotifyService
 from screens.console.table import VisitTable
-from storage.hosts import HostDirectory
+from storage.database import utcnow
 from storage.models import AuditEvent
-from storage.open import StoreConfig, open_store
-from storage.outbox import OutboxRepository
-from storage.store import Store, utcnow
-from tests.factories import visitor
-from tests.kiosk_ui import (
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import (
     kiosk_settings,
     open_services,
     ready,
@@ -44,20 +45,30 @@ from tests.kiosk_ui import (
     type_into,
     wait_for_screen,
 )
-from tests.smtp_server import SmtpServer
-from tests.test_kiosk_ui import NAME, start_details, through_documents
+from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.store import add_host, check_in
+from tests.helpers.visitor_ui import NAME, start_details, through_documents
+from tests.helpers.waiting import wait_until
 
 HOST_EMAIL = "hostina.placeholder@example.com"
 OTHER_EMAIL = "hosmer.example@example.com"
 
 
-def _notifier(store: Store, smtp: SmtpServer) -> Notifier:
-    return Notifier(store, smtp.settings(), "Fictional HQ")
+def _notifier(
+    store: Repositories, notify: NotifySettings | SmtpServer, site: str = "Fictional HQ"
+) -> NotifyService:
+    """The notifier of a site called ``site``, sending with ``notify`` (or to ``smtp``)."""
+    if isinstance(notify, SmtpServer):
+        notify = notify.settings()
+    settings = dataclasses.replace(load_settings(), notify=notify, site_name=site)
+    return NotifyService(ServiceContext(store, settings))
 
 
-def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(1, host_id=host, host_name=None, company="Qwertyco"), actor="t")
+def test_a_host_gets_one_email_when_their_visitor_arrives(
+    store: Repositories, smtp: SmtpServer
+) -> None:
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(1, host_id=host, host_name=None, company="Qwertyco"), actor="t")
     report = _notifier(store, smtp).deliver_due()
     assert (report.sent, report.retrying, report.given_up) == (1, 0, 0)
     [(to, msg)] = smtp.inbox.wait_for(1)
@@ -67,9 +78,9 @@ def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: Sm
     assert f"{visitor(1).name} (Qwertyco) checked in at" in body and "Hostina" in body
     # Sent once: nothing is due any more, and the sending is audited by id only.
     assert _notifier(store, smtp).deliver_due().sent == 0
-    [(_, attempts, next_at, sent_at, error)] = OutboxRepository(store).pending()
+    [(_, attempts, next_at, sent_at, error)] = store.outbox.pending()
     assert sent_at is not None and next_at is None and error is None and attempts == 0
-    with store.engine.connect() as conn:
+    with store.db.engine.connect() as conn:
         events = conn.execute(
             select(AuditEvent.action, AuditEvent.details).where(
                 AuditEvent.action == "notification.sent"
@@ -78,13 +89,13 @@ def test_a_host_gets_one_email_when_their_visitor_arrives(store: Store, smtp: Sm
     assert len(events) == 1 and visitor(1).name not in str(events)
 
 
-def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) -> None:
+def test_a_dutch_site_emails_its_hosts_in_dutch(store: Repositories, smtp: SmtpServer) -> None:
     """notify.language: hosts are staff, so the e-mail is in the site's language, not
     the visitor's; a name with braces in it is just text."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     odd = visitor(1, host_id=host, host_name=None, company="Qwertyco", name="Zeb {site} Fake")
-    store.check_in(odd, actor="t")
-    notifier = Notifier(store, smtp.settings(language="nl"), "Fictief HQ")
+    check_in(store, odd, actor="t")
+    notifier = _notifier(store, smtp.settings(language="nl"), "Fictief HQ")
     assert notifier.deliver_due().sent == 1
     [(_, msg)] = smtp.inbox.wait_for(1)
     assert msg["Subject"] == "Uw bezoeker is aangekomen bij Fictief HQ"
@@ -94,38 +105,40 @@ def test_a_dutch_site_emails_its_hosts_in_dutch(store: Store, smtp: SmtpServer) 
     assert "wacht op u bij de receptie (Fictief HQ)." in body
 
 
-def test_each_host_gets_their_emails_in_their_own_language(store: Store, smtp: SmtpServer) -> None:
+def test_each_host_gets_their_emails_in_their_own_language(
+    store: Repositories, smtp: SmtpServer
+) -> None:
     """A host's language in the directory wins over notify.language; a host with none
     gets the site's; a change applies from the next e-mail."""
-    dutch = store.add_host("Hostina Placeholder", email=HOST_EMAIL, language="nl", actor="admin")
-    other = store.add_host("Hosmer Example", email=OTHER_EMAIL, actor="admin")
+    dutch = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, language="nl", actor="admin")
+    other = add_host(store, "Hosmer Example", email=OTHER_EMAIL, actor="admin")
 
     def subjects_after(*hosts: uuid.UUID) -> dict[str, str]:
         smtp.inbox.messages.clear()
         for n, host in enumerate(hosts):
-            store.check_in(visitor(n, host_id=host, host_name=None), actor="t")
+            check_in(store, visitor(n, host_id=host, host_name=None), actor="t")
         assert _notifier(store, smtp).deliver_due().sent == len(hosts)
         return {to[0]: str(msg["Subject"]) for to, msg in smtp.inbox.wait_for(len(hosts))}
 
     english = "Your visitor has arrived at Fictional HQ"
     dutch_subject = "Uw bezoeker is aangekomen bij Fictional HQ"
     assert subjects_after(dutch, other) == {HOST_EMAIL: dutch_subject, OTHER_EMAIL: english}
-    directory = HostDirectory(store)
-    directory.update(dutch, actor="t", language="")  # back to the site's
-    directory.update(other, actor="t", language="nl")
+    with store.db.uow("t") as tx:
+        store.hosts.update(tx, dutch, language="")  # back to the site's
+        store.hosts.update(tx, other, language="nl")
     assert subjects_after(dutch, other) == {HOST_EMAIL: english, OTHER_EMAIL: dutch_subject}
 
 
-def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) -> None:
+def test_a_server_that_is_down_is_retried_later(store: Repositories, smtp: SmtpServer) -> None:
     """The SMTP server is away: nothing is lost, nothing personal is kept about the
     failure, and the message goes out on a later try once the server is back."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(2, host_id=host, host_name=None), actor="t")
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(2, host_id=host, host_name=None), actor="t")
     smtp.stop()
     now = utcnow()
     report = _notifier(store, smtp).deliver_due(now=now)
     assert (report.sent, report.retrying) == (0, 1)
-    [(_, attempts, next_at, sent_at, error)] = OutboxRepository(store).pending()
+    [(_, attempts, next_at, sent_at, error)] = store.outbox.pending()
     assert attempts == 1 and sent_at is None and error == "ConnectionRefusedError"
     assert next_at is not None and timedelta(seconds=59) < next_at - now <= timedelta(minutes=1)
     assert _notifier(store, smtp).deliver_due(now=now + timedelta(seconds=30)).retrying == 0
@@ -135,39 +148,41 @@ def test_a_server_that_is_down_is_retried_later(store: Store, smtp: SmtpServer) 
     assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
 
 
-def test_retries_stop_after_max_attempts(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(3, host_id=host, host_name=None), actor="t")
+def test_retries_stop_after_max_attempts(store: Repositories, smtp: SmtpServer) -> None:
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(3, host_id=host, host_name=None), actor="t")
     smtp.stop()
-    notifier = Notifier(store, smtp.settings(max_attempts=3), "Fictional HQ")
+    notifier = _notifier(store, smtp.settings(max_attempts=3), "Fictional HQ")
     now = utcnow()
     outcomes = []
     for minutes in (0, 2, 10):  # each after the previous back-off (1, then 2 minutes)
         report = notifier.deliver_due(now=now + timedelta(minutes=minutes))
         outcomes.append((report.retrying, report.given_up))
     assert outcomes == [(1, 0), (1, 0), (0, 1)]
-    [(_, attempts, next_at, sent_at, _)] = OutboxRepository(store).pending()
+    [(_, attempts, next_at, sent_at, _)] = store.outbox.pending()
     assert attempts == 3 and next_at is None and sent_at is None  # given up for good
 
 
-def test_a_host_without_an_address_is_given_up_at_once(store: Store, smtp: SmtpServer) -> None:
-    host = store.add_host("Hosmer Example", actor="admin")  # no e-mail address
-    store.check_in(visitor(4, host_id=host, host_name=None), actor="t")
-    store.check_in(visitor(5, host_id=None, host_name="Someone Typed"), actor="t")
+def test_a_host_without_an_address_is_given_up_at_once(
+    store: Repositories, smtp: SmtpServer
+) -> None:
+    host = add_host(store, "Hosmer Example", actor="admin")  # no e-mail address
+    check_in(store, visitor(4, host_id=host, host_name=None), actor="t")
+    check_in(store, visitor(5, host_id=None, host_name="Someone Typed"), actor="t")
     report = _notifier(store, smtp).deliver_due()
     assert (report.sent, report.given_up) == (0, 2)
-    assert [p[4] for p in OutboxRepository(store).pending()] == [NO_ADDRESS, NO_ADDRESS]
+    assert [p[4] for p in store.outbox.pending()] == [NO_ADDRESS, NO_ADDRESS]
     assert smtp.inbox.messages == []
 
 
 def test_two_kiosks_on_one_database_send_each_email_once(
     store_config: StoreConfig, smtp: SmtpServer
 ) -> None:
-    first, second = open_store(store_config), open_store(store_config)
+    first, second = open_repositories(store_config), open_repositories(store_config)
     try:
-        host = first.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+        host = add_host(first, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
         for i in range(12):
-            first.check_in(visitor(10 + i, host_id=host, host_name=None), actor="t")
+            check_in(first, visitor(10 + i, host_id=host, host_name=None), actor="t")
         notifiers = [_notifier(first, smtp), _notifier(second, smtp)]
         threads = [threading.Thread(target=n.deliver_due) for n in notifiers]
         for t in threads:
@@ -181,9 +196,8 @@ def test_two_kiosks_on_one_database_send_each_email_once(
         for i in range(12):  # each visitor announced exactly once
             assert sum(visitor(10 + i).name in body for body in bodies) == 1
     finally:
-        for s in (first, second):
-            s.engine.dispose()
-            s.keystore.engine.dispose()
+        for repos in (first, second):
+            repos.db.dispose()
 
 
 async def test_the_kiosk_emails_the_host_right_after_a_check_in(
@@ -195,7 +209,7 @@ async def test_the_kiosk_emails_the_host_right_after_a_check_in(
         'sender = "kiosk@example.com"\n'
     )
     services = open_services(kiosk_settings(tmp_path, toml))
-    services.store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    add_host(services.repos, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await start_details(pilot)
@@ -203,22 +217,19 @@ async def test_the_kiosk_emails_the_host_right_after_a_check_in(
         await pilot.click("#next")
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
-        for _ in range(200):
-            if smtp.inbox.messages:
-                break
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: smtp.inbox.messages)
     [(to, msg)] = smtp.inbox.messages
     assert to == [HOST_EMAIL] and NAME in msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
 
 
 def test_kiosk_notify_sends_what_is_due(
-    store: Store, store_config: StoreConfig, smtp: SmtpServer
+    store: Repositories, store_config: StoreConfig, smtp: SmtpServer
 ) -> None:
     """`kiosk notify` (cron, or a kiosk that is not running) sends what waits, configured
     through KIOSK_NOTIFY_* variables; unconfigured, it says so in one line."""
 
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(6, host_id=host, host_name=None), actor="t")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env |= {
         "KIOSK_CONFIG": str(store_config.key_file.parent.parent / "none.toml"),
@@ -249,30 +260,24 @@ async def test_reception_sees_whether_the_host_was_told(tmp_path: Path, smtp: Sm
 
     toml = f'[notify]\nsmtp_host = "127.0.0.1"\nsmtp_port = {smtp.port}\nstarttls = false\n'
     services = services_with_staff(tmp_path, toml)
-    store = services.store
-    told = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    no_address = store.add_host("Hosmer Example", actor="admin")
-    store.check_in(visitor(1, host_id=told, host_name=None), actor="t")
-    store.check_in(visitor(2, host_id=no_address, host_name=None), actor="t")
-    store.check_in(visitor(3, host_id=told, host_name=None), actor="t")
+    store = services.repos
+    told = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    no_address = add_host(store, "Hosmer Example", actor="admin")
+    check_in(store, visitor(1, host_id=told, host_name=None), actor="t")
+    check_in(store, visitor(2, host_id=no_address, host_name=None), actor="t")
+    check_in(store, visitor(3, host_id=told, host_name=None), actor="t")
     _notifier(store, smtp).deliver_due()
-    store.check_in(visitor(4, host_id=told, host_name=None), actor="t")  # not sent yet
+    check_in(store, visitor(4, host_id=told, host_name=None), actor="t")  # not sent yet
 
     async def facts_of(pilot: Any, row: int) -> str:
         table = pilot.app.screen.query_one("#visits", VisitTable)
-        for _ in range(200):
-            if len(table.rows) == 4:
-                break
-            await pilot.pause(0.05)
+        await wait_until(lambda: len(table.rows), (4).__eq__)
         table.focus()
         table.cursor = row
         await pilot.press("enter")
         await wait_for_screen(pilot, "VisitDetailScreen")
-        for _ in range(200):
-            text = str(pilot.app.screen.query_one("#facts", Static).render())
-            if text:
-                break
-            await pilot.pause(0.05)
+        facts = pilot.app.screen.query_one("#facts", Static)
+        text = await wait_until(lambda: str(facts.render()))
         await pilot.press("escape")
         await wait_for_screen(pilot, "ConsoleScreen")
         return text
@@ -361,15 +366,15 @@ def tls_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
 
 
 def test_mail_goes_out_over_starttls_with_a_login(
-    store: Store, tls_smtp: tuple[SmtpServer, Path]
+    store: Repositories, tls_smtp: tuple[SmtpServer, Path]
 ) -> None:
     smtp, ca_file = tls_smtp
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(7, host_id=host, host_name=None), actor="t")
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(7, host_id=host, host_name=None), actor="t")
     settings = smtp.settings(
         starttls=True, ca_file=ca_file, username="kiosk", password="relay-secret"
     )
-    assert Notifier(store, settings, "Fictional HQ").deliver_due().sent == 1
+    assert _notifier(store, settings, "Fictional HQ").deliver_due().sent == 1
     assert [to for to, _ in smtp.inbox.wait_for(1)] == [[HOST_EMAIL]]
     assert smtp.inbox.sessions == [(True, True)]  # encrypted, and logged in
 
@@ -383,19 +388,19 @@ def test_mail_goes_out_over_starttls_with_a_login(
     ],
 )
 def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
-    store: Store, tls_smtp: tuple[SmtpServer, Path], change: dict[str, Any], error: str
+    store: Repositories, tls_smtp: tuple[SmtpServer, Path], change: dict[str, Any], error: str
 ) -> None:
     """Nothing goes out unencrypted or to a server the kiosk cannot verify; the message
     waits for a retry (the setting may be fixed) and the failure's kind is kept."""
     smtp, ca_file = tls_smtp
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(8, host_id=host, host_name=None), actor="t")
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(8, host_id=host, host_name=None), actor="t")
     values: dict[str, Any] = {
         "starttls": True, "ca_file": ca_file, "username": "kiosk", "password": "relay-secret"
     }  # fmt: skip
     settings = smtp.settings(**(values | change))
-    assert Notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
-    [(_, attempts, _, sent_at, last_error)] = OutboxRepository(store).pending()
+    assert _notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
+    [(_, attempts, _, sent_at, last_error)] = store.outbox.pending()
     assert (attempts, sent_at, last_error) == (1, None, error)
     assert smtp.inbox.messages == []
 
@@ -404,7 +409,7 @@ def test_mail_is_not_sent_when_the_relay_cannot_be_trusted_or_refuses_the_login(
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 @pytest.mark.parametrize("trusted", [True, False])
 def test_mail_goes_out_over_implicit_tls(
-    tmp_path: Path, store: Store, trusted: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store: Repositories, trusted: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A relay on SMTPS (TLS from the first byte, port 465 in real life) with the office's
     CA: logged in and encrypted; without that CA trusted, nothing is sent."""
@@ -417,15 +422,15 @@ def test_mail_goes_out_over_implicit_tls(
     )
     smtp.start()
     try:
-        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-        store.check_in(visitor(6, host_id=host, host_name=None), actor="t")
+        host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+        check_in(store, visitor(6, host_id=host, host_name=None), actor="t")
         settings = smtp.settings(
             tls=True,
             username="kiosk",
             password="relay-secret",
             ca_file=ca_file if trusted else None,
         )
-        report = Notifier(store, settings, "Fictional HQ").deliver_due()
+        report = _notifier(store, settings, "Fictional HQ").deliver_due()
         if trusted:
             assert report.sent == 1
             [(rcpt, message)] = smtp.inbox.wait_for(1)
@@ -434,14 +439,14 @@ def test_mail_goes_out_over_implicit_tls(
             assert smtp.inbox.sessions == [(True, True)]  # over TLS, logged in
         else:
             assert report.retrying == 1
-            assert OutboxRepository(store).pending()[0][4] == "SSLCertVerificationError"
+            assert store.outbox.pending()[0][4] == "SSLCertVerificationError"
             assert smtp.inbox.messages == []
     finally:
         smtp.stop()
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_no_password_is_sent_in_the_clear(store: Store) -> None:
+def test_no_password_is_sent_in_the_clear(store: Repositories) -> None:
     """A server that would take a login without TLS never gets the password: settings
     made without the start-up check (which refuses them) still send nothing."""
     tried: list[bytes] = []
@@ -453,22 +458,22 @@ def test_no_password_is_sent_in_the_clear(store: Store) -> None:
     smtp = SmtpServer(authenticator=authenticator, auth_required=True, auth_require_tls=False)
     smtp.start()
     try:
-        host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-        store.check_in(visitor(5, host_id=host, host_name=None), actor="t")
+        host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+        check_in(store, visitor(5, host_id=host, host_name=None), actor="t")
         settings = smtp.settings(username="kiosk", password="relay-secret")  # starttls off
-        assert Notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
-        assert OutboxRepository(store).pending()[0][4] == "SMTPNotSupportedError"
+        assert _notifier(store, settings, "Fictional HQ").deliver_due().retrying == 1
+        assert store.outbox.pending()[0][4] == "SMTPNotSupportedError"
         assert tried == [] and smtp.inbox.messages == []
     finally:
         smtp.stop()
 
 
-def test_starttls_is_required_when_asked_for(store: Store, smtp: SmtpServer) -> None:
+def test_starttls_is_required_when_asked_for(store: Repositories, smtp: SmtpServer) -> None:
     """A server that does not offer STARTTLS (or a machine in the middle that strips it)
     gets nothing: the kiosk does not fall back to sending in the clear."""
-    host = store.add_host("Hostina Placeholder", email=HOST_EMAIL, actor="admin")
-    store.check_in(visitor(9, host_id=host, host_name=None), actor="t")
-    report = Notifier(store, smtp.settings(starttls=True), "Fictional HQ").deliver_due()
+    host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    check_in(store, visitor(9, host_id=host, host_name=None), actor="t")
+    report = _notifier(store, smtp.settings(starttls=True), "Fictional HQ").deliver_due()
     assert report.retrying == 1
-    assert OutboxRepository(store).pending()[0][4] == "SMTPNotSupportedError"
+    assert store.outbox.pending()[0][4] == "SMTPNotSupportedError"
     assert smtp.inbox.messages == []

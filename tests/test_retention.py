@@ -10,50 +10,53 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from storage import retention
+from kiosk.domain.invitations import NewInvitation
 from storage.engine import PURGE_BATCH, checkpoint
 from storage.errors import KeyDestroyed, NotFound
 from storage.keystore_models import DataKey
-from storage.models import NdaAcceptance, OutboxMessage, Visit
-from storage.open import StoreConfig, open_store
-from storage.store import Store
-from tests.conftest import PgDatabases
-from tests.factories import visitor
+from storage.models import Invitation, NdaAcceptance, OutboxMessage, Visit
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories, retention
+from tests.helpers.factories import visitor
+from tests.helpers.postgres import PgDatabases
+from tests.helpers.store import check_in, invite
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def _count(store: Store, model: object) -> int:
-    with store.engine.connect() as conn:
+def _count(store: Repositories, model: object) -> int:
+    with store.db.engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
 
 
-def _keys(store: Store) -> list[tuple[str, str]]:
-    with store.keystore.engine.connect() as conn:
+def _keys(store: Repositories) -> list[tuple[str, str]]:
+    with store.db.keystore.engine.connect() as conn:
         rows = conn.execute(select(DataKey.category, DataKey.day).order_by(DataKey.day)).all()
     return [(c, d.isoformat()) for c, d in rows]
 
 
-def _seed(store: Store) -> tuple[list[object], list[object]]:
+def _seed(store: Repositories) -> tuple[list[object], list[object]]:
     old = [
-        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=40, hours=i)).visit_id
+        check_in(store, visitor(i), actor="test", now=NOW - timedelta(days=40, hours=i)).visit_id
         for i in range(3)
     ]
     new = [
-        store.check_in(visitor(10 + i), actor="test", now=NOW - timedelta(days=2, hours=i)).visit_id
+        check_in(
+            store, visitor(10 + i), actor="test", now=NOW - timedelta(days=2, hours=i)
+        ).visit_id
         for i in range(2)
     ]
     return old, new  # type: ignore[return-value]
 
 
-def test_purge_removes_expired_rows_and_keys(store: Store) -> None:
+def test_purge_removes_expired_rows_and_keys(store: Repositories) -> None:
     old, new = _seed(store)
-    dry = store.purge(NOW, dry_run=True)
+    dry = store.retention.purge(NOW, dry_run=True)
     assert dry.rows["visits"] == 3
     assert dry.keys_destroyed["visit"] == 1  # the one UTC day of the old visits
     assert _count(store, Visit) == 5
 
-    report = store.purge(NOW)
+    report = store.retention.purge(NOW)
     assert report.rows["visits"] == 3
     assert report.rows["outbox"] == 3
     assert report.rows["nda_acceptances"] == 0  # kept two years
@@ -61,22 +64,22 @@ def test_purge_removes_expired_rows_and_keys(store: Store) -> None:
     assert _count(store, Visit) == 2
     for vid in old:
         with pytest.raises(NotFound):
-            store.get_visit(vid)  # type: ignore[arg-type]
-    assert {store.get_visit(v).name for v in new} == {visitor(10).name, visitor(11).name}  # type: ignore[arg-type]
+            store.visits.get(vid)  # type: ignore[arg-type]
+    assert {store.visits.get(v).name for v in new} == {visitor(10).name, visitor(11).name}  # type: ignore[arg-type]
     # The NDA record outlives the visit, still readable under its own key.
     assert _count(store, NdaAcceptance) == 5
     assert ("nda", (NOW - timedelta(days=40)).date().isoformat()) in _keys(store)
     assert all(cat != "visit" or day >= "2026-10-30" for cat, day in _keys(store))
 
     # Two years on, the NDA records and their keys go too.
-    store.purge(NOW + timedelta(days=731))
+    store.retention.purge(NOW + timedelta(days=731))
     assert _count(store, NdaAcceptance) == 0
     assert _count(store, OutboxMessage) == 0
     assert _keys(store) == []
 
 
 def _backup_and_purge(
-    store: Store, cfg: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
+    store: Repositories, cfg: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
 ) -> StoreConfig:
     """Copy the records database as a backup would, purge the live one, and return a
     config that opens the old copy with the key store as it is after the purge."""
@@ -90,37 +93,37 @@ def _backup_and_purge(
         backup_url = f"sqlite:///{backup}"
     else:
         pg: PgDatabases = request.getfixturevalue("pg")
-        store.engine.dispose()
+        store.db.engine.dispose()
         backup_url = pg.url(pg.create(template=cfg.database_url.rsplit("/", 1)[1]))
-    store.purge(NOW)
+    store.retention.purge(NOW)
     return replace(cfg, database_url=backup_url)
 
 
 def test_backup_from_before_purge_yields_nothing_of_expired_days(
-    store: Store, store_config: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
+    store: Repositories, store_config: StoreConfig, engine_kind: str, request: pytest.FixtureRequest
 ) -> None:
     old, new = _seed(store)
     old_cfg = _backup_and_purge(store, store_config, engine_kind, request)
-    restored = open_store(old_cfg)
+    restored = open_repositories(old_cfg)
     try:
         for vid in old:
             with pytest.raises(KeyDestroyed):
-                restored.get_visit(vid)  # type: ignore[arg-type]
-        day = restored.visits_on(restored.local_day(NOW - timedelta(days=40)))
+                restored.visits.get(vid)  # type: ignore[arg-type]
+        day = restored.visits.on_day(restored.db.local_day(NOW - timedelta(days=40)))
         assert day.visits == []
         assert len(day.damaged) >= 1
         # Unexpired records in the same old copy are still readable.
-        assert restored.get_visit(new[0]).name == visitor(10).name  # type: ignore[arg-type]
+        assert restored.visits.get(new[0]).name == visitor(10).name  # type: ignore[arg-type]
         # Not even a person search finds the expired visits in the copy.
-        assert restored.find_person(email=visitor(0).email) == []
+        assert restored.visits.find_person(email=visitor(0).email) == []
     finally:
-        restored.engine.dispose()
+        restored.db.engine.dispose()
 
 
-def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
+def test_purge_in_small_batches_keeps_locks_short(store: Repositories) -> None:
     for i in range(30):
-        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
-    report = retention.purge(store, NOW, batch=7)
+        check_in(store, visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
+    report = retention.purge(store.db, NOW, batch=7)
     assert report.rows["visits"] == 30
     assert _count(store, Visit) == 0
     # Every transaction is timed: at least five batches of seven visits, the purge's
@@ -129,11 +132,11 @@ def test_purge_in_small_batches_keeps_locks_short(store: Store) -> None:
     assert report.longest_lock_ms == max(report.locks_ms) > 0
 
 
-def test_only_purge_batches_leave_the_disk_sync_to_the_checkpoint(store: Store) -> None:
+def test_only_purge_batches_leave_the_disk_sync_to_the_checkpoint(store: Repositories) -> None:
     """A purge batch's commit does not wait for the disk (the checkpoint after it syncs,
     outside the lock); the connection goes back to the pool with synchronous=FULL and
     auto-checkpoints, as every other write has them."""
-    if store.engine.dialect.name != "sqlite":
+    if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's durability settings; PostgreSQL commits are the server's")
     batches: list[tuple[int, int]] = []
     handed_out: list[tuple[int, int]] = []
@@ -144,20 +147,20 @@ def test_only_purge_batches_leave_the_disk_sync_to_the_checkpoint(store: Store) 
             run("PRAGMA wal_autocheckpoint").fetchone()[0],
         )
 
-    @event.listens_for(store.engine, "commit")
+    @event.listens_for(store.db.engine, "commit")
     def _before_commit(conn: Any) -> None:
         if conn.get_execution_options().get(PURGE_BATCH):
             batches.append(_settings(conn.exec_driver_sql))
 
-    @event.listens_for(store.engine, "checkout")
+    @event.listens_for(store.db.engine, "checkout")
     def _on_checkout(dbapi_conn: Any, *_: object) -> None:
         handed_out.append(_settings(dbapi_conn.execute))
 
     for i in range(30):
-        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
-    report = retention.purge(store, NOW, batch=7)
+        check_in(store, visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
+    report = retention.purge(store.db, NOW, batch=7)
     for i in range(3):
-        store.check_in(visitor(90 + i), actor="test", now=NOW)
+        check_in(store, visitor(90 + i), actor="test", now=NOW)
     assert report.rows["visits"] == 30
 
     assert len(batches) >= 5  # thirty visits seven at a time, then the audit trail's
@@ -169,19 +172,16 @@ def test_only_purge_batches_leave_the_disk_sync_to_the_checkpoint(store: Store) 
     assert _count(store, Visit) == 3
 
 
-def test_invitations_expire_with_their_day_plus_visit_retention(store: Store) -> None:
-    from storage.invitations import InvitationRepository, NewInvitation
-    from storage.models import Invitation
-
-    repo = InvitationRepository(store)
+def test_invitations_expire_with_their_day_plus_visit_retention(store: Repositories) -> None:
+    repo = store.invitations
     day = (NOW + timedelta(days=3)).date()
-    _, code = repo.create(
-        NewInvitation("Invitee Fakename", "inv@example.com", None, None, day), actor="test"
+    _, code = invite(
+        store, NewInvitation("Invitee Fakename", "inv@example.com", None, None, day), actor="test"
     )
     assert repo.find(code, day) is not None
     assert repo.find(code, day - timedelta(days=1)) is None  # only on its day
-    assert store.purge(NOW + timedelta(days=30)).rows["invitations"] == 0
-    report = store.purge(NOW + timedelta(days=35))
+    assert store.retention.purge(NOW + timedelta(days=30)).rows["invitations"] == 0
+    report = store.retention.purge(NOW + timedelta(days=35))
     assert report.rows["invitations"] == 1
     assert _count(store, Invitation) == 0
 
@@ -193,10 +193,10 @@ def test_a_long_purge_keeps_the_wal_small(
     """Between batches the purge folds the WAL back into the database, so the WAL holds
     about one batch instead of growing with everything the purge deleted (the disk a
     purge needs, and each commit's fsync, grow with it)."""
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     for i in range(60):
-        store.check_in(visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
-    checkpoint(store.engine)  # start from an empty WAL
+        check_in(store, visitor(i), actor="test", now=NOW - timedelta(days=60, minutes=i))
+    checkpoint(store.db.engine)  # start from an empty WAL
     wal = store_config.key_file.parent / "kiosk.db-wal"
     sizes: list[int] = []
 
@@ -206,10 +206,10 @@ def test_a_long_purge_keeps_the_wal_small(
         checkpoint(engine, passive=passive)
 
     monkeypatch.setattr(retention, "checkpoint", watched)
-    report = retention.purge(store, NOW, batch=5)
+    report = retention.purge(store.db, NOW, batch=5)
     assert report.rows["visits"] == 60 and _count(store, Visit) == 0
     # 24 batches here: without the checkpoints between them the WAL ends at about 1 MB
     # (254 pages); with them at 16 pages, about the largest single batch.
     assert sizes and sizes[0] <= 64 * 4096
-    store.engine.dispose()
-    store.keystore.engine.dispose()
+    store.db.engine.dispose()
+    store.db.keystore.engine.dispose()

@@ -15,15 +15,19 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.config import ConfigError, Settings, load_settings
+from kiosk.documents import Terms
 from kiosk.documents import load as load_document
-from kiosk.services.admin import RetentionAdmin
-from kiosk.services.kiosk import KioskServices
-from kiosk.services.retention import FROM_DATABASE, FROM_SETTINGS, in_force
+from kiosk.domain.staff import SYSTEM, Actor
+from kiosk.services.bundle import Services
+from kiosk.services.retention import FROM_DATABASE, FROM_SETTINGS
 from storage.errors import NotFound
 from storage.models import AuditEvent
 from storage.open import StoreConfig
-from tests.factories import visitor
-from tests.kiosk_ui import open_services
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import open_services
+from tests.helpers.store import check_in
+
+ADA = Actor("staff:ada", "admin")
 
 
 def machine_env(store_config: StoreConfig, tmp_path: Path, name: str, toml: str) -> dict[str, str]:
@@ -41,7 +45,7 @@ def machine_env(store_config: StoreConfig, tmp_path: Path, name: str, toml: str)
     }
 
 
-def machine(env: dict[str, str]) -> KioskServices:
+def machine(env: dict[str, str]) -> Services:
     settings: Settings = load_settings(env)
     return open_services(settings)
 
@@ -53,30 +57,33 @@ def test_an_admins_periods_hold_on_every_machine(store_config: StoreConfig, tmp_
     the visit, tells visitors 60 days, and a machine started later does the same."""
     desk = machine(machine_env(store_config, tmp_path, "desk", ""))
     lobby = machine(machine_env(store_config, tmp_path, "lobby", "[retention]\nvisit_days = 20\n"))
-    visit = desk.store.check_in(
-        visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=25)
+    visit = check_in(
+        desk.repos, visitor(1), actor="test", now=datetime.now(UTC) - timedelta(days=25)
     ).visit_id
-    assert lobby.store.retention.visit_days == 20  # its own file, no admin has spoken
+    assert lobby.repos.db.retention.visit_days == 20  # its own file, no admin has spoken
 
-    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
-    lobby.purge()  # the hourly purge: takes the admin's periods first
-    assert lobby.store.get_visit(visit).name == visitor(1).name
-    assert lobby.store.retention.visit_days == 60
-    notice = load_document("privacy", "en", lobby.terms()).text
+    desk.retention.save({"visit_days": "60"}, ADA)
+    lobby.retention.purge(
+        SYSTEM
+    )  # as the kiosk's hourly purge  # the hourly purge: takes the admin's periods first
+    assert lobby.repos.visits.get(visit).name == visitor(1).name
+    assert lobby.repos.db.retention.visit_days == 60
+    terms = Terms.of(lobby.retention.policy, screening=False)
+    notice = load_document("privacy", "en", terms).text
     assert "after 60 days" in " ".join(notice.split())
 
     later = machine(machine_env(store_config, tmp_path, "later", "[retention]\nvisit_days = 7\n"))
-    assert later.store.retention.visit_days == 60
-    periods = in_force(later.store, later.settings)
+    assert later.repos.db.retention.visit_days == 60
+    periods = later.retention.in_force()
     assert periods["visit_days"].source == FROM_DATABASE
     assert (periods["nda_days"].days, periods["nda_days"].source) == (730, FROM_SETTINGS)
 
     # Shortening works the same way: everyone forgets by it.
-    RetentionAdmin(later.store, later.settings, actor="staff:ada").save({"visit_days": "14"})
-    lobby.purge()
+    later.retention.save({"visit_days": "14"}, ADA)
+    lobby.retention.purge(SYSTEM)  # as the kiosk's hourly purge
     with pytest.raises(NotFound):
-        desk.store.get_visit(visit)
-    with desk.store.engine.connect() as conn:
+        desk.repos.visits.get(visit)
+    with desk.repos.db.engine.connect() as conn:
         changes = conn.execute(
             select(AuditEvent.details).where(AuditEvent.action == "retention.change")
         ).scalars()
@@ -89,18 +96,15 @@ def test_a_variable_pins_a_period_on_its_machine(
     """An operator's KIOSK_RETENTION_* variable wins on its machine, and an admin cannot
     change that period from there."""
     desk = machine(machine_env(store_config, tmp_path, "desk", ""))
-    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    desk.retention.save({"visit_days": "60"}, ADA)
     monkeypatch.setenv("KIOSK_RETENTION_VISIT_DAYS", "10")
     env = machine_env(store_config, tmp_path, "pinned", "")
     pinned = machine(env | {"KIOSK_RETENTION_VISIT_DAYS": "10"})
-    assert pinned.store.retention.visit_days == 10
-    assert in_force(pinned.store, pinned.settings)["visit_days"].source == (
-        "KIOSK_RETENTION_VISIT_DAYS"
-    )
-    admin = RetentionAdmin(pinned.store, pinned.settings, actor="staff:ada")
+    assert pinned.repos.db.retention.visit_days == 10
+    assert pinned.retention.in_force()["visit_days"].source == ("KIOSK_RETENTION_VISIT_DAYS")
     with pytest.raises(ConfigError, match="set by KIOSK_RETENTION_VISIT_DAYS on this machine"):
-        admin.save({"visit_days": "30"})
-    assert desk.store.retention.visit_days == 60
+        pinned.retention.save({"visit_days": "30"}, ADA)
+    assert desk.repos.db.retention.visit_days == 60
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"])
@@ -138,11 +142,11 @@ def test_a_period_in_a_file_that_an_admin_overrode_is_reported(
     command, instead of leaving the operator to believe 20 days are in force. A file
     silent on the period, or agreeing with it, says nothing."""
     desk = machine(machine_env(store_config, tmp_path, "desk", ""))
-    RetentionAdmin(desk.store, desk.settings, actor="staff:ada").save({"visit_days": "60"})
+    desk.retention.save({"visit_days": "60"}, ADA)
     caplog.set_level(logging.WARNING)
     toml = "[retention]\nvisit_days = 20\nnda_days = 400\n"
     lobby_env = machine_env(store_config, tmp_path, "lobby", toml)
-    assert machine(lobby_env).store.retention.visit_days == 60
+    assert machine(lobby_env).repos.db.retention.visit_days == 60
     file = tmp_path / "lobby" / "config.toml"
     assert [r.getMessage() for r in caplog.records] == [
         f"retention.visit_days = 20 in {file} is not in force: an admin set 60 days for the "

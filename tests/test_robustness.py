@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import resource
+import selectors
 import signal
 import sqlite3
 import subprocess
@@ -24,18 +25,16 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from storage.audit_trail import verify
+from kiosk.domain.visits import ScreeningOutcome
 from storage.errors import AlreadyCheckedOut, DatabaseUnavailable
 from storage.keystore_models import DataKey
 from storage.models import AuditEvent
-from storage.open import StoreConfig, open_store
-from storage.records import ScreeningOutcome
-from storage.rights import Rights
-from storage.store import Store
-from storage.visit_changes import VisitChanges
-from tests.conftest import PG_ADMIN_URL, PgDatabases
-from tests.factories import visitor
-from tests.workers import config_json
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from tests.helpers.factories import visitor
+from tests.helpers.postgres import PG_ADMIN_URL, PgDatabases
+from tests.helpers.store import check_in, check_out, check_out_visit, correct
+from tests.helpers.workers import config_json
 
 T = TypeVar("T")
 
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _spawn(cfg: StoreConfig, count: int, start: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.workers", config_json(cfg), str(count), str(start)],
+        [sys.executable, "-m", "tests.helpers.workers", config_json(cfg), str(count), str(start)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -61,7 +60,6 @@ def test_sigkill_at_random_moments_loses_nothing_reported(store_config: StoreCon
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
         deadline = time.monotonic() + rng.uniform(0.02, 0.6)
-        import selectors
 
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
@@ -82,12 +80,12 @@ def test_sigkill_at_random_moments_loses_nothing_reported(store_config: StoreCon
         conn = sqlite3.connect(store_config.key_file.parent / db)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         conn.close()
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     try:
         for vid in reported:
-            assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
+            assert store.visits.get(vid).name.startswith("Zyxwvut Fakename")
     finally:
-        store.engine.dispose()
+        store.db.engine.dispose()
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"])
@@ -101,15 +99,15 @@ def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finish
     # kills after 10-40 batches each never let it finish.
     rng = random.Random(20261201)
     now = datetime.now(UTC)
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     for n in range(400):
-        store.check_in(visitor(n), actor="test", now=now - timedelta(days=60, seconds=n))
+        check_in(store, visitor(n), actor="test", now=now - timedelta(days=60, seconds=n))
     reported: list[uuid.UUID] = []
     try:
         for _ in range(4):
             args = [config_json(store_config), "purge", now.isoformat(), "4"]
             proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.workers", *args],
+                [sys.executable, "-m", "tests.helpers.workers", *args],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -119,7 +117,7 @@ def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finish
                 assert proc.stdout.readline().strip() == "batch"
                 # Visitors keep arriving meanwhile.
                 reported.append(
-                    store.check_in(visitor(1000 + len(reported)), actor="test").visit_id
+                    check_in(store, visitor(1000 + len(reported)), actor="test").visit_id
                 )
             proc.kill()  # SIGKILL: inside a batch, or in the checkpoint between two
             out, _ = proc.communicate()
@@ -132,15 +130,15 @@ def test_a_purge_killed_midway_leaves_a_consistent_store_and_the_next_one_finish
         expired = visits + outbox - 2 * len(reported)  # each check-in has one of each
         assert 0 < expired < 800  # some purged, not all
 
-        report = store.purge(now)
+        report = store.retention.purge(now)
         assert report.rows["visits"] + report.rows["outbox"] == expired
         with closing(sqlite3.connect(db)) as conn:
             assert conn.execute("SELECT count(*) FROM visits").fetchone()[0] == len(reported)
         for vid in reported:  # every check-in made meanwhile is there and decrypts
-            assert store.get_visit(vid).name.startswith("Zyxwvut Fakename")
-        assert verify(store).ok
+            assert store.visits.get(vid).name.startswith("Zyxwvut Fakename")
+        assert store.audit.verify().ok
     finally:
-        store.engine.dispose()
+        store.db.engine.dispose()
 
 
 @pytest.mark.parametrize("engine_kind", ["sqlite"])
@@ -153,10 +151,10 @@ def test_a_full_disk_refuses_the_check_in_that_does_not_fit_and_keeps_the_rest(
     there and decrypts, the failed one left nothing, the database and the audit trail are
     intact, and once there is room again the next check-in works."""
     folder = store_config.key_file.parent
-    first = open_store(store_config)
-    first.check_in(visitor(0), actor="test")
-    first.engine.dispose()  # the WAL folded back: the worker starts with an empty one
-    first.keystore.engine.dispose()
+    first = open_repositories(store_config)
+    check_in(first, visitor(0), actor="test")
+    first.db.engine.dispose()  # the WAL folded back: the worker starts with an empty one
+    first.db.keystore.engine.dispose()
     limit = max(f.stat().st_size for f in folder.iterdir()) + 300_000
 
     def small_disk() -> None:
@@ -164,7 +162,7 @@ def test_a_full_disk_refuses_the_check_in_that_does_not_fit_and_keeps_the_rest(
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.workers", config_json(store_config), "0", "100"],
+        [sys.executable, "-m", "tests.helpers.workers", config_json(store_config), "0", "100"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, preexec_fn=small_disk,
     )  # fmt: skip
     reported = [uuid.UUID(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("done")]
@@ -177,15 +175,15 @@ def test_a_full_disk_refuses_the_check_in_that_does_not_fit_and_keeps_the_rest(
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("SELECT count(*) FROM visits").fetchone() == (1 + len(reported),)
     conn.close()
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     try:
         for n, vid in enumerate(reported, start=100):
-            assert store.get_visit(vid).name == visitor(n).name
-        assert verify(store).ok
-        later = store.check_in(visitor(999), actor="test")
-        assert store.get_visit(later.visit_id).name == visitor(999).name
+            assert store.visits.get(vid).name == visitor(n).name
+        assert store.audit.verify().ok
+        later = check_in(store, visitor(999), actor="test")
+        assert store.visits.get(later.visit_id).name == visitor(999).name
     finally:
-        store.engine.dispose()
+        store.db.engine.dispose()
 
 
 def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
@@ -198,52 +196,51 @@ def test_four_kiosks_at_once(store_config: StoreConfig) -> None:
         assert proc.returncode == 0, err
         ids += [uuid.UUID(x.split()[1]) for x in out.splitlines() if x.startswith("done ")]
     assert len(ids) == 100
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     try:
-        day = store.visits_on(store.local_day(store.get_visit(ids[0]).arrived_at))
+        day = store.visits.on_day(store.db.local_day(store.visits.get(ids[0]).arrived_at))
         got = {v.id for v in day.visits}
         assert set(ids) <= got
-        with store.keystore.engine.connect() as conn:
+        with store.db.keystore.engine.connect() as conn:
             keys = conn.execute(select(DataKey.category, DataKey.day)).all()
         per_day = Counter((c, d) for c, d in keys)
         assert per_day and all(n == 1 for n in per_day.values())
         assert {c for c, _ in keys} == {"visit", "nda", "outbox"}
-        with store.engine.connect() as conn:
+        with store.db.engine.connect() as conn:
             seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
         assert seqs == list(range(1, 101))
     finally:
-        store.engine.dispose()
+        store.db.engine.dispose()
 
 
 def test_four_threads_of_one_kiosk_check_in_at_once(store_config: StoreConfig) -> None:
     """Check-ins from several threads of one process (the app's workers): on SQLite one
     of them writes on the connection the store keeps, the others through the pool."""
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     try:
         with ThreadPoolExecutor(4) as pool:
             done = list(
-                pool.map(lambda n: store.check_in(visitor(n), actor="test").visit_id, range(80))
+                pool.map(lambda n: check_in(store, visitor(n), actor="test").visit_id, range(80))
             )
         for n, vid in enumerate(done):
-            assert store.get_visit(vid).name == visitor(n).name
-        with store.engine.connect() as conn:
+            assert store.visits.get(vid).name == visitor(n).name
+        with store.db.engine.connect() as conn:
             seqs = [s for (s,) in conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))]
         assert seqs == list(range(1, 81))
-        assert verify(store).ok
+        assert store.audit.verify().ok
     finally:
-        store.engine.dispose()
+        store.db.engine.dispose()
 
 
 @contextmanager
-def two_stores(config: StoreConfig) -> Iterator[tuple[Store, Store]]:
+def two_stores(config: StoreConfig) -> Iterator[tuple[Repositories, Repositories]]:
     """Two Stores on one database, as two processes have them (a kiosk and a desk)."""
-    pair = open_store(config), open_store(config)
+    pair = open_repositories(config), open_repositories(config)
     try:
         yield pair
     finally:
-        for s in pair:
-            s.engine.dispose()
-            s.keystore.engine.dispose()
+        for repos in pair:
+            repos.db.dispose()
 
 
 def at_once(*actions: Callable[[], T]) -> list[T]:
@@ -267,14 +264,14 @@ def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
     is already done (or, on SQLite, finds the database busy and can try again); never two
     departures, never two check-out events."""
     with two_stores(store_config) as (kiosk, desk):
-        visits = [kiosk.check_in(visitor(n), actor="t") for n in range(30)]
+        visits = [check_in(kiosk, visitor(n), actor="t") for n in range(30)]
         for v in visits:
             outcomes = at_once(
-                partial(_outcome, partial(kiosk.check_out, v.badge_code, actor="kiosk")),
-                partial(_outcome, partial(desk.check_out_visit, v.visit_id, actor="staff:r")),
+                partial(_outcome, partial(check_out, kiosk, v.badge_code, actor="kiosk")),
+                partial(_outcome, partial(check_out_visit, desk, v.visit_id, actor="staff:r")),
             )
             assert outcomes.count("done") == 1, outcomes
-        with kiosk.engine.connect() as conn:
+        with kiosk.db.engine.connect() as conn:
             per_visit = Counter(
                 obj
                 for (obj,) in conn.execute(
@@ -282,7 +279,7 @@ def test_a_badge_scan_and_a_desk_check_out_at_once_record_one_departure(
                 )
             )
         assert per_visit == Counter(str(v.visit_id) for v in visits)  # one each
-        assert verify(kiosk).ok
+        assert kiosk.audit.verify().ok
 
 
 def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
@@ -292,20 +289,19 @@ def test_two_desks_correcting_one_visit_at_once_keep_both_corrections(
     correction re-seals the envelope, so without a lock both started from the same one
     and the later undid the earlier. Both corrections stay."""
     with two_stores(store_config) as (one, other):
-        visits = [one.check_in(visitor(n), actor="t").visit_id for n in range(20)]
+        visits = [check_in(one, visitor(n), actor="t").visit_id for n in range(20)]
         for n, visit_id in enumerate(visits):
             at_once(
-                partial(VisitChanges(one).correct, visit_id, {"name": f"Corrected Name {n}"},
-                        actor="staff:a"),
-                partial(VisitChanges(other).correct, visit_id, {"company": f"Corrected BV {n}"},
+                partial(correct, one, visit_id, {"name": f"Corrected Name {n}"}, actor="staff:a"),
+                partial(correct, other, visit_id, {"company": f"Corrected BV {n}"},
                         actor="staff:b"),
             )  # fmt: skip
-        got = [one.get_visit(v) for v in visits]
+        got = [one.visits.get(v) for v in visits]
         assert [(v.name, v.company) for v in got] == [
             (f"Corrected Name {n}", f"Corrected BV {n}") for n in range(len(visits))
         ]
         assert [v.email for v in got] == [visitor(n).email for n in range(len(visits))]
-        assert verify(one).ok
+        assert one.audit.verify().ok
 
 
 def test_a_withdrawn_consent_is_not_undone_by_a_correction_at_the_same_moment(
@@ -316,18 +312,23 @@ def test_a_withdrawn_consent_is_not_undone_by_a_correction_at_the_same_moment(
     the correction could seal the screening outcome back in after the withdrawal."""
     with two_stores(store_config) as (admin, desk):
         visits = [
-            admin.check_in(visitor(n, screening=ScreeningOutcome.PASSED), actor="t").visit_id
+            check_in(admin, visitor(n, screening=ScreeningOutcome.PASSED), actor="t").visit_id
             for n in range(20)
         ]
         for n, visit_id in enumerate(visits):
             at_once(
-                partial(Rights(admin).withdraw_consent, [visit_id], actor="staff:ada"),
-                partial(VisitChanges(desk).correct, visit_id, {"company": f"Corrected BV {n}"},
+                partial(_withdraw_consent, admin, visit_id, actor="staff:ada"),
+                partial(correct, desk, visit_id, {"company": f"Corrected BV {n}"},
                         actor="staff:b"),
             )  # fmt: skip
-        got = [admin.get_visit(v) for v in visits]
+        got = [admin.visits.get(v) for v in visits]
         assert [v.screening for v in got] == [ScreeningOutcome.NOT_ASKED] * len(visits)
         assert [v.company for v in got] == [f"Corrected BV {n}" for n in range(len(visits))]
+
+
+def _withdraw_consent(repos: Repositories, visit_id: uuid.UUID, *, actor: str) -> int:
+    with repos.db.uow(actor) as tx:
+        return repos.rights.withdraw_consent(tx, [visit_id])
 
 
 def _outcome(action: Callable[[], object]) -> str:
@@ -344,12 +345,12 @@ def _outcome(action: Callable[[], object]) -> str:
 def test_closing_the_store_closes_every_connection(store_config: StoreConfig) -> None:
     """Disposing of the engine closes the connection kept for check-ins too: SQLite
     folds its WAL back and removes it only when the last connection closes."""
-    store = open_store(store_config)
-    store.check_in(visitor(1), actor="test")
+    store = open_repositories(store_config)
+    check_in(store, visitor(1), actor="test")
     wal = store_config.key_file.parent / "kiosk.db-wal"
     assert wal.exists()
-    store.engine.dispose()
-    store.keystore.engine.dispose()
+    store.db.engine.dispose()
+    store.db.keystore.engine.dispose()
     assert not wal.exists()
 
 
@@ -363,10 +364,10 @@ def test_a_key_store_that_is_away_is_a_database_outage_not_a_crash(
     used", as an outage of the records does, so the kiosk tells the visitor to try again
     and keeps the form (before, a raw driver error gave "something went wrong"). Once
     the server is back the same processes carry on, without a restart."""
-    kiosk = open_store(store_config)
-    console = open_store(store_config)  # another machine: no day's key read yet
+    kiosk = open_repositories(store_config)
+    console = open_repositories(store_config)  # another machine: no day's key read yet
     today = datetime.now(UTC)
-    kiosk.check_in(visitor(1), actor="t", now=today)
+    check_in(kiosk, visitor(1), actor="t", now=today)
     keys_db = store_config.keystore_url.rsplit("/", 1)[1]
 
     def key_store(reachable: bool) -> None:
@@ -380,17 +381,16 @@ def test_a_key_store_that_is_away_is_a_database_outage_not_a_crash(
     key_store(False)
     try:
         with pytest.raises(DatabaseUnavailable):
-            kiosk.check_in(visitor(2), actor="t", now=today + timedelta(days=1))
+            check_in(kiosk, visitor(2), actor="t", now=today + timedelta(days=1))
         with pytest.raises(DatabaseUnavailable):
-            console.visits_on(kiosk.local_day(today))
-        kiosk.check_in(visitor(3), actor="t", now=today)  # today's key is held already
+            console.visits.on_day(kiosk.db.local_day(today))
+        check_in(kiosk, visitor(3), actor="t", now=today)  # today's key is held already
     finally:
         key_store(True)
-    kiosk.check_in(visitor(2), actor="t", now=today + timedelta(days=1))
-    assert [v.name for v in console.visits_on(kiosk.local_day(today)).visits] == [
+    check_in(kiosk, visitor(2), actor="t", now=today + timedelta(days=1))
+    assert [v.name for v in console.visits.on_day(kiosk.db.local_day(today)).visits] == [
         visitor(1).name,
         visitor(3).name,
     ]
-    for s in (kiosk, console):
-        s.engine.dispose()
-        s.keystore.engine.dispose()
+    for repos in (kiosk, console):
+        repos.db.dispose()

@@ -16,7 +16,15 @@ from textual.widgets import Input
 
 from kiosk.app import make_app
 from kiosk.i18n import current_language, set_language
-from tests.kiosk_ui import FIXED_NOW, kiosk_settings, open_services, ready, still, wait_for_screen
+from tests.helpers.kiosk_ui import (
+    FIXED_NOW,
+    kiosk_settings,
+    open_services,
+    ready,
+    still,
+    wait_for_screen,
+)
+from tests.helpers.waiting import wait_until
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -28,10 +36,9 @@ async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
         pilot.app.screen.query_one("#email-input", Input).value = "not-an-address"
         await pilot.click("#next")
         name = pilot.app.screen.query_one("#name-input", Input)
-        for _ in range(100):  # the messages shown, the first wrong field (name) focused
-            if name.has_focus and str(pilot.app.screen.query_one("#email-error").render()):
-                break
-            await pilot.pause(0.02)
+        error = pilot.app.screen.query_one("#email-error")
+        # the messages shown, the first wrong field (name) focused
+        await wait_until(lambda: name.has_focus and bool(str(error.render())), timeout=2)
 
 
 async def _fill(pilot: Pilot[None], visitor_type: str = "guest") -> None:
@@ -171,10 +178,10 @@ def _snapshot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> bool:
     set_language("en")
-    monkeypatch.setattr("storage.store.new_badge_code", lambda: "7K3M-9QXR-2D4F")
+    monkeypatch.setattr("storage.repositories.visits.new_badge_code", lambda: "7K3M-9QXR-2D4F")
     # The store's clock too: the badge shows the check-in's date, which was the real
     # date's, so the badge snapshots failed on any other day than the one recorded.
-    monkeypatch.setattr("storage.store.utcnow", lambda: FIXED_NOW)
+    monkeypatch.setattr("storage.repositories.visits.utcnow", lambda: FIXED_NOW)
     services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n"))
     app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from storage.crypto import MasterKey, read_key_file, write_key_file
@@ -14,8 +15,10 @@ from storage.engine import make_engine
 from storage.errors import KeyFileError, WrongMasterKey
 from storage.keystore import KeyStore
 from storage.keystore_models import KeyMeta
-from storage.open import StoreConfig, open_store, pending_key_path, rotate_master_key
-from tests.factories import visitor
+from storage.migrate import HEADS, alembic_config
+from storage.open import StoreConfig, open_repositories, pending_key_path, rotate_master_key
+from tests.helpers.factories import visitor
+from tests.helpers.store import check_in
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -27,10 +30,10 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def _first_run(cfg: StoreConfig) -> None:
-    store = open_store(cfg)
-    store.check_in(visitor(1), actor="test")
-    store.engine.dispose()
-    store.keystore.engine.dispose()
+    store = open_repositories(cfg)
+    check_in(store, visitor(1), actor="test")
+    store.db.engine.dispose()
+    store.db.keystore.engine.dispose()
 
 
 def _meta_rows(cfg: StoreConfig) -> int:
@@ -53,7 +56,7 @@ def test_wrong_master_key_stops_start_and_writes_nothing(store_config: StoreConf
     store_config.key_file.write_bytes(os.urandom(32))
     before = _snapshot(store_config.key_file.parent)
     with pytest.raises(WrongMasterKey, match="does not open the key store"):
-        open_store(store_config)
+        open_repositories(store_config)
     assert _snapshot(store_config.key_file.parent) == before
     assert _meta_rows(store_config) == 1
 
@@ -63,7 +66,7 @@ def test_missing_key_file_beside_database_stops_start(store_config: StoreConfig)
     store_config.key_file.unlink()
     before = _snapshot(store_config.key_file.parent)
     with pytest.raises(KeyFileError, match="missing but the database already holds records"):
-        open_store(store_config)
+        open_repositories(store_config)
     assert not store_config.key_file.exists()
     assert _snapshot(store_config.key_file.parent) == before
 
@@ -74,7 +77,7 @@ def test_key_file_readable_by_others_stops_start(store_config: StoreConfig, mode
     store_config.key_file.chmod(mode)
     before = _snapshot(store_config.key_file.parent)
     with pytest.raises(KeyFileError, match=r"readable by group or others.*chmod 600"):
-        open_store(store_config)
+        open_repositories(store_config)
     assert _snapshot(store_config.key_file.parent) == before
 
 
@@ -82,7 +85,7 @@ def test_truncated_key_file_is_refused(store_config: StoreConfig) -> None:
     _first_run(store_config)
     store_config.key_file.write_bytes(b"short")
     with pytest.raises(KeyFileError, match="not a 32-byte key"):
-        open_store(store_config)
+        open_repositories(store_config)
 
 
 def test_rotation_rewraps_keys_and_keeps_search_working(store_config: StoreConfig) -> None:
@@ -90,16 +93,16 @@ def test_rotation_rewraps_keys_and_keeps_search_working(store_config: StoreConfi
     old_key = store_config.key_file.read_bytes()
     assert rotate_master_key(store_config) == 3
     assert store_config.key_file.read_bytes() != old_key
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     try:
-        found = store.find_person(email=visitor(1).email)
+        found = store.visits.find_person(email=visitor(1).email)
         assert [v.name for v in found] == [visitor(1).name]
     finally:
-        store.engine.dispose()
-        store.keystore.engine.dispose()
+        store.db.engine.dispose()
+        store.db.keystore.engine.dispose()
     store_config.key_file.write_bytes(old_key)
     with pytest.raises(WrongMasterKey):
-        open_store(store_config)
+        open_repositories(store_config)
 
 
 def test_rotation_interrupted_before_the_key_file_swap_finishes_at_start(
@@ -111,20 +114,16 @@ def test_rotation_interrupted_before_the_key_file_swap_finishes_at_start(
     KeyStore(engine, read_key_file(store_config.key_file)).rewrap_all(new)
     engine.dispose()
     write_key_file(pending_key_path(store_config.key_file), new)
-    store = open_store(store_config)  # the old key fails, the pending one opens: swap
+    store = open_repositories(store_config)  # the old key fails, the pending one opens: swap
     try:
         assert store_config.key_file.read_bytes() == new.material
         assert not pending_key_path(store_config.key_file).exists()
-        assert store.find_person(email=visitor(1).email)[0].name == visitor(1).name
+        assert store.visits.find_person(email=visitor(1).email)[0].name == visitor(1).name
     finally:
-        store.engine.dispose()
-        store.keystore.engine.dispose()
+        store.db.engine.dispose()
+        store.db.keystore.engine.dispose()
 
 
 def test_known_heads_match_the_migration_scripts() -> None:
-    from alembic.script import ScriptDirectory
-
-    from storage.migrate import HEADS, alembic_config
-
     for schema, head in HEADS.items():
         assert ScriptDirectory.from_config(alembic_config(schema)).get_current_head() == head

@@ -1,4 +1,4 @@
-"""The Store on SQLite and on the real PostgreSQL server."""
+"""The Repositories on SQLite and on the real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import sqlite
 
+from kiosk.domain.visits import ScreeningOutcome, VisitorType
+from kiosk.services.rights import Person
 from storage.errors import (
     AlreadyCheckedOut,
     DatabaseUnavailable,
@@ -28,20 +30,29 @@ from storage.errors import (
 from storage.fastread import uuid_from_hex
 from storage.ids import time_ordered_id
 from storage.models import AuditEvent, Visit
-from storage.open import StoreConfig, open_store
-from storage.records import ScreeningOutcome, VisitorType
-from storage.store import Store
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
 from storage.types import UTCDateTime
-from tests.factories import visitor
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import OPERATOR
+from tests.helpers.store import (
+    add_host,
+    check_in,
+    check_out,
+    check_out_visit,
+    correct,
+    record_event,
+    services_over,
+)
 
 
-def _all_bytes(store: Store, cfg: StoreConfig, tmp_path: Path) -> bytes:
+def _all_bytes(store: Repositories, cfg: StoreConfig, tmp_path: Path) -> bytes:
     """Everything on disk (SQLite: every file of the data dir, WAL included) or, on
     PostgreSQL, every row of every table as the server returns it."""
-    if store.engine.dialect.name == "sqlite":
+    if store.db.engine.dialect.name == "sqlite":
         return b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir() if p.is_file())
     dump = b""
-    for engine in (store.engine, store.keystore.engine):
+    for engine in (store.db.engine, store.db.keystore.engine):
         with engine.connect() as conn:
             tables = conn.execute(
                 text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -52,26 +63,26 @@ def _all_bytes(store: Store, cfg: StoreConfig, tmp_path: Path) -> bytes:
     return dump
 
 
-def test_check_in_round_trip(store: Store) -> None:
+def test_check_in_round_trip(store: Repositories) -> None:
     v = visitor(1)
-    result = store.check_in(v, actor="test")
-    got = store.get_visit(result.visit_id)
+    result = check_in(store, v, actor="test")
+    got = store.visits.get(result.visit_id)
     assert (got.name, got.email, got.phone, got.company) == (v.name, v.email, v.phone, v.company)
     assert got.host_name == "Hostina Placeholder"
     assert got.screening is ScreeningOutcome.PASSED
     assert got.nda_accepted and got.on_site
-    day = store.visits_on(store.local_day(result.arrived_at))
+    day = store.visits.on_day(store.db.local_day(result.arrived_at))
     assert [x.id for x in day.visits] == [result.visit_id]
 
 
 def test_personal_data_never_on_disk_or_in_logs(
-    store: Store, store_config: StoreConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    store: Repositories, store_config: StoreConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     visits = [visitor(i) for i in range(20)]
     for v in visits:
-        store.check_in(v, actor="test")
-    store.find_person(email=visits[3].email)
+        check_in(store, v, actor="test")
+    store.visits.find_person(email=visits[3].email)
     raw = _all_bytes(store, store_config, tmp_path)
     assert len(raw) > 10_000
     logged = caplog.text.encode()
@@ -81,26 +92,26 @@ def test_personal_data_never_on_disk_or_in_logs(
             assert secret.encode() not in raw, "personal data found in the database bytes"
             assert secret.encode() not in logged
     # ... and yet everything decrypts.
-    day = store.visits_on(store.local_day(datetime.now(UTC)))
+    day = store.visits.on_day(store.db.local_day(datetime.now(UTC)))
     assert sorted(x.name for x in day.visits) == sorted(v.name for v in visits)
 
 
-def test_every_field_reads_back_as_written(store: Store) -> None:
+def test_every_field_reads_back_as_written(store: Repositories) -> None:
     # Day view, look-up and export read the same few text columns, formatted by each
     # database (hex ids, ISO times): every field must come back exactly.
-    host = store.add_host("Hostperson Fictional", actor="admin")
+    host = add_host(store, "Hostperson Fictional", actor="admin")
     arrived = datetime(2026, 3, 29, 0, 59, 58, 123456, tzinfo=UTC)  # 01:59 CET, before DST
     v = visitor(13, visitor_type=VisitorType.CONTRACTOR, host_id=host, host_name=None)
-    done = store.check_in(v, actor="test", now=arrived)
+    done = check_in(store, v, actor="test", now=arrived)
     left = arrived + timedelta(hours=3, microseconds=7)  # after the clocks went forward
-    store.check_out_visit(done.visit_id, actor="test", now=left)
-    plain = store.check_in(visitor(14, phone=None, company=None), actor="test", now=arrived)
-    day = store.visits_on(store.local_day(arrived))
+    check_out_visit(store, done.visit_id, actor="test", now=left)
+    plain = check_in(store, visitor(14, phone=None, company=None), actor="test", now=arrived)
+    day = store.visits.on_day(store.db.local_day(arrived))
     assert day.damaged == []
     got = {x.id: x for x in day.visits}
     first = got[done.visit_id]
-    assert first == store.get_visit(done.visit_id)
-    assert first == store.find_person(email=v.email)[0]
+    assert first == store.visits.get(done.visit_id)
+    assert first == store.visits.find_person(email=v.email)[0]
     assert (first.arrived_at, first.departed_at) == (arrived, left)
     assert first.arrived_at.tzinfo is UTC and first.departed_at.tzinfo is UTC  # type: ignore[union-attr]
     assert first.local_day == date(2026, 3, 29) and first.visitor_type is VisitorType.CONTRACTOR
@@ -125,183 +136,180 @@ def test_sqlite_times_are_fixed_width_utc_text_that_sorts() -> None:
         bind(datetime(2026, 1, 2), dialect)
 
 
-def test_an_unknown_visitor_type_is_reported_not_fatal(store: Store) -> None:
-    odd = store.check_in(visitor(15), actor="test")
-    fine = store.check_in(visitor(16), actor="test")
-    with store.engine.begin() as conn:
+def test_an_unknown_visitor_type_is_reported_not_fatal(store: Repositories) -> None:
+    odd = check_in(store, visitor(15), actor="test")
+    fine = check_in(store, visitor(16), actor="test")
+    with store.db.engine.begin() as conn:
         conn.execute(update(Visit).where(Visit.id == odd.visit_id).values(visitor_type="alien"))
-    day = store.visits_on(store.local_day(odd.arrived_at))
+    day = store.visits.on_day(store.db.local_day(odd.arrived_at))
     assert [v.id for v in day.visits] == [fine.visit_id]
     assert [(d.row_id, "visitor_type" in d.reason) for d in day.damaged] == [(odd.visit_id, True)]
     with pytest.raises(RecordTampered, match=str(odd.visit_id)):
-        store.get_visit(odd.visit_id)
+        store.visits.get(odd.visit_id)
 
 
-def test_check_out_by_code_once(store: Store) -> None:
-    result = store.check_in(visitor(2), actor="test")
+def test_check_out_by_code_once(store: Repositories) -> None:
+    result = check_in(store, visitor(2), actor="test")
     messy = result.badge_code.lower().replace("-", " ")
-    assert store.check_out(messy, actor="test") == result.visit_id
-    assert store.get_visit(result.visit_id).departed_at is not None
+    assert check_out(store, messy, actor="test") == result.visit_id
+    assert store.visits.get(result.visit_id).departed_at is not None
     with pytest.raises(AlreadyCheckedOut):
-        store.check_out(result.badge_code, actor="test")
+        check_out(store, result.badge_code, actor="test")
     with pytest.raises(NotFound):
-        store.check_out("0000-0000-0000", actor="test")
+        check_out(store, "0000-0000-0000", actor="test")
     with pytest.raises(NotFound):
-        store.check_out("not a code", actor="test")
+        check_out(store, "not a code", actor="test")
 
 
-def test_a_departure_staff_enter_must_lie_between_arrival_and_now(store: Store) -> None:
+def test_a_departure_staff_enter_must_lie_between_arrival_and_now(store: Repositories) -> None:
     """Staff close yesterday's open visit with the time the visitor left: a time before
     the arrival or in the future is refused and writes nothing (no departure, no audit
     event); a time between is the departure, in every read, and the event says so."""
     arrived = datetime(2026, 11, 29, 8, 0, 0, 250000, tzinfo=UTC)
     now = arrived + timedelta(days=1)
-    done = store.check_in(visitor(2), actor="test", now=arrived)
+    done = check_in(store, visitor(2), actor="test", now=arrived)
     events = _count_events(store)
     for wrong in (arrived - timedelta(seconds=1), now + timedelta(minutes=1)):
         with pytest.raises(InvalidDeparture):
-            store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=wrong)
-        assert store.get_visit(done.visit_id).departed_at is None
+            check_out_visit(store, done.visit_id, actor="staff:a", now=now, departed_at=wrong)
+        assert store.visits.get(done.visit_id).departed_at is None
         assert _count_events(store) == events
     left = datetime(2026, 11, 29, 17, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
-    store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=left)
-    assert store.get_visit(done.visit_id).departed_at == left
-    assert store.visits_on(date(2026, 11, 29)).visits[0].departed_at == left
-    with store.engine.connect() as conn:
+    check_out_visit(store, done.visit_id, actor="staff:a", now=now, departed_at=left)
+    assert store.visits.get(done.visit_id).departed_at == left
+    assert store.visits.on_day(date(2026, 11, 29)).visits[0].departed_at == left
+    with store.db.engine.connect() as conn:
         at, details = conn.execute(
             select(AuditEvent.at, AuditEvent.details).order_by(AuditEvent.seq.desc()).limit(1)
         ).one()
     assert (at, details) == (now, {"departure_entered": "2026-11-29T16:30:00+00:00"})
     with pytest.raises(AlreadyCheckedOut):
-        store.check_out_visit(done.visit_id, actor="staff:a", now=now, departed_at=left)
+        check_out_visit(store, done.visit_id, actor="staff:a", now=now, departed_at=left)
 
 
-def _count_events(store: Store) -> int:
-    with store.engine.connect() as conn:
+def _count_events(store: Repositories) -> int:
+    with store.db.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
-def test_flipped_byte_is_detected_and_named(store: Store) -> None:
-    a = store.check_in(visitor(3), actor="test")
-    b = store.check_in(visitor(4), actor="test")
-    with store.engine.begin() as conn:
+def test_flipped_byte_is_detected_and_named(store: Repositories) -> None:
+    a = check_in(store, visitor(3), actor="test")
+    b = check_in(store, visitor(4), actor="test")
+    with store.db.engine.begin() as conn:
         stored = conn.execute(select(Visit.personal_ct).where(Visit.id == a.visit_id)).scalar_one()
         blob = bytearray(stored)
         blob[20] ^= 0x01
         conn.execute(update(Visit).where(Visit.id == a.visit_id).values(personal_ct=bytes(blob)))
     with pytest.raises(RecordTampered) as err:
-        store.get_visit(a.visit_id)
+        store.visits.get(a.visit_id)
     assert str(a.visit_id) in str(err.value)
     assert "Qwertyco" not in str(err.value)
-    assert store.get_visit(b.visit_id).name == visitor(4).name
-    day = store.visits_on(store.local_day(a.arrived_at))
+    assert store.visits.get(b.visit_id).name == visitor(4).name
+    day = store.visits.on_day(store.db.local_day(a.arrived_at))
     assert [v.id for v in day.visits] == [b.visit_id]
     assert [d.row_id for d in day.damaged] == [a.visit_id]
 
 
-def test_ciphertext_moved_to_another_row_is_detected(store: Store) -> None:
-    a = store.check_in(visitor(5), actor="test")
-    b = store.check_in(visitor(6), actor="test")
-    with store.engine.begin() as conn:
+def test_ciphertext_moved_to_another_row_is_detected(store: Repositories) -> None:
+    a = check_in(store, visitor(5), actor="test")
+    b = check_in(store, visitor(6), actor="test")
+    with store.db.engine.begin() as conn:
         blob_a = conn.execute(select(Visit.personal_ct).where(Visit.id == a.visit_id)).one()[0]
         conn.execute(update(Visit).where(Visit.id == b.visit_id).values(personal_ct=blob_a))
     with pytest.raises(RecordTampered, match=str(b.visit_id)):
-        store.get_visit(b.visit_id)
-    assert store.get_visit(a.visit_id).name == visitor(5).name
+        store.visits.get(b.visit_id)
+    assert store.visits.get(a.visit_id).name == visitor(5).name
     # Staff correcting the moved record are refused too: a correction re-seals what it
     # read, and must not turn a forged envelope into a valid one.
-    from storage.visit_changes import VisitChanges
-
     with pytest.raises(RecordTampered, match=str(b.visit_id)):
-        VisitChanges(store).correct(b.visit_id, {"company": "Fixed"}, actor="staff:rita")
-    with store.engine.connect() as conn:
+        correct(store, b.visit_id, {"company": "Fixed"}, actor="staff:rita")
+    with store.db.engine.connect() as conn:
         still = conn.execute(select(Visit.personal_ct).where(Visit.id == b.visit_id)).one()[0]
     assert bytes(still) == bytes(blob_a)
 
 
-def test_find_person_by_email_and_phone(store: Store) -> None:
-    ids = [store.check_in(visitor(i), actor="test").visit_id for i in range(30)]
-    again = store.check_in(visitor(7), actor="test").visit_id
-    found = store.find_person(email=visitor(7).email.upper())  # type: ignore[union-attr]
+def test_find_person_by_email_and_phone(store: Repositories) -> None:
+    ids = [check_in(store, visitor(i), actor="test").visit_id for i in range(30)]
+    again = check_in(store, visitor(7), actor="test").visit_id
+    found = store.visits.find_person(email=visitor(7).email.upper())  # type: ignore[union-attr]
     assert sorted(v.id for v in found) == sorted([ids[7], again])
-    found = store.find_person(phone=visitor(8).phone)
+    found = store.visits.find_person(phone=visitor(8).phone)
     assert [v.id for v in found] == [ids[8]]
-    assert store.find_person(email="nobody@example.invalid") == []
+    assert store.visits.find_person(email="nobody@example.invalid") == []
 
 
-def test_look_ups_reach_every_day_that_holds_visits(store: Store) -> None:
+def test_look_ups_reach_every_day_that_holds_visits(store: Repositories) -> None:
     # Badge and blind-index look-ups seek day by day: days far apart, and one visit
     # from a kiosk whose clock was years behind, are all found.
     now = datetime.now(UTC)
     whens = [now - timedelta(days=d) for d in (0, 1, 45, 3 * 365)]
-    done = [store.check_in(visitor(i), actor="test", now=w) for i, w in enumerate(whens)]
-    with store.engine.connect() as conn:
-        assert store.visit_days(conn) == sorted({store.local_day(w) for w in whens})
+    done = [check_in(store, visitor(i), actor="test", now=w) for i, w in enumerate(whens)]
+    with store.db.engine.connect() as conn:
+        assert store.visits.visit_days(conn) == sorted({store.db.local_day(w) for w in whens})
     for i, result in enumerate(done):
-        assert [v.id for v in store.find_person(email=visitor(i).email)] == [result.visit_id]
-        assert store.check_out(result.badge_code, actor="test") == result.visit_id
+        assert [v.id for v in store.visits.find_person(email=visitor(i).email)] == [result.visit_id]
+        assert check_out(store, result.badge_code, actor="test") == result.visit_id
 
 
-def test_a_correction_reseals_the_visit_and_moves_its_look_ups(store: Store) -> None:
+def test_a_correction_reseals_the_visit_and_moves_its_look_ups(store: Repositories) -> None:
     """A corrected phone number or e-mail finds the visit under the new value, not the old;
     nothing else of the visit changes; a correction that changes nothing writes nothing."""
-    from storage.visit_changes import VisitChanges
-
-    changes = VisitChanges(store)
-    v = store.check_in(visitor(7), actor="test").visit_id
-    before = store.get_visit(v)
+    v = check_in(store, visitor(7), actor="test").visit_id
+    before = store.visits.get(v)
     fixed = {"phone": "+31205559999", "email": None, "company": before.company}
-    assert changes.correct(v, fixed, actor="staff:rita") == ["email", "phone"]
-    after = store.get_visit(v)
+    assert correct(store, v, fixed, actor="staff:rita") == ["email", "phone"]
+    after = store.visits.get(v)
     assert (after.phone, after.email) == ("+31205559999", None)
     assert (after.name, after.company, after.arrived_at) == (
         before.name, before.company, before.arrived_at
     )  # fmt: skip
-    assert [x.id for x in store.find_person(phone="+31205559999")] == [v]
-    assert store.find_person(phone=before.phone or "") == []
-    assert store.find_person(email=before.email or "") == []
+    assert [x.id for x in store.visits.find_person(phone="+31205559999")] == [v]
+    assert store.visits.find_person(phone=before.phone or "") == []
+    assert store.visits.find_person(email=before.email or "") == []
     events = len(store_events(store))
-    assert changes.correct(v, {"phone": "+31205559999"}, actor="staff:rita") == []
+    assert correct(store, v, {"phone": "+31205559999"}, actor="staff:rita") == []
     assert len(store_events(store)) == events  # nothing changed, nothing audited
     with pytest.raises(ValueError, match="cannot correct"):
-        changes.correct(v, {"badge_code": "x"}, actor="staff:rita")
+        correct(store, v, {"badge_code": "x"}, actor="staff:rita")
     with pytest.raises(NotFound):
-        changes.correct(uuid.uuid4(), {"name": "Nobody Fakename"}, actor="staff:rita")
+        correct(store, uuid.uuid4(), {"name": "Nobody Fakename"}, actor="staff:rita")
 
 
-def store_events(store: Store) -> list[str]:
-    with store.engine.connect() as conn:
+def store_events(store: Repositories) -> list[str]:
+    with store.db.engine.connect() as conn:
         return list(conn.execute(select(AuditEvent.action)).scalars())
 
 
-def test_erase_person_removes_every_record(store: Store) -> None:
-    keep = store.check_in(visitor(10), actor="test")
-    gone = store.check_in(visitor(11), actor="test")
-    report = store.erase_person(email=visitor(11).email, actor="test")
+def test_erase_person_removes_every_record(store: Repositories) -> None:
+    keep = check_in(store, visitor(10), actor="test")
+    gone = check_in(store, visitor(11), actor="test")
+    email = visitor(11).email
+    assert email is not None
+    report = services_over(store).rights.erase(Person(email=email), OPERATOR)
     assert (report.visits, report.nda_acceptances, report.outbox) == (1, 1, 1)
     with pytest.raises(NotFound):
-        store.get_visit(gone.visit_id)
-    assert store.get_visit(keep.visit_id).name == visitor(10).name
+        store.visits.get(gone.visit_id)
+    assert store.visits.get(keep.visit_id).name == visitor(10).name
 
 
-def test_stream_range_yields_every_visit(store: Store) -> None:
+def test_stream_range_yields_every_visit(store: Repositories) -> None:
     base = datetime(2026, 11, 2, 9, tzinfo=UTC)
     for i in range(25):
-        store.check_in(visitor(i), actor="test", now=base + timedelta(hours=i * 5))
+        check_in(store, visitor(i), actor="test", now=base + timedelta(hours=i * 5))
     days = [(base + timedelta(hours=i * 5)).date() for i in range(25)]
-    streamed = list(store.stream_range(days[5], days[15], batch=4))
+    streamed = list(store.visits.stream_range(days[5], days[15], batch=4))
     expected = [
         i
         for i in range(25)
-        if days[5] <= store.local_day(base + timedelta(hours=i * 5)) <= days[15]
+        if days[5] <= store.db.local_day(base + timedelta(hours=i * 5)) <= days[15]
     ]
     assert [v.name for v in streamed] == [visitor(i).name for i in expected]  # type: ignore[union-attr]
 
 
-def test_one_transaction_writes_audit_event_without_personal_data(store: Store) -> None:
+def test_one_transaction_writes_audit_event_without_personal_data(store: Repositories) -> None:
     v = visitor(12)
-    result = store.check_in(v, actor="test")
-    with store.engine.connect() as conn:
+    result = check_in(store, v, actor="test")
+    with store.db.engine.connect() as conn:
         events = conn.execute(select(AuditEvent)).all()
     assert [e.action for e in events] == ["visit.check_in"]
     assert events[0].object_id == str(result.visit_id)
@@ -318,28 +326,28 @@ def test_uuid_from_hex_is_a_real_uuid() -> None:
 
 
 def test_a_write_refused_by_the_driver_is_a_clear_error_and_keeps_nothing(
-    store: Store,
+    store: Repositories,
 ) -> None:
     """Check-ins write on the driver's own connection; a driver error there, after the
     visit row went in, still becomes DatabaseUnavailable and rolls the check-in back."""
-    if store.engine.dialect.name != "sqlite":
+    if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite checks a trigger's tables only when it fires")
-    store.check_in(visitor(1), actor="test")
+    check_in(store, visitor(1), actor="test")
     # The audit event is the last insert: make SQLite refuse it as an operational error.
     refuse = text(
         "CREATE TRIGGER refuse BEFORE INSERT ON audit_events"
         " BEGIN INSERT INTO no_such_table VALUES (1); END"
     )
-    with store.engine.begin() as conn:
+    with store.db.engine.begin() as conn:
         conn.execute(refuse)
     with pytest.raises(DatabaseUnavailable, match="no such table"):
-        store.check_in(visitor(2), actor="test")
-    with store.engine.begin() as conn:
+        check_in(store, visitor(2), actor="test")
+    with store.db.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER refuse"))
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 1
         assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
-    third = store.check_in(visitor(3), actor="test")  # and the store goes on working
-    assert store.get_visit(third.visit_id).name == visitor(3).name
+    third = check_in(store, visitor(3), actor="test")  # and the store goes on working
+    assert store.visits.get(third.visit_id).name == visitor(3).name
 
 
 def test_a_database_locked_past_the_busy_timeout_is_a_clear_error(
@@ -350,22 +358,22 @@ def test_a_database_locked_past_the_busy_timeout_is_a_clear_error(
     if not store_config.database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock; PostgreSQL locks rows, not the database")
     monkeypatch.setattr("storage.engine.BUSY_TIMEOUT_MS", 300)
-    store = open_store(store_config)
-    store.check_in(visitor(1), actor="test")
+    store = open_repositories(store_config)
+    check_in(store, visitor(1), actor="test")
     path = store_config.database_url.removeprefix("sqlite:///")
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(DatabaseUnavailable, match="database is locked"):
-            store.check_in(visitor(2), actor="test")
+            check_in(store, visitor(2), actor="test")
     finally:
         other.execute("ROLLBACK")
         other.close()
-    done = store.check_in(visitor(3), actor="test")
-    with store.engine.connect() as conn:
+    done = check_in(store, visitor(3), actor="test")
+    with store.db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 2
-    assert store.get_visit(done.visit_id).name == visitor(3).name
-    store.engine.dispose()
+    assert store.visits.get(done.visit_id).name == visitor(3).name
+    store.db.engine.dispose()
 
 
 HOLDER = """
@@ -395,7 +403,7 @@ def test_a_writer_gets_in_at_the_first_gap_between_another_writers_transactions(
     kept missing gaps: here, 280 ms transactions 20 ms apart, it would wait all five."""
     if not store_config.database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock; PostgreSQL locks rows, not the database")
-    store = open_store(store_config)
+    store = open_repositories(store_config)
     path = store_config.database_url.removeprefix("sqlite:///")
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, path], stdout=subprocess.PIPE, text=True
@@ -404,15 +412,15 @@ def test_a_writer_gets_in_at_the_first_gap_between_another_writers_transactions(
     try:
         assert holder.stdout.readline().strip() == "holding"
         if write == "check-in":
-            store.check_in(visitor(1), actor="test")
+            check_in(store, visitor(1), actor="test")
         else:
-            store.record_event("test", "test.event")
+            record_event(store, "test", "test.event")
         done = time.monotonic()
         spans = ast.literal_eval(holder.stdout.readline())
     finally:
         holder.kill()
         holder.wait()
-        store.engine.dispose()
+        store.db.engine.dispose()
     assert len(spans) == 5
     # In at the first gap: done before the other writer's second transaction ended
     # (it waited for the check-in to commit before it could even begin).
@@ -428,8 +436,8 @@ def test_visit_ids_sort_by_time() -> None:
     assert len({time_ordered_id(start) for _ in range(1000)}) == 1000  # same millisecond
 
 
-def test_check_ins_get_time_ordered_ids(store: Store) -> None:
+def test_check_ins_get_time_ordered_ids(store: Repositories) -> None:
     at = datetime.now(UTC)
-    first = store.check_in(visitor(1), actor="test", now=at).visit_id
-    second = store.check_in(visitor(2), actor="test", now=at + timedelta(seconds=1)).visit_id
+    first = check_in(store, visitor(1), actor="test", now=at).visit_id
+    second = check_in(store, visitor(2), actor="test", now=at + timedelta(seconds=1)).visit_id
     assert first.version == 7 and first.hex < second.hex

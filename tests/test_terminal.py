@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import select
@@ -11,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from tests.factories import free_port
+from tests.helpers.factories import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,10 +179,6 @@ def test_a_browser_sessions_kiosk_stops_when_its_server_is_gone(tmp_path: Path) 
     restarted by a service manager that does not wait), the server cannot close them:
     each session's kiosk ran on with nobody to see it, holding the database and running
     its timers, one more with every restart. Now it stops within seconds."""
-    import asyncio
-
-    import aiohttp
-
     (tmp_path / "config.toml").write_text('site_name = "Serve test"\n')
     data = tmp_path / "data"
     port = free_port()

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.domain.text import find_by_name, search_key, several_fit, suggest
-from storage.records import ScreeningOutcome, VisitorType
+from kiosk.domain.visits import ScreeningOutcome, VisitorType
 
 
 def _ok(**kw: object) -> Registration:

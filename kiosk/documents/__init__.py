@@ -17,8 +17,8 @@ from pathlib import Path
 from string import Formatter
 from typing import Protocol
 
+from kiosk.domain.documents import DocumentText
 from kiosk.i18n import LANGUAGES, N_, period, translate
-from storage.records import DocumentText
 
 HEALTH_NOT_KEPT = N_(
     "If you choose to answer the health questions, we keep only whether you may enter, "

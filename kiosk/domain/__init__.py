@@ -1,27 +1,7 @@
-"""Domain objects and validation: no Textual, no SQLAlchemy."""
+"""The domain: plain records, value types, validation and codes.
 
-from storage.codes import normalise_badge_code
-from storage.records import (
-    CheckInResult,
-    DamagedRecord,
-    DayVisits,
-    HostEntry,
-    NdaSignature,
-    NewVisit,
-    ScreeningOutcome,
-    VisitorType,
-    VisitRecord,
-)
-
-__all__ = [
-    "CheckInResult",
-    "DamagedRecord",
-    "DayVisits",
-    "HostEntry",
-    "NdaSignature",
-    "NewVisit",
-    "ScreeningOutcome",
-    "VisitRecord",
-    "VisitorType",
-    "normalise_badge_code",
-]
+The lowest layer: it imports the standard library and the validation libraries only (no
+Textual, no SQLAlchemy, nothing else of ours). Storage builds its rows from these records
+and returns them; the services and the screens work with them. Import each from its
+module (``kiosk.domain.visits``, ``kiosk.domain.codes`` ...).
+"""

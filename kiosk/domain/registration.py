@@ -9,7 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from kiosk.domain.text import N_, TextError, clean_text
-from storage.records import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
+from kiosk.domain.visits import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
 
 NAME_MAX = 120
 COMPANY_MAX = 120
@@ -21,6 +21,7 @@ MSG_EMAIL = N_("Please enter a valid e-mail address.")
 MSG_PHONE = N_("Please enter a valid phone number.")
 MSG_CONTACT = N_("Please give an e-mail address or a phone number.")
 MSG_TYPE = N_("Please choose a visitor type.")
+MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
 
 
 @dataclass(slots=True)
@@ -43,6 +44,16 @@ class Registration:
     health_answers: dict[str, str] | None = None
     invitation_id: uuid.UUID | None = None
 
+    def next_of_party(self) -> Registration:
+        """What the next person of the same group shares: nothing personal, only where
+        they come from and whom they visit. Each types their own details and signs."""
+        return Registration(
+            company=self.company,
+            host_name=self.host_name,
+            host_id=self.host_id,
+            visitor_type=self.visitor_type,
+        )
+
 
 class ValidationErrors(Exception):
     """Field name -> message id. Never carries the values themselves."""
@@ -53,6 +64,17 @@ class ValidationErrors(Exception):
 
     def __str__(self) -> str:
         return "invalid fields: " + ", ".join(sorted(self.fields))
+
+
+class NdaRequired(Exception):
+    """The visitor type needs an accepted NDA and none was given."""
+
+
+def require_nda(visit: NewVisit, nda_types: frozenset[str]) -> None:
+    """Raise NdaRequired when ``visit``'s type is one of ``nda_types`` and it has no
+    accepted NDA."""
+    if visit.visitor_type.value in nda_types and visit.nda is None:
+        raise NdaRequired(MSG_NDA_REQUIRED)
 
 
 def normalise_email(value: str) -> str:

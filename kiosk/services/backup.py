@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk.domain.staff import Actor
+from kiosk.services.context import ServiceContext
 from storage.backup import BackupCopy, BackupError, copy_database, destination, sqlite_file
-from storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +25,17 @@ class BackupResult:
 
 
 class BackupService:
-    def __init__(self, store: Store, *, actor: str) -> None:
-        self.store = store
-        self.actor = actor
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.repos = ctx.repos
 
-    def backup(self, records_to: Path, keystore_to: Path | None = None) -> BackupResult:
+    def backup(
+        self, records_to: Path, actor: Actor, keystore_to: Path | None = None
+    ) -> BackupResult:
         """Copy the records database to ``records_to`` and, when given, the key store to
         ``keystore_to`` (each a new file, or a folder for a dated file)."""
-        sqlite_file(self.store.engine)  # PostgreSQL: pg_dump, says the error
-        if self.store.keystore.engine is self.store.engine:
+        db = self.repos.db
+        sqlite_file(db.engine)  # PostgreSQL: pg_dump, says the error
+        if db.keystore.engine is db.engine:
             raise BackupError(
                 "the key store is inside the records database, so a copy of it would carry "
                 "its own keys; give the key store its own database (KIOSK_KEYSTORE_URL)"
@@ -47,12 +50,12 @@ class BackupService:
                 "the key store's copy must not go in the same folder as the records' copy: "
                 "together they open every record"
             )
-        records = copy_database(self.store.engine, records_dest, "visits")
-        self.store.record_event(self.actor, "backup.records", details={"visits": records.rows})
+        records = copy_database(db.engine, records_dest, "visits")
+        with db.uow(actor.name) as tx:
+            tx.audit("backup.records", details={"visits": records.rows})
         keystore = None
         if keystore_dest is not None:
-            keystore = copy_database(self.store.keystore.engine, keystore_dest, "kiosk_data_keys")
-            self.store.record_event(
-                self.actor, "backup.keystore", details={"data_keys": keystore.rows}
-            )
+            keystore = copy_database(db.keystore.engine, keystore_dest, "kiosk_data_keys")
+            with db.uow(actor.name) as tx:
+                tx.audit("backup.keystore", details={"data_keys": keystore.rows})
         return BackupResult(records, keystore)

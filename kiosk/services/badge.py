@@ -1,65 +1,28 @@
-"""Badges: the QR matrix of a badge code and a printable SVG for the label printer."""
+"""Badges: the QR matrix of a badge code, a printable SVG for the label printer, and the
+badge a check-in gets (shown, printed, or e-mailed to the visitor at their asking)."""
 
 from __future__ import annotations
 
 import html
-import io
 import logging
 import math
 import os
-import shlex
-import subprocess
-import time
 import unicodedata
-import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from kiosk.domain.badges import BadgeCard
+from kiosk.domain.registration import Registration
+from kiosk.domain.staff import KIOSK, Actor
+from kiosk.domain.visits import CheckInResult
+from kiosk.services.context import ServiceContext
+from kiosk.services.errors import ServiceUnavailable
+from kiosk.services.notify import NotifyService
+from kiosk.services.printing import badge_path, clean_spool, print_spooled
+from kiosk.services.qr import PRINT_QUIET_ZONE, qr_matrix
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
-QUIET_ZONE = 2  # modules of light margin around the code on screen
-PRINT_QUIET_ZONE = 4
-SPOOL_MAX_AGE_S = 24 * 3600
-PRINT_TIMEOUT_S = 20  # a print command that hangs is given up after this
-
-
-def qr_matrix(data: str, border: int = QUIET_ZONE) -> list[list[bool]]:
-    """True = dark module, quiet zone included."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border, box_size=1)
-    qr.add_data(data)
-    qr.make(fit=True)
-    return [list(row) for row in qr.get_matrix()]
-
-
-def qr_png(data: str, box_size: int = 10) -> bytes:
-    """The QR code of ``data`` as a PNG (for an e-mail: a phone shows it to the kiosk's
-    scanner or camera), with the quiet zone a reader needs."""
-    from qrcode.image.pure import PyPNGImage
-
-    qr = qrcode.QRCode(
-        error_correction=ERROR_CORRECT_M,
-        border=PRINT_QUIET_ZONE,
-        box_size=box_size,
-        image_factory=PyPNGImage,
-    )
-    qr.add_data(data)
-    qr.make(fit=True)
-    out = io.BytesIO()
-    qr.make_image().save(out)
-    return out.getvalue()
-
-
-@dataclass(frozen=True, slots=True)
-class BadgeCard:
-    code: str
-    first_name: str
-    host: str
-    date: str
-    matrix: list[list[bool]]
-    visit_id: uuid.UUID | None = None  # of a check-in at the kiosk (to e-mail the badge)
 
 
 # The printed label: the code's matrix on the left, beside it four lines of text in the
@@ -144,54 +107,96 @@ def spool_badge(card: BadgeCard, spool_dir: Path) -> Path:
     return path
 
 
-def print_spooled(command: str, path: Path) -> bool:
-    """Send a spooled badge or card to the print command; False (and its kind of failure
-    logged, nothing of the visitor's) when the printer did not take it."""
-    failure = send_to_printer(command, path)
-    if failure:
-        log.warning("badge printing failed: %s", failure)
-    return failure is None
-
-
-def badge_path(spool_dir: Path, code: str) -> Path:
-    return spool_dir / f"badge-{code}.svg"
-
-
-def send_to_printer(command: str, path: Path) -> str | None:
-    """Run the print command on ``path``: None when it took the file, else the kind of
-    failure. Nothing in or out: the app's terminal (or, served to a browser, the stream
-    its page is drawn from) is not the command's to write on (lp says "request id is
-    ...") or to read keys from."""
-    try:
-        subprocess.run(
-            [*shlex.split(command), str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=True,
-            timeout=PRINT_TIMEOUT_S,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return type(exc).__name__
-    return None
-
-
-def clean_spool(spool_dir: Path, now: float | None = None) -> int:
-    """Remove printable badges older than a day: they hold a first name."""
-    if not spool_dir.is_dir():
-        return 0
-    cutoff = (now or time.time()) - SPOOL_MAX_AGE_S
-    removed = 0
-    for path in spool_dir.glob("badge-*.svg"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
 def first_name(full_name: str) -> str:
     return full_name.split()[0] if full_name.split() else full_name
 
 
 def badge_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
+
+
+class BadgeService:
+    def __init__(self, ctx: ServiceContext, notify: NotifyService) -> None:
+        self.ctx = ctx
+        self.repos = ctx.repos
+        self.settings = ctx.settings
+        self.notify = notify
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.settings.resolved_spool_dir
+
+    @property
+    def prints(self) -> bool:
+        """Whether badges go to a printer (a print command is set)."""
+        return bool(self.settings.printing.command)
+
+    @property
+    def emails(self) -> bool:
+        """Whether a visitor may have their badge e-mailed (an SMTP server is set)."""
+        return bool(self.settings.notify.smtp_host)
+
+    def issue(self, result: CheckInResult, registration: Registration) -> BadgeCard:
+        """The badge of a check-in just stored, written out for the printer (printed by
+        :meth:`print` once the visitor sees it on screen)."""
+        card = BadgeCard(
+            code=result.badge_code,
+            first_name=first_name(registration.name),
+            host=registration.host_name,
+            date=badge_date(result.arrived_at.astimezone(self.ctx.tz)),
+            matrix=qr_matrix(result.badge_code),
+            visit_id=result.visit_id,
+        )
+        try:
+            spool_badge(card, self.spool_dir)
+        except OSError as exc:
+            log.warning("could not write the printable badge: %s", type(exc).__name__)
+        return card
+
+    def print(self, card: BadgeCard) -> bool | None:
+        """Hand the badge written at check-in to the print command (from a worker: a slow
+        printer never holds the visitor on "Saving"). Whether a badge came out (False:
+        the printer did not take it, its kind of failure logged); None with no printer."""
+        if not self.prints:
+            return None
+        path = badge_path(self.spool_dir, card.code)
+        return path.exists() and print_spooled(self.settings.printing.command, path)
+
+    def email(self, card: BadgeCard, language: str, actor: Actor = KIOSK) -> bool:
+        """E-mail the badge to the address its visitor gave (as stored), in ``language``:
+        queued in the outbox, then sent at once. True if it went out now; False if it
+        waits for a retry. Raises ServiceUnavailable when the database cannot be used."""
+        assert card.visit_id is not None
+        repos = self.repos
+        try:
+            visit = repos.visits.get(card.visit_id)
+            if not visit.email:
+                raise ValueError("this visit has no e-mail address")
+            with repos.db.uow(actor.name) as tx:
+                message_id = repos.outbox.queue_badge(
+                    tx,
+                    card.visit_id,
+                    to=visit.email,
+                    visitor=card.first_name,
+                    code=card.code,
+                    day=card.date,
+                    language=language,
+                )
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        self.notify.deliver_quietly()  # never raises: a failure waits for the retry
+        try:
+            return repos.outbox.sent(message_id)
+        except StorageError:
+            return False
+
+    def print_invitation(self, code: str, name: str, day: str) -> tuple[Path, bool | None]:
+        """An invitation as a printable badge-style card (QR and code): where it was
+        written, and whether the printer took it (None: no printer is set up)."""
+        card = BadgeCard(code, first_name(name), "", day, qr_matrix(code))
+        path = spool_badge(card, self.spool_dir)
+        command = self.settings.printing.command
+        return path, (print_spooled(command, path) if command else None)
+
+    def clean_spool(self) -> int:
+        return clean_spool(self.spool_dir)

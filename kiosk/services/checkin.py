@@ -1,57 +1,68 @@
-"""Checking visitors in and out."""
+"""Checking visitors in and out at the kiosk (or with `kiosk checkin` / `kiosk checkout`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 from kiosk import documents
-from kiosk.domain.registration import Registration, ValidationErrors, validate
-from kiosk.domain.text import N_, find_by_name, search_key, several_fit
-from storage.records import CheckInResult
+from kiosk.domain.hosts import HostEntry
+from kiosk.domain.registration import Registration, ValidationErrors, require_nda, validate
+from kiosk.domain.staff import Actor
+from kiosk.domain.text import find_by_name, search_key, several_fit
+from kiosk.domain.visits import CheckInResult, CheckOutOutcome, NewVisit
+from kiosk.services.context import ServiceContext
+from kiosk.services.errors import ServiceUnavailable
+from storage.errors import AlreadyCheckedOut, NotFound, StorageError
 
-if TYPE_CHECKING:
-    from storage.records import HostEntry
-    from storage.store import Store
-
-MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
 # Not for visitors (the kiosk has its own list to pick from): English only.
 MSG_SEVERAL_HOSTS = (
     "several hosts' names hold this part of a name: give more of it (kiosk hosts list)"
 )
 
 
-class NdaRequired(Exception):
-    """The visitor type needs an accepted NDA and none was given."""
-
-
 class CheckInService:
-    def __init__(
-        self,
-        store: Store,
-        *,
-        phone_region: str,
-        nda_types: Iterable[str],
-        actor: str = "kiosk",
-    ) -> None:
-        self.store = store
-        self.phone_region = phone_region
-        self.nda_types = frozenset(nda_types)
-        self.actor = actor
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.repos = ctx.repos
+        self.nda_types = frozenset(ctx.settings.kiosk.nda_types)
 
-    def check_in(self, registration: Registration) -> CheckInResult:
+    def check_in(self, registration: Registration, actor: Actor) -> CheckInResult:
         """Validate (raises ValidationErrors), apply the NDA rule of the configured visitor
-        types (raises NdaRequired) and store the visit in one transaction."""
-        visit = validate(registration, phone_region=self.phone_region)
-        if visit.visitor_type.value in self.nda_types and visit.nda is None:
-            raise NdaRequired(MSG_NDA_REQUIRED)
+        types (raises NdaRequired) and store the visit in ONE transaction: with its NDA
+        acceptance, screening, host notification and audit event, the documents shown,
+        and an invited visitor's invitation marked used (see :meth:`store`)."""
+        visit = validate(registration, phone_region=self.ctx.settings.phone_region)
+        require_nda(visit, self.nda_types)
         seen = [documents.loaded("privacy", registration.privacy_language, visit.privacy_sha256)]
         if visit.nda is not None:
             seen.append(documents.loaded("nda", visit.nda.language, visit.nda.sha256))
         shown = tuple(d.as_shown() for d in seen if d is not None)
-        return self.store.check_in(replace(visit, documents=shown), actor=self.actor)
+        return self.store(replace(visit, documents=shown), actor, registration.invitation_id)
+
+    def store(
+        self,
+        visit: NewVisit,
+        actor: Actor,
+        invitation_id: uuid.UUID | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> CheckInResult:
+        """Store a validated visit arriving ``now`` (default: now): sealed before its
+        transaction (the day's keys looked up or made), then written in ONE, an invitation
+        it came with marked used in it. Raises ServiceUnavailable when the database cannot
+        be used (nothing is stored)."""
+        repos = self.repos
+        try:
+            sealed = repos.visits.prepare(visit, now)
+            with repos.db.uow(actor.name, now=sealed.now, fast=True) as tx:
+                result = repos.visits.check_in(tx, sealed)
+                if invitation_id is not None:
+                    repos.invitations.mark_used(tx, invitation_id, result.visit_id)
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return result
 
     def registration(
         self, *, name: str, email: str | None, phone: str | None, company: str, host: str,
@@ -61,7 +72,7 @@ class CheckInService:
         (free text when no host matches; ValidationErrors when several could be meant)."""
         found = self.find_host(host)
         # Free text, or a part that several names hold (looked up again: rarely typed).
-        if found is None and search_key(host) and several_fit(self.store.hosts(), host, _key):
+        if found is None and search_key(host) and several_fit(self.repos.hosts.all(), host, _key):
             raise ValidationErrors({"host": MSG_SEVERAL_HOSTS})
         return Registration(
             name=name,
@@ -73,15 +84,52 @@ class CheckInService:
             visitor_type=visitor_type,
         )
 
-    def check_out(self, code: str) -> uuid.UUID:
-        """Check out by the badge code; raises NotFound or AlreadyCheckedOut."""
-        return self.store.check_out(code, actor=self.actor)
-
     def find_host(self, text: str) -> HostEntry | None:
         """The one active host whose name matches ``text`` exactly, or uniquely contains it."""
         if not search_key(text):
             return None
-        return find_by_name(self.store.hosts(), text, _key)
+        return find_by_name(self.repos.hosts.all(), text, _key)
+
+    def find_invitation(self, code: str, day: date | None = None) -> Registration | None:
+        """A registration filled from the invitation with this code for ``day`` (default
+        today), or None. Raises ServiceUnavailable when the database cannot be used."""
+        try:
+            inv = self.repos.invitations.find(code, day or self.ctx.today())
+            if inv is None:
+                return None
+            host = inv.host_name
+            if not host and inv.host_id is not None:
+                host = next((h.name for h in self.repos.hosts.all() if h.id == inv.host_id), "")
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return Registration(
+            name=inv.name,
+            email=inv.email or "",
+            phone=inv.phone or "",
+            company=inv.company or "",
+            host_id=inv.host_id,
+            host_name=host or "",
+            visitor_type=inv.visitor_type.value,
+            invitation_id=inv.id,
+        )
+
+    def check_out(self, code: str, actor: Actor) -> uuid.UUID:
+        """Check out by the badge code; raises NotFound or AlreadyCheckedOut."""
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.visits.check_out(tx, code)
+
+    def check_out_badge(self, code: str, actor: Actor) -> CheckOutOutcome:
+        """:meth:`check_out` as the kiosk tells the visitor; ServiceUnavailable when the
+        database cannot be used."""
+        try:
+            self.check_out(code, actor)
+        except NotFound:
+            return CheckOutOutcome.UNKNOWN
+        except AlreadyCheckedOut:
+            return CheckOutOutcome.ALREADY
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        return CheckOutOutcome.DONE
 
 
 def _key(host: HostEntry) -> str:

@@ -19,11 +19,20 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import pyrage
+
 from kiosk.domain.cells import FORMULA_PREFIXES
+from kiosk.domain.staff import Actor
+from kiosk.domain.visits import (
+    FLAG_AUTO_CHECKOUT,
+    FLAG_FLAGGED,
+    FLAG_NDA,
+    FLAG_RESTRICTED,
+    VisitFields,
+)
 from kiosk.services.agefile import PassphraseWriter
+from kiosk.services.context import ServiceContext
 from storage.files import place
-from storage.records import FLAG_AUTO_CHECKOUT, FLAG_FLAGGED, FLAG_NDA, FLAG_RESTRICTED, VisitFields
-from storage.store import Store
 
 FIELDS = (
     "arrived_at",
@@ -224,17 +233,32 @@ def _place(partial: Path, output: Path) -> None:
 
 
 class ExportService:
-    def __init__(self, store: Store, *, actor: str) -> None:
-        self.store = store
-        self.actor = actor
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.repos = ctx.repos
+
+    def default_path(self, fmt: str = "csv") -> Path:
+        """A new name for each export (to the second, in the site's time), with the
+        format's extension: an earlier export is never overwritten."""
+        stamp = self.ctx.now().strftime("%Y-%m-%d-%H%M%S")
+        return self.ctx.settings.data_dir / "exports" / f"access-{stamp}.{fmt}"
+
+    @staticmethod
+    def may_include_restricted(actor: Actor) -> bool:
+        """Restricted records (a visitor's objection) are exported by an admin only (or
+        the machine's operator)."""
+        return actor.role in (None, "admin")
 
     def export(
-        self, req: ExportRequest, progress: Callable[[int], None] | None = None
+        self, req: ExportRequest, actor: Actor, progress: Callable[[int], None] | None = None
     ) -> ExportResult:
+        actor.require("export")
+        if req.include_restricted and not self.may_include_restricted(actor):
+            raise PermissionError("only an admin may export restricted records")
         fields = check_request(req)
-        tz = self.store.timezone
-        site_id = self.store.site_named(req.site) if req.site else None
-        hosts = {h.id: h.name for h in self.store.hosts(active_only=False, site_id=site_id)}
+        tz = self.ctx.tz
+        site_id = self.repos.sites.named(req.site) if req.site else None
+        hosts = {h.id: h.name for h in self.repos.hosts.all(active_only=False, site_id=site_id)}
         rows = damaged = 0
 
         make = row_maker(fields, tz, hosts, req.fmt)
@@ -243,7 +267,7 @@ class ExportService:
             """The rows' cells, a block (about a thousand rows) at a time."""
             nonlocal rows, damaged
             hide = 0 if req.include_restricted else FLAG_RESTRICTED
-            for visits, bad in self.store.stream_fields(req.start, req.end, site_id=site_id):
+            for visits, bad in self.repos.visits.stream_fields(req.start, req.end, site_id=site_id):
                 damaged += len(bad)
                 block = [make(v) for v in visits if not v[9] & hide]  # v[9]: the flags
                 rows += len(block)
@@ -274,7 +298,7 @@ class ExportService:
             if progress:
                 progress(rows)
             digest = out.sha.hexdigest()
-            self._audit(req, fields, site_id, rows, digest)
+            self._audit(req, fields, site_id, rows, digest, actor)
             _place(partial, req.output)
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -288,21 +312,22 @@ class ExportService:
         site_id: uuid.UUID | None,
         rows: int,
         digest: str,
+        actor: Actor,
     ) -> None:
-        self.store.record_event(
-            self.actor,
-            "export.access_records",
-            details={
-                "site": str(site_id or self.store.site_id),
-                "from": req.start.isoformat(),
-                "to": req.end.isoformat(),
-                "format": req.fmt,
-                "fields": list(fields),
-                "rows": rows,
-                "sha256": digest,
-                "encrypted": bool(req.encrypt_to or req.passphrase),
-            },
-        )
+        with self.repos.db.uow(actor.name) as tx:
+            tx.audit(
+                "export.access_records",
+                details={
+                    "site": str(site_id or self.repos.db.site_id),
+                    "from": req.start.isoformat(),
+                    "to": req.end.isoformat(),
+                    "format": req.fmt,
+                    "fields": list(fields),
+                    "rows": rows,
+                    "sha256": digest,
+                    "encrypted": bool(req.encrypt_to or req.passphrase),
+                },
+            )
 
 
 def _encode(
@@ -338,8 +363,6 @@ def _encode(
 
 
 def _encrypt(chunks: Iterator[bytes], out: io.RawIOBase, req: ExportRequest) -> None:
-    import pyrage
-
     if req.passphrase is not None:
         # pyrage takes a passphrase for whole buffers only; this writes the same format
         # a chunk at a time.

@@ -18,23 +18,17 @@ import ssl
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
-from kiosk.config import NotifySettings
+from kiosk.domain.notifications import BADGE, INVITATION, Notification
+from kiosk.domain.staff import NOTIFIER
 from kiosk.i18n import LANGUAGES, N_, translate
-from storage.outbox import BADGE, INVITATION, Notification, OutboxRepository
-from storage.store import utcnow
-
-if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
-    from storage.store import Store
+from kiosk.services.context import ServiceContext
+from kiosk.services.qr import qr_png
 
 log = logging.getLogger(__name__)
 
-ACTOR = "notifier"
 TIMEOUT_S = 15
 MAX_BACKOFF = timedelta(hours=1)
 NO_ADDRESS = "no e-mail address for this host"
@@ -78,29 +72,42 @@ class DeliveryReport:
     given_up: int = 0
 
 
-class Notifier:
-    def __init__(self, store: Store, settings: NotifySettings, site_name: str) -> None:
-        self.store = store
-        self.settings = settings
-        self.site_name = site_name
-        self.outbox = OutboxRepository(store)
+class NotifyService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings.notify
+        self.site_name = ctx.settings.site_name
+        self.repos = ctx.repos
+        self.outbox = ctx.repos.outbox
 
     @property
     def enabled(self) -> bool:
         return bool(self.settings.smtp_host)
 
+    def deliver_quietly(self) -> None:
+        """:meth:`deliver_due` for a running kiosk (a worker: after each check-in and every
+        minute). Never raises: a notification waits for the next try instead."""
+        if not self.enabled:
+            return
+        try:
+            self.deliver_due()
+        except Exception as exc:  # the database may be away; the messages wait
+            log.warning("e-mails not sent now: %s", type(exc).__name__)
+
     def deliver_due(self, *, now: datetime | None = None) -> DeliveryReport:
         """Send every notification that is due; one SMTP connection for all of them."""
         if not self.enabled:
             return DeliveryReport()
-        now = now or utcnow()
+        now = now or datetime.now(UTC)
         outcomes: Counter[str] = Counter()
         deliverable = []
-        for note in self.outbox.claim_due(now=now):
+        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+            claimed = self.outbox.claim_due(tx)
+        for note in claimed:
             if note.recipient:
                 deliverable.append(note)
             else:
-                self.outbox.mark_failed(note.id, NO_ADDRESS, retry_at=None)
+                self._mark_failed(note, NO_ADDRESS, retry_at=None)
                 outcomes["given_up"] += 1
         if deliverable:
             try:
@@ -118,21 +125,26 @@ class Notifier:
         try:
             smtp.send_message(self._message(note))
         except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
-            self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
+            self._mark_failed(note, _reason(exc), retry_at=None)
             return "given_up"
         except (OSError, smtplib.SMTPException) as exc:
             return self._failed(note, exc, now)
-        self.outbox.mark_sent(note.id, actor=ACTOR)
+        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+            self.outbox.mark_sent(tx, note.id)
         return "sent"
+
+    def _mark_failed(self, note: Notification, error: str, *, retry_at: datetime | None) -> None:
+        with self.repos.db.uow(NOTIFIER.name) as tx:
+            self.outbox.mark_failed(tx, note.id, error, retry_at=retry_at)
 
     def _failed(self, note: Notification, exc: BaseException, now: datetime) -> str:
         """Count a failed attempt: retry after the back-off, or give up after the last."""
         attempt = note.attempts + 1
         if attempt >= self.settings.max_attempts:
-            self.outbox.mark_failed(note.id, _reason(exc), retry_at=None)
+            self._mark_failed(note, _reason(exc), retry_at=None)
             return "given_up"
         wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
-        self.outbox.mark_failed(note.id, _reason(exc), retry_at=now + wait)
+        self._mark_failed(note, _reason(exc), retry_at=now + wait)
         log.warning("%s e-mail not sent (%s); retrying in %s", note.kind, _reason(exc), wait)
         return "retrying"
 
@@ -175,8 +187,7 @@ class Notifier:
         def t(message: str, **values: str) -> str:
             return translate(message, language).format(**values)
 
-        tz: ZoneInfo = self.store.timezone
-        at = note.arrived_at.astimezone(tz).strftime("%H:%M")
+        at = note.arrived_at.astimezone(self.ctx.tz).strftime("%H:%M")
         who = f"{note.visitor} ({note.company})" if note.company else note.visitor
         msg = EmailMessage()
         msg["From"] = self.settings.sender
@@ -215,8 +226,6 @@ class Notifier:
         self, note: Notification, subject: str, lines: list[str], name: str
     ) -> EmailMessage:
         """An e-mail to the visitor, with their code as a QR image to show a scanner."""
-        from kiosk.services.badge import qr_png  # qrcode: only for these
-
         assert note.to is not None and note.code is not None
         msg = EmailMessage()
         msg["From"] = self.settings.sender

@@ -4,18 +4,21 @@ open (someone who stayed overnight is still in the building)."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
 from kiosk.columns import table
+from kiosk.domain.staff import Actor
 from kiosk.domain.text import search_key
-from kiosk.services.hosts import directory_names, host_shown
+from kiosk.domain.visits import VisitRecord
+from kiosk.services.context import ServiceContext
+from kiosk.services.hosts import host_shown
+from kiosk.services.printing import send_to_printer
 from storage.errors import StorageError
-from storage.records import VisitRecord
 
-if TYPE_CHECKING:
-    from storage.store import Store
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,35 +66,70 @@ def on_site_printout(people: list[OnSite], heading: str, page_lines: int = PAGE_
 ON_SITE_DAYS = 2  # today and yesterday: someone who stayed the night is still here
 
 
-def on_site_now(
-    store: Store, *, days: int = ON_SITE_DAYS, today: date | None = None
-) -> list[OnSite]:
-    """Visitors with no check-out among the last ``days`` days, sorted by name the way a
-    marshal reads a list: Åse with the A's, Ørsted with the O's."""
-    today = today or datetime.now(store.timezone).date()
-    hosts = directory_names(store)
-    people = []
-    for v in store.stream_range(today - timedelta(days=days - 1), today):
-        if not isinstance(v, VisitRecord) or v.departed_at is not None:
-            continue
-        people.append(
-            OnSite(
-                name=v.name,
-                company=v.company or "",
-                host=host_shown(v.host_name, v.host_id, hosts),
-                since=v.arrived_at.astimezone(store.timezone).strftime("%Y-%m-%d %H:%M"),
+def on_site_heading(now: datetime, read_at: datetime | None = None) -> str:
+    """The printed list's first line: when it was read, and when printed if that was a
+    minute or more later."""
+    read = read_at or now
+    late = now - read >= timedelta(minutes=1)
+    printed = f" (as last read; printed {now:%Y-%m-%d %H:%M})" if late else ""
+    return f"On site at {read:%Y-%m-%d %H:%M}{printed}"
+
+
+class OnSiteService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.repos = ctx.repos
+
+    def people(self, actor: Actor, *, days: int = ON_SITE_DAYS) -> list[OnSite]:
+        """Visitors with no check-out among the last ``days`` days, sorted by name the way
+        a marshal reads a list: Åse with the A's, Ørsted with the O's. Looking is audited,
+        once per login, but never stands in the way: in an emergency the list is shown
+        even when the event cannot be written."""
+        actor.require("onsite")
+        tz, today = self.ctx.tz, self.ctx.today()
+        hosts = {h.id: h.name for h in self.repos.hosts.all(active_only=False)}
+        people = []
+        for v in self.repos.visits.stream_range(today - timedelta(days=days - 1), today):
+            if not isinstance(v, VisitRecord) or v.departed_at is not None:
+                continue
+            people.append(
+                OnSite(
+                    name=v.name,
+                    company=v.company or "",
+                    host=host_shown(v.host_name, v.host_id, hosts),
+                    since=v.arrived_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                )
             )
-        )
-    return sorted(people, key=lambda p: (search_key(p.name), p.name))
+        people.sort(key=lambda p: (search_key(p.name), p.name))
+        if "onsite" not in actor.seen:
+            actor.seen.add("onsite")
+            self._audit(actor, "onsite.view", {"people": len(people)})
+        return people
 
+    def print(self, people: list[OnSite], actor: Actor, read_at: datetime | None = None) -> str:
+        """Write the list for the printer; a missing printer is a message, not an error.
+        ``read_at``: when the list was read, if not just now (the database may be out of
+        reach in an evacuation: the sheet then says how old it is)."""
+        actor.require("onsite")
+        settings = self.ctx.settings
+        spool = settings.resolved_spool_dir
+        spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = spool / f"onsite-{datetime.now(self.ctx.tz):%Y%m%d-%H%M%S}.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(on_site_printout(people, on_site_heading(self.ctx.now(), read_at)))
+        self._audit(actor, "onsite.print", {"people": len(people)})
+        command = settings.printing.command
+        if not command:
+            return f"No printer is set up; the list is in {path}"
+        if send_to_printer(command, path):
+            return f"The printer did not answer; the list is in {path}"
+        return "Sent to the printer."
 
-log = logging.getLogger(__name__)
-
-
-def audit_best_effort(store: Store, actor: str, action: str, details: dict[str, Any]) -> None:
-    """Audit a look at the evacuation list without ever standing in its way: in an
-    emergency the list is shown (or printed) even when the event cannot be written."""
-    try:
-        store.record_event(actor, action, details=details)
-    except (StorageError, OSError) as exc:  # the database, or the checkpoint file
-        log.warning("%s not audited (%s); the list is shown anyway", action, type(exc).__name__)
+    def _audit(self, actor: Actor, action: str, details: dict[str, Any]) -> None:
+        """Audit a look at the evacuation list without ever standing in its way."""
+        try:
+            with self.repos.db.uow(actor.name) as tx:
+                tx.audit(action, details=details)
+        except (StorageError, OSError) as exc:  # the database, or the checkpoint file
+            log.warning("%s not audited (%s); the list is shown anyway", action, type(exc).__name__)

@@ -10,15 +10,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiosk.domain.registration import normalise_email, normalise_phone
+from kiosk.domain.rights import ErasureReport, PersonData
+from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError
-
-if TYPE_CHECKING:
-    from storage.records import ErasureReport
-    from storage.rights import PersonData
-    from storage.store import Store
+from kiosk.services.context import ServiceContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,23 +102,30 @@ class AccessExport:
 
 
 class RightsService:
-    def __init__(self, store: Store, *, actor: str, phone_region: str) -> None:
-        from storage.rights import Rights
-
-        self.store = store
-        self.rights = Rights(store)
-        self.actor = actor
-        self.phone_region = phone_region
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.repos = ctx.repos
+        self.phone_region = ctx.settings.phone_region
 
     def person(self, text: str) -> Person:
         return identify(text, self.phone_region)
 
-    def lookup(self, person: Person) -> PersonData:
-        return self.rights.collect(actor=self.actor, **person.as_kwargs())
+    def lookup(self, person: Person, actor: Actor) -> PersonData:
+        """The person's visits and NDA acceptances, decrypted, and their invitations;
+        audited as a lookup (with counts)."""
+        actor.require("rights")
+        repos = self.repos
+        visits = repos.visits.find_person(**person.as_kwargs())
+        ndas = repos.rights.nda_acceptances([v.id for v in visits])
+        invitations = repos.invitations.of_person(**person.as_kwargs())
+        with repos.db.uow(actor.name) as tx:
+            tx.audit(
+                "person.lookup", details={"visits": len(visits), "invitations": len(invitations)}
+            )
+        return PersonData(visits, ndas, invitations)
 
-    def export(self, person: Person, output: Path) -> AccessExport:
+    def export(self, person: Person, output: Path, actor: Actor) -> AccessExport:
         """Write everything held about the person as JSON (mode 0600; never overwrites)."""
-        data = self.lookup(person)
+        data = self.lookup(person, actor)
         body = json.dumps(
             {
                 "exported_at": datetime.now().astimezone().isoformat(),
@@ -134,18 +139,27 @@ class RightsService:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
         digest = hashlib.sha256(body).hexdigest()
-        self.store.record_event(
-            self.actor, "person.export", details={"visits": len(data.visits), "sha256": digest}
-        )
+        with self.repos.db.uow(actor.name) as tx:
+            tx.audit("person.export", details={"visits": len(data.visits), "sha256": digest})
         return AccessExport(output, len(data.visits), digest, data)
 
-    def restrict(self, person: Person, restricted: bool = True) -> int:
-        ids = [v.id for v in self.store.find_person(**person.as_kwargs())]
-        return self.rights.set_restricted(ids, restricted, actor=self.actor)
+    def restrict(self, person: Person, actor: Actor, restricted: bool = True) -> int:
+        actor.require("rights")
+        ids = [v.id for v in self.repos.visits.find_person(**person.as_kwargs())]
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.rights.set_restricted(tx, ids, restricted)
 
-    def withdraw_consent(self, person: Person) -> int:
-        ids = [v.id for v in self.store.find_person(**person.as_kwargs())]
-        return self.rights.withdraw_consent(ids, actor=self.actor)
+    def withdraw_consent(self, person: Person, actor: Actor) -> int:
+        actor.require("rights")
+        ids = [v.id for v in self.repos.visits.find_person(**person.as_kwargs())]
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.rights.withdraw_consent(tx, ids)
 
-    def erase(self, person: Person) -> ErasureReport:
-        return self.rights.erase(actor=self.actor, **person.as_kwargs())
+    def erase(self, person: Person, actor: Actor) -> ErasureReport:
+        """Visits, NDA acceptances, notifications and invitations, in one transaction."""
+        actor.require("rights")
+        repos = self.repos
+        visit_ids = [v.id for v in repos.visits.find_person(**person.as_kwargs())]
+        invitation_ids = [i.id for i in repos.invitations.of_person(**person.as_kwargs())]
+        with repos.db.uow(actor.name) as tx:
+            return repos.rights.erase(tx, visit_ids, invitation_ids)

@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kiosk.domain.staff import ROLES
+from kiosk.services.context import ServiceContext
 from kiosk.services.hosts import hosts_sharing_a_name
-from kiosk.services.staff import ROLES
-from storage.audit_trail import events, verify
 from storage.engine import sqlite_path
-from storage.outbox import OutboxRepository
-from storage.staff import StaffRepository
-from storage.store import Store
 
 PURGE_DUE = timedelta(hours=25)  # the kiosk purges hourly; cron typically daily
 SENDER_LATE = timedelta(minutes=15)  # a due e-mail nobody has tried for this long
@@ -53,127 +50,137 @@ def _when(now: datetime, then: datetime) -> str:
     return f"{then.strftime('%Y-%m-%d %H:%M')} UTC ({_ago(now, then)})"
 
 
-def collect(store: Store, now: datetime, *, email: bool) -> Status:
-    """The installation's state at ``now`` (UTC); ``email``: e-mail is set up."""
-    status = Status()
-    fact, attend, data = status.facts.append, status.attention.append, status.data
+class StatusService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
 
-    count, oldest = store.visits_held()
-    data["visits_held"] = count
-    data["oldest_visit_day"] = oldest.isoformat() if oldest else None
-    today = store.local_day(now)
-    limit = today - timedelta(days=store.retention.visit_days)
-    held = f"{count} visit(s)" + (f", the oldest of {oldest.isoformat()}" if oldest else "")
-    fact(("visits held", held))
-    if oldest is not None and oldest < limit - timedelta(days=1):
-        attend(
-            f"visits of {oldest.isoformat()} are older than the {store.retention.visit_days} "
-            "days promised: retention is not being applied (run kiosk purge; schedule it)"
-        )
+    def collect(self, now: datetime) -> Status:
+        """The installation's state at ``now`` (UTC)."""
+        ctx = self.ctx
+        repos, db = ctx.repos, ctx.repos.db
+        email = bool(ctx.settings.notify.smtp_host)
+        status = Status()
+        fact, attend, data = status.facts.append, status.attention.append, status.data
 
-    open_days = store.open_visits_before(today)
-    still_open = sum(open_days.values())
-    yesterdays = open_days.get(today - timedelta(days=1), 0)
-    data["open_from_earlier_days"] = {
-        "visits": still_open,
-        "yesterday": yesterdays,
-        "oldest_day": min(open_days).isoformat() if open_days else None,
-    }
-    if still_open:
-        fact(
-            (
-                "never checked out",
-                f"{still_open} visit(s) of earlier days, {yesterdays} of them yesterday's",
+        count, oldest = repos.visits.held()
+        data["visits_held"] = count
+        data["oldest_visit_day"] = oldest.isoformat() if oldest else None
+        today = db.local_day(now)
+        limit = today - timedelta(days=db.retention.visit_days)
+        held = f"{count} visit(s)" + (f", the oldest of {oldest.isoformat()}" if oldest else "")
+        fact(("visits held", held))
+        if oldest is not None and oldest < limit - timedelta(days=1):
+            attend(
+                f"visits of {oldest.isoformat()} are older than the {db.retention.visit_days} "
+                "days promised: retention is not being applied (run kiosk purge; schedule it)"
             )
-        )
-    else:
-        fact(("never checked out", "none from earlier days"))
-    if yesterdays:
-        attend(
-            f"{yesterdays} visit(s) of yesterday have no check-out, so they are on the "
-            "evacuation list: check out whoever has left (console, Today's log of yesterday), "
-            "or set kiosk.auto_checkout"
-        )
 
-    last_purge = events(store, action="retention.purge", newest=1)
-    data["last_purge"] = last_purge[0].at.isoformat() if last_purge else None
-    if last_purge:
-        fact(("last purge", _when(now, last_purge[0].at)))
-    else:
-        fact(("last purge", "never"))
-    if not last_purge or now - last_purge[0].at > PURGE_DUE:
-        attend(
-            "no purge in the last 25 hours: nothing forgets on schedule unless a kiosk runs "
-            "or cron runs kiosk purge"
-        )
-
-    path = sqlite_path(str(store.engine.url))
-    # kiosk backup copies SQLite files; a PostgreSQL database is copied with pg_dump,
-    # which leaves no trace here.
-    no_copy = "none made with kiosk backup" if path else "not tracked (PostgreSQL: use pg_dump)"
-    for kind, label in (("records", "last records backup"), ("keystore", "last key store backup")):
-        copy = events(store, action=f"backup.{kind}", newest=1)
-        data[f"last_{kind}_backup"] = copy[0].at.isoformat() if copy else None
-        fact((label, _when(now, copy[0].at) if copy else no_copy))
-
-    waiting = late = retrying = 0
-    for _id, attempts, next_attempt, sent, _error in OutboxRepository(store).pending():
-        if sent is not None or next_attempt is None:
-            continue  # sent, or given up
-        waiting += 1
-        retrying += attempts > 0
-        late += now - next_attempt > SENDER_LATE
-    # Host notices, invitations and badges share the outbox, and the sender.
-    data["emails"] = {"waiting": waiting, "retrying": retrying, "late": late} if email else None
-    if not email:
-        fact(("e-mails", "not set up (notify.smtp_host)"))
-    else:
-        fact(
-            (
-                "e-mails",
-                f"{waiting} waiting (host notices, invitations, badges), {retrying} of them "
-                "after a failed try",
+        open_days = repos.visits.open_before(today)
+        still_open = sum(open_days.values())
+        yesterdays = open_days.get(today - timedelta(days=1), 0)
+        data["open_from_earlier_days"] = {
+            "visits": still_open,
+            "yesterday": yesterdays,
+            "oldest_day": min(open_days).isoformat() if open_days else None,
+        }
+        if still_open:
+            fact(
+                (
+                    "never checked out",
+                    f"{still_open} visit(s) of earlier days, {yesterdays} of them yesterday's",
+                )
             )
-        )
-    if email and late:
-        attend(
-            f"{late} e-mail(s) (host notices, invitations, badges) due for more than 15 "
-            "minutes: no kiosk is sending them (run kiosk notify, or schedule it)"
-        )
+        else:
+            fact(("never checked out", "none from earlier days"))
+        if yesterdays:
+            attend(
+                f"{yesterdays} visit(s) of yesterday have no check-out, so they are on the "
+                "evacuation list: check out whoever has left (console, Today's log of yesterday), "
+                "or set kiosk.auto_checkout"
+            )
 
-    hosts = store.hosts()
-    shared = hosts_sharing_a_name(hosts)
-    data["hosts"] = {"active": len(hosts), "sharing_a_name": shared}
-    fact(("hosts", f"{len(hosts)} active"))
-    if shared:
-        attend(
-            f"{shared} active hosts share a name with another: a visitor typing it chooses "
-            "neither and no host is told (rename them apart in the console's Hosts tab)"
-        )
+        last_purge = repos.audit.events(action="retention.purge", newest=1)
+        data["last_purge"] = last_purge[0].at.isoformat() if last_purge else None
+        if last_purge:
+            fact(("last purge", _when(now, last_purge[0].at)))
+        else:
+            fact(("last purge", "never"))
+        if not last_purge or now - last_purge[0].at > PURGE_DUE:
+            attend(
+                "no purge in the last 25 hours: nothing forgets on schedule unless a kiosk runs "
+                "or cron runs kiosk purge"
+            )
 
-    accounts = StaffRepository(store).all()
-    roles = {role: sum(a.role == role for a in accounts) for role in ROLES}
-    locked = sum(bool(a.locked_until and a.locked_until > now) for a in accounts)
-    data["staff_accounts"] = {**roles, "locked": locked}
-    if accounts:
-        per_role = ", ".join(f"{n} {role}" for role, n in roles.items() if n)
-        after = f", {locked} locked after wrong PINs" if locked else ""
-        fact(("staff accounts", f"{len(accounts)} ({per_role}){after}"))
-    else:  # the staff menu is the kiosk's only way out
-        fact(("staff accounts", "none: add one with kiosk staff add NAME --role admin"))
+        path = sqlite_path(str(db.engine.url))
+        # kiosk backup copies SQLite files; a PostgreSQL database is copied with pg_dump,
+        # which leaves no trace here.
+        no_copy = "none made with kiosk backup" if path else "not tracked (PostgreSQL: use pg_dump)"
+        for kind, label in (
+            ("records", "last records backup"),
+            ("keystore", "last key store backup"),
+        ):
+            copy = repos.audit.events(action=f"backup.{kind}", newest=1)
+            data[f"last_{kind}_backup"] = copy[0].at.isoformat() if copy else None
+            fact((label, _when(now, copy[0].at) if copy else no_copy))
 
-    if path is not None:
-        disk = shutil.disk_usage(path.parent)
-        data["disk_free_bytes"], data["disk_total_bytes"] = disk.free, disk.total
-        fact(("disk", f"{disk.free / 1e9:.1f} GB free of {disk.total / 1e9:.1f} GB"))
-        if disk.free < DISK_LOW_BYTES or disk.free < DISK_LOW_SHARE * disk.total:
-            attend("the disk holding the database is nearly full: check-ins will fail")
+        waiting = late = retrying = 0
+        for _id, attempts, next_attempt, sent, _error in repos.outbox.pending():
+            if sent is not None or next_attempt is None:
+                continue  # sent, or given up
+            waiting += 1
+            retrying += attempts > 0
+            late += now - next_attempt > SENDER_LATE
+        # Host notices, invitations and badges share the outbox, and the sender.
+        data["emails"] = {"waiting": waiting, "retrying": retrying, "late": late} if email else None
+        if not email:
+            fact(("e-mails", "not set up (notify.smtp_host)"))
+        else:
+            fact(
+                (
+                    "e-mails",
+                    f"{waiting} waiting (host notices, invitations, badges), {retrying} of them "
+                    "after a failed try",
+                )
+            )
+        if email and late:
+            attend(
+                f"{late} e-mail(s) (host notices, invitations, badges) due for more than 15 "
+                "minutes: no kiosk is sending them (run kiosk notify, or schedule it)"
+            )
 
-    result = verify(store)
-    data["audit_trail"] = {"intact": result.ok, "checked": result.checked}
-    if result.ok:
-        fact(("audit trail", f"intact ({result.checked} event(s))"))
-    else:
-        fact(("audit trail", "NOT INTACT"))
-        attend(f"the audit trail is not intact: {result.problem} (see kiosk audit verify)")
-    return status
+        hosts = repos.hosts.all()
+        shared = hosts_sharing_a_name(hosts)
+        data["hosts"] = {"active": len(hosts), "sharing_a_name": shared}
+        fact(("hosts", f"{len(hosts)} active"))
+        if shared:
+            attend(
+                f"{shared} active hosts share a name with another: a visitor typing it chooses "
+                "neither and no host is told (rename them apart in the console's Hosts tab)"
+            )
+
+        accounts = repos.staff.all()
+        roles = {role: sum(a.role == role for a in accounts) for role in ROLES}
+        locked = sum(bool(a.locked_until and a.locked_until > now) for a in accounts)
+        data["staff_accounts"] = {**roles, "locked": locked}
+        if accounts:
+            per_role = ", ".join(f"{n} {role}" for role, n in roles.items() if n)
+            after = f", {locked} locked after wrong PINs" if locked else ""
+            fact(("staff accounts", f"{len(accounts)} ({per_role}){after}"))
+        else:  # the staff menu is the kiosk's only way out
+            fact(("staff accounts", "none: add one with kiosk staff add NAME --role admin"))
+
+        if path is not None:
+            disk = shutil.disk_usage(path.parent)
+            data["disk_free_bytes"], data["disk_total_bytes"] = disk.free, disk.total
+            fact(("disk", f"{disk.free / 1e9:.1f} GB free of {disk.total / 1e9:.1f} GB"))
+            if disk.free < DISK_LOW_BYTES or disk.free < DISK_LOW_SHARE * disk.total:
+                attend("the disk holding the database is nearly full: check-ins will fail")
+
+        result = repos.audit.verify()
+        data["audit_trail"] = {"intact": result.ok, "checked": result.checked}
+        if result.ok:
+            fact(("audit trail", f"intact ({result.checked} event(s))"))
+        else:
+            fact(("audit trail", "NOT INTACT"))
+            attend(f"the audit trail is not intact: {result.problem} (see kiosk audit verify)")
+        return status

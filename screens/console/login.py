@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from kiosk.services.staff import StaffUser
+from kiosk.domain.staff import StaffUser
 from screens.staff import PinScreen
 
 

@@ -16,7 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kiosk.columns import fit
-from kiosk.services.console import LogRow
+from kiosk.services.log import LogRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.domain import VisitRecord
 from kiosk.domain.registration import ValidationErrors
 from kiosk.domain.text import TextError
-from kiosk.services.console import ConsoleService, parse_departure, user_message
+from kiosk.domain.visits import VisitRecord
+from kiosk.services.errors import user_message
+from kiosk.services.visits import parse_departure
+from screens.console.desk import Desk
 from screens.widgets import FieldError
 
 FIELDS = (("name", "Name"), ("email", "E-mail"), ("phone", "Phone"), ("company", "Company"))
@@ -65,9 +67,10 @@ class VisitDetailScreen(ModalScreen[bool]):
     class Done(Message):
         text: str
 
-    def __init__(self, service: ConsoleService, visit_id: uuid.UUID) -> None:
+    def __init__(self, desk: Desk, visit_id: uuid.UUID) -> None:
         super().__init__()
-        self.service = service
+        self.desk = desk
+        self.visits = desk.services.visits
         self.visit_id = visit_id
         self.changed = False
         self.visit: VisitRecord | None = None
@@ -100,16 +103,17 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
-        self._show(self.service.open_visit(self.visit_id))
+        self._show(self.visits.open(self.visit_id, self.desk.actor))
 
     def _show(self, visit: VisitRecord) -> None:
         """(In a worker) the visit's facts, with its host and whether they were told."""
-        host, told = self.service.host_of(visit), self.service.host_notification(self.visit_id)
+        host = self.visits.host_of(visit)
+        told = self.visits.host_notification(self.visit_id, self.desk.actor)
         self.post_message(self.Loaded(visit, host, told))
 
     def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
         v = self.visit = message.visit
-        tz = self.service.tz
+        tz = self.desk.tz
         facts = [
             f"Arrived {v.arrived_at.astimezone(tz):%Y-%m-%d %H:%M}",
             *([f"visiting {message.host}"] if message.host else []),
@@ -127,15 +131,13 @@ class VisitDetailScreen(ModalScreen[bool]):
         for field, _label in FIELDS:
             box = self.query_one(f"#fix-{field}", Input)
             box.value = getattr(v, field) or ""
-            box.disabled = not self.service.can("correct")
-        self.query_one("#save", Button).disabled = not self.service.can("correct")
+            box.disabled = not self.desk.can("correct")
+        self.query_one("#save", Button).disabled = not self.desk.can("correct")
         checkout = self.query_one("#checkout", Button)
-        checkout.disabled = not ((v.on_site or v.auto_checkout) and self.service.can("checkout"))
+        checkout.disabled = not ((v.on_site or v.auto_checkout) and self.desk.can("checkout"))
         checkout.label = "Record departure" if v.auto_checkout else "Check out"
-        self.query_one("#reprint", Button).disabled = not (
-            v.on_site and self.service.can("checkout")
-        )
-        needed = self.service.departure_needed(v) and self.service.can("checkout")
+        self.query_one("#reprint", Button).disabled = not (v.on_site and self.desk.can("checkout"))
+        needed = self.visits.departure_needed(v) and self.desk.can("checkout")
         self.query_one("#left-row").set_class(needed, "-needed")
         left_at = self.query_one("#left-at", Input)
         left_at.disabled = not needed
@@ -161,7 +163,7 @@ class VisitDetailScreen(ModalScreen[bool]):
 
     def _correct(self, changes: dict[str, str]) -> str | None:
         try:
-            changed = self.service.correct(self.visit_id, changes)
+            changed = self.visits.correct(self.visit_id, changes, self.desk.actor)
         except ValidationErrors as exc:
             self.app.call_from_thread(self._show_errors, exc.fields)
             return None
@@ -176,10 +178,10 @@ class VisitDetailScreen(ModalScreen[bool]):
         v, left = self.visit, None
         error = self.query_one("#left-at-error", FieldError)
         error.update("")
-        if v is not None and self.service.departure_needed(v):
+        if v is not None and self.visits.departure_needed(v):
             try:
                 text = self.query_one("#left-at", Input).value
-                left = parse_departure(text, v.local_day, self.service.tz, v.arrived_at)
+                left = parse_departure(text, v.local_day, self.desk.tz, v.arrived_at)
             except TextError as exc:
                 error.update(exc.message)
                 self.query_one("#detail-status", Static).update("Not checked out: see Left at.")
@@ -188,7 +190,7 @@ class VisitDetailScreen(ModalScreen[bool]):
         automatic = v is not None and v.auto_checkout
 
         def do() -> str:
-            if self.service.check_out(self.visit_id, left):
+            if self.visits.check_out(self.visit_id, self.desk.actor, left):
                 return "Departure recorded." if automatic else "Checked out."
             return "Already checked out meanwhile (the badge was scanned, or at another desk)."
 
@@ -197,7 +199,7 @@ class VisitDetailScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#reprint")
     def reprint(self) -> None:
         def do() -> str:
-            card = self.service.reprint(self.visit_id)
+            card = self.visits.reprint(self.visit_id, self.desk.actor)
             return f"New badge {card.code} sent to the printer; the old badge no longer works."
 
         self._act(do)
@@ -210,7 +212,7 @@ class VisitDetailScreen(ModalScreen[bool]):
             return
         self.changed = True
         self.post_message(self.Done(text))
-        self._show(self.service.store.get_visit(self.visit_id))
+        self._show(self.visits.get(self.visit_id, self.desk.actor))
 
     def on_visit_detail_screen_done(self, message: Done) -> None:
         self.query_one("#detail-status", Static).update(message.text)

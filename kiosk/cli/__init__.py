@@ -1,0 +1,62 @@
+"""The `kiosk` command: the apps, and scripting commands over the same services.
+
+One module per command group; every command calls the services (kiosk.services) and
+never the storage layer (import-linter checks it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from kiosk.cli import (
+    apps,
+    audit,
+    documents,
+    export,
+    hosts,
+    invitations,
+    maintenance,
+    retention,
+    rights,
+    staff,
+    visits,
+)
+from kiosk.cli.base import Context, KioskGroup
+
+
+@click.group(cls=KioskGroup, invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Privacy-first visitor registration kiosk."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(Context)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(apps.run)
+
+
+for command in (
+    apps.run,
+    apps.console,
+    apps.serve,
+    visits.checkin,
+    visits.checkout,
+    visits.log_cmd,
+    visits.onsite,
+    invitations.invite,
+    hosts.hosts,
+    staff.staff,
+    export.export_cmd,
+    rights.rights,
+    audit.audit,
+    documents.documents,
+    retention.purge,
+    retention.retention,
+    maintenance.db,
+    maintenance.keys,
+    maintenance.backup,
+    maintenance.status,
+    maintenance.notify,
+):
+    main.add_command(command)

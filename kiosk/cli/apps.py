@@ -1,0 +1,66 @@
+"""The apps: `kiosk run` (the visitor kiosk, the default), `kiosk console` (reception),
+`kiosk serve` (the kiosk in a lobby tablet's browser)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from kiosk.cli.base import Context, fail, pass_ctx
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@click.command()
+@pass_ctx
+def run(obj: Context) -> None:
+    """Open the visitor kiosk (the default command)."""
+    # Imported here: Textual and the screens (about 110 ms, python -X importtime) are for
+    # the apps only, not for every scripting command.
+    from kiosk.app import run_kiosk
+
+    run_kiosk(obj.settings)
+
+
+@click.command()
+@pass_ctx
+def console(obj: Context) -> None:
+    """Open the reception console (staff log in with their PIN)."""
+    from kiosk.app import run_console  # Textual and the screens: see run
+
+    run_console(obj.settings)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Allow a non-loopback --host (put a TLS reverse proxy in front of it).",
+)
+@pass_ctx
+def serve(obj: Context, host: str, port: int, allow_network: bool) -> None:
+    """Serve the visitor kiosk to a browser (the lobby tablet), with textual-serve."""
+    if host not in LOOPBACK and not allow_network:
+        fail(f"{host} is not a loopback address; add --allow-network to serve on it", 2)
+    _ = obj.services  # check the key and migrate now, not in the first visitor's session
+    if host not in LOOPBACK:
+        click.echo(
+            "kiosk: warning: serving on the network without TLS; put this behind a TLS "
+            "reverse proxy (see README) before a tablet uses it",
+            err=True,
+        )
+    # Imported here: textual-serve and aiohttp (about 130 ms, python -X importtime) serve
+    # this command only.
+    from kiosk.web.server import KioskServer
+
+    server = KioskServer(
+        shlex.join([sys.executable, "-m", "kiosk", "run"]),
+        host=host,
+        port=port,
+        title=obj.settings.site_name,
+    )
+    server.serve()

@@ -1,0 +1,61 @@
+"""The hosts directory: `kiosk hosts add|import|list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.domain.registration import ValidationErrors
+from kiosk.i18n import LANGUAGES
+from kiosk.services.hosts import DuplicateHost, HostFileError
+
+
+@click.group()
+def hosts() -> None:
+    """The hosts directory."""
+
+
+@hosts.command("add")
+@click.argument("name")
+@click.option("--email", help="Where arrival notifications go.")
+@click.option(
+    "--language",
+    type=click.Choice(sorted(LANGUAGES)),
+    help="The language of the host's e-mails (default: notify.language).",
+)
+@pass_ctx
+def hosts_add(obj: Context, name: str, email: str | None, language: str | None) -> None:
+    """Add a host."""
+    try:
+        host_id = obj.services.hosts.add(name, email or "", language or "", obj.actor)
+    except DuplicateHost as exc:
+        fail(exc.fields["host"], 1)
+    except ValidationErrors as exc:
+        fail(exc.fields["host"], 2)
+    click.echo(f"host {host_id}")
+
+
+@hosts.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+def hosts_import(obj: Context, path: Path) -> None:
+    """Import hosts from a CSV file with a header: name[,email][,language].
+
+    A host already in the directory (same name) is updated; an empty e-mail or language
+    keeps what it has. The language (en, nl) is that of the host's e-mails; without one
+    they go in notify.language."""
+    try:
+        read, added, updated = obj.services.hosts.import_file(path, obj.actor)
+    except HostFileError as exc:
+        fail(str(exc), 2)
+    click.echo(f"imported {read} host(s): {added} added, {updated} updated")
+
+
+@hosts.command("list")
+@pass_ctx
+def hosts_list(obj: Context) -> None:
+    """List active hosts."""
+    for h in obj.services.hosts.all(obj.actor, active_only=True):
+        click.echo(f"{h.id}  {h.name}  {h.email or ''}  {h.language or ''}".rstrip())

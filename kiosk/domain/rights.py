@@ -1,0 +1,40 @@
+"""A visitor's rights: everything held about one person, and what an erasure removed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.domain.invitations import InvitationRecord
+from kiosk.domain.visits import VisitRecord
+
+
+@dataclass(frozen=True, slots=True)
+class NdaRecord:
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    signed_at: datetime
+    signed_name: str | None  # None when its key is gone or the record is damaged
+    document_version: str
+    document_language: str
+    document_sha256: str
+    document_text: str | None  # what was signed (None: accepted before texts were kept)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    """Everything held about one person: what the blind index leads to, and their
+    pre-registrations."""
+
+    visits: list[VisitRecord]
+    nda_acceptances: list[NdaRecord]
+    invitations: list[InvitationRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    visits: int
+    nda_acceptances: int
+    outbox: int
+    invitations: int = 0

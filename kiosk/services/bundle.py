@@ -1,0 +1,136 @@
+"""Every use case over one open database: what the kiosk, the console and the CLI call.
+
+:func:`open_services` opens the storage the settings describe (checking the master key,
+migrating, taking the retention in force) and builds one service per use case over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.config import Settings
+from kiosk.domain.retention import RetentionPolicy
+from kiosk.services.audit import AuditService
+from kiosk.services.backup import BackupService
+from kiosk.services.badge import BadgeService
+from kiosk.services.checkin import CheckInService
+from kiosk.services.context import ServiceContext
+from kiosk.services.documents import DocumentService
+from kiosk.services.export import ExportService
+from kiosk.services.hosts import HostService
+from kiosk.services.invitations import InvitationService
+from kiosk.services.log import LogService
+from kiosk.services.notify import NotifyService
+from kiosk.services.onsite import OnSiteService
+from kiosk.services.retention import RetentionService
+from kiosk.services.rights import RightsService
+from kiosk.services.staff import StaffService
+from kiosk.services.status import StatusService
+from kiosk.services.visits import VisitService
+from storage.open import StoreConfig, open_repositories, rotate_master_key
+from storage.repositories import Repositories
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    ctx: ServiceContext
+    checkin: CheckInService
+    badges: BadgeService
+    visits: VisitService
+    log: LogService
+    onsite: OnSiteService
+    invitations: InvitationService
+    hosts: HostService
+    staff: StaffService
+    retention: RetentionService
+    rights: RightsService
+    export: ExportService
+    audit: AuditService
+    notify: NotifyService
+    status: StatusService
+    backup: BackupService
+    documents: DocumentService
+
+    @classmethod
+    def over(
+        cls,
+        repos: Repositories,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Services:
+        ctx = ServiceContext(repos, settings, clock)
+        notify = NotifyService(ctx)
+        badges = BadgeService(ctx, notify)
+        return cls(
+            ctx=ctx,
+            checkin=CheckInService(ctx),
+            badges=badges,
+            visits=VisitService(ctx),
+            log=LogService(ctx),
+            onsite=OnSiteService(ctx),
+            invitations=InvitationService(ctx, notify, badges),
+            hosts=HostService(ctx),
+            staff=StaffService(ctx),
+            retention=RetentionService(ctx),
+            rights=RightsService(ctx),
+            export=ExportService(ctx),
+            audit=AuditService(ctx),
+            notify=notify,
+            status=StatusService(ctx),
+            backup=BackupService(ctx),
+            documents=DocumentService(ctx),
+        )
+
+    def with_clock(self, clock: Callable[[], datetime] | None) -> Services:
+        """These use cases reckoning "now" and "today" by ``clock`` (a test's fixed time;
+        None: the wall clock), over the same database."""
+        if clock is None or clock is self.ctx.clock:
+            return self
+        return Services.over(self.repos, self.settings, clock=clock)
+
+    @property
+    def repos(self) -> Repositories:
+        return self.ctx.repos
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    def close(self) -> None:
+        """Close every connection (SQLite then folds its WAL back into the file)."""
+        self.repos.db.dispose()
+
+
+def store_config(settings: Settings) -> StoreConfig:
+    r = settings.retention
+    return StoreConfig(
+        database_url=settings.resolved_database_url,
+        keystore_url=settings.resolved_keystore_url,
+        key_file=settings.resolved_key_file,
+        site_name=settings.site_name,
+        timezone=settings.timezone,
+        retention=RetentionPolicy(
+            visit_days=r.visit_days,
+            health_answers_days=r.health_answers_days,
+            nda_days=r.nda_days,
+            outbox_days=r.outbox_days,
+            audit_days=r.audit_days,
+        ),
+        blind_index_bits=settings.blind_index_bits,
+    )
+
+
+def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """The storage the settings describe, opened, purging by the retention periods in
+    force (those an admin set in the database, else the settings'), with its services."""
+    services = Services.over(open_repositories(store_config(settings), migrate=migrate), settings)
+    services.retention.apply()
+    return services
+
+
+def rotate_keys(settings: Settings) -> int:
+    """Re-wrap every data key under a new master key (rows are not re-encrypted)."""
+    return rotate_master_key(store_config(settings))

@@ -1,0 +1,166 @@
+"""The Export tab, for security: access records for a date range, to a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.worker import Worker, WorkerState
+
+from kiosk.domain.text import TextError, typed_path
+from kiosk.services.export import FIELDS, ExportRequest
+from screens.console.desk import Desk
+from screens.widgets import FieldError, bring_into_view
+
+
+class ExportPanel(Vertical):
+    @dataclass
+    class Progress(Message):
+        rows: int
+
+    @dataclass
+    class Finished(Message):
+        text: str
+
+    def __init__(self, desk: Desk, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.desk = desk
+        # The file name offered; replaced (a new name, the format's extension) as long
+        # as the officer has not typed their own.
+        self._suggested = str(desk.services.export.default_path())
+
+    def _suggest(self, fmt: str, *, used: str = "") -> None:
+        """Offer a new default name, never ``used`` (an export may finish within the
+        second its name was made)."""
+        field = self.query_one("#export-output", Input)
+        if field.value.strip() != self._suggested:
+            return
+        path = base = self.desk.services.export.default_path(fmt)
+        count = 1
+        while str(path) == used:
+            count += 1
+            path = base.with_stem(f"{base.stem}-{count}")
+        self._suggested = field.value = str(path)
+
+    def _format(self) -> str:
+        pressed = self.query_one("#export-format", RadioSet).pressed_button
+        return pressed.id.removeprefix("export-") if pressed and pressed.id else "csv"
+
+    @on(RadioSet.Changed, "#export-format")
+    def format_changed(self) -> None:
+        self._suggest(self._format())
+
+    def compose(self) -> ComposeResult:
+        today = self.desk.today().isoformat()
+        for field, label, value in (
+            ("from", "From (YYYY-MM-DD)", today),
+            ("to", "To (YYYY-MM-DD)", today),
+            ("fields", "Fields (empty: all)", ""),
+            ("output", "Write to", self._suggested),
+        ):
+            with Horizontal(classes="form-row"):
+                yield Label(label, classes="label")
+                yield Input(value, id=f"export-{field}")
+                yield FieldError("", id=f"export-{field}-error", markup=False)
+        with Horizontal(classes="form-row"):
+            yield Label("Format", classes="label")
+            with RadioSet(id="export-format"):
+                for fmt in ("csv", "jsonl", "json"):
+                    yield RadioButton(fmt, value=fmt == "csv", id=f"export-{fmt}")
+        with Horizontal(classes="form-row", id="export-options"):
+            yield Checkbox("Include health outcome", id="export-health")
+            if self.desk.services.export.may_include_restricted(self.desk.actor):
+                yield Checkbox("Include restricted records", id="export-restricted")
+        with Horizontal(classes="form-row"):
+            yield Button("Export", id="export-run", variant="primary")
+            yield ProgressBar(id="export-progress", show_eta=False)
+        yield Static("", id="export-status", markup=False)
+
+    @on(Button.Pressed, "#export-run")
+    def run_export(self) -> None:
+        values = {f: self.query_one(f"#export-{f}", Input).value.strip()
+                  for f in ("from", "to", "fields", "output")}  # fmt: skip
+        for f in values:
+            self.query_one(f"#export-{f}-error", FieldError).update("")
+        try:
+            start, end = date.fromisoformat(values["from"]), date.fromisoformat(values["to"])
+        except ValueError:
+            self.query_one("#export-from-error", FieldError).update("Dates as YYYY-MM-DD.")
+            return
+        try:
+            out = typed_path(values["output"])
+        except TextError as exc:
+            self.query_one("#export-output-error", FieldError).update(exc.message)
+            return
+        fmt = self._format()
+        fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
+        self.query_one("#export-run", Button).disabled = True
+        self.query_one("#export-status", Static).update("Exporting…")
+        self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
+        self.export(start, end, fmt, fields, out)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export(self, start: date, end: date, fmt: str, fields: tuple[str, ...], out: Path) -> None:
+        health = self.query_one("#export-health", Checkbox).value
+        restricted = any(c.value for c in self.query("#export-restricted").results(Checkbox))
+
+        def progress(rows: int) -> None:
+            self.post_message(self.Progress(rows))
+
+        request = ExportRequest(
+            start=start,
+            end=end,
+            output=out,
+            fmt=fmt,
+            fields=fields or FIELDS,
+            include_health=health,
+            include_restricted=restricted,
+        )
+        result = self.desk.services.export.export(request, self.desk.actor, progress)
+        skipped = (
+            f"\n{result.skipped_damaged} record(s) could not be decrypted and were left out"
+            if result.skipped_damaged
+            else ""
+        )
+        self.post_message(
+            self.Finished(
+                f"Exported {result.rows} row(s) to {result.path}\nSHA-256 {result.sha256}" + skipped
+            )
+        )
+
+    def on_export_panel_progress(self, message: Progress) -> None:
+        self.query_one("#export-progress", ProgressBar).update(progress=message.rows)
+
+    def on_export_panel_finished(self, message: Finished) -> None:
+        self._suggest(self._format(), used=self._suggested)  # the next one: a new name
+        self.query_one("#export-run", Button).disabled = False
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=max(bar.progress, 1), progress=max(bar.progress, 1))
+        self._say(message.text)
+
+    def _say(self, text: str) -> None:
+        """The outcome under the button, scrolled into view on a short window."""
+        status = self.query_one("#export-status", Static)
+        status.update(text)
+        bring_into_view(status)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "export":
+            self.query_one("#export-run", Button).disabled = False
+            self._say(f"Not exported: {event.worker.error}")
+            event.stop()

@@ -1,0 +1,118 @@
+"""The records database opened for one site.
+
+It holds what every repository shares: the engine and its session makers, the key store,
+the keys derived from the master key (blind indexes, audit chain, PIN pepper), the site,
+its time zone and the retention in force, and the audit checkpoint. Reads take a read
+session or connection; every write is one unit of work (:meth:`Database.uow`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kiosk.domain.retention import RetentionPolicy
+from storage.checkpoint import ChainCheckpoint
+from storage.crypto import blind_index, derive_subkey
+from storage.engine import PURGE_BATCH, db_errors
+from storage.fastwrite import RawWriter
+from storage.keystore import KeyStore
+from storage.unit_of_work import UnitOfWork
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Database:
+    def __init__(
+        self,
+        engine: Engine,
+        keystore: KeyStore,
+        *,
+        site_id: uuid.UUID,
+        timezone: ZoneInfo,
+        retention: RetentionPolicy,
+        blind_index_bits: int = 16,
+        checkpoint_path: Path | None = None,
+    ) -> None:
+        self.engine = engine
+        self.keystore = keystore
+        self.site_id = site_id
+        self.timezone = timezone
+        self.retention = retention  # the periods in force: an admin may change them
+        self.blind_index_bits = blind_index_bits
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._purger = sessionmaker(engine.execution_options(**{PURGE_BATCH: True}))
+        self._read_engine = engine.execution_options(readonly=True)
+        self._reader = sessionmaker(self._read_engine)
+        self._writer = RawWriter(engine)
+        secret = keystore.index_secret()
+        self._email_key = derive_subkey(secret, "blind-index/email")
+        self._phone_key = derive_subkey(secret, "blind-index/phone")
+        self.audit_key = derive_subkey(secret, "audit-chain")
+        self.pepper = derive_subkey(secret, "pin-pepper")
+        self.checkpoint = (
+            ChainCheckpoint(checkpoint_path, derive_subkey(secret, "audit-checkpoint"), engine)
+            if checkpoint_path is not None
+            else None
+        )
+
+    @contextmanager
+    def uow(
+        self,
+        actor: str,
+        *,
+        now: datetime | None = None,
+        fast: bool = False,
+        purge_batch: bool = False,
+    ) -> Iterator[UnitOfWork]:
+        """One write transaction by ``actor`` (as the audit trail names them), dated
+        ``now``: committed when the block ends, rolled back if it raises; then the audit
+        checkpoint follows the events it appended. ``fast``: on the driver's cursor (a
+        check-in); ``purge_batch``: a purge batch's (storage.engine.PURGE_BATCH)."""
+        now = now or utcnow()
+        with db_errors():
+            if fast:
+                with self._writer.transaction() as cursor:
+                    tx = UnitOfWork(actor=actor, now=now, audit_key=self.audit_key, cursor=cursor)
+                    yield tx
+            else:
+                sessions = self._purger if purge_batch else self._sessions
+                with sessions() as session, session.begin():
+                    tx = UnitOfWork(actor=actor, now=now, audit_key=self.audit_key, session=session)
+                    yield tx
+        if tx.head is not None and self.checkpoint is not None:
+            self.checkpoint.follow(*tx.head)
+        for callback in tx.committed:
+            callback()
+
+    def read_session(self) -> Session:
+        """A session for reading (SQLite: a deferred transaction, no write lock)."""
+        return self._reader()
+
+    def read_connection(self) -> Connection:
+        return self._read_engine.connect()
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.timezone).date()
+
+    def email_index(self, email: str) -> int:
+        return blind_index(self._email_key, email.casefold(), self.blind_index_bits)
+
+    def phone_index(self, phone: str) -> int:
+        return blind_index(self._phone_key, phone, self.blind_index_bits)
+
+    def dispose(self) -> None:
+        """Close every connection of both databases, and the checkpoint file."""
+        if self.checkpoint is not None:
+            self.checkpoint.close()
+        self.engine.dispose()
+        self.keystore.engine.dispose()

@@ -1,0 +1,100 @@
+"""Reading and checking the audit trail (appending is the unit of work's: storage.audit
+holds the chain itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Unpack
+
+from sqlalchemy import select
+
+from kiosk.domain.audit import AcceptedRestore, AuditEntry, EventFilter, VerifyResult
+from storage.audit import HEAD, chain_head, chain_holds, verify_chain
+from storage.database import Database
+from storage.engine import db_errors
+from storage.errors import StorageError
+from storage.models import AuditEvent
+
+
+class NothingToAccept(StorageError):
+    """accept_restore found the chain and the checkpoint in agreement, or a broken chain."""
+
+
+class AuditRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def verify(self) -> VerifyResult:
+        """Check the whole chain and the checkpoint; never moves the checkpoint."""
+        checkpoint = self.db.checkpoint
+        try:
+            last = checkpoint.read() if checkpoint else None
+        except (ValueError, KeyError) as exc:
+            return VerifyResult(False, 0, str(exc))
+        with db_errors(), self.db.read_session() as s:
+            return verify_chain(s, self.db.audit_key, last)
+
+    def accept_restore(self, actor: str) -> AcceptedRestore:
+        """After the records database was restored from a copy, the checkpoint (outside
+        the database) records events the copy does not hold, and verification fails, as
+        it should. This records the restore as an audit event (``audit.restore_accepted``:
+        the checkpoint's event and the chain's head), then moves the checkpoint to the
+        chain's new head. Only for a chain that is whole and behind its checkpoint: an
+        edited or deleted event in the chain is not what a restore does."""
+        checkpoint = self.db.checkpoint
+        if checkpoint is None:
+            raise NothingToAccept("this store keeps no audit checkpoint")
+        result = self.verify()
+        if result.ok:
+            raise NothingToAccept("the audit trail is intact: there is no restore to accept")
+        if not result.behind_checkpoint:
+            raise NothingToAccept(f"the audit chain itself is broken ({result.problem})")
+        last = checkpoint.read()
+        assert last is not None  # behind_checkpoint comes from a checkpoint
+        with db_errors(), self.db.read_connection() as conn:
+            chain_seq, _ = chain_head(conn)
+        with self.db.uow(actor) as tx:
+            tx.audit(
+                "audit.restore_accepted",
+                details={"checkpoint_seq": last.seq, "chain_seq": chain_seq},
+            )
+        with db_errors(), self.db.read_connection() as conn:
+            head = conn.execute(HEAD).first()
+            assert head is not None
+            if not chain_holds(conn, last):
+                checkpoint.reset(int(head[0]), bytes(head[1]))
+        return AcceptedRestore(last.seq, chain_seq)
+
+    def events(self, **which: Unpack[EventFilter]) -> list[AuditEntry]:
+        """Matching events in order (see :class:`EventFilter`)."""
+        return list(self.iter_events(**which))
+
+    def iter_events(self, **which: Unpack[EventFilter]) -> Iterator[AuditEntry]:
+        """:meth:`events` one at a time, read in batches: a year's trail listed whole
+        (``kiosk audit show``) is hundreds of thousands of events."""
+        start, end, newest = which.get("start"), which.get("end"), which.get("newest")
+        actor, action = which.get("actor"), which.get("action")
+        stmt = select(
+            AuditEvent.seq,
+            AuditEvent.at,
+            AuditEvent.actor,
+            AuditEvent.action,
+            AuditEvent.object_id,
+            AuditEvent.details,
+        )
+        if newest is None:
+            stmt = stmt.order_by(AuditEvent.seq)
+        else:
+            stmt = stmt.order_by(AuditEvent.seq.desc()).limit(newest)
+        if start is not None:
+            stmt = stmt.where(AuditEvent.at >= start)
+        if end is not None:
+            stmt = stmt.where(AuditEvent.at < end)
+        if actor is not None:
+            stmt = stmt.where(AuditEvent.actor == actor)
+        if action is not None:
+            stmt = stmt.where(AuditEvent.action == action)
+        with db_errors(), self.db.read_session() as s:
+            rows = s.connection().execute(stmt.execution_options(yield_per=2000))
+            for seq, at, who, what, object_id, details in rows:
+                yield AuditEntry(int(seq), at, who, what, object_id, dict(details))

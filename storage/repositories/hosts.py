@@ -1,0 +1,143 @@
+"""The hosts directory: the hosts of this site, added, edited and imported."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kiosk.domain.hosts import HostEntry
+from kiosk.domain.text import search_key
+from storage.database import Database
+from storage.engine import db_errors
+from storage.errors import DuplicateName, NotFound
+from storage.models import Host
+from storage.unit_of_work import UnitOfWork
+
+
+def refuse_taken_name(
+    session: Session,
+    site_id: uuid.UUID,
+    name: str,
+    name_key: Callable[[str], str],
+    *,
+    except_id: uuid.UUID | None = None,
+) -> None:
+    """Raise DuplicateName if another host of the site (active or not: it may come back)
+    has a name equal to ``name`` under ``name_key``."""
+    wanted = name_key(name)
+    rows = session.execute(select(Host.id, Host.name, Host.active).where(Host.site_id == site_id))
+    for host_id, other, active in rows:
+        if host_id != except_id and name_key(other) == wanted:
+            raise DuplicateName(host_id, active)
+
+
+class HostRepository:
+    """``name_key``: how visitors' typing compares names; two names equal under it are
+    one host to a visitor, who could not choose between them (see refuse_taken_name)."""
+
+    def __init__(self, db: Database, name_key: Callable[[str], str] = search_key) -> None:
+        self.db = db
+        self.name_key = name_key
+
+    def all(self, *, active_only: bool = True, site_id: uuid.UUID | None = None) -> list[HostEntry]:
+        """The site's hosts (or another site's, sharing the database), by name."""
+        stmt = select(Host).where(Host.site_id == (site_id or self.db.site_id)).order_by(Host.name)
+        if active_only:
+            stmt = stmt.where(Host.active.is_(True))
+        with db_errors(), self.db.read_session() as s:
+            return [HostEntry(h.id, h.name, h.email, h.active, h.language) for h in s.scalars(stmt)]
+
+    def add(
+        self, tx: UnitOfWork, name: str, email: str | None = None, language: str | None = None
+    ) -> uuid.UUID:
+        """Add a host to this site's directory. Raises DuplicateName when a host already
+        has a name equal to it under ``name_key``: a visitor could not choose between the
+        two, and neither would be told."""
+        host = Host(
+            id=uuid.uuid4(),
+            site_id=self.db.site_id,
+            name=name,
+            email=email,
+            language=language,
+            created_at=tx.now,
+        )
+        refuse_taken_name(tx.session, self.db.site_id, name, self.name_key)
+        tx.session.add(host)
+        tx.session.flush()
+        tx.audit("host.add", str(host.id), {"email": email is not None, "language": language})
+        return host.id
+
+    def update(
+        self,
+        tx: UnitOfWork,
+        host_id: uuid.UUID,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        active: bool | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Change what is given; an empty ``email`` removes the address, an empty
+        ``language`` puts the host back on the site's."""
+        values: dict[str, object] = {}
+        if name is not None:
+            values["name"] = name
+        if email is not None:
+            values["email"] = email or None
+        if language is not None:
+            values["language"] = language or None
+        if active is not None:
+            values["active"] = active
+        s = tx.session
+        current = s.scalar(select(Host.name).where(Host.id == host_id)) if name else None
+        if (
+            name is not None
+            and current is not None
+            and self.name_key(current) != self.name_key(name)
+        ):
+            # A new name (fixing one's e-mail works even beside a same-named host).
+            refuse_taken_name(s, self.db.site_id, name, self.name_key, except_id=host_id)
+        result = s.execute(
+            update(Host).where(Host.id == host_id, Host.site_id == self.db.site_id).values(**values)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise NotFound(f"host {host_id} not found")
+        tx.audit("host.update", str(host_id), {"fields": sorted(values)})
+
+    def import_many(
+        self, tx: UnitOfWork, hosts: list[tuple[str, str | None, str | None]]
+    ) -> tuple[int, int]:
+        """Add hosts by (name, e-mail, language); a name already in the directory (under
+        ``name_key``) is updated, not doubled (an e-mail or language not given keeps the
+        one it has). Returns (added, updated)."""
+        added = updated = 0
+        s = tx.session
+        existing = {
+            self.name_key(h.name): h
+            for h in s.scalars(select(Host).where(Host.site_id == self.db.site_id))
+        }
+        for name, email, language in hosts:
+            found = existing.get(self.name_key(name))
+            if found is not None:
+                found.email, found.active = email or found.email, True
+                found.language = language or found.language
+                updated += 1
+            else:
+                host = Host(
+                    id=uuid.uuid4(),
+                    site_id=self.db.site_id,
+                    name=name,
+                    email=email,
+                    language=language,
+                    active=True,
+                    created_at=tx.now,
+                )
+                s.add(host)
+                existing[self.name_key(name)] = host
+                added += 1
+        s.flush()
+        tx.audit("host.import", details={"added": added, "updated": updated})
+        return added, updated

@@ -1,0 +1,157 @@
+"""A visitor's rights: the NDA acceptances of their visits, restricting their use,
+withdrawing consent to health screening, and erasure.
+
+Finding the person's visits goes through the blind index (the visits repository); their
+invitations are decrypted and compared (the invitations repository). Every change here
+runs in the caller's unit of work with an audit event of ids and counts, never the
+person's data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from kiosk.domain.rights import ErasureReport, NdaRecord
+from kiosk.domain.visits import ScreeningOutcome
+from storage.codec import seal_personal, unseal, unseal_personal
+from storage.database import Database
+from storage.engine import db_errors
+from storage.errors import KeyDestroyed, RecordTampered
+from storage.models import (
+    HealthScreening,
+    Invitation,
+    NdaAcceptance,
+    OutboxMessage,
+    ShownDocument,
+    Visit,
+)
+from storage.unit_of_work import UnitOfWork
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class RightsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def nda_acceptances(self, visit_ids: Sequence[uuid.UUID]) -> list[NdaRecord]:
+        """The NDA acceptances of these visits, decrypted, with the text signed."""
+        if not visit_ids:
+            return []
+        with db_errors(), self.db.read_session() as s:
+            rows = s.execute(
+                select(NdaAcceptance, ShownDocument.text)
+                .outerjoin(
+                    ShownDocument,
+                    and_(
+                        ShownDocument.sha256 == NdaAcceptance.document_sha256,
+                        ShownDocument.kind == "nda",
+                        ShownDocument.language == NdaAcceptance.document_language,
+                    ),
+                )
+                .where(NdaAcceptance.visit_id.in_(visit_ids))
+                .order_by(NdaAcceptance.created_at)
+            )
+            return [self._nda(row, document_text) for row, document_text in rows]
+
+    def _nda(self, row: NdaAcceptance, document_text: str | None) -> NdaRecord:
+        try:
+            aead = self.db.keystore.key_by_id(row.key_id)
+            name = unseal(
+                aead, "nda_acceptances", "signed_name", row.id, row.key_id, row.signed_name_ct
+            )
+        except (KeyDestroyed, RecordTampered):
+            name = None
+        assert row.visit_id is not None
+        return NdaRecord(
+            row.id,
+            row.visit_id,
+            row.created_at,
+            name,
+            row.document_version,
+            row.document_language,
+            row.document_sha256,
+            document_text,
+        )
+
+    def withdraw_consent(self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID]) -> int:
+        """The visitor withdraws their consent to health screening: the outcome leaves the
+        visits' envelopes (re-sealed), stored answers are deleted and the flag it raised
+        is cleared. Returns the number of visits that held screening data."""
+        s = tx.session
+        changed = 0
+        # Locked (PostgreSQL) until this commits, in id order: a correction at a desk
+        # meanwhile waits, then re-seals this result, and cannot seal the outcome back.
+        rows = s.execute(
+            select(Visit.id, Visit.key_id, Visit.personal_ct)
+            .where(Visit.id.in_(visit_ids))
+            .order_by(Visit.id)
+            .with_for_update()
+        ).all()
+        for visit_id, key_id, blob in rows:
+            aead = self.db.keystore.key_by_id(key_id)
+            before = unseal_personal(aead, visit_id, key_id, blob)
+            if before.screening in (None, ScreeningOutcome.NOT_ASKED.value):
+                continue
+            after = dataclasses.replace(before, screening=None)
+            s.execute(
+                update(Visit)
+                .where(Visit.id == visit_id)
+                .values(personal_ct=seal_personal(aead, visit_id, key_id, after), flagged=False)
+            )
+            changed += 1
+        answers = s.execute(delete(HealthScreening).where(HealthScreening.visit_id.in_(visit_ids)))
+        tx.audit(
+            "person.withdraw_consent", details={"visits": changed, "answers": _rowcount(answers)}
+        )
+        return changed
+
+    def set_restricted(
+        self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID], restricted: bool
+    ) -> int:
+        """Mark visits restricted (left out of exports unless an admin asks) or lift it."""
+        if not visit_ids:
+            return 0
+        result = tx.session.execute(
+            update(Visit).where(Visit.id.in_(visit_ids)).values(restricted=restricted)
+        )
+        action = "person.restrict" if restricted else "person.unrestrict"
+        tx.audit(action, details={"visits": len(visit_ids)})
+        return _rowcount(result)
+
+    def erase(
+        self,
+        tx: UnitOfWork,
+        visit_ids: Sequence[uuid.UUID],
+        invitation_ids: Sequence[uuid.UUID] = (),
+    ) -> ErasureReport:
+        """Delete these visits with their NDA acceptances and notifications, and these
+        invitations with their e-mails."""
+        s = tx.session
+        nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(visit_ids)))
+        out = s.execute(
+            delete(OutboxMessage).where(  # host notifications, and invitation e-mails
+                or_(
+                    OutboxMessage.visit_id.in_(visit_ids),
+                    OutboxMessage.invitation_id.in_(invitation_ids),
+                )
+            )
+        )
+        invited = s.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids)))
+        s.execute(delete(Visit).where(Visit.id.in_(visit_ids)))
+        tx.audit(
+            "person.erase", details={"visits": len(visit_ids), "invitations": _rowcount(invited)}
+        )
+        return ErasureReport(
+            visits=len(visit_ids),
+            nda_acceptances=_rowcount(nda),
+            outbox=_rowcount(out),
+            invitations=_rowcount(invited),
+        )
