@@ -174,9 +174,9 @@ async def test_documents_are_read_in_a_worker_not_on_the_ui_thread(
 def test_a_document_without_periods_hashes_as_its_file() -> None:
     """`sha256sum kiosk/documents/nda.en.md` at the version a visitor signed gives the
     hash stored with their acceptance."""
-    folder = Path(__file__).resolve().parent.parent / "kiosk" / "documents"
+    folder = resources.files("kiosk.documents")  # the files the package ships
     for language in ("en", "nl"):
-        raw = (folder / f"nda.{language}.md").read_bytes()
+        raw = folder.joinpath(f"nda.{language}.md").read_bytes()
         assert load_document("nda", language).sha256 == hashlib.sha256(raw).hexdigest()
 
 
