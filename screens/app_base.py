@@ -14,8 +14,6 @@ from textual.binding import Binding
 
 from kiosk.domain.staff import Actor, StaffUser
 from kiosk.runtime import REOPEN_EVERY_S, Runtime
-from screens.console.desk import Desk
-from screens.console.screen import ConsoleScreen
 from screens.focus import FOCUS_BINDINGS
 from screens.terminal import exit_on_hangup
 from screens.widgets import WIDTH_BREAKPOINTS
@@ -88,13 +86,19 @@ class KioskAppBase(App[None]):
 
     @property
     def in_console(self) -> bool:
-        return any(isinstance(s, ConsoleScreen) for s in self.screen_stack)
+        return any(getattr(s, "IS_CONSOLE", False) for s in self.screen_stack)
 
     # -- the console -----------------------------------------------------------------------
 
     def open_console(self, user: StaffUser) -> None:
         """The console for ``user``, over whatever was shown (a new login: what they look
         at is audited afresh). Its "today" is the app's clock's."""
+        # Imported when staff first log in: the console's panels bring the export, rights
+        # and audit use cases (pyrage, csv, the QR renderer), which would add about 120 ms
+        # to the kiosk's first frame (bench: cold start; python -X importtime).
+        from screens.console.desk import Desk
+        from screens.console.screen import ConsoleScreen
+
         services = self.runtime.services.with_clock(self.runtime.clock)
         self.push_screen(ConsoleScreen(Desk(services, Actor.staff(user), user)))
 

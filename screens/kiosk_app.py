@@ -12,7 +12,6 @@ from kiosk.domain.registration import Registration
 from kiosk.domain.staff import KIOSK, SYSTEM, StaffUser
 from kiosk.i18n import _, current_language, set_language
 from kiosk.runtime import Runtime
-from screens import flow
 from screens.app_base import CONSOLE_IDLE_S, KioskAppBase
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.visitor.badge import BadgeScreen
@@ -73,6 +72,8 @@ class KioskApp(KioskAppBase):
         the retention in force, the start-up purge, the check-outs due, and the host
         e-mails that waited while the kiosk was down."""
         self.runtime.load_documents()
+        import screens.flow  # noqa: F401  (here, off the UI thread: see visitor)
+
         self.call_from_thread(self._started)
         if self.runtime.ready:
             self._purge()
@@ -149,6 +150,12 @@ class KioskApp(KioskAppBase):
     async def visitor(self, way: str, scanned: str | None = None) -> None:
         """A visitor's way in (chosen at the welcome screen) through their steps
         (screens.flow), then a fresh welcome."""
+        # Imported after the first frame (and already, in the start worker, by the time
+        # a visitor taps): the steps bring Textual's Markdown (markdown-it, pygments),
+        # about 45 ms that the welcome screen would otherwise wait for (python -X
+        # importtime; bench: cold start).
+        from screens import flow
+
         if way == "check-in":
             await flow.check_in(self, Registration())
         elif way == "check-out":

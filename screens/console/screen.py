@@ -37,6 +37,7 @@ class Locks(Protocol):
 
 
 class ConsoleScreen(Screen[None]):
+    IS_CONSOLE = True  # what KioskAppBase.in_console looks for (it does not import this)
     CSS_PATH = "console.tcss"
     AUTO_FOCUS = "#search"
     BINDINGS = [
