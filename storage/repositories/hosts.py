@@ -56,19 +56,23 @@ class HostRepository:
         """Add a host to this site's directory. Raises DuplicateName when a host already
         has a name equal to it under ``name_key``: a visitor could not choose between the
         two, and neither would be told."""
-        host = Host(
-            id=uuid.uuid4(),
-            site_id=self.db.site_id,
-            name=name,
-            email=email,
-            language=language,
-            created_at=tx.now,
-        )
+        host = self._new(tx, name, email, language)
         refuse_taken_name(tx.session, self.db.site_id, name, self.name_key)
         tx.session.add(host)
         tx.session.flush()
         tx.audit("host.add", str(host.id), {"email": email is not None, "language": language})
         return host.id
+
+    def _new(self, tx: UnitOfWork, name: str, email: str | None, language: str | None) -> Host:
+        return Host(
+            id=uuid.uuid4(),
+            site_id=self.db.site_id,
+            name=name,
+            email=email,
+            language=language,
+            active=True,
+            created_at=tx.now,
+        )
 
     def update(
         self,
@@ -126,15 +130,7 @@ class HostRepository:
                 found.language = language or found.language
                 updated += 1
             else:
-                host = Host(
-                    id=uuid.uuid4(),
-                    site_id=self.db.site_id,
-                    name=name,
-                    email=email,
-                    language=language,
-                    active=True,
-                    created_at=tx.now,
-                )
+                host = self._new(tx, name, email, language)
                 s.add(host)
                 existing[self.name_key(name)] = host
                 added += 1

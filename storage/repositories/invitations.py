@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import date, datetime
 
@@ -14,11 +13,12 @@ from kiosk.domain.invitations import InvitationRecord, NewInvitation
 from kiosk.domain.notifications import INVITATION
 from kiosk.domain.retention import Category
 from kiosk.domain.visits import VisitorType
-from storage.codec import Personal, seal, seal_personal, unseal_personal
+from storage.codec import Personal, seal_personal, unseal_personal
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, OutboxMessage
+from storage.repositories.outbox import sealed_message
 from storage.unit_of_work import UnitOfWork
 
 
@@ -72,8 +72,6 @@ class InvitationRepository:
     ) -> OutboxMessage:
         """The outbox row of an invitation's e-mail: sealed under the outbox key of the
         day, so it expires with the other notifications."""
-        key_id, aead = self.db.keystore.key_for_day(self.db.site_id, Category.OUTBOX, now.date())
-        message_id = uuid.uuid4()
         payload = {
             "to": inv.email,
             "visitor": inv.name,
@@ -82,18 +80,8 @@ class InvitationRepository:
             "code": code,
             "language": language,
         }
-        return OutboxMessage(
-            id=message_id,
-            site_id=self.db.site_id,
-            visit_id=None,
-            host_id=inv.host_id,
-            invitation_id=row_id,
-            key_id=key_id,
-            created_at=now,
-            kind=INVITATION,
-            payload_ct=seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
-            attempts=0,
-            next_attempt_at=now,
+        return sealed_message(
+            self.db, now, INVITATION, payload, host_id=inv.host_id, invitation_id=row_id
         )
 
     def find(self, code: str, day: date) -> InvitationRecord | None:

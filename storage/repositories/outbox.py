@@ -41,6 +41,35 @@ LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its s
 SPENT = b""
 
 
+def sealed_message(
+    db: Database,
+    now: datetime,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    visit_id: uuid.UUID | None = None,
+    host_id: uuid.UUID | None = None,
+    invitation_id: uuid.UUID | None = None,
+) -> OutboxMessage:
+    """A message to send, due ``now``, its payload sealed under the outbox key of the day
+    (so it expires with the other notifications) and bound to its own row."""
+    key_id, aead = db.keystore.key_for_day(db.site_id, Category.OUTBOX, now.date())
+    message_id = time_ordered_id(now)
+    return OutboxMessage(
+        id=message_id,
+        site_id=db.site_id,
+        visit_id=visit_id,
+        host_id=host_id,
+        invitation_id=invitation_id,
+        key_id=key_id,
+        created_at=now,
+        kind=kind,
+        payload_ct=seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
+        attempts=0,
+        next_attempt_at=now,
+    )
+
+
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -126,25 +155,11 @@ class OutboxRepository:
         sealed under the day's outbox key like any notification (it expires with them,
         and goes with the visit when the visitor's data is erased); the address and the
         code are dropped once it is sent."""
-        db, now = self.db, tx.now
-        key_id, aead = db.keystore.key_for_day(db.site_id, Category.OUTBOX, now.date())
-        message_id = time_ordered_id(now)
         payload = {"to": to, "visitor": visitor, "code": code, "day": day, "language": language}
-        tx.session.add(
-            OutboxMessage(
-                id=message_id,
-                site_id=db.site_id,
-                visit_id=visit_id,
-                key_id=key_id,
-                created_at=now,
-                kind=BADGE,
-                payload_ct=seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
-                attempts=0,
-                next_attempt_at=now,
-            )
-        )
+        message = sealed_message(self.db, tx.now, BADGE, payload, visit_id=visit_id)
+        tx.session.add(message)
         tx.audit("badge.email", str(visit_id))
-        return message_id
+        return message.id
 
     def mark_sent(self, tx: UnitOfWork, message_id: uuid.UUID) -> None:
         tx.session.execute(
