@@ -68,6 +68,10 @@ class Actor:
     def staff(cls, user: StaffUser) -> Actor:
         return cls(f"staff:{user.username}", user.role)
 
+    def is_account(self, username: str) -> bool:
+        """Whether this is the staff member logged in with the account ``username``."""
+        return self.role is not None and self.name == f"staff:{username}"
+
     def can(self, action: str) -> bool:
         return self.role is None or action in ROLE_ACTIONS.get(self.role, frozenset())
 

@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import unicodedata
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -136,16 +137,28 @@ class BadgeService:
         """Whether a visitor may have their badge e-mailed (an SMTP server is set)."""
         return bool(self.settings.notify.smtp_host)
 
+    def card(
+        self, code: str, name: str, host: str, arrived_at: datetime, visit_id: uuid.UUID | None
+    ) -> BadgeCard:
+        """The badge with ``code`` of a visitor who arrived at ``arrived_at``."""
+        return BadgeCard(
+            code=code,
+            first_name=first_name(name),
+            host=host,
+            date=badge_date(arrived_at.astimezone(self.ctx.tz)),
+            matrix=qr_matrix(code),
+            visit_id=visit_id,
+        )
+
     def issue(self, result: CheckInResult, registration: Registration) -> BadgeCard:
         """The badge of a check-in just stored, written out for the printer (printed by
         :meth:`print` once the visitor sees it on screen)."""
-        card = BadgeCard(
-            code=result.badge_code,
-            first_name=first_name(registration.name),
-            host=registration.host_name,
-            date=badge_date(result.arrived_at.astimezone(self.ctx.tz)),
-            matrix=qr_matrix(result.badge_code),
-            visit_id=result.visit_id,
+        card = self.card(
+            result.badge_code,
+            registration.name,
+            registration.host_name,
+            result.arrived_at,
+            result.visit_id,
         )
         try:
             spool_badge(card, self.spool_dir)

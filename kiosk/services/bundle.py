@@ -68,7 +68,7 @@ class Services:
             ctx=ctx,
             checkin=CheckInService(ctx),
             badges=badges,
-            visits=VisitService(ctx),
+            visits=VisitService(ctx, badges),
             log=LogService(ctx),
             onsite=OnSiteService(ctx),
             invitations=InvitationService(ctx, notify, badges),

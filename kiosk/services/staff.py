@@ -94,13 +94,14 @@ class StaffService:
                 )
                 tx.audit("staff.login_failed", str(row.id))
             return None
-        with self.repos.db.uow(f"staff:{row.username}") as tx:
+        user = StaffUser(row.username, row.role)
+        with self.repos.db.uow(Actor.staff(user).name) as tx:
             if self.hasher.check_needs_rehash(row.pin_hash):
                 self.staff.set_hash(tx, row.id, self.hasher.hash(self._peppered(pin)))
             if row.failed_attempts or row.locked_until:
                 self.staff.record_attempt(tx, row.id, ok=True)
             tx.audit("staff.login", str(row.id))
-        return StaffUser(row.username, row.role)
+        return user
 
     def any_accounts(self) -> bool:
         """Whether anyone can log in at all (a fresh installation has no accounts)."""
@@ -156,13 +157,13 @@ class StaffService:
             self.staff.record_attempt(tx, row.id, ok=True)
             tx.audit("staff.reset_pin", str(row.id))
 
-    def remove(self, username: str, actor: Actor, *, me: str | None = None) -> None:
-        """Remove an account; ``me``: the user name of whoever is logged in (the console),
-        who cannot remove themselves. Staff never remove the last admin account (nobody
-        could manage accounts from the console then); the machine's operator can, as
-        they can always add one (`kiosk staff add`)."""
+    def remove(self, username: str, actor: Actor) -> None:
+        """Remove an account; a staff member logged in cannot remove their own. Staff
+        never remove the last admin account (nobody could manage accounts from the
+        console then); the machine's operator can, as they can always add one (`kiosk
+        staff add`)."""
         actor.require("staff")
-        if username == me:
+        if actor.is_account(username):
             raise PinPolicyError("you cannot remove your own account while logged in")
         admins = [a for a in self.staff.all() if a.role == "admin"]
         last = len(admins) == 1 and admins[0].username == username

@@ -23,11 +23,9 @@ from kiosk.domain.registration import (
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError, clean_text
 from kiosk.domain.visits import VisitRecord
-from kiosk.services.badge import first_name, spool_badge
+from kiosk.services.badge import BadgeService, spool_badge
 from kiosk.services.context import ServiceContext
 from kiosk.services.hosts import host_shown
-from kiosk.services.printing import print_spooled
-from kiosk.services.qr import qr_matrix
 from storage.errors import AlreadyCheckedOut, StorageError
 
 log = logging.getLogger(__name__)
@@ -74,9 +72,10 @@ def parse_departure(
 
 
 class VisitService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, badges: BadgeService) -> None:
         self.ctx = ctx
         self.repos = ctx.repos
+        self.badges = badges
 
     def open(self, visit_id: uuid.UUID, actor: Actor) -> VisitRecord:
         """A visit's details; the opening itself is audited."""
@@ -159,17 +158,9 @@ class VisitService:
         visit = self.repos.visits.get(visit_id)
         with self.repos.db.uow(actor.name) as tx:
             code = self.repos.visits.reissue_badge(tx, visit_id)
-        settings = self.ctx.settings
-        card = BadgeCard(
-            code=code,
-            first_name=first_name(visit.name),
-            host=self.host_of(visit),
-            date=visit.arrived_at.astimezone(self.ctx.tz).strftime("%Y-%m-%d"),
-            matrix=qr_matrix(code),
-        )
-        path = spool_badge(card, settings.resolved_spool_dir)
-        if settings.printing.command:
-            print_spooled(settings.printing.command, path)
+        card = self.badges.card(code, visit.name, self.host_of(visit), visit.arrived_at, None)
+        spool_badge(card, self.badges.spool_dir)
+        self.badges.print(card)
         return card
 
     def auto_check_out(

@@ -94,7 +94,7 @@ class StaffPanel(Panel):
             staff.reset_pin(user, pin, actor, again=again)
             done = f"New PIN set for {user}; the account is unlocked."
         else:
-            staff.remove(user, actor, me=self.desk.user.username)
+            staff.remove(user, actor)
             done = f"Account {user} removed."
         self.app.call_from_thread(self._changed, done)
 

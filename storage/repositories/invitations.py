@@ -18,7 +18,7 @@ from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, OutboxMessage
-from storage.repositories.outbox import sealed_message
+from storage.repositories.outbox import message_row
 from storage.unit_of_work import UnitOfWork
 
 
@@ -80,9 +80,10 @@ class InvitationRepository:
             "code": code,
             "language": language,
         }
-        return sealed_message(
+        row = message_row(
             self.db, now, INVITATION, payload, host_id=inv.host_id, invitation_id=row_id
         )
+        return OutboxMessage(**row)
 
     def find(self, code: str, day: date) -> InvitationRecord | None:
         """The unused invitation for ``code`` expected on ``day``, or None."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, select, update
@@ -41,7 +41,7 @@ LEASE = timedelta(minutes=2)  # a claimed message is retried after this if its s
 SPENT = b""
 
 
-def sealed_message(
+def message_row(
     db: Database,
     now: datetime,
     kind: str,
@@ -50,24 +50,25 @@ def sealed_message(
     visit_id: uuid.UUID | None = None,
     host_id: uuid.UUID | None = None,
     invitation_id: uuid.UUID | None = None,
-) -> OutboxMessage:
-    """A message to send, due ``now``, its payload sealed under the outbox key of the day
-    (so it expires with the other notifications) and bound to its own row."""
-    key_id, aead = db.keystore.key_for_day(db.site_id, Category.OUTBOX, now.date())
+) -> dict[str, Any]:
+    """The outbox row of a message due ``now`` (a check-in inserts it on its driver
+    cursor, the others as an OutboxMessage), its payload sealed under the outbox key of
+    the day, so that it expires with the other notifications, and bound to its row."""
+    key_id, aead = db.keystore.key_for_day(db.site_id, Category.OUTBOX, now.astimezone(UTC).date())
     message_id = time_ordered_id(now)
-    return OutboxMessage(
-        id=message_id,
-        site_id=db.site_id,
-        visit_id=visit_id,
-        host_id=host_id,
-        invitation_id=invitation_id,
-        key_id=key_id,
-        created_at=now,
-        kind=kind,
-        payload_ct=seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
-        attempts=0,
-        next_attempt_at=now,
-    )
+    return {
+        "id": message_id,
+        "site_id": db.site_id,
+        "visit_id": visit_id,
+        "host_id": host_id,
+        "invitation_id": invitation_id,
+        "key_id": key_id,
+        "created_at": now,
+        "kind": kind,
+        "payload_ct": seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 class OutboxRepository:
@@ -156,10 +157,10 @@ class OutboxRepository:
         and goes with the visit when the visitor's data is erased); the address and the
         code are dropped once it is sent."""
         payload = {"to": to, "visitor": visitor, "code": code, "day": day, "language": language}
-        message = sealed_message(self.db, tx.now, BADGE, payload, visit_id=visit_id)
-        tx.session.add(message)
+        row = message_row(self.db, tx.now, BADGE, payload, visit_id=visit_id)
+        tx.session.add(OutboxMessage(**row))
         tx.audit("badge.email", str(visit_id))
-        return message.id
+        return uuid.UUID(str(row["id"]))
 
     def mark_sent(self, tx: UnitOfWork, message_id: uuid.UUID) -> None:
         tx.session.execute(

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
+from kiosk.domain.notifications import HOST_ARRIVAL
 from kiosk.domain.retention import Category
 from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
 from storage.codec import Personal, seal, seal_personal, unseal_personal
@@ -28,6 +29,7 @@ from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound
 from storage.ids import time_ordered_id
 from storage.models import HealthScreening, NdaAcceptance, OutboxMessage, ShownDocument, Visit
 from storage.repositories.documents import document_row
+from storage.repositories.outbox import message_row
 from storage.repositories.visit_reads import DAYS_HELD, VisitReads
 from storage.unit_of_work import UnitOfWork
 
@@ -168,28 +170,15 @@ class VisitRepository(VisitReads):
                 (HealthScreening, self._answers_row(visit.health_answers, visit_id, key_day, now))
             )
         if visit.notify_host and (visit.host_id is not None or visit.host_name):
-            out_key_id, out_aead = db.keystore.key_for_day(db.site_id, Category.OUTBOX, key_day)
-            out_id = time_ordered_id(now)
-            payload = json.dumps(
-                {"visitor": visit.name, "company": visit.company, "arrived_at": now.isoformat()}
+            payload = {
+                "visitor": visit.name,
+                "company": visit.company,
+                "arrived_at": now.isoformat(),
+            }
+            row = message_row(
+                db, now, HOST_ARRIVAL, payload, visit_id=visit_id, host_id=visit.host_id
             )
-            extra.append(
-                (
-                    OutboxMessage,
-                    dict(
-                        id=out_id,
-                        site_id=db.site_id,
-                        visit_id=visit_id,
-                        host_id=visit.host_id,
-                        key_id=out_key_id,
-                        created_at=now,
-                        kind="host_arrival",
-                        payload_ct=seal(out_aead, "outbox", "payload", out_id, out_key_id, payload),
-                        attempts=0,
-                        next_attempt_at=now,
-                    ),
-                )
-            )
+            extra.append((OutboxMessage, row))
         return extra
 
     def _answers_row(
