@@ -147,6 +147,14 @@ class NotifySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSettings:
+    witness: str = ""
+    """Where each new head of the audit chain is also written, out of a database
+    writer's reach: "syslog" (this machine's /dev/log), "syslog://host:514" (a syslog
+    server, UDP) or a file path (an append-only share); empty: nowhere. See README."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     site_name: str = "Main office"
     """Shown on the welcome screen and badges; one database can hold several sites."""
@@ -174,6 +182,7 @@ class Settings:
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
     printing: PrintingSettings = field(default_factory=PrintingSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
     retention_in_file: frozenset[str] = field(

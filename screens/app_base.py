@@ -24,6 +24,10 @@ CONSOLE_IDLE_S = 300  # an open console locks itself after this long without a t
 class KioskAppBase(App[None]):
     CSS_PATH = Path(__file__).parent / "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
+    PIN_SCOPE = "lobby"
+    """Where staff type their PIN here, as wrong PINs are counted (kiosk.services.staff):
+    the lobby (a kiosk, a served tablet, and the console opened from one), or the
+    reception console."""
     HORIZONTAL_BREAKPOINTS = WIDTH_BREAKPOINTS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [*FOCUS_BINDINGS]
     # What shows someone is at the machine, resetting the idle clock.

@@ -8,6 +8,7 @@ from screens.console.login import LoginScreen
 
 class ConsoleApp(KioskAppBase):
     TITLE = "kiosk console"
+    PIN_SCOPE = "console"
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())

@@ -31,6 +31,8 @@ class PinScreen(ModalScreen[StaffUser | None]):
         Binding("enter", "enter", show=False, priority=True),
     ]
 
+    _checking = False  # a PIN is being checked: Enter and Unlock wait for the answer
+
     @dataclass
     class Checked(Message):
         user: StaffUser | None
@@ -69,6 +71,9 @@ class PinScreen(ModalScreen[StaffUser | None]):
 
     @on(Button.Pressed, "#unlock")
     def unlock(self) -> None:
+        if self._checking:  # Enter again while a PIN is checked: one check at a time
+            return
+        self._checking = True
         user = self.query_one("#user", Input).value.strip()
         pin = self.query_one("#pin", Input).value
         self.query_one("#pin", Input).value = ""
@@ -79,15 +84,17 @@ class PinScreen(ModalScreen[StaffUser | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="pin")
     def verify(self, user: str, pin: str) -> None:
         staff = cast(HasRuntime, self.app).runtime.services.staff  # waits for the database
-        found = staff.verify(user, pin)
+        found = staff.verify(user, pin, scope=getattr(self.app, "PIN_SCOPE", "lobby"))
         self.post_message(self.Checked(found, found is None and not staff.any_accounts()))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
+            self._checking = False
             self.query_one("#unlock", Button).disabled = False
             self.query_one("#pin-error", FieldError).update(_("Not available right now."))
 
     def on_pin_screen_checked(self, message: Checked) -> None:
+        self._checking = False
         self.query_one("#unlock", Button).disabled = False
         if message.user is None:
             # On a fresh installation whoever set it up would be stuck in the kiosk (the

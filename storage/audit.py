@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, insert, select, text
+from sqlalchemy import Connection, Text, cast, distinct, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.domain.audit import VerifyResult
 from storage.fastwrite import RawCursor
 from storage.models import AuditAnchor, AuditEvent
+from storage.witness import WitnessHead
 
 GENESIS = b"\x00" * 32
 # Serialises appends to the chain on PostgreSQL (SQLite's write lock does it there).
@@ -38,6 +40,7 @@ _CHAIN = select(
     AuditEvent.hash,
 ).order_by(AuditEvent.seq)
 _VERIFY_BATCH = 5000
+_ONE_WRITE = 20  # the most events one unit of work appends
 # The canonical text an event's hash covers; one encoder, not one per event.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
@@ -154,16 +157,159 @@ def _dialect(conn: Session | Connection | RawCursor) -> str:
     return bind.dialect.name
 
 
-def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) -> VerifyResult:
-    """Walk the chain from its anchor: every event must follow the previous one (no gap,
-    no reordering), carry its predecessor's hash and hash to its own content; then the
-    signed checkpoint kept outside the database must not be ahead of the chain."""
+def anchor_mac(key: bytes, seq: int, digest: bytes) -> bytes:
+    """The purge anchor's seal: without the master key nobody can set an anchor that
+    verifies (copying the newest event's hash into it and deleting every event)."""
+    return hmac.new(key, b"kiosk-audit-anchor\x1f%d\x1f" % seq + digest, hashlib.sha256).digest()
+
+
+def verify_chain(
+    session: Session,
+    key: bytes,
+    checkpoint: Callable[[], Checkpoint | None] | None,
+    witness: WitnessHead | None = None,
+    *,
+    witnessed: bool = False,
+) -> VerifyResult:
+    """Walk the chain from its anchor: the anchor must carry its seal; every event must
+    follow the previous one (no gap, no reordering), carry its predecessor's hash and
+    hash to its own content.
+
+    Then what is kept outside the database. ``checkpoint`` reads the signed checkpoint
+    (None: this store keeps none); it is read before the walk and again after it, so a
+    write committed meanwhile is no false alarm. Once the chain holds anything, the
+    checkpoint must exist, must not be ahead of the chain (newest events cut off) and
+    must not be behind it (an older checkpoint put back). ``witnessed``: the chain is
+    also checked against the ``witness``'s newest head (storage.witness), which must be
+    in the chain; the checkpoint may then lag behind the head (other machines writing
+    the same database move only their own checkpoints)."""
     anchor = session.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+        select(AuditAnchor.seq, AuditAnchor.hash, AuditAnchor.mac).where(AuditAnchor.id == 1)
     ).first()
+    if anchor is not None:
+        seal = anchor_mac(key, int(anchor[0]), bytes(anchor[1]))
+        if anchor[2] is None or not hmac.compare_digest(seal, bytes(anchor[2])):
+            return VerifyResult(
+                False,
+                0,
+                "the audit anchor (where the chain starts after old events were purged) "
+                "does not carry its seal: it was forged or edited",
+            )
+    try:
+        before = checkpoint() if checkpoint else None
+    except ValueError as exc:  # forged or damaged: accept-restore may write a new one
+        return VerifyResult(False, 0, str(exc), behind_checkpoint=True)
+    walked = _walk(session, key, anchor)
+    if not walked.ok:
+        return walked.result
+    head_seq, head_hash, checked = walked.seq, walked.hash, walked.result.checked
+    if witnessed:
+        problem = _against_witness(session, witness, head_seq, head_hash, anchor)
+        if problem:
+            return VerifyResult(False, checked, problem, behind_checkpoint=True)
+    if checkpoint is None:
+        return VerifyResult(True, checked)
+    try:
+        after = checkpoint()
+    except ValueError as exc:
+        return VerifyResult(False, checked, str(exc), behind_checkpoint=True)
+    if before is None and after is None:
+        if checked or anchor is not None:
+            return VerifyResult(
+                False,
+                checked,
+                "the audit checkpoint kept outside the database is missing (deleted?): "
+                "nothing shows whether the newest events were cut off",
+                behind_checkpoint=True,
+            )
+        return VerifyResult(True, checked)
+    if before is not None:
+        if before.seq > head_seq:
+            return VerifyResult(
+                False,
+                checked,
+                f"the newest events were cut off: the checkpoint records event "
+                f"{before.seq}, the chain ends at {head_seq}",
+                behind_checkpoint=True,
+            )
+        if not _holds(session, before, head_seq, head_hash, anchor):
+            return VerifyResult(
+                False, checked, f"event {before.seq} was rewritten", behind_checkpoint=True
+            )
+    newest = after or before
+    assert newest is not None
+    if newest.seq < head_seq and not witnessed and not _one_write(session, newest.seq):
+        return VerifyResult(
+            False,
+            checked,
+            f"the checkpoint records event {newest.seq} but the chain goes on to "
+            f"{head_seq}: an older checkpoint was put back after events were cut, or "
+            "other machines write this database (verify with --witness)",
+            behind_checkpoint=True,
+        )
+    return VerifyResult(True, checked)
+
+
+def _one_write(session: Session, after: int) -> bool:
+    """Whether the events after ``after`` are one write's (a unit of work dates all its
+    events alike): a crash between its commit and the checkpoint's update, or a torn
+    write of the checkpoint's slot, leaves the checkpoint that far behind. Cutting the
+    chain back to a checkpoint kept from earlier cannot be told from that anyway, by
+    anything on this machine: the witness is for that."""
+    dates = session.execute(
+        select(func.count(distinct(AuditEvent.at)), func.count()).where(AuditEvent.seq > after)
+    ).one()
+    return int(dates[0]) == 1 and int(dates[1]) <= _ONE_WRITE
+
+
+def _holds(
+    session: Session, mark: Checkpoint, head_seq: int, head_hash: bytes, anchor: Any
+) -> bool:
+    """Whether the chain (walked up to ``head_seq``) holds the event ``mark`` records,
+    or purged it (at or before the anchor)."""
+    if mark.seq == head_seq:
+        return head_hash == mark.hash
+    found = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == mark.seq)).scalar()
+    if found is not None:
+        return bytes(found) == mark.hash
+    if anchor is None:
+        return mark.seq == 0
+    return mark.seq < int(anchor[0]) or (
+        mark.seq == int(anchor[0]) and bytes(anchor[1]) == mark.hash
+    )
+
+
+def _against_witness(
+    session: Session, witness: WitnessHead | None, head_seq: int, head_hash: bytes, anchor: Any
+) -> str | None:
+    if witness is None:
+        if head_seq == 0:
+            return None  # nothing written yet, nothing witnessed
+        return "the witness records no head of this site's audit chain"
+    if witness.seq > head_seq:
+        return (
+            f"the newest events were cut off: the witness records event {witness.seq}, "
+            f"the chain ends at {head_seq}"
+        )
+    if not _holds(session, Checkpoint(witness.seq, witness.hash), head_seq, head_hash, anchor):
+        return f"event {witness.seq}, as the witness records it, was rewritten"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    result: VerifyResult
+    seq: int = 0
+    hash: bytes = GENESIS
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+def _walk(session: Session, key: bytes, anchor: Any) -> _Walked:
     expected_seq, prev = (int(anchor[0]), bytes(anchor[1])) if anchor else (0, GENESIS)
     checked = 0
-    head_hash = prev
     mac = hmac.new(key, digestmod=hashlib.sha256)  # copied per event: the key set up once
     encode = _CANONICAL.encode
     # The details as stored -> their canonical JSON: a few shapes recur ({}, a list of
@@ -175,48 +321,32 @@ def verify_chain(session: Session, key: bytes, checkpoint: Checkpoint | None) ->
     for seq, at, actor, action, object_id, stored_details, prev_hash, stored_hash in rows:
         if seq != expected_seq + 1:
             missing = expected_seq + 1
-            return VerifyResult(False, checked, f"event {missing} is missing (deleted)")
+            return _Walked(VerifyResult(False, checked, f"event {missing} is missing (deleted)"))
         if bytes(prev_hash) != prev:
-            return VerifyResult(
-                False, checked, f"event {seq} does not follow event {seq - 1} (reordered or edited)"
+            return _Walked(
+                VerifyResult(
+                    False,
+                    checked,
+                    f"event {seq} does not follow event {seq - 1} (reordered or edited)",
+                )
             )
         details = canonical.get(stored_details)
         if details is None:
             try:
                 details = encode(json.loads(stored_details))
             except ValueError:  # not JSON any more: edited in the database
-                return VerifyResult(False, checked, f"event {seq} was edited")
+                return _Walked(VerifyResult(False, checked, f"event {seq} was edited"))
             if len(canonical) >= _VERIFY_BATCH:  # all different: keep memory bounded
                 canonical.clear()
             canonical[stored_details] = details
         event_mac = mac.copy()
         event_mac.update(prev + _body(seq, at, actor, action, object_id, details))
         if not hmac.compare_digest(event_mac.digest(), bytes(stored_hash)):
-            return VerifyResult(False, checked, f"event {seq} was edited")
-        prev = head_hash = bytes(stored_hash)
+            return _Walked(VerifyResult(False, checked, f"event {seq} was edited"))
+        prev = bytes(stored_hash)
         expected_seq = seq
         checked += 1
-    if checkpoint is not None:
-        if checkpoint.seq > expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                f"the newest events were cut off: the checkpoint records event "
-                f"{checkpoint.seq}, the chain ends at {expected_seq}",
-                behind_checkpoint=True,
-            )
-        at_checkpoint = session.execute(
-            select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)
-        ).scalar()
-        if at_checkpoint is not None and bytes(at_checkpoint) != checkpoint.hash:
-            return VerifyResult(
-                False, checked, f"event {checkpoint.seq} was rewritten", behind_checkpoint=True
-            )
-        if checkpoint.seq == expected_seq and head_hash != checkpoint.hash and checked:
-            return VerifyResult(
-                False, checked, f"event {checkpoint.seq} was rewritten", behind_checkpoint=True
-            )
-    return VerifyResult(True, checked)
+    return _Walked(VerifyResult(True, checked), expected_seq, prev)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The records database opened for one site.
 
 It holds what every repository shares: the engine and its session makers, the key store,
-the keys derived from the master key (blind indexes, audit chain, PIN pepper), the site,
+the keys derived from the master key (blind indexes, audit chain, PIN pepper), the audit
+witness, the site,
 its time zone and the retention in force, and the audit checkpoint. Reads take a read
 session or connection; every write is one unit of work (:meth:`Database.uow`).
 """
@@ -25,6 +26,7 @@ from storage.engine import PURGE_BATCH, db_errors
 from storage.fastwrite import RawWriter
 from storage.keystore import KeyStore
 from storage.unit_of_work import UnitOfWork
+from storage.witness import Witness
 
 
 def utcnow() -> datetime:
@@ -42,6 +44,7 @@ class Database:
         retention: RetentionPolicy,
         blind_index_bits: int = 16,
         checkpoint_path: Path | None = None,
+        witness: str = "",
     ) -> None:
         self.engine = engine
         self.keystore = keystore
@@ -64,6 +67,8 @@ class Database:
             if checkpoint_path is not None
             else None
         )
+        self.witness_key = derive_subkey(secret, "audit-witness")
+        self.witness = Witness(witness, self.witness_key, site_id) if witness else None
 
     @contextmanager
     def uow(
@@ -89,8 +94,11 @@ class Database:
                 with sessions() as session, session.begin():
                     tx = UnitOfWork(actor=actor, now=now, audit_key=self.audit_key, session=session)
                     yield tx
-        if tx.head is not None and self.checkpoint is not None:
-            self.checkpoint.follow(*tx.head)
+        if tx.head is not None:
+            if self.checkpoint is not None:
+                self.checkpoint.follow(*tx.head)
+            if self.witness is not None:
+                self.witness.record(*tx.head[:2])
         for callback in tx.committed:
             callback()
 
@@ -114,5 +122,7 @@ class Database:
         """Close every connection of both databases, and the checkpoint file."""
         if self.checkpoint is not None:
             self.checkpoint.close()
+        if self.witness is not None:
+            self.witness.close()
         self.engine.dispose()
         self.keystore.engine.dispose()

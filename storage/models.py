@@ -208,6 +208,8 @@ class AuditAnchor(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """Seals (seq, hash) with a key from the master key: see storage.audit.anchor_mac."""
 
 
 class StaffAccount(Base):
@@ -220,9 +222,21 @@ class StaffAccount(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     pin_hash: Mapped[str] = mapped_column(String(255))
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class PinAttempt(Base):
+    """Wrong PINs in a row for a name typed at one kind of terminal ("lobby": the kiosk
+    and served tablets; "console": the reception console), whether or not the name is an
+    account. The name is kept as a keyed hash only."""
+
+    __tablename__ = "pin_attempts"
+
+    name_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None]
+    last_at: Mapped[datetime]
 
 
 class Invitation(Base):

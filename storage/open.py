@@ -42,6 +42,8 @@ class StoreConfig:
     blind_index_bits: int = 16
     checkpoint_path: Path | None = None
     """The signed audit checkpoint; default beside the key file."""
+    witness: str = ""
+    """Where each new audit head is also written (storage.witness); empty: nowhere."""
 
     @property
     def resolved_checkpoint(self) -> Path:
@@ -145,6 +147,7 @@ def _open(
         retention=cfg.retention,
         blind_index_bits=cfg.blind_index_bits,
         checkpoint_path=cfg.resolved_checkpoint,
+        witness=cfg.witness,
     )
 
 

@@ -3,20 +3,27 @@ verifiable. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from storage.audit import append, event_hash
 from storage.checkpoint import CheckpointFile
-from storage.models import AuditEvent
+from storage.models import AuditAnchor, AuditEvent
+from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
 from storage.repositories.audit import NothingToAccept
 from tests.helpers.factories import visitor
 from tests.helpers.store import check_in, check_out, record_event
+from tests.helpers.waiting import wait_until_sync
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 SWAP_COLUMNS = ("at", "actor", "action", "object_id", "details", "prev_hash", "hash")
@@ -70,6 +77,8 @@ def test_details_are_checked_by_content(store: Repositories) -> None:
         for i in range(30):
             details = shapes[i % 3] if i < 20 else {"n": i}
             append(conn, store.db.audit_key, at=NOW, actor="test", action="t.x", details=details)
+    assert store.db.checkpoint is not None
+    store.db.checkpoint.sync()  # as a unit of work would after its commit
     result = store.audit.verify()
     assert result.ok and result.checked == 30
     _set_details(store, 2, '{ "type":"guest",  "nda": true, "fields": ["name", "\\u00e9"] }')
@@ -203,3 +212,194 @@ def test_hashes_and_checkpoints_are_those_earlier_versions_wrote(tmp_path: Path)
     written = f'{{"seq": 7, "hash": "{digest.hex()}", "mac": "{mac}"}}'
     assert slot == written.encode().ljust(191) + b"\n"
     assert CheckpointFile(tmp_path / "checkpoint", key).read() is not None
+
+
+# -- an insider who can write the database (and the kiosk's disk) ---------------------
+
+
+def _cut_after(store: Repositories, seq: int) -> None:
+    with store.db.engine.begin() as conn:
+        conn.execute(delete(AuditEvent).where(AuditEvent.seq > seq))
+
+
+def _newest(store: Repositories) -> tuple[int, bytes]:
+    with store.db.engine.connect() as conn:
+        row = conn.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).one()
+    return int(row[0]), bytes(row[1])
+
+
+def test_a_wipe_under_a_forged_anchor_is_detected(store: Repositories) -> None:
+    """The newest event's hash copied into audit_anchor, then every event deleted: the
+    anchor carries no seal (nobody without the master key can make one), so the empty
+    chain does not verify, with or without the checkpoint."""
+    _seed(store)
+    seq, digest = _newest(store)
+    with store.db.engine.begin() as conn:
+        conn.execute(insert(AuditAnchor).values(id=1, seq=seq, hash=digest))
+        conn.execute(delete(AuditEvent))
+    result = store.audit.verify()
+    assert not result.ok and result.checked == 0
+    assert result.problem is not None and "anchor" in result.problem and "seal" in result.problem
+
+
+def test_a_moved_purge_anchor_is_detected(store: Repositories) -> None:
+    _seed(store)
+    store.retention.purge(NOW + timedelta(days=400))  # every event purged: a sealed anchor
+    _seed(store, 3)
+    assert store.audit.verify().ok
+    seq, digest = _newest(store)
+    with store.db.engine.begin() as conn:  # the anchor moved onto the newest, events wiped
+        conn.execute(update(AuditAnchor).values(seq=seq, hash=digest))
+        conn.execute(delete(AuditEvent))
+    result = store.audit.verify()
+    assert not result.ok and result.problem is not None and "seal" in result.problem
+
+
+def test_a_cut_tail_with_the_checkpoint_deleted_is_detected(store: Repositories) -> None:
+    _seed(store)
+    _cut_after(store, 7)
+    assert store.db.checkpoint is not None
+    store.db.checkpoint.close()
+    store.db.checkpoint.path.unlink()
+    result = store.audit.verify()
+    assert not result.ok and result.behind_checkpoint
+    assert result.problem is not None and "checkpoint" in result.problem
+    assert "missing" in result.problem
+    # Legitimately lost (a new disk): an admin accepts it, on the record, and it is whole.
+    store.audit.accept_restore("os:admin")
+    assert store.audit.verify().ok
+    assert store.audit.events(action="audit.restore_accepted")
+
+
+def test_a_fresh_store_verifies_without_a_checkpoint(store: Repositories) -> None:
+    assert store.db.checkpoint is not None and not store.db.checkpoint.path.exists()
+    result = store.audit.verify()
+    assert result.ok and result.checked == 0
+
+
+def test_an_older_checkpoint_put_back_after_a_cut_is_detected(store: Repositories) -> None:
+    assert store.db.checkpoint is not None
+    _seed(store, 3)  # events 1..6
+    saved = store.db.checkpoint.path.read_bytes()
+    _seed(store, 5)  # events 7..16
+    _cut_after(store, 9)
+    store.db.checkpoint.close()
+    store.db.checkpoint.path.write_bytes(saved)  # the checkpoint of event 6 put back
+    result = store.audit.verify()
+    assert not result.ok and result.behind_checkpoint
+    assert result.problem is not None and "older checkpoint" in result.problem
+    assert "6" in result.problem and "9" in result.problem
+
+
+@pytest.fixture
+def witnessed(store_config: StoreConfig, tmp_path: Path) -> Iterator[tuple[Repositories, Path]]:
+    """A store that writes every new audit head to an append-only witness file."""
+    log = tmp_path / "witness" / "audit-heads.log"
+    log.parent.mkdir()
+    repos = open_repositories(replace(store_config, witness=str(log)))
+    yield repos, log
+    repos.db.dispose()
+
+
+def test_the_witness_catches_a_cut_back_to_an_old_checkpoint(
+    witnessed: tuple[Repositories, Path],
+) -> None:
+    """Cut exactly back to an old checkpoint and put that checkpoint back: nothing in the
+    database or on the kiosk's disk can tell (the README says so); the witness can."""
+    store, log = witnessed
+    assert store.db.checkpoint is not None
+    _seed(store, 3)
+    saved = store.db.checkpoint.path.read_bytes()
+    _seed(store, 5)
+    assert store.audit.verify(log).ok
+    lines = log.read_text().splitlines()
+    assert len(lines) == 16 and all(line.startswith("<110>1 ") for line in lines)
+    assert re.match(r"<110>1 \S+ \S+ kiosk \d+ audit-head - kiosk-audit-head site=", lines[-1])
+    _cut_after(store, 6)
+    store.db.checkpoint.close()
+    store.db.checkpoint.path.write_bytes(saved)
+    assert store.audit.verify().ok  # the limit of a checkpoint on the same disk
+    result = store.audit.verify(log)
+    assert not result.ok
+    assert result.problem == (
+        "the newest events were cut off: the witness records event 16, the chain ends at 6"
+    )
+
+
+def test_a_forged_witness_line_is_reported(witnessed: tuple[Repositories, Path]) -> None:
+    store, log = witnessed
+    _seed(store, 2)
+    last = log.read_text().splitlines()[-1]
+    forged = last.replace("seq=4 ", "seq=40 ")
+    with log.open("a") as f:
+        f.write(forged + "\n")
+    result = store.audit.verify(log)
+    assert not result.ok and result.problem is not None and "forged" in result.problem
+
+
+def test_machines_sharing_a_database_verify_with_the_witness(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """Two kiosks on one database each move their own checkpoint: one alone finds the
+    other's events beyond its checkpoint; with the witness both write, both verify."""
+    log = tmp_path / "heads.log"
+    first = open_repositories(replace(store_config, witness=str(log)))
+    second = open_repositories(
+        replace(store_config, witness=str(log), checkpoint_path=tmp_path / "second.ckpt")
+    )
+    try:
+        record_event(first, "test", "one")
+        record_event(second, "test", "two")
+        record_event(second, "test", "three")
+        lagging = first.audit.verify()
+        assert not lagging.ok and lagging.problem is not None
+        assert "other machines" in lagging.problem
+        assert first.audit.verify(log).ok and second.audit.verify(log).ok
+    finally:
+        second.db.dispose()
+        first.db.dispose()
+
+
+class _SyslogServer(threading.Thread):
+    """A syslog server receiving RFC 5424 messages over UDP, writing them to a file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.received = 0
+        self.stopping = False
+
+    def run(self) -> None:
+        with self.path.open("a") as out:
+            while not self.stopping:
+                try:
+                    data = self.sock.recv(65536)
+                except TimeoutError:
+                    continue
+                out.write(data.decode().rstrip("\n") + "\n")
+                out.flush()
+                self.received += 1
+
+
+def test_a_syslog_server_witnesses_the_chain(store_config: StoreConfig, tmp_path: Path) -> None:
+    server = _SyslogServer(tmp_path / "syslog")
+    server.start()
+    store = open_repositories(replace(store_config, witness=f"syslog://127.0.0.1:{server.port}"))
+    try:
+        _seed(store, 2)
+        wait_until_sync(lambda: server.received == 4)
+        assert store.audit.verify(server.path).ok
+        _cut_after(store, 2)
+        result = store.audit.verify(server.path)
+        assert not result.ok and result.problem is not None and "witness" in result.problem
+    finally:
+        server.stopping = True
+        server.join()
+        server.sock.close()
+        store.db.dispose()

@@ -34,7 +34,7 @@ Step = Callable[[Pilot[None]], Awaitable[None]]
 async def _loaded(pilot: Pilot[None], user: str = "rita") -> None:
     await wait_for_screen(pilot, "PinScreen")
     await type_into(pilot, "#user", user)
-    await type_into(pilot, "#pin", "111111")
+    await type_into(pilot, "#pin", "481592")
     await pilot.press("enter")
     await wait_for_screen(pilot, "ConsoleScreen")
     table = pilot.app.screen.query_one("#visits", VisitTable)
@@ -146,9 +146,9 @@ def test_console_on_a_small_terminal(name: str, snap_compare: Any, tmp_path: Pat
 def _snapshot(step: Step, size: tuple[int, int], snap_compare: Any, tmp_path: Path) -> bool:
     set_language("en")
     services = open_services(kiosk_settings(tmp_path))
-    services.staff.add("rita", "reception", "111111", OPERATOR)
-    services.staff.add("sam", "security", "111111", OPERATOR)
-    services.staff.add("ada", "admin", "111111", OPERATOR)
+    services.staff.add("rita", "reception", "481592", OPERATOR)
+    services.staff.add("sam", "security", "481592", OPERATOR)
+    services.staff.add("ada", "admin", "481592", OPERATOR)
     add_host(services.repos, "Hostina Placeholder", "hostina@example.com", actor="admin")
     for i in range(3):
         check_in(services.repos, visitor(i), actor="test", now=FIXED_NOW - timedelta(hours=i))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -17,10 +18,19 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--witness",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check against this record of the chain's heads: the witness file, or the "
+    "syslog server's log (default: [audit] witness when it is a file).",
+)
 @pass_ctx
-def audit_verify(obj: Context) -> None:
-    """Check the whole chain and the checkpoint kept outside the database."""
-    result = obj.services.audit.verify(obj.actor)
+def audit_verify(obj: Context, witness: Path | None) -> None:
+    """Check the whole chain, the checkpoint kept outside the database, and the witness."""
+    configured = obj.settings.audit.witness
+    if witness is None and configured and not configured.startswith("syslog"):
+        witness = Path(configured)
+    result = obj.services.audit.verify(obj.actor, witness)
     if not result.ok:
         hint = (
             " (if the database was restored from a backup: kiosk audit accept-restore)"
@@ -28,7 +38,8 @@ def audit_verify(obj: Context) -> None:
             else ""
         )
         fail(f"audit trail broken after {result.checked} good event(s): {result.problem}{hint}")
-    click.echo(f"audit trail intact: {result.checked} event(s) checked")
+    against = f" (and against the witness {witness})" if witness else ""
+    click.echo(f"audit trail intact: {result.checked} event(s) checked{against}")
 
 
 @audit.command("accept-restore")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
@@ -42,9 +41,22 @@ def staff_add(obj: Context, username: str, role: str, pin_stdin: bool) -> None:
 @pass_ctx
 def staff_list(obj: Context) -> None:
     """List staff accounts."""
-    for row in obj.services.staff.rows(obj.actor):
-        locked = "  locked" if row.locked_until and row.locked_until > datetime.now(UTC) else ""
-        click.echo(f"{row.username}  {row.role}{locked}")
+    for account in obj.services.staff.accounts(obj.actor):
+        where = " and ".join(account.locked_at)
+        locked = f"  locked at the {where} after wrong PINs" if where else ""
+        click.echo(f"{account.username}  {account.role}{locked}")
+
+
+@staff.command("unlock")
+@click.argument("username")
+@pass_ctx
+def staff_unlock(obj: Context, username: str) -> None:
+    """Clear an account's wrong-PIN count and lock, in the lobby and at the console."""
+    try:
+        obj.services.staff.unlock(username, obj.actor)
+    except PinPolicyError as exc:
+        fail(str(exc), 2)
+    click.echo(f"unlocked {username}")
 
 
 @staff.command("reset-pin")

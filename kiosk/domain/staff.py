@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 
 ROLES = ("reception", "security", "admin")
 
@@ -30,14 +29,12 @@ class StaffUser:
 
 @dataclass(frozen=True, slots=True)
 class StaffRow:
-    """A staff account as stored: the PIN's hash and its failure counters."""
+    """A staff account as stored, with its PIN's hash."""
 
     id: uuid.UUID
     username: str
     role: str
     pin_hash: str
-    failed_attempts: int
-    locked_until: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +44,10 @@ class StaffAccount:
     username: str
     role: str
     failed_attempts: int
+    """Wrong PINs in a row (the larger of the lobby's and the console's count)."""
     locked: bool
+    locked_at: tuple[str, ...] = ()
+    """Where it is locked: "lobby" (the kiosk and served tablets), "console"."""
 
 
 @dataclass(frozen=True, slots=True)

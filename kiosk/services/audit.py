@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from kiosk.domain.audit import AcceptedRestore, AuditEntry, EventFilter, VerifyResult
 from kiosk.domain.staff import Actor
@@ -16,10 +17,12 @@ class AuditService:
         self.ctx = ctx
         self.repos = ctx.repos
 
-    def verify(self, actor: Actor) -> VerifyResult:
-        """Check the whole chain and the checkpoint kept outside the database."""
+    def verify(self, actor: Actor, witness: Path | None = None) -> VerifyResult:
+        """Check the whole chain and the checkpoint kept outside the database, and
+        against a witness's record of the chain's heads (a file, or a syslog server's
+        log) when one is given."""
         actor.require("audit")
-        return self.repos.audit.verify()
+        return self.repos.audit.verify(witness)
 
     def accept_restore(self, actor: Actor) -> AcceptedRestore:
         """After restoring the database from a backup: record the restore in the trail

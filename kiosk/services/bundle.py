@@ -120,6 +120,7 @@ def store_config(settings: Settings) -> StoreConfig:
             audit_days=r.audit_days,
         ),
         blind_index_bits=settings.blind_index_bits,
+        witness=settings.audit.witness,
     )
 
 

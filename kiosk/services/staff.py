@@ -4,9 +4,10 @@ HMAC-peppered PIN."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
+import itertools
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,11 +23,40 @@ MIN_PIN_DIGITS = 6
 SLOW_AFTER = 3
 LOCK_AFTER = 10
 LOCK_MINUTES = 15
+LOBBY, CONSOLE = "lobby", "console"
+"""Kinds of terminal PIN failures are counted for apart: wrong PINs typed in the lobby
+(the kiosk, a served tablet) never lock a name at the reception console."""
+
+# Six-digit PINs people choose most, beyond repeats and runs (from published analyses
+# of leaked PIN sets): dates, keyboard patterns, mirrored halves.
+COMMON_PINS = frozenset(
+    {
+        "112233", "121212", "123123", "123321", "131313", "147258", "159753", "159357",
+        "102030", "101010", "100200", "111222", "123654", "147852", "147369", "159951",
+        "200000", "212121", "232323", "252525", "321321", "456456", "456789", "520520",
+        "654123", "666999", "696969", "741852", "753951", "789456", "789789", "852456",
+        "963852", "987654", "999000", "000123", "112358", "121314", "131415", "142536",
+    }
+)  # fmt: skip
 
 
 def check_pin_policy(pin: str) -> None:
+    """Refuse PINs too short, or easy to guess: one digit repeated (111111), a short
+    pattern repeated (121212, 123123), a run up or down (123456, 987654) or one of the
+    most common PINs."""
     if not pin.isdigit() or not pin.isascii() or len(pin) < MIN_PIN_DIGITS:
         raise PinPolicyError(f"a PIN is at least {MIN_PIN_DIGITS} digits")
+    if _guessable(pin):
+        raise PinPolicyError(
+            "this PIN is too easy to guess (repeated digits, a run such as 123456, or one "
+            "of the most common PINs); choose another"
+        )
+
+
+def _guessable(pin: str) -> bool:
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    repeated = any(pin == (pin[:n] * len(pin))[: len(pin)] for n in (1, 2, 3))
+    return repeated or steps in ({1}, {9}) or pin in COMMON_PINS
 
 
 def delay_for(failures: int) -> float:
@@ -48,10 +78,14 @@ class StaffService:
         self._pepper = ctx.repos.db.pepper
         self._dummy_hash: str | None = None
         self._sleep = sleep
-        self._unknown: dict[str, int] = {}
+        self._locks: dict[bytes, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def _peppered(self, pin: str) -> str:
         return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
+
+    def _name_hash(self, username: str) -> bytes:
+        return self.staff.name_hash(username)
 
     @property
     def _dummy(self) -> str:
@@ -61,67 +95,92 @@ class StaffService:
             self._dummy_hash = self.hasher.hash(self._peppered("000000-no-such-user"))
         return self._dummy_hash
 
+    def _one_at_a_time(self, name_hash: bytes) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(name_hash, threading.Lock())
+
     # -- logging in --------------------------------------------------------------------
 
-    def verify(self, username: str, pin: str) -> StaffUser | None:
-        """The user if the PIN is right and the account is not locked; else None.
+    def verify(self, username: str, pin: str, *, scope: str = LOBBY) -> StaffUser | None:
+        """The user if the PIN is right and the name is not locked at this kind of
+        terminal (``scope``: LOBBY or CONSOLE); else None.
 
-        After 3 failures each answer comes later (1, 2, 4 ... 30 s); after 10 the account is
-        locked for 15 minutes. Counters live in the database, so a restart keeps them; an
-        unknown user name gets the same hashing work and the same delays. Each attempt is
-        audited (a failed one by "kiosk": what was typed as a user name is not kept)."""
-        row = self.staff.get(username)
-        now = datetime.now(UTC)
-        failures = row.failed_attempts if row else self._unknown.get(username, 0)
-        self._sleep(delay_for(failures))
-        if row is None:
-            with contextlib.suppress(VerificationError):
-                self.hasher.verify(self._dummy, self._peppered(pin))
-            self._unknown[username] = failures + 1
-            with self.repos.db.uow(KIOSK.name) as tx:
-                tx.audit("staff.login_failed")
-            return None
-        try:
-            self.hasher.verify(row.pin_hash, self._peppered(pin))
-            ok = row.locked_until is None or row.locked_until <= now
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            lock = now + timedelta(minutes=LOCK_MINUTES) if failures + 1 >= LOCK_AFTER else None
-            with self.repos.db.uow(KIOSK.name) as tx:
-                self.staff.record_attempt(
-                    tx, row.id, ok=False, locked_until=lock or row.locked_until
-                )
-                tx.audit("staff.login_failed", str(row.id))
-            return None
-        user = StaffUser(row.username, row.role)
-        with self.repos.db.uow(Actor.staff(user).name) as tx:
-            if self.hasher.check_needs_rehash(row.pin_hash):
-                self.staff.set_hash(tx, row.id, self.hasher.hash(self._peppered(pin)))
-            if row.failed_attempts or row.locked_until:
-                self.staff.record_attempt(tx, row.id, ok=True)
-            tx.audit("staff.login", str(row.id))
-        return user
+        Each try first counts a failure, in one atomic statement committed before the
+        PIN is checked (a right PIN then clears it): guesses sent in parallel, from
+        threads or processes, each see the count the others raised, and the lock
+        engages after LOCK_AFTER of them whatever the order. One check runs at a time
+        per name in a process. After 3 failures each answer comes later (1, 2, 4 ... 30
+        s); after 10 the name is locked for 15 minutes at that kind of terminal only, so
+        a lobby visitor cannot lock staff out of the reception console. Names that are no
+        account are counted, delayed and hashed the same way, so they answer alike. Each
+        try is audited (a failed one by "kiosk": what was typed as a user name is not
+        kept)."""
+        name_hash = self._name_hash(username)
+        with self._one_at_a_time(name_hash):
+            now = datetime.now(UTC)
+            failures, locked_until = self.staff.count_failure(
+                name_hash,
+                scope,
+                now=now,
+                lock_after=LOCK_AFTER,
+                lock_until=now + timedelta(minutes=LOCK_MINUTES),
+            )
+            self._sleep(delay_for(failures - 1))
+            row = self.staff.get(username)
+            try:
+                self.hasher.verify(row.pin_hash if row else self._dummy, self._peppered(pin))
+                right = row is not None
+            except (VerificationError, InvalidHashError):
+                right = False
+            locked = locked_until is not None and locked_until > now
+            if row is None or not right or locked:
+                with self.repos.db.uow(KIOSK.name) as tx:
+                    tx.audit(
+                        "staff.login_failed",
+                        str(row.id) if row else None,
+                        {"at": scope, "locked": True} if locked else {"at": scope},
+                    )
+                return None
+            user = StaffUser(row.username, row.role)
+            with self.repos.db.uow(Actor.staff(user).name) as tx:
+                if self.hasher.check_needs_rehash(row.pin_hash):
+                    self.staff.set_hash(tx, row.id, self.hasher.hash(self._peppered(pin)))
+                self.staff.clear_failures(tx, name_hash, scope)
+                tx.audit("staff.login", str(row.id), {"at": scope})
+            return user
 
     def any_accounts(self) -> bool:
         """Whether anyone can log in at all (a fresh installation has no accounts)."""
         return bool(self.staff.all())
 
-    def is_locked(self, username: str) -> bool:
+    def is_locked(self, username: str, scope: str | None = None) -> bool:
+        """Whether the name is locked at this kind of terminal (default: at any)."""
+        where = self.staff.locked(username, datetime.now(UTC))
+        return bool(where) if scope is None else scope in where
+
+    def unlock(self, username: str, actor: Actor) -> None:
+        """Clear the account's failures and locks at every kind of terminal."""
+        actor.require("staff")
         row = self.staff.get(username)
-        return bool(row and row.locked_until and row.locked_until > datetime.now(UTC))
+        if row is None:
+            raise PinPolicyError(f"no staff account named {username!r}")
+        with self.repos.db.uow(actor.name) as tx:
+            self.staff.clear_failures(tx, self._name_hash(username))
+            tx.audit("staff.unlock", str(row.id))
 
     # -- an admin's accounts -----------------------------------------------------------
 
     def accounts(self, actor: Actor) -> list[StaffAccount]:
         actor.require("staff")
         now = datetime.now(UTC)
-        return [
-            StaffAccount(
-                r.username, r.role, r.failed_attempts, bool(r.locked_until and r.locked_until > now)
-            )
-            for r in self.staff.all()
-        ]
+        failures = self.staff.failures()
+        accounts = []
+        for r in self.staff.all():
+            found = failures.get(self._name_hash(r.username), [])
+            locked_at = tuple(sorted(w for w, _, lock in found if lock is not None and lock > now))
+            count = max((n for _, n, _ in found), default=0)
+            accounts.append(StaffAccount(r.username, r.role, count, bool(locked_at), locked_at))
+        return accounts
 
     def rows(self, actor: Actor) -> list[StaffRow]:
         actor.require("staff")
@@ -154,7 +213,7 @@ class StaffService:
         pin_hash = self.hasher.hash(self._peppered(pin))
         with self.repos.db.uow(actor.name) as tx:
             self.staff.set_hash(tx, row.id, pin_hash)
-            self.staff.record_attempt(tx, row.id, ok=True)
+            self.staff.clear_failures(tx, self._name_hash(username))
             tx.audit("staff.reset_pin", str(row.id))
 
     def remove(self, username: str, actor: Actor) -> None:

@@ -46,7 +46,12 @@ class StaffPanel(Panel):
     def load(self) -> None:
         accounts = self.desk.services.staff.accounts(self.desk.actor)
         rows = [
-            (Text(a.username), a.role, str(a.failed_attempts), "locked" if a.locked else "")
+            (
+                Text(a.username),
+                a.role,
+                str(a.failed_attempts),
+                "locked: " + ", ".join(a.locked_at) if a.locked else "",
+            )
             for a in accounts
         ]
         self.app.call_from_thread(self._show, rows)

@@ -4,6 +4,7 @@ holds the chain itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Unpack
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import StorageError
 from storage.models import AuditEvent
+from storage.witness import WitnessHead, read_witness
 
 
 class NothingToAccept(StorageError):
@@ -24,15 +26,30 @@ class AuditRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def verify(self) -> VerifyResult:
-        """Check the whole chain and the checkpoint; never moves the checkpoint."""
+    def verify(self, witness: Path | None = None) -> VerifyResult:
+        """Check the whole chain and the checkpoint, and against the ``witness`` file
+        when one is given (storage.witness); never moves the checkpoint."""
         checkpoint = self.db.checkpoint
-        try:
-            last = checkpoint.read() if checkpoint else None
-        except (ValueError, KeyError) as exc:
-            return VerifyResult(False, 0, str(exc))
+        head: WitnessHead | None = None
+        if witness is not None:
+            try:
+                head, forged = read_witness(witness, self.db.witness_key, self.db.site_id)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot read the audit witness {witness} ({type(exc).__name__})"
+                ) from None
+            if forged:
+                return VerifyResult(
+                    False, 0, f"the witness holds {forged} line(s) with a wrong seal (forged)"
+                )
         with db_errors(), self.db.read_session() as s:
-            return verify_chain(s, self.db.audit_key, last)
+            return verify_chain(
+                s,
+                self.db.audit_key,
+                checkpoint.read if checkpoint else None,
+                head,
+                witnessed=witness is not None,
+            )
 
     def accept_restore(self, actor: str) -> AcceptedRestore:
         """After the records database was restored from a copy, the checkpoint (outside
@@ -49,21 +66,24 @@ class AuditRepository:
             raise NothingToAccept("the audit trail is intact: there is no restore to accept")
         if not result.behind_checkpoint:
             raise NothingToAccept(f"the audit chain itself is broken ({result.problem})")
-        last = checkpoint.read()
-        assert last is not None  # behind_checkpoint comes from a checkpoint
+        try:
+            last = checkpoint.read()
+        except ValueError:
+            last = None  # forged or damaged: replaced below
+        last_seq = last.seq if last is not None else 0
         with db_errors(), self.db.read_connection() as conn:
             chain_seq, _ = chain_head(conn)
         with self.db.uow(actor) as tx:
             tx.audit(
                 "audit.restore_accepted",
-                details={"checkpoint_seq": last.seq, "chain_seq": chain_seq},
+                details={"checkpoint_seq": last_seq, "chain_seq": chain_seq},
             )
         with db_errors(), self.db.read_connection() as conn:
             head = conn.execute(HEAD).first()
             assert head is not None
-            if not chain_holds(conn, last):
+            if last is None or not chain_holds(conn, last):
                 checkpoint.reset(int(head[0]), bytes(head[1]))
-        return AcceptedRestore(last.seq, chain_seq)
+        return AcceptedRestore(last_seq, chain_seq)
 
     def events(self, **which: Unpack[EventFilter]) -> list[AuditEntry]:
         """Matching events in order (see :class:`EventFilter`)."""

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.domain.retention import Category, PurgeReport
+from storage.audit import anchor_mac
 from storage.database import Database, utcnow
 from storage.engine import checkpoint, db_errors
 from storage.models import (
@@ -247,10 +248,11 @@ def _purge_audit(
                 last_seq, last_hash = int(rows[-1][0]), bytes(rows[-1][1])
                 s.execute(delete(AuditEvent).where(AuditEvent.seq <= last_seq))
                 anchor = s.get(AuditAnchor, 1)
+                seal = anchor_mac(db.audit_key, last_seq, last_hash)
                 if anchor is None:
-                    s.add(AuditAnchor(id=1, seq=last_seq, hash=last_hash))
+                    s.add(AuditAnchor(id=1, seq=last_seq, hash=last_hash, mac=seal))
                 else:
-                    anchor.seq, anchor.hash = last_seq, last_hash
+                    anchor.seq, anchor.hash, anchor.mac = last_seq, last_hash, seal
         _between_batches(db)
         total += len(rows)
         if len(rows) < batch:

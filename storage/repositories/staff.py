@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.domain.staff import StaffRow
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import NotFound, StorageError
-from storage.models import StaffAccount
+from storage.models import PinAttempt, StaffAccount
 from storage.unit_of_work import UnitOfWork
 
 
 def _row(a: StaffAccount) -> StaffRow:
-    return StaffRow(a.id, a.username, a.role, a.pin_hash, a.failed_attempts, a.locked_until)
+    return StaffRow(a.id, a.username, a.role, a.pin_hash)
+
+
+# A name's failures are forgotten after a day without one (unless it is locked).
+FORGET_AFTER = timedelta(days=1)
 
 
 class StaffRepository:
@@ -33,7 +40,6 @@ class StaffRepository:
                 username=username,
                 role=role,
                 pin_hash=pin_hash,
-                failed_attempts=0,
                 created_at=tx.now,
             )
         )
@@ -67,23 +73,76 @@ class StaffRepository:
             update(StaffAccount).where(StaffAccount.id == account_id).values(pin_hash=pin_hash)
         )
 
-    def record_attempt(
+    # -- wrong PINs in a row, per name typed and kind of terminal ------------------------
+
+    def name_hash(self, username: str) -> bytes:
+        """A name as pin_attempts keeps it: keyed by the PIN pepper (from the master key),
+        so the table lists no names typed and a copied database cannot test them."""
+        return hmac.new(self.db.pepper, b"pin-name\x1f" + username.encode(), "sha256").digest()
+
+    def locked(self, username: str, now: datetime) -> tuple[str, ...]:
+        """The kinds of terminal the name is locked at now."""
+        found = self.failures().get(self.name_hash(username), [])
+        return tuple(sorted(w for w, _, lock in found if lock is not None and lock > now))
+
+    def count_failure(
         self,
-        tx: UnitOfWork,
-        account_id: uuid.UUID,
+        name_hash: bytes,
+        scope: str,
         *,
-        ok: bool,
-        locked_until: datetime | None = None,
-    ) -> None:
-        """Reset the failure counter on success; count a failure (and a lock) otherwise."""
-        values: dict[str, object]
-        if ok:
-            values = {"failed_attempts": 0, "locked_until": None}
-        else:
-            values = {
-                "failed_attempts": StaffAccount.failed_attempts + 1,
-                "locked_until": locked_until,
-            }
-        tx.session.execute(
-            update(StaffAccount).where(StaffAccount.id == account_id).values(**values)
+        now: datetime,
+        lock_after: int,
+        lock_until: datetime,
+    ) -> tuple[int, datetime | None]:
+        """Count one more failure for the name at this kind of terminal, committed before
+        the PIN is checked (the check clears it when the PIN was right): one atomic
+        upsert, so parallel guesses each see the count the others raised. From
+        ``lock_after`` failures on, the name is locked until ``lock_until``. Returns the
+        count and the lock now in force."""
+        insert: Any = (
+            postgresql.insert if self.db.engine.dialect.name == "postgresql" else (sqlite.insert)
         )
+        raised = PinAttempt.failures + 1
+        stmt = (
+            insert(PinAttempt)
+            .values(name_hash=name_hash, scope=scope, failures=1, locked_until=None, last_at=now)
+            .on_conflict_do_update(
+                index_elements=[PinAttempt.name_hash, PinAttempt.scope],
+                set_={
+                    "failures": raised,
+                    "last_at": now,
+                    "locked_until": case(
+                        (raised >= lock_after, lock_until), else_=PinAttempt.locked_until
+                    ),
+                },
+            )
+            .returning(PinAttempt.failures, PinAttempt.locked_until)
+        )
+        with self.db.uow("kiosk", now=now) as tx:
+            tx.session.execute(
+                delete(PinAttempt).where(
+                    PinAttempt.last_at < now - FORGET_AFTER,
+                    or_(PinAttempt.locked_until.is_(None), PinAttempt.locked_until < now),
+                )
+            )
+            failures, locked = tx.session.execute(stmt).one()
+        if failures >= lock_after and locked is None:  # a first insert at lock_after == 1
+            locked = lock_until
+        return int(failures), locked
+
+    def clear_failures(self, tx: UnitOfWork, name_hash: bytes, scope: str | None = None) -> None:
+        """Forget the name's failures: at this kind of terminal, or everywhere."""
+        cond = PinAttempt.name_hash == name_hash
+        if scope is not None:
+            cond = cond & (PinAttempt.scope == scope)
+        tx.session.execute(delete(PinAttempt).where(cond))
+
+    def failures(self) -> dict[bytes, list[tuple[str, int, datetime | None]]]:
+        """Every name's failures: name hash -> [(scope, count, locked until)]."""
+        found: dict[bytes, list[tuple[str, int, datetime | None]]] = {}
+        with db_errors(), self.db.read_session() as s:
+            for a in s.scalars(select(PinAttempt)):
+                found.setdefault(bytes(a.name_hash), []).append(
+                    (a.scope, a.failures, a.locked_until)
+                )
+        return found

@@ -95,9 +95,9 @@ def screen_text(pilot: Pilot[None]) -> str:
 
 
 STAFF_PINS = {
-    "rita": ("reception", "111111"),
-    "sam": ("security", "222222"),
-    "ada": ("admin", "333333"),
+    "rita": ("reception", "481592"),
+    "sam": ("security", "730164"),
+    "ada": ("admin", "592837"),
 }
 
 

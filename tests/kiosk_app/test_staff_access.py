@@ -58,11 +58,11 @@ async def test_a_pin_the_database_cannot_check_is_said_and_the_next_try_unlocks(
     services.staff.add("ada", "admin", "246810", OPERATOR)
     real, calls = services.staff.verify, []
 
-    def flaky(user: str, pin: str) -> object:
+    def flaky(user: str, pin: str, **kw: str) -> object:
         calls.append(user)
         if len(calls) == 1:
             raise DatabaseUnavailable("the database could not be used: database is locked")
-        return real(user, pin)
+        return real(user, pin, **kw)
 
     monkeypatch.setattr(services.staff, "verify", flaky)
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
