@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import NONCE_BYTES, InvalidTag, field_ad, open_field, seal_field
 from storage.errors import RecordTampered
+from storage.sealing import visit_ad
 
 SEP = "\x1f"
 VERSION = "p1"
@@ -56,14 +57,28 @@ def unseal(
         raise RecordTampered(table, row_id, column) from None
 
 
+def _ad(table: str, row_id: uuid.UUID, key_id: uuid.UUID, sealed: str | None) -> bytes:
+    if sealed is not None:
+        return visit_ad(row_id, key_id, sealed)
+    return field_ad(table, "personal", row_id, key_id)
+
+
 def seal_personal(
-    aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, p: Personal, table: str = "visits"
+    aead: AESGCM,
+    row_id: uuid.UUID,
+    key_id: uuid.UUID,
+    p: Personal,
+    table: str = "visits",
+    *,
+    sealed: str | None = None,
 ) -> bytes:
+    """The envelope; ``sealed``: a visit's seal text (storage.sealing), which the
+    envelope's authentication then covers too."""
     parts = (p.name, p.email, p.phone, p.company, p.host_name, p.screening)
     if any(SEP in (x or "") for x in parts):
         raise ValueError("personal fields may not contain control characters")
     plain = SEP.join([VERSION, *(x or "" for x in parts)])
-    return seal_field(aead, plain, field_ad(table, "personal", row_id, key_id))
+    return seal_field(aead, plain, _ad(table, row_id, key_id, sealed))
 
 
 def decode_personal(plain: bytes) -> list[str]:
@@ -77,14 +92,20 @@ def decode_personal(plain: bytes) -> list[str]:
 
 
 def unseal_personal(
-    aead: AESGCM, row_id: uuid.UUID, key_id: uuid.UUID, blob: bytes, table: str = "visits"
+    aead: AESGCM,
+    row_id: uuid.UUID,
+    key_id: uuid.UUID,
+    blob: bytes,
+    table: str = "visits",
+    *,
+    sealed: str | None = None,
 ) -> Personal:
     blob = bytes(blob)
-    ad = field_ad(table, "personal", row_id, key_id)
+    ad = _ad(table, row_id, key_id, sealed)
     try:
         fields = decode_personal(aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], ad))
     except (InvalidTag, ValueError):
-        raise RecordTampered(table, row_id, "personal") from None
+        raise RecordTampered(table, row_id, "record" if sealed else "personal") from None
     name, email, phone, company, host, screening = fields
     return Personal(
         name, email or None, phone or None, company or None, host or None, screening or None

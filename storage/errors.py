@@ -24,18 +24,22 @@ class RecordTampered(StorageError):
         self.table = table
         self.row_id = row_id
         self.column = column
-        super().__init__(
-            f"{table} record {row_id}: field {column!r} failed authentication "
-            "(edited, moved or corrupt)"
-        )
+        if column == "record":  # a visit: its envelope and every column it seals
+            what = "failed its integrity check (a field edited in the database, moved or corrupt)"
+        else:
+            what = f"field {column!r} failed authentication (edited, moved or corrupt)"
+        super().__init__(f"{table} record {row_id}: {what}")
 
 
 class KeyDestroyed(StorageError):
-    """The data key of a record was destroyed by retention: the record is unreadable."""
+    """The data key of a record is not in the key store: destroyed by retention, or a key
+    store older than the records. The record is unreadable."""
 
     def __init__(self, key_id: uuid.UUID) -> None:
         self.key_id = key_id
-        super().__init__(f"data key {key_id} has been destroyed (expired by retention)")
+        super().__init__(
+            f"data key {key_id} is not in the key store (destroyed by retention, or missing)"
+        )
 
 
 class NotFound(StorageError):

@@ -23,50 +23,32 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import literal_column
 
 from kiosk.domain.visits import (
-    FLAG_AUTO_CHECKOUT,
-    FLAG_FLAGGED,
-    FLAG_NDA,
-    FLAG_NEEDS_CONFIRMATION,
-    FLAG_RESTRICTED,
     DamagedRecord,
     ScreeningOutcome,
     VisitFields,
-    VisitorType,
     VisitRecord,
 )
 from storage.codec import decode_personal
-from storage.crypto import NONCE_BYTES, InvalidTag, field_ad
+from storage.crypto import NONCE_BYTES, InvalidTag
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
+from storage.sealing import AD_MARK, AD_PREFIX, FLAGS_SQL, TYPE_LIST, TYPE_SHIFT, seal_sql
 
 # What a visit read selects, as few columns as possible: each column the driver hands
 # over costs about as much as decoding it. Both dialects return the same text shapes,
 # so one loop decodes either.
 #
-# HEAD: id (32 hex digits) [:32], data key id (32) [32:64], local day (ISO) [64:74], then
-#   the arrival time as ISO text with its UTC offset [74:]. One text column: SQLite hands
-#   over one long string for less than three short ones, and slicing it is cheap.
+# HEAD: id (32 hex digits) [:32], data key id (32) [32:64], then the visit's seal text
+#   (storage.sealing) [64:], which begins with the local day (ISO) [64:74] and the
+#   arrival time as ISO text with its UTC offset [74:106]. One text column: SQLite hands
+#   over one long string for less than several short ones, slicing it is cheap, and the
+#   seal goes into the envelope's associated data as it is.
 # DEPARTED: ISO text with offset, or NULL.  HOST: 32 hex digits, or NULL.
 # FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 32 (<< _TYPE_SHIFT).
-_TYPE_LIST = tuple(VisitorType)
-_TYPE_SHIFT = 5
+_TYPE_LIST = TYPE_LIST
+_TYPE_SHIFT = TYPE_SHIFT
 _FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
-_FLAGS = (
-    "("
-    + " + ".join(
-        f"CASE WHEN visits.{column} THEN {bit} ELSE 0 END"
-        for column, bit in (
-            ("nda_accepted", FLAG_NDA),
-            ("needs_confirmation", FLAG_NEEDS_CONFIRMATION),
-            ("flagged", FLAG_FLAGGED),
-            ("restricted", FLAG_RESTRICTED),
-            ("auto_checkout", FLAG_AUTO_CHECKOUT),
-        )
-    )
-    + " + CASE visits.visitor_type "
-    + " ".join(f"WHEN '{t.value}' THEN {i << _TYPE_SHIFT}" for i, t in enumerate(_TYPE_LIST))
-    + " END)"  # an unknown type gives NULL: reported as a damaged record
-)
+_FLAGS = FLAGS_SQL  # an unknown type gives NULL: reported as a damaged record
 
 
 def _pg_hex(column: str) -> str:
@@ -83,18 +65,15 @@ def visit_columns(dialect: str) -> tuple[Any, ...]:
     SQLite ids are already hex and times naive-UTC ISO text; PostgreSQL formats its
     native values the same way."""
     if dialect == "sqlite":
-        head = "visits.id || visits.key_id || visits.local_day || visits.arrived_at || '+00:00'"
+        head = f"visits.id || visits.key_id || {seal_sql(dialect)}"
         departed, host = "visits.departed_at || '+00:00'", "visits.host_id"
     else:
-        head = (
-            f"{_pg_hex('id')} || {_pg_hex('key_id')}"
-            f" || to_char(visits.local_day, 'YYYY-MM-DD') || {_pg_time('arrived_at')}"
-        )
+        head = f"{_pg_hex('id')} || {_pg_hex('key_id')} || {seal_sql(dialect)}"
         departed, host = _pg_time("departed_at"), _pg_hex("host_id")
     return tuple(literal_column(c) for c in (head, departed, "visits.personal_ct", host, _FLAGS))
 
 
-_AD_PREFIX = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]
+_AD_PREFIX = AD_PREFIX
 _OUTCOMES = {o.value: o for o in ScreeningOutcome}
 _OUTCOMES[""] = ScreeningOutcome.NOT_ASKED
 
@@ -144,10 +123,21 @@ class VisitDecoder:
         with gc_paused():
             return self._decode(rows, True)
 
-    def _damaged(self, head: str, error: KeyDestroyed | RecordTampered) -> DamagedRecord:
+    def _damaged(
+        self, head: str, departed: str | None, error: KeyDestroyed | RecordTampered
+    ) -> DamagedRecord:
         if self.strict:
             raise error from None  # not chained to the InvalidTag behind it
-        return DamagedRecord("visits", uuid_from_hex(head[:32]), str(error))
+        try:  # as stored, unchecked: for lists that must count the record anyway
+            day: date | None = date.fromisoformat(head[64:74])
+            arrived: datetime | None = datetime.fromisoformat(head[74:106])
+            left = datetime.fromisoformat(departed) if departed else None
+        except ValueError:
+            day = arrived = left = None
+        cause = "no_key" if isinstance(error, KeyDestroyed) else "tampered"
+        return DamagedRecord(
+            "visits", uuid_from_hex(head[:32]), str(error), cause, day, arrived, left
+        )
 
     def _decode(self, rows: Iterable[Any], fields_only: bool) -> tuple[list[Any], list[Any]]:
         decoded: list[Any] = []
@@ -155,7 +145,7 @@ class VisitDecoder:
         add = decoded.append
         fromiso, days = datetime.fromisoformat, dict[str, date]()
         host_ids: dict[str, uuid.UUID] = {}
-        prefix = _AD_PREFIX
+        prefix, mark = _AD_PREFIX, AD_MARK
         keys, key_of = self._keys, self._key
         new, set_attr, uuid_cls, safe = new_object, set_attribute, uuid.UUID, UNKNOWN_SAFETY
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
@@ -164,23 +154,23 @@ class VisitDecoder:
         for head, departed, blob, host, flags in rows:
             key = keys.get(head[32:64]) or key_of(head[32:64])
             if isinstance(key, KeyDestroyed):
-                damaged.append(self._damaged(head, key))
+                damaged.append(self._damaged(head, departed, key))
                 continue
             id_int = int(head[:32], 16)
-            column = "personal"
+            column = "record"
             try:
                 name, email, phone, company, host_name, screening = decode(
                     key[1].decrypt(
                         blob[:NONCE_BYTES],
                         blob[NONCE_BYTES:],
-                        prefix + id_int.to_bytes(16) + key[0],
+                        prefix + id_int.to_bytes(16) + key[0] + mark + head[64:].encode(),
                     )
                 )
                 column = "visitor_type"
                 visitor_type = type_list[flags >> shift]  # flags is None for an unknown type
             except (InvalidTag, ValueError, UnicodeDecodeError, TypeError, IndexError):
                 tampered = RecordTampered("visits", uuid_from_hex(head[:32]), column)
-                damaged.append(self._damaged(head, tampered))
+                damaged.append(self._damaged(head, departed, tampered))
                 continue
             if host:  # a few hundred hosts share a day: one UUID object each
                 host_id = host_ids.get(host)
@@ -191,7 +181,7 @@ class VisitDecoder:
             if fields_only:
                 add(
                     (
-                        fromiso(head[74:]),
+                        fromiso(head[74:106]),
                         fromiso(departed) if departed else None,
                         visitor_type,
                         name,
@@ -215,7 +205,7 @@ class VisitDecoder:
             add(
                 record(
                     visit_id,
-                    fromiso(head[74:]),
+                    fromiso(head[74:106]),
                     fromiso(departed) if departed else None,
                     day,
                     visitor_type,

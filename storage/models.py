@@ -107,6 +107,15 @@ class Visit(Base):
     auto_checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class VisitSealUpgrade(Base):
+    """A row here: visits written before their columns were sealed wait to be sealed
+    (migration 0012; storage.open seals them at the next start)."""
+
+    __tablename__ = "visit_seal_upgrade"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class ShownDocument(Base):
     """The exact text of a privacy notice or NDA as visitors were shown it, kept under
     its SHA-256 (which visits and NDA acceptances store): what someone accepted can be

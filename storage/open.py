@@ -27,6 +27,7 @@ from storage.keystore import KeyStore
 from storage.migrate import upgrade
 from storage.models import Site
 from storage.repositories import Repositories
+from storage.repositories.visits import seal_earlier_visits
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def _open(
     except OperationalError as exc:
         raise DatabaseUnavailable(f"cannot use the database: {str(exc.orig)[:200]}") from None
     keystore = KeyStore(keystore_engine, kek)
-    return Database(
+    db = Database(
         records,
         keystore,
         site_id=site_id,
@@ -149,6 +150,10 @@ def _open(
         checkpoint_path=cfg.resolved_checkpoint,
         witness=cfg.witness,
     )
+    sealed = seal_earlier_visits(db) if migrate else 0
+    if sealed:
+        log.info("sealed %d visit(s) written before their columns were sealed", sealed)
+    return db
 
 
 def _create_private(path: Path | None) -> None:

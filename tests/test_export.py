@@ -78,10 +78,11 @@ def test_fields_formats_and_health_only_when_asked(store: Repositories, tmp_path
 
 def test_restricted_records_are_left_out(store: Repositories, tmp_path: Path) -> None:
     _seed(store)
-    with store.db.engine.begin() as conn:
-        conn.execute(
-            update(Visit).where(Visit.arrived_at < DAY + timedelta(hours=1)).values(restricted=True)
-        )
+    with store.db.engine.connect() as conn:
+        early = conn.execute(select(Visit.id).where(Visit.arrived_at < DAY + timedelta(hours=1)))
+        ids = list(early.scalars())
+    with store.db.uow("test") as tx:
+        assert store.rights.set_restricted(tx, ids, True) == 1
     _, result = _export(store, tmp_path)
     assert result.rows == 5  # type: ignore[attr-defined]
     _, result = _export(store, tmp_path, include_restricted=True)

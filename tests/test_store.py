@@ -143,7 +143,9 @@ def test_an_unknown_visitor_type_is_reported_not_fatal(store: Repositories) -> N
         conn.execute(update(Visit).where(Visit.id == odd.visit_id).values(visitor_type="alien"))
     day = store.visits.on_day(store.db.local_day(odd.arrived_at))
     assert [v.id for v in day.visits] == [fine.visit_id]
-    assert [(d.row_id, "visitor_type" in d.reason) for d in day.damaged] == [(odd.visit_id, True)]
+    assert [(d.row_id, "integrity check" in d.reason) for d in day.damaged] == [
+        (odd.visit_id, True)
+    ]
     with pytest.raises(RecordTampered, match=str(odd.visit_id)):
         store.visits.get(odd.visit_id)
 

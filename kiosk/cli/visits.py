@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import sys
 from datetime import datetime
 
 import click
 
-from kiosk.cli.base import Context, pass_ctx, print_table, visitor_options
+from kiosk.cli.base import Context, fail, pass_ctx, print_table, visitor_options
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
 from kiosk.domain.visits import NdaSignature
 from kiosk.i18n import LANGUAGES
 from kiosk.services.log import LogRow
+from kiosk.services.onsite import on_site_count
 
 
 @click.command()
@@ -118,11 +118,12 @@ def log_cmd(obj: Context, day: datetime | None, search: str, fmt: str) -> None:
     else:
         print_table(rows, LOG_COLUMNS)
         click.echo(f"{len(rows)} visit(s)")
-    for damaged in found.damaged:
-        click.echo(f"kiosk: warning: {damaged.reason}", err=True)
+    for why in found.why:
+        click.echo(f"kiosk: warning: {why}", err=True)
 
 
 ONSITE_COLUMNS = ("name", "company", "host", "since")
+EXIT_UNREADABLE = 3  # kiosk onsite: the list holds records that could not be read
 
 
 @click.command()
@@ -136,7 +137,14 @@ def onsite(obj: Context, fmt: str) -> None:
         writer.writerow(ONSITE_COLUMNS)
         for p in people:
             writer.writerow([safe_cell(p.name), safe_cell(p.company), safe_cell(p.host), p.since])
-        return
-    click.echo(f"On site now: {len(people)}")
-    if people:
-        print_table([dataclasses.asdict(p) for p in people], ONSITE_COLUMNS)
+    else:
+        click.echo(on_site_count(people))
+        if people:
+            print_table(
+                [{c: getattr(p, c) for c in ONSITE_COLUMNS} for p in people], ONSITE_COLUMNS
+            )
+    bad = [p for p in people if p.unreadable]
+    for p in bad:
+        click.echo(f"kiosk: warning: {p.unreadable}", err=True)
+    if bad:  # a script printing the list must notice it is not the whole truth
+        fail(f"{len(bad)} record(s) on the list could not be read", EXIT_UNREADABLE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from kiosk.domain.documents import DocumentText
 
@@ -131,11 +131,30 @@ FLAG_AUTO_CHECKOUT = 16
 
 @dataclass(frozen=True, slots=True)
 class DamagedRecord:
-    """A record that failed authentication; it names the row, never its content."""
+    """A record that could not be read: it failed its integrity check (``cause``
+    "tampered") or its data key is gone ("no_key"). It names the row, never its content;
+    the day and arrival are as stored (unchecked), for lists that must still count it."""
 
     table: str
     row_id: uuid.UUID
     reason: str
+    cause: str = "tampered"
+    local_day: date | None = None
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
+
+    def why(self, today: date, keep_days: int) -> str:
+        """Why it cannot be read, for staff: edited, expired, or a key store that lacks
+        its key (restored from a backup older than the records)."""
+        if self.cause != "no_key":
+            return self.reason
+        expired = self.local_day is not None and self.local_day < today - timedelta(days=keep_days)
+        if expired:
+            return f"{self.table} record {self.row_id}: its data key was destroyed by retention"
+        return (
+            f"{self.table} record {self.row_id}: its data key is missing from this key store "
+            "(a key store restored from a backup older than the records?)"
+        )
 
 
 @dataclass(slots=True)

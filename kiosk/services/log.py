@@ -4,7 +4,7 @@ decrypted in memory and searched there (no index needed), and who is expected.""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
 from kiosk.domain.staff import Actor
@@ -39,6 +39,7 @@ class LogRow:
 class DayLog:
     rows: list[LogRow]  # the visits in arrival order, then the expected visitors
     damaged: list[DamagedRecord]  # visits that could not be read
+    why: list[str] = field(default_factory=list)  # for each, why: staff's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,9 @@ class LogService:
                         haystack=haystack(inv.name, inv.company, host),
                     )
                 )
-        return DayLog(shown, read.damaged)
+        keep = repos.db.retention.visit_days
+        why = [d.why(self.ctx.today(), keep) for d in read.damaged]
+        return DayLog(shown, read.damaged, why)
 
     def open_visits(self, actor: Actor) -> OpenVisits:
         """Visits nobody checked out: how many count as in the building now (as the

@@ -27,6 +27,24 @@ class OnSite:
     company: str
     host: str
     since: str
+    unreadable: str = ""
+    """Why the record could not be read (then ``name`` says so, with its visit id): it
+    is listed and counted all the same, as it may be someone in the building."""
+
+
+def unreadable_count(people: list[OnSite]) -> int:
+    return sum(bool(p.unreadable) for p in people)
+
+
+def on_site_count(people: list[OnSite]) -> str:
+    """ "On site now: 3", and the unreadable records among them when there are any."""
+    bad = unreadable_count(people)
+    if not bad:
+        return f"On site now: {len(people)}"
+    return (
+        f"On site now: {len(people)}, of which {bad} unreadable record(s): check them "
+        "(kiosk log says why)"
+    )
 
 
 ON_SITE_TITLES = ("Name", "Company", "Host", "Since")
@@ -82,15 +100,29 @@ class OnSiteService:
 
     def people(self, actor: Actor, *, days: int = ON_SITE_DAYS) -> list[OnSite]:
         """Visitors with no check-out among the last ``days`` days, sorted by name the way
-        a marshal reads a list: Åse with the A's, Ørsted with the O's. Looking is audited,
-        once per login, but never stands in the way: in an emergency the list is shown
-        even when the event cannot be written."""
+        a marshal reads a list: Åse with the A's, Ørsted with the O's. A record of those
+        days that cannot be read (edited in the database, or its key missing) is never
+        left out silently: it comes first, as "unreadable record <visit id>" with its
+        arrival as stored, whatever departure it records (that cannot be trusted
+        either). Looking is audited, once per login, but never stands in the way: in an
+        emergency the list is shown even when the event cannot be written."""
         actor.require("onsite")
         tz, today = self.ctx.tz, self.ctx.today()
         hosts = {h.id: h.name for h in self.repos.hosts.all(active_only=False)}
-        people = []
+        keep = self.repos.db.retention.visit_days
+        people, unreadable = [], []
         for v in self.repos.visits.stream_range(today - timedelta(days=days - 1), today):
-            if not isinstance(v, VisitRecord) or v.departed_at is not None:
+            if not isinstance(v, VisitRecord):
+                arrived = (
+                    v.arrived_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+                    if (v.arrived_at)
+                    else "?"
+                )
+                unreadable.append(
+                    OnSite(f"unreadable record {v.row_id}", "", "", arrived, v.why(today, keep))
+                )
+                continue
+            if v.departed_at is not None:
                 continue
             people.append(
                 OnSite(
@@ -101,9 +133,15 @@ class OnSiteService:
                 )
             )
         people.sort(key=lambda p: (search_key(p.name), p.name))
+        if unreadable:
+            log.warning("%d unreadable visit record(s) on the on-site list", len(unreadable))
+        people = unreadable + people
         if "onsite" not in actor.seen:
             actor.seen.add("onsite")
-            self._audit(actor, "onsite.view", {"people": len(people)})
+            details = {"people": len(people)}
+            if unreadable:
+                details["unreadable"] = len(unreadable)
+            self._audit(actor, "onsite.view", details)
         return people
 
     def print(self, people: list[OnSite], actor: Actor, read_at: datetime | None = None) -> str:

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from kiosk.services.onsite import OnSite, on_site_lines
+from kiosk.services.onsite import OnSite, on_site_count, on_site_lines
 from screens.console.desk import Desk
 from screens.console.stale import StaleNotice
 
@@ -53,7 +53,7 @@ class OnSitePanel(VerticalScroll):
     def on_on_site_panel_loaded(self, message: Loaded) -> None:
         self.query_one("#onsite-stale", StaleNotice).read(self.desk.now())
         self.people = message.people
-        self.query_one("#onsite-count", Static).update(f"On site now: {len(message.people)}")
+        self.query_one("#onsite-count", Static).update(on_site_count(message.people))
         self.show()
 
     def on_resize(self) -> None:

@@ -14,11 +14,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select
 
 from kiosk.domain.rights import ErasureReport, NdaRecord
 from kiosk.domain.visits import ScreeningOutcome
-from storage.codec import seal_personal, unseal, unseal_personal
+from storage.codec import Personal, unseal
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
@@ -30,6 +30,7 @@ from storage.models import (
     ShownDocument,
     Visit,
 )
+from storage.repositories.visits import rewrite
 from storage.unit_of_work import UnitOfWork
 
 
@@ -86,27 +87,15 @@ class RightsRepository:
         visits' envelopes (re-sealed), stored answers are deleted and the flag it raised
         is cleared. Returns the number of visits that held screening data."""
         s = tx.session
-        changed = 0
+
+        def edit(before: Personal) -> tuple[Personal, dict[str, Any]] | None:
+            if before.screening in (None, ScreeningOutcome.NOT_ASKED.value):
+                return None
+            return dataclasses.replace(before, screening=None), {"flagged": False}
+
         # Locked (PostgreSQL) until this commits, in id order: a correction at a desk
         # meanwhile waits, then re-seals this result, and cannot seal the outcome back.
-        rows = s.execute(
-            select(Visit.id, Visit.key_id, Visit.personal_ct)
-            .where(Visit.id.in_(visit_ids))
-            .order_by(Visit.id)
-            .with_for_update()
-        ).all()
-        for visit_id, key_id, blob in rows:
-            aead = self.db.keystore.key_by_id(key_id)
-            before = unseal_personal(aead, visit_id, key_id, blob)
-            if before.screening in (None, ScreeningOutcome.NOT_ASKED.value):
-                continue
-            after = dataclasses.replace(before, screening=None)
-            s.execute(
-                update(Visit)
-                .where(Visit.id == visit_id)
-                .values(personal_ct=seal_personal(aead, visit_id, key_id, after), flagged=False)
-            )
-            changed += 1
+        changed = len(rewrite(self.db, tx, Visit.id.in_(visit_ids), edit))
         answers = s.execute(delete(HealthScreening).where(HealthScreening.visit_id.in_(visit_ids)))
         tx.audit(
             "person.withdraw_consent", details={"visits": changed, "answers": _rowcount(answers)}
@@ -119,12 +108,11 @@ class RightsRepository:
         """Mark visits restricted (left out of exports unless an admin asks) or lift it."""
         if not visit_ids:
             return 0
-        result = tx.session.execute(
-            update(Visit).where(Visit.id.in_(visit_ids)).values(restricted=restricted)
-        )
+        flag = {"restricted": restricted}
+        changed = rewrite(self.db, tx, Visit.id.in_(visit_ids), lambda p: (p, flag))
         action = "person.restrict" if restricted else "person.unrestrict"
         tx.audit(action, details={"visits": len(visit_ids)})
-        return _rowcount(result)
+        return len(changed)
 
     def erase(
         self,

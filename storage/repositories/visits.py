@@ -8,29 +8,46 @@ Every write here runs in the caller's unit of work and appends its audit event t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
 from kiosk.domain.notifications import HOST_ARRIVAL
 from kiosk.domain.retention import Category
+from kiosk.domain.staff import SYSTEM
 from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
 from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
 from storage.engine import db_errors
-from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound
+from storage.errors import (
+    AlreadyCheckedOut,
+    InvalidDeparture,
+    KeyDestroyed,
+    NotFound,
+    RecordTampered,
+)
 from storage.ids import time_ordered_id
-from storage.models import HealthScreening, NdaAcceptance, OutboxMessage, ShownDocument, Visit
+from storage.models import (
+    HealthScreening,
+    NdaAcceptance,
+    OutboxMessage,
+    ShownDocument,
+    Visit,
+    VisitSealUpgrade,
+)
 from storage.repositories.documents import document_row
 from storage.repositories.outbox import message_row
 from storage.repositories.visit_reads import DAYS_HELD, VisitReads
+from storage.sealing import seal_column, seal_text
 from storage.unit_of_work import UnitOfWork
 
 
@@ -49,6 +66,100 @@ class SealedCheckIn:
 _TABLES: dict[Any, Any] = {
     m: m.__table__ for m in (Visit, NdaAcceptance, HealthScreening, OutboxMessage, ShownDocument)
 }
+
+
+def _with(personal: Personal, values: Mapping[str, Any]) -> tuple[Personal, Mapping[str, Any]]:
+    """An edit that sets ``values`` and leaves the personal fields as they are."""
+    return personal, values
+
+
+Edit = Callable[[Personal], tuple[Personal, Mapping[str, Any]] | None]
+
+
+def rewrite(
+    db: Database, tx: UnitOfWork, where: Any, edit: Edit, *, missing: str = ""
+) -> list[uuid.UUID]:
+    """Change the visits ``where`` selects and seal them again (storage.sealing). Each
+    envelope is opened with the seal of the row as stored, so a row edited in the
+    database is refused (RecordTampered, naming it), never sealed anew as if nothing
+    happened; ``edit`` gets its personal fields and returns them changed with the
+    columns to set (or None: leave this one). Rows are locked (PostgreSQL) until the
+    unit commits, in id order. Returns the ids changed; ``missing``: the NotFound
+    raised when ``where`` selects nothing."""
+    s = tx.session
+    column = seal_column(db.engine.dialect.name)
+    rows = s.execute(
+        select(Visit.id, Visit.key_id, Visit.personal_ct, column)
+        .where(where)
+        .order_by(Visit.id)
+        .with_for_update()
+    ).all()
+    if missing and not rows:
+        raise NotFound(missing)
+    changed = []
+    for visit_id, key_id, blob, sealed in rows:
+        aead = db.keystore.key_by_id(key_id)
+        edited = edit(unseal_personal(aead, visit_id, key_id, blob, sealed=sealed))
+        if edited is None:
+            continue
+        personal, values = edited
+        if values:
+            s.execute(update(Visit).where(Visit.id == visit_id).values(**values))
+            sealed = s.execute(select(column).where(Visit.id == visit_id)).scalar_one()
+        s.execute(
+            update(Visit)
+            .where(Visit.id == visit_id)
+            .values(personal_ct=seal_personal(aead, visit_id, key_id, personal, sealed=sealed))
+        )
+        changed.append(visit_id)
+    return changed
+
+
+def seal_earlier_visits(db: Database, batch: int = 2000) -> int:
+    """Seal the visits written before their columns were sealed (migration 0012 left a
+    mark when there were any): each envelope that opens with the earlier associated data
+    is sealed again with the row's seal. One that opens with neither stays as it is, and
+    reads as damaged. Runs once: the mark goes when done. Returns how many were sealed."""
+    with db_errors(), db.read_session() as s:
+        if s.get(VisitSealUpgrade, 1) is None:
+            return 0
+    column = seal_column(db.engine.dialect.name)
+    sealed_count, after = 0, uuid.UUID(int=0)
+    while True:
+        with db.uow(SYSTEM.name) as tx:
+            rows = tx.session.execute(
+                select(Visit.id, Visit.key_id, Visit.personal_ct, column)
+                .where(Visit.id > after)
+                .order_by(Visit.id)
+                .limit(batch)
+            ).all()
+            for visit_id, key_id, blob, sealed in rows:
+                try:
+                    aead = db.keystore.key_by_id(key_id)
+                except KeyDestroyed:
+                    continue
+                try:
+                    unseal_personal(aead, visit_id, key_id, blob, sealed=sealed)
+                    continue  # sealed already
+                except RecordTampered:
+                    pass
+                try:
+                    personal = unseal_personal(aead, visit_id, key_id, blob)
+                except RecordTampered:
+                    continue
+                tx.session.execute(
+                    update(Visit)
+                    .where(Visit.id == visit_id)
+                    .values(
+                        personal_ct=seal_personal(aead, visit_id, key_id, personal, sealed=sealed)
+                    )
+                )
+                sealed_count += 1
+            if len(rows) < batch:
+                tx.session.execute(delete(VisitSealUpgrade))
+                tx.audit("visits.sealed", details={"visits": sealed_count})
+                return sealed_count
+            after = rows[-1][0]
 
 
 class VisitRepository(VisitReads):
@@ -91,19 +202,20 @@ class VisitRepository(VisitReads):
             restricted=False,
             nda_accepted=visit.nda is not None,
             auto_checkout=False,
-            personal_ct=seal_personal(
-                visit_aead,
-                visit_id,
-                visit_key_id,
-                Personal(
-                    name=visit.name,
-                    email=visit.email,
-                    phone=visit.phone,
-                    company=visit.company,
-                    host_name=visit.host_name,
-                    screening=visit.screening.value,
-                ),
+        )
+        row["personal_ct"] = seal_personal(
+            visit_aead,
+            visit_id,
+            visit_key_id,
+            Personal(
+                name=visit.name,
+                email=visit.email,
+                phone=visit.phone,
+                company=visit.company,
+                host_name=visit.host_name,
+                screening=visit.screening.value,
             ),
+            sealed=seal_text(row),
         )
         new_documents = [d for d in visit.documents if d.key not in self._documents_kept]
         return SealedCheckIn(
@@ -263,12 +375,8 @@ class VisitRepository(VisitReads):
         is dated ``now``, when it was recorded. Raises AlreadyCheckedOut when another kiosk
         or desk recorded one since the caller looked (the update waits for its commit)."""
         still = Visit.auto_checkout.is_(True) if replaces_auto else Visit.departed_at.is_(None)
-        changed = tx.session.execute(
-            update(Visit)
-            .where(Visit.id == visit_id, still)
-            .values(departed_at=departed_at or tx.now, auto_checkout=False)
-        )
-        if not getattr(changed, "rowcount", 0):
+        departure = {"departed_at": departed_at or tx.now, "auto_checkout": False}
+        if not self.rewrite(tx, (Visit.id == visit_id) & still, lambda p: (p, departure)):
             raise AlreadyCheckedOut(f"visit {visit_id} was checked out meanwhile")
         details: dict[str, object] = {}
         if replaces_auto:
@@ -300,18 +408,24 @@ class VisitRepository(VisitReads):
         or elsewhere, is left alone. Returns how many."""
         done = 0
         for visit_id, arrived in open_visits:
-            changed = tx.session.execute(
-                update(Visit)
-                .where(Visit.id == visit_id, Visit.departed_at.is_(None))
-                .values(
-                    departed_at=departure_for(arrived, at, self.db.timezone), auto_checkout=True
-                )
-            )
-            if not getattr(changed, "rowcount", 0):
+            departure = {
+                "departed_at": departure_for(arrived, at, self.db.timezone),
+                "auto_checkout": True,
+            }
+            still = (Visit.id == visit_id) & Visit.departed_at.is_(None)
+            if not self.rewrite(tx, still, functools.partial(_with, values=departure)):
                 continue
             done += 1
             tx.audit("visit.auto_check_out", str(visit_id), {"at": at.strftime("%H:%M")})
         return done
+
+    # -- changing a visit: its seal follows ---------------------------------------------
+
+    def rewrite(
+        self, tx: UnitOfWork, where: Any, edit: Edit, *, missing: str = ""
+    ) -> list[uuid.UUID]:
+        """:func:`rewrite` in this repository's database."""
+        return rewrite(self.db, tx, where, edit, missing=missing)
 
     # -- changes by staff ------------------------------------------------------------
 
@@ -323,41 +437,34 @@ class VisitRepository(VisitReads):
         unknown = set(changes) - set(CORRECTABLE)
         if unknown:
             raise ValueError(f"cannot correct {sorted(unknown)}")
-        s = tx.session
+        changed: list[str] = []
+
+        def edit(before: Personal) -> tuple[Personal, dict[str, Any]] | None:
+            after = dataclasses.replace(before, **changes)  # type: ignore[arg-type]
+            changed.extend(f for f in CORRECTABLE if getattr(before, f) != getattr(after, f))
+            if not changed:
+                return None
+            values: dict[str, Any] = {}
+            if "email" in changed:
+                values["email_bidx"] = self.db.email_index(after.email) if after.email else None
+            if "phone" in changed:
+                values["phone_bidx"] = self.db.phone_index(after.phone) if after.phone else None
+            return after, values
+
         # Locked (PostgreSQL) until this commits: a correction at another desk waits and
         # then re-seals this one's result, instead of both starting from the same
         # envelope and the later undoing the earlier.
-        row = s.execute(
-            select(Visit.key_id, Visit.personal_ct).where(Visit.id == visit_id).with_for_update()
-        ).first()
-        if row is None:
-            raise NotFound(f"visit {visit_id} not found")
-        aead = self.db.keystore.key_by_id(row.key_id)
-        before = unseal_personal(aead, visit_id, row.key_id, row.personal_ct)
-        after = dataclasses.replace(before, **changes)  # type: ignore[arg-type]
-        changed = [f for f in CORRECTABLE if getattr(before, f) != getattr(after, f)]
-        if not changed:
+        if not self.rewrite(tx, Visit.id == visit_id, edit, missing=f"visit {visit_id} not found"):
             return []
-        values: dict[str, object] = {
-            "personal_ct": seal_personal(aead, visit_id, row.key_id, after)
-        }
-        if "email" in changed:
-            values["email_bidx"] = self.db.email_index(after.email) if after.email else None
-        if "phone" in changed:
-            values["phone_bidx"] = self.db.phone_index(after.phone) if after.phone else None
-        s.execute(update(Visit).where(Visit.id == visit_id).values(**values))
         tx.audit("visit.correct", str(visit_id), {"fields": changed})
         return changed
 
     def reissue_badge(self, tx: UnitOfWork, visit_id: uuid.UUID) -> str:
         """A new badge code for a visit (the old badge stops working): for reprints."""
         code = new_badge_code()
-        result = tx.session.execute(
-            update(Visit)
-            .where(Visit.id == visit_id)
-            .values(badge_hash=badge_hash(normalise_badge_code(code) or ""))
+        badge = {"badge_hash": badge_hash(normalise_badge_code(code) or "")}
+        self.rewrite(
+            tx, Visit.id == visit_id, lambda p: (p, badge), missing=f"visit {visit_id} not found"
         )
-        if not getattr(result, "rowcount", 0):
-            raise NotFound(f"visit {visit_id} not found")
         tx.audit("visit.reprint_badge", str(visit_id))
         return code

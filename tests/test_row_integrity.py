@@ -1,0 +1,185 @@
+"""Every column of a visit outside its envelope is sealed with it: a direct UPDATE in the
+database is detected on the next read, named by the visit's id, never silently used; the
+evacuation list still lists and counts such a record, and says it could not be read.
+On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, insert, not_, select, update
+
+from kiosk.domain.retention import Category
+from kiosk.domain.staff import Actor
+from kiosk.domain.visits import VisitorType
+from kiosk.services.bundle import Services
+from storage.codec import Personal, seal_personal
+from storage.errors import AlreadyCheckedOut, RecordTampered
+from storage.keystore_models import DataKey
+from storage.models import AuditEvent, Visit, VisitSealUpgrade
+from storage.open import StoreConfig, open_repositories
+from storage.repositories import Repositories
+from storage.sealing import seal_column, seal_text
+from tests.helpers.factories import run_cli, visitor
+from tests.helpers.store import add_host, check_in, check_out, correct, services_over
+
+SECURITY = Actor("test")
+
+# Each column a visit keeps outside its envelope, and an edit an insider could make.
+EDITS: dict[str, Any] = {
+    "departed_at": lambda v: v.arrived_at + timedelta(minutes=5),
+    "arrived_at": lambda v: v.arrived_at - timedelta(hours=1),
+    "created_at": lambda v: v.created_at - timedelta(hours=1),
+    "local_day": lambda v: v.local_day - timedelta(days=1),
+    "restricted": lambda v: not_(Visit.restricted),
+    "nda_accepted": lambda v: not_(Visit.nda_accepted),
+    "flagged": lambda v: not_(Visit.flagged),
+    "needs_confirmation": lambda v: not_(Visit.needs_confirmation),
+    "auto_checkout": lambda v: not_(Visit.auto_checkout),
+    "under_16": lambda v: not_(Visit.under_16),
+    "visitor_type": lambda v: VisitorType.CONTRACTOR.value,
+    "host_id": lambda v: None,
+    "email_bidx": lambda v: Visit.email_bidx + 1,
+    "phone_bidx": lambda v: None,
+    "badge_hash": lambda v: os.urandom(32),
+    "privacy_version": lambda v: "forged-2",
+    "privacy_sha256": lambda v: "f" * 64,
+}
+
+
+@pytest.mark.parametrize("column", sorted(EDITS))
+def test_a_direct_update_of_a_sealed_column_is_detected(store: Repositories, column: str) -> None:
+    host_id = add_host(store, "Hostina Placeholder", "hostina@example.com")
+    edited = check_in(store, visitor(1, host_id=host_id), actor="test")
+    other = check_in(store, visitor(2, host_id=host_id), actor="test")
+    with store.db.engine.begin() as conn:
+        row = conn.execute(select(Visit).where(Visit.id == edited.visit_id)).one()
+        conn.execute(
+            update(Visit).where(Visit.id == edited.visit_id).values({column: EDITS[column](row)})
+        )
+    with pytest.raises(RecordTampered, match=str(edited.visit_id)) as raised:
+        store.visits.get(edited.visit_id)
+    assert "integrity check" in str(raised.value)
+    assert "Fakename" not in str(raised.value)  # the record is named, never its content
+    day = store.visits.on_day(store.db.local_day(other.arrived_at))
+    assert [v.id for v in day.visits] == [other.visit_id]
+    if column != "local_day":  # moved to another day: read there
+        assert [d.row_id for d in day.damaged] == [edited.visit_id]
+    # Nothing seals it anew: a check-out of the edited record is refused too.
+    refused = AlreadyCheckedOut if column == "departed_at" else RecordTampered
+    with pytest.raises(refused), store.db.uow("test") as tx:
+        store.visits.check_out_visit(tx, edited.visit_id)
+
+
+def test_what_the_kiosk_changes_keeps_the_seal(store: Repositories) -> None:
+    """Check-out (by badge, by staff, automatic), correction, restriction, a new badge,
+    consent withdrawn: each seals the row again, and the day reads whole."""
+    visits = [check_in(store, visitor(i), actor="test") for i in range(5)]
+    check_out(store, visits[0].badge_code, actor="test")
+    with store.db.uow("test") as tx:
+        store.visits.check_out_visit(tx, visits[1].visit_id)
+        store.rights.set_restricted(tx, [visits[2].visit_id], True)
+        store.visits.reissue_badge(tx, visits[3].visit_id)
+        store.rights.withdraw_consent(tx, [visits[4].visit_id])
+    correct(store, visits[2].visit_id, {"email": "new.address@example.invalid"}, actor="test")
+    day = store.visits.on_day(store.db.local_day(visits[0].arrived_at))
+    assert not day.damaged and len(day.visits) == 5
+    by_id = {v.id: v for v in day.visits}
+    assert by_id[visits[0].visit_id].departed_at and by_id[visits[1].visit_id].departed_at
+    assert by_id[visits[2].visit_id].restricted
+    assert by_id[visits[2].visit_id].email == "new.address@example.invalid"
+
+
+def test_the_seal_is_the_same_text_in_python_and_in_sql(store: Repositories) -> None:
+    host_id = add_host(store, "Hostina Placeholder", "hostina@example.com")
+    plain = check_in(store, visitor(1, email=None, phone=None), actor="test")
+    full = check_in(store, visitor(2, host_id=host_id, under_16=True), actor="test")
+    check_out(store, full.badge_code, actor="test")
+    column = seal_column(store.db.engine.dialect.name)
+    with store.db.engine.connect() as conn:
+        for visit_id in (plain.visit_id, full.visit_id):
+            row = conn.execute(select(Visit).where(Visit.id == visit_id)).one()
+            values = {c.name: getattr(row, c.name) for c in Visit.__table__.columns}
+            in_sql = conn.execute(select(column).where(Visit.id == visit_id)).scalar_one()
+            assert seal_text(values) == in_sql
+
+
+def _onsite(store: Repositories) -> tuple[Services, list[Any]]:
+    services = services_over(store)
+    return services, services.onsite.people(SECURITY)
+
+
+def test_a_visit_edited_off_the_evacuation_list_stays_on_it(store: Repositories) -> None:
+    """Someone marks a visitor as gone in the database: the list still counts them, as
+    an unreadable record with its visit id and arrival."""
+    inside = [check_in(store, visitor(i), actor="test") for i in range(3)]
+    with store.db.engine.begin() as conn:
+        conn.execute(
+            update(Visit)
+            .where(Visit.id == inside[1].visit_id)
+            .values(departed_at=inside[1].arrived_at + timedelta(minutes=1))
+        )
+    services, people = _onsite(store)
+    assert len(people) == 3
+    first = people[0]
+    assert first.name == f"unreadable record {inside[1].visit_id}" and first.unreadable
+    assert "integrity check" in first.unreadable
+    arrived = inside[1].arrived_at.astimezone(services.ctx.tz).strftime("%Y-%m-%d %H:%M")
+    assert first.since == arrived
+    assert sorted(p.name for p in people[1:]) == [visitor(0).name, visitor(2).name]
+
+
+def test_a_key_store_older_than_the_records_lists_them_as_unreadable(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """The key store restored from a backup taken before today's first check-in: today's
+    key is not in it. `kiosk onsite` lists the three people as unreadable records and
+    exits non-zero; `kiosk log` says the key is missing, not that it expired."""
+    store = open_repositories(store_config)
+    try:
+        for i in range(3):
+            check_in(store, visitor(i), actor="test")
+        with store.db.keystore.engine.begin() as conn:  # as the older backup holds it
+            conn.execute(delete(DataKey).where(DataKey.category == Category.VISIT.value))
+    finally:
+        store.db.dispose()
+    listed = run_cli(store_config, tmp_path, "onsite")
+    assert listed.returncode == 3, listed.stderr
+    assert "On site now: 3, of which 3 unreadable record(s)" in listed.stdout
+    assert listed.stdout.count("unreadable record ") == 3
+    assert "missing from this key store" in listed.stderr
+    assert "3 record(s) on the list could not be read" in listed.stderr
+    log = run_cli(store_config, tmp_path, "log")
+    assert "missing from this key store" in log.stderr and "retention" not in log.stderr
+
+
+def test_visits_from_before_the_seal_are_sealed_once_at_start(
+    store: Repositories, store_config: StoreConfig
+) -> None:
+    """Rows written by the previous version (an envelope without the seal) are sealed
+    by the first start after the upgrade, and read whole."""
+    visits = [check_in(store, visitor(i), actor="test") for i in range(3)]
+    with store.db.engine.begin() as conn:  # the envelopes as the previous version wrote them
+        for v in visits:
+            key_id = conn.execute(select(Visit.key_id).where(Visit.id == v.visit_id)).scalar_one()
+            aead = store.db.keystore.key_by_id(key_id)
+            old = seal_personal(aead, v.visit_id, key_id, Personal(name=f"Earlier {v.visit_id}"))
+            conn.execute(update(Visit).where(Visit.id == v.visit_id).values(personal_ct=old))
+        conn.execute(insert(VisitSealUpgrade).values(id=1))  # as migration 0012 leaves it
+    assert len(store.visits.on_day(store.db.local_day(visits[0].arrived_at)).damaged) == 3
+    reopened = open_repositories(store_config)
+    try:
+        day = reopened.visits.on_day(reopened.db.local_day(visits[0].arrived_at))
+        assert not day.damaged
+        assert sorted(v.name for v in day.visits) == sorted(f"Earlier {v.visit_id}" for v in visits)
+        [event] = reopened.audit.events(action="visits.sealed")
+        assert event.details == {"visits": 3}
+        with reopened.db.engine.connect() as conn:
+            assert conn.execute(select(VisitSealUpgrade)).first() is None
+            assert conn.execute(select(AuditEvent.seq)).first() is not None
+    finally:
+        reopened.db.dispose()
