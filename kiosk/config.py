@@ -79,6 +79,9 @@ class KioskSettings:
 
     idle_seconds: int = field(default=60, metadata=_cap(10, 3600))
     """After this long without a touch or key, a half-filled form is wiped."""
+    badge_seconds: int = field(default=20, metadata=_cap(8, 600))
+    """How long the badge (name, host and check-out code) stays on screen; its code is
+    hidden 5 seconds before the kiosk returns to the welcome screen."""
     staff_key: str = "f12"
     """The key that opens the staff PIN prompt."""
     default_language: str = "en"
@@ -147,6 +150,28 @@ class NotifySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportSettings:
+    recipients: tuple[str, ...] = ()
+    """age public keys (age1...) of whoever receives exports: the console's Export tab
+    then encrypts to them by default."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """`kiosk serve`: the visitor kiosk in a lobby tablet's browser."""
+
+    public_url: str = ""
+    """The address tablets open (e.g. https://kiosk.lobby.example.com, behind the TLS
+    proxy): a websocket from a page of any other origin is refused. Empty: the address
+    it listens on."""
+    max_sessions: int = field(default=8, metadata=_cap(1, 64))
+    """Browser sessions at once (each is a kiosk process); one more gets a page saying so."""
+    allow_console: bool = False
+    """Whether staff may open the reception console from a served tablet (F12 + PIN);
+    off by default: a tablet in a public lobby shows the visitor kiosk only."""
+
+
+@dataclass(frozen=True, slots=True)
 class AuditSettings:
     witness: str = ""
     """Where each new head of the audit chain is also written, out of a database
@@ -183,6 +208,8 @@ class Settings:
     printing: PrintingSettings = field(default_factory=PrintingSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
     retention_in_file: frozenset[str] = field(

@@ -252,11 +252,18 @@ class KioskApp(KioskAppBase):
 
     def _unlocked(self, user: StaffUser | None) -> None:
         if user is not None:
-            self.push_screen(StaffMenuScreen(user), lambda choice: self._staff_chose(user, choice))
+            menu = StaffMenuScreen(user, console=self.console_allowed)
+            self.push_screen(menu, lambda choice: self._staff_chose(user, choice))
+
+    @property
+    def console_allowed(self) -> bool:
+        """The console opens from a kiosk on this machine; from a served tablet only when
+        `kiosk serve --allow-console` (or [serve] allow_console) says so."""
+        return not self.is_web or self.runtime.settings.serve.allow_console
 
     def _staff_chose(self, user: StaffUser, choice: str | None) -> None:
         """The staff menu: the console, back to the visitors, or closing the kiosk."""
-        if choice == "console":
+        if choice == "console" and self.console_allowed:
             self.open_console(user)
         elif choice == "quit":
             self.exit()

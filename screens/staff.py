@@ -123,15 +123,19 @@ class StaffMenuScreen(Screen[str]):
 
     AUTO_FOCUS = "Button"
 
-    def __init__(self, user: StaffUser) -> None:
+    def __init__(self, user: StaffUser, *, console: bool = True) -> None:
         super().__init__()
         self.user = user
+        self.console = console  # False on a served tablet (kiosk serve without --allow-console)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="step"):
             yield Static(_("Staff menu"), classes="title")
             yield Static(f"{self.user.username} ({self.user.role})", markup=False)
-            yield Button(_("Open the console"), id="console", variant="primary")
+            if self.console:
+                yield Button(_("Open the console"), id="console", variant="primary")
+            else:
+                yield Static(_("The console is not available on this tablet."), id="no-console")
             yield Button(_("Back to the kiosk"), id="resume")
             yield Button(_("Close the kiosk"), id="quit", variant="error")
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 
@@ -41,8 +42,33 @@ def console(obj: Context) -> None:
     is_flag=True,
     help="Allow a non-loopback --host (put a TLS reverse proxy in front of it).",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    help="The address tablets open (https://... behind the TLS proxy); only pages of it "
+    "may open a session. Default: [serve] public_url, else the address asked for.",
+)
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Browser sessions at once (default: [serve] max_sessions, 8).",
+)
+@click.option(
+    "--allow-console",
+    is_flag=True,
+    help="Let staff open the reception console from a served tablet (default: no).",
+)
 @pass_ctx
-def serve(obj: Context, host: str, port: int, allow_network: bool) -> None:
+def serve(
+    obj: Context,
+    host: str,
+    port: int,
+    allow_network: bool,
+    public_url: str | None,
+    max_sessions: int | None,
+    allow_console: bool,
+) -> None:
     """Serve the visitor kiosk to a browser (the lobby tablet), with textual-serve."""
     if host not in LOOPBACK and not allow_network:
         fail(f"{host} is not a loopback address; add --allow-network to serve on it", 2)
@@ -57,10 +83,18 @@ def serve(obj: Context, host: str, port: int, allow_network: bool) -> None:
     # this command only.
     from kiosk.web.server import KioskServer
 
+    settings = obj.settings.serve
+    public = public_url if public_url is not None else settings.public_url
+    if public and not public.startswith(("http://", "https://")):
+        fail(f"--public-url must start with https:// (or http://): {public!r}", 2)
+    if allow_console:  # the sessions' own processes read it as [serve] allow_console
+        os.environ["KIOSK_SERVE_ALLOW_CONSOLE"] = "true"
     server = KioskServer(
         shlex.join([sys.executable, "-m", "kiosk", "run"]),
         host=host,
         port=port,
         title=obj.settings.site_name,
+        public_url=public,
+        max_sessions=max_sessions or settings.max_sessions,
     )
     server.serve()

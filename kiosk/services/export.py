@@ -276,7 +276,9 @@ class ExportService:
                 yield block
 
         chunks = _encode(blocks(), fields, req.fmt)
-        req.output.parent.mkdir(parents=True, exist_ok=True)
+        req.output.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if req.output.parent == self.default_path().parent:  # ours: for its owner only
+            req.output.parent.chmod(0o700)
         # Written beside the target and given its name only once complete and audited: an
         # export that fails halfway (database gone, disk full, interrupted) leaves no
         # partial file of personal data that no audit event accounts for. An earlier

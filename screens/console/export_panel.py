@@ -27,6 +27,8 @@ from kiosk.services.export import FIELDS, ExportRequest
 from screens.console.desk import Desk
 from screens.widgets import FieldError, bring_into_view
 
+MIN_PASSPHRASE = 12  # an export's passphrase: a few words, not a PIN
+
 
 class ExportPanel(Vertical):
     @dataclass
@@ -65,6 +67,19 @@ class ExportPanel(Vertical):
     def format_changed(self) -> None:
         self._suggest(self._format())
 
+    def _protection(self) -> str:
+        pressed = self.query_one("#export-protect", RadioSet).pressed_button
+        return pressed.id.removeprefix("protect-") if pressed and pressed.id else "none"
+
+    def on_mount(self) -> None:
+        self._show_protection()
+
+    @on(RadioSet.Changed, "#export-protect")
+    def _show_protection(self) -> None:
+        chosen = self._protection()
+        self.query_one("#export-keys-row").display = chosen == "age"
+        self.query_one("#export-passphrase-row").display = chosen == "passphrase"
+
     def compose(self) -> ComposeResult:
         today = self.desk.today().isoformat()
         for field, label, value in (
@@ -82,6 +97,22 @@ class ExportPanel(Vertical):
             with RadioSet(id="export-format"):
                 for fmt in ("csv", "jsonl", "json"):
                     yield RadioButton(fmt, value=fmt == "csv", id=f"export-{fmt}")
+        keys = self.desk.settings.export.recipients
+        with Horizontal(classes="form-row"):
+            yield Label("Protect with", classes="label")
+            with RadioSet(id="export-protect"):
+                yield RadioButton("age key(s)", value=bool(keys), id="protect-age")
+                yield RadioButton("passphrase", id="protect-passphrase")
+                yield RadioButton("nothing (plain file)", value=not keys, id="protect-none")
+        with Horizontal(classes="form-row", id="export-keys-row"):
+            yield Label("age keys", classes="label")
+            yield Input(" ".join(keys), placeholder="age1... (several: spaces)", id="export-keys")
+            yield FieldError("", id="export-keys-error", markup=False)
+        with Horizontal(classes="form-row", id="export-passphrase-row"):
+            yield Label("Passphrase", classes="label")
+            yield Input(password=True, placeholder="passphrase", id="export-passphrase")
+            yield Input(password=True, placeholder="again", id="export-passphrase2")
+            yield FieldError("", id="export-passphrase-error", markup=False)
         with Horizontal(classes="form-row", id="export-options"):
             yield Checkbox("Include health outcome", id="export-health")
             if self.desk.services.export.may_include_restricted(self.desk.actor):
@@ -109,13 +140,51 @@ class ExportPanel(Vertical):
             return
         fmt = self._format()
         fields = tuple(f.strip() for f in values["fields"].split(",") if f.strip())
+        protection = self._protect()
+        if protection is None:
+            return
+        keys, passphrase = protection
+        if (keys or passphrase) and out.suffix != ".age":
+            out = out.with_name(out.name + ".age")  # what it is, for whoever opens it
         self.query_one("#export-run", Button).disabled = True
         self.query_one("#export-status", Static).update("Exporting…")
         self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
-        self.export(start, end, fmt, fields, out)
+        self.export(start, end, fmt, fields, out, keys, passphrase)
+
+    def _protect(self) -> tuple[tuple[str, ...], str | None] | None:
+        """(age keys, passphrase) as chosen, or None after saying what is wrong."""
+        chosen = self._protection()
+        if chosen == "age":
+            keys = tuple(self.query_one("#export-keys", Input).value.split())
+            if not keys or not all(k.startswith("age1") for k in keys):
+                error = "One or more age public keys (age1...), apart by spaces."
+                self.query_one("#export-keys-error", FieldError).update(error)
+                return None
+            self.query_one("#export-keys-error", FieldError).update("")
+            return keys, None
+        if chosen == "passphrase":
+            first = self.query_one("#export-passphrase", Input).value
+            again = self.query_one("#export-passphrase2", Input).value
+            error = ""
+            if len(first) < MIN_PASSPHRASE:
+                error = f"At least {MIN_PASSPHRASE} characters."
+            elif first != again:
+                error = "The two passphrases differ."
+            self.query_one("#export-passphrase-error", FieldError).update(error)
+            return None if error else ((), first)
+        return (), None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export(self, start: date, end: date, fmt: str, fields: tuple[str, ...], out: Path) -> None:
+    def export(
+        self,
+        start: date,
+        end: date,
+        fmt: str,
+        fields: tuple[str, ...],
+        out: Path,
+        keys: tuple[str, ...] = (),
+        passphrase: str | None = None,
+    ) -> None:
         health = self.query_one("#export-health", Checkbox).value
         restricted = any(c.value for c in self.query("#export-restricted").results(Checkbox))
 
@@ -130,6 +199,8 @@ class ExportPanel(Vertical):
             fields=fields or FIELDS,
             include_health=health,
             include_restricted=restricted,
+            encrypt_to=keys,
+            passphrase=passphrase,
         )
         result = self.desk.services.export.export(request, self.desk.actor, progress)
         skipped = (

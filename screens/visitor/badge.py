@@ -18,6 +18,8 @@ from kiosk.i18n import _, current_language
 from screens.visitor.base import Step, VisitorScreen
 from screens.widgets import QRCode
 
+HIDE_CODE_BEFORE_S = 5  # the code goes this long before the badge screen does
+
 
 class BadgeScreen(VisitorScreen[Step]):
     """Done, or Another: the next person of the same group checks in. Once shown, it
@@ -65,6 +67,20 @@ class BadgeScreen(VisitorScreen[Step]):
 
     def on_mount(self) -> None:
         self.post_message(self.Shown(self.card))
+        # Nobody's name, host and check-out code stay up for the next person in the
+        # lobby to read or photograph: the code goes first, then the whole badge.
+        shown = self.runtime.settings.kiosk.badge_seconds
+        self.set_timer(shown - HIDE_CODE_BEFORE_S, self.hide_code)
+        self.set_timer(shown, self.time_up)
+
+    def hide_code(self) -> None:
+        qr = self.query_one("#qr", QRCode)
+        qr.display = False
+        self.query_one("#badge-code", Static).update(_("The code is hidden now."))
+
+    def time_up(self) -> None:
+        if self.is_current:
+            self.leave(Step.DONE)
 
     @staticmethod
     def _departure(*, printed: bool) -> str:

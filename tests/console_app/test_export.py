@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
+import pyrage
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -14,6 +16,7 @@ from tests.helpers.console_ui import audit_actions
 from tests.helpers.factories import visitor
 from tests.helpers.kiosk_ui import (
     FIXED_NOW,
+    services_with_staff,
     staff_login,
     wait_for_screen,
 )
@@ -143,3 +146,51 @@ async def test_only_an_admin_may_export_restricted_records(
     assert visitor(2).name not in (tmp_path / "a.csv").read_text()
     assert visitor(2).name in (tmp_path / "b.csv").read_text()
     assert visitor(1).name in (tmp_path / "a.csv").read_text()
+
+
+async def test_an_export_is_encrypted_to_the_configured_age_key(tmp_path: Path) -> None:
+    """With [export] recipients set, the Export tab encrypts to them by default: the file
+    (named .age) opens with the matching identity only; the exports folder is 0700."""
+    identity = pyrage.x25519.Identity.generate()
+    services = services_with_staff(tmp_path, f'[export]\nrecipients = ["{identity.to_public()}"]\n')
+    check_in(services.repos, visitor(1), actor="test")
+    default = services.export.default_path()
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f6")
+        said = await _export_from_console(pilot, default)
+        assert "Exported 1 row(s)" in said and ".csv.age" in said
+    written = default.with_name(default.name + ".age")
+    assert not default.exists()
+    assert visitor(1).name not in written.read_bytes().decode("latin-1")
+    plain = pyrage.decrypt(written.read_bytes(), [identity]).decode()
+    assert visitor(1).name in plain
+    assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700
+
+
+async def test_a_passphrase_export_asks_twice(services: Services, tmp_path: Path) -> None:
+    check_in(services.repos, visitor(1), actor="test")
+    out = tmp_path / "protected.csv"
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f6")
+        await pilot.click("#protect-passphrase")
+        screen = pilot.app.screen
+        screen.query_one("#export-passphrase", Input).value = "correct horse battery"
+        screen.query_one("#export-passphrase2", Input).value = "correct horse staple"
+        screen.query_one("#export-output", Input).value = str(out)
+        await pilot.click("#export-run")
+        await pilot.pause(0.3)
+        error = str(screen.query_one("#export-passphrase-error").render())
+        assert error == "The two passphrases differ."
+        assert screen.query_one("#export-passphrase", Input).value  # kept
+        screen.query_one("#export-passphrase2", Input).value = "correct horse battery"
+        assert "Exported 1 row(s)" in await _export_from_console(pilot, out)
+    written = out.with_name("protected.csv.age")
+    assert written.read_bytes().startswith(b"age-encryption.org/v1")
+    assert (
+        visitor(1).name
+        in pyrage.passphrase.decrypt(written.read_bytes(), "correct horse battery").decode()
+    )

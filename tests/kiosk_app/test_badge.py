@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,23 @@ async def test_the_badge_screen_says_how_to_take_the_code_along(
         await settled(pilot)
         await pilot.pause()
         assert told in screen_text(pilot)
+
+
+async def test_an_unattended_badge_hides_its_code_then_goes(tmp_path: Path) -> None:
+    """Nobody presses Done: the check-out code goes first, then the badge with the
+    visitor's name and host, and the next person sees the welcome screen."""
+    services = open_services(kiosk_settings(tmp_path, "[kiosk]\nbadge_seconds = 8\n"))
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        badge = pilot.app.screen
+        assert badge.query_one("#qr").display
+        started = time.monotonic()
+        while badge.query_one("#qr").display and time.monotonic() - started < 10:
+            await pilot.pause(0.1)
+        assert not badge.query_one("#qr").display
+        assert "The code is hidden now." in screen_text(pilot)
+        assert pilot.app.screen is badge  # the badge itself stays a moment longer
+        await wait_for_screen(pilot, "WelcomeScreen")
