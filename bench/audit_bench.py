@@ -93,6 +93,8 @@ def bench_audit_verify(folder: Path) -> list[Result]:
     count = max(5000, int(200_000 * SCALE))
     store = open_bench_store(folder)
     load_chain(store, count)
+    assert store.db.checkpoint is not None
+    store.db.checkpoint.sync()  # as the unit of work moves it after its commits
     path = folder / "kiosk.db"
     key = store.db.audit_key
     result = store.audit.verify()

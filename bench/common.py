@@ -3,6 +3,7 @@ a check-in does (same ciphertexts, same associated data), only many per transact
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import time
@@ -10,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import MetaData, Table, insert, text
 
 from kiosk.config import Settings
 from kiosk.domain.retention import Category
@@ -22,6 +24,7 @@ from storage.ids import time_ordered_id
 from storage.models import Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
+from storage.sealing import seal_text
 
 BENCH = Actor("bench")
 
@@ -102,12 +105,24 @@ def services_over(repos: Repositories) -> Services:
     return Services.over(repos, Settings())
 
 
+RAW_VISITS = "raw_visits"
+
+
 def bulk_load(
-    store: Repositories, count: int, start: datetime, spread: timedelta, batch: int = 20_000
+    store: Repositories,
+    count: int,
+    start: datetime,
+    spread: timedelta,
+    batch: int = 20_000,
+    *,
+    unsealed_copy: bool = False,
 ) -> None:
     """Insert ``count`` visits spread evenly over ``spread`` from ``start``, like a real
     day's: nine in ten have left, most visit a host from the directory (300 of them),
-    a tenth are deliveries (no NDA)."""
+    a tenth are deliveries (no NDA). Each envelope is sealed as the kiosk seals it
+    (storage.sealing). ``unsealed_copy``: the same rows also go to RAW_VISITS (same
+    columns and day index), their envelopes with the associated data of before the
+    seal: what a raw baseline of "decrypt the day" measured until then."""
     step = spread / max(count, 1)
     hosts = [h.id for h in store.hosts.all()]
     if not hosts:
@@ -115,7 +130,18 @@ def bulk_load(
             hosts = [store.hosts.add(tx, f"Host {i:03d}") for i in range(HOSTS)]
     db = store.db
     with db.engine.begin() as conn:
-        rows = []
+        if unsealed_copy:
+            conn.execute(
+                text(f"CREATE TABLE IF NOT EXISTS {RAW_VISITS} AS SELECT * FROM visits WHERE 0")
+            )
+            conn.execute(
+                text(
+                    f"CREATE INDEX IF NOT EXISTS ix_{RAW_VISITS}_day"
+                    f" ON {RAW_VISITS} (site_id, local_day, arrived_at)"
+                )
+            )
+        rows: list[dict[str, Any]] = []
+        copies: list[dict[str, Any]] = []
         for n in range(count):
             at = start + step * n
             key_id, aead = db.keystore.key_for_day(db.site_id, Category.VISIT, at.date())
@@ -144,14 +170,31 @@ def bulk_load(
                     "flagged": False,
                     "restricted": False,
                     "nda_accepted": n % 10 != 5,
-                    "personal_ct": seal_personal(aead, vid, key_id, values),
+                    "auto_checkout": False,
                 }
             )
+            row = rows[-1]
+            row["personal_ct"] = seal_personal(aead, vid, key_id, values, sealed=seal_text(row))
+            if unsealed_copy:
+                copies.append({**row, "personal_ct": seal_personal(aead, vid, key_id, values)})
             if len(rows) >= batch:
-                conn.execute(insert(Visit), rows)
-                rows = []
+                _write(conn, rows, copies)
+                rows, copies = [], []
         if rows:
-            conn.execute(insert(Visit), rows)
+            _write(conn, rows, copies)
+
+
+def _write(conn: Any, rows: list[dict[str, Any]], copies: list[dict[str, Any]]) -> None:
+    conn.execute(insert(Visit), rows)
+    if copies:
+        conn.execute(insert(_raw_table()), copies)
+
+
+@functools.cache
+def _raw_table() -> Table:
+    """RAW_VISITS as SQLAlchemy sees it: the visits table's columns (and types)."""
+    table: Table = Visit.__table__.to_metadata(MetaData(), name=RAW_VISITS)  # type: ignore[attr-defined]
+    return table
 
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)

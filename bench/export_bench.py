@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.common import BENCH, NOW, Result, bulk_load, open_bench_store, services_over
 from kiosk.domain.retention import Category
 from kiosk.services.export import ExportRequest
-from storage.crypto import field_ad
+from storage.sealing import seal_sql, visit_ad
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -25,8 +25,10 @@ DAYS = 30
 
 
 def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
-    """What an export must do at the least: fetch, decrypt, write the same eleven columns as
-    CSV (values as the database holds them: no time zone, no formula check)."""
+    """What an export must do at the least: fetch, decrypt (each row's envelope checked
+    with its seal, storage.sealing, as any export of sealed rows must), write the same
+    eleven columns as CSV (values as the database holds them: no time zone, no formula
+    check)."""
     conn = sqlite3.connect(folder / "kiosk.db")
     rows = 0
     with out.open("w", newline="", encoding="utf-8") as fh:
@@ -35,16 +37,16 @@ def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
                          "host", "visitor_type", "nda", "flagged", "auto_checkout"])  # fmt: skip
         cur = conn.execute(
             "SELECT id, key_id, arrived_at, departed_at, visitor_type, nda_accepted, flagged,"
-            " auto_checkout, personal_ct"
+            f" auto_checkout, personal_ct, {seal_sql('sqlite')}"
             " FROM visits ORDER BY site_id, local_day, arrived_at"  # index order
         )
         while batch := cur.fetchmany(1000):
-            for vid, kid, arrived, departed, vtype, nda, flagged, auto, blob in batch:
+            for vid, kid, arrived, departed, vtype, nda, flagged, auto, blob, sealed in batch:
                 aead = keys[kid]
                 plain = aead.decrypt(  # type: ignore[attr-defined]
                     blob[:12],
                     blob[12:],
-                    field_ad("visits", "personal", uuid.UUID(vid), uuid.UUID(kid)),
+                    visit_ad(uuid.UUID(vid), uuid.UUID(kid), sealed),  # checked as ours is
                 ).decode()
                 _, name, email, phone, company, host, _ = plain.split("\x1f")
                 writer.writerow((arrived, departed, name, email, phone, company, host, vtype,

@@ -20,6 +20,7 @@ import storage.fastwrite
 from bench.common import (
     BENCH,
     NOW,
+    RAW_VISITS,
     Result,
     bulk_load,
     fake,
@@ -34,6 +35,7 @@ from storage.engine import begin_immediate as begin
 from storage.engine import checkpoint
 from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
+from storage.sealing import seal_sql, visit_ad
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -168,11 +170,27 @@ def _raw_decrypt_rows_hex(
     return count
 
 
+def _raw_decrypt_sealed(
+    conn: sqlite3.Connection, sql: str, args: tuple[object, ...], keys: dict[str, AESGCM]
+) -> int:
+    """:func:`_raw_decrypt_rows` of sealed rows: the seal text selected with them."""
+    count = 0
+    for vid, kid, blob, sealed in conn.execute(sql, args):
+        ad = visit_ad(uuid.UUID(vid), uuid.UUID(kid), sealed)
+        keys[kid].decrypt(blob[:12], blob[12:], ad).decode()
+        count += 1
+    return count
+
+
 def _key_map(store: Repositories) -> dict[str, AESGCM]:
     return {k.hex: a for k, a in store.db.keystore._by_id.items()}
 
 
 SELECT_ROWS = "SELECT id, key_id, personal_ct FROM visits"
+# The day as before the seal: the same rows, enveloped without it (bench.common).
+SELECT_UNSEALED = f"SELECT id, key_id, personal_ct FROM {RAW_VISITS}"
+# The same rows sealed, as the kiosk stores them: the seal text read with them.
+SELECT_SEALED = f"SELECT id, key_id, personal_ct, {seal_sql('sqlite')} FROM visits"
 
 
 def bench_day(folder: Path) -> list[Result]:
@@ -180,12 +198,12 @@ def bench_day(folder: Path) -> list[Result]:
     count = max(500, int(5000 * SCALE))
     store = open_bench_store(folder)
     day_start = NOW.replace(hour=7)
-    bulk_load(store, count, day_start, timedelta(hours=10))
+    bulk_load(store, count, day_start, timedelta(hours=10), unsealed_copy=True)
     day = store.db.local_day(day_start)
     assert len(store.visits.on_day(day).visits) == count
     keys = _key_map(store)
     raw = sqlite3.connect(folder / "kiosk.db")
-    sql = SELECT_ROWS + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
+    sql = SELECT_UNSEALED + " WHERE site_id = ? AND local_day = ? ORDER BY arrived_at"
     args = (store.db.site_id.hex, day.isoformat())
     assert _raw_decrypt_rows(raw, sql, args, keys) == count
     assert _raw_decrypt_rows_hex(raw, sql, args, keys) == count
@@ -257,8 +275,10 @@ def bench_find_and_purge(folder: Path) -> list[Result]:
         # The same index walk as ours: one seek per day held.
         n = next(it2)
         email = fake(n).email or ""
-        sql = SELECT_ROWS + f" WHERE site_id = ? AND local_day IN ({VISIT_DAYS}) AND email_bidx = ?"
-        _raw_decrypt_rows(raw, sql, (store.db.site_id.hex, store.db.email_index(email)), keys)
+        sql = (
+            SELECT_SEALED + f" WHERE site_id = ? AND local_day IN ({VISIT_DAYS}) AND email_bidx = ?"
+        )
+        _raw_decrypt_sealed(raw, sql, (store.db.site_id.hex, store.db.email_index(email)), keys)
 
     base_find = median_ms(raw_find, repeat=50, warmup=5)
     raw.close()

@@ -23,7 +23,11 @@ if TYPE_CHECKING:  # SQLAlchemy and the services load in the worker that opens t
 
 
 def _runtime(
-    settings: Settings, services: Services | None, clock: Callable[[], datetime] | None
+    settings: Settings,
+    services: Services | None,
+    clock: Callable[[], datetime] | None,
+    *,
+    migrate: bool = True,
 ) -> Runtime:
     """With ``services`` given (tests), those; otherwise they are opened in a worker once
     the first frame is up. ``clock``: a test's fixed time for what the screens show and
@@ -37,7 +41,7 @@ def _runtime(
         # that the first frame would otherwise wait for.
         from kiosk.services.bundle import open_services
 
-        return open_services(settings)
+        return open_services(settings, migrate=migrate)
 
     return Runtime(settings, opener=opener, clock=clock)
 
@@ -52,9 +56,10 @@ def make_app(
     return KioskApp(_runtime(settings, services, clock))
 
 
-def run_kiosk(settings: Settings) -> None:
+def run_kiosk(settings: Settings, *, migrate: bool = True) -> None:
+    """``migrate``: False for a session of kiosk serve (which migrated the store)."""
     with to_file(settings.data_dir):  # not over the visitor's screen
-        make_app(settings).run()
+        KioskApp(_runtime(settings, None, None, migrate=migrate)).run()
 
 
 def make_console(

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.crypto import NONCE_BYTES, InvalidTag, field_ad, open_field, seal_field
 from storage.errors import RecordTampered
-from storage.sealing import visit_ad
+from storage.sealing import sealed_ad
 
 SEP = "\x1f"
 VERSION = "p1"
@@ -33,12 +33,29 @@ class Personal:
     screening: str | None = None
 
 
+def _field_ad(
+    table: str, column: str, row_id: uuid.UUID, key_id: uuid.UUID, sealed: str | None
+) -> bytes:
+    if sealed is None:
+        return field_ad(table, column, row_id, key_id)
+    return sealed_ad(table, column, row_id, key_id, sealed)
+
+
 def seal(
-    aead: AESGCM, table: str, column: str, row_id: uuid.UUID, key_id: uuid.UUID, value: str | None
+    aead: AESGCM,
+    table: str,
+    column: str,
+    row_id: uuid.UUID,
+    key_id: uuid.UUID,
+    value: str | None,
+    *,
+    sealed: str | None = None,
 ) -> bytes | None:
+    """``sealed``: the seal text of the row's other columns (storage.sealing), which the
+    ciphertext's authentication then covers too."""
     if value is None:
         return None
-    return seal_field(aead, value, field_ad(table, column, row_id, key_id))
+    return seal_field(aead, value, _field_ad(table, column, row_id, key_id, sealed))
 
 
 def unseal(
@@ -48,19 +65,19 @@ def unseal(
     row_id: uuid.UUID,
     key_id: uuid.UUID,
     blob: bytes | None,
+    *,
+    sealed: str | None = None,
 ) -> str | None:
     if blob is None:
         return None
     try:
-        return open_field(aead, bytes(blob), field_ad(table, column, row_id, key_id))
+        return open_field(aead, bytes(blob), _field_ad(table, column, row_id, key_id, sealed))
     except (InvalidTag, ValueError, UnicodeDecodeError):
-        raise RecordTampered(table, row_id, column) from None
+        raise RecordTampered(table, row_id, "record" if sealed else column) from None
 
 
 def _ad(table: str, row_id: uuid.UUID, key_id: uuid.UUID, sealed: str | None) -> bytes:
-    if sealed is not None:
-        return visit_ad(row_id, key_id, sealed)
-    return field_ad(table, "personal", row_id, key_id)
+    return _field_ad(table, "personal", row_id, key_id, sealed)
 
 
 def seal_personal(

@@ -107,11 +107,11 @@ class Visit(Base):
     auto_checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class VisitSealUpgrade(Base):
-    """A row here: visits written before their columns were sealed wait to be sealed
-    (migration 0012; storage.open seals them at the next start)."""
+class SealUpgrade(Base):
+    """A row here: visits, NDA acceptances and invitations written before their columns
+    were sealed wait to be sealed (migration 0012; storage.reseal at the next start)."""
 
-    __tablename__ = "visit_seal_upgrade"
+    __tablename__ = "seal_upgrade"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 

@@ -27,7 +27,7 @@ from storage.keystore import KeyStore
 from storage.migrate import upgrade
 from storage.models import Site
 from storage.repositories import Repositories
-from storage.repositories.visits import seal_earlier_visits
+from storage.reseal import seal_earlier_rows
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,9 @@ def _open(
         checkpoint_path=cfg.resolved_checkpoint,
         witness=cfg.witness,
     )
-    sealed = seal_earlier_visits(db) if migrate else 0
-    if sealed:
-        log.info("sealed %d visit(s) written before their columns were sealed", sealed)
+    sealed = seal_earlier_rows(db) if migrate else {}
+    if any(sealed.values()):
+        log.info("sealed rows written before their columns were sealed: %s", sealed)
     return db
 
 

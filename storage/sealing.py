@@ -162,9 +162,53 @@ SEALED_COLUMNS = (
 )
 
 
+def sealed_ad(table: str, column: str, row_id: uuid.UUID, key_id: uuid.UUID, sealed: str) -> bytes:
+    """The associated data of a sealed ciphertext: table, column, row, key and the seal
+    text of the row's other columns."""
+    return field_ad(table, column, row_id, key_id) + _AD_MARK + sealed.encode()
+
+
 def visit_ad(visit_id: uuid.UUID, key_id: uuid.UUID, sealed: str) -> bytes:
     """The associated data of a visit's envelope: table, column, row, key and seal."""
-    return field_ad("visits", "personal", visit_id, key_id) + _AD_MARK + sealed.encode()
+    return sealed_ad("visits", "personal", visit_id, key_id, sealed)
+
+
+def nda_seal(row: Mapping[str, Any]) -> str:
+    """An NDA acceptance's seal: every column but its ciphertext, key and visit (the
+    database sets the visit to NULL when the visit is purged, years before the NDA)."""
+    site: uuid.UUID = row["site_id"]
+    return SEP.join(
+        [
+            site.hex,
+            _time(row["created_at"]),
+            row["document_version"],
+            row["document_language"],
+            row["document_sha256"],
+        ]
+    )
+
+
+def invitation_seal(row: Mapping[str, Any]) -> str:
+    """An invitation's seal: every column but its envelope, key and the visit that used
+    it (which the database sets to NULL when that visit goes)."""
+    site: uuid.UUID = row["site_id"]
+    host: uuid.UUID | None = row["host_id"]
+    day: date = row["expected_day"]
+    return SEP.join(
+        [
+            site.hex,
+            bytes(row["code_hash"]).hex(),
+            day.isoformat(),
+            _time(row["created_at"]),
+            row["visitor_type"],
+            host.hex if host is not None else "",
+        ]
+    )
+
+
+def columns_of(row: Any) -> dict[str, Any]:
+    """An ORM row's column values, as the seal functions take them."""
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
 
 
 AD_PREFIX = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]

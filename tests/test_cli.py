@@ -212,9 +212,15 @@ def test_hosts_import_and_staff_reset_pin(kiosk: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,email\nOkay Name,not-an-address\n")
     assert "line 2" in kiosk("hosts", "import", str(bad), ok=False).stderr
-    kiosk("staff", "add", "rita", "--role", "reception", "--pin-stdin", stdin="111111\n")
-    kiosk("staff", "reset-pin", "rita", "--pin-stdin", stdin="222222\n")
+    weak = kiosk(
+        "staff", "add", "rita", "--role", "reception", "--pin-stdin", stdin="111111\n", ok=False
+    )
+    assert "too easy to guess" in weak.stderr
+    kiosk("staff", "add", "rita", "--role", "reception", "--pin-stdin", stdin="482915\n")
+    kiosk("staff", "reset-pin", "rita", "--pin-stdin", stdin="730164\n")
     assert "too short" not in kiosk("staff", "list").stdout
+    kiosk("staff", "unlock", "rita")
+    assert "unlocked rita" in kiosk("staff", "unlock", "rita").stdout
 
 
 def test_hosts_carry_the_language_of_their_emails(kiosk: Run, tmp_path: Path) -> None:

@@ -6,28 +6,34 @@ On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, not_, select, update
 
+from kiosk.domain.invitations import NewInvitation
 from kiosk.domain.retention import Category
 from kiosk.domain.staff import Actor
 from kiosk.domain.visits import VisitorType
 from kiosk.services.bundle import Services
-from storage.codec import Personal, seal_personal
+from storage.codec import Personal, seal, seal_personal
 from storage.errors import AlreadyCheckedOut, RecordTampered
 from storage.keystore_models import DataKey
-from storage.models import AuditEvent, Visit, VisitSealUpgrade
+from storage.models import Invitation, NdaAcceptance, SealUpgrade, Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
 from storage.sealing import seal_column, seal_text
 from tests.helpers.factories import run_cli, visitor
-from tests.helpers.store import add_host, check_in, check_out, correct, services_over
+from tests.helpers.store import add_host, check_in, check_out, correct, invite, services_over
 
 SECURITY = Actor("test")
+
+
+def invitation(day: date) -> NewInvitation:
+    return NewInvitation("Invitee Fakename", "invitee@example.invalid", None, None, day)
+
 
 # Each column a visit keeps outside its envelope, and an edit an insider could make.
 EDITS: dict[str, Any] = {
@@ -157,29 +163,70 @@ def test_a_key_store_older_than_the_records_lists_them_as_unreadable(
     assert "missing from this key store" in log.stderr and "retention" not in log.stderr
 
 
-def test_visits_from_before_the_seal_are_sealed_once_at_start(
+def test_rows_from_before_the_seal_are_sealed_once_at_start(
     store: Repositories, store_config: StoreConfig
 ) -> None:
-    """Rows written by the previous version (an envelope without the seal) are sealed
-    by the first start after the upgrade, and read whole."""
+    """Visits, NDA acceptances and invitations written by the previous version (their
+    ciphertexts without the seal) are sealed by the first start after the upgrade, and
+    read whole; an NDA acceptance edited afterwards is then reported."""
     visits = [check_in(store, visitor(i), actor="test") for i in range(3)]
-    with store.db.engine.begin() as conn:  # the envelopes as the previous version wrote them
+    invitation_id, _ = invite(store, invitation(store.db.local_day(visits[0].arrived_at)))
+    with store.db.engine.begin() as conn:  # the ciphertexts as the previous version wrote them
         for v in visits:
             key_id = conn.execute(select(Visit.key_id).where(Visit.id == v.visit_id)).scalar_one()
             aead = store.db.keystore.key_by_id(key_id)
             old = seal_personal(aead, v.visit_id, key_id, Personal(name=f"Earlier {v.visit_id}"))
             conn.execute(update(Visit).where(Visit.id == v.visit_id).values(personal_ct=old))
-        conn.execute(insert(VisitSealUpgrade).values(id=1))  # as migration 0012 leaves it
-    assert len(store.visits.on_day(store.db.local_day(visits[0].arrived_at)).damaged) == 3
+        for nda in conn.execute(select(NdaAcceptance.id, NdaAcceptance.key_id)).all():
+            aead = store.db.keystore.key_by_id(nda.key_id)
+            name = seal(aead, "nda_acceptances", "signed_name", nda.id, nda.key_id, "Earlier")
+            conn.execute(
+                update(NdaAcceptance).where(NdaAcceptance.id == nda.id).values(signed_name_ct=name)
+            )
+        key_id = conn.execute(
+            select(Invitation.key_id).where(Invitation.id == invitation_id)
+        ).scalar_one()
+        aead = store.db.keystore.key_by_id(key_id)
+        old = seal_personal(aead, invitation_id, key_id, Personal(name="Invited"), "invitations")
+        conn.execute(
+            update(Invitation).where(Invitation.id == invitation_id).values(personal_ct=old)
+        )
+        conn.execute(insert(SealUpgrade).values(id=1))  # as migration 0012 leaves it
+    day = store.db.local_day(visits[0].arrived_at)
+    assert len(store.visits.on_day(day).damaged) == 3
     reopened = open_repositories(store_config)
     try:
-        day = reopened.visits.on_day(reopened.db.local_day(visits[0].arrived_at))
-        assert not day.damaged
-        assert sorted(v.name for v in day.visits) == sorted(f"Earlier {v.visit_id}" for v in visits)
-        [event] = reopened.audit.events(action="visits.sealed")
-        assert event.details == {"visits": 3}
-        with reopened.db.engine.connect() as conn:
-            assert conn.execute(select(VisitSealUpgrade)).first() is None
-            assert conn.execute(select(AuditEvent.seq)).first() is not None
+        read = reopened.visits.on_day(day)
+        assert not read.damaged
+        assert sorted(v.name for v in read.visits) == sorted(
+            f"Earlier {v.visit_id}" for v in visits
+        )
+        ndas = reopened.rights.nda_acceptances([v.visit_id for v in visits])
+        assert [n.signed_name for n in ndas] == ["Earlier"] * 3
+        assert [i.name for i in reopened.invitations.for_day(day)] == ["Invited"]
+        [event] = reopened.audit.events(action="records.sealed")
+        assert event.details == {"visits": 3, "nda_acceptances": 3, "invitations": 1}
+        with reopened.db.engine.begin() as conn:
+            assert conn.execute(select(SealUpgrade)).first() is None
+            conn.execute(update(NdaAcceptance).values(document_version="forged"))
+        ndas = reopened.rights.nda_acceptances([visits[0].visit_id])
+        assert ndas[0].signed_name is None and ndas[0].problem is not None
+        assert "integrity check" in ndas[0].problem
     finally:
         reopened.db.dispose()
+
+
+def test_an_edited_invitation_is_not_used(store: Repositories) -> None:
+    """Someone moves an invitation to another day or host in the database: it no longer
+    opens, so it is neither shown nor used for a check-in."""
+    day = store.db.local_day(datetime.now(UTC))
+    invitation_id, code = invite(store, invitation(day))
+    assert store.invitations.find(code, day) is not None
+    with store.db.engine.begin() as conn:
+        conn.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id)
+            .values(visitor_type=VisitorType.CONTRACTOR.value)
+        )
+    with pytest.raises(RecordTampered, match=str(invitation_id)):
+        store.invitations.find(code, day)

@@ -15,14 +15,17 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 @click.command()
+@click.option("--served", is_flag=True, hidden=True, help="A session of kiosk serve.")
 @pass_ctx
-def run(obj: Context) -> None:
+def run(obj: Context, served: bool) -> None:
     """Open the visitor kiosk (the default command)."""
     # Imported here: Textual and the screens (about 110 ms, python -X importtime) are for
     # the apps only, not for every scripting command.
     from kiosk.app import run_kiosk
 
-    run_kiosk(obj.settings)
+    # A served session opens the store kiosk serve has migrated already: sessions
+    # starting together never race each other through the migrations.
+    run_kiosk(obj.settings, migrate=not served)
 
 
 @click.command()
@@ -90,7 +93,7 @@ def serve(
     if allow_console:  # the sessions' own processes read it as [serve] allow_console
         os.environ["KIOSK_SERVE_ALLOW_CONSOLE"] = "true"
     server = KioskServer(
-        shlex.join([sys.executable, "-m", "kiosk", "run"]),
+        shlex.join([sys.executable, "-m", "kiosk", "run", "--served"]),
         host=host,
         port=port,
         title=obj.settings.site_name,

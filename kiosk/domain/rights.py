@@ -20,6 +20,7 @@ class NdaRecord:
     document_language: str
     document_sha256: str
     document_text: str | None  # what was signed (None: accepted before texts were kept)
+    problem: str | None = None  # why it cannot be read (names the record, not its content)
 
 
 @dataclass(frozen=True, slots=True)

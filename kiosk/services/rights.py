@@ -74,6 +74,7 @@ def person_json(data: PersonData) -> dict[str, Any]:
                 "document_language": n.document_language,
                 "document_sha256": n.document_sha256,
                 "document_text": n.document_text,
+                **({"unreadable": n.problem} if n.problem else {}),
             }
             for n in data.nda_acceptances
         ],

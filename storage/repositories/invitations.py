@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, OutboxMessage
 from storage.repositories.outbox import message_row
+from storage.sealing import columns_of, invitation_seal
 from storage.unit_of_work import UnitOfWork
 
 
@@ -44,19 +46,21 @@ class InvitationRepository:
         code = new_badge_code()
         personal = Personal(inv.name, inv.email, inv.phone, inv.company, inv.host_name)
         s = tx.session
-        s.add(
-            Invitation(
-                id=row_id,
-                site_id=db.site_id,
-                key_id=key_id,
-                code_hash=_code_hash(normalise_badge_code(code) or ""),
-                expected_day=inv.expected_day,
-                created_at=tx.now,
-                visitor_type=inv.visitor_type.value,
-                host_id=inv.host_id,
-                personal_ct=seal_personal(aead, row_id, key_id, personal, "invitations"),
-            )
+        values: dict[str, Any] = dict(
+            id=row_id,
+            site_id=db.site_id,
+            key_id=key_id,
+            code_hash=_code_hash(normalise_badge_code(code) or ""),
+            expected_day=inv.expected_day,
+            created_at=tx.now,
+            visitor_type=inv.visitor_type.value,
+            host_id=inv.host_id,
         )
+        sealed = invitation_seal(values)
+        values["personal_ct"] = seal_personal(
+            aead, row_id, key_id, personal, "invitations", sealed=sealed
+        )
+        s.add(Invitation(**values))
         s.flush()
         if email_in is not None:
             s.add(self._email(inv, row_id, code, email_in, tx.now))
@@ -133,6 +137,7 @@ class InvitationRepository:
             row.key_id,
             row.personal_ct,
             "invitations",
+            sealed=invitation_seal(columns_of(row)),
         )
         return InvitationRecord(
             id=row.id,

@@ -31,6 +31,7 @@ from storage.models import (
     Visit,
 )
 from storage.repositories.visits import rewrite
+from storage.sealing import columns_of, nda_seal
 from storage.unit_of_work import UnitOfWork
 
 
@@ -63,13 +64,20 @@ class RightsRepository:
             return [self._nda(row, document_text) for row, document_text in rows]
 
     def _nda(self, row: NdaAcceptance, document_text: str | None) -> NdaRecord:
+        problem = None
         try:
             aead = self.db.keystore.key_by_id(row.key_id)
             name = unseal(
-                aead, "nda_acceptances", "signed_name", row.id, row.key_id, row.signed_name_ct
+                aead,
+                "nda_acceptances",
+                "signed_name",
+                row.id,
+                row.key_id,
+                row.signed_name_ct,
+                sealed=nda_seal(columns_of(row)),
             )
-        except (KeyDestroyed, RecordTampered):
-            name = None
+        except (KeyDestroyed, RecordTampered) as exc:
+            name, problem = None, str(exc)
         assert row.visit_id is not None
         return NdaRecord(
             row.id,
@@ -80,6 +88,7 @@ class RightsRepository:
             row.document_language,
             row.document_sha256,
             document_text,
+            problem,
         )
 
     def withdraw_consent(self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID]) -> int:

@@ -16,25 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
 from kiosk.domain.notifications import HOST_ARRIVAL
 from kiosk.domain.retention import Category
-from kiosk.domain.staff import SYSTEM
 from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
 from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
 from storage.engine import db_errors
-from storage.errors import (
-    AlreadyCheckedOut,
-    InvalidDeparture,
-    KeyDestroyed,
-    NotFound,
-    RecordTampered,
-)
+from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound
 from storage.ids import time_ordered_id
 from storage.models import (
     HealthScreening,
@@ -42,12 +35,11 @@ from storage.models import (
     OutboxMessage,
     ShownDocument,
     Visit,
-    VisitSealUpgrade,
 )
 from storage.repositories.documents import document_row
 from storage.repositories.outbox import message_row
 from storage.repositories.visit_reads import DAYS_HELD, VisitReads
-from storage.sealing import seal_column, seal_text
+from storage.sealing import nda_seal, seal_column, seal_text
 from storage.unit_of_work import UnitOfWork
 
 
@@ -113,53 +105,6 @@ def rewrite(
         )
         changed.append(visit_id)
     return changed
-
-
-def seal_earlier_visits(db: Database, batch: int = 2000) -> int:
-    """Seal the visits written before their columns were sealed (migration 0012 left a
-    mark when there were any): each envelope that opens with the earlier associated data
-    is sealed again with the row's seal. One that opens with neither stays as it is, and
-    reads as damaged. Runs once: the mark goes when done. Returns how many were sealed."""
-    with db_errors(), db.read_session() as s:
-        if s.get(VisitSealUpgrade, 1) is None:
-            return 0
-    column = seal_column(db.engine.dialect.name)
-    sealed_count, after = 0, uuid.UUID(int=0)
-    while True:
-        with db.uow(SYSTEM.name) as tx:
-            rows = tx.session.execute(
-                select(Visit.id, Visit.key_id, Visit.personal_ct, column)
-                .where(Visit.id > after)
-                .order_by(Visit.id)
-                .limit(batch)
-            ).all()
-            for visit_id, key_id, blob, sealed in rows:
-                try:
-                    aead = db.keystore.key_by_id(key_id)
-                except KeyDestroyed:
-                    continue
-                try:
-                    unseal_personal(aead, visit_id, key_id, blob, sealed=sealed)
-                    continue  # sealed already
-                except RecordTampered:
-                    pass
-                try:
-                    personal = unseal_personal(aead, visit_id, key_id, blob)
-                except RecordTampered:
-                    continue
-                tx.session.execute(
-                    update(Visit)
-                    .where(Visit.id == visit_id)
-                    .values(
-                        personal_ct=seal_personal(aead, visit_id, key_id, personal, sealed=sealed)
-                    )
-                )
-                sealed_count += 1
-            if len(rows) < batch:
-                tx.session.execute(delete(VisitSealUpgrade))
-                tx.audit("visits.sealed", details={"visits": sealed_count})
-                return sealed_count
-            after = rows[-1][0]
 
 
 class VisitRepository(VisitReads):
@@ -254,29 +199,26 @@ class VisitRepository(VisitReads):
         if visit.nda is not None:
             nda_key_id, nda_aead = db.keystore.key_for_day(db.site_id, Category.NDA, key_day)
             nda_id = time_ordered_id(now)
-            extra.append(
-                (
-                    NdaAcceptance,
-                    dict(
-                        id=nda_id,
-                        site_id=db.site_id,
-                        visit_id=visit_id,
-                        key_id=nda_key_id,
-                        created_at=now,
-                        document_version=visit.nda.version,
-                        document_language=visit.nda.language,
-                        document_sha256=visit.nda.sha256,
-                        signed_name_ct=seal(
-                            nda_aead,
-                            "nda_acceptances",
-                            "signed_name",
-                            nda_id,
-                            nda_key_id,
-                            visit.nda.signed_name,
-                        ),
-                    ),
-                )
+            nda: dict[str, Any] = dict(
+                id=nda_id,
+                site_id=db.site_id,
+                visit_id=visit_id,
+                key_id=nda_key_id,
+                created_at=now,
+                document_version=visit.nda.version,
+                document_language=visit.nda.language,
+                document_sha256=visit.nda.sha256,
             )
+            nda["signed_name_ct"] = seal(
+                nda_aead,
+                "nda_acceptances",
+                "signed_name",
+                nda_id,
+                nda_key_id,
+                visit.nda.signed_name,
+                sealed=nda_seal(nda),
+            )
+            extra.append((NdaAcceptance, nda))
         if visit.health_answers is not None and db.retention.health_answers_days > 0:
             extra.append(
                 (HealthScreening, self._answers_row(visit.health_answers, visit_id, key_day, now))
