@@ -24,7 +24,7 @@ from storage.ids import time_ordered_id
 from storage.models import Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
-from storage.sealing import seal_text
+from storage.sealing import listed_text, seal_mac
 
 BENCH = Actor("bench")
 
@@ -174,7 +174,8 @@ def bulk_load(
                 }
             )
             row = rows[-1]
-            row["personal_ct"] = seal_personal(aead, vid, key_id, values, sealed=seal_text(row))
+            row["seal_mac"] = seal_mac(db.seal_key, row)
+            row["personal_ct"] = seal_personal(aead, vid, key_id, values, sealed=listed_text(row))
             if unsealed_copy:
                 copies.append({**row, "personal_ct": seal_personal(aead, vid, key_id, values)})
             if len(rows) >= batch:

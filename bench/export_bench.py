@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.common import BENCH, NOW, Result, bulk_load, open_bench_store, services_over
 from kiosk.domain.retention import Category
 from kiosk.services.export import ExportRequest
-from storage.sealing import seal_sql, visit_ad
+from storage.sealing import head_sql, visit_ad
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -37,16 +37,16 @@ def _raw_export(folder: Path, keys: Mapping[str, object], out: Path) -> int:
                          "host", "visitor_type", "nda", "flagged", "auto_checkout"])  # fmt: skip
         cur = conn.execute(
             "SELECT id, key_id, arrived_at, departed_at, visitor_type, nda_accepted, flagged,"
-            f" auto_checkout, personal_ct, {seal_sql('sqlite')}"
+            f" auto_checkout, personal_ct, {head_sql('sqlite')}"
             " FROM visits ORDER BY site_id, local_day, arrived_at"  # index order
         )
         while batch := cur.fetchmany(1000):
-            for vid, kid, arrived, departed, vtype, nda, flagged, auto, blob, sealed in batch:
+            for vid, kid, arrived, departed, vtype, nda, flagged, auto, blob, head in batch:
                 aead = keys[kid]
                 plain = aead.decrypt(  # type: ignore[attr-defined]
                     blob[:12],
                     blob[12:],
-                    visit_ad(uuid.UUID(vid), uuid.UUID(kid), sealed),  # checked as ours is
+                    visit_ad(uuid.UUID(vid), uuid.UUID(kid), head[64:]),  # checked as ours is
                 ).decode()
                 _, name, email, phone, company, host, _ = plain.split("\x1f")
                 writer.writerow((arrived, departed, name, email, phone, company, host, vtype,

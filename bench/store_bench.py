@@ -35,7 +35,7 @@ from storage.engine import begin_immediate as begin
 from storage.engine import checkpoint
 from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
-from storage.sealing import seal_sql, visit_ad
+from storage.sealing import head_sql, visit_ad
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -173,10 +173,11 @@ def _raw_decrypt_rows_hex(
 def _raw_decrypt_sealed(
     conn: sqlite3.Connection, sql: str, args: tuple[object, ...], keys: dict[str, AESGCM]
 ) -> int:
-    """:func:`_raw_decrypt_rows` of sealed rows: the seal text selected with them."""
+    """:func:`_raw_decrypt_rows` of sealed rows: the listed fields selected with them."""
     count = 0
-    for vid, kid, blob, sealed in conn.execute(sql, args):
-        ad = visit_ad(uuid.UUID(vid), uuid.UUID(kid), sealed)
+    for head, blob in conn.execute(sql, args):
+        vid, kid = head[:32], head[32:64]
+        ad = visit_ad(uuid.UUID(vid), uuid.UUID(kid), head[64:])
         keys[kid].decrypt(blob[:12], blob[12:], ad).decode()
         count += 1
     return count
@@ -190,7 +191,7 @@ SELECT_ROWS = "SELECT id, key_id, personal_ct FROM visits"
 # The day as before the seal: the same rows, enveloped without it (bench.common).
 SELECT_UNSEALED = f"SELECT id, key_id, personal_ct FROM {RAW_VISITS}"
 # The same rows sealed, as the kiosk stores them: the seal text read with them.
-SELECT_SEALED = f"SELECT id, key_id, personal_ct, {seal_sql('sqlite')} FROM visits"
+SELECT_SEALED = f"SELECT {head_sql('sqlite')}, personal_ct FROM visits"
 
 
 def bench_day(folder: Path) -> list[Result]:

@@ -61,6 +61,7 @@ class Database:
         self._email_key = derive_subkey(secret, "blind-index/email")
         self._phone_key = derive_subkey(secret, "blind-index/phone")
         self.audit_key = derive_subkey(secret, "audit-chain")
+        self.seal_key = derive_subkey(secret, "visit-seal")  # storage.sealing.seal_mac
         self.pepper = derive_subkey(secret, "pin-pepper")
         self.checkpoint = (
             ChainCheckpoint(checkpoint_path, derive_subkey(secret, "audit-checkpoint"), engine)

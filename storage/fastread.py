@@ -32,31 +32,23 @@ from storage.codec import decode_personal
 from storage.crypto import NONCE_BYTES, InvalidTag
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
-from storage.sealing import AD_MARK, AD_PREFIX, FLAGS_SQL, TYPE_LIST, TYPE_SHIFT, seal_sql
+from storage.sealing import AD_MARK, AD_PREFIX, NONE, TYPE_LIST, TYPE_SHIFT, head_column
 
 # What a visit read selects, as few columns as possible: each column the driver hands
-# over costs about as much as decoding it. Both dialects return the same text shapes,
-# so one loop decodes either.
+# over costs about as much as decoding it. Both dialects return the same text, so one
+# loop decodes either.
 #
-# HEAD: id (32 hex digits) [:32], data key id (32) [32:64], then the visit's seal text
-#   (storage.sealing) [64:], which begins with the local day (ISO) [64:74] and the
-#   arrival time as ISO text with its UTC offset [74:106]. One text column: SQLite hands
-#   over one long string for less than several short ones, slicing it is cheap, and the
-#   seal goes into the envelope's associated data as it is.
-# DEPARTED: ISO text with offset, or NULL.  HOST: 32 hex digits, or NULL.
-# FLAGS: the FLAG_* bits, plus the visitor type's index in VisitorType times 32 (<< _TYPE_SHIFT).
+# HEAD (storage.sealing.head_sql): id (32 hex digits) [:32], data key id (32) [32:64],
+#   then, fixed width, the local day (ISO) [64:74], the arrival [74:106] and departure
+#   [106:138] (ISO text with UTC offset; dashes when not departed), the host's id
+#   [138:170] (dashes when none) and the flags' number [170:]: the FLAG_* bits plus the
+#   visitor type's index in VisitorType << TYPE_SHIFT ("x" for a type not ours). One
+#   text column: SQLite hands over one long string for less than several short ones,
+#   slicing it is cheap, and from the day on it is the envelope's associated data.
+# PERSONAL: the envelope.
 _TYPE_LIST = TYPE_LIST
 _TYPE_SHIFT = TYPE_SHIFT
 _FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
-_FLAGS = FLAGS_SQL  # an unknown type gives NULL: reported as a damaged record
-
-
-def _pg_hex(column: str) -> str:
-    return f"replace(CAST(visits.{column} AS TEXT), '-', '')"
-
-
-def _pg_time(column: str) -> str:
-    return f"to_char(visits.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00'"
 
 
 @functools.cache
@@ -64,13 +56,7 @@ def visit_columns(dialect: str) -> tuple[Any, ...]:
     """The select list for :class:`VisitDecoder`, written for ``dialect``'s storage: on
     SQLite ids are already hex and times naive-UTC ISO text; PostgreSQL formats its
     native values the same way."""
-    if dialect == "sqlite":
-        head = f"visits.id || visits.key_id || {seal_sql(dialect)}"
-        departed, host = "visits.departed_at || '+00:00'", "visits.host_id"
-    else:
-        head = f"{_pg_hex('id')} || {_pg_hex('key_id')} || {seal_sql(dialect)}"
-        departed, host = _pg_time("departed_at"), _pg_hex("host_id")
-    return tuple(literal_column(c) for c in (head, departed, "visits.personal_ct", host, _FLAGS))
+    return (head_column(dialect), literal_column("visits.personal_ct"))
 
 
 _AD_PREFIX = AD_PREFIX
@@ -123,15 +109,14 @@ class VisitDecoder:
         with gc_paused():
             return self._decode(rows, True)
 
-    def _damaged(
-        self, head: str, departed: str | None, error: KeyDestroyed | RecordTampered
-    ) -> DamagedRecord:
+    def _damaged(self, head: str, error: KeyDestroyed | RecordTampered) -> DamagedRecord:
         if self.strict:
             raise error from None  # not chained to the InvalidTag behind it
         try:  # as stored, unchecked: for lists that must count the record anyway
             day: date | None = date.fromisoformat(head[64:74])
             arrived: datetime | None = datetime.fromisoformat(head[74:106])
-            left = datetime.fromisoformat(departed) if departed else None
+            departed = head[106:138]
+            left = None if departed == NONE else datetime.fromisoformat(departed)
         except ValueError:
             day = arrived = left = None
         cause = "no_key" if isinstance(error, KeyDestroyed) else "tampered"
@@ -151,10 +136,11 @@ class VisitDecoder:
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
         shift, flag_bits = _TYPE_SHIFT, _FLAG_BITS
         decode = decode_personal
-        for head, departed, blob, host, flags in rows:
+        none = NONE
+        for head, blob in rows:
             key = keys.get(head[32:64]) or key_of(head[32:64])
             if isinstance(key, KeyDestroyed):
-                damaged.append(self._damaged(head, departed, key))
+                damaged.append(self._damaged(head, key))
                 continue
             id_int = int(head[:32], 16)
             column = "record"
@@ -167,22 +153,25 @@ class VisitDecoder:
                     )
                 )
                 column = "visitor_type"
-                visitor_type = type_list[flags >> shift]  # flags is None for an unknown type
+                flags = int(head[170:])  # "x" (a type not ours) raises ValueError
+                visitor_type = type_list[flags >> shift]
             except (InvalidTag, ValueError, UnicodeDecodeError, TypeError, IndexError):
                 tampered = RecordTampered("visits", uuid_from_hex(head[:32]), column)
-                damaged.append(self._damaged(head, departed, tampered))
+                damaged.append(self._damaged(head, tampered))
                 continue
-            if host:  # a few hundred hosts share a day: one UUID object each
+            host = head[138:170]
+            if host != none:  # a few hundred hosts share a day: one UUID object each
                 host_id = host_ids.get(host)
                 if host_id is None:
                     host_id = host_ids[host] = uuid_from_hex(host)
             else:
                 host_id = None
+            departed = head[106:138]
             if fields_only:
                 add(
                     (
                         fromiso(head[74:106]),
-                        fromiso(departed) if departed else None,
+                        None if departed == none else fromiso(departed),
                         visitor_type,
                         name,
                         email,
@@ -206,7 +195,7 @@ class VisitDecoder:
                 record(
                     visit_id,
                     fromiso(head[74:106]),
-                    fromiso(departed) if departed else None,
+                    None if departed == none else fromiso(departed),
                     day,
                     visitor_type,
                     name,

@@ -105,6 +105,9 @@ class Visit(Base):
     nda_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     # departed_at is the kiosk.auto_checkout time: nobody recorded the departure.
     auto_checkout: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    seal_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    """Seals the columns lists do not show (storage.sealing); NULL only before the
+    first start after migration 0012."""
 
 
 class SealUpgrade(Base):

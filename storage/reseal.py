@@ -2,9 +2,9 @@
 
 Migration 0012 leaves a mark when the database holds visits, NDA acceptances or
 invitations; the first start with the master key (storage.open) opens each ciphertext:
-one that opens with its seal is left alone; one that opens with the earlier associated
-data (no seal) is sealed again; one that opens with neither stays as it is and reads as
-damaged. Then the mark goes, with an audit event counting what was sealed. A mark put
+one that opens with the earlier associated data (no seal) is sealed again (and a visit
+given its seal_mac); any other stays as it is (sealed already, or damaged). Then the
+mark goes, with an audit event counting what was sealed. A mark put
 back later changes nothing: after the first pass no ciphertext opens without its seal.
 """
 
@@ -22,7 +22,7 @@ from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, NdaAcceptance, SealUpgrade, Visit
-from storage.sealing import columns_of, invitation_seal, nda_seal, seal_column
+from storage.sealing import columns_of, invitation_seal, listed_text, nda_seal, seal_mac
 from storage.unit_of_work import UnitOfWork
 
 BATCH = 2000
@@ -46,37 +46,54 @@ def seal_earlier_rows(db: Database) -> dict[str, int]:
 
 
 def _visits(db: Database) -> int:
-    column = seal_column(db.engine.dialect.name)
     count, after = 0, uuid.UUID(int=0)
     while True:
         with db.uow(SYSTEM.name) as tx:
             rows = tx.session.execute(
-                select(Visit.id, Visit.key_id, Visit.personal_ct, column)
+                select(*Visit.__table__.columns)
                 .where(Visit.id > after)
                 .order_by(Visit.id)
                 .limit(BATCH)
             ).all()
-            for visit_id, key_id, blob, sealed in rows:
+            for found in rows:
+                row = dict(found._mapping)
+                visit_id, key_id = row["id"], row["key_id"]
                 try:
                     aead = db.keystore.key_by_id(key_id)
-                    unseal_personal(aead, visit_id, key_id, blob, sealed=sealed)
-                    continue  # sealed already (or its key is gone: nothing to do)
                 except KeyDestroyed:
                     continue
-                except RecordTampered:
-                    pass
-                try:
-                    personal = unseal_personal(aead, visit_id, key_id, blob)
-                except RecordTampered:
+                values = _sealed_again(aead, row)
+                if values is None:
                     continue
-                new = seal_personal(aead, visit_id, key_id, personal, sealed=sealed)
-                tx.session.execute(
-                    update(Visit).where(Visit.id == visit_id).values(personal_ct=new)
-                )
+                values["seal_mac"] = seal_mac(db.seal_key, row)
+                tx.session.execute(update(Visit).where(Visit.id == visit_id).values(**values))
                 count += 1
         if len(rows) < BATCH:
             return count
-        after = rows[-1][0]
+        after = rows[-1].id
+
+
+def _sealed_again(aead: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+    """What a visit row needs: its envelope sealed (it opens without the seal: written
+    before it, a sealed one never does), or only its seal_mac (a database taken back
+    below migration 0012 and up again lost the column); None: nothing, or it opens
+    neither way (damaged)."""
+    visit_id, key_id, blob = row["id"], row["key_id"], row["personal_ct"]
+    try:
+        personal = unseal_personal(aead, visit_id, key_id, blob)
+    except RecordTampered:
+        pass
+    else:
+        return {
+            "personal_ct": seal_personal(aead, visit_id, key_id, personal, sealed=listed_text(row))
+        }
+    if row["seal_mac"] is not None:
+        return None
+    try:
+        unseal_personal(aead, visit_id, key_id, blob, sealed=listed_text(row))
+    except RecordTampered:
+        return None
+    return {}
 
 
 def _nda(db: Database, tx: UnitOfWork, row: Any) -> bool:

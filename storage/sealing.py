@@ -1,24 +1,33 @@
-"""The visit's seal: every column of a visit outside its encrypted envelope, bound to it.
+"""The seal of a row: every column outside its encrypted envelope, bound to it.
 
-The envelope (storage.codec) is AES-GCM; its associated data covers, besides the table,
-row and data key, one text holding every other column of the row: the day, arrival,
-departure, host, the flags (NDA, confirmation, screening flag, restriction, automatic
-check-out, visitor type), site, creation time, blind indexes, badge hash, privacy notice
-and age. A direct ``UPDATE visits SET departed_at = ...`` (or any of those) in the
-database therefore fails the envelope's authentication on the next read, which names the
-record; it is never silently used. The seal costs no extra MAC: the tag the envelope
-carries anyway covers it.
+A visit's columns come in two kinds.
 
-The text is built twice, and both must agree byte for byte: in SQL, as part of the one
-text column storage.fastread selects (so a day's read gets it for almost nothing), and in
-Python, when a row is written (a check-in, a check-out, a correction). Times are ISO text
-in UTC with microseconds and "+00:00", ids 32 hex digits, the badge hash lower-case hex,
-missing values empty, fields apart by U+001F.
+- **What lists show** (day, arrival, departure, host, and the flags: NDA, confirmation,
+  screening flag, restriction, automatic check-out, visitor type) go into the
+  envelope's associated data: the AES-GCM tag the envelope carries anyway covers them,
+  and every read that opens the envelope checks them, at almost no cost. The text is
+  built in SQL inside the one text column storage.fastread selects (fixed width, so the
+  reader slices its fields out of it) and in Python when a row is written; both must
+  agree byte for byte (a test holds them to it).
+- **The rest** (site, creation time, blind indexes, badge hash, privacy notice, age)
+  are sealed by ``seal_mac``, an HMAC keyed from the master key over the row's id, key
+  and those columns. A day's list does not read them (reading them would cost a
+  quarter of its time); every read that uses them checks the MAC: a visit opened by id,
+  a check-out by badge, any change to a visit.
+
+So a direct ``UPDATE visits SET departed_at = ...`` (or any other column) in the
+database is detected by the next read that uses the column, which names the record,
+and the record is never sealed anew by the kiosk.
+
+NDA acceptances and invitations are few and read one by one: all their columns but
+the ciphertext, key and the visit they point to (which the database sets to NULL when
+the visit goes) are in their ciphertext's associated data.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -55,9 +64,20 @@ FLAGS_SQL = (
     + " ".join(f"WHEN '{t.value}' THEN {i << TYPE_SHIFT}" for i, t in enumerate(TYPE_LIST))
     + " END)"
 )
+NONE = "-" * 32  # a departure or host not there, at the width of one that is
+UNKNOWN_TYPE = "x"  # the flags of a row whose visitor type is none of ours
 SEP = "\x1f"
 # Where the seal text starts in the associated data (after table, column, row, key).
-_AD_MARK = b"\x1e"
+AD_MARK = b"\x1e"
+
+# The listed fields' place in the fast read's text column (after the two ids).
+DAY, ARRIVED, DEPARTED, HOST, FLAGS = (
+    slice(64, 74),
+    slice(74, 106),
+    slice(106, 138),
+    slice(138, 170),
+    slice(170, None),
+)
 
 
 def _pg_hex(column: str) -> str:
@@ -69,39 +89,31 @@ def _pg_time(column: str) -> str:
 
 
 @functools.cache
-def seal_sql(dialect: str) -> str:
-    """The seal text as an SQL expression over ``visits``: ``day + arrival``, then the
-    other fields after U+001F each (see the module's docstring)."""
-    sep = "char(31)" if dialect == "sqlite" else "chr(31)"
+def head_sql(dialect: str) -> str:
+    """The fast read's one text column: the visit's id and key (32 hex digits each),
+    then its listed fields, fixed width (see DAY ... FLAGS): the day, the arrival and
+    departure (ISO text in UTC with microseconds and "+00:00"; NONE when not departed),
+    the host's id (NONE when none) and the flags' number. From the day on, it is the
+    text the envelope's associated data seals."""
+    none = f"'{NONE}'"
     if dialect == "sqlite":
-        time, hexid = "visits.{0} || '+00:00'", "visits.{0}"
-        flags = f"{FLAGS_SQL}"
-        as_text, badge = "{0}", "lower(hex(visits.badge_hash))"
-        day = "visits.local_day"
-    else:
-        time, hexid = _pg_time("{0}"), _pg_hex("{0}")
-        flags = f"CAST({FLAGS_SQL} AS TEXT)"
-        as_text, badge = "CAST({0} AS TEXT)", "encode(visits.badge_hash, 'hex')"
-        day = "to_char(visits.local_day, 'YYYY-MM-DD')"
-    fields = [
-        f"{day} || {time.format('arrived_at')}",
-        f"coalesce({time.format('departed_at')}, '')",
-        f"coalesce({hexid.format('host_id')}, '')",
-        f"coalesce({flags}, 'x')",
-        hexid.format("site_id"),
-        time.format("created_at"),
-        f"coalesce({as_text.format('visits.email_bidx')}, '')",
-        f"coalesce({as_text.format('visits.phone_bidx')}, '')",
-        badge,
-        "visits.privacy_version",
-        "visits.privacy_sha256",
-        "CASE WHEN visits.under_16 THEN '1' ELSE '0' END",
-    ]
-    return f" || {sep} || ".join(f"({f})" for f in fields)
+        return (
+            "visits.id || visits.key_id || visits.local_day || visits.arrived_at || '+00:00'"
+            f" || coalesce(visits.departed_at || '+00:00', {none})"
+            f" || coalesce(visits.host_id, {none})"
+            f" || coalesce({FLAGS_SQL}, '{UNKNOWN_TYPE}')"
+        )
+    return (
+        f"{_pg_hex('id')} || {_pg_hex('key_id')} || to_char(visits.local_day, 'YYYY-MM-DD')"
+        f" || {_pg_time('arrived_at')}"
+        f" || coalesce({_pg_time('departed_at')}, {none})"
+        f" || coalesce({_pg_hex('host_id')}, {none})"
+        f" || coalesce(CAST({FLAGS_SQL} AS TEXT), '{UNKNOWN_TYPE}')"
+    )
 
 
-def seal_column(dialect: str) -> ColumnElement[Any]:
-    return literal_column(seal_sql(dialect))
+def head_column(dialect: str) -> ColumnElement[Any]:
+    return literal_column(head_sql(dialect))
 
 
 def _time(moment: datetime | None) -> str:
@@ -118,39 +130,30 @@ def flags_of(row: Mapping[str, Any]) -> int | None:
     return bits + (index << TYPE_SHIFT)
 
 
-def seal_text(row: Mapping[str, Any]) -> str:
-    """The seal text of a visit row given as its column values (what :func:`seal_sql`
-    computes from the stored row)."""
+def listed_text(row: Mapping[str, Any]) -> str:
+    """The listed fields of a visit row given as its column values: what
+    :func:`head_sql` computes from the stored row, from the day on."""
     flags = flags_of(row)
     day: date = row["local_day"]
     host: uuid.UUID | None = row["host_id"]
-    email, phone = row["email_bidx"], row["phone_bidx"]
-    site: uuid.UUID = row["site_id"]
-    return SEP.join(
-        [
-            day.isoformat() + _time(row["arrived_at"]),
-            _time(row["departed_at"]),
-            host.hex if host is not None else "",
-            "x" if flags is None else str(flags),
-            site.hex,
-            _time(row["created_at"]),
-            "" if email is None else str(email),
-            "" if phone is None else str(phone),
-            bytes(row["badge_hash"]).hex(),
-            row["privacy_version"],
-            row["privacy_sha256"],
-            "1" if row["under_16"] else "0",
-        ]
+    return (
+        day.isoformat()
+        + _time(row["arrived_at"])
+        + (_time(row["departed_at"]) or NONE)
+        + (host.hex if host is not None else NONE)
+        + (UNKNOWN_TYPE if flags is None else str(flags))
     )
 
 
-SEALED_COLUMNS = (
-    "local_day",
-    "arrived_at",
-    "departed_at",
-    "host_id",
-    "visitor_type",
-    *(column for column, _ in FLAG_COLUMNS),
+def visit_ad(visit_id: uuid.UUID, key_id: uuid.UUID, listed: str) -> bytes:
+    """The associated data of a visit's envelope: table, column, row, key and the
+    listed fields' text."""
+    return sealed_ad("visits", "personal", visit_id, key_id, listed)
+
+
+AD_PREFIX = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]
+
+SEAL_MAC_COLUMNS = (
     "site_id",
     "created_at",
     "email_bidx",
@@ -162,15 +165,36 @@ SEALED_COLUMNS = (
 )
 
 
+def seal_mac(key: bytes, row: Mapping[str, Any]) -> bytes:
+    """The MAC over a visit's columns that lists do not show (SEAL_MAC_COLUMNS), bound
+    to its id and data key."""
+    site: uuid.UUID = row["site_id"]
+    email, phone = row["email_bidx"], row["phone_bidx"]
+    text = SEP.join(
+        [
+            site.hex,
+            _time(row["created_at"]),
+            "" if email is None else str(email),
+            "" if phone is None else str(phone),
+            bytes(row["badge_hash"]).hex(),
+            row["privacy_version"],
+            row["privacy_sha256"],
+            "1" if row["under_16"] else "0",
+        ]
+    )
+    ids = row["id"].bytes + row["key_id"].bytes
+    return hmac.digest(key, b"kiosk-visit-seal\x1f" + ids + text.encode(), "sha256")
+
+
+def seal_mac_holds(key: bytes, row: Mapping[str, Any]) -> bool:
+    stored = row["seal_mac"]
+    return stored is not None and hmac.compare_digest(seal_mac(key, row), bytes(stored))
+
+
 def sealed_ad(table: str, column: str, row_id: uuid.UUID, key_id: uuid.UUID, sealed: str) -> bytes:
     """The associated data of a sealed ciphertext: table, column, row, key and the seal
     text of the row's other columns."""
-    return field_ad(table, column, row_id, key_id) + _AD_MARK + sealed.encode()
-
-
-def visit_ad(visit_id: uuid.UUID, key_id: uuid.UUID, sealed: str) -> bytes:
-    """The associated data of a visit's envelope: table, column, row, key and seal."""
-    return sealed_ad("visits", "personal", visit_id, key_id, sealed)
+    return field_ad(table, column, row_id, key_id) + AD_MARK + sealed.encode()
 
 
 def nda_seal(row: Mapping[str, Any]) -> str:
@@ -209,7 +233,3 @@ def invitation_seal(row: Mapping[str, Any]) -> str:
 def columns_of(row: Any) -> dict[str, Any]:
     """An ORM row's column values, as the seal functions take them."""
     return {c.name: getattr(row, c.name) for c in row.__table__.columns}
-
-
-AD_PREFIX = field_ad("visits", "personal", uuid.UUID(int=0), uuid.UUID(int=0))[:-32]
-AD_MARK = _AD_MARK

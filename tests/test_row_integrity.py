@@ -24,7 +24,7 @@ from storage.keystore_models import DataKey
 from storage.models import Invitation, NdaAcceptance, SealUpgrade, Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
-from storage.sealing import seal_column, seal_text
+from storage.sealing import head_column, listed_text
 from tests.helpers.factories import run_cli, visitor
 from tests.helpers.store import add_host, check_in, check_out, correct, invite, services_over
 
@@ -36,45 +36,52 @@ def invitation(day: date) -> NewInvitation:
 
 
 # Each column a visit keeps outside its envelope, and an edit an insider could make.
-EDITS: dict[str, Any] = {
+# Those lists show are sealed in the envelope: any read notices them.
+LISTED: dict[str, Any] = {
     "departed_at": lambda v: v.arrived_at + timedelta(minutes=5),
     "arrived_at": lambda v: v.arrived_at - timedelta(hours=1),
-    "created_at": lambda v: v.created_at - timedelta(hours=1),
     "local_day": lambda v: v.local_day - timedelta(days=1),
     "restricted": lambda v: not_(Visit.restricted),
     "nda_accepted": lambda v: not_(Visit.nda_accepted),
     "flagged": lambda v: not_(Visit.flagged),
     "needs_confirmation": lambda v: not_(Visit.needs_confirmation),
     "auto_checkout": lambda v: not_(Visit.auto_checkout),
-    "under_16": lambda v: not_(Visit.under_16),
     "visitor_type": lambda v: VisitorType.CONTRACTOR.value,
     "host_id": lambda v: None,
+}
+# The others are sealed by seal_mac: a read that uses them notices (by id, a check-out).
+UNLISTED: dict[str, Any] = {
+    "created_at": lambda v: v.created_at - timedelta(hours=1),
+    "under_16": lambda v: not_(Visit.under_16),
     "email_bidx": lambda v: Visit.email_bidx + 1,
     "phone_bidx": lambda v: None,
     "badge_hash": lambda v: os.urandom(32),
     "privacy_version": lambda v: "forged-2",
     "privacy_sha256": lambda v: "f" * 64,
+    "seal_mac": lambda v: os.urandom(32),
 }
 
 
-@pytest.mark.parametrize("column", sorted(EDITS))
-def test_a_direct_update_of_a_sealed_column_is_detected(store: Repositories, column: str) -> None:
+@pytest.mark.parametrize("column", sorted(LISTED) + sorted(UNLISTED))
+def test_a_direct_update_of_any_column_is_detected(store: Repositories, column: str) -> None:
     host_id = add_host(store, "Hostina Placeholder", "hostina@example.com")
     edited = check_in(store, visitor(1, host_id=host_id), actor="test")
     other = check_in(store, visitor(2, host_id=host_id), actor="test")
+    edit = LISTED.get(column) or UNLISTED[column]
     with store.db.engine.begin() as conn:
         row = conn.execute(select(Visit).where(Visit.id == edited.visit_id)).one()
-        conn.execute(
-            update(Visit).where(Visit.id == edited.visit_id).values({column: EDITS[column](row)})
-        )
+        conn.execute(update(Visit).where(Visit.id == edited.visit_id).values({column: edit(row)}))
     with pytest.raises(RecordTampered, match=str(edited.visit_id)) as raised:
         store.visits.get(edited.visit_id)
     assert "integrity check" in str(raised.value)
     assert "Fakename" not in str(raised.value)  # the record is named, never its content
     day = store.visits.on_day(store.db.local_day(other.arrived_at))
-    assert [v.id for v in day.visits] == [other.visit_id]
-    if column != "local_day":  # moved to another day: read there
-        assert [d.row_id for d in day.damaged] == [edited.visit_id]
+    if column in LISTED:
+        assert [v.id for v in day.visits] == [other.visit_id]
+        if column != "local_day":  # moved to another day: read there
+            assert [d.row_id for d in day.damaged] == [edited.visit_id]
+    else:  # a list reads none of it, and shows the visit as it is
+        assert sorted(v.id for v in day.visits) == sorted([edited.visit_id, other.visit_id])
     # Nothing seals it anew: a check-out of the edited record is refused too.
     refused = AlreadyCheckedOut if column == "departed_at" else RecordTampered
     with pytest.raises(refused), store.db.uow("test") as tx:
@@ -105,13 +112,14 @@ def test_the_seal_is_the_same_text_in_python_and_in_sql(store: Repositories) -> 
     plain = check_in(store, visitor(1, email=None, phone=None), actor="test")
     full = check_in(store, visitor(2, host_id=host_id, under_16=True), actor="test")
     check_out(store, full.badge_code, actor="test")
-    column = seal_column(store.db.engine.dialect.name)
+    column = head_column(store.db.engine.dialect.name)
     with store.db.engine.connect() as conn:
         for visit_id in (plain.visit_id, full.visit_id):
             row = conn.execute(select(Visit).where(Visit.id == visit_id)).one()
             values = {c.name: getattr(row, c.name) for c in Visit.__table__.columns}
             in_sql = conn.execute(select(column).where(Visit.id == visit_id)).scalar_one()
-            assert seal_text(values) == in_sql
+            assert in_sql[:64] == visit_id.hex + values["key_id"].hex
+            assert listed_text(values) == in_sql[64:]
 
 
 def _onsite(store: Repositories) -> tuple[Services, list[Any]]:

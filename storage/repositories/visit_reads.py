@@ -16,9 +16,10 @@ from sqlalchemy import Connection, column, func, select, text
 from kiosk.domain.visits import DamagedRecord, DayVisits, VisitFields, VisitRecord
 from storage.database import Database
 from storage.engine import db_errors
-from storage.errors import NotFound
+from storage.errors import NotFound, RecordTampered
 from storage.fastread import VisitDecoder, gc_paused, visit_columns
 from storage.models import Visit
+from storage.sealing import SEAL_MAC_COLUMNS, seal_mac_holds
 
 VISIT_DAYS = text(
     "WITH RECURSIVE days(day) AS ("
@@ -100,13 +101,19 @@ class VisitReads:
             return {d: int(n) for d, n in conn.execute(stmt)}
 
     def get(self, visit_id: uuid.UUID) -> VisitRecord:
-        """One visit; raises NotFound, RecordTampered (naming it) or KeyDestroyed."""
+        """One visit, every column checked (storage.sealing); raises NotFound,
+        RecordTampered (naming it) or KeyDestroyed."""
+        sealed = [getattr(Visit, c) for c in ("id", "key_id", "seal_mac", *SEAL_MAC_COLUMNS)]
         with db_errors(), self.db.read_connection() as conn:
             row = conn.execute(self._query().where(Visit.id == visit_id)).first()
-        if row is None:
+            columns = conn.execute(select(*sealed).where(Visit.id == visit_id)).first()
+        if row is None or columns is None:
             raise NotFound(f"visit {visit_id} not found")
         found = next(self._decoder(strict=True).decode([row]))
         assert isinstance(found, VisitRecord)
+        # Opened by id, all of it is checked: the columns lists do not show as well.
+        if not seal_mac_holds(self.db.seal_key, dict(columns._mapping)):
+            raise RecordTampered("visits", visit_id, "record")
         return found
 
     def find_person(

@@ -27,7 +27,7 @@ from storage.codec import Personal, seal, seal_personal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
 from storage.engine import db_errors
-from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound
+from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound, RecordTampered
 from storage.ids import time_ordered_id
 from storage.models import (
     HealthScreening,
@@ -39,7 +39,7 @@ from storage.models import (
 from storage.repositories.documents import document_row
 from storage.repositories.outbox import message_row
 from storage.repositories.visit_reads import DAYS_HELD, VisitReads
-from storage.sealing import nda_seal, seal_column, seal_text
+from storage.sealing import listed_text, nda_seal, seal_mac, seal_mac_holds
 from storage.unit_of_work import UnitOfWork
 
 
@@ -79,29 +79,31 @@ def rewrite(
     unit commits, in id order. Returns the ids changed; ``missing``: the NotFound
     raised when ``where`` selects nothing."""
     s = tx.session
-    column = seal_column(db.engine.dialect.name)
     rows = s.execute(
-        select(Visit.id, Visit.key_id, Visit.personal_ct, column)
-        .where(where)
-        .order_by(Visit.id)
-        .with_for_update()
+        select(*Visit.__table__.columns).where(where).order_by(Visit.id).with_for_update()
     ).all()
     if missing and not rows:
         raise NotFound(missing)
     changed = []
-    for visit_id, key_id, blob, sealed in rows:
+    for found in rows:
+        row = dict(found._mapping)
+        visit_id, key_id = row["id"], row["key_id"]
         aead = db.keystore.key_by_id(key_id)
-        edited = edit(unseal_personal(aead, visit_id, key_id, blob, sealed=sealed))
+        if not seal_mac_holds(db.seal_key, row):
+            raise RecordTampered("visits", visit_id, "record")
+        before = unseal_personal(
+            aead, visit_id, key_id, row["personal_ct"], sealed=listed_text(row)
+        )
+        edited = edit(before)
         if edited is None:
             continue
         personal, values = edited
-        if values:
-            s.execute(update(Visit).where(Visit.id == visit_id).values(**values))
-            sealed = s.execute(select(column).where(Visit.id == visit_id)).scalar_one()
+        after = {**row, **values}
+        sealed = seal_personal(aead, visit_id, key_id, personal, sealed=listed_text(after))
         s.execute(
             update(Visit)
             .where(Visit.id == visit_id)
-            .values(personal_ct=seal_personal(aead, visit_id, key_id, personal, sealed=sealed))
+            .values(**values, personal_ct=sealed, seal_mac=seal_mac(db.seal_key, after))
         )
         changed.append(visit_id)
     return changed
@@ -148,6 +150,7 @@ class VisitRepository(VisitReads):
             nda_accepted=visit.nda is not None,
             auto_checkout=False,
         )
+        row["seal_mac"] = seal_mac(db.seal_key, row)
         row["personal_ct"] = seal_personal(
             visit_aead,
             visit_id,
@@ -160,7 +163,7 @@ class VisitRepository(VisitReads):
                 host_name=visit.host_name,
                 screening=visit.screening.value,
             ),
-            sealed=seal_text(row),
+            sealed=listed_text(row),
         )
         new_documents = [d for d in visit.documents if d.key not in self._documents_kept]
         return SealedCheckIn(

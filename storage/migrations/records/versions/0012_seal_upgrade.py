@@ -1,4 +1,7 @@
-"""seal_upgrade: rows written before their columns were sealed, to seal once
+"""visits.seal_mac, and seal_upgrade: rows written before their columns were sealed
+
+visits.seal_mac seals a visit's columns that lists do not show (storage.sealing); the
+others are sealed in its envelope's associated data.
 
 Every column of a visit outside its envelope (and of an NDA acceptance and an
 invitation outside theirs) is now covered by the ciphertext's authentication
@@ -24,6 +27,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("visits") as batch:
+        batch.add_column(sa.Column("seal_mac", sa.LargeBinary(32), nullable=True))
     op.create_table("seal_upgrade", sa.Column("id", sa.Integer(), primary_key=True))
     op.execute(
         "INSERT INTO seal_upgrade (id) SELECT 1 WHERE EXISTS (SELECT 1 FROM visits) "
@@ -33,3 +38,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("seal_upgrade")
+    with op.batch_alter_table("visits") as batch:
+        batch.drop_column("seal_mac")
