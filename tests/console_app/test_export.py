@@ -7,11 +7,13 @@ import stat
 from pathlib import Path
 
 import pyrage
+from sqlalchemy import update
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from kiosk.app import make_console
 from kiosk.services.bundle import Services
+from storage.models import Visit
 from tests.helpers.console_ui import audit_actions
 from tests.helpers.factories import visitor
 from tests.helpers.kiosk_ui import (
@@ -194,3 +196,26 @@ async def test_a_passphrase_export_asks_twice(services: Services, tmp_path: Path
         visitor(1).name
         in pyrage.passphrase.decrypt(written.read_bytes(), "correct horse battery").decode()
     )
+
+
+async def test_the_on_site_tab_lists_a_record_it_cannot_read(services: Services) -> None:
+    """A visit marked as gone behind the kiosk's back stays on the list, counted, as an
+    unreadable record: what a marshal must check."""
+    inside = [check_in(services.repos, visitor(i), actor="test") for i in range(2)]
+    with services.repos.db.engine.begin() as conn:
+        conn.execute(
+            update(Visit).where(Visit.id == inside[0].visit_id).values(departed_at=FIXED_NOW)
+        )
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "sam")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f5")
+        count = pilot.app.screen.query_one("#onsite-count", Static)
+        for _ in range(100):
+            if "unreadable" in str(count.render()):
+                break
+            await pilot.pause(0.05)
+        assert str(count.render()).startswith("On site now: 2, of which 1 unreadable record(s)")
+        listing = str(pilot.app.screen.query_one("#onsite-list", Static).render())
+        assert f"unreadable record {inside[0].visit_id}" in listing
+        assert visitor(1).name in listing
