@@ -401,3 +401,22 @@ async def test_admin_answers_a_rights_request(services: Services, tmp_path: Path
         assert "zyx.fake7" not in json.dumps(details) and person.name not in json.dumps(details)
     with services.repos.db.engine.connect() as conn:
         assert conn.execute(select(Visit.id).where(Visit.id == first.visit_id)).first() is None
+
+
+async def test_an_admin_unlocks_a_name_locked_in_the_lobby(services: Services) -> None:
+    lobby = StaffService(services.ctx, sleep=lambda _: None)
+    for _ in range(10):
+        lobby.verify("sam", "000000")
+    assert services.staff.is_locked("sam", "lobby")
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")  # at the console: the lobby's lock is not hers
+        await pilot.press("f8")
+        assert await table_rows(pilot, "#staff-table", 3) == 3
+        table = pilot.app.screen.query_one("#staff-table", DataTable)
+        assert "locked: lobby" in [str(c) for c in table.get_row("sam")]
+        await type_into(pilot, "#staff-user", "sam")
+        await pilot.click("#staff-unlock")
+        await status_of(pilot, "#staff-status", "unlocked")
+    assert not services.staff.is_locked("sam")
+    assert ("staff:ada", "staff.unlock") in [(a, act) for a, act, _ in audit(services)]

@@ -1,5 +1,5 @@
 """The Staff tab, for admins: add an account, reset a PIN (which also unlocks it),
-remove one."""
+unlock one (wrong PINs in the lobby lock a name there only), remove one."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class StaffPanel(Panel):
         with Horizontal(classes="form-row"):
             yield Button("Add account", id="staff-add", variant="primary")
             yield Button("Set new PIN", id="staff-reset")
+            yield Button("Unlock", id="staff-unlock")
             yield ConfirmButton("Remove account", id="staff-remove", variant="error")
         yield Static("", id="staff-status", markup=False)
 
@@ -84,6 +85,11 @@ class StaffPanel(Panel):
         user, _, pin, again = self._form()
         self.change("reset", user, "", pin, again)
 
+    @on(Button.Pressed, "#staff-unlock")
+    def unlock(self) -> None:
+        user, *_ = self._form()
+        self.change("unlock", user, "", "", "")
+
     @on(ConfirmButton.Confirmed, "#staff-remove")
     def remove_account(self) -> None:
         user, *_ = self._form()
@@ -98,6 +104,9 @@ class StaffPanel(Panel):
         elif what == "reset":
             staff.reset_pin(user, pin, actor, again=again)
             done = f"New PIN set for {user}; the account is unlocked."
+        elif what == "unlock":
+            staff.unlock(user, actor)
+            done = f"{user} is unlocked, in the lobby and at the console."
         else:
             staff.remove(user, actor)
             done = f"Account {user} removed."
