@@ -403,3 +403,17 @@ def test_a_syslog_server_witnesses_the_chain(store_config: StoreConfig, tmp_path
         server.join()
         server.sock.close()
         store.db.dispose()
+
+
+def test_a_missing_witness_file_is_fine_only_before_the_first_event(
+    store_config: StoreConfig, tmp_path: Path
+) -> None:
+    log = tmp_path / "not-yet.log"
+    store = open_repositories(replace(store_config, witness=str(tmp_path / "elsewhere.log")))
+    try:
+        assert store.audit.verify(log).ok  # nothing written, nothing witnessed
+        record_event(store, "test", "one")
+        result = store.audit.verify(log)
+        assert not result.ok and result.problem is not None and "witness" in result.problem
+    finally:
+        store.db.dispose()

@@ -27,9 +27,7 @@ def audit() -> None:
 @pass_ctx
 def audit_verify(obj: Context, witness: Path | None) -> None:
     """Check the whole chain, the checkpoint kept outside the database, and the witness."""
-    configured = obj.settings.audit.witness
-    if witness is None and configured and not configured.startswith("syslog"):
-        witness = Path(configured)
+    witness = witness or obj.services.audit.witness_file()
     result = obj.services.audit.verify(obj.actor, witness)
     if not result.ok:
         hint = (

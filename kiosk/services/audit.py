@@ -19,10 +19,18 @@ class AuditService:
 
     def verify(self, actor: Actor, witness: Path | None = None) -> VerifyResult:
         """Check the whole chain and the checkpoint kept outside the database, and
-        against a witness's record of the chain's heads (a file, or a syslog server's
-        log) when one is given."""
+        against a witness's record of the chain's heads: the file given (a witness
+        file, or a syslog server's log), else the configured witness file."""
         actor.require("audit")
-        return self.repos.audit.verify(witness)
+        return self.repos.audit.verify(witness or self.witness_file())
+
+    def witness_file(self) -> Path | None:
+        """The configured witness when it is a file this machine can read ([audit]
+        witness; a syslog witness is checked against the log server's file, given)."""
+        configured = self.ctx.settings.audit.witness
+        if not configured or configured.startswith("syslog"):
+            return None
+        return Path(configured)
 
     def accept_restore(self, actor: Actor) -> AcceptedRestore:
         """After restoring the database from a backup: record the restore in the trail

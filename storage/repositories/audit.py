@@ -34,6 +34,8 @@ class AuditRepository:
         if witness is not None:
             try:
                 head, forged = read_witness(witness, self.db.witness_key, self.db.site_id)
+            except FileNotFoundError:
+                head, forged = None, 0  # nothing witnessed: fine only for an empty chain
             except OSError as exc:
                 raise StorageError(
                     f"cannot read the audit witness {witness} ({type(exc).__name__})"
