@@ -6,6 +6,7 @@ On SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from kiosk.services.bundle import Services
 from storage.codec import Personal, seal, seal_personal
 from storage.errors import AlreadyCheckedOut, RecordTampered
 from storage.keystore_models import DataKey
-from storage.models import Invitation, NdaAcceptance, SealUpgrade, Visit
+from storage.models import Invitation, NdaAcceptance, SealUpgrade, Site, Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
 from storage.sealing import head_column, listed_text
@@ -238,3 +239,36 @@ def test_an_edited_invitation_is_not_used(store: Repositories) -> None:
         )
     with pytest.raises(RecordTampered, match=str(invitation_id)):
         store.invitations.find(code, day)
+
+
+@pytest.mark.parametrize("move", ["local_day", "site_id", "delete"])
+def test_a_visit_moved_out_of_the_list_stays_on_it(store: Repositories, move: str) -> None:
+    """Moved to a day long past, to another site, or deleted in the database: the query
+    no longer finds it, but the audit trail holds its check-in and no check-out, so the
+    list still counts it, as an unreadable record with its id and arrival."""
+    inside = [check_in(store, visitor(i), actor="test") for i in range(3)]
+    check_out(store, inside[2].badge_code, actor="test")
+    with store.db.engine.begin() as conn:
+        target = Visit.id == inside[0].visit_id
+        if move == "local_day":
+            conn.execute(update(Visit).where(target).values(local_day=date(2020, 1, 1)))
+        elif move == "site_id":
+            other = uuid.uuid4()
+            conn.execute(
+                insert(Site).values(id=other, name="Elsewhere", created_at=datetime.now(UTC))
+            )
+            conn.execute(update(Visit).where(target).values(site_id=other))
+        else:
+            conn.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id == inside[0].visit_id))
+            conn.execute(delete(Visit).where(target))
+    _, people = _onsite(store)
+    assert [p.name for p in people] == [f"unreadable record {inside[0].visit_id}", visitor(1).name]
+    assert "audit trail holds its check-in" in people[0].unreadable
+
+
+def test_a_visitor_erased_on_request_is_not_missing(store: Repositories) -> None:
+    services = services_over(store)
+    inside = [check_in(store, visitor(i), actor="test") for i in range(2)]
+    with store.db.uow("test") as tx:
+        store.rights.erase(tx, [inside[0].visit_id])
+    assert [p.name for p in services.onsite.people(SECURITY)] == [visitor(1).name]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kiosk.columns import table
@@ -111,7 +111,9 @@ class OnSiteService:
         hosts = {h.id: h.name for h in self.repos.hosts.all(active_only=False)}
         keep = self.repos.db.retention.visit_days
         people, unreadable = [], []
+        seen: set[str] = set()
         for v in self.repos.visits.stream_range(today - timedelta(days=days - 1), today):
+            seen.add(str(v.id if isinstance(v, VisitRecord) else v.row_id))
             if not isinstance(v, VisitRecord):
                 arrived = (
                     v.arrived_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
@@ -133,6 +135,7 @@ class OnSiteService:
                 )
             )
         people.sort(key=lambda p: (search_key(p.name), p.name))
+        unreadable += self._missing(today - timedelta(days=days - 1), seen)
         if unreadable:
             log.warning("%d unreadable visit record(s) on the on-site list", len(unreadable))
         people = unreadable + people
@@ -143,6 +146,27 @@ class OnSiteService:
                 details["unreadable"] = len(unreadable)
             self._audit(actor, "onsite.view", details)
         return people
+
+    def _missing(self, first_day: date, seen: set[str]) -> list[OnSite]:
+        """Visits the audit trail says checked in over these days and never left, that
+        the records do not hold where they were written: moved to another day or site,
+        or deleted, in the database. The trail's events cannot be edited unseen (kiosk
+        audit verify), so such a visit is listed too, by its id and arrival."""
+        since = datetime.combine(first_day, time(), self.ctx.tz)
+        arrived, left = self.repos.audit.check_ins_out(since)
+        tz = self.ctx.tz
+        return [
+            OnSite(
+                f"unreadable record {visit_id}",
+                "",
+                "",
+                at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                f"visits record {visit_id}: not where the kiosk wrote it (moved or deleted "
+                "in the database); the audit trail holds its check-in and no check-out",
+            )
+            for visit_id, at in arrived.items()
+            if visit_id not in seen and visit_id not in left
+        ]
 
     def print(self, people: list[OnSite], actor: Actor, read_at: datetime | None = None) -> str:
         """Write the list for the printer; a missing printer is a message, not an error.

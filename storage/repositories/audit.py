@@ -4,18 +4,21 @@ holds the chain itself)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Unpack
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kiosk.domain.audit import AcceptedRestore, AuditEntry, EventFilter, VerifyResult
 from storage.audit import HEAD, chain_head, chain_holds, verify_chain
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import StorageError
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Site
 from storage.witness import WitnessHead, read_witness
+
+_ON_SITE_ACTIONS = ("visit.check_in", "visit.check_out", "visit.auto_check_out", "person.erase")
 
 
 class NothingToAccept(StorageError):
@@ -86,6 +89,33 @@ class AuditRepository:
             if last is None or not chain_holds(conn, last):
                 checkpoint.reset(int(head[0]), bytes(head[1]))
         return AcceptedRestore(last_seq, chain_seq)
+
+    def check_ins_out(self, since: datetime) -> tuple[dict[str, datetime], set[str]]:
+        """From the trail, since ``since``: this site's check-ins (visit id -> when) and
+        the visits checked out (by hand or automatically) or erased. A cross-check of what the
+        records say against what the trail says (the on-site list). A check-in event
+        from before they named their site counts as this site's when the database
+        holds no other."""
+        stmt = (
+            select(AuditEvent.action, AuditEvent.object_id, AuditEvent.at, AuditEvent.details)
+            .where(AuditEvent.at >= since, AuditEvent.action.in_(_ON_SITE_ACTIONS))
+            .order_by(AuditEvent.seq)
+        )
+        site = self.db.site_id.hex
+        arrived: dict[str, datetime] = {}
+        left: set[str] = set()
+        with db_errors(), self.db.read_connection() as conn:
+            alone = conn.execute(select(func.count()).select_from(Site)).scalar() == 1
+            for action, object_id, at, details in conn.execute(stmt):
+                if action == "person.erase":  # erased on a visitor's request
+                    left.update(details.get("visit_ids", ()))
+                elif object_id is None:
+                    continue
+                elif action != "visit.check_in":
+                    left.add(object_id)
+                elif details.get("site", site if alone else None) == site:
+                    arrived[object_id] = at
+        return arrived, left
 
     def events(self, **which: Unpack[EventFilter]) -> list[AuditEntry]:
         """Matching events in order (see :class:`EventFilter`)."""

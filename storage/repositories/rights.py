@@ -144,7 +144,13 @@ class RightsRepository:
         invited = s.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids)))
         s.execute(delete(Visit).where(Visit.id.in_(visit_ids)))
         tx.audit(
-            "person.erase", details={"visits": len(visit_ids), "invitations": _rowcount(invited)}
+            "person.erase",
+            details={
+                "visits": len(visit_ids),
+                "invitations": _rowcount(invited),
+                # Ids only: the on-site list then knows these are gone on purpose.
+                "visit_ids": sorted(str(v) for v in visit_ids),
+            },
         )
         return ErasureReport(
             visits=len(visit_ids),

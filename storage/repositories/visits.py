@@ -174,7 +174,12 @@ class VisitRepository(VisitReads):
             documents=[document_row(d, now) for d in new_documents],
             rows=[(Visit, row), *self._extra_rows(visit, visit_id, key_day, now)],
             document_keys=[d.key for d in new_documents],
-            audit={"type": visit.visitor_type.value, "nda": visit.nda is not None},
+            # The site: the on-site list checks its visits against the trail's check-ins.
+            audit={
+                "type": visit.visitor_type.value,
+                "nda": visit.nda is not None,
+                "site": db.site_id.hex,
+            },
         )
 
     def check_in(self, tx: UnitOfWork, sealed: SealedCheckIn) -> CheckInResult:
