@@ -196,7 +196,10 @@ def test_a_browser_sessions_kiosk_stops_when_its_server_is_gone(tmp_path: Path) 
             deadline = time.monotonic() + 60
             while True:  # until the server listens
                 try:
-                    ws = await client.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+                    ws = await client.ws_connect(
+                        f"http://127.0.0.1:{port}/ws?width=80&height=24",
+                        headers={"Origin": f"http://127.0.0.1:{port}"},  # its own page
+                    )
                     break
                 except aiohttp.ClientConnectionError:
                     assert time.monotonic() < deadline, "kiosk serve never listened"

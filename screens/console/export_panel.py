@@ -101,9 +101,9 @@ class ExportPanel(Vertical):
         with Horizontal(classes="form-row"):
             yield Label("Protect with", classes="label")
             with RadioSet(id="export-protect"):
-                yield RadioButton("age key(s)", value=bool(keys), id="protect-age")
+                yield RadioButton("age keys", value=bool(keys), id="protect-age")
                 yield RadioButton("passphrase", id="protect-passphrase")
-                yield RadioButton("nothing (plain file)", value=not keys, id="protect-none")
+                yield RadioButton("none", value=not keys, id="protect-none")
         with Horizontal(classes="form-row", id="export-keys-row"):
             yield Label("age keys", classes="label")
             yield Input(" ".join(keys), placeholder="age1... (several: spaces)", id="export-keys")
