@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Text, cast, distinct, func, insert, select, t
 from sqlalchemy.orm import Session
 
 from kiosk.domain.audit import VerifyResult
+from storage.crypto import hmac_sha256
 from storage.fastwrite import RawCursor
 from storage.models import AuditAnchor, AuditEvent
 from storage.witness import WitnessHead
@@ -57,7 +58,7 @@ def event_hash(
     details: dict[str, Any],
 ) -> bytes:
     body = _body(seq, at, actor, action, object_id, _CANONICAL.encode(details))
-    return hmac.new(key, prev + body, hashlib.sha256).digest()
+    return hmac_sha256(key, prev + body)
 
 
 def _body(

@@ -32,7 +32,7 @@ from storage.codec import decode_personal
 from storage.crypto import NONCE_BYTES, InvalidTag
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.ids import UNKNOWN_SAFETY, new_object, set_attribute, uuid_from_int
-from storage.sealing import AD_MARK, AD_PREFIX, NONE, TYPE_LIST, TYPE_SHIFT, head_column
+from storage.sealing import NONE, TYPE_LIST, TYPE_SHIFT, VISIT_AD, head_column
 
 # What a visit read selects, as few columns as possible: each column the driver hands
 # over costs about as much as decoding it. Both dialects return the same text, so one
@@ -44,7 +44,7 @@ from storage.sealing import AD_MARK, AD_PREFIX, NONE, TYPE_LIST, TYPE_SHIFT, hea
 #   [138:170] (dashes when none) and the flags' number [170:]: the FLAG_* bits plus the
 #   visitor type's index in VisitorType << TYPE_SHIFT ("x" for a type not ours). One
 #   text column: SQLite hands over one long string for less than several short ones,
-#   slicing it is cheap, and from the day on it is the envelope's associated data.
+#   slicing it is cheap, and it is the envelope's associated data (after VISIT_AD).
 # PERSONAL: the envelope.
 _TYPE_LIST = TYPE_LIST
 _TYPE_SHIFT = TYPE_SHIFT
@@ -59,7 +59,6 @@ def visit_columns(dialect: str) -> tuple[Any, ...]:
     return (head_column(dialect), literal_column("visits.personal_ct"))
 
 
-_AD_PREFIX = AD_PREFIX
 _OUTCOMES = {o.value: o for o in ScreeningOutcome}
 _OUTCOMES[""] = ScreeningOutcome.NOT_ASKED
 
@@ -77,7 +76,7 @@ class VisitDecoder:
     def __init__(self, key_by_id: Callable[[uuid.UUID], AESGCM], *, strict: bool = False) -> None:
         self.strict = strict  # raise KeyDestroyed / RecordTampered instead of reporting
         self._key_by_id = key_by_id
-        # Key id as hex -> (its bytes for the associated data, the key) or the error.
+        # Key id as hex -> (its bytes, the key) or the error.
         self._keys: dict[str, tuple[bytes, AESGCM] | KeyDestroyed] = {}
 
     def _key(self, key_hex: str) -> tuple[bytes, AESGCM] | KeyDestroyed:
@@ -130,7 +129,7 @@ class VisitDecoder:
         add = decoded.append
         fromiso, days = datetime.fromisoformat, dict[str, date]()
         host_ids: dict[str, uuid.UUID] = {}
-        prefix, mark = _AD_PREFIX, AD_MARK
+        prefix = VISIT_AD
         keys, key_of = self._keys, self._key
         new, set_attr, uuid_cls, safe = new_object, set_attribute, uuid.UUID, UNKNOWN_SAFETY
         type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
@@ -149,7 +148,7 @@ class VisitDecoder:
                     key[1].decrypt(
                         blob[:NONCE_BYTES],
                         blob[NONCE_BYTES:],
-                        prefix + id_int.to_bytes(16) + key[0] + mark + head[64:].encode(),
+                        prefix + head.encode(),
                     )
                 )
                 column = "visitor_type"
