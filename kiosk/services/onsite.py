@@ -115,11 +115,8 @@ class OnSiteService:
         for v in self.repos.visits.stream_range(today - timedelta(days=days - 1), today):
             seen.add(str(v.id if isinstance(v, VisitRecord) else v.row_id))
             if not isinstance(v, VisitRecord):
-                arrived = (
-                    v.arrived_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                    if (v.arrived_at)
-                    else "?"
-                )
+                when = v.arrived_at  # as stored: unchecked, but all there is
+                arrived = when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else "?"
                 unreadable.append(
                     OnSite(f"unreadable record {v.row_id}", "", "", arrived, v.why(today, keep))
                 )
