@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/kiosk run
 
+## Open the reception console on the embedded default (staff log in with their PIN).
+console: $(STAMP)
+	$(BIN)/kiosk console
+
 ## Linters, type checks, layer contracts and the whole test suite.
 test: lint unit
 

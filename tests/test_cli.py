@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 from collections.abc import Callable
@@ -360,3 +361,18 @@ def test_the_log_and_the_on_site_list_line_up_wide_characters(kiosk: Run) -> Non
                 assert cell_len(row[: row.index(value)]) == cell_len(
                     titles[: titles.index(title)]
                 ), (command, title, titles, row)
+
+
+@pytest.mark.parametrize("engine_kind", ["sqlite"])
+def test_version_and_a_port_in_use_say_so_in_one_line(kiosk: Run) -> None:
+    assert kiosk("--version").stdout.strip() == "kiosk, version 0.1.0"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = kiosk("serve", "--port", str(port), ok=False)
+    assert refused.returncode == 2 and "Serving" not in refused.stdout
+    assert refused.stderr.strip() == (
+        f"kiosk: error: cannot listen on 127.0.0.1:{port}: the port is in use "
+        "(another kiosk serve, or another server)"
+    )

@@ -27,6 +27,7 @@ from kiosk.cli.base import Context, KioskGroup
 
 
 @click.group(cls=KioskGroup, invoke_without_command=True)
+@click.version_option(package_name="kiosk", prog_name="kiosk")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Privacy-first visitor registration kiosk."""

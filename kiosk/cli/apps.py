@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
+import socket
 import sys
 
 import click
@@ -26,6 +28,28 @@ def run(obj: Context, served: bool) -> None:
     # A served session opens the store kiosk serve has migrated already: sessions
     # starting together never race each other through the migrations.
     run_kiosk(obj.settings, migrate=not served)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why ``kiosk serve`` could not listen on ``host:port``, in one line (None: it can):
+    tried with a socket of its own, as the server would bind it."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return f"cannot listen on {host}:{port}: no such address"
+    family, _, _, _, address = infos[0]
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        reason = {
+            errno.EADDRINUSE: "the port is in use (another kiosk serve, or another server)",
+            errno.EADDRNOTAVAIL: "this machine has no such address",
+            errno.EACCES: "permission denied (ports below 1024 need privileges)",
+        }.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        return f"cannot listen on {host}:{port}: {reason}"
+    return None
 
 
 @click.command()
@@ -75,6 +99,9 @@ def serve(
     """Serve the visitor kiosk to a browser (the lobby tablet), with textual-serve."""
     if host not in LOOPBACK and not allow_network:
         fail(f"{host} is not a loopback address; add --allow-network to serve on it", 2)
+    problem = listen_problem(host, port)
+    if problem:  # before anything says "Serving"
+        fail(problem, 2)
     _ = obj.services  # check the key and migrate now, not in the first visitor's session
     if host not in LOOPBACK:
         click.echo(
