@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The kiosk's own dependencies (make run, make console), and those plus the dev tools
+# (make test): a lobby machine's venv holds no linters, type checker or browser driver.
+RUN_STAMP := $(VENV)/.runtime-$(HASH)
+STAMP := $(VENV)/.installed-$(HASH)
 # The suite in two processes (pytest-xdist): most of its time is spent waiting on
 # screens, browsers and servers. `make unit PYTEST_ARGS="-k name"` runs a part in one.
 PYTEST_ARGS ?= -n 2
@@ -13,17 +17,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.runtime-*
+	touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-* $(VENV)/.runtime-*
+	touch $(STAMP) $(RUN_STAMP)
 
 ## Run the visitor kiosk on the embedded default (SQLite in the platform data dir).
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/kiosk run
 
 ## Open the reception console on the embedded default (staff log in with their PIN).
-console: $(STAMP)
+console: $(RUN_STAMP)
 	$(BIN)/kiosk console
 
 ## Linters, type checks, layer contracts and the whole test suite.
