@@ -20,6 +20,14 @@ from screens.visitor.base import HasRuntime
 from screens.widgets import FieldError
 
 
+def no_accounts_yet() -> str:
+    """What the PIN dialog says on a fresh installation (in the language of the moment)."""
+    return _(
+        "There are no staff accounts yet. Add one on this machine with:\n"
+        "kiosk staff add NAME --role admin"
+    )
+
+
 class PinScreen(ModalScreen[StaffUser | None]):
     """The staff member who unlocked, or None (closed)."""
 
@@ -50,6 +58,20 @@ class PinScreen(ModalScreen[StaffUser | None]):
 
     def on_mount(self) -> None:
         self.query_one("#user", Input).focus()
+        self.first_run()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pin-first-run")
+    def first_run(self) -> None:
+        """On a fresh installation say at once how to add the first account, not only
+        after a try (that no account exists gives nothing away)."""
+        staff = cast(HasRuntime, self.app).runtime.services.staff  # waits for the database
+        if not staff.any_accounts():
+            self.app.call_from_thread(self._no_accounts)
+
+    def _no_accounts(self) -> None:
+        error = self.query_one("#pin-error", FieldError)
+        if not str(error.render()).strip():  # a check's own answer stays
+            error.update(no_accounts_yet())
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -99,11 +121,7 @@ class PinScreen(ModalScreen[StaffUser | None]):
         if message.user is None:
             # On a fresh installation whoever set it up would be stuck in the kiosk (the
             # staff menu is its only way out); that no account exists gives nothing away.
-            none_yet = _(
-                "There are no staff accounts yet. Add one on this machine with:\n"
-                "kiosk staff add NAME --role admin"
-            )
-            error = none_yet if message.no_accounts else _("Wrong user name or PIN.")
+            error = no_accounts_yet() if message.no_accounts else _("Wrong user name or PIN.")
             user = self.query_one("#user", Input)
             if user.value.strip().isdigit() and not message.no_accounts:
                 # Most likely a PIN typed into the user name field, in clear on a lobby

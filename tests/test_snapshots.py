@@ -21,6 +21,7 @@ from tests.helpers.kiosk_ui import (
     kiosk_settings,
     open_services,
     ready,
+    status_of,
     still,
     wait_for_screen,
 )
@@ -123,6 +124,8 @@ async def _invitation(pilot: Pilot[None]) -> None:
 async def _pin(pilot: Pilot[None]) -> None:
     await pilot.press("f12")
     await wait_for_screen(pilot, "PinScreen")
+    # No account yet in these snapshots' store: the dialog says how to add one.
+    await status_of(pilot, "#pin-error", "kiosk staff add")
 
 
 async def _nothing(pilot: Pilot[None]) -> None:

@@ -119,6 +119,8 @@ async def test_a_fresh_kiosk_says_how_to_add_the_first_staff_account(tmp_path: P
 
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await open_pin_dialog(pilot)
+        said = await status_of(pilot, "#pin-error", "no staff accounts")  # before any try
+        assert "kiosk staff add NAME --role admin" in said, said
         await type_into(pilot, "#user", "admin")
         shown = await answer("123456")
         assert "There are no staff accounts yet" in shown, shown
