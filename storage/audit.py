@@ -203,9 +203,9 @@ def verify_chain(
     walked = _walk(session, key, anchor)
     if not walked.ok:
         return walked.result
-    head_seq, head_hash, checked = walked.seq, walked.hash, walked.result.checked
+    head_seq, checked = walked.seq, walked.result.checked
     if witnessed:
-        problem = _against_witness(session, witness, head_seq, head_hash, anchor)
+        problem = _against_witness(session, witness, head_seq)
         if problem:
             return VerifyResult(False, checked, problem, behind_checkpoint=True)
     if checkpoint is None:
@@ -233,7 +233,7 @@ def verify_chain(
                 f"{before.seq}, the chain ends at {head_seq}",
                 behind_checkpoint=True,
             )
-        if not _holds(session, before, head_seq, head_hash, anchor):
+        if not chain_holds(session.connection(), before):
             return VerifyResult(
                 False, checked, f"event {before.seq} was rewritten", behind_checkpoint=True
             )
@@ -263,26 +263,7 @@ def _one_write(session: Session, after: int) -> bool:
     return int(dates[0]) == 1 and int(dates[1]) <= _ONE_WRITE
 
 
-def _holds(
-    session: Session, mark: Checkpoint, head_seq: int, head_hash: bytes, anchor: Any
-) -> bool:
-    """Whether the chain (walked up to ``head_seq``) holds the event ``mark`` records,
-    or purged it (at or before the anchor)."""
-    if mark.seq == head_seq:
-        return head_hash == mark.hash
-    found = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == mark.seq)).scalar()
-    if found is not None:
-        return bytes(found) == mark.hash
-    if anchor is None:
-        return mark.seq == 0
-    return mark.seq < int(anchor[0]) or (
-        mark.seq == int(anchor[0]) and bytes(anchor[1]) == mark.hash
-    )
-
-
-def _against_witness(
-    session: Session, witness: WitnessHead | None, head_seq: int, head_hash: bytes, anchor: Any
-) -> str | None:
+def _against_witness(session: Session, witness: WitnessHead | None, head_seq: int) -> str | None:
     if witness is None:
         if head_seq == 0:
             return None  # nothing written yet, nothing witnessed
@@ -292,7 +273,7 @@ def _against_witness(
             f"the newest events were cut off: the witness records event {witness.seq}, "
             f"the chain ends at {head_seq}"
         )
-    if not _holds(session, Checkpoint(witness.seq, witness.hash), head_seq, head_hash, anchor):
+    if not chain_holds(session.connection(), Checkpoint(witness.seq, witness.hash)):
         return f"event {witness.seq}, as the witness records it, was rewritten"
     return None
 
@@ -300,8 +281,7 @@ def _against_witness(
 @dataclass(frozen=True, slots=True)
 class _Walked:
     result: VerifyResult
-    seq: int = 0
-    hash: bytes = GENESIS
+    seq: int = 0  # the chain's head, once walked whole
 
     @property
     def ok(self) -> bool:
@@ -347,7 +327,7 @@ def _walk(session: Session, key: bytes, anchor: Any) -> _Walked:
         prev = bytes(stored_hash)
         expected_seq = seq
         checked += 1
-    return _Walked(VerifyResult(True, checked), expected_seq, prev)
+    return _Walked(VerifyResult(True, checked), expected_seq)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,9 +46,7 @@ from storage.sealing import NONE, TYPE_LIST, TYPE_SHIFT, VISIT_AD, head_column
 #   text column: SQLite hands over one long string for less than several short ones,
 #   slicing it is cheap, and it is the envelope's associated data (after VISIT_AD).
 # PERSONAL: the envelope.
-_TYPE_LIST = TYPE_LIST
-_TYPE_SHIFT = TYPE_SHIFT
-_FLAG_BITS = (1 << _TYPE_SHIFT) - 1  # the FLAG_* bits below the type
+_FLAG_BITS = (1 << TYPE_SHIFT) - 1  # the FLAG_* bits below the type
 
 
 @functools.cache
@@ -132,8 +130,8 @@ class VisitDecoder:
         prefix = VISIT_AD
         keys, key_of = self._keys, self._key
         new, set_attr, uuid_cls, safe = new_object, set_attribute, uuid.UUID, UNKNOWN_SAFETY
-        type_list, outcomes, record = _TYPE_LIST, _OUTCOMES, VisitRecord
-        shift, flag_bits = _TYPE_SHIFT, _FLAG_BITS
+        type_list, outcomes, record = TYPE_LIST, _OUTCOMES, VisitRecord
+        shift, flag_bits = TYPE_SHIFT, _FLAG_BITS
         decode = decode_personal
         none = NONE
         for head, blob in rows:

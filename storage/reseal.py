@@ -23,7 +23,6 @@ from storage.engine import db_errors
 from storage.errors import KeyDestroyed, RecordTampered
 from storage.models import Invitation, NdaAcceptance, SealUpgrade, Visit
 from storage.sealing import columns_of, invitation_seal, listed_text, nda_seal, seal_mac
-from storage.unit_of_work import UnitOfWork
 
 BATCH = 2000
 
@@ -96,53 +95,24 @@ def _sealed_again(aead: Any, row: dict[str, Any]) -> dict[str, Any] | None:
     return {}
 
 
-def _nda(db: Database, tx: UnitOfWork, row: Any) -> bool:
-    return _again(
-        db, tx, row, "nda_acceptances", "signed_name", "signed_name_ct", nda_seal(columns_of(row))
+def _nda(aead: Any, row: Any) -> None:
+    """Seal an NDA acceptance's signed name again (RecordTampered: it does not open
+    without the seal, so it is sealed already, or damaged)."""
+    ids = (aead, "nda_acceptances", "signed_name", row.id, row.key_id)
+    name = unseal(*ids, row.signed_name_ct)
+    row.signed_name_ct = seal(*ids, name, sealed=nda_seal(columns_of(row)))
+
+
+def _invitation(aead: Any, row: Any) -> None:
+    """Seal an invitation's envelope again (RecordTampered as for :func:`_nda`)."""
+    ids = (aead, row.id, row.key_id)
+    personal = unseal_personal(*ids, row.personal_ct, "invitations")
+    row.personal_ct = seal_personal(
+        *ids, personal, "invitations", sealed=invitation_seal(columns_of(row))
     )
 
 
-def _invitation(db: Database, tx: UnitOfWork, row: Any) -> bool:
-    return _again(
-        db, tx, row, "invitations", "personal", "personal_ct", invitation_seal(columns_of(row))
-    )
-
-
-def _again(
-    db: Database, tx: UnitOfWork, row: Any, table: str, column: str, attr: str, sealed: str
-) -> bool:
-    """Seal one ORM row's ciphertext again if it opens only without its seal."""
-    try:
-        aead = db.keystore.key_by_id(row.key_id)
-    except KeyDestroyed:
-        return False
-    blob = getattr(row, attr)
-    if column == "personal":
-        try:
-            unseal_personal(aead, row.id, row.key_id, blob, table, sealed=sealed)
-            return False
-        except RecordTampered:
-            pass
-        try:
-            personal = unseal_personal(aead, row.id, row.key_id, blob, table)
-        except RecordTampered:
-            return False
-        setattr(row, attr, seal_personal(aead, row.id, row.key_id, personal, table, sealed=sealed))
-        return True
-    try:
-        unseal(aead, table, column, row.id, row.key_id, blob, sealed=sealed)
-        return False
-    except RecordTampered:
-        pass
-    try:
-        value = unseal(aead, table, column, row.id, row.key_id, blob)
-    except RecordTampered:
-        return False
-    setattr(row, attr, seal(aead, table, column, row.id, row.key_id, value, sealed=sealed))
-    return True
-
-
-def _orm_rows(db: Database, model: Any, again: Callable[[Database, UnitOfWork, Any], bool]) -> int:
+def _orm_rows(db: Database, model: Any, again: Callable[[Any, Any], None]) -> int:
     count, after = 0, uuid.UUID(int=0)
     while True:
         with db.uow(SYSTEM.name) as tx:
@@ -151,7 +121,12 @@ def _orm_rows(db: Database, model: Any, again: Callable[[Database, UnitOfWork, A
                     select(model).where(model.id > after).order_by(model.id).limit(BATCH)
                 )
             )
-            count += sum(again(db, tx, row) for row in rows)
+            for row in rows:
+                try:
+                    again(db.keystore.key_by_id(row.key_id), row)
+                except (KeyDestroyed, RecordTampered):
+                    continue
+                count += 1
         if len(rows) < BATCH:
             return count
         after = rows[-1].id

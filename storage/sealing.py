@@ -70,15 +70,6 @@ SEP = "\x1f"
 # Where the seal text starts in the associated data (after table, column, row, key).
 AD_MARK = b"\x1e"
 
-# The listed fields' place in the fast read's text column (after the two ids).
-DAY, ARRIVED, DEPARTED, HOST, FLAGS = (
-    slice(64, 74),
-    slice(74, 106),
-    slice(106, 138),
-    slice(138, 170),
-    slice(170, None),
-)
-
 
 def _pg_hex(column: str) -> str:
     return f"replace(CAST(visits.{column} AS TEXT), '-', '')"
@@ -91,10 +82,10 @@ def _pg_time(column: str) -> str:
 @functools.cache
 def head_sql(dialect: str) -> str:
     """The fast read's one text column: the visit's id and key (32 hex digits each),
-    then its listed fields, fixed width (see DAY ... FLAGS): the day, the arrival and
-    departure (ISO text in UTC with microseconds and "+00:00"; NONE when not departed),
-    the host's id (NONE when none) and the flags' number. From the day on, it is the
-    text the envelope's associated data seals."""
+    then its listed fields at fixed width (storage.fastread slices them out): the day,
+    the arrival and departure (ISO text in UTC with microseconds and "+00:00"; NONE when
+    not departed), the host's id (NONE when none) and the flags' number. After
+    VISIT_AD, it is the envelope's associated data."""
     none = f"'{NONE}'"
     if dialect == "sqlite":
         return (

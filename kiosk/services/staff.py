@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from kiosk.domain.staff import KIOSK, ROLES, Actor, StaffAccount, StaffRow, StaffUser
+from kiosk.domain.staff import KIOSK, ROLES, Actor, StaffAccount, StaffUser
 from kiosk.services.context import ServiceContext
 from kiosk.services.errors import PinPolicyError
 
@@ -23,6 +23,7 @@ MIN_PIN_DIGITS = 6
 SLOW_AFTER = 3
 LOCK_AFTER = 10
 LOCK_MINUTES = 15
+LOCK_STRIPES = 64
 LOBBY, CONSOLE = "lobby", "console"
 """Kinds of terminal PIN failures are counted for apart: wrong PINs typed in the lobby
 (the kiosk, a served tablet) never lock a name at the reception console."""
@@ -78,14 +79,12 @@ class StaffService:
         self._pepper = ctx.repos.db.pepper
         self._dummy_hash: str | None = None
         self._sleep = sleep
-        self._locks: dict[bytes, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        # One check at a time per name: a lock per stripe of name hashes, a fixed set
+        # (names typed in the lobby are any number; a lock each would pile up).
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def _peppered(self, pin: str) -> str:
         return hmac.new(self._pepper, pin.encode(), hashlib.sha256).hexdigest()
-
-    def _name_hash(self, username: str) -> bytes:
-        return self.staff.name_hash(username)
 
     @property
     def _dummy(self) -> str:
@@ -96,8 +95,7 @@ class StaffService:
         return self._dummy_hash
 
     def _one_at_a_time(self, name_hash: bytes) -> threading.Lock:
-        with self._locks_lock:
-            return self._locks.setdefault(name_hash, threading.Lock())
+        return self._locks[name_hash[0] % LOCK_STRIPES]
 
     # -- logging in --------------------------------------------------------------------
 
@@ -115,7 +113,7 @@ class StaffService:
         account are counted, delayed and hashed the same way, so they answer alike. Each
         try is audited (a failed one by "kiosk": what was typed as a user name is not
         kept)."""
-        name_hash = self._name_hash(username)
+        name_hash = self.staff.name_hash(username)
         with self._one_at_a_time(name_hash):
             now = datetime.now(UTC)
             failures, locked_until = self.staff.count_failure(
@@ -165,7 +163,7 @@ class StaffService:
         if row is None:
             raise PinPolicyError(f"no staff account named {username!r}")
         with self.repos.db.uow(actor.name) as tx:
-            self.staff.clear_failures(tx, self._name_hash(username))
+            self.staff.clear_failures(tx, self.staff.name_hash(username))
             tx.audit("staff.unlock", str(row.id))
 
     # -- an admin's accounts -----------------------------------------------------------
@@ -174,17 +172,14 @@ class StaffService:
         actor.require("staff")
         now = datetime.now(UTC)
         failures = self.staff.failures()
+        locks = self.staff.locks(now, failures)
         accounts = []
         for r in self.staff.all():
-            found = failures.get(self._name_hash(r.username), [])
-            locked_at = tuple(sorted(w for w, _, lock in found if lock is not None and lock > now))
-            count = max((n for _, n, _ in found), default=0)
-            accounts.append(StaffAccount(r.username, r.role, count, bool(locked_at), locked_at))
+            name = self.staff.name_hash(r.username)
+            count = max((n for _, n, _ in failures.get(name, [])), default=0)
+            where = locks.get(name, ())
+            accounts.append(StaffAccount(r.username, r.role, count, bool(where), where))
         return accounts
-
-    def rows(self, actor: Actor) -> list[StaffRow]:
-        actor.require("staff")
-        return self.staff.all()
 
     def add(
         self, username: str, role: str, pin: str, actor: Actor, *, again: str | None = None
@@ -213,7 +208,7 @@ class StaffService:
         pin_hash = self.hasher.hash(self._peppered(pin))
         with self.repos.db.uow(actor.name) as tx:
             self.staff.set_hash(tx, row.id, pin_hash)
-            self.staff.clear_failures(tx, self._name_hash(username))
+            self.staff.clear_failures(tx, self.staff.name_hash(username))
             tx.audit("staff.reset_pin", str(row.id))
 
     def remove(self, username: str, actor: Actor) -> None:

@@ -160,7 +160,8 @@ class StatusService:
 
         accounts = repos.staff.all()
         roles = {role: sum(a.role == role for a in accounts) for role in ROLES}
-        locked = sum(bool(repos.staff.locked(a.username, now)) for a in accounts)
+        locks = repos.staff.locks(now)  # read once, not once per account
+        locked = sum(repos.staff.name_hash(a.username) in locks for a in accounts)
         data["staff_accounts"] = {**roles, "locked": locked}
         if accounts:
             per_role = ", ".join(f"{n} {role}" for role, n in roles.items() if n)

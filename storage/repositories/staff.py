@@ -23,6 +23,9 @@ def _row(a: StaffAccount) -> StaffRow:
     return StaffRow(a.id, a.username, a.role, a.pin_hash)
 
 
+Failures = dict[bytes, list[tuple[str, int, datetime | None]]]
+"""Wrong PINs per name hash: [(kind of terminal, count, locked until)]."""
+
 # A name's failures are forgotten after a day without one (unless it is locked).
 FORGET_AFTER = timedelta(days=1)
 
@@ -82,8 +85,19 @@ class StaffRepository:
 
     def locked(self, username: str, now: datetime) -> tuple[str, ...]:
         """The kinds of terminal the name is locked at now."""
-        found = self.failures().get(self.name_hash(username), [])
-        return tuple(sorted(w for w, _, lock in found if lock is not None and lock > now))
+        return self.locks(now).get(self.name_hash(username), ())
+
+    def locks(
+        self, now: datetime, failures: Failures | None = None
+    ) -> dict[bytes, tuple[str, ...]]:
+        """Every name locked now: name hash -> the kinds of terminal it is locked at (of
+        ``failures`` when the caller read them already)."""
+        found: dict[bytes, tuple[str, ...]] = {}
+        for name, rows in (self.failures() if failures is None else failures).items():
+            where = tuple(sorted(w for w, _, lock in rows if lock is not None and lock > now))
+            if where:
+                found[name] = where
+        return found
 
     def count_failure(
         self,
@@ -137,9 +151,9 @@ class StaffRepository:
             cond = cond & (PinAttempt.scope == scope)
         tx.session.execute(delete(PinAttempt).where(cond))
 
-    def failures(self) -> dict[bytes, list[tuple[str, int, datetime | None]]]:
+    def failures(self) -> Failures:
         """Every name's failures: name hash -> [(scope, count, locked until)]."""
-        found: dict[bytes, list[tuple[str, int, datetime | None]]] = {}
+        found: Failures = {}
         with db_errors(), self.db.read_session() as s:
             for a in s.scalars(select(PinAttempt)):
                 found.setdefault(bytes(a.name_hash), []).append(
