@@ -127,7 +127,8 @@ async def test_the_log_moves_on_to_the_new_day_at_midnight(services: Services) -
         screen = pilot.app.screen
         for offered in ("#day", "#pre-date", "#export-from", "#export-to"):
             assert screen.query_one(offered, Input).value == "2026-12-01"
-        counts = str(screen.query_one("#counts", Static).render())
+        # The counts follow the table by a message to the screen: wait for the new day's.
+        counts = await status_of(pilot, "#counts", "Visitors 2026-12-01")
         # on site now as the evacuation list counts: tonight's visitor is still here
         assert counts.startswith("Visitors 2026-12-01: 1   On site now: 2   ")
         await pilot.press("f5")
