@@ -21,6 +21,7 @@ import phonenumbers
 import platformdirs
 
 from kiosk.documents import DocumentError, office_files
+from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
 from kiosk.i18n import LANGUAGES
 
@@ -182,7 +183,12 @@ class AuditSettings:
 @dataclass(frozen=True, slots=True)
 class Settings:
     site_name: str = "Main office"
-    """Shown on the welcome screen and badges; one database can hold several sites."""
+    """Shown on the welcome screen and badges; one database can hold several sites.
+    Changing it renames this site (its hosts and visits stay)."""
+    site_id: str = ""
+    """The site's stable identifier (lower case, digits, hyphens), e.g. "amsterdam-hq".
+    Empty: the one recorded beside the key file at the first start. Set it on every kiosk
+    of a database shared by several sites."""
     timezone: str = "UTC"
     """IANA time zone of the site, e.g. Europe/Amsterdam: decides what "today" is."""
     phone_region: str = "NL"
@@ -258,7 +264,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     in_file = raw.get("retention")
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
-    _check(settings)
+    check_settings(settings)
     return dataclasses.replace(
         settings,
         config_file=path,
@@ -352,7 +358,7 @@ def _coerce(name: str, hint: Any, value: Any) -> Any:
     raise ConfigError(f"{name}: unsupported setting type")  # pragma: no cover
 
 
-def _check(settings: Settings) -> None:
+def check_settings(settings: Settings) -> None:
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -361,6 +367,10 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
     if not settings.site_name.strip() or len(settings.site_name) > 120:
         raise ConfigError("site_name must be 1 to 120 characters")
+    if settings.site_id and not SLUG.fullmatch(settings.site_id):
+        raise ConfigError(
+            "site_id must be lower-case letters, digits and inner hyphens (at most 63)"
+        )
     choices = " or ".join(LANGUAGES)
     if settings.kiosk.default_language not in LANGUAGES:
         raise ConfigError(f"kiosk.default_language must be {choices}")

@@ -43,6 +43,8 @@ class Site(Base):
     __tablename__ = "sites"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    """The stable identifier (storage.sites); ``name`` is the display name."""
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime]
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from kiosk.domain.retention import RetentionPolicy
 from storage.crypto import MasterKey, create_key_file, read_key_file, write_key_file
@@ -25,9 +22,10 @@ from storage.engine import database_exists, make_engine, sqlite_path
 from storage.errors import DatabaseUnavailable, KeyFileError, WrongMasterKey
 from storage.keystore import KeyStore
 from storage.migrate import upgrade
-from storage.models import Site
 from storage.repositories import Repositories
+from storage.repositories.sites import SiteRepository
 from storage.reseal import seal_earlier_rows
+from storage.sites import ResolvedSite, add_site, identity_file, resolve_site
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +37,9 @@ class StoreConfig:
     key_file: Path
     site_name: str
     timezone: str = "UTC"
+    site_id: str = ""
+    """The site's stable identifier (storage.sites); empty: the one this installation
+    recorded at its first start, beside the key file."""
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     blind_index_bits: int = 16
     checkpoint_path: Path | None = None
@@ -105,17 +106,20 @@ def _finish_interrupted_rotation(cfg: StoreConfig, keystore: Engine) -> MasterKe
     )
 
 
-def open_repositories(cfg: StoreConfig, *, migrate: bool = True) -> Repositories:
+def open_repositories(
+    cfg: StoreConfig, *, migrate: bool = True, new_site: bool = False
+) -> Repositories:
     """:func:`open_database`, with its repositories."""
-    return Repositories.over(open_database(cfg, migrate=migrate))
+    return Repositories.over(open_database(cfg, migrate=migrate, new_site=new_site))
 
 
-def open_database(cfg: StoreConfig, *, migrate: bool = True) -> Database:
-    """Check the key, migrate both databases, and return the open database."""
+def open_database(cfg: StoreConfig, *, migrate: bool = True, new_site: bool = False) -> Database:
+    """Check the key, migrate both databases, and return the database open for the site
+    (storage.sites); ``new_site``: add the site ``cfg`` names, refused if it exists."""
     tz = ZoneInfo(cfg.timezone)
     records, keystore_engine = _engines(cfg)
     try:
-        return _open(cfg, tz, records, keystore_engine, migrate)
+        return _open(cfg, tz, records, keystore_engine, migrate, new_site)
     except BaseException:
         # Close every connection, so SQLite leaves no -wal or -shm file behind.
         records.dispose()
@@ -124,7 +128,12 @@ def open_database(cfg: StoreConfig, *, migrate: bool = True) -> Database:
 
 
 def _open(
-    cfg: StoreConfig, tz: ZoneInfo, records: Engine, keystore_engine: Engine, migrate: bool
+    cfg: StoreConfig,
+    tz: ZoneInfo,
+    records: Engine,
+    keystore_engine: Engine,
+    migrate: bool,
+    new_site: bool,
 ) -> Database:
     kek = _load_master_key(cfg, records, keystore_engine)
     if kek is None:
@@ -136,20 +145,31 @@ def _open(
         if migrate:
             upgrade(keystore_engine, "keystore")
             upgrade(records, "records")
-        site_id = _ensure_site(records, cfg.site_name)
+        if new_site:
+            added = add_site(records, cfg.site_name, cfg.site_id)
+            site = ResolvedSite(added.id, added.slug, None)
+        else:
+            site = resolve_site(
+                records, name=cfg.site_name, slug=cfg.site_id, identity=identity_file(cfg.key_file)
+            )
     except OperationalError as exc:
         raise DatabaseUnavailable(f"cannot use the database: {str(exc.orig)[:200]}") from None
     keystore = KeyStore(keystore_engine, kek)
     db = Database(
         records,
         keystore,
-        site_id=site_id,
+        site_id=site.id,
         timezone=tz,
         retention=cfg.retention,
         blind_index_bits=cfg.blind_index_bits,
         checkpoint_path=cfg.resolved_checkpoint,
         witness=cfg.witness,
     )
+    if new_site:
+        SiteRepository(db).audit_added(site.id)
+    if site.renamed_from is not None:
+        SiteRepository(db).rename(site.id, cfg.site_name)
+        log.info("site %s renamed from %r to %r", site.slug, site.renamed_from, cfg.site_name)
     sealed = seal_earlier_rows(db) if migrate else {}
     if any(sealed.values()):
         log.info("sealed rows written before their columns were sealed: %s", sealed)
@@ -162,22 +182,6 @@ def _create_private(path: Path | None) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-
-
-def _ensure_site(engine: Engine, name: str) -> uuid.UUID:
-    for _ in range(3):
-        with Session(engine) as s, s.begin():
-            found = s.scalar(select(Site.id).where(Site.name == name))
-            if found is not None:
-                return found
-        try:
-            site_id = uuid.uuid4()
-            with Session(engine) as s, s.begin():
-                s.add(Site(id=site_id, name=name, created_at=datetime.now(UTC)))
-            return site_id
-        except IntegrityError:
-            continue  # another kiosk created it at the same moment
-    raise DatabaseUnavailable("could not register the site")
 
 
 def rotate_master_key(cfg: StoreConfig) -> int:

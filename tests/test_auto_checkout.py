@@ -160,7 +160,7 @@ def test_staff_can_replace_an_automatic_departure_with_the_real_one(store: Repos
 def test_only_this_sites_visits_and_since_a_day_when_asked(
     store: Repositories, store_config: StoreConfig
 ) -> None:
-    other = open_repositories(replace(store_config, site_name="Other site"))
+    other = open_repositories(replace(store_config, site_name="Other site"), new_site=True)
     try:
         theirs = check_in(other, visitor(5), actor="test", now=local(DAY, 9))
         old = check_in(store, visitor(6), actor="test", now=local(DAY - timedelta(days=10), 9))

@@ -159,7 +159,9 @@ def test_export_of_another_site_sharing_the_database(
     store: Repositories, store_config: StoreConfig, tmp_path: Path
 ) -> None:
     _seed(store)
-    annex = open_repositories(dataclasses.replace(store_config, site_name="Fictional Annex"))
+    annex = open_repositories(
+        dataclasses.replace(store_config, site_name="Fictional Annex"), new_site=True
+    )
     annex_host = add_host(annex, "Annex Hostperson", actor="admin")
     check_in(annex, visitor(50, host_name=None, host_id=annex_host), actor="t", now=DAY)
     check_in(annex, visitor(51), actor="test", now=DAY + timedelta(hours=2))
@@ -175,7 +177,7 @@ def test_export_of_another_site_sharing_the_database(
     assert own.returncode == 0 and len(json.loads((tmp_path / "own.json").read_text())) == 6
     unknown = run_cli(store_config, tmp_path, *args, "--site", "Nowhere", "--output",
                    str(tmp_path / "none.json"))  # fmt: skip
-    assert unknown.returncode != 0 and "no site named 'Nowhere'" in unknown.stderr
+    assert unknown.returncode != 0 and "no site 'Nowhere'" in unknown.stderr
     assert not (tmp_path / "none.json").exists()
 
 

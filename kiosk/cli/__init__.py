@@ -20,6 +20,7 @@ from kiosk.cli import (
     maintenance,
     retention,
     rights,
+    sites,
     staff,
     visits,
 )
@@ -48,6 +49,7 @@ for command in (
     invitations.invite,
     hosts.hosts,
     staff.staff,
+    sites.site,
     export.export_cmd,
     rights.rights,
     audit.audit,

@@ -6,12 +6,14 @@ migrating, taking the retention in force) and builds one service per use case ov
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.config import Settings
+from kiosk.config import Settings, check_settings
 from kiosk.domain.retention import RetentionPolicy
+from kiosk.domain.sites import slugify
 from kiosk.services.audit import AuditService
 from kiosk.services.backup import BackupService
 from kiosk.services.badge import BadgeService
@@ -111,6 +113,7 @@ def store_config(settings: Settings) -> StoreConfig:
         keystore_url=settings.resolved_keystore_url,
         key_file=settings.resolved_key_file,
         site_name=settings.site_name,
+        site_id=settings.site_id,
         timezone=settings.timezone,
         retention=RetentionPolicy(
             visit_days=r.visit_days,
@@ -130,6 +133,33 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     services = Services.over(open_repositories(store_config(settings), migrate=migrate), settings)
     services.retention.apply()
     return services
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLine:
+    slug: str
+    name: str
+    visits: int
+    this: bool
+
+
+def site_lines(services: Services) -> list[SiteLine]:
+    """The sites sharing this database, with their stored visits; ``this``: ours."""
+    repos = services.repos
+    counts = repos.sites.visit_counts()
+    return [
+        SiteLine(site.slug, site.name, counts.get(site.id, 0), site.id == repos.db.site_id)
+        for site in repos.sites.all()
+    ]
+
+
+def add_site(settings: Settings, name: str, site_id: str = "") -> str:
+    """A new site in the configured database (refused if its id or name exists); its id."""
+    wanted = dataclasses.replace(settings, site_name=name, site_id=site_id or slugify(name))
+    check_settings(wanted)
+    repos = open_repositories(store_config(wanted), new_site=True)
+    repos.db.dispose()
+    return wanted.site_id
 
 
 def rotate_keys(settings: Settings) -> int:

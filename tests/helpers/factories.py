@@ -55,6 +55,8 @@ def run_cli(
         "KIOSK_SITE_NAME": cfg.site_name,
         "KIOSK_TIMEZONE": cfg.timezone,
     }
+    if cfg.site_id:
+        env["KIOSK_SITE_ID"] = cfg.site_id
     proc = subprocess.run(
         [sys.executable, "-m", "kiosk", *args],
         cwd=Path(__file__).parent.parent,
