@@ -8,6 +8,7 @@ the key.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -165,6 +166,10 @@ class ServeSettings:
     """The address tablets open (e.g. https://kiosk.lobby.example.com, behind the TLS
     proxy): a websocket from a page of any other origin is refused. Empty: the address
     it listens on."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks, "10.0.0.0/8") of the reverse proxy in front: only from
+    them are X-Forwarded-Host and -Proto believed, for the page's addresses when there
+    is no public_url. Empty: those headers are ignored."""
     max_sessions: int = field(default=8, metadata=_cap(1, 64))
     """Browser sessions at once (each is a kiosk process); one more gets a page saying so."""
     allow_console: bool = False
@@ -367,6 +372,13 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
     if not settings.site_name.strip() or len(settings.site_name) > 120:
         raise ConfigError("site_name must be 1 to 120 characters")
+    for proxy in settings.serve.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"serve.trusted_proxies: {proxy!r} is not an IP address or network"
+            ) from None
     if settings.site_id and not SLUG.fullmatch(settings.site_id):
         raise ConfigError(
             "site_id must be lower-case letters, digits and inner hyphens (at most 63)"

@@ -59,10 +59,10 @@ def _serve(
         _stop_server(proc)
 
 
-def _start_server(port: int, env: dict[str, str]) -> subprocess.Popen[str]:
-    """``kiosk serve`` on ``port``, once it listens."""
+def _start_server(port: int, env: dict[str, str], *options: str) -> subprocess.Popen[str]:
+    """``kiosk serve`` on ``port`` (with ``options``), once it listens."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--port", str(port)],
+        [sys.executable, "-m", "kiosk", "serve", "--port", str(port), *options],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -5,7 +5,9 @@ unless --allow-console says so."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -92,3 +94,44 @@ async def test_a_served_tablet_opens_the_console_only_when_allowed(
         buttons = {b.id for b in pilot.app.screen.query(Button)}
         assert ("console" in buttons) is allowed
         assert bool(pilot.app.screen.query("#no-console")) is not allowed
+
+
+FORWARDED = {"X-Forwarded-Host": "kiosk.example.com:8443", "X-Forwarded-Proto": "https"}
+
+
+async def _page_websocket(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    """The status of the kiosk's page, and the websocket address it tells the browser."""
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as page:
+        found = re.search(r'data-session-websocket-url="([^"]*)"', await page.text())
+        return page.status, found.group(1) if found else ""
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"),
+    [
+        ('["10.1.2.3"]', "ws://127.0.0.1:{port}/ws"),  # the headers of a stranger: ignored
+        ('["127.0.0.0/8"]', "wss://kiosk.example.com:8443/ws"),  # of the proxy: believed
+    ],
+)
+def test_forwarded_addresses_are_believed_from_a_trusted_proxy_only(
+    tmp_path: Path, proxies: str, expected: str
+) -> None:
+    with _serve(tmp_path, f"[serve]\ntrusted_proxies = {proxies}\n") as (url, _env, _server):
+        port = urlsplit(url).port
+        status, websocket = asyncio.run(_page_websocket(url, FORWARDED))
+        assert status == 200 and websocket == expected.format(port=port)
+        # A session opened from the page the tablet was given is the kiosk's own.
+        if "wss" in expected:
+
+            async def attempt() -> None:
+                async with aiohttp.ClientSession() as http:
+                    ws = await http.ws_connect(
+                        url.replace("http://", "ws://") + "ws?width=80&height=24",
+                        headers={"Origin": "https://kiosk.example.com:8443", **FORWARDED},
+                    )
+                    assert await _first_output(ws)
+                    await ws.close()
+
+            asyncio.run(attempt())
+        bad, _ = asyncio.run(_page_websocket(url, {"X-Forwarded-Host": "x/<script>"}))
+        assert bad == (400 if "wss" in expected else 200)

@@ -76,6 +76,13 @@ def console(obj: Context) -> None:
     "may open a session. Default: [serve] public_url, else the address asked for.",
 )
 @click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of the reverse proxy whose X-Forwarded-Host/-Proto are believed "
+    "(repeatable; default: [serve] trusted_proxies).",
+)
+@click.option(
     "--max-sessions",
     type=click.IntRange(1, 64),
     default=None,
@@ -93,6 +100,7 @@ def serve(
     port: int,
     allow_network: bool,
     public_url: str | None,
+    trusted_proxies: tuple[str, ...],
     max_sessions: int | None,
     allow_console: bool,
 ) -> None:
@@ -111,12 +119,17 @@ def serve(
         )
     # Imported here: textual-serve and aiohttp (about 130 ms, python -X importtime) serve
     # this command only.
-    from kiosk.web.server import KioskServer
+    from kiosk.web.server import KioskServer, networks
 
     settings = obj.settings.serve
     public = public_url if public_url is not None else settings.public_url
     if public and not public.startswith(("http://", "https://")):
         fail(f"--public-url must start with https:// (or http://): {public!r}", 2)
+    proxies = trusted_proxies or settings.trusted_proxies
+    try:
+        networks(proxies)
+    except ValueError as exc:
+        fail(f"--trusted-proxy: {exc}", 2)
     if allow_console:  # the sessions' own processes read it as [serve] allow_console
         os.environ["KIOSK_SERVE_ALLOW_CONSOLE"] = "true"
     server = KioskServer(
@@ -126,5 +139,6 @@ def serve(
         title=obj.settings.site_name,
         public_url=public,
         max_sessions=max_sessions or settings.max_sessions,
+        trusted_proxies=proxies,
     )
     server.serve()

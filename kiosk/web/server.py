@@ -4,17 +4,24 @@ the camera's QR reader, under ``/kiosk-static/``), hardened for a public lobby:
 - a websocket is accepted only from a page of the kiosk's own origin (the configured
   public address, else the host the browser asked for): another site open in a browser
   on the office network cannot drive a kiosk session;
+- every address the page uses (scripts, fonts, the camera's reader, the websocket) is
+  built from the configured public address, else from the address the browser asked
+  for: its Host header, or the X-Forwarded-Host and -Proto a trusted proxy (configured
+  by address) sets; those headers from anyone else are ignored;
 - at most ``max_sessions`` sessions run at once (each is a kiosk process, about 90 MB);
   one more gets a page saying the kiosk is busy, not a hung tab.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
@@ -32,6 +39,24 @@ align-items:center;justify-content:center;height:100vh;margin:0;text-align:cente
 <p lang="nl">Alle kiosksessies zijn in gebruik. Een ogenblik geduld: deze pagina probeert
 het vanzelf opnieuw.</p></div></body></html>
 """
+
+
+HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?"
+)
+"""A Host header's value: a name or an address, and a port."""
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    """``("127.0.0.1", "10.0.0.0/8")`` → networks; ValueError names a wrong one."""
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies)
+
+
+def _first(value: str | None) -> str:
+    """The first of a forwarded header's comma-separated values (the client's side)."""
+    return (value or "").split(",", 1)[0].strip()
 
 
 def origin_of(url: str) -> str:
@@ -56,6 +81,7 @@ class KioskServer(Server):
         title: str,
         public_url: str = "",
         max_sessions: int = 8,
+        trusted_proxies: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             command,
@@ -68,6 +94,30 @@ class KioskServer(Server):
         self.max_sessions = max_sessions
         self.sessions = 0
         self.origin = origin_of(public_url) if public_url else ""
+        self.trusted = networks(trusted_proxies)
+
+    def _from_trusted_proxy(self, request: web.Request) -> bool:
+        try:
+            peer = ipaddress.ip_address(request.remote or "")
+        except ValueError:
+            return False
+        return any(peer in net for net in self.trusted)
+
+    def page_base(self, request: web.Request) -> tuple[str, bool] | None:
+        """``scheme://host[:port]`` the page's addresses start with, and whether its
+        scheme is known (configured, forwarded by a trusted proxy, or TLS here); None
+        for a Host header that is not a host."""
+        if self.origin:
+            return self.public_url, True
+        scheme, host, known = request.scheme, request.host, request.secure
+        if self._from_trusted_proxy(request):
+            host = _first(request.headers.get("X-Forwarded-Host")) or host
+            proto = _first(request.headers.get("X-Forwarded-Proto")).lower()
+            if proto in ("http", "https"):
+                scheme, known = proto, True
+        if not HOST.fullmatch(host):
+            return None
+        return f"{scheme}://{host}", known
 
     def same_origin(self, request: web.Request) -> bool:
         """Whether the page that opens this websocket is the kiosk's own: its Origin is
@@ -75,11 +125,13 @@ class KioskServer(Server):
         sent to, as a browser names it in both headers (a TLS proxy in front changes
         the scheme, so only host and port are compared then)."""
         origin = request.headers.get("Origin", "").lower().rstrip("/")
-        if not origin:
+        base = self.page_base(request)
+        if not origin or base is None:
             return False
-        if self.origin:
-            return origin == self.origin
-        return urlsplit(origin).netloc == request.host.lower()
+        url, scheme_known = base
+        if scheme_known:
+            return origin == origin_of(url)
+        return urlsplit(origin).netloc == urlsplit(url).netloc.lower()
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -94,10 +146,29 @@ class KioskServer(Server):
             headers={"Retry-After": "15"},
         )
 
+    @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> Any:
+        """textual-serve's page, its addresses built from :meth:`page_base`."""
         if self.sessions >= self.max_sessions:
             return self._busy()
-        return await super().handle_index(request)
+        base = self.page_base(request)
+        if base is None:
+            raise web.HTTPBadRequest(text="That is not a host name.")
+        url = base[0]
+        router = request.app.router
+        static = url + str(router["static"].url_for(filename="/")).rstrip("/") + "/"
+        websocket = url + str(router["websocket"].url_for())
+        websocket = ("wss:" if url.startswith("https:") else "ws:") + websocket.split(":", 1)[1]
+        try:
+            font_size = int(request.query.get("fontsize", "16"))
+        except ValueError:
+            font_size = 16
+        return {
+            "font_size": font_size,
+            "app_websocket_url": websocket,
+            "config": {"static": {"url": static}},
+            "application": {"name": self.title},
+        }
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if not self.same_origin(request):
