@@ -13,6 +13,10 @@ class KeyFileError(StorageError):
     """The master key file is missing, malformed or too widely readable."""
 
 
+class DataDirError(StorageError):
+    """This user cannot make or write the folders and files of the store."""
+
+
 class WrongMasterKey(StorageError):
     """The master key does not open the key store."""
 

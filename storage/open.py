@@ -19,7 +19,7 @@ from kiosk.domain.retention import RetentionPolicy
 from storage.crypto import MasterKey, create_key_file, read_key_file, write_key_file
 from storage.database import Database
 from storage.engine import database_exists, make_engine, sqlite_path
-from storage.errors import DatabaseUnavailable, KeyFileError, WrongMasterKey
+from storage.errors import DatabaseUnavailable, DataDirError, KeyFileError, WrongMasterKey
 from storage.keystore import KeyStore
 from storage.migrate import upgrade
 from storage.repositories import Repositories
@@ -50,6 +50,52 @@ class StoreConfig:
     @property
     def resolved_checkpoint(self) -> Path:
         return self.checkpoint_path or self.key_file.with_name("audit-checkpoint.json")
+
+
+def _nearest_existing(path: Path) -> Path:
+    """The deepest existing part of ``path``; :class:`DataDirError` for a folder on the
+    way that this user cannot enter."""
+    path = path.absolute()
+    current = Path(path.anchor)
+    for part in path.relative_to(path.anchor).parts:
+        if current.is_dir() and not os.access(current, os.X_OK):
+            raise DataDirError(f"permission denied: {current} cannot be entered by {_who()}")
+        if not (current / part).exists():
+            break
+        current = current / part
+    return current
+
+
+def _who() -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(os.geteuid()).pw_name} (uid {os.geteuid()})"
+    except (ImportError, KeyError):
+        return "this user"
+
+
+def check_paths(cfg: StoreConfig) -> None:
+    """Before anything is opened: :class:`DataDirError`, in one line, when this user
+    cannot make or write the folders and files of the key and the SQLite databases."""
+    files = [cfg.key_file, cfg.resolved_checkpoint]
+    files += [p for p in (sqlite_path(cfg.database_url), sqlite_path(cfg.keystore_url)) if p]
+    for file in files:
+        folder = _nearest_existing(file)
+        if folder == file.absolute():
+            folder = folder.parent
+        if not folder.is_dir():
+            raise DataDirError(f"cannot use {file.parent}: {folder} is not a folder")
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            raise DataDirError(
+                f"permission denied: {file} cannot be read and written by {_who()}; "
+                "give that user the data folder (chown), or set data_dir"
+            )
+        if not file.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            raise DataDirError(
+                f"permission denied: {folder} is not writable by {_who()}; "
+                "give that user the data folder (chown), or set data_dir"
+            )
 
 
 def pending_key_path(key_file: Path) -> Path:
@@ -117,6 +163,7 @@ def open_database(cfg: StoreConfig, *, migrate: bool = True, new_site: bool = Fa
     """Check the key, migrate both databases, and return the database open for the site
     (storage.sites); ``new_site``: add the site ``cfg`` names, refused if it exists."""
     tz = ZoneInfo(cfg.timezone)
+    check_paths(cfg)
     records, keystore_engine = _engines(cfg)
     try:
         return _open(cfg, tz, records, keystore_engine, migrate, new_site)

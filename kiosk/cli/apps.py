@@ -12,6 +12,7 @@ import sys
 import click
 
 from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.services.bundle import check_storage_paths
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -25,6 +26,7 @@ def run(obj: Context, served: bool) -> None:
     # the apps only, not for every scripting command.
     from kiosk.app import run_kiosk
 
+    check_storage_paths(obj.settings)  # in one line here, not on the visitor's screen
     # A served session opens the store kiosk serve has migrated already: sessions
     # starting together never race each other through the migrations.
     run_kiosk(obj.settings, migrate=not served)
@@ -58,6 +60,7 @@ def console(obj: Context) -> None:
     """Open the reception console (staff log in with their PIN)."""
     from kiosk.app import run_console  # Textual and the screens: see run
 
+    check_storage_paths(obj.settings)
     run_console(obj.settings)
 
 

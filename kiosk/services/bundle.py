@@ -31,7 +31,7 @@ from kiosk.services.rights import RightsService
 from kiosk.services.staff import StaffService
 from kiosk.services.status import StatusService
 from kiosk.services.visits import VisitService
-from storage.open import StoreConfig, open_repositories, rotate_master_key
+from storage.open import StoreConfig, check_paths, open_repositories, rotate_master_key
 from storage.repositories import Repositories
 
 
@@ -160,6 +160,12 @@ def add_site(settings: Settings, name: str, site_id: str = "") -> str:
     repos = open_repositories(store_config(wanted), new_site=True)
     repos.db.dispose()
     return wanted.site_id
+
+
+def check_storage_paths(settings: Settings) -> None:
+    """Before an app starts: one line (a StorageError) when this user cannot write the
+    data folder, the key file or the SQLite files."""
+    check_paths(store_config(settings))
 
 
 def rotate_keys(settings: Settings) -> int:
