@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -428,3 +430,34 @@ def check_retention(values: Mapping[str, Any]) -> dict[str, int]:
     their range); raises ConfigError naming the first wrong one."""
     checked = _build(RetentionSettings, dict(values), "retention.")
     return {key: getattr(checked, key) for key in values}
+
+
+def write_top_level(path: Path, values: Mapping[str, str]) -> None:
+    """Set top-level text settings in the TOML file at ``path`` (made if missing), keeping
+    every other line and comment as it is: an existing ``key = ...`` line before the first
+    table is replaced, a missing key goes before the first table."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), None)
+    top = len(lines) if first_table is None else first_table
+    for key, value in values.items():
+        line = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+        found = next(
+            (i for i in range(top) if re.match(rf"\s*{re.escape(key)}\s*=", lines[i])), None
+        )
+        if found is not None:
+            lines[found] = line
+        else:
+            while top > 0 and not lines[top - 1].strip():
+                top -= 1  # after the settings, before the blank lines above the table
+            lines.insert(top, line)
+            top += 1
+    text = "\n".join(lines) + "\n"
+    parsed = tomllib.loads(text)  # the file stays valid TOML, with the values asked for
+    if any(parsed.get(key) != value for key, value in values.items()):
+        raise ConfigError(f"{path}: could not set {', '.join(values)}")  # pragma: no cover
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    if path.exists():
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+    os.replace(tmp, path)

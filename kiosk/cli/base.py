@@ -75,6 +75,11 @@ class Context:
             self._settings = load_settings()
         return self._settings
 
+    def reload_settings(self) -> None:
+        """Read the settings again (the config file changed); before services open."""
+        assert self._services is None, "the services are open on the old settings"
+        self._settings = load_settings()
+
     @property
     def services(self) -> Services:
         if self._services is None:

@@ -16,7 +16,7 @@ def staff() -> None:
     """Staff accounts (the PIN opens the staff menu at the kiosk)."""
 
 
-def _read_pin(pin_stdin: bool) -> str:
+def read_pin(pin_stdin: bool) -> str:
     if pin_stdin:
         return sys.stdin.readline().strip()
     return str(click.prompt("PIN", hide_input=True, confirmation_prompt=True))
@@ -29,7 +29,7 @@ def _read_pin(pin_stdin: bool) -> str:
 @pass_ctx
 def staff_add(obj: Context, username: str, role: str, pin_stdin: bool) -> None:
     """Add a staff account; the PIN (6+ digits) is asked twice."""
-    pin = _read_pin(pin_stdin)
+    pin = read_pin(pin_stdin)
     try:
         obj.services.staff.add(username, role, pin, obj.actor)
     except PinPolicyError as exc:
@@ -65,7 +65,7 @@ def staff_unlock(obj: Context, username: str) -> None:
 @pass_ctx
 def staff_reset_pin(obj: Context, username: str, pin_stdin: bool) -> None:
     """Set a new PIN (and unlock the account)."""
-    pin = _read_pin(pin_stdin)
+    pin = read_pin(pin_stdin)
     try:
         obj.services.staff.reset_pin(username, pin, obj.actor)
     except PinPolicyError as exc:
