@@ -184,7 +184,7 @@ class AuditSettings:
     witness: str = ""
     """Where each new head of the audit chain is also written, out of a database
     writer's reach: "syslog" (this machine's /dev/log), "syslog://host:514" (a syslog
-    server, UDP) or a file path (an append-only share); empty: nowhere. See README."""
+    server, UDP) or a file path (an append-only share); empty: nowhere. See docs/security.md."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +207,12 @@ class Settings:
     postgresql+psycopg://user@host/db."""
     keystore_url: str = ""
     """Key store database; default a SQLite file beside the key file (for SQLite records)
-    or the records database itself (for PostgreSQL; see README for that limit)."""
+    or the records database itself (for PostgreSQL; see docs/storage.md for that limit)."""
     key_file: Path | None = None
     """The master key file (32 bytes, mode 0600); default <data_dir>/master.key."""
     documents_dir: Path | None = None
     """A folder of the office's own privacy notice and NDA (privacy.en.md, nda.nl.md,
-    ...; see README); default: the built-in texts."""
+    ...; see docs/kiosk.md); default: the built-in texts."""
     blind_index_bits: int = field(default=16, metadata=_cap(8, 63))
     """Bits kept of each e-mail/phone blind index: about log2(expected people) - 3."""
     retention: RetentionSettings = field(default_factory=RetentionSettings)

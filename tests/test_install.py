@@ -15,7 +15,7 @@ from tests.helpers.factories import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-INSTALLED = "/opt/kiosk/bin/kiosk"  # where the README installs it
+INSTALLED = "/opt/kiosk/bin/kiosk"  # where docs/installation.md installs it
 ANALYZE = shutil.which("systemd-analyze")
 
 needs_systemd_analyze = pytest.mark.skipif(
@@ -25,7 +25,7 @@ needs_systemd_analyze = pytest.mark.skipif(
 
 @pytest.fixture
 def units(tmp_path: Path) -> list[Path]:
-    """The shipped units, with this checkout's kiosk where the README installs it
+    """The shipped units, with this checkout's kiosk where docs/installation.md installs it
     (systemd checks that the command exists and runs)."""
     kiosk = Path(sys.executable).with_name("kiosk")
     assert kiosk.exists(), "the kiosk command is not installed in this environment"
@@ -63,12 +63,12 @@ def test_the_units_pass_systemd_analyze_verify(units: list[Path]) -> None:
 
 @needs_systemd_analyze
 def test_the_services_are_hardened(units: list[Path]) -> None:
-    """DynamicUser, ProtectSystem=strict, NoNewPrivileges, PrivateTmp and the rest: the
+    """A user of its own, ProtectSystem=strict, NoNewPrivileges, PrivateTmp and the rest: the
     exposure systemd computes stays in its "OK" band (at most 2.0 of 10)."""
     for unit in (u for u in units if u.suffix == ".service"):
         text = unit.read_text()
         for setting in (
-            "DynamicUser=yes",
+            "User=kiosk",
             "ProtectSystem=strict",
             "StateDirectory=kiosk",
             "NoNewPrivileges=yes",

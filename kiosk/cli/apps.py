@@ -117,7 +117,7 @@ def serve(
     if host not in LOOPBACK:
         click.echo(
             "kiosk: warning: serving on the network without TLS; put this behind a TLS "
-            "reverse proxy (see README) before a tablet uses it",
+            "reverse proxy (docs/installation.md) before a tablet uses it",
             err=True,
         )
     # Imported here: textual-serve and aiohttp (about 130 ms, python -X importtime) serve

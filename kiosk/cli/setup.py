@@ -40,7 +40,7 @@ def _ask_settings(obj: Context, site_name: str | None, timezone: str | None) -> 
     path = config_path()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# The kiosk's settings: see the README, Configuration.\n")
+        path.write_text("# The kiosk's settings: see docs/configuration.md.\n")
     now = obj.settings
     name = _ask(
         "Site name, as visitors see it",
