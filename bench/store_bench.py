@@ -92,7 +92,10 @@ def bench_checkin(folder: Path) -> Result:
     for sql in schema:
         raw.execute(sql)
     site = uuid.uuid4().hex
-    raw.execute("INSERT INTO sites VALUES (?, 'raw', '2026-11-29 00:00:00')", (site,))
+    raw.execute(
+        "INSERT INTO sites (id, name, created_at, slug) VALUES (?, 'raw', '2026-11-29', 'raw')",
+        (site,),
+    )
     blob = os.urandom(40)
     ours = baseline = 0.0
     done = 0

@@ -255,7 +255,9 @@ def test_a_visit_moved_out_of_the_list_stays_on_it(store: Repositories, move: st
         elif move == "site_id":
             other = uuid.uuid4()
             conn.execute(
-                insert(Site).values(id=other, name="Elsewhere", created_at=datetime.now(UTC))
+                insert(Site).values(
+                    id=other, slug="elsewhere", name="Elsewhere", created_at=datetime.now(UTC)
+                )
             )
             conn.execute(update(Visit).where(target).values(site_id=other))
         else:
