@@ -24,6 +24,7 @@ import phonenumbers
 import platformdirs
 
 from kiosk.documents import DocumentError, office_files
+from kiosk.domain.labels import LabelError, parse_label
 from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
 from kiosk.i18n import LANGUAGES
@@ -118,8 +119,13 @@ class ScreeningSettings:
 
 @dataclass(frozen=True, slots=True)
 class PrintingSettings:
+    printer: str = ""
+    """The CUPS queue of the label printer (lpstat -p lists them), e.g. "LABEL"; the
+    badge is submitted with the label's size and followed until it is printed."""
+    label: str = "62x29mm"
+    """The label's size: WxHmm, or brother-62x29, brother-29x90, dymo-99014, ... (docs)."""
     command: str = ""
-    """Command the printable badge (PNG) is given to, e.g. "lp -d LABEL"; empty: none."""
+    """Instead of a CUPS queue: a command given the badge's PDF path; empty: none."""
     spool_dir: Path | None = None
     """Where printable badges are written; default <data_dir>/badges."""
 
@@ -374,6 +380,10 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(f"phone_region {settings.phone_region!r} is not a known region code")
     if not settings.site_name.strip() or len(settings.site_name) > 120:
         raise ConfigError("site_name must be 1 to 120 characters")
+    try:
+        parse_label(settings.printing.label)
+    except LabelError as exc:
+        raise ConfigError(f"printing.{exc}") from None
     for proxy in settings.serve.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

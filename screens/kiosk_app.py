@@ -7,7 +7,7 @@ import time
 from textual import events, work
 from textual.binding import Binding
 
-from kiosk.domain.badges import BadgeCard
+from kiosk.domain.badges import BadgeCard, PrintOutcome
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import KIOSK, SYSTEM, StaffUser
 from kiosk.i18n import _, current_language, set_language
@@ -134,12 +134,13 @@ class KioskApp(KioskAppBase):
     def print_badge(self, card: BadgeCard) -> None:
         """The printed badge, while the visitor already reads the one on screen; if none
         comes out, that screen says so."""
-        if self.runtime.services.badges.print(card) is False:
-            self.call_from_thread(self._badge_not_printed, card)
+        result = self.runtime.services.badges.print(card)
+        if result is not None and not result.printed:
+            self.call_from_thread(self._badge_not_printed, card, result.outcome)
 
-    def _badge_not_printed(self, card: BadgeCard) -> None:
+    def _badge_not_printed(self, card: BadgeCard, outcome: PrintOutcome) -> None:
         if isinstance(self.screen, BadgeScreen) and self.screen.card is card:
-            self.screen.not_printed()
+            self.screen.not_printed(outcome)
 
     # -- the visitors ----------------------------------------------------------------------
 

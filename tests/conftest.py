@@ -13,6 +13,7 @@ import pytest
 
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
+from tests.helpers.cups import CupsServer, cups_missing
 from tests.helpers.postgres import PgDatabases, pg_available
 from tests.helpers.smtp_server import SmtpServer
 
@@ -84,3 +85,17 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def cups() -> Iterator[CupsServer]:
+    """A throw-away CUPS server with a cups-pdf queue (tests.helpers.cups)."""
+    reason = cups_missing()
+    if reason:
+        pytest.skip(reason)
+    server = CupsServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

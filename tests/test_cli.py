@@ -161,7 +161,8 @@ def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
     labels = [line.split(":", 1)[0] for line in after.splitlines()]
     disk = ["disk"] if "sqlite" in store_config.database_url else []  # the database's disk
     assert labels == ["visits held", "never checked out", "last purge", "last records backup",
-                      "last key store backup", "e-mails", "hosts", "staff accounts", *disk,
+                      "last key store backup", "badge printer", "e-mails", "hosts",
+                      "staff accounts", *disk,
                       "audit trail"]  # fmt: skip
     assert NAME not in after and "quix" not in after
     data = json.loads(run("status", "--format", "json").stdout)

@@ -78,7 +78,8 @@ def _certificate(folder: Path) -> tuple[Path, Path, str]:
 
 
 def _nginx_conf(folder: Path, port: int, upstream: int, cert: Path, key: Path) -> Path:
-    """The proxy set-up of docs/installation.md, on loopback: TLS, websocket upgrade, forwarded headers."""
+    """The proxy set-up of docs/installation.md, on loopback: TLS, the websocket's
+    upgrade, the forwarded headers."""
     user = "user root;\n" if os.geteuid() == 0 else ""  # its workers read this folder
     conf = folder / "nginx.conf"
     conf.write_text(

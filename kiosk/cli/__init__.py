@@ -13,6 +13,7 @@ import click
 from kiosk.cli import (
     apps,
     audit,
+    badges,
     documents,
     export,
     hosts,
@@ -48,6 +49,7 @@ for command in (
     visits.checkout,
     visits.log_cmd,
     visits.onsite,
+    badges.badge,
     invitations.invite,
     hosts.hosts,
     staff.staff,

@@ -1,111 +1,48 @@
-"""Badges: the QR matrix of a badge code, a printable SVG for the label printer, and the
-badge a check-in gets (shown, printed, or e-mailed to the visitor at their asking)."""
+"""Badges: the badge a check-in gets (shown, printed on a label, or e-mailed to the
+visitor at their asking), and the outcome of printing it, recorded for staff."""
 
 from __future__ import annotations
 
-import html
 import logging
-import math
 import os
-import unicodedata
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from kiosk.domain.badges import BadgeCard
+from kiosk.domain.badges import BadgeCard, PrintOutcome, PrintResult
+from kiosk.domain.labels import Label, parse_label
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import KIOSK, Actor
 from kiosk.domain.visits import CheckInResult
+from kiosk.services.badge_pdf import badge_pdf
 from kiosk.services.context import ServiceContext
 from kiosk.services.errors import ServiceUnavailable
 from kiosk.services.notify import NotifyService
-from kiosk.services.printing import badge_path, clean_spool, print_spooled
-from kiosk.services.qr import PRINT_QUIET_ZONE, qr_matrix
+from kiosk.services.printing import badge_path, clean_spool, print_file
+from kiosk.services.qr import qr_matrix
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
+PRINT_PROBLEM_SHOWN = timedelta(hours=24)  # a failed print, until a badge prints again
 
 
-# The printed label: the code's matrix on the left, beside it four lines of text in the
-# TEXT_WIDTH pixels of LABEL_TEXT (10 pixels of margin each side).
-LABEL_TEXT = 360
-TEXT_WIDTH = LABEL_TEXT - 20
-LINE_SIZES = (26, 18, 18, 18)  # font sizes: first name, host, date, code
-MIN_FONT_SIZE = 10  # below this a label printer's dots blur the letters; longer text is cut
-_THIN = frozenset("ijlIJ.,:;'!|")
-_NARROW = frozenset("frt ()[]{}/-")
-_WIDE = frozenset("mwMW@%")
-
-
-def _em_width(text: str) -> float:
-    """A generous estimate of ``text``'s width in em in a sans-serif font. The printer's
-    renderer chooses the font, so there are no metrics to ask: these are the widest of
-    the common ones' (DejaVu Sans, Liberation Sans / Arial), so that an estimate errs
-    on the side of a smaller font, never of text running off the label."""
-    width = 0.0
-    for ch in unicodedata.normalize("NFD", text):  # "Ŵ" as wide as "W", its mark nothing
-        if unicodedata.combining(ch):
-            continue
-        if unicodedata.east_asian_width(ch) in ("W", "F"):
-            width += 1.0
-        elif ch in _THIN:
-            width += 0.32
-        elif ch in _NARROW:
-            width += 0.42
-        elif ch in _WIDE:
-            width += 1.0
-        elif ch.isupper():
-            width += 0.78
-        else:
-            width += 0.64
-    return width
-
-
-def fit_line(text: str, size: int, width: float = TEXT_WIDTH) -> tuple[str, float]:
-    """``text`` and the font size that keep it within ``width`` pixels: ``size`` when it
-    fits, else smaller down to MIN_FONT_SIZE, and below that cut with an ellipsis."""
-    em = _em_width(text)
-    if em * size <= width:
-        return text, size
-    if em * MIN_FONT_SIZE <= width:
-        return text, math.floor(width / em * 10) / 10
-    while text and _em_width(text + "…") * MIN_FONT_SIZE > width:
-        text = text[:-1]
-    return text.rstrip() + "…", MIN_FONT_SIZE
-
-
-def badge_svg(card: BadgeCard, cell: int = 6) -> str:
-    matrix = qr_matrix(card.code, PRINT_QUIET_ZONE)
-    size = len(matrix) * cell
-    rects = "".join(
-        f'<rect x="{x * cell}" y="{y * cell}" width="{cell}" height="{cell}"/>'
-        for y, row in enumerate(matrix)
-        for x, dark in enumerate(row)
-        if dark
-    )
-    width = size + LABEL_TEXT
-    lines = (card.first_name, card.host, card.date, card.code)
-    texts = "".join(
-        f'<text x="{size + 10}" y="{40 + i * 34}" font-size="{font}">{html.escape(text)}</text>'
-        for i, (text, font) in enumerate(
-            fit_line(line, base) for line, base in zip(lines, LINE_SIZES, strict=True)
-        )
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
-        f'viewBox="0 0 {width} {size}"><rect width="100%" height="100%" fill="white"/>'
-        f'<g fill="black">{rects}</g><g font-family="sans-serif" fill="black">{texts}</g></svg>'
-    )
-
-
-def spool_badge(card: BadgeCard, spool_dir: Path) -> Path:
-    """Write the printable badge (mode 0600) for :func:`print_spooled`."""
+def spool_badge(card: BadgeCard, spool_dir: Path, label: Label, site: str) -> Path:
+    """Write the printable badge (a PDF of the label's size, mode 0600) to the spool."""
     spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = badge_path(spool_dir, card.code)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(badge_svg(card))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(badge_pdf(card, label, site))
     return path
+
+
+def print_line(result: PrintResult | None, path: Path, what: str) -> str:
+    """What became of a card staff asked to print, as one line for them."""
+    if result is None:
+        return f"No printer is set up; {what} is in {path}"
+    if result.printed:
+        return "Printed."
+    return f"Not printed: {result.reason}."
 
 
 def first_name(full_name: str) -> str:
@@ -128,9 +65,17 @@ class BadgeService:
         return self.settings.resolved_spool_dir
 
     @property
+    def label(self) -> Label:
+        return parse_label(self.settings.printing.label)
+
+    @property
     def prints(self) -> bool:
-        """Whether badges go to a printer (a print command is set)."""
-        return bool(self.settings.printing.command)
+        """Whether badges go to a printer (a CUPS queue or a print command is set)."""
+        p = self.settings.printing
+        return bool(p.printer or p.command)
+
+    def spool(self, card: BadgeCard) -> Path:
+        return spool_badge(card, self.spool_dir, self.label, self.settings.site_name)
 
     @property
     def emails(self) -> bool:
@@ -151,8 +96,8 @@ class BadgeService:
         )
 
     def issue(self, result: CheckInResult, registration: Registration) -> BadgeCard:
-        """The badge of a check-in just stored, written out for the printer (printed by
-        :meth:`print` once the visitor sees it on screen)."""
+        """The badge of a check-in just stored, written out for the printer when there is
+        one (printed by :meth:`print` once the visitor sees it on screen)."""
         card = self.card(
             result.badge_code,
             registration.name,
@@ -160,20 +105,59 @@ class BadgeService:
             result.arrived_at,
             result.visit_id,
         )
-        try:
-            spool_badge(card, self.spool_dir)
-        except OSError as exc:
-            log.warning("could not write the printable badge: %s", type(exc).__name__)
+        if self.prints:
+            try:
+                self.spool(card)
+            except OSError as exc:
+                log.warning("could not write the printable badge: %s", type(exc).__name__)
         return card
 
-    def print(self, card: BadgeCard) -> bool | None:
-        """Hand the badge written at check-in to the print command (from a worker: a slow
-        printer never holds the visitor on "Saving"). Whether a badge came out (False:
-        the printer did not take it, its kind of failure logged); None with no printer."""
+    def print(self, card: BadgeCard, actor: Actor = KIOSK) -> PrintResult | None:
+        """Print the badge (from a worker: a CUPS job is followed until it is done, up to
+        half a minute; the visitor reads the badge on screen meanwhile). What came of
+        it, also recorded for staff (``badge.print`` in the audit trail); None with no
+        printer. The spool copy is gone afterwards."""
         if not self.prints:
             return None
         path = badge_path(self.spool_dir, card.code)
-        return path.exists() and print_spooled(self.settings.printing.command, path)
+        try:
+            if not path.exists():
+                path = self.spool(card)
+        except OSError as exc:
+            log.warning("could not write the printable badge: %s", type(exc).__name__)
+            result = PrintResult(PrintOutcome.REFUSED, "the badge could not be written")
+        else:
+            p = self.settings.printing
+            result = print_file(p.printer, p.command, path, self.label)
+        self._record(result, actor)
+        return result
+
+    def print_problem(self, now: datetime) -> str | None:
+        """The last badge's print failure, as a line for staff, while it is the last
+        print and less than a day old; None when the last badge printed (or none did)."""
+        if not self.prints:
+            return None
+        try:
+            last = self.repos.audit.events(action="badge.print", newest=1)
+        except StorageError:
+            return None
+        if not last or last[0].details.get("outcome") == "printed":
+            return None
+        if now - last[0].at > PRINT_PROBLEM_SHOWN:
+            return None
+        at = last[0].at.astimezone(self.ctx.tz).strftime("%H:%M")
+        outcome, reason = last[0].details.get("outcome"), last[0].details.get("reason", "")
+        return f"Badge printer: the badge of {at} was not printed ({outcome}: {reason})."
+
+    def _record(self, result: PrintResult, actor: Actor) -> None:
+        details = {"outcome": result.outcome.value}
+        if result.reason:
+            details["reason"] = result.reason
+        try:
+            with self.repos.db.uow(actor.name) as tx:
+                tx.audit("badge.print", None, details)
+        except StorageError as exc:  # the badge matters more than its record
+            log.warning("could not record the print outcome: %s", type(exc).__name__)
 
     def email(self, card: BadgeCard, language: str, actor: Actor = KIOSK) -> bool:
         """E-mail the badge to the address its visitor gave (as stored), in ``language``:
@@ -203,13 +187,27 @@ class BadgeService:
         except StorageError:
             return False
 
-    def print_invitation(self, code: str, name: str, day: str) -> tuple[Path, bool | None]:
-        """An invitation as a printable badge-style card (QR and code): where it was
-        written, and whether the printer took it (None: no printer is set up)."""
+    def print_or_keep(self, card: BadgeCard, actor: Actor) -> tuple[PrintResult | None, Path]:
+        """Print a card staff asked for; with no printer it stays in the spool (for a
+        day) for staff to print by hand: the outcome (None: no printer) and the file."""
+        path = self.spool(card)
+        return self.print(card, actor), path
+
+    def print_test(self, actor: Actor) -> tuple[bool, str]:
+        """A test label (a made-up visitor, today, this site): whether it printed, and a
+        line for staff."""
+        code = "TEST-TEST-TEST"
+        today = badge_date(datetime.now(self.ctx.tz))
+        card = BadgeCard(code, "Test", "Reception", today, qr_matrix(code))
+        result, path = self.print_or_keep(card, actor)
+        return (result is not None and result.printed), print_line(result, path, "the label")
+
+    def print_invitation(
+        self, code: str, name: str, day: str, actor: Actor
+    ) -> tuple[PrintResult | None, Path]:
+        """An invitation as a printable badge-style card (QR and code)."""
         card = BadgeCard(code, first_name(name), "", day, qr_matrix(code))
-        path = spool_badge(card, self.spool_dir)
-        command = self.settings.printing.command
-        return path, (print_spooled(command, path) if command else None)
+        return self.print_or_keep(card, actor)
 
     def clean_spool(self) -> int:
         return clean_spool(self.spool_dir)

@@ -10,7 +10,7 @@ from datetime import date
 from kiosk.domain.invitations import NewInvitation
 from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.domain.staff import Actor
-from kiosk.services.badge import BadgeService
+from kiosk.services.badge import BadgeService, print_line
 from kiosk.services.context import ServiceContext
 from kiosk.services.notify import NotifyService
 
@@ -70,9 +70,5 @@ class InvitationService:
         """The invitation as a printable badge-style card (QR and code): what became of
         it, as a line for staff."""
         actor.require("prereg")
-        path, printed = self.badges.print_invitation(code, name, day.isoformat())
-        if printed is None:
-            return f"No printer is set up; the invitation is in {path}"
-        if not printed:
-            return f"The printer did not answer; the invitation is in {path}"
-        return f"Sent to the printer ({path.name})."
+        result, path = self.badges.print_invitation(code, name, day.isoformat(), actor)
+        return print_line(result, path, "the invitation")

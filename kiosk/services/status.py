@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.domain.staff import ROLES
+from kiosk.services.badge import PRINT_PROBLEM_SHOWN
 from kiosk.services.context import ServiceContext
 from kiosk.services.hosts import hosts_sharing_a_name
 from storage.engine import sqlite_path
@@ -122,6 +123,26 @@ class StatusService:
             copy = repos.audit.events(action=f"backup.{kind}", newest=1)
             data[f"last_{kind}_backup"] = copy[0].at.isoformat() if copy else None
             fact((label, _when(now, copy[0].at) if copy else no_copy))
+
+        p = ctx.settings.printing
+        printer = p.printer or ("print command" if p.command else "")
+        printed = repos.audit.events(action="badge.print", newest=1) if printer else []
+        last = printed[0] if printed else None
+        outcome = str(last.details.get("outcome", "")) if last else None
+        data["badge_printer"] = (
+            {"printer": printer, "last": outcome, "at": last.at.isoformat() if last else None}
+            if printer
+            else None
+        )
+        if not printer:
+            fact(("badge printer", "none (printing.printer)"))
+        elif last is None:
+            fact(("badge printer", f"{printer}: nothing printed yet"))
+        else:
+            fact(("badge printer", f"{printer}: last badge {outcome}, {_when(now, last.at)}"))
+            if outcome != "printed" and now - last.at < PRINT_PROBLEM_SHOWN:
+                reason = last.details.get("reason", "")
+                attend(f"the last badge was not printed ({outcome}: {reason}); see the printer")
 
         waiting = late = retrying = 0
         for _id, attempts, next_attempt, sent, _error in repos.outbox.pending():

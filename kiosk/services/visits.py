@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.badges import BadgeCard
+from kiosk.domain.codes import normalise_badge_code
 from kiosk.domain.registration import (
     COMPANY_MAX,
     EMAIL_MAX,
@@ -23,10 +24,10 @@ from kiosk.domain.registration import (
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError, clean_text
 from kiosk.domain.visits import VisitRecord
-from kiosk.services.badge import BadgeService, spool_badge
+from kiosk.services.badge import BadgeService, print_line
 from kiosk.services.context import ServiceContext
 from kiosk.services.hosts import host_shown
-from storage.errors import AlreadyCheckedOut, StorageError
+from storage.errors import AlreadyCheckedOut, NotFound, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -152,16 +153,31 @@ class VisitService:
         with self.repos.db.uow(actor.name) as tx:
             return self.repos.visits.correct(tx, visit_id, clean)
 
-    def reprint(self, visit_id: uuid.UUID, actor: Actor) -> BadgeCard:
-        """A new badge (new code, so a lost badge stops working), spooled for printing."""
+    def reprint(self, visit_id: uuid.UUID, actor: Actor) -> tuple[BadgeCard, str]:
+        """A new badge (new code, so a lost badge stops working), printed: the card, and
+        what became of the print as a line for staff."""
         actor.require("checkout")
         visit = self.repos.visits.get(visit_id)
         with self.repos.db.uow(actor.name) as tx:
             code = self.repos.visits.reissue_badge(tx, visit_id)
         card = self.badges.card(code, visit.name, self.host_of(visit), visit.arrived_at, None)
-        spool_badge(card, self.badges.spool_dir)
-        self.badges.print(card)
-        return card
+        result, path = self.badges.print_or_keep(card, actor)
+        return card, print_line(result, path, "the badge")
+
+    def print_badge(self, code: str, actor: Actor) -> tuple[bool, str]:
+        """Print a visitor's badge again, with the same code (reception, from the code the
+        visitor shows): whether it printed, and a line for staff. NotFound for a code of
+        no visit held."""
+        actor.require("checkout")
+        visit_id = self.repos.visits.of_badge(code)
+        if visit_id is None:
+            raise NotFound("no visit has this badge code")
+        visit = self.repos.visits.get(visit_id)
+        c = normalise_badge_code(code) or ""
+        shown = f"{c[0:4]}-{c[4:8]}-{c[8:12]}"  # as the badge printed at check-in had it
+        card = self.badges.card(shown, visit.name, self.host_of(visit), visit.arrived_at, None)
+        result, path = self.badges.print_or_keep(card, actor)
+        return (result is not None and result.printed), print_line(result, path, "the badge")
 
     def auto_check_out(
         self, actor: Actor, *, since: date | None = None, now: datetime | None = None

@@ -39,6 +39,7 @@ class LogPanel(Container):
         day: date
         rows: list[LogRow]
         open_visits: OpenVisits  # no check-out: in the building now; earlier days' per day
+        printer: str | None = None  # the last badge's print failure, if it was not printed
 
     @dataclass
     class Glance(Message):
@@ -62,6 +63,7 @@ class LogPanel(Container):
             yield Input(self.day.isoformat(), id="day", max_length=10)
         yield StaleNotice("the log", REFRESH_S, id="db-down")
         yield Static("", id="open-earlier", markup=False)
+        yield Static("", id="print-problem", markup=False)
         yield Static(header(), id="table-header", markup=False)
         yield VisitTable(id="visits")
         yield Static("", id="log-status")
@@ -83,7 +85,8 @@ class LogPanel(Container):
     def load_day(self) -> None:
         day, log = self.day, self.desk.services.log
         rows = log.day(day, self.desk.actor).rows
-        self.post_message(self.Loaded(day, rows, log.open_visits(self.desk.actor)))
+        printer = self.desk.services.badges.print_problem(self.desk.now())
+        self.post_message(self.Loaded(day, rows, log.open_visits(self.desk.actor), printer))
 
     def on_log_panel_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
@@ -106,6 +109,9 @@ class LogPanel(Container):
         shown = self.query_one("#open-earlier", Static)
         shown.update(reminder)
         shown.display = bool(reminder)
+        printer = self.query_one("#print-problem", Static)
+        printer.update(message.printer or "")
+        printer.display = bool(message.printer)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed re-read is one standing line, not a message each time."""

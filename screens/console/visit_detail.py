@@ -199,8 +199,8 @@ class VisitDetailScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#reprint")
     def reprint(self) -> None:
         def do() -> str:
-            card = self.visits.reprint(self.visit_id, self.desk.actor)
-            return f"New badge {card.code} sent to the printer; the old badge no longer works."
+            card, printed = self.visits.reprint(self.visit_id, self.desk.actor)
+            return f"New badge {card.code}; the old badge no longer works. {printed}"
 
         self._act(do)
 

@@ -11,7 +11,7 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from kiosk.domain.badges import BadgeCard
+from kiosk.domain.badges import BadgeCard, PrintOutcome
 from kiosk.domain.registration import Registration
 from kiosk.domain.visits import ScreeningOutcome
 from kiosk.i18n import _, current_language
@@ -55,7 +55,7 @@ class BadgeScreen(VisitorScreen[Step]):
                         _("Your host will confirm your visit at reception."), classes="warning"
                     )
                 settings = self.runtime.settings
-                yield Static(self._departure(printed=bool(settings.printing.command)),
+                yield Static(self._departure(printed=self.services.badges.prints),
                              id="departure")  # fmt: skip
                 if self.has_email and settings.notify.smtp_host and card.visit_id:
                     with Horizontal(id="badge-email"):
@@ -94,12 +94,15 @@ class BadgeScreen(VisitorScreen[Step]):
             "and scan it from your phone."
         )
 
-    def not_printed(self) -> None:
-        """The printer did not take the badge: the code on screen is the visitor's only."""
+    def not_printed(self, outcome: PrintOutcome) -> None:
+        """No badge came out: the visitor is told why, and the code on screen is theirs
+        to take (a photo, or the e-mail where it is offered)."""
         departure = self.query_one("#departure", Static)
-        departure.update(
-            _("The badge printer did not answer.") + " " + self._departure(printed=False)
-        )
+        if outcome is PrintOutcome.UNREACHABLE:
+            why = _("The badge printer cannot be reached.")
+        else:
+            why = _("The badge printer could not print your badge.")
+        departure.update(why + " " + self._departure(printed=False))
         departure.add_class("warning")
 
     @dataclass

@@ -288,6 +288,19 @@ class VisitRepository(VisitReads):
         self._mark_departed(tx, found.id, replaces_auto=found.auto_checkout)
         return uuid.UUID(str(found.id))
 
+    def of_badge(self, code: str) -> uuid.UUID | None:
+        """The visit a badge code (of the days held) belongs to."""
+        canonical = normalise_badge_code(code)
+        if canonical is None:
+            return None
+        with db_errors(), self.db.read_session() as s:
+            found = s.scalar(
+                select(Visit.id).where(
+                    Visit.local_day.in_(DAYS_HELD), Visit.badge_hash == badge_hash(canonical)
+                )
+            )
+        return None if found is None else uuid.UUID(str(found))
+
     def check_out_visit(
         self, tx: UnitOfWork, visit_id: uuid.UUID, *, departed_at: datetime | None = None
     ) -> None:

@@ -151,8 +151,8 @@ def test_console_printouts_go_to_the_printer_quietly(
 ) -> None:
     """Security prints the evacuation list and an invitation: the print command gets the
     file and what it says goes nowhere (it landed in the terminal, over the console's
-    screen); a printer that fails is a message saying where the file is (an invitation
-    was reported "Sent to the printer" whatever the printer did)."""
+    screen); a printer that fails is a message saying why (an invitation was reported
+    "Sent to the printer" whatever the printer did), and no copy stays behind."""
     printed, lp = tmp_path / "printed", tmp_path / "fake-lp"
     lp.write_text(f'#!/bin/sh\ncp "$1" {printed}\necho "request id is LABEL-2 (1 file(s))"\n')
     lp.chmod(0o755)
@@ -178,11 +178,12 @@ def test_console_printouts_go_to_the_printer_quietly(
     assert failed.startswith("The printer did not answer; the list is in ")
     day = FIXED_NOW.date()
     sent = security(str(lp)).invitations.print_card("AB12-CD34-EF56", "Ingrid Invitee", day, sam)
-    assert sent == "Sent to the printer (badge-AB12-CD34-EF56.svg)."
-    assert "AB12-CD34-EF56" in printed.read_text()
+    assert sent == "Printed."
+    assert printed.read_bytes().startswith(b"%PDF-")  # the card, as a PDF
     failed = security("/bin/false").invitations.print_card(
         "AB12-CD34-EF56", "Ingrid Invitee", day, sam
     )
-    assert failed.startswith("The printer did not answer; the invitation is in ")
+    assert failed == "Not printed: the print command failed (exit 1)."
+    assert not list(services.settings.resolved_spool_dir.glob("badge-*"))  # nothing left
     out, err = capfd.readouterr()
     assert "request id" not in out + err
