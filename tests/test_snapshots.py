@@ -16,11 +16,13 @@ from textual.widgets import Input
 
 from kiosk.app import make_app
 from kiosk.i18n import current_language, set_language
+from tests.helpers.factories import free_port
 from tests.helpers.kiosk_ui import (
     FIXED_NOW,
     kiosk_settings,
     open_services,
     ready,
+    settled,
     status_of,
     still,
     wait_for_screen,
@@ -89,6 +91,13 @@ async def _badge(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, "BadgeScreen")
 
 
+async def _badge_printed(pilot: Pilot[None]) -> None:
+    """The badge, once printing is over (the printer's answer is on screen)."""
+    await _badge(pilot)
+    await settled(pilot)
+    await pilot.pause()
+
+
 async def _checkout(pilot: Pilot[None], *, code: str = "") -> None:
     await pilot.click("#check-out")
     await wait_for_screen(pilot, "CheckoutScreen")
@@ -149,6 +158,7 @@ SCREENS: dict[str, Step] = {
     "invitation": _invitation,
     "staff-pin": _pin,
 }
+PRINTING: dict[str, Step] = {"badge-printed": _badge_printed}
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -161,6 +171,31 @@ def test_visitor_screen(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert _snapshot(name, language, (100, 30), snap_compare, tmp_path, monkeypatch)
+
+
+PRINTERS = {
+    # A print command that fails: the printer refused the badge.
+    "refused": '[printing]\ncommand = "false"\n',
+    # A CUPS queue on a print server that does not answer.
+    "unreachable": '[printing]\nprinter = "LABEL"\n',
+}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+@pytest.mark.parametrize("printer", list(PRINTERS))
+def test_the_badge_when_no_badge_came_out(
+    printer: str,
+    language: str,
+    snap_compare: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The badge screen says what became of the printed badge: the printer refused it, or
+    cannot be reached; the code is the visitor's to photograph."""
+    monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{free_port()}")  # nothing listens
+    toml = PRINTERS[printer]
+    assert _snapshot("badge-printed", language, (100, 30), snap_compare, tmp_path, monkeypatch,
+                     toml)  # fmt: skip
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -179,13 +214,14 @@ def _snapshot(
     snap_compare: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    toml: str = "",
 ) -> bool:
     set_language("en")
     monkeypatch.setattr("storage.repositories.visits.new_badge_code", lambda: "7K3M-9QXR-2D4F")
     # The store's clock too: the badge shows the check-in's date, which was the real
     # date's, so the badge snapshots failed on any other day than the one recorded.
     monkeypatch.setattr("storage.repositories.visits.utcnow", lambda: FIXED_NOW)
-    services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n"))
+    services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n" + toml))
     app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 
     async def run_before(pilot: Pilot[None]) -> None:
@@ -193,7 +229,7 @@ def _snapshot(
         if language == "nl":
             await pilot.click("#lang-nl")
             await pilot.pause()
-        await SCREENS[name](pilot)
+        await (SCREENS | PRINTING)[name](pilot)
         await still(pilot)
 
     return bool(snap_compare(app, run_before=run_before, terminal_size=size))
