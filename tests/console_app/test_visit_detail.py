@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
@@ -64,6 +65,34 @@ async def test_a_reprinted_badge_replaces_the_lost_one(services: Services) -> No
             select(AuditEvent.actor, AuditEvent.action, AuditEvent.object_id, AuditEvent.details)
         ) if action == "visit.reprint_badge"]  # fmt: skip
     assert reprints == [("staff:rita", str(v.visit_id), {})]
+
+
+async def test_a_badge_the_printer_refused_is_said_and_stays_above_the_log(
+    services: Services,
+) -> None:
+    """The printer refuses a reprint: the details say so, with the reason, and the log
+    keeps one standing line about it (reception may be the first to notice), until a
+    badge prints again."""
+    check_in(services.repos, visitor(5), actor="test")
+    printing = dataclasses.replace(services.settings.printing, command="false")
+    failing = Services.over(
+        services.repos, dataclasses.replace(services.settings, printing=printing)
+    )
+    async with make_console(failing.settings, services=failing).run_test(size=(120, 40)) as pilot:
+        await open_the_only_visit(pilot)
+        await pilot.click("#reprint")
+        text = await status_of(pilot, "#detail-status", "New badge")
+        assert text.endswith("Not printed: the print command failed (exit 1).")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        pilot.app.screen.query_one("LogPanel").load_day()  # type: ignore[attr-defined]
+        line = await status_of(pilot, "#print-problem", "Badge printer")
+    assert "was not printed (refused: the print command failed (exit 1))" in line
+    assert visitor(5).name.split()[0] not in line
+    working = dataclasses.replace(printing, command="true")
+    fixed = Services.over(services.repos, dataclasses.replace(services.settings, printing=working))
+    assert fixed.badges.print_test(Actor.staff(StaffUser("rita", "reception")))[0]
+    assert fixed.badges.print_problem(datetime.now(UTC)) is None
 
 
 async def test_checking_out_a_visitor_who_left_meanwhile_says_so(
