@@ -18,6 +18,7 @@ from kiosk.domain.registration import Registration, ValidationErrors, validate
 from kiosk.domain.staff import Actor, StaffUser
 from kiosk.services.bundle import Services
 from kiosk.services.visits import VisitService
+from screens.console.log_panel import LogPanel
 from screens.console.table import VisitTable
 from storage.errors import DatabaseUnavailable, NotFound
 from storage.models import AuditEvent
@@ -85,7 +86,7 @@ async def test_a_badge_the_printer_refused_is_said_and_stays_above_the_log(
         assert text.endswith("Not printed: the print command failed (exit 1).")
         await pilot.press("escape")
         await wait_for_screen(pilot, "ConsoleScreen")
-        pilot.app.screen.query_one("LogPanel").load_day()  # type: ignore[attr-defined]
+        pilot.app.screen.query_one(LogPanel).load_day()  # now, not at the next refresh
         line = await status_of(pilot, "#print-problem", "Badge printer")
     assert "was not printed (refused: the print command failed (exit 1))" in line
     assert visitor(5).name.split()[0] not in line
