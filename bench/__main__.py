@@ -7,7 +7,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import audit_bench, console_bench, export_bench, startup_bench, store_bench
+from bench import (
+    audit_bench,
+    badge_bench,
+    console_bench,
+    export_bench,
+    startup_bench,
+    store_bench,
+)
 from bench.common import Result
 
 
@@ -20,6 +27,7 @@ def main(argv: list[str]) -> int:
         "console-search": console_bench.bench_search,
         "export": export_bench.bench_export,
         "audit-verify": audit_bench.bench_audit_verify,
+        "badge-screen": badge_bench.bench_badge_screen,
     }
     chosen = argv or list(suites)
     results: list[Result] = []

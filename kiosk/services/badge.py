@@ -96,21 +96,15 @@ class BadgeService:
         )
 
     def issue(self, result: CheckInResult, registration: Registration) -> BadgeCard:
-        """The badge of a check-in just stored, written out for the printer when there is
-        one (printed by :meth:`print` once the visitor sees it on screen)."""
-        card = self.card(
+        """The badge of a check-in just stored (printed by :meth:`print` once the visitor
+        sees it on screen: its PDF is made there, not on the way to the screen)."""
+        return self.card(
             result.badge_code,
             registration.name,
             registration.host_name,
             result.arrived_at,
             result.visit_id,
         )
-        if self.prints:
-            try:
-                self.spool(card)
-            except OSError as exc:
-                log.warning("could not write the printable badge: %s", type(exc).__name__)
-        return card
 
     def print(self, card: BadgeCard, actor: Actor = KIOSK) -> PrintResult | None:
         """Print the badge (from a worker: a CUPS job is followed until it is done, up to
@@ -119,10 +113,8 @@ class BadgeService:
         printer. The spool copy is gone afterwards."""
         if not self.prints:
             return None
-        path = badge_path(self.spool_dir, card.code)
         try:
-            if not path.exists():
-                path = self.spool(card)
+            path = self.spool(card)
         except OSError as exc:
             log.warning("could not write the printable badge: %s", type(exc).__name__)
             result = PrintResult(PrintOutcome.REFUSED, "the badge could not be written")
@@ -190,8 +182,9 @@ class BadgeService:
     def print_or_keep(self, card: BadgeCard, actor: Actor) -> tuple[PrintResult | None, Path]:
         """Print a card staff asked for; with no printer it stays in the spool (for a
         day) for staff to print by hand: the outcome (None: no printer) and the file."""
-        path = self.spool(card)
-        return self.print(card, actor), path
+        if self.prints:
+            return self.print(card, actor), badge_path(self.spool_dir, card.code)
+        return None, self.spool(card)
 
     def print_test(self, actor: Actor) -> tuple[bool, str]:
         """A test label (a made-up visitor, today, this site): whether it printed, and a

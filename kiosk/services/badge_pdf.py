@@ -51,15 +51,21 @@ def _pdf(label: Label) -> FPDF:
     pdf.set_auto_page_break(False)
     pdf.set_creator("kiosk")
     pdf.set_title("Visitor badge")  # the job's title in a spooler: never the name
-    font = badge_font()
-    if font is not None:
-        pdf.add_font("badge", fname=str(font))
-        extra = [f for f in FALLBACKS if f.exists()]
-        for n, fallback in enumerate(extra):
-            pdf.add_font(f"fallback{n}", fname=str(fallback))
-        pdf.set_fallback_fonts([f"fallback{n}" for n in range(len(extra))])
     pdf.add_page()
     return pdf
+
+
+def _unicode_fonts(pdf: FPDF) -> None:
+    """The Unicode font and its fallbacks, loaded once a line needs them (reading a
+    TrueType font takes a few hundred milliseconds; most names are Latin-1)."""
+    font = badge_font()
+    if font is None or "badge" in pdf.fonts:
+        return
+    pdf.add_font("badge", fname=str(font))
+    extra = [f for f in FALLBACKS if f.exists()]
+    for n, fallback in enumerate(extra):
+        pdf.add_font(f"fallback{n}", fname=str(fallback))
+    pdf.set_fallback_fonts([f"fallback{n}" for n in range(len(extra))])
 
 
 def _latin1(text: str) -> bool:
@@ -127,6 +133,8 @@ def badge_pdf(card: BadgeCard, label: Label, site: str) -> bytes:
     for text, share in zip(lines, SHARES, strict=True):
         size = share * height * PT_PER_MM / LINE
         family, text = _face(text)
+        if family == "badge":
+            _unicode_fonts(pdf)
         shown, size = _fit(pdf, family, text, size, width)
         step = size * LINE / PT_PER_MM
         if shown:
