@@ -6,7 +6,9 @@ neither CUPS nor the kiosk's spool holds the visitor's name."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,3 +139,41 @@ async def test_an_unreachable_print_server_is_said_on_the_badge_and_in_status(
     [attention] = _status(services)
     assert attention.startswith("the last badge was not printed (unreachable: ")
     services.close()
+
+
+def _kiosk(tmp_path: Path, cups: CupsServer, *args: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "cli.toml"
+    config.write_text(f'site_name = "Fictional HQ"\n[printing]\nprinter = "{cups.queue}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "cli-data")}
+    env |= cups.lp_env()
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def test_reception_prints_a_test_label_and_a_badge_again(cups: CupsServer, tmp_path: Path) -> None:
+    test = _kiosk(tmp_path, cups, "badge", "test")
+    assert (test.returncode, test.stdout) == (0, "Printed.\n"), test.stderr
+    [label] = cups.printed()
+    assert "Test" in PdfReader(label).pages[0].extract_text()
+    label.unlink()
+
+    checked_in = _kiosk(tmp_path, cups, "checkin", "--name", NAME, "--email",
+                        "zeb@example.com", "--host", HOST, "--accept-nda")  # fmt: skip
+    code = checked_in.stdout.split("badge ")[1].strip()
+    again = _kiosk(tmp_path, cups, "badge", "print", code.lower().replace("-", " "))
+    assert (again.returncode, again.stdout) == (0, "Printed.\n"), again.stderr
+    [badge] = cups.printed()
+    text = PdfReader(badge).pages[0].extract_text()
+    assert "Zebulon" in text and HOST in text and code in text
+
+    unknown = _kiosk(tmp_path, cups, "badge", "print", "AAAA-BBBB-CCCC")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("kiosk: error: no visit")
+    cups.admin("cupsreject", cups.queue)
+    refused = _kiosk(tmp_path, cups, "badge", "print", code)
+    assert refused.returncode == 1
+    assert refused.stdout == f"Not printed: printer {cups.queue} is not accepting jobs.\n"
