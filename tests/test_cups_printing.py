@@ -6,9 +6,7 @@ neither CUPS nor the kiosk's spool holds the visitor's name."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from kiosk.domain.staff import KIOSK
 from kiosk.services.bundle import Services
 from tests.helpers.browser import decode_qr
 from tests.helpers.cups import CupsServer
+from tests.helpers.factories import kiosk_process
 from tests.helpers.kiosk_ui import (
     kiosk_settings,
     open_services,
@@ -144,15 +143,8 @@ async def test_an_unreachable_print_server_is_said_on_the_badge_and_in_status(
 def _kiosk(tmp_path: Path, cups: CupsServer, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "cli.toml"
     config.write_text(f'site_name = "Fictional HQ"\n[printing]\nprinter = "{cups.queue}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "cli-data")}
-    env |= cups.lp_env()
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        env=env, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    assert "Traceback" not in proc.stderr
-    return proc
+    settings = {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(tmp_path / "cli-data")}
+    return kiosk_process(settings | cups.lp_env(), *args, timeout=120)
 
 
 def test_reception_prints_a_test_label_and_a_badge_again(cups: CupsServer, tmp_path: Path) -> None:

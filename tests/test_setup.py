@@ -4,34 +4,27 @@ admin, the hosts. Run as a real process, answering on standard input."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.factories import kiosk_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "481592"
 
 
 def _kiosk(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {"KIOSK_CONFIG": str(tmp_path / "etc" / "config.toml")}
-    env |= {"KIOSK_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+    return kiosk_process(
+        {
+            "KIOSK_CONFIG": str(tmp_path / "etc" / "config.toml"),
+            "KIOSK_DATA_DIR": str(tmp_path / "data"),
+        },
+        *args,
+        stdin=stdin,
     )
-    assert "Traceback" not in proc.stderr
-    return proc
 
 
 @pytest.fixture

@@ -46,8 +46,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``kiosk ARGS`` as a real process on the store ``cfg`` describes (no KIOSK_*
     variable of the caller's leaks in); never a traceback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
+    env = {
         "KIOSK_CONFIG": str(tmp_path / "config.toml"),
         "KIOSK_DATA_DIR": str(cfg.key_file.parent),
         "KIOSK_DATABASE_URL": cfg.database_url,
@@ -57,6 +56,19 @@ def run_cli(
     }
     if cfg.site_id:
         env["KIOSK_SITE_ID"] = cfg.site_id
+    return kiosk_process(env, *args, stdin=stdin, preexec_fn=preexec_fn)
+
+
+def kiosk_process(
+    settings: dict[str, str],
+    *args: str,
+    stdin: str = "",
+    preexec_fn: Callable[[], None] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """``kiosk ARGS`` as a real process with these KIOSK_* (and other) variables, none of
+    the caller's KIOSK_* leaking in; never a traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")} | settings
     proc = subprocess.run(
         [sys.executable, "-m", "kiosk", *args],
         cwd=Path(__file__).parent.parent,
@@ -66,7 +78,7 @@ def run_cli(
         capture_output=True,
         text=True,
         check=False,
-        timeout=60,
+        timeout=timeout,
     )
     assert "Traceback" not in proc.stderr
     return proc
