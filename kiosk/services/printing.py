@@ -107,8 +107,13 @@ def print_with_cups(
     try:
         while True:
             pending = _run(["lpstat", "-W", "not-completed", "-o", queue], timeout=10)
-            if pending.returncode != 0 and _UNREACHABLE.search(pending.stderr):
-                return PrintResult(PrintOutcome.UNREACHABLE, "the print server stopped answering")
+            if pending.returncode != 0:  # never taken for "printed": the job is unknown
+                _run(["cancel", job], timeout=10)
+                if _UNREACHABLE.search(pending.stderr) or _scheduler_down():
+                    return PrintResult(
+                        PrintOutcome.UNREACHABLE, "the print server stopped answering"
+                    )
+                return PrintResult(PrintOutcome.REFUSED, _first_line(pending.stderr))
             if not re.search(rf"^{re.escape(job)}\s", pending.stdout, re.MULTILINE):
                 stopped = _printer_stopped(queue)
                 if stopped:

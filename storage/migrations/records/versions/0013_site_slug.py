@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _slug(name: str) -> str:
-    # The same rule as storage.sites.slugify, frozen here as migrations must be.
+    # The same rule as kiosk.domain.sites.slugify, frozen here as migrations must be.
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48] or "site"
 
