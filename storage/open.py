@@ -52,6 +52,11 @@ class StoreConfig:
         return self.checkpoint_path or self.key_file.with_name("audit-checkpoint.json")
 
 
+def one_line(error: BaseException | None) -> str:
+    """A driver's message in one line ("connection refused\n\tIs the server running...")."""
+    return " ".join(str(error).split())[:200]
+
+
 def _nearest_existing(path: Path) -> Path:
     """The deepest existing part of ``path``; :class:`DataDirError` for a folder on the
     way that this user cannot enter."""
@@ -115,7 +120,7 @@ def _load_master_key(cfg: StoreConfig, records: Engine, keystore: Engine) -> Mas
         has_records = database_exists(records)
         has_keystore = database_exists(keystore)
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot reach the database: {str(exc.orig)[:200]}") from None
+        raise DatabaseUnavailable(f"cannot reach the database: {one_line(exc.orig)}") from None
     if not cfg.key_file.exists():
         if has_records or has_keystore:
             raise KeyFileError(
@@ -200,7 +205,7 @@ def _open(
                 records, name=cfg.site_name, slug=cfg.site_id, identity=identity_file(cfg.key_file)
             )
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"cannot use the database: {str(exc.orig)[:200]}") from None
+        raise DatabaseUnavailable(f"cannot use the database: {one_line(exc.orig)}") from None
     keystore = KeyStore(keystore_engine, kek)
     db = Database(
         records,

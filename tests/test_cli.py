@@ -9,6 +9,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from rich.cells import cell_len
 
 from storage.open import StoreConfig
-from tests.helpers.factories import run_cli
+from tests.helpers.factories import cli_settings, run_cli
 
 NAME = "Quixote Fakevisitor"
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -94,18 +95,53 @@ def test_bad_input_is_one_clear_line(kiosk: Run) -> None:
     assert "email: Please enter a valid e-mail address." in bad.stderr
     assert NAME not in bad.stderr
     nda = run("checkin", "--name", NAME, "--phone", "+31205550123", ok=False)
-    assert "non-disclosure agreement" in nda.stderr
+    assert "non-disclosure agreement" in nda.stderr and "--accept-nda" in nda.stderr
     ok = run("checkin", "--name", NAME, "--phone", "+31205550123", "--type", "delivery")
     assert ok.stdout.startswith("visit ")
     # Wrong options and values too: one line that says where to look, exit code 2.
-    date = run("log", "--date", "2026-13-01", ok=False)
-    assert "'2026-13-01'" in date.stderr and "kiosk log --help" in date.stderr
-    assert date.returncode == 2
+    date = run("log", "--date", "2026-02-30", ok=False)
+    assert "2026-02-30 is not a day of the calendar" in date.stderr
+    assert "kiosk log --help" in date.stderr and date.returncode == 2
+    words = run("invite", "--name", NAME, "--email", "q@example.org", "--date", "tomorrow",
+                ok=False)  # fmt: skip
+    assert "'tomorrow' is not a date: write it as YYYY-MM-DD" in words.stderr
+    assert "is not a moment" in run("purge", "--as-of", "noon", ok=False).stderr
+    assert "--as-of YYYY-MM-DD[THH:MM[:SS]]" in run("purge", "--help").stdout
+    assert "%Y" not in run("audit", "show", "--help").stdout
     missing = run("checkout", ok=False)
     assert "give a badge code, or --overdue" in missing.stderr
     assert missing.stderr.count("\n") == 1 and missing.returncode == 2
     assert "Missing argument 'NAME'" in run("hosts", "add", ok=False).stderr
     assert "No such command" in run("chekin", ok=False).stderr
+
+
+def test_pipes_separators_formulas_and_unknown_hosts(
+    kiosk: Run, store_config: StoreConfig, tmp_path: Path
+) -> None:
+    """`kiosk log | head -1` ends quietly; a line separator is no part of a name; a cell a
+    spreadsheet would run (a fullwidth equals sign, a leading |) is neutralised; a host nobody in
+    the directory has is a warning, not silence."""
+    for name, company in ((NAME, "\uff1dHYPERLINK(1)"), ("Zed Fakeperson", "|calc")):
+        kiosk("checkin", "--name", name, "--phone", "+31205550123", "--company", company,
+              "--type", "delivery")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(kiosk("log", "--format", "csv").stdout)))
+    assert sorted(r["company"] for r in rows) == ["'|calc", "'\uff1dHYPERLINK(1)"]
+    split = kiosk("checkin", "--name", "Quixote\u2028Fake", "--phone", "+31205550123",
+                  "--type", "delivery", ok=False)  # fmt: skip
+    assert split.returncode == 2 and split.stderr.startswith("kiosk: error: name:")
+    invited = kiosk("invite", "--name", NAME, "--email", "q@example.org", "--date",
+                    "2026-12-24", "--host", "Nobody Here")  # fmt: skip
+    assert invited.stderr == (
+        "kiosk: warning: no host named 'Nobody Here' in the directory: kept as typed, and "
+        "nobody is notified\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    piped = subprocess.run(  # the reader has gone before the log is written
+        ["bash", "-c", f'"{sys.executable}" -m kiosk log | true; echo "${{PIPESTATUS[0]}}"'],
+        env=env | cli_settings(store_config, tmp_path), cwd=Path(__file__).parent,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert (piped.stderr, piped.stdout) == ("", "141\n")
 
 
 def test_purge_rotate_and_upgrade(kiosk: Run, store_config: StoreConfig) -> None:

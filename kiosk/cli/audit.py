@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.cli.base import Context, Moment, fail, pass_ctx
 from kiosk.domain.audit import EventFilter
 
 
@@ -53,8 +53,8 @@ def audit_accept_restore(obj: Context) -> None:
 
 
 @audit.command("show")
-@click.option("--from", "start", type=click.DateTime(), help="From this moment (UTC).")
-@click.option("--to", "end", type=click.DateTime(), help="Until this moment (UTC).")
+@click.option("--from", "start", type=Moment(), help="From this moment (UTC).")
+@click.option("--to", "end", type=Moment(), help="Until this moment (UTC).")
 @click.option("--actor")
 @click.option("--action")
 @pass_ctx

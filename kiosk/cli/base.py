@@ -6,15 +6,17 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from kiosk.columns import table
 from kiosk.config import ConfigError, Settings, load_settings
-from kiosk.domain.registration import NdaRequired, ValidationErrors
+from kiosk.domain.registration import NdaRequired, Registration, ValidationErrors
 from kiosk.domain.staff import Actor
 from kiosk.domain.visits import VISITOR_TYPES, VisitorType
 from kiosk.services.bundle import Services, open_services
@@ -33,6 +35,65 @@ def cli_actor() -> Actor:
         return Actor("os:unknown")
 
 
+if TYPE_CHECKING:  # generic for type checkers (and in click 8.2+), not in older clicks
+    DateParam = click.ParamType[datetime]
+else:
+    DateParam = click.ParamType
+
+
+class Day(DateParam):
+    """A calendar date as YYYY-MM-DD; a wrong one is named as such in one line."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.strptime(str(value).strip(), "%Y-%m-%d")
+        except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()):
+                self.fail(f"{value} is not a day of the calendar", param, ctx)
+            self.fail(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-04")
+
+
+class Moment(DateParam):
+    """A day or a moment: YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS]."""
+
+    name = "moment"
+    FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD[THH:MM[:SS]]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        for fmt in self.FORMATS:
+            try:
+                return datetime.strptime(str(value).strip(), fmt)
+            except ValueError:
+                continue
+        self.fail(f"{value!r} is not a moment: write YYYY-MM-DD or YYYY-MM-DDTHH:MM", param, ctx)
+
+
+def warn_unknown_host(registration: Registration) -> None:
+    """A host typed that no host of the directory fits: kept as typed, nobody is told."""
+    if registration.host_name and registration.host_id is None:
+        click.echo(
+            f"kiosk: warning: no host named {registration.host_name!r} in the directory: "
+            "kept as typed, and nobody is notified",
+            err=True,
+        )
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"kiosk: error: {message}", err=True)
     sys.exit(code)
@@ -46,8 +107,15 @@ class KioskGroup(click.Group):
             return super().invoke(ctx)
         except ValidationErrors as exc:
             fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
-        except (ConfigError, StorageError, NdaRequired, ServiceUnavailable) as exc:
+        except NdaRequired as exc:
+            fail(f"{exc} Add --accept-nda once the visitor has accepted it.")
+        except (ConfigError, StorageError, ServiceUnavailable) as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (kiosk log | head -1): nothing more to say, to anyone.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except click.UsageError as exc:  # a wrong option or value: one line, not click's three
             where = exc.ctx.command_path if exc.ctx else "kiosk"
             fail(f"{exc.format_message()} (see {where} --help)", exc.exit_code)

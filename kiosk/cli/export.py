@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 from rich.progress import Progress
 
-from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.cli.base import Context, Day, fail, pass_ctx
 from kiosk.services.export import FIELDS, ExportError, ExportRequest
 
 
 @click.command("export")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--from", "start", type=Day(), required=True)
+@click.option("--to", "end", type=Day(), required=True)
 @click.option("--site", help="Another site sharing the database (default: this kiosk's).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "json"]), default="csv")
 @click.option("--fields", help="Comma-separated fields (default: all but health).")

@@ -6,13 +6,13 @@ from datetime import datetime
 
 import click
 
-from kiosk.cli.base import Context, pass_ctx, visitor_options
+from kiosk.cli.base import Context, Day, pass_ctx, visitor_options, warn_unknown_host
 from kiosk.i18n import LANGUAGES
 
 
 @click.command()
 @visitor_options
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--date", "day", type=Day(), required=True)
 @click.option("--send", is_flag=True, help="E-mail the invitation (its code) to --email.")
 @click.option(
     "--language",
@@ -38,6 +38,7 @@ def invite(
         name=name, email=email, phone=phone, company=company, host=host,
         visitor_type=visitor_type,
     )  # fmt: skip
+    warn_unknown_host(registration)
     send_in = (language or obj.settings.notify.language) if send else ""
     invitation_id, code = services.invitations.preregister(
         registration, day.date(), obj.actor, send_in=send_in

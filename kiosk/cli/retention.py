@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import click
 
-from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.cli.base import Context, Moment, fail, pass_ctx
 from kiosk.services.retention import FROM_DATABASE
 
 
 @click.command()
-@click.option("--as-of", type=click.DateTime(), help="Pretend it is this moment (UTC).")
+@click.option("--as-of", type=Moment(), help="Pretend it is this moment (UTC).")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @pass_ctx
 def purge(obj: Context, as_of: datetime | None, dry_run: bool) -> None:

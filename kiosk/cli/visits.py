@@ -9,7 +9,15 @@ from datetime import datetime
 
 import click
 
-from kiosk.cli.base import Context, fail, pass_ctx, print_table, visitor_options
+from kiosk.cli.base import (
+    Context,
+    Day,
+    fail,
+    pass_ctx,
+    print_table,
+    visitor_options,
+    warn_unknown_host,
+)
 from kiosk.documents import Terms
 from kiosk.documents import load as load_document
 from kiosk.domain.cells import safe_cell
@@ -50,6 +58,7 @@ def checkin(
     if accept_nda:
         reg.nda = NdaSignature(nda.version, nda.language, nda.sha256, name)
     result = services.checkin.check_in(reg, obj.actor)
+    warn_unknown_host(reg)
     click.echo(f"visit {result.visit_id}")
     click.echo(f"badge {result.badge_code}")
 
@@ -98,7 +107,7 @@ def _log_columns(row: LogRow) -> dict[str, str]:
 
 
 @click.command("log")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Day (default today).")
+@click.option("--date", "day", type=Day(), help="Day (default today).")
 @click.option("--search", default="", help="Filter on name, company or host.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @pass_ctx

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = (
+    "=", "+", "-", "@", "\t", "\r", "|",  # "|": DDE in older spreadsheets
+    "\uff1d", "\uff0b", "\uff0d", "\uff20",  # fullwidth = + - @, which some read as those
+)  # fmt: skip
 
 
 def safe_cell(value: str | None) -> str:

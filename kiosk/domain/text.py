@@ -37,7 +37,8 @@ def clean_text(value: str | None, *, max_len: int, required: bool) -> str | None
         if required:
             raise TextError(MSG_REQUIRED)
         return None
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value):
+    # Zl, Zp: the line and paragraph separators (U+2028, U+2029), new lines in disguise.
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for ch in value):
         raise TextError(MSG_CONTROL)
     if len(value) > max_len:
         raise TextError(MSG_TOO_LONG)

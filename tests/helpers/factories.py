@@ -46,6 +46,11 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``kiosk ARGS`` as a real process on the store ``cfg`` describes (no KIOSK_*
     variable of the caller's leaks in); never a traceback."""
+    return kiosk_process(cli_settings(cfg, tmp_path), *args, stdin=stdin, preexec_fn=preexec_fn)
+
+
+def cli_settings(cfg: StoreConfig, tmp_path: Path) -> dict[str, str]:
+    """The KIOSK_* variables of a kiosk process on the store ``cfg`` describes."""
     env = {
         "KIOSK_CONFIG": str(tmp_path / "config.toml"),
         "KIOSK_DATA_DIR": str(cfg.key_file.parent),
@@ -56,7 +61,7 @@ def run_cli(
     }
     if cfg.site_id:
         env["KIOSK_SITE_ID"] = cfg.site_id
-    return kiosk_process(env, *args, stdin=stdin, preexec_fn=preexec_fn)
+    return env
 
 
 def kiosk_process(
