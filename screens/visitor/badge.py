@@ -42,14 +42,17 @@ class BadgeScreen(VisitorScreen[Step]):
             with Center(id="qr-box"):
                 yield QRCode(card.matrix, id="qr")
             with Vertical(id="badge-text"):
-                yield Static(_("Welcome"), classes="title")
+                if self.flagged:  # not "Welcome" to someone who must first see reception
+                    yield Static(
+                        _("Please see reception before you go in."), classes="title warning"
+                    )
+                else:
+                    yield Static(_("Welcome"), classes="title")
                 yield Static(card.first_name, id="badge-name", markup=False)
                 if card.host:
                     yield Static(_("Visiting: ") + card.host, id="badge-host", markup=False)
                 yield Static(card.date, id="badge-date")
                 yield Static(card.code, id="badge-code")
-                if self.flagged:
-                    yield Static(_("Please see reception before you go in."), classes="warning")
                 if self.under_16:
                     yield Static(
                         _("Your host will confirm your visit at reception."), classes="warning"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 
 from textual import events, on, work
@@ -91,6 +92,24 @@ class DetailsScreen(VisitorScreen[Step]):
         """Hosts whose name contains what was typed: from the hosts directory only."""
         self.registration.host_id = None
         self.query_one("#host-options", HostChoices).offer(event.value)
+
+    @on(Input.Changed)
+    def recheck(self, event: Input.Changed) -> None:
+        """A field whose message shows is checked again as it is corrected: the message
+        goes once it no longer holds (a corrected e-mail kept its complaint until Next)."""
+        field = (event.input.id or "").removesuffix("-input")
+        if field not in FIELDS or field == "host":
+            return
+        error = self.query_one(f"#{field}-error", FieldError)
+        if error.has_class("-empty"):
+            return
+        draft = copy.copy(self._read_form())
+        try:
+            validate(draft, phone_region=self.runtime.settings.phone_region)
+        except ValidationErrors as exc:
+            if field in exc.fields:
+                return
+        error.update("")
 
     def on_key(self, event: events.Key) -> None:
         """Down from the host field goes into its suggestions."""

@@ -109,6 +109,13 @@ class ScreeningQuestionsScreen(VisitorScreen[Step | Answered]):
             yield FieldError("", id="screening-error", markup=False)
         yield from nav(Button(_("Next"), id="next", variant="primary"))
 
+    @on(RadioSet.Changed)
+    def answered(self) -> None:
+        """The message asking for every answer goes once every question has one."""
+        count = len(self.runtime.settings.screening.questions(current_language()))
+        if all(self.query_one(f"#q{i}", RadioSet).pressed_button for i in range(count)):
+            self.query_one("#screening-error", FieldError).update("")
+
     @on(Button.Pressed, "#next")
     def finish(self) -> None:
         answers: dict[str, str] = {}

@@ -48,7 +48,8 @@ async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path
     assert visit.nda_accepted and visit.screening is ScreeningOutcome.NOT_ASKED
     raw = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("*.db*"))
     assert NAME.encode() not in raw and EMAIL.encode() not in raw
-    assert list((tmp_path / "data" / "badges").glob("badge-*.svg"))
+    # No printer: no printable copy of the badge (a first name) is written anywhere.
+    assert not list((tmp_path / "data").glob("badges/*"))
 
 
 async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: Path) -> None:
@@ -64,6 +65,15 @@ async def test_validation_messages_beside_fields_keep_what_was_typed(tmp_path: P
         assert error == "Vul alstublieft een geldig e-mailadres in."
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
         assert pilot.app.screen.query_one("#email-input", Input).value == "not-an-address"
+        # Corrected, the message goes as the address holds (not at the next Next).
+        email = pilot.app.screen.query_one("#email-input", Input)
+        email.value += "@example"
+        await pilot.pause()
+        assert str(pilot.app.screen.query_one("#email-error").render()) != ""  # not yet
+        email.value += ".com"
+        await pilot.pause()
+        assert str(pilot.app.screen.query_one("#email-error").render()) == ""
+        assert type(pilot.app.screen).__name__ == "DetailsScreen"
     assert visits_today(services) == []
 
 

@@ -36,9 +36,31 @@ async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
         await through_documents(pilot)
         await wait_for_screen(pilot, "ScreeningConsentScreen")
         await answer_screening(pilot, "yes", "no")
-        assert "see reception before you go in" in screen_text(pilot)
+        text = screen_text(pilot)
+        # Headed by what to do, not by "Welcome" (with "see reception" below it).
+        assert text.startswith("Please see reception before you go in.")
+        assert "Welcome" not in text and text.count("see reception") == 1
     [visit] = visits_today(services)
     assert visit.flagged and visit.screening is ScreeningOutcome.FAILED
+
+
+async def test_the_request_for_every_answer_goes_once_all_are_answered(tmp_path: Path) -> None:
+    services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await fill_details(pilot)
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await pilot.click("#consent")
+        await wait_for_screen(pilot, "ScreeningQuestionsScreen")
+        await pilot.click("#q0-no")
+        await pilot.click("#next")
+        await pilot.pause()
+        assert "Please answer every question." in screen_text(pilot)
+        await pilot.click("#q1-no")
+        await pilot.pause()
+        assert "Please answer every question." not in screen_text(pilot)
+        assert type(pilot.app.screen).__name__ == "ScreeningQuestionsScreen"
 
 
 @pytest.mark.parametrize(("told_days", "then_days"), [(0, 14), (14, 14), (14, 7)])
