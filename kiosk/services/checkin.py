@@ -90,6 +90,14 @@ class CheckInService:
             return None
         return find_by_name(self.repos.hosts.all(), text, _key)
 
+    def invitation_day(self, code: str) -> date | None:
+        """The day an unused invitation with this code is for (another day than today,
+        when find_invitation found none). Raises ServiceUnavailable."""
+        try:
+            return self.repos.invitations.expected_day(code)
+        except StorageError as exc:
+            raise ServiceUnavailable(str(exc)) from None
+
     def find_invitation(self, code: str, day: date | None = None) -> Registration | None:
         """A registration filled from the invitation with this code for ``day`` (default
         today), or None. Raises ServiceUnavailable when the database cannot be used."""

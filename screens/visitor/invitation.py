@@ -4,6 +4,7 @@ what is there and goes on as with any check-in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +29,7 @@ class InvitationScreen(CodeEntryScreen[Step | Registration]):
     @dataclass
     class Found(Message):
         registration: Registration | None
+        other_day: date | None = None  # the day an invitation not for today is for
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="step"):
@@ -65,7 +67,10 @@ class InvitationScreen(CodeEntryScreen[Step | Registration]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="invitation")
     def look_up(self, code: str) -> None:
-        self.post_message(self.Found(self.services.checkin.find_invitation(code)))
+        checkin = self.services.checkin
+        found = checkin.find_invitation(code)
+        other_day = checkin.invitation_day(code) if found is None else None
+        self.post_message(self.Found(found, other_day))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -74,7 +79,15 @@ class InvitationScreen(CodeEntryScreen[Step | Registration]):
 
     def on_invitation_screen_found(self, message: Found) -> None:
         self.query_one("#submit", Button).disabled = False
-        if message.registration is None:
-            self.refuse(_("We do not know this invitation code. Please choose Check in instead."))
+        if message.registration is not None:
+            self.dismiss(message.registration)
             return
-        self.dismiss(message.registration)
+        day = message.other_day
+        if day is not None and day > self.services.ctx.today():
+            text = _("This invitation is for {day}. Please come back then, or choose Check in.")
+            self.refuse(text.format(day=day.isoformat()))
+        elif day is not None:
+            text = _("This invitation was for {day}. Please choose Check in instead.")
+            self.refuse(text.format(day=day.isoformat()))
+        else:
+            self.refuse(_("We do not know this invitation code. Please choose Check in instead."))

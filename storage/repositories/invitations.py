@@ -100,6 +100,20 @@ class InvitationRepository:
             return None
         return self._record(row)
 
+    def expected_day(self, code: str) -> date | None:
+        """The day an unused invitation of this site with ``code`` is expected, any day."""
+        canonical = normalise_badge_code(code)
+        if canonical is None:
+            return None
+        with db_errors(), self.db.read_session() as s:
+            row = s.execute(
+                select(Invitation.expected_day, Invitation.used_visit_id).where(
+                    Invitation.code_hash == _code_hash(canonical),
+                    Invitation.site_id == self.db.site_id,
+                )
+            ).first()
+        return None if row is None or row.used_visit_id is not None else row.expected_day
+
     def for_day(self, day: date) -> list[InvitationRecord]:
         """Every invitation expected on ``day`` (used or not), decrypted."""
         with db_errors(), self.db.read_session() as s:

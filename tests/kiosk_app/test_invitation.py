@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,35 @@ async def test_an_invitation_code_left_empty_or_not_looked_up_is_said(
         await pilot.press("enter")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
+
+
+@pytest.mark.parametrize(
+    ("days", "told"),
+    [
+        (1, "This invitation is for {day}. Please come back then, or choose Check in."),
+        (-1, "This invitation was for {day}. Please choose Check in instead."),
+        (None, "We do not know this invitation code. Please choose Check in instead."),
+    ],
+)
+async def test_an_invitation_for_another_day_says_which_day(
+    tmp_path: Path, days: int | None, told: str
+) -> None:
+    """A visitor a day early (or late) is told the day of their invitation, not that the
+    code is unknown; a code nobody was given is unknown."""
+    services = open_services(kiosk_settings(tmp_path))
+    day = services.ctx.today() + timedelta(days=days or 0)
+    code = invited_today(services, expected_day=day) if days else "AAAA-BBBB-CCCC"
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.click("#invitation")
+        await wait_for_screen(pilot, "InvitationScreen")
+        await type_into(pilot, "#invitation-code", code)
+        await pilot.click("#submit")
+        error = pilot.app.screen.query_one("#invitation-error")
+        for _ in range(100):
+            if str(error.render()):
+                break
+            await pilot.pause(0.05)
+        assert str(error.render()) == told.format(day=day.isoformat())
+        assert type(pilot.app.screen).__name__ == "InvitationScreen"
+    assert visits_today(services) == []
