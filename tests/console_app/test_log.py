@@ -162,6 +162,13 @@ async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: Services
         await wait_for_screen(pilot, "ConsoleScreen")
         assert await rows_shown(pilot, 1) == [visitor(1).name]
         screen = pilot.app.screen
+        day = screen.query_one("#day", Input)
+        day.focus()
+        day.action_end()
+        await pilot.pause()
+        # The whole date shows with the cursor after it (it showed "026-12-04").
+        assert day.content_region.width >= len(day.value) + 1
+        assert day.scroll_offset.x == 0
         past = today - timedelta(days=services.repos.db.retention.visit_days + 1)
         for typed, said in (
             ("1-12-2026", "Type a date as YYYY-MM-DD."),
