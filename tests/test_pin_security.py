@@ -95,7 +95,12 @@ def test_the_lobby_cannot_lock_staff_out_of_the_console(services: Services) -> N
     assert services.staff.is_locked("rita", LOBBY)
     assert not services.staff.is_locked("rita", CONSOLE)
     console = _staff(services)
+    assert console.verify("rita", WRONG, scope=CONSOLE) is None
     assert console.verify("rita", PIN, scope=CONSOLE) == StaffUser("rita", "reception")
+    # Each failure is audited as the kind of terminal it was typed at.
+    failed = services.repos.audit.events(action="staff.login_failed")
+    assert {e.actor for e in failed if e.details["at"] == LOBBY} == {"kiosk"}
+    assert [e.actor for e in failed if e.details["at"] == CONSOLE] == ["console"]
     assert services.staff.is_locked("rita", LOBBY)  # a console login leaves the lobby's lock
     services.staff.unlock("rita", OPERATOR)
     assert lobby.verify("rita", PIN, scope=LOBBY) == StaffUser("rita", "reception")

@@ -25,6 +25,7 @@ LOCK_AFTER = 10
 LOCK_MINUTES = 15
 LOCK_STRIPES = 64
 LOBBY, CONSOLE = "lobby", "console"
+CONSOLE_TERMINAL = Actor("console")  # a failed login at the reception console
 """Kinds of terminal PIN failures are counted for apart: wrong PINs typed in the lobby
 (the kiosk, a served tablet) never lock a name at the reception console."""
 
@@ -132,7 +133,9 @@ class StaffService:
                 right = False
             locked = locked_until is not None and locked_until > now
             if row is None or not right or locked:
-                with self.repos.db.uow(KIOSK.name) as tx:
+                # Nobody is logged in yet: the terminal typed at is the actor.
+                terminal = CONSOLE_TERMINAL if scope == CONSOLE else KIOSK
+                with self.repos.db.uow(terminal.name) as tx:
                     tx.audit(
                         "staff.login_failed",
                         str(row.id) if row else None,
