@@ -85,7 +85,19 @@ class DetailsScreen(VisitorScreen[Step]):
         self.app.call_from_thread(self._set_hosts, self.services.hosts.directory())
 
     def _set_hosts(self, hosts: list[tuple[str, str, str]]) -> None:
-        self.query_one("#host-options", HostChoices).hosts = hosts
+        choices = self.query_one("#host-options", HostChoices)
+        if hosts == choices.hosts:
+            return
+        choices.hosts = hosts
+        typed = self.query_one("#host-input", Input).value
+        if typed and self.registration.host_id is None:
+            choices.offer(typed)  # what was typed, against the directory as it is now
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The host field: the directory is read again (a host added at reception while
+        this form was open is found, not only after the next visitor's form)."""
+        if event.widget.id == "host-input":
+            self.load_hosts()
 
     @on(Input.Changed, "#host-input")
     def suggest_hosts(self, event: Input.Changed) -> None:

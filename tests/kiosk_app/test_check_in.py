@@ -31,6 +31,7 @@ from tests.helpers.visitor_ui import (
     through_documents,
     visits_today,
 )
+from tests.helpers.waiting import wait_until
 
 
 async def test_happy_path_stores_an_encrypted_visit_and_shows_the_badge(tmp_path: Path) -> None:
@@ -174,6 +175,27 @@ async def test_a_database_failure_keeps_the_form_and_retry_succeeds(
         await pilot.press("enter")  # a keyboard kiosk: Enter tries again
         await wait_for_screen(pilot, "BadgeScreen")
     assert [v.name for v in visits_today(services)] == [NAME]
+
+
+async def test_a_host_added_while_the_form_is_open_is_found(tmp_path: Path) -> None:
+    """Reception adds a host while a visitor is filling in the form: the host field finds
+    them (it listed only the hosts of when the form opened)."""
+    services = open_services(kiosk_settings(tmp_path))
+    add_host(services.repos, "Hosmer Example", actor="admin")
+    async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        await pilot.pause(0.3)
+        add_host(services.repos, "Hostina Placeholder", actor="admin")  # at reception
+        await type_into(pilot, "#host-input", "hos")
+        options = pilot.app.screen.query_one("#host-options", OptionList)
+
+        def shown() -> list[str]:
+            return sorted(str(options.get_option_at_index(i).prompt)
+                          for i in range(options.option_count))  # fmt: skip
+
+        listed = await wait_until(shown, lambda names: len(names) == 2, timeout=5)
+        assert listed == ["Hosmer Example", "Hostina Placeholder"]
 
 
 async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: Path) -> None:
