@@ -59,10 +59,14 @@ class PreregPanel(Vertical):
         with Horizontal(classes="form-row"):
             yield Label("Type", classes="label")
             yield Select(
-                [(t, t) for t in VISITOR_TYPES], value="guest", allow_blank=False, id="pre-type"
+                [(t.capitalize(), t) for t in VISITOR_TYPES],
+                value="guest",
+                allow_blank=False,
+                id="pre-type",
             )
-            if not can_email:
-                yield register
+            # The column of the fields' messages: the button, or nothing (the lists end
+            # where the fields do).
+            yield register if not can_email else Static("", classes="beside")
         if can_email:
             with Horizontal(classes="form-row"):
                 yield Label("E-mail the code", classes="label")
@@ -82,6 +86,7 @@ class PreregPanel(Vertical):
         choices.hosts = [(str(h.id), h.name, search_key(h.name)) for h in hosts if h.active]
 
     @on(Button.Pressed, "#pre-submit")
+    @on(Input.Submitted)
     def preregister(self) -> None:
         values = {f: self.query_one(f"#pre-{f}", Input).value for f in PREREG_FIELDS}
         for f in values:
@@ -122,6 +127,9 @@ class PreregPanel(Vertical):
         self.query_one("#pre-name", Input).focus(scroll_visible=False)
         self.query_one("#pre-submit", Button).disabled = True
         choice = [str(s.value) for s in self.query("#pre-send").results(Select)]
+        whom = f"For: {registration.name.strip()} on {day.isoformat()}" + (
+            f"\n{whom}" if whom else ""
+        )
         self.save_invitation(registration, day, choice[0] if choice else "", whom)
 
     def _prereg_host(self, active: list[HostEntry], text: str) -> HostEntry | None:

@@ -134,6 +134,30 @@ async def test_preregistration_is_used_at_the_kiosk(services: Services) -> None:
         assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"
 
 
+async def test_enter_registers_and_the_confirmation_names_who_and_when(
+    services: Services,
+) -> None:
+    """Enter in a field registers (it did nothing); the confirmation says for whom and
+    which day, not only the code (the form was already cleared when it was written)."""
+    add_host(services.repos, "Hostina Placeholder", actor="admin")
+    day = services.ctx.now().date().isoformat()
+    async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
+        await staff_login(pilot, "rita")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = pilot.app.screen
+        for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
+                             ("host", "Hostina Placeholder")):  # fmt: skip
+            screen.query_one(f"#pre-{field}", Input).value = value
+        screen.query_one("#pre-email", Input).focus()
+        await pilot.press("enter")
+        text = await status_of(pilot, "#pre-code", "Invitation code")
+    assert f"For: Ingrid Invitee on {day}" in text and "Host: Hostina Placeholder" in text
+    [invitation] = services.repos.invitations.for_day(services.ctx.now().date())
+    assert invitation.name == "Ingrid Invitee"
+
+
 async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
