@@ -3,6 +3,7 @@ filtered by status, re-read every few seconds; a visit opens its details."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -140,10 +141,14 @@ class LogPanel(Container):
 
     @on(Input.Submitted, "#day")
     def pick_day(self, event: Input.Submitted) -> None:
+        typed = event.value.strip()
         try:
-            day = date.fromisoformat(event.value.strip())
+            day = date.fromisoformat(typed)
         except ValueError:
-            self.notify("Type a date as YYYY-MM-DD.", severity="error")
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):  # the format is right, the day not
+                self.notify(f"{typed} is not a day of the calendar.", severity="error")
+            else:
+                self.notify("Type a date as YYYY-MM-DD.", severity="error")
             return
         if day < self.desk.services.log.oldest_day():
             self.notify("That day is outside the retention period.", severity="error")

@@ -172,6 +172,7 @@ async def test_reception_picks_a_day_past_or_ahead_in_the_log(services: Services
         past = today - timedelta(days=services.repos.db.retention.visit_days + 1)
         for typed, said in (
             ("1-12-2026", "Type a date as YYYY-MM-DD."),
+            ("2026-02-30", "2026-02-30 is not a day of the calendar."),
             (past.isoformat(), "That day is outside the retention period."),
         ):
             await type_into(pilot, "#day", typed)
