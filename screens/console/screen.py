@@ -30,6 +30,18 @@ TODAY_FIELDS = "#day, #pre-date, #export-from, #export-to"  # they offer today, 
 FOLLOW_S = 60.0  # retention saved by an admin elsewhere
 # Narrower than this the search box, the filters and the day do not fit on one line.
 TIGHT_WIDTH = 80
+SHORT_TITLES_WIDTH = 100
+TAB_TITLES = {  # tab: its title, and its title in a window narrower than 100 columns
+    "tab-log": ("Today's log", "Log"),
+    "tab-prereg": ("Pre-register", "Pre-reg"),
+    "tab-onsite": ("On site", "On site"),
+    "tab-export": ("Export", "Export"),
+    "tab-hosts": ("Hosts", "Hosts"),
+    "tab-audit": ("Audit", "Audit"),
+    "tab-staff": ("Staff", "Staff"),
+    "tab-retention": ("Retention", "Keep"),
+    "tab-rights": ("Rights requests", "Rights"),
+}
 
 
 class Locks(Protocol):
@@ -70,25 +82,31 @@ class ConsoleScreen(Screen[None]):
             yield Static("Arrivals per hour:", id="arrivals-label")
             yield Sparkline([0] * 24, id="arrivals")
         with TabbedContent(id="tabs"):
-            with TabPane("Today's log", id="tab-log"):
+            with TabPane(TAB_TITLES["tab-log"][0], id="tab-log"):
                 yield LogPanel(desk)
-            for action, title, tab_id, panel in (
-                ("prereg", "Pre-register", "tab-prereg", PreregPanel),
-                ("onsite", "On site", "tab-onsite", OnSitePanel),
-                ("export", "Export", "tab-export", ExportPanel),
-                ("hosts", "Hosts", "tab-hosts", HostsPanel),
-                ("audit", "Audit", "tab-audit", AuditPanel),
-                ("staff", "Staff", "tab-staff", StaffPanel),
-                ("retention", "Retention", "tab-retention", RetentionPanel),
-                ("rights", "Rights requests", "tab-rights", RightsPanel),
+            for action, tab_id, panel in (
+                ("prereg", "tab-prereg", PreregPanel),
+                ("onsite", "tab-onsite", OnSitePanel),
+                ("export", "tab-export", ExportPanel),
+                ("hosts", "tab-hosts", HostsPanel),
+                ("audit", "tab-audit", AuditPanel),
+                ("staff", "tab-staff", StaffPanel),
+                ("retention", "tab-retention", RetentionPanel),
+                ("rights", "tab-rights", RightsPanel),
             ):
                 if desk.can(action):
-                    with TabPane(title, id=tab_id):
+                    with TabPane(TAB_TITLES[tab_id][0], id=tab_id):
                         yield panel(desk)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Class ``-tight`` below TIGHT_WIDTH columns, beside the apps' breakpoints."""
+        """Class ``-tight`` below TIGHT_WIDTH columns, beside the apps' breakpoints; the
+        tabs' short titles below SHORT_TITLES_WIDTH (an admin's nine tabs in 64)."""
         self.set_class(event.size.width < TIGHT_WIDTH, "-tight")
+        short = event.size.width < SHORT_TITLES_WIDTH
+        tabs = self.query_one("#tabs", TabbedContent)
+        for tab_id, (long, brief) in TAB_TITLES.items():
+            if self.query(f"#{tab_id}"):
+                tabs.get_tab(tab_id).label = brief if short else long
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.refresh_log)

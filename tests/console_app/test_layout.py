@@ -6,7 +6,7 @@ import time
 
 from rich.cells import cell_len
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Static, Tab
 
 from kiosk.app import make_console
 from kiosk.services.bundle import Services
@@ -142,6 +142,11 @@ async def test_every_tab_fits_its_controls_into_a_small_terminal(
         screen = pilot.app.screen
         for width, height in ((120, 40), (100, 30), (80, 24), (64, 24)):
             await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            # Every tab's title in view (at 80 the bar was cut to "...Retention  Rig").
+            titles = [(str(t.label), t.region) for t in screen.query("#tabs Tab").results(Tab)]
+            assert len(titles) == 9, titles
+            assert all(r.x >= 0 and r.right <= width for _, r in titles), titles
             for key in TAB_KEYS:
                 await pilot.press(key)
                 await pilot.pause(0.2)
