@@ -150,7 +150,12 @@ class HostChoices(OptionList):
         matches = suggest(self.hosts, needle, lambda h: h[2], limit=self._limit)
         self.clear_options()
         self.add_options([Option(Text(self._above + name), id=h_id) for h_id, name, _k in matches])
-        self.display = bool(matches) and len(needle) >= 2
+        shown = bool(matches) and len(needle) >= 2
+        if shown and not self.display:
+            # On a short window the list opens below the fold (behind the buttons at
+            # 80x24): the form scrolls to show it, the field above it staying in view.
+            self.call_after_refresh(self.scroll_visible, animate=False)
+        self.display = shown
 
     def enter(self) -> bool:
         """Take the focus, on the first name (for a keyboard with no mouse or touch screen

@@ -338,3 +338,23 @@ async def test_an_unknown_host_says_so_and_can_be_left_to_reception(tmp_path: Pa
         await wait_for_screen(pilot, "BadgeScreen")
     [visit] = visits_today(services)
     assert visit.host_id is None and visit.host_name is None
+
+
+async def test_on_a_small_terminal_the_host_suggestions_come_into_view(tmp_path: Path) -> None:
+    """80x24: the suggestions opened behind the buttons (only the first showed, until
+    Down); the form now scrolls so that they are all in view, the field still too."""
+    services = open_services(kiosk_settings(tmp_path))
+    for name in ("Hosmer Example", "Hostina Placeholder", "Hoskins Fakehost"):
+        add_host(services.repos, name, actor="admin")
+    async with kiosk_app(services).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        await type_into(pilot, "#host-input", "hos")
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        options = screen.query_one("#host-options", OptionList)
+        assert options.option_count == 3
+        buttons_top = min(b.region.y for b in screen.query(Button) if b.region.area)
+        assert options.region.bottom <= buttons_top, (options.region, buttons_top)
+        field = screen.query_one("#host-input", Input)
+        assert field.region.y >= 0 and field.region.bottom <= options.region.y + 1
