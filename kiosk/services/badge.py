@@ -14,7 +14,6 @@ from kiosk.domain.labels import Label, parse_label
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import KIOSK, Actor
 from kiosk.domain.visits import CheckInResult
-from kiosk.services.badge_pdf import badge_pdf
 from kiosk.services.context import ServiceContext
 from kiosk.services.errors import ServiceUnavailable
 from kiosk.services.notify import NotifyService
@@ -28,6 +27,10 @@ PRINT_PROBLEM_SHOWN = timedelta(hours=24)  # a failed print, until a badge print
 
 def spool_badge(card: BadgeCard, spool_dir: Path, label: Label, site: str) -> Path:
     """Write the printable badge (a PDF of the label's size, mode 0600) to the spool."""
+    # Imported here: fpdf2 (about 90 ms) is for printing, after the badge is on screen,
+    # not for every start of the kiosk (bench: cold start).
+    from kiosk.services.badge_pdf import badge_pdf
+
     spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = badge_path(spool_dir, card.code)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
