@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Static
 
 from kiosk.app import make_app, make_console
@@ -23,6 +24,14 @@ from tests.helpers.kiosk_ui import (
     wait_for_screen,
 )
 from tests.helpers.store import add_host
+
+
+async def at_prereg(pilot: Pilot[None]) -> None:
+    """Rita logs in at the console and opens the Pre-register tab."""
+    await staff_login(pilot, "rita")
+    await wait_for_screen(pilot, "ConsoleScreen")
+    await pilot.press("f3")
+    await pilot.pause()
 
 
 async def test_preregistration_lists_the_hosts_a_typed_part_fits(
@@ -99,10 +108,7 @@ async def test_preregistration_is_used_at_the_kiosk(services: Services) -> None:
     add_host(services.repos, "Hostina Placeholder", actor="admin")
     today = services.ctx.now().date().isoformat()
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await staff_login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.press("f3")
-        await pilot.pause()
+        await at_prereg(pilot)
         for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
                              ("host", "hostina"), ("date", today)):  # fmt: skip
             pilot.app.screen.query_one(f"#pre-{field}", Input).value = value
@@ -142,10 +148,7 @@ async def test_enter_registers_and_the_confirmation_names_who_and_when(
     add_host(services.repos, "Hostina Placeholder", actor="admin")
     day = services.ctx.now().date().isoformat()
     async with make_console(services.settings, services=services).run_test(size=(120, 40)) as pilot:
-        await staff_login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.press("f3")
-        await pilot.pause()
+        await at_prereg(pilot)
         screen = pilot.app.screen
         for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
                              ("host", "Hostina Placeholder")):  # fmt: skip
@@ -175,10 +178,7 @@ async def test_a_preregistration_the_database_refuses_keeps_the_form_for_a_retry
     today = services.ctx.now().date().isoformat()
     console = make_console(services.settings, services=services)
     async with console.run_test(size=(120, 40), notifications=True) as pilot:
-        await staff_login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.press("f3")
-        await pilot.pause()
+        await at_prereg(pilot)
         screen = pilot.app.screen
         for field, value in (("name", "Ingrid Invitee"), ("email", "ingrid@example.com"),
                              ("date", today)):  # fmt: skip
@@ -207,10 +207,7 @@ async def test_a_wrong_preregistration_shows_where_and_keeps_what_was_typed(
     """A mistake in the form: the message is under the field (80 columns), the field
     has the focus, what was typed stays, and nobody is registered."""
     async with make_console(services.settings, services=services).run_test(size=(80, 24)) as pilot:
-        await staff_login(pilot, "rita")
-        await wait_for_screen(pilot, "ConsoleScreen")
-        await pilot.press("f3")
-        await pilot.pause()
+        await at_prereg(pilot)
         screen = pilot.app.screen
         screen.query_one("#pre-name", Input).value = "Ingrid Invitee"
         screen.query_one("#pre-email", Input).value = "ingrid@"
