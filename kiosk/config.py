@@ -126,6 +126,8 @@ class PrintingSettings:
     """The label's size: WxHmm, or brother-62x29, brother-29x90, dymo-99014, ... (docs)."""
     command: str = ""
     """Instead of a CUPS queue: a command given the badge's PDF path; empty: none."""
+    logo: Path | None = None
+    """A small PNG or JPEG drawn in the badge's bottom right corner; default: none."""
     spool_dir: Path | None = None
     """Where printable badges are written; default <data_dir>/badges."""
 
@@ -384,6 +386,11 @@ def check_settings(settings: Settings) -> None:
         parse_label(settings.printing.label)
     except LabelError as exc:
         raise ConfigError(f"printing.{exc}") from None
+    logo = settings.printing.logo
+    if logo is not None and not logo.is_file():
+        raise ConfigError(f"printing.logo: {logo} is not a file")
+    if logo is not None and logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ConfigError(f"printing.logo: {logo} must be a PNG or JPEG image")
     for proxy in settings.serve.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

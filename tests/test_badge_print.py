@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from kiosk.domain.badges import BadgeCard
 from kiosk.domain.labels import LabelError, parse_label
@@ -27,9 +28,11 @@ SITE = "Fictional HQ"
 DPI = 300
 
 
-def _badge(tmp_path: Path, label: str, first_name: str, host: str) -> Path:
+def _badge(
+    tmp_path: Path, label: str, first_name: str, host: str, logo: Path | None = None
+) -> Path:
     card = BadgeCard(CODE, first_name, host, "2026-12-01", qr_matrix(CODE))
-    return spool_badge(card, tmp_path / "spool", parse_label(label), SITE)
+    return spool_badge(card, tmp_path / "spool", parse_label(label), SITE, logo)
 
 
 def _pages(pdf: Path) -> tuple[int, tuple[float, float]]:
@@ -45,12 +48,12 @@ def _text(pdf: Path) -> str:
     ).stdout
 
 
-def _image(pdf: Path) -> Image.Image:
+def _image(pdf: Path, mode: str = "L") -> Image.Image:
     out = pdf.with_suffix("")
     subprocess.run(
         ["pdftoppm", "-r", str(DPI), "-png", "-singlefile", str(pdf), str(out)], check=True
     )
-    return Image.open(out.with_suffix(".png")).convert("L")
+    return Image.open(out.with_suffix(".png")).convert(mode)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -100,6 +103,39 @@ def test_long_and_unicode_names_stay_on_the_label(
         assert first_name in text and host in text.replace(" ", "")
     else:
         assert "..." in text  # cut, not run off the label
+
+
+def _red(pixel: object) -> bool:
+    assert isinstance(pixel, tuple)
+    r, g, b = pixel[:3]
+    return bool(r > 150 and g < 60 and b < 60)
+
+
+@pytest.mark.parametrize(
+    ("label", "drawn"), [("62x29mm", 1), ("dymo-99014", 1), ("brother-29x90", 0)]
+)
+def test_the_offices_logo_goes_beside_the_site_and_the_code(
+    tmp_path: Path, label: str, drawn: int
+) -> None:
+    """The logo takes the bottom right corner, beside the site and the code; on a label
+    too narrow for both the code stays whole and the logo is left out."""
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 100), (200, 0, 0)).save(logo)  # a wide red bar
+    pdf = _badge(tmp_path, label, "Ada", "Grace Hopper", logo)
+    assert len(PdfReader(pdf).pages[0].images) == drawn
+    text = _text(pdf)
+    for part in ("Ada", "Grace Hopper", SITE, CODE):
+        assert part in text, (part, text)
+    if not drawn:
+        return
+    [shown] = PdfReader(pdf).pages[0].images
+    assert shown.image is not None and shown.image.size == (300, 100)
+    image = _image(pdf, "RGB")
+    reds = [(x, y) for x in range(0, image.width, 4) for y in range(0, image.height, 4)
+            if _red(image.getpixel((x, y)))]  # fmt: skip
+    assert reds and min(x for x, _ in reds) > image.width / 2  # on the right
+    assert min(y for _, y in reds) > image.height / 2  # at the bottom
+    assert decode_qr(_png(image.convert("L"))) == [CODE]
 
 
 def test_a_label_size_is_named_or_given_in_millimetres() -> None:

@@ -82,6 +82,8 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ("site_name = \n", {}, "not valid TOML"),
         ('site_id = "Amsterdam HQ"\n', {}, "site_id must be lower-case letters"),
         ('[serve]\ntrusted_proxies = ["proxy"]\n', {}, "'proxy' is not an IP address"),
+        ('[printing]\nlogo = "/nonexistent/logo.png"\n', {}, "printing.logo: .* is not a file"),
+        ('[printing]\nlabel = "A4"\n', {}, "printing.label 'A4' is neither WxHmm"),
         ("", {"KIOSK_NOTIFY_LANGUAGE": "de"}, "notify.language must be en or nl"),
         ('key_file = "~nosuchuser/master.key"\n', {}, "key_file: ~nosuchuser is not a home"),
         ("", {"KIOSK_DATA_DIR": "~nosuchuser/kiosk"}, "data_dir: ~nosuchuser is not a home"),

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 PRINT_PROBLEM_SHOWN = timedelta(hours=24)  # a failed print, until a badge prints again
 
 
-def spool_badge(card: BadgeCard, spool_dir: Path, label: Label, site: str) -> Path:
+def spool_badge(
+    card: BadgeCard, spool_dir: Path, label: Label, site: str, logo: Path | None = None
+) -> Path:
     """Write the printable badge (a PDF of the label's size, mode 0600) to the spool."""
     # Imported here: fpdf2 (about 90 ms) is for printing, after the badge is on screen,
     # not for every start of the kiosk (bench: cold start).
@@ -35,7 +37,7 @@ def spool_badge(card: BadgeCard, spool_dir: Path, label: Label, site: str) -> Pa
     path = badge_path(spool_dir, card.code)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(badge_pdf(card, label, site))
+        fh.write(badge_pdf(card, label, site, logo))
     return path
 
 
@@ -78,7 +80,8 @@ class BadgeService:
         return bool(p.printer or p.command)
 
     def spool(self, card: BadgeCard) -> Path:
-        return spool_badge(card, self.spool_dir, self.label, self.settings.site_name)
+        p = self.settings.printing
+        return spool_badge(card, self.spool_dir, self.label, self.settings.site_name, p.logo)
 
     @property
     def emails(self) -> bool:

@@ -16,6 +16,7 @@ import functools
 from pathlib import Path
 
 from fpdf import FPDF
+from PIL import Image
 
 from kiosk.domain.badges import BadgeCard
 from kiosk.domain.labels import Label
@@ -32,6 +33,7 @@ FALLBACKS = (  # for what the font lacks: Chinese, Japanese, Korean
 )
 MARGIN_MM = 1.5
 GAP_MM = 1.5
+LOGO_SHARE = 0.4  # of the text column's width, at most
 MIN_PT = 6.0  # smaller than this a label printer's dots blur the letters
 SHARES = (0.32, 0.17, 0.17, 0.17, 0.17)  # of the text's height: name, host, date, site, code
 PT_PER_MM = 72 / 25.4
@@ -115,8 +117,37 @@ def _qr(pdf: FPDF, code: str, x: float, y: float, side: float) -> None:
                 start = None
 
 
-def badge_pdf(card: BadgeCard, label: Label, site: str) -> bytes:
-    """The badge as a one-page PDF of the label's size."""
+def logo_size(path: Path) -> tuple[int, int]:
+    """A logo's size in pixels (PNG or JPEG); ValueError when it is not such an image."""
+    try:
+        with Image.open(path) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise ValueError(f"{path} is not a PNG or JPEG image")
+            return image.size
+    except OSError as exc:
+        raise ValueError(f"{path} cannot be read as an image ({type(exc).__name__})") from None
+
+
+def _logo(
+    pdf: FPDF, logo: Path, right: float, bottom: float, height: float, text: float, code: str
+) -> float:
+    """The logo in the bottom right corner of the ``text`` mm wide column, ``height``
+    high (at most LOGO_SHARE of the column wide): the width it takes; none (0) where
+    the code would no longer fit beside it (a narrow label: the code is what a visitor
+    types when the QR code cannot be read)."""
+    w_px, h_px = logo_size(logo)
+    width = min(height * w_px / h_px, text * LOGO_SHARE)
+    pdf.set_font("helvetica", size=MIN_PT)
+    if pdf.get_string_width(code) > text - width - GAP_MM:
+        return 0.0
+    height = width * h_px / w_px
+    pdf.image(str(logo), x=right - width, y=bottom - height, w=width, h=height)
+    return width + GAP_MM
+
+
+def badge_pdf(card: BadgeCard, label: Label, site: str, logo: Path | None = None) -> bytes:
+    """The badge as a one-page PDF of the label's size; ``logo``: a PNG or JPEG drawn
+    small in its bottom right corner, beside the site and the code."""
     pdf = _pdf(label)
     w, h = label.width_mm, label.height_mm
     if label.landscape:
@@ -130,17 +161,22 @@ def badge_pdf(card: BadgeCard, label: Label, site: str) -> bytes:
         x, y = MARGIN_MM, MARGIN_MM + side + GAP_MM
         width, height = w - 2 * MARGIN_MM, h - y - MARGIN_MM
     lines = (card.first_name, card.host, card.date, site, card.code)
-    for text, share in zip(lines, SHARES, strict=True):
+    beside = 0.0  # the logo's width, taken from the last two lines (the site, the code)
+    if logo is not None:
+        low = sum(SHARES[-2:]) * height
+        beside = _logo(pdf, logo, x + width, y + height, low, width, card.code)
+    for n, (text, share) in enumerate(zip(lines, SHARES, strict=True)):
+        room = width - beside if n >= len(lines) - 2 else width
         size = share * height * PT_PER_MM / LINE
         family, text = _face(text)
         if family == "badge":
             _unicode_fonts(pdf)
-        shown, size = _fit(pdf, family, text, size, width)
+        shown, size = _fit(pdf, family, text, size, room)
         step = size * LINE / PT_PER_MM
         if shown:
             pdf.set_font(family, size=size)
             pdf.set_xy(x, y)
-            pdf.cell(w=width, h=step, text=shown)  # cell(): the fallback fonts apply
+            pdf.cell(w=room, h=step, text=shown)  # cell(): the fallback fonts apply
             pdf.set_font("courier")  # a fallback used by cell() leaves the state astray:
         y += step  # the next line sets its font afresh
     return bytes(pdf.output())
