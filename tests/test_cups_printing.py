@@ -156,7 +156,11 @@ def test_reception_prints_a_test_label_and_a_badge_again(cups: CupsServer, tmp_p
 
     checked_in = _kiosk(tmp_path, cups, "checkin", "--name", NAME, "--email",
                         "zeb@example.com", "--host", HOST, "--accept-nda")  # fmt: skip
-    code = checked_in.stdout.split("badge ")[1].strip()
+    code = checked_in.stdout.split("badge ")[1].split()[0]
+    assert checked_in.stdout.endswith("badge printed\n"), checked_in.stdout
+    [first] = cups.printed()  # kiosk checkin prints, as the kiosk does
+    assert code in PdfReader(first).pages[0].extract_text()
+    first.unlink()
     again = _kiosk(tmp_path, cups, "badge", "print", code.lower().replace("-", " "))
     assert (again.returncode, again.stdout) == (0, "Printed.\n"), again.stderr
     [badge] = cups.printed()
@@ -169,3 +173,10 @@ def test_reception_prints_a_test_label_and_a_badge_again(cups: CupsServer, tmp_p
     refused = _kiosk(tmp_path, cups, "badge", "print", code)
     assert refused.returncode == 1
     assert refused.stdout == f"Not printed: printer {cups.queue} is not accepting jobs.\n"
+    stored = _kiosk(tmp_path, cups, "checkin", "--name", NAME, "--phone", "+31205550123",
+                    "--type", "delivery")  # fmt: skip
+    assert stored.returncode == 0 and stored.stdout.startswith("visit ")  # stored anyway
+    assert stored.stdout.endswith(
+        f"badge not printed (printer {cups.queue} is not accepting jobs)\n"
+    )
+    assert "badge printing failed: refused" in stored.stderr

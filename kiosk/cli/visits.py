@@ -61,6 +61,12 @@ def checkin(
     warn_unknown_host(reg)
     click.echo(f"visit {result.visit_id}")
     click.echo(f"badge {result.badge_code}")
+    if services.badges.prints:  # the label, as the kiosk prints it; its outcome said
+        printed = services.badges.print(services.badges.issue(result, reg), obj.actor)
+        if printed is not None:  # (a failure is also logged as a warning, on stderr)
+            click.echo(
+                "badge printed" if printed.printed else f"badge not printed ({printed.reason})"
+            )
 
 
 @click.command()
