@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from kiosk.domain.audit import AuditEntry
 from kiosk.domain.badges import BadgeCard, PrintOutcome, PrintResult
 from kiosk.domain.labels import Label, parse_label
 from kiosk.domain.registration import Registration
@@ -20,6 +21,7 @@ from kiosk.services.notify import NotifyService
 from kiosk.services.printing import badge_path, clean_spool, print_file
 from kiosk.services.qr import qr_matrix
 from storage.errors import StorageError
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 PRINT_PROBLEM_SHOWN = timedelta(hours=24)  # a failed print, until a badge prints again
@@ -29,7 +31,7 @@ def spool_badge(
     card: BadgeCard, spool_dir: Path, label: Label, site: str, logo: Path | None = None
 ) -> Path:
     """Write the printable badge (a PDF of the label's size, mode 0600) to the spool."""
-    # Imported here: fpdf2 (about 90 ms) is for printing, after the badge is on screen,
+    # Imported here: fpdf2 (about 200 ms to import) is for printing, after the badge is on screen,
     # not for every start of the kiosk (bench: cold start).
     from kiosk.services.badge_pdf import badge_pdf
 
@@ -39,6 +41,22 @@ def spool_badge(
     with os.fdopen(fd, "wb") as fh:
         fh.write(badge_pdf(card, label, site, logo))
     return path
+
+
+def last_print(repos: Repositories) -> AuditEntry | None:
+    """The record of the last badge printed or tried (``badge.print``)."""
+    last = repos.audit.events(action="badge.print", newest=1)
+    return last[0] if last else None
+
+
+def failed_lately(last: AuditEntry | None, now: datetime) -> bool:
+    """Whether ``last`` is a print that failed less than a day before ``now``: a problem
+    to show staff (status, console) until a badge prints again."""
+    return (
+        last is not None
+        and last.details.get("outcome") != PrintOutcome.PRINTED.value
+        and now - last.at <= PRINT_PROBLEM_SHOWN
+    )
 
 
 def print_line(result: PrintResult | None, path: Path, what: str) -> str:
@@ -131,20 +149,17 @@ class BadgeService:
         return result
 
     def print_problem(self, now: datetime) -> str | None:
-        """The last badge's print failure, as a line for staff, while it is the last
-        print and less than a day old; None when the last badge printed (or none did)."""
+        """The last badge's print failure, as a line for staff (see failed_lately)."""
         if not self.prints:
             return None
         try:
-            last = self.repos.audit.events(action="badge.print", newest=1)
+            last = last_print(self.repos)
         except StorageError:
             return None
-        if not last or last[0].details.get("outcome") == "printed":
+        if last is None or not failed_lately(last, now):
             return None
-        if now - last[0].at > PRINT_PROBLEM_SHOWN:
-            return None
-        at = last[0].at.astimezone(self.ctx.tz).strftime("%H:%M")
-        outcome, reason = last[0].details.get("outcome"), last[0].details.get("reason", "")
+        at = last.at.astimezone(self.ctx.tz).strftime("%H:%M")
+        outcome, reason = last.details.get("outcome"), last.details.get("reason", "")
         return f"Badge printer: the badge of {at} was not printed ({outcome}: {reason})."
 
     def _record(self, result: PrintResult, actor: Actor) -> None:

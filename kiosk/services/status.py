@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.domain.staff import ROLES
-from kiosk.services.badge import PRINT_PROBLEM_SHOWN
+from kiosk.services.badge import failed_lately, last_print
 from kiosk.services.context import ServiceContext
 from kiosk.services.hosts import hosts_sharing_a_name
 from storage.engine import sqlite_path
@@ -126,8 +126,7 @@ class StatusService:
 
         p = ctx.settings.printing
         printer = p.printer or ("print command" if p.command else "")
-        printed = repos.audit.events(action="badge.print", newest=1) if printer else []
-        last = printed[0] if printed else None
+        last = last_print(repos) if printer else None
         outcome = str(last.details.get("outcome", "")) if last else None
         data["badge_printer"] = (
             {"printer": printer, "last": outcome, "at": last.at.isoformat() if last else None}
@@ -140,7 +139,7 @@ class StatusService:
             fact(("badge printer", f"{printer}: nothing printed yet"))
         else:
             fact(("badge printer", f"{printer}: last badge {outcome}, {_when(now, last.at)}"))
-            if outcome != "printed" and now - last.at < PRINT_PROBLEM_SHOWN:
+            if failed_lately(last, now):
                 reason = last.details.get("reason", "")
                 attend(f"the last badge was not printed ({outcome}: {reason}); see the printer")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from textual.pilot import Pilot
 
 from kiosk.domain.visits import ScreeningOutcome
 from storage.models import HealthScreening
@@ -28,13 +29,18 @@ from tests.helpers.visitor_ui import (
 )
 
 
+async def at_screening(pilot: Pilot[None]) -> None:
+    """From the welcome screen: the details and documents done, at the health check."""
+    await fill_details(pilot)
+    await through_documents(pilot)
+    await wait_for_screen(pilot, "ScreeningConsentScreen")
+
+
 async def test_failed_screening_flags_the_visit(tmp_path: Path) -> None:
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await fill_details(pilot)
-        await through_documents(pilot)
-        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await at_screening(pilot)
         await answer_screening(pilot, "yes", "no")
         text = screen_text(pilot)
         # Headed by what to do, not by "Welcome" (with "see reception" below it).
@@ -48,9 +54,7 @@ async def test_the_request_for_every_answer_goes_once_all_are_answered(tmp_path:
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await fill_details(pilot)
-        await through_documents(pilot)
-        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await at_screening(pilot)
         await pilot.click("#consent")
         await wait_for_screen(pilot, "ScreeningQuestionsScreen")
         await pilot.click("#q0-no")
@@ -76,9 +80,7 @@ async def test_health_answers_are_kept_only_as_the_visitor_was_told(
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         store.db.retention = dataclasses.replace(store.db.retention, health_answers_days=told_days)
-        await fill_details(pilot)
-        await through_documents(pilot)
-        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await at_screening(pilot)
         told = "Your answers are not stored" if told_days == 0 else "for 14 days"
         assert told in screen_text(pilot)
         store.db.retention = dataclasses.replace(store.db.retention, health_answers_days=then_days)
@@ -97,9 +99,7 @@ async def test_skipped_screening_is_recorded_as_skipped(tmp_path: Path, how: str
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await fill_details(pilot)
-        await through_documents(pilot)
-        await wait_for_screen(pilot, "ScreeningConsentScreen")
+        await at_screening(pilot)
         if how == "click":
             await pilot.click("#skip")
         else:
