@@ -24,6 +24,7 @@ import phonenumbers
 import platformdirs
 
 from kiosk.documents import DocumentError, office_files
+from kiosk.domain.branding import DEFAULT_ACCENT, BrandingError, logo_type, palette
 from kiosk.domain.labels import LabelError, parse_label
 from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
@@ -162,6 +163,21 @@ class NotifySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BrandingSettings:
+    """The office's look on the kiosk (both in a terminal and in a tablet's browser)."""
+
+    name: str = ""
+    """The office's name, over the served page and on the welcome screen; empty: site_name."""
+    accent: str = DEFAULT_ACCENT
+    """The office's colour, as #rrggbb: titles, buttons, the line under the page's header."""
+    mode: str = "dark"
+    """The kiosk's background: "dark" or "light"."""
+    logo: Path | None = None
+    """A small SVG or PNG (at most 256 kB) left of the name in the served page's header;
+    default: none."""
+
+
+@dataclass(frozen=True, slots=True)
 class ExportSettings:
     recipients: tuple[str, ...] = ()
     """age public keys (age1...) of whoever receives exports: the console's Export tab
@@ -230,6 +246,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    branding: BrandingSettings = field(default_factory=BrandingSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
@@ -237,6 +254,11 @@ class Settings:
         default=frozenset(), compare=False, metadata={"internal": True}
     )
     """The [retention] keys that file sets (an admin's period in the database wins)."""
+
+    @property
+    def office_name(self) -> str:
+        """The name the kiosk shows as the office's: branding.name, else the site's."""
+        return self.branding.name or self.site_name
 
     @property
     def resolved_spool_dir(self) -> Path:
@@ -391,6 +413,7 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(f"printing.logo: {logo} is not a file")
     if logo is not None and logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise ConfigError(f"printing.logo: {logo} must be a PNG or JPEG image")
+    _check_branding(settings.branding)
     for proxy in settings.serve.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)
@@ -430,6 +453,19 @@ def check_settings(settings: Settings) -> None:
             office_files(settings.documents_dir)
         except DocumentError as exc:
             raise ConfigError(f"documents_dir: {exc}") from None
+
+
+def _check_branding(branding: BrandingSettings) -> None:
+    if len(branding.name) > 60 or (branding.name and not branding.name.strip()):
+        raise ConfigError("branding.name must be at most 60 characters, not only spaces")
+    try:
+        palette(branding.accent, branding.mode)
+        if branding.logo is not None:
+            logo_type(branding.logo.read_bytes())
+    except BrandingError as exc:
+        raise ConfigError(f"branding: {exc}") from None
+    except OSError:
+        raise ConfigError(f"branding.logo: {branding.logo} cannot be read") from None
 
 
 def retention_env_name(key: str) -> str:

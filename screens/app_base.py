@@ -16,7 +16,8 @@ from kiosk.domain.staff import Actor, StaffUser
 from kiosk.runtime import REOPEN_EVERY_S, Runtime
 from screens.focus import FOCUS_BINDINGS
 from screens.terminal import exit_on_hangup
-from screens.widgets import WIDTH_BREAKPOINTS
+from screens.theme import use_office_theme
+from screens.widgets import HEIGHT_BREAKPOINTS, WIDTH_BREAKPOINTS
 
 CONSOLE_IDLE_S = 300  # an open console locks itself after this long without a touch
 
@@ -29,6 +30,7 @@ class KioskAppBase(App[None]):
     the lobby (a kiosk, a served tablet, and the console opened from one), or the
     reception console."""
     HORIZONTAL_BREAKPOINTS = WIDTH_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = HEIGHT_BREAKPOINTS
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [*FOCUS_BINDINGS]
     # What shows someone is at the machine, resetting the idle clock.
     ACTIVITY: tuple[type[events.Event], ...] = (events.Key, events.MouseDown)
@@ -37,6 +39,7 @@ class KioskAppBase(App[None]):
         super().__init__()
         self.runtime = runtime
         self.last_activity = time.monotonic()
+        use_office_theme(self, runtime.settings.branding)
 
     def on_mount(self) -> None:
         exit_on_hangup(self)

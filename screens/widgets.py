@@ -25,6 +25,9 @@ DARK = Style(color="#000000", bgcolor="#ffffff")
 # Both apps' screens get the class -narrow below 100 columns (an 80x24 terminal), where
 # kiosk.tcss puts field messages under their fields.
 WIDTH_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+# And -tall from 36 rows (a tablet in portrait, a terminal of 120x40): room to stack
+# what stands side by side on a screen of 24 rows.
+HEIGHT_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
 
 class QRCode(Widget):

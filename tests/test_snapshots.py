@@ -16,6 +16,7 @@ from textual.widgets import Input
 
 from kiosk.app import make_app
 from kiosk.i18n import current_language, set_language
+from screens.widgets import HostChoices
 from tests.helpers.factories import free_port
 from tests.helpers.kiosk_ui import (
     FIXED_NOW,
@@ -25,8 +26,10 @@ from tests.helpers.kiosk_ui import (
     settled,
     status_of,
     still,
+    type_into,
     wait_for_screen,
 )
+from tests.helpers.store import add_host
 from tests.helpers.waiting import wait_until
 
 Step = Callable[[Pilot[None]], Awaitable[None]]
@@ -42,6 +45,14 @@ async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
         error = pilot.app.screen.query_one("#email-error")
         # the messages shown, the first wrong field (name) focused
         await wait_until(lambda: name.has_focus and bool(str(error.render())), timeout=2)
+
+
+async def _suggested(pilot: Pilot[None]) -> None:
+    """The details step with "Jan" typed for the host: the directory's four Jans."""
+    await _details(pilot)
+    await type_into(pilot, "#host-input", "Jan")
+    choices = pilot.app.screen.query_one("#host-options", HostChoices)
+    await wait_until(lambda: choices.option_count, (4).__eq__)
 
 
 async def _fill(pilot: Pilot[None], visitor_type: str = "guest") -> None:
@@ -158,7 +169,8 @@ SCREENS: dict[str, Step] = {
     "invitation": _invitation,
     "staff-pin": _pin,
 }
-PRINTING: dict[str, Step] = {"badge-printed": _badge_printed}
+PRINTING: dict[str, Step] = {"badge-printed": _badge_printed, "details-hosts": _suggested}
+HOSTS = ("Jan de Vries", "Jane Hostperson", "Janneke Smit", "Piet Jansen")
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -207,6 +219,15 @@ def test_details_on_a_small_terminal(
     assert _snapshot("details-errors", language, (80, 24), snap_compare, tmp_path, monkeypatch)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_host_suggestions_in_view(
+    size: tuple[int, int], snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The details form with four hosts suggested, at 80x24 and 120x40: every
+    suggestion in view, above the buttons, nothing cut."""
+    assert _snapshot("details-hosts", "en", size, snap_compare, tmp_path, monkeypatch, hosts=HOSTS)
+
+
 def _snapshot(
     name: str,
     language: str,
@@ -215,6 +236,7 @@ def _snapshot(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     toml: str = "",
+    hosts: tuple[str, ...] = (),
 ) -> bool:
     set_language("en")
     monkeypatch.setattr("storage.repositories.visits.new_badge_code", lambda: "7K3M-9QXR-2D4F")
@@ -222,6 +244,8 @@ def _snapshot(
     # date's, so the badge snapshots failed on any other day than the one recorded.
     monkeypatch.setattr("storage.repositories.visits.utcnow", lambda: FIXED_NOW)
     services = open_services(kiosk_settings(tmp_path, "[screening]\nenabled = true\n" + toml))
+    for host in hosts:
+        add_host(services.repos, host, None, actor="admin")
     app = make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 
     async def run_before(pilot: Pilot[None]) -> None:

@@ -39,7 +39,15 @@ class WelcomeScreen(VisitorScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
-            yield Static(self.runtime.site_name, id="site-name", markup=False)
+            office, site = self.runtime.settings.office_name, self.runtime.site_name
+            if office != site:  # the office's name, then the site's under it
+                yield Static(office, id="office-name", markup=False)
+            yield Static(
+                site,
+                id="site-name",
+                markup=False,
+                classes="-under-office" if office != site else "",
+            )
             yield Clock(self.runtime.now, id="clock")
             yield Static(_("Welcome! Please check in."), id="greeting")
             with Center():

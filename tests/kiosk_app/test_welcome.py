@@ -226,3 +226,25 @@ async def test_escape_keys_do_nothing_for_visitors(tmp_path: Path, keys: list[st
         assert pilot.app.is_running
         assert type(pilot.app.screen).__name__ in {"WelcomeScreen", "PinScreen"}
         assert "CommandPalette" not in type(pilot.app.screen).__name__
+
+
+async def test_the_office_name_and_colour_are_the_kiosks(tmp_path: Path) -> None:
+    """[branding]: the office's name above the site's, and its colour on the way in, through
+    the kiosk's own registered theme (light here); a focused button's label is not drawn
+    reversed (a pale box behind it in a browser)."""
+    settings = kiosk_settings(
+        tmp_path, '[branding]\nname = "Acme Offices"\naccent = "#c2410c"\nmode = "light"\n'
+    )
+    app = kiosk_app(open_services(settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        text = screen_text(pilot)
+        assert text.index("Acme Offices") < text.index("Fictional HQ")
+        assert app.theme == "kiosk" and not app.current_theme.dark
+        check_in = app.screen.query_one("#check-in", Button)
+        assert check_in.has_focus
+        style = check_in.rich_style
+        assert style.bgcolor is not None and style.bgcolor.triplet is not None
+        r, g, b = style.bgcolor.triplet  # the office's #c2410c, tinted for the focus
+        assert abs(r - 0xC2) < 16 and abs(g - 0x41) < 16 and abs(b - 0x0C) < 16
+        assert not style.reverse
