@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(HASH)
 # screens, browsers and servers. `make unit PYTEST_ARGS="-k name"` runs a part in one.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run console test lint unit bench clean i18n
+.PHONY: run console test lint unit bench clean i18n screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ unit: $(STAMP)
 ## Benchmarks: ratios against raw baselines measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## The tablet screenshots in docs/screenshots/ (Chromium, landscape and portrait).
+screenshots: $(STAMP)
+	KIOSK_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_tablet_look.py -k centred
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

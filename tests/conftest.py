@@ -26,6 +26,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("KIOSK_") and name not in {
             "KIOSK_TEST_PG_URL",
             "KIOSK_REQUIRE_POSTGRES",
+            "KIOSK_SCREENSHOTS",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("KIOSK_CONFIG", str(config))

@@ -122,7 +122,7 @@ def serve(
         )
     # Imported here: textual-serve and aiohttp (about 130 ms, python -X importtime) serve
     # this command only.
-    from kiosk.web.server import KioskServer, networks
+    from kiosk.web.server import KioskServer, PageBrand, networks
 
     settings = obj.settings.serve
     public = public_url if public_url is not None else settings.public_url
@@ -143,5 +143,6 @@ def serve(
         public_url=public,
         max_sessions=max_sessions or settings.max_sessions,
         trusted_proxies=proxies,
+        brand=PageBrand.of(obj.settings),
     )
     server.serve()

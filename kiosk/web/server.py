@@ -8,6 +8,8 @@ the camera's QR reader, under ``/kiosk-static/``), hardened for a public lobby:
   built from the configured public address, else from the address the browser asked
   for: its Host header, or the X-Forwarded-Host and -Proto a trusted proxy (configured
   by address) sets; those headers from anyone else are ignored;
+- the page is the office's: its name and logo above the terminal, in its colours, with
+  the kiosk's text sized for the tablet (static/fit.js);
 - at most ``max_sessions`` sessions run at once (each is a kiosk process, about 90 MB);
   one more gets a page saying the kiosk is busy, not a hung tab.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +28,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
+from kiosk.config import Settings
+from kiosk.domain.branding import Palette, logo_type, palette
+
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
@@ -32,7 +38,7 @@ BUSY_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="15"><title>{title}</title>
-<style>body{{background:#0c181f;color:#e0e0e0;font:24px sans-serif;display:flex;
+<style>body{{background:{background};color:{foreground};font:24px sans-serif;display:flex;
 align-items:center;justify-content:center;height:100vh;margin:0;text-align:center}}</style>
 </head><body><div><h1>{title}</h1>
 <p>All kiosk sessions are in use. Please wait a moment: this page tries again by itself.</p>
@@ -47,6 +53,30 @@ HOST = re.compile(
 """A Host header's value: a name or an address, and a port."""
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+LOGO_PATH = "/kiosk-brand/logo"
+
+
+@dataclass(frozen=True, slots=True)
+class PageBrand:
+    """What the page shows of the office: its name, colours and logo (read once)."""
+
+    name: str
+    colours: Palette
+    logo: bytes = b""
+    logo_type: str = ""
+
+    @classmethod
+    def of(cls, settings: Settings) -> PageBrand:
+        """From the settings (checked at start: the colours and the logo file are good)."""
+        b = settings.branding
+        logo = b.logo.read_bytes() if b.logo is not None else b""
+        return cls(
+            name=settings.office_name,
+            colours=palette(b.accent, b.mode),
+            logo=logo,
+            logo_type=logo_type(logo) if logo else "",
+        )
 
 
 def networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
@@ -82,6 +112,7 @@ class KioskServer(Server):
         public_url: str = "",
         max_sessions: int = 8,
         trusted_proxies: tuple[str, ...] = (),
+        brand: PageBrand | None = None,
     ) -> None:
         super().__init__(
             command,
@@ -95,6 +126,7 @@ class KioskServer(Server):
         self.sessions = 0
         self.origin = origin_of(public_url) if public_url else ""
         self.trusted = networks(trusted_proxies)
+        self.brand = brand or PageBrand(title, palette())
 
     def _from_trusted_proxy(self, request: web.Request) -> bool:
         try:
@@ -136,12 +168,31 @@ class KioskServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.router.add_static("/kiosk-static", HERE / "static", show_index=False)
+        app.router.add_get(LOGO_PATH, self.handle_logo)
         return app
+
+    async def handle_logo(self, request: web.Request) -> web.Response:
+        """The office's logo, as an image only: an SVG opened by itself runs no script."""
+        if not self.brand.logo:
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=self.brand.logo,
+            content_type=self.brand.logo_type,
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "max-age=3600",
+            },
+        )
 
     def _busy(self) -> web.Response:
         return web.Response(
             status=503,
-            text=BUSY_PAGE.format(title=self.title),
+            text=BUSY_PAGE.format(
+                title=self.title,
+                background=self.brand.colours.background,
+                foreground=self.brand.colours.foreground,
+            ),
             content_type="text/html",
             headers={"Retry-After": "15"},
         )
@@ -159,12 +210,14 @@ class KioskServer(Server):
         static = url + str(router["static"].url_for(filename="/")).rstrip("/") + "/"
         websocket = url + str(router["websocket"].url_for())
         websocket = ("wss:" if url.startswith("https:") else "ws:") + websocket.split(":", 1)[1]
-        try:
-            font_size = int(request.query.get("fontsize", "16"))
+        try:  # by hand, "?fontsize=N"; otherwise fit.js chooses it from the screen
+            font_size = int(request.query.get("fontsize", ""))
         except ValueError:
-            font_size = 16
+            font_size = 0
         return {
-            "font_size": font_size,
+            "font_size": font_size if 8 <= font_size <= 64 else 0,
+            "brand": self.brand,
+            "brand_logo_url": url + LOGO_PATH,
             "app_websocket_url": websocket,
             "config": {"static": {"url": static}},
             "application": {"name": self.title},

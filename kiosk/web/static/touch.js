@@ -8,7 +8,12 @@
 (function () {
   "use strict";
 
-  const STEP = 40; // pixels of movement per wheel step: two lines of about 20 pixels
+  // Pixels of movement per wheel step: two lines of the kiosk's text (fit.js chose its
+  // size; a line is 1.32 times the font size).
+  function step() {
+    const size = Number(document.getElementById("terminal").dataset.fontSize) || 16;
+    return 2 * 1.32 * size;
+  }
 
   let start = null; // where the finger first touched: {x, y}
   let lastY = 0;
@@ -50,6 +55,7 @@
     const y = event.touches[0].clientY;
     pending += lastY - y;
     lastY = y;
+    const STEP = step();
     while (Math.abs(pending) >= STEP) {
       const down = pending > 0; // finger up: the text moves up, as on any touch screen
       pending -= down ? STEP : -STEP;
