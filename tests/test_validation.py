@@ -39,7 +39,7 @@ def test_valid_registration_is_normalised() -> None:
         ({"email": "not-an-address"}, "email", "valid e-mail"),
         ({"email": "", "phone": ""}, "email", "e-mail address or a phone number"),
         ({"email": "", "phone": "12"}, "phone", "valid phone"),
-        ({"visitor_type": "spy"}, "visitor_type", "visitor type"),
+        ({"visitor_type": "spy"}, "visitor_type", "type of visit"),
     ],
 )
 def test_each_bad_field_is_named(kw: dict[str, object], field: str, message: str) -> None:

@@ -20,8 +20,8 @@ PHONE_MAX = 32
 MSG_EMAIL = N_("Please enter a valid e-mail address.")
 MSG_PHONE = N_("Please enter a valid phone number.")
 MSG_CONTACT = N_("Please give an e-mail address or a phone number.")
-MSG_TYPE = N_("Please choose a visitor type.")
-MSG_NDA_REQUIRED = N_("This visit requires accepting the non-disclosure agreement.")
+MSG_TYPE = N_("Please choose the type of visit.")
+MSG_NDA_REQUIRED = N_("For this visit, please accept the non-disclosure agreement.")
 
 
 @dataclass(slots=True)

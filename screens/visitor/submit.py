@@ -13,7 +13,7 @@ from textual.widgets import Button, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.domain.badges import BadgeCard
-from kiosk.domain.registration import NdaRequired, Registration
+from kiosk.domain.registration import MSG_NDA_REQUIRED, NdaRequired, Registration
 from kiosk.domain.staff import KIOSK
 from kiosk.i18n import _
 from kiosk.services.errors import ServiceUnavailable
@@ -59,7 +59,7 @@ class SubmitScreen(VisitorScreen[Step | BadgeCard]):
         if isinstance(error, ServiceUnavailable):
             text = _("We could not save your check-in just now. Please try again.")
         elif isinstance(error, NdaRequired):
-            text = _("This visit requires accepting the non-disclosure agreement.")
+            text = _(MSG_NDA_REQUIRED)
         else:
             text = _("Something went wrong. Please try again or ask reception.")
         self.query_one("#spinner").display = False
