@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -187,18 +188,32 @@ def sealed_ad(table: str, column: str, row_id: uuid.UUID, key_id: uuid.UUID, sea
 
 
 def nda_seal(row: Mapping[str, Any]) -> str:
-    """An NDA acceptance's seal: every column but its ciphertext, key and visit (the
-    database sets the visit to NULL when the visit is purged, years before the NDA)."""
+    """An NDA acceptance's seal: every column but its ciphertexts, key and visit (the
+    database sets the visit to NULL when the visit is purged, years before the NDA). The
+    blind indexes of the signer's contact are in it when the row has them (from
+    migration 0014): moved onto another person's index, the acceptance no longer opens."""
     site: uuid.UUID = row["site_id"]
-    return SEP.join(
-        [
-            site.hex,
-            _time(row["created_at"]),
-            row["document_version"],
-            row["document_language"],
-            row["document_sha256"],
+    parts = [
+        site.hex,
+        _time(row["created_at"]),
+        row["document_version"],
+        row["document_language"],
+        row["document_sha256"],
+    ]
+    email, phone = row.get("email_bidx"), row.get("phone_bidx")
+    if email is not None or phone is not None:
+        parts += [
+            "contact",
+            "" if email is None else str(email),
+            "" if phone is None else str(phone),
         ]
-    )
+    return SEP.join(parts)
+
+
+def nda_contact(email: str | None, phone: str | None) -> str:
+    """What an NDA acceptance keeps of its signer's contact (sealed in ``contact_ct``):
+    a rights request's candidate is confirmed against it."""
+    return json.dumps({"email": email, "phone": phone}, ensure_ascii=False)
 
 
 def invitation_seal(row: Mapping[str, Any]) -> str:

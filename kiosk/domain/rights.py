@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.domain.invitations import InvitationRecord
@@ -13,7 +13,7 @@ from kiosk.domain.visits import VisitRecord
 @dataclass(frozen=True, slots=True)
 class NdaRecord:
     id: uuid.UUID
-    visit_id: uuid.UUID
+    visit_id: uuid.UUID | None  # None once the visit itself was purged
     signed_at: datetime
     signed_name: str | None  # None when its key is gone or the record is damaged
     document_version: str
@@ -31,6 +31,10 @@ class PersonData:
     visits: list[VisitRecord]
     nda_acceptances: list[NdaRecord]
     invitations: list[InvitationRecord]
+    host_names: dict[uuid.UUID, str] = field(default_factory=dict)
+    """The directory's hosts by id: a host picked from the list is named by it."""
+    privacy_shown: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)
+    """Each visit's privacy notice as shown: its version and SHA-256."""
 
 
 @dataclass(frozen=True, slots=True)

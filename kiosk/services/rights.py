@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +46,15 @@ def _moment(value: datetime | None) -> str | None:
 
 
 def person_json(data: PersonData) -> dict[str, Any]:
-    """Everything held, in the shape handed to the visitor."""
+    """Everything held, in the shape handed to the visitor (docs/security.md)."""
+
+    def host(host_id: uuid.UUID | None, typed: str | None) -> str | None:
+        return typed or (data.host_names.get(host_id) if host_id else None)
+
+    def notice(visit_id: uuid.UUID) -> dict[str, str] | None:
+        shown = data.privacy_shown.get(visit_id)
+        return {"version": shown[0], "sha256": shown[1]} if shown else None
+
     return {
         "visits": [
             {
@@ -57,8 +66,9 @@ def person_json(data: PersonData) -> dict[str, Any]:
                 "email": v.email,
                 "phone": v.phone,
                 "company": v.company,
-                "host": v.host_name,
+                "host": host(v.host_id, v.host_name),
                 "visitor_type": v.visitor_type.value,
+                "privacy_notice": notice(v.id),
                 "nda_accepted": v.nda_accepted,
                 "screening": v.screening.value,
                 "restricted": v.restricted,
@@ -67,7 +77,7 @@ def person_json(data: PersonData) -> dict[str, Any]:
         ],
         "nda_acceptances": [
             {
-                "visit_id": str(n.visit_id),
+                "visit_id": str(n.visit_id) if n.visit_id else None,
                 "signed_at": _moment(n.signed_at),
                 "signed_name": n.signed_name,
                 "document_version": n.document_version,
@@ -85,7 +95,7 @@ def person_json(data: PersonData) -> dict[str, Any]:
                 "email": i.email,
                 "phone": i.phone,
                 "company": i.company,
-                "host": i.host_name,
+                "host": host(i.host_id, i.host_name),
                 "visitor_type": i.visitor_type.value,
                 "used": i.used,
             }
@@ -116,13 +126,20 @@ class RightsService:
         actor.require("rights")
         repos = self.repos
         visits = repos.visits.find_person(**person.as_kwargs())
-        ndas = repos.rights.nda_acceptances([v.id for v in visits])
+        ndas = repos.rights.nda_acceptances([v.id for v in visits], **person.as_kwargs())
         invitations = repos.invitations.of_person(**person.as_kwargs())
         with repos.db.uow(actor.name) as tx:
             tx.audit(
-                "person.lookup", details={"visits": len(visits), "invitations": len(invitations)}
+                "person.lookup",
+                details={
+                    "visits": len(visits),
+                    "nda_acceptances": len(ndas),
+                    "invitations": len(invitations),
+                },
             )
-        return PersonData(visits, ndas, invitations)
+        hosts = {h.id: h.name for h in repos.hosts.all(active_only=False)}
+        privacy = repos.rights.privacy_shown([v.id for v in visits])
+        return PersonData(visits, ndas, invitations, hosts, privacy)
 
     def export(self, person: Person, output: Path, actor: Actor) -> AccessExport:
         """Write everything held about the person as JSON (mode 0600; never overwrites)."""
@@ -161,6 +178,7 @@ class RightsService:
         actor.require("rights")
         repos = self.repos
         visit_ids = [v.id for v in repos.visits.find_person(**person.as_kwargs())]
+        nda_ids = [n.id for n in repos.rights.nda_acceptances(visit_ids, **person.as_kwargs())]
         invitation_ids = [i.id for i in repos.invitations.of_person(**person.as_kwargs())]
         with repos.db.uow(actor.name) as tx:
-            return repos.rights.erase(tx, visit_ids, invitation_ids)
+            return repos.rights.erase(tx, visit_ids, invitation_ids, nda_ids)

@@ -10,11 +10,12 @@ person's data.
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 
 from kiosk.domain.rights import ErasureReport, NdaRecord
 from kiosk.domain.visits import ScreeningOutcome
@@ -35,6 +36,16 @@ from storage.sealing import columns_of, nda_seal
 from storage.unit_of_work import UnitOfWork
 
 
+def _same_person(contact: dict[str, Any] | None, email: str | None, phone: str | None) -> bool:
+    """Whether an acceptance's sealed contact is the person asked for (a truncated blind
+    index also finds other people's)."""
+    if not contact:
+        return False
+    if email is not None and (contact.get("email") or "").casefold() == email.casefold():
+        return True
+    return phone is not None and contact.get("phone") == phone
+
+
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -43,9 +54,25 @@ class RightsRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def nda_acceptances(self, visit_ids: Sequence[uuid.UUID]) -> list[NdaRecord]:
-        """The NDA acceptances of these visits, decrypted, with the text signed."""
-        if not visit_ids:
+    def nda_acceptances(
+        self,
+        visit_ids: Sequence[uuid.UUID],
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> list[NdaRecord]:
+        """The NDA acceptances of these visits and, whether or not their visit still
+        exists, those signed with this e-mail address or phone number (found through
+        the blind index, then confirmed against the contact sealed with them),
+        decrypted, with the text signed."""
+        where: list[ColumnElement[bool]] = []
+        if visit_ids:
+            where.append(NdaAcceptance.visit_id.in_(visit_ids))
+        if email:
+            where.append(NdaAcceptance.email_bidx == self.db.email_index(email))
+        if phone:
+            where.append(NdaAcceptance.phone_bidx == self.db.phone_index(phone))
+        if not where:
             return []
         with db_errors(), self.db.read_session() as s:
             rows = s.execute(
@@ -58,28 +85,38 @@ class RightsRepository:
                         ShownDocument.language == NdaAcceptance.document_language,
                     ),
                 )
-                .where(NdaAcceptance.visit_id.in_(visit_ids))
+                .where(
+                    NdaAcceptance.site_id == self.db.site_id,
+                    or_(*where),
+                )
                 .order_by(NdaAcceptance.created_at)
             )
-            return [self._nda(row, document_text) for row, document_text in rows]
+            wanted = set(visit_ids)
+            records = []
+            for row, document_text in rows:
+                record, contact = self._nda(row, document_text)
+                if row.visit_id in wanted or _same_person(contact, email, phone):
+                    records.append(record)
+            return records
 
-    def _nda(self, row: NdaAcceptance, document_text: str | None) -> NdaRecord:
-        problem = None
+    def _nda(
+        self, row: NdaAcceptance, document_text: str | None
+    ) -> tuple[NdaRecord, dict[str, Any] | None]:
+        """The record, and the signer's contact when it was sealed with it."""
+        problem, contact = None, None
         try:
             aead = self.db.keystore.key_by_id(row.key_id)
+            ids = (aead, "nda_acceptances")
+            sealed = nda_seal(columns_of(row))
             name = unseal(
-                aead,
-                "nda_acceptances",
-                "signed_name",
-                row.id,
-                row.key_id,
-                row.signed_name_ct,
-                sealed=nda_seal(columns_of(row)),
+                *ids, "signed_name", row.id, row.key_id, row.signed_name_ct, sealed=sealed
             )
+            if row.contact_ct is not None:
+                text = unseal(*ids, "contact", row.id, row.key_id, row.contact_ct, sealed=sealed)
+                contact = json.loads(text) if text else None
         except (KeyDestroyed, RecordTampered) as exc:
             name, problem = None, str(exc)
-        assert row.visit_id is not None
-        return NdaRecord(
+        record = NdaRecord(
             row.id,
             row.visit_id,
             row.created_at,
@@ -90,6 +127,19 @@ class RightsRepository:
             document_text,
             problem,
         )
+        return record, contact
+
+    def privacy_shown(self, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+        """The privacy notice each of these visits was shown: its version and SHA-256."""
+        if not visit_ids:
+            return {}
+        with db_errors(), self.db.read_session() as s:
+            rows = s.execute(
+                select(Visit.id, Visit.privacy_version, Visit.privacy_sha256).where(
+                    Visit.id.in_(visit_ids)
+                )
+            )
+            return {visit_id: (version, sha256) for visit_id, version, sha256 in rows}
 
     def withdraw_consent(self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID]) -> int:
         """The visitor withdraws their consent to health screening: the outcome leaves the
@@ -128,11 +178,16 @@ class RightsRepository:
         tx: UnitOfWork,
         visit_ids: Sequence[uuid.UUID],
         invitation_ids: Sequence[uuid.UUID] = (),
+        nda_ids: Sequence[uuid.UUID] = (),
     ) -> ErasureReport:
-        """Delete these visits with their NDA acceptances and notifications, and these
-        invitations with their e-mails."""
+        """Delete these visits with their NDA acceptances and notifications, these NDA
+        acceptances (whose visits may be gone), and these invitations with their e-mails."""
         s = tx.session
-        nda = s.execute(delete(NdaAcceptance).where(NdaAcceptance.visit_id.in_(visit_ids)))
+        nda = s.execute(
+            delete(NdaAcceptance).where(
+                or_(NdaAcceptance.visit_id.in_(visit_ids), NdaAcceptance.id.in_(nda_ids))
+            )
+        )
         out = s.execute(
             delete(OutboxMessage).where(  # host notifications, and invitation e-mails
                 or_(
@@ -148,6 +203,7 @@ class RightsRepository:
             details={
                 "visits": len(visit_ids),
                 "invitations": _rowcount(invited),
+                "nda_acceptances": _rowcount(nda),
                 # Ids only: the on-site list then knows these are gone on purpose.
                 "visit_ids": sorted(str(v) for v in visit_ids),
             },

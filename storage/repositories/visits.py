@@ -23,7 +23,7 @@ from kiosk.domain.departures import departure_for, latest_cut
 from kiosk.domain.notifications import HOST_ARRIVAL
 from kiosk.domain.retention import Category
 from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
-from storage.codec import Personal, seal, seal_personal, unseal_personal
+from storage.codec import Personal, seal, seal_personal, unseal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
 from storage.engine import db_errors
@@ -39,7 +39,7 @@ from storage.models import (
 from storage.repositories.documents import document_row
 from storage.repositories.outbox import message_row
 from storage.repositories.visit_reads import DAYS_HELD, VisitReads
-from storage.sealing import listed_text, nda_seal, seal_mac, seal_mac_holds
+from storage.sealing import columns_of, listed_text, nda_contact, nda_seal, seal_mac, seal_mac_holds
 from storage.unit_of_work import UnitOfWork
 
 
@@ -216,16 +216,16 @@ class VisitRepository(VisitReads):
                 document_version=visit.nda.version,
                 document_language=visit.nda.language,
                 document_sha256=visit.nda.sha256,
+                email_bidx=db.email_index(visit.email) if visit.email else None,
+                phone_bidx=db.phone_index(visit.phone) if visit.phone else None,
             )
+            sealed = nda_seal(nda)
+            ids = (nda_aead, "nda_acceptances")
             nda["signed_name_ct"] = seal(
-                nda_aead,
-                "nda_acceptances",
-                "signed_name",
-                nda_id,
-                nda_key_id,
-                visit.nda.signed_name,
-                sealed=nda_seal(nda),
+                *ids, "signed_name", nda_id, nda_key_id, visit.nda.signed_name, sealed=sealed
             )
+            contact = nda_contact(visit.email, visit.phone)
+            nda["contact_ct"] = seal(*ids, "contact", nda_id, nda_key_id, contact, sealed=sealed)
             extra.append((NdaAcceptance, nda))
         if visit.health_answers is not None and db.retention.health_answers_days > 0:
             extra.append(
@@ -401,12 +401,14 @@ class VisitRepository(VisitReads):
         if unknown:
             raise ValueError(f"cannot correct {sorted(unknown)}")
         changed: list[str] = []
+        contact: list[tuple[str | None, str | None]] = []
 
         def edit(before: Personal) -> tuple[Personal, dict[str, Any]] | None:
             after = dataclasses.replace(before, **changes)  # type: ignore[arg-type]
             changed.extend(f for f in CORRECTABLE if getattr(before, f) != getattr(after, f))
             if not changed:
                 return None
+            contact.append((after.email, after.phone))
             values: dict[str, Any] = {}
             if "email" in changed:
                 values["email_bidx"] = self.db.email_index(after.email) if after.email else None
@@ -419,8 +421,41 @@ class VisitRepository(VisitReads):
         # envelope and the later undoing the earlier.
         if not self.rewrite(tx, Visit.id == visit_id, edit, missing=f"visit {visit_id} not found"):
             return []
+        if {"email", "phone"} & set(changed):
+            self._nda_contact_follows(tx, visit_id, *contact[-1])
         tx.audit("visit.correct", str(visit_id), {"fields": changed})
         return changed
+
+    def _nda_contact_follows(
+        self, tx: UnitOfWork, visit_id: uuid.UUID, email: str | None, phone: str | None
+    ) -> None:
+        """A corrected e-mail or phone reaches the visit's NDA acceptances too (their
+        copy, sealed again with its new blind indexes): a later rights request by the
+        corrected address finds them after the visit is gone. One that does not open
+        (damaged) is left as it is."""
+        rows = tx.session.scalars(
+            select(NdaAcceptance).where(
+                NdaAcceptance.visit_id == visit_id, NdaAcceptance.contact_ct.is_not(None)
+            )
+        )
+        for row in rows:
+            ids = (self.db.keystore.key_by_id(row.key_id), "nda_acceptances")
+            try:
+                name = unseal(
+                    *ids, "signed_name", row.id, row.key_id, row.signed_name_ct,
+                    sealed=nda_seal(columns_of(row)),
+                )  # fmt: skip
+            except RecordTampered:
+                continue
+            row.email_bidx = self.db.email_index(email) if email else None
+            row.phone_bidx = self.db.phone_index(phone) if phone else None
+            sealed = nda_seal(columns_of(row))
+            signed = seal(*ids, "signed_name", row.id, row.key_id, name, sealed=sealed)
+            assert signed is not None  # a signed name is never empty
+            row.signed_name_ct = signed
+            row.contact_ct = seal(
+                *ids, "contact", row.id, row.key_id, nda_contact(email, phone), sealed=sealed
+            )
 
     def reissue_badge(self, tx: UnitOfWork, visit_id: uuid.UUID) -> str:
         """A new badge code for a visit (the old badge stops working): for reprints."""
