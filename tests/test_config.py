@@ -134,6 +134,10 @@ def test_missing_config_file_named_by_env_is_an_error(tmp_path: Path) -> None:
             "{nda_period}, {visit_period}; write {{ or }} for a brace)",
         ),
         (
+            {"nda.en.md": "version: 1\neffective: soon\nText.\n", "nda.nl.md": "version: 1\n"},
+            "nda.en.md: the 'effective:' line must be a date, YYYY-MM-DD",
+        ),
+        (
             {"nda.en.md": "version: 1\nA { alone.\n", "nda.nl.md": "version: 1\n"},
             "nda.en.md: a lone { or } (write {{ or }} for one)",
         ),

@@ -150,14 +150,18 @@ def test_cli_lists_and_prints_the_texts(store_config: StoreConfig, tmp_path: Pat
         return done.stdout
 
     kiosk("checkin", "--name", "Zyxwvut Fakename", "--email", "zyx@example.com", "--accept-nda")
-    listed = [line.split() for line in kiosk("documents", "list").splitlines()]
-    assert sorted((row[0], row[1], row[-2]) for row in listed) == [
-        ("nda", "en", "1"),
-        ("privacy", "en", "1"),
-    ]
+    out = kiosk("documents", "list").splitlines()
+    listed = [line.split() for line in out if not line.startswith(" ")]
+    privacy = load_document("privacy", "en")
+    assert privacy.effective is not None
+    assert sorted((row[0], row[1], row[2], row[3], row[-2]) for row in listed) == [
+        ("nda", "en", privacy.version, privacy.effective.isoformat(), "1"),
+        ("privacy", "en", privacy.version, privacy.effective.isoformat(), "1"),
+    ]  # each version with the day it applies from, then what changed in it
+    assert out.count(f"    changes: {privacy.changes}") == 2
     for row in listed:
-        printed = kiosk("documents", "show", row[3])
-        assert hashlib.sha256(printed.encode()).hexdigest() == row[3]
+        printed = kiosk("documents", "show", row[4])
+        assert hashlib.sha256(printed.encode()).hexdigest() == row[4]
         assert "Zyxwvut" not in printed
     missing = run_cli(store_config, tmp_path, "documents", "show", "ab" * 32)
     assert missing.returncode == 1
@@ -173,8 +177,13 @@ def test_cli_check_ins_sign_the_offices_own_nda(store_config: StoreConfig, tmp_p
     args = ("checkin", "--name", "Zyxwvut Fakename", "--email", "zyx@example.com")
     assert run_cli(store_config, tmp_path, *args, "--accept-nda").returncode == 0
     listed = run_cli(store_config, tmp_path, "documents", "list").stdout.split()
-    assert listed[:3] == ["nda", "en", "acme-7"]  # the office's; the notice is built in
-    assert listed[3] == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
+    assert listed[:4] == [
+        "nda",
+        "en",
+        "acme-7",
+        "-",
+    ]  # the office's, undated; the notice is built in
+    assert listed[4] == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
     (folder / "nda.nl.md").unlink()
     refused = run_cli(store_config, tmp_path, *args, "--accept-nda")
     assert refused.returncode == 1 and "nda.nl.md missing" in refused.stderr

@@ -15,12 +15,16 @@ def documents() -> None:
 @documents.command("list")
 @pass_ctx
 def documents_list(obj: Context) -> None:
-    """Every text shown: kind, language, version, SHA-256, first shown, records citing it."""
+    """Every text shown: kind, language, version, the day it applies from, SHA-256, first
+    shown, records citing it; then what changed in that version, when its header says."""
     for d in obj.services.documents.kept():
+        effective = d.effective.isoformat() if d.effective else "-"
         click.echo(
-            f"{d.kind:<8} {d.language:<3} {d.version:<12} {d.sha256}  "
+            f"{d.kind:<8} {d.language:<3} {d.version:<12} {effective:<10} {d.sha256}  "
             f"{d.first_shown_at:%Y-%m-%d %H:%M} UTC  {d.uses} record(s)"
         )
+        if d.changes:
+            click.echo(f"    changes: {d.changes}")
 
 
 @documents.command("show")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Formatter
 from typing import Protocol
 
-from kiosk.domain.documents import DocumentText
+from kiosk.domain.documents import DocumentText, split_header
 from kiosk.i18n import LANGUAGES, N_, period, translate
 
 HEALTH_NOT_KEPT = N_(
@@ -72,7 +73,9 @@ class Document:
     version: str
     text: str  # the body, as shown
     sha256: str
-    hashed: str  # exactly what sha256 is of: the version line and the body, as filled
+    hashed: str  # exactly what sha256 is of: the header lines and the body, as filled
+    effective: date | None = None  # the day this version applies from (its header)
+    changes: str = ""  # what changed from the version before (its header)
 
     def as_shown(self) -> DocumentText:
         """What the store keeps of it (the first visit to refer to it writes it)."""
@@ -154,6 +157,10 @@ def _check_source(path: Path | str, source: str) -> None:
             f"{path}: the first line must be 'version: X' (X 1 to {MAX_VERSION} characters)"
         )
     try:
+        split_header(source)
+    except ValueError as exc:
+        raise DocumentError(f"{path}: {exc}") from None
+    try:
         parsed = list(Formatter().parse(source))
     except ValueError:
         raise DocumentError(f"{path}: a lone {{ or }} (write {{{{ or }}}} for one)") from None
@@ -187,12 +194,14 @@ def load(kind: str, language: str, terms: Terms = Terms(), folder: Path | None =
     # No trailing spaces (an empty {health}): a document without placeholders stays
     # byte for byte its file, so `sha256sum nda.en.md` checks an acceptance's hash.
     filled = "\n".join(line.rstrip() for line in filled.split("\n"))
-    first, _, body = filled.partition("\n")
+    header, body = split_header(filled)
     document = Document(
         kind=kind,
         language=language,
-        version=first.removeprefix("version:").strip(),
+        version=header.version,
         text=body.strip(),
+        effective=header.effective,
+        changes=header.changes,
         sha256=hashlib.sha256(filled.encode()).hexdigest(),
         hashed=filled,
     )

@@ -27,6 +27,15 @@ def document_view(doc: Document) -> Markdown:
     return Markdown(doc.text, id="document", open_links=False)
 
 
+def version_line(doc: Document) -> str:
+    """Which version of the text this is, and the day it applies from when it says."""
+    if doc.effective is None:
+        return _("Version {version}.").format(version=doc.version)
+    return _("Version {version}, in effect from {day}.").format(
+        version=doc.version, day=doc.effective.isoformat()
+    )
+
+
 class PrivacyScreen(VisitorScreen[Step]):
     BINDINGS = [("escape", "back", "Back")]
     SUMMARY = N_(
@@ -47,6 +56,7 @@ class PrivacyScreen(VisitorScreen[Step]):
         self.shown = doc = self.runtime.document("privacy", current_language(), terms)
         with Vertical(classes="step"):
             yield Static(_("Privacy notice"), classes="title")
+            yield Static(version_line(doc), id="notice-version", classes="hint", markup=False)
             summary = _(self.SUMMARY).format(period=period(terms.visit_days))
             yield Static(summary, classes="summary")
             with VerticalScroll(id="document-box"):

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from kiosk.domain.documents import DocumentText, KeptDocument
+from kiosk.domain.documents import DocumentText, Header, KeptDocument, split_header
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import NotFound
@@ -34,6 +34,19 @@ def document_row(document: DocumentText, now: datetime) -> dict[str, Any]:
         "text": document.text,
         "first_shown_at": now,
     }
+
+
+def _kept(row: Any) -> KeptDocument:
+    """A kept document's row with its text: its header's date and changes (a text kept
+    before headers had them, or one that does not parse, has neither)."""
+    kind, language, version, sha256, first_shown_at, uses, text = row
+    try:
+        header, _ = split_header(text)
+    except ValueError:
+        header = Header("")
+    return KeptDocument(
+        kind, language, version, sha256, first_shown_at, uses, header.effective, header.changes
+    )
 
 
 class DocumentRepository:
@@ -64,6 +77,7 @@ class DocumentRepository:
                 ShownDocument.sha256,
                 ShownDocument.first_shown_at,
                 func.coalesce(visits.c.n, 0) + func.coalesce(ndas.c.n, 0),
+                ShownDocument.text,
             )
             .outerjoin(
                 visits, and_(ShownDocument.kind == "privacy", visits.c.sha == ShownDocument.sha256)
@@ -79,7 +93,7 @@ class DocumentRepository:
             .order_by(ShownDocument.first_shown_at, ShownDocument.kind, ShownDocument.language)
         )
         with db_errors(), self.db.read_session() as s:
-            return [KeptDocument(*row) for row in s.execute(stmt)]
+            return [_kept(row) for row in s.execute(stmt)]
 
     def text(self, sha256: str) -> str:
         """The exact text kept under ``sha256`` (its SHA-256 is that hash)."""

@@ -127,7 +127,9 @@ async def test_the_notice_and_the_consent_say_what_is_really_kept(tmp_path: Path
         await wait_for_screen(pilot, "BadgeScreen")
     with services.repos.db.engine.connect() as conn:
         [(version, sha256)] = conn.execute(select(Visit.privacy_version, Visit.privacy_sha256))
-    assert sha256 == hashlib.sha256(f"version: {version}\n{shown}\n".encode()).hexdigest()
+    built_in = load_document("privacy", "en")  # its header, the same whatever the periods
+    header = f"version: {version}\neffective: {built_in.effective}\nchanges: {built_in.changes}\n"
+    assert sha256 == hashlib.sha256(f"{header}{shown}\n".encode()).hexdigest()
     assert sha256 != load_document("privacy", "en").sha256  # not the default text's
 
 
@@ -269,6 +271,7 @@ async def test_the_offices_own_documents_are_shown_signed_and_kept(
         await wait_for_screen(pilot, "PrivacyScreen")
         notice = pilot.app.screen.query_one("#document", Markdown)
         assert "We keep it for 30 days." in notice.source
+        assert "Version acme-3." in screen_text(pilot)  # its header gives no date
         notice.post_message(Markdown.LinkClicked(notice, "https://example.com/privacy"))
         await pilot.pause(0.2)
         await pilot.click("#accept")
@@ -287,3 +290,19 @@ async def test_the_offices_own_documents_are_shown_signed_and_kept(
     assert sha256 == hashlib.sha256((folder / "nda.en.md").read_bytes()).hexdigest()
     assert services.repos.documents.text(sha256) == OFFICE_NDA
     assert sorted(d.version for d in services.repos.documents.kept()) == ["acme-3", "acme-7"]
+
+
+async def test_the_privacy_notice_says_its_version_and_the_day_it_applies_from(
+    tmp_path: Path,
+) -> None:
+    """A notice's header dates it (effective: ...): the visitor reads which version it is
+    and from which day it applies, above the text, in their language."""
+    app = kiosk_app(open_services(kiosk_settings(tmp_path)))
+    doc = load_document("privacy", "en")
+    assert doc.effective is not None and doc.changes
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await _privacy_notice(pilot)
+        line = f"Version {doc.version}, in effect from {doc.effective.isoformat()}."
+        assert line in screen_text(pilot)
+        assert "effective:" not in pilot.app.screen.query_one("#document", Markdown).source
