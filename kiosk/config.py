@@ -67,6 +67,9 @@ class RetentionSettings:
     """Host notifications waiting or sent. Cap 30."""
     audit_days: int = field(default=365, metadata=_cap(30, 3650))
     """Audit events (no personal data inside). From 30 days to 10 years."""
+    request_days: int = field(default=1095, metadata=_cap(30, 1825))
+    """Visitors' rights requests, counted from when each was closed (one still open goes
+    a year later than that). Cap 5 years."""
 
 
 DEFAULT_QUESTIONS_EN = (

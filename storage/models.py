@@ -285,6 +285,36 @@ class Invitation(Base):
     )
 
 
+class RightsRequestRow(Base):
+    """A visitor's rights request in the register (kiosk.domain.requests). The person's
+    e-mail and phone, the reasons and notes and the actions taken are sealed in
+    ``personal_ct`` under a key of the request category; the blind indexes find a
+    person's requests. Deleted a retention period after it was closed (or, still open,
+    after that period plus a year: the cap)."""
+
+    __tablename__ = "rights_requests"
+    __table_args__ = (
+        Index("ix_requests_email", "site_id", "email_bidx"),
+        Index("ix_requests_phone", "site_id", "phone_bidx"),
+        Index("ix_requests_open", "site_id", "status", "due_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    key_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date]
+    due_on: Mapped[date]
+    extended_months: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(8))
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    email_bidx: Mapped[int | None] = mapped_column(BigInteger)
+    phone_bidx: Mapped[int | None] = mapped_column(BigInteger)
+    personal_ct: Mapped[bytes]
+
+
 class RetentionPeriod(Base):
     """A retention period an admin set for everything this database holds: every kiosk
     and console on it purges by it and tells visitors of it. A category without a row

@@ -216,6 +216,30 @@ def nda_contact(email: str | None, phone: str | None) -> str:
     return json.dumps({"email": email, "phone": phone}, ensure_ascii=False)
 
 
+def request_seal(row: Mapping[str, Any]) -> str:
+    """A rights request's seal: every column but its envelope and key (a request moved to
+    another person's index, reopened or given another due date no longer opens)."""
+    site: uuid.UUID = row["site_id"]
+    received: date = row["received_on"]
+    due: date = row["due_on"]
+    email, phone = row["email_bidx"], row["phone_bidx"]
+    return SEP.join(
+        [
+            site.hex,
+            _time(row["created_at"]),
+            row["kind"],
+            row["channel"],
+            received.isoformat(),
+            due.isoformat(),
+            str(row["extended_months"]),
+            row["status"],
+            _time(row["closed_at"]),
+            "" if email is None else str(email),
+            "" if phone is None else str(phone),
+        ]
+    )
+
+
 def invitation_seal(row: Mapping[str, Any]) -> str:
     """An invitation's seal: every column but its envelope, key and the visit that used
     it (which the database sets to NULL when that visit goes)."""

@@ -196,13 +196,15 @@ def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
     after = run("status").stdout
     labels = [line.split(":", 1)[0] for line in after.splitlines()]
     disk = ["disk"] if "sqlite" in store_config.database_url else []  # the database's disk
-    assert labels == ["visits held", "never checked out", "last purge", "last records backup",
+    assert labels == ["visits held", "never checked out", "rights requests overdue",
+                      "last purge", "last records backup",
                       "last key store backup", "badge printer", "e-mails", "hosts",
                       "staff accounts", *disk,
                       "audit trail"]  # fmt: skip
     assert NAME not in after and "quix" not in after
     data = json.loads(run("status", "--format", "json").stdout)
     assert data["ok"] is True and data["visits_held"] == 1 and data["attention"] == []
+    assert data["rights_requests_overdue"] == 0
     assert data["audit_trail"] == {"intact": True, "checked": 2}
     assert data["hosts"] == {"active": 0, "sharing_a_name": 0}
     assert data["staff_accounts"] == {"reception": 0, "security": 0, "admin": 0, "locked": 0}

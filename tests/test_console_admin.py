@@ -420,3 +420,43 @@ async def test_an_admin_unlocks_a_name_locked_in_the_lobby(services: Services) -
         await status_of(pilot, "#staff-status", "unlocked")
     assert not services.staff.is_locked("sam")
     assert ("staff:ada", "staff.unlock") in [(a, act) for a, act, _ in audit(services)]
+
+
+async def test_the_register_in_the_rights_tab_answers_a_request(
+    services: Services, tmp_path: Path
+) -> None:
+    """The Rights tab lists the register overdue first; picking a request looks its
+    person up, the export is recorded on it, and Answered closes it."""
+    ada_actor = Actor.staff(StaffUser("ada", "admin"))
+    person = visitor(7, email="zyx.fake7@example.com")
+    check_in(services.repos, person, actor="test")
+    today = services.ctx.today()
+    rights = services.rights
+    later = rights.open_request("access", Person(email=person.email), "e-mail", ada_actor)
+    late = rights.open_request(
+        "erasure", Person(phone="+31205550999"), "letter", ada_actor, today - timedelta(days=40)
+    )
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f10")
+        table = pilot.app.screen.query_one("#rights-requests", DataTable)
+        for _ in range(200):
+            if table.row_count == 2:
+                break
+            await pilot.pause(0.02)
+        first, second = (table.get_row_at(i) for i in range(2))
+        late_by = (today - late.due_on).days
+        assert first[0] == str(late.id)[:8] and f"OVERDUE {late_by} d" in str(first[4])
+        assert second[0] == str(later.id)[:8]
+        table.focus()
+        await pilot.press("down", "enter")  # the access request: its person is looked up
+        assert "1 visit(s)" in await status_of(pilot, "#rights-status", "found")
+        pilot.app.screen.query_one("#rights-output", Input).value = str(tmp_path / "a.json")
+        await pilot.click("#rights-export")
+        assert "Recorded on request" in await status_of(pilot, "#rights-status", "Recorded")
+        await pilot.click("#rights-answered")
+        await status_of(pilot, "#rights-status", "closed as answered")
+    answered = rights.request(str(later.id), ada_actor)
+    assert answered.status.value == "answered"
+    assert [a.action for a in answered.actions] == ["export"]

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select
 
 from kiosk.config import load_settings
 from kiosk.services.bundle import Services
 from kiosk.services.context import ServiceContext
+from kiosk.services.rights import Person
 from kiosk.services.staff import StaffService
 from kiosk.services.status import Status
 from storage.models import AuditEvent
 from storage.repositories import Repositories
 from tests.helpers.factories import visitor
 from tests.helpers.kiosk_ui import OPERATOR
-from tests.helpers.store import add_host, auto_check_out, check_in, check_out_visit
+from tests.helpers.store import add_host, auto_check_out, check_in, check_out_visit, services_over
 
 
 def _collect(store: Repositories, now: datetime, *, email: bool) -> Status:
@@ -173,3 +174,18 @@ def test_staff_accounts_are_counted_by_role_with_the_locked_ones(store: Reposito
     }
     later, _ = _facts(store, now + timedelta(minutes=16))  # the lock has run out
     assert later["staff accounts"] == "3 (2 reception, 1 admin)"
+
+
+def test_overdue_rights_requests_are_flagged(store: Repositories) -> None:
+    rights = services_over(store).rights
+    facts, attention = _facts(store)
+    assert facts["rights requests overdue"] == "0"
+    assert not any("rights request" in a for a in attention)
+    received = date.today() - timedelta(days=45)
+    rights.open_request(
+        "access", Person(email="late@example.invalid"), "letter", OPERATOR, received
+    )
+    facts, attention = _facts(store)
+    assert facts["rights requests overdue"] == "1"
+    assert any(a.startswith("1 rights request(s) are past their due date") for a in attention)
+    assert "late@example.invalid" not in str(attention) + str(facts)

@@ -17,6 +17,7 @@ import click
 from kiosk.columns import table
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.domain.registration import NdaRequired, Registration, ValidationErrors
+from kiosk.domain.requests import RequestError
 from kiosk.domain.staff import Actor
 from kiosk.domain.visits import VISITOR_TYPES, VisitorType
 from kiosk.services.bundle import Services, open_services
@@ -109,6 +110,8 @@ class KioskGroup(click.Group):
             fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
         except NdaRequired as exc:
             fail(f"{exc} Add --accept-nda once the visitor has accepted it.")
+        except RequestError as exc:
+            fail(str(exc), 2)
         except (ConfigError, StorageError, ServiceUnavailable) as exc:
             fail(str(exc))
         except BrokenPipeError:

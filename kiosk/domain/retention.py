@@ -14,6 +14,7 @@ class Category(enum.StrEnum):
     HEALTH = "health"
     NDA = "nda"
     OUTBOX = "outbox"
+    REQUEST = "request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class RetentionPolicy:
     nda_days: int = 730
     outbox_days: int = 7
     audit_days: int = 365
+    request_days: int = 1095
 
 
 @dataclass(slots=True)

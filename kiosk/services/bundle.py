@@ -121,6 +121,7 @@ def store_config(settings: Settings) -> StoreConfig:
             nda_days=r.nda_days,
             outbox_days=r.outbox_days,
             audit_days=r.audit_days,
+            request_days=r.request_days,
         ),
         blind_index_bits=settings.blind_index_bits,
         witness=settings.audit.witness,

@@ -39,6 +39,7 @@ RETENTION_LABELS = {
     "nda_days": "NDA acceptances",
     "outbox_days": "Host notifications",
     "audit_days": "Audit events",
+    "request_days": "Rights requests (after closing)",
 }
 
 

@@ -9,11 +9,20 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from kiosk.domain.registration import normalise_email, normalise_phone
+from kiosk.domain.requests import (
+    CHANNELS,
+    RequestError,
+    RequestKind,
+    RequestStatus,
+    RightsRequest,
+    by_urgency,
+    checked_text,
+)
 from kiosk.domain.rights import ErasureReport, PersonData
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError
@@ -114,8 +123,119 @@ class AccessExport:
 
 class RightsService:
     def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
         self.repos = ctx.repos
         self.phone_region = ctx.settings.phone_region
+
+    # -- the register of requests ---------------------------------------------------------
+
+    def open_request(
+        self,
+        kind: str,
+        person: Person,
+        channel: str,
+        actor: Actor,
+        received_on: date | None = None,
+    ) -> RightsRequest:
+        """Register a request (received today unless said); due a month later."""
+        actor.require("rights")
+        try:
+            request_kind = RequestKind(kind)
+        except ValueError:
+            raise RequestError(
+                f"unknown kind {kind!r}; one of {', '.join(k.value for k in RequestKind)}"
+            ) from None
+        if channel not in CHANNELS:
+            raise RequestError(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+        today = self.ctx.today()
+        received = received_on or today
+        if received > today:
+            raise RequestError("a request cannot be received in the future")
+        repos = self.repos
+        with repos.db.uow(actor.name) as tx:
+            request_id = repos.requests.open(
+                tx, request_kind, channel, received, person.email, person.phone
+            )
+        return repos.requests.find(str(request_id))
+
+    def requests(self, actor: Actor) -> list[RightsRequest]:
+        """The register: overdue first, then due within a week, the other open ones by
+        due date, then the closed ones (audited as a look at personal data, with counts)."""
+        actor.require("rights")
+        found = by_urgency(self.repos.requests.all(), self.ctx.today())
+        with self.repos.db.uow(actor.name) as tx:
+            tx.audit("rights.request.list", details={"requests": len(found)})
+        return found
+
+    def request(self, ref: str, actor: Actor) -> RightsRequest:
+        actor.require("rights")
+        found = self.repos.requests.find(ref)
+        with self.repos.db.uow(actor.name) as tx:
+            tx.audit("rights.request.view", str(found.id))
+        return found
+
+    def extend(self, ref: str, months: int, reason: str, actor: Actor) -> RightsRequest:
+        """Extend a request once, by one or two months, with the reason recorded."""
+        actor.require("rights")
+        found = self.repos.requests.find(ref)
+        months, due, reason = found.extended(months, reason)
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.requests.change(
+                tx,
+                found.id,
+                "rights.request.extend",
+                columns={"extended_months": months, "due_on": due},
+                personal={"extension_reason": reason},
+                details={"months": months, "due_on": due.isoformat()},
+            )
+
+    def close(self, ref: str, status: str, note: str, actor: Actor) -> RightsRequest:
+        """Answer a request, or refuse it (the reason is required)."""
+        actor.require("rights")
+        ending = RequestStatus(status)
+        if ending is RequestStatus.OPEN:
+            raise RequestError("a request is closed as answered or refused")
+        found = self.repos.requests.find(ref)
+        if found.status is not RequestStatus.OPEN:
+            raise RequestError(f"request {found.id} is {found.status.value} already")
+        what = "the reason for refusing" if ending is RequestStatus.REFUSED else "the note"
+        note = checked_text(note, what, required=ending is RequestStatus.REFUSED)
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.requests.change(
+                tx,
+                found.id,
+                f"rights.request.{'answer' if ending is RequestStatus.ANSWERED else 'refuse'}",
+                columns={"status": ending.value, "closed_at": tx.now},
+                personal={"note": note},
+                details={"late": self.ctx.today() > found.due_on},
+            )
+
+    def overdue(self) -> int:
+        """Open requests past their due date (for kiosk status)."""
+        return self.repos.requests.overdue(self.ctx.today())
+
+    def _for_request(self, ref: str | None, person: Person) -> RightsRequest | None:
+        """The open request ``ref`` names, checked to be this person's (None: none named)."""
+        if ref is None:
+            return None
+        found = self.repos.requests.find(ref)
+        if found.status is not RequestStatus.OPEN:
+            raise RequestError(f"request {found.id} is {found.status.value}, not open")
+        same = (
+            person.email and found.email and person.email.casefold() == found.email.casefold()
+        ) or (person.phone and person.phone == found.phone)
+        if not same:
+            raise RequestError(f"request {found.id} is about someone else")
+        return found
+
+    def _done_for(self, request: RightsRequest | None, action: str, actor: Actor) -> None:
+        """Record on the request that ``action`` was taken to answer it."""
+        if request is None:
+            return
+        with self.repos.db.uow(actor.name) as tx:
+            self.repos.requests.change(
+                tx, request.id, "rights.request.action", action=action, details={"action": action}
+            )
 
     def person(self, text: str) -> Person:
         return identify(text, self.phone_region)
@@ -141,8 +261,13 @@ class RightsService:
         privacy = repos.rights.privacy_shown([v.id for v in visits])
         return PersonData(visits, ndas, invitations, hosts, privacy)
 
-    def export(self, person: Person, output: Path, actor: Actor) -> AccessExport:
-        """Write everything held about the person as JSON (mode 0600; never overwrites)."""
+    def export(
+        self, person: Person, output: Path, actor: Actor, request: str | None = None
+    ) -> AccessExport:
+        """Write everything held about the person as JSON (mode 0600; never overwrites);
+        for the open ``request`` (id), recorded on it."""
+        actor.require("rights")
+        answering = self._for_request(request, person)
         data = self.lookup(person, actor)
         body = json.dumps(
             {
@@ -159,26 +284,39 @@ class RightsService:
         digest = hashlib.sha256(body).hexdigest()
         with self.repos.db.uow(actor.name) as tx:
             tx.audit("person.export", details={"visits": len(data.visits), "sha256": digest})
+        self._done_for(answering, "export", actor)
         return AccessExport(output, len(data.visits), digest, data)
 
-    def restrict(self, person: Person, actor: Actor, restricted: bool = True) -> int:
+    def restrict(
+        self, person: Person, actor: Actor, restricted: bool = True, request: str | None = None
+    ) -> int:
         actor.require("rights")
+        answering = self._for_request(request, person)
         ids = [v.id for v in self.repos.visits.find_person(**person.as_kwargs())]
         with self.repos.db.uow(actor.name) as tx:
-            return self.repos.rights.set_restricted(tx, ids, restricted)
+            n = self.repos.rights.set_restricted(tx, ids, restricted)
+        self._done_for(answering, "restrict" if restricted else "lift restriction", actor)
+        return n
 
-    def withdraw_consent(self, person: Person, actor: Actor) -> int:
+    def withdraw_consent(self, person: Person, actor: Actor, request: str | None = None) -> int:
         actor.require("rights")
+        answering = self._for_request(request, person)
         ids = [v.id for v in self.repos.visits.find_person(**person.as_kwargs())]
         with self.repos.db.uow(actor.name) as tx:
-            return self.repos.rights.withdraw_consent(tx, ids)
+            n = self.repos.rights.withdraw_consent(tx, ids)
+        self._done_for(answering, "withdraw consent", actor)
+        return n
 
-    def erase(self, person: Person, actor: Actor) -> ErasureReport:
-        """Visits, NDA acceptances, notifications and invitations, in one transaction."""
+    def erase(self, person: Person, actor: Actor, request: str | None = None) -> ErasureReport:
+        """Visits, NDA acceptances, notifications and invitations, in one transaction.
+        The request register keeps the request itself (a record that it was answered)."""
         actor.require("rights")
+        answering = self._for_request(request, person)
         repos = self.repos
         visit_ids = [v.id for v in repos.visits.find_person(**person.as_kwargs())]
         nda_ids = [n.id for n in repos.rights.nda_acceptances(visit_ids, **person.as_kwargs())]
         invitation_ids = [i.id for i in repos.invitations.of_person(**person.as_kwargs())]
         with repos.db.uow(actor.name) as tx:
-            return repos.rights.erase(tx, visit_ids, invitation_ids, nda_ids)
+            report = repos.rights.erase(tx, visit_ids, invitation_ids, nda_ids)
+        self._done_for(answering, "erase", actor)
+        return report

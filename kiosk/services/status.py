@@ -100,6 +100,15 @@ class StatusService:
                 "or set kiosk.auto_checkout"
             )
 
+        overdue = repos.requests.overdue(today)
+        data["rights_requests_overdue"] = overdue
+        fact(("rights requests overdue", str(overdue)))
+        if overdue:
+            attend(
+                f"{overdue} rights request(s) are past their due date: answer or extend them "
+                "(kiosk rights request list; the console's Rights tab)"
+            )
+
         last_purge = repos.audit.events(action="retention.purge", newest=1)
         data["last_purge"] = last_purge[0].at.isoformat() if last_purge else None
         if last_purge:

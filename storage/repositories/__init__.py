@@ -16,6 +16,7 @@ from storage.repositories.documents import DocumentRepository
 from storage.repositories.hosts import HostRepository
 from storage.repositories.invitations import InvitationRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.requests import RequestRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.rights import RightsRepository
 from storage.repositories.sites import SiteRepository
@@ -32,6 +33,7 @@ class Repositories:
     invitations: InvitationRepository
     documents: DocumentRepository
     rights: RightsRepository
+    requests: RequestRepository
     retention: RetentionRepository
     outbox: OutboxRepository
     audit: AuditRepository
@@ -47,6 +49,7 @@ class Repositories:
             invitations=InvitationRepository(db),
             documents=DocumentRepository(db),
             rights=RightsRepository(db),
+            requests=RequestRepository(db),
             retention=RetentionRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from storage.models import (
     NdaAcceptance,
     OutboxMessage,
     RetentionPeriod,
+    RightsRequestRow,
     Visit,
 )
 from storage.unit_of_work import UnitOfWork
@@ -92,6 +93,7 @@ def purge(
     cut_outbox = as_of - timedelta(days=r.outbox_days)
     cut_health = as_of - timedelta(days=r.health_answers_days)
     cut_audit = as_of - timedelta(days=r.audit_days)
+    cut_request = as_of - timedelta(days=r.request_days)
 
     # Outbox and NDA rows first: they point at visits with ON DELETE SET NULL.
     plan: list[tuple[str, Any, datetime]] = [
@@ -104,6 +106,8 @@ def purge(
         report.rows[label] = _delete_batched(db, model, cutoff, dry_run, batch, report)
     with _lock(report, dry_run):
         report.rows["invitations"] = _purge_invitations(db, cut_visit, dry_run, actor)
+    with _lock(report, dry_run):
+        report.rows["rights_requests"] = _purge_requests(db, cut_request, dry_run)
     report.rows["audit_events"] = _purge_audit(db, cut_audit, dry_run, batch or BATCH, report)
 
     for category, cutoff in (
@@ -111,6 +115,9 @@ def purge(
         (Category.NDA, cut_nda),
         (Category.OUTBOX, cut_outbox),
         (Category.HEALTH, cut_health),
+        # A request's key is its opening day's: kept until even a request still open
+        # from that day is gone (the cap), so no request outlives its key.
+        (Category.REQUEST, cut_request - REQUEST_OPEN_CAP),
     ):
         if dry_run:
             n = db.keystore.count_before(category, cutoff.date())
@@ -158,6 +165,26 @@ def _lock(report: PurgeReport, dry_run: bool = False) -> Iterator[None]:
     yield
     if not dry_run:
         report.locks_ms.append((time.perf_counter() - started) * 1e3)
+
+
+REQUEST_OPEN_CAP = timedelta(days=365)
+"""A rights request still open is deleted this long after a closed one of its age."""
+
+
+def _purge_requests(db: Database, cutoff: datetime, dry_run: bool) -> int:
+    """Rights requests closed before ``cutoff``, and any opened before ``cutoff`` less
+    REQUEST_OPEN_CAP (few rows: one statement)."""
+    expired = or_(
+        RightsRequestRow.closed_at < cutoff,
+        RightsRequestRow.created_at < cutoff - REQUEST_OPEN_CAP,
+    )
+    if dry_run:
+        with db.read_session() as s:
+            return int(
+                s.scalar(select(func.count()).select_from(RightsRequestRow).where(expired)) or 0
+            )
+    with db.uow("system", purge_batch=True) as tx:
+        return _rowcount(tx.session.execute(delete(RightsRequestRow).where(expired)))
 
 
 def _delete_batched(

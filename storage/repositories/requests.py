@@ -1,0 +1,188 @@
+"""The register of visitors' rights requests (kiosk.domain.requests), encrypted: the
+person's contact, reasons, notes and the actions taken are sealed together under a data
+key of the request category; the columns the register is sorted and counted by (kind,
+dates, status) are in the seal, and every change is audited with ids and counts only."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.domain.requests import (
+    RequestAction,
+    RequestKind,
+    RequestStatus,
+    RightsRequest,
+    due_on,
+)
+from kiosk.domain.retention import Category
+from storage.codec import seal, unseal
+from storage.database import Database
+from storage.engine import db_errors
+from storage.errors import KeyDestroyed, NotFound, RecordTampered
+from storage.ids import time_ordered_id
+from storage.models import RightsRequestRow
+from storage.sealing import columns_of, request_seal
+from storage.unit_of_work import UnitOfWork
+
+TABLE, COLUMN = "rights_requests", "personal"
+
+
+class RequestRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def open(
+        self,
+        tx: UnitOfWork,
+        kind: RequestKind,
+        channel: str,
+        received_on: date,
+        email: str | None,
+        phone: str | None,
+    ) -> uuid.UUID:
+        """A new request, open, due a month after ``received_on``."""
+        db = self.db
+        key_id, aead = db.keystore.key_for_day(db.site_id, Category.REQUEST, tx.now.date())
+        row = RightsRequestRow(
+            id=time_ordered_id(tx.now),
+            site_id=db.site_id,
+            key_id=key_id,
+            created_at=tx.now,
+            kind=kind.value,
+            channel=channel,
+            received_on=received_on,
+            due_on=due_on(received_on),
+            extended_months=0,
+            status=RequestStatus.OPEN.value,
+            closed_at=None,
+            email_bidx=db.email_index(email) if email else None,
+            phone_bidx=db.phone_index(phone) if phone else None,
+        )
+        personal = {"email": email, "phone": phone, "extension_reason": "", "note": ""}
+        row.personal_ct = self._seal(aead, row, {**personal, "actions": []})
+        tx.session.add(row)
+        tx.audit("rights.request.open", str(row.id), {"kind": kind.value, "channel": channel})
+        return row.id
+
+    def _seal(self, aead: Any, row: RightsRequestRow, personal: dict[str, Any]) -> bytes:
+        text = json.dumps(personal, ensure_ascii=False)
+        sealed = seal(
+            aead, TABLE, COLUMN, row.id, row.key_id, text, sealed=request_seal(columns_of(row))
+        )
+        assert sealed is not None
+        return sealed
+
+    def _personal(self, row: RightsRequestRow) -> dict[str, Any]:
+        """The sealed part of a request; KeyDestroyed or RecordTampered when it cannot be
+        read."""
+        aead = self.db.keystore.key_by_id(row.key_id)
+        text = unseal(
+            aead, TABLE, COLUMN, row.id, row.key_id, row.personal_ct,
+            sealed=request_seal(columns_of(row)),
+        )  # fmt: skip
+        return dict(json.loads(text or "{}"))
+
+    def _record(self, row: RightsRequestRow) -> RightsRequest:
+        p = self._personal(row)
+        return RightsRequest(
+            id=row.id,
+            kind=RequestKind(row.kind),
+            channel=row.channel,
+            received_on=row.received_on,
+            due_on=row.due_on,
+            extended_months=row.extended_months,
+            status=RequestStatus(row.status),
+            closed_at=row.closed_at,
+            email=p.get("email"),
+            phone=p.get("phone"),
+            extension_reason=p.get("extension_reason", ""),
+            note=p.get("note", ""),
+            actions=tuple(
+                RequestAction(datetime.fromisoformat(at), action, actor)
+                for at, action, actor in p.get("actions", [])
+            ),
+        )
+
+    def all(self) -> list[RightsRequest]:
+        """Every request of this site held (one that cannot be read is left out)."""
+        with db_errors(), self.db.read_session() as s:
+            rows = list(
+                s.scalars(
+                    select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
+                )
+            )
+        found = []
+        for row in rows:
+            try:
+                found.append(self._record(row))
+            except (KeyDestroyed, RecordTampered):
+                continue
+        return found
+
+    def find(self, ref: str) -> RightsRequest:
+        """The request whose id is ``ref`` or starts with it (at least 8 characters, as
+        the register lists them); NotFound when none or several."""
+        ref = ref.strip().lower()
+        with db_errors(), self.db.read_session() as s:
+            rows = [
+                row
+                for row in s.scalars(
+                    select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
+                )
+                if len(ref) >= 8 and str(row.id).startswith(ref)
+            ]
+        if len(rows) != 1:
+            raise NotFound(f"no single rights request with id {ref!r}")
+        return self._record(rows[0])
+
+    def overdue(self, today: date) -> int:
+        """How many requests of this site are open past their due date (no decryption)."""
+        with db_errors(), self.db.read_session() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(RightsRequestRow)
+                    .where(
+                        RightsRequestRow.site_id == self.db.site_id,
+                        RightsRequestRow.status == RequestStatus.OPEN.value,
+                        RightsRequestRow.due_on < today,
+                    )
+                )
+                or 0
+            )
+
+    def change(
+        self,
+        tx: UnitOfWork,
+        request_id: uuid.UUID,
+        audit_action: str,
+        *,
+        columns: dict[str, Any] | None = None,
+        personal: dict[str, Any] | None = None,
+        action: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> RightsRequest:
+        """Change a request's columns and sealed part, sealed again, in ``tx``; with
+        ``action``, record that it was done for the request (when, by whom)."""
+        s = tx.session
+        row = s.scalars(
+            select(RightsRequestRow).where(RightsRequestRow.id == request_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"rights request {request_id} not found")
+        sealed = self._personal(row)
+        sealed.update(personal or {})
+        if action is not None:
+            sealed.setdefault("actions", []).append([tx.now.isoformat(), action, tx.actor])
+        for name, value in (columns or {}).items():
+            setattr(row, name, value)
+        aead = self.db.keystore.key_by_id(row.key_id)
+        row.personal_ct = self._seal(aead, row, sealed)
+        tx.audit(audit_action, str(request_id), details or {})
+        s.flush()
+        return self._record(row)
