@@ -23,6 +23,7 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
 from kiosk.config import load_settings
+from kiosk.domain.branding import palette
 from kiosk.services.bundle import open_services
 from storage.models import AuditEvent
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, decode_qr, needs_chromium
@@ -368,6 +369,26 @@ def served_long_nda(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         yield url, env
 
 
+def _primary_button(png: bytes) -> tuple[float, float]:
+    """The middle of the button drawn in the theme's primary colour in the bottom eighth
+    of a screenshot (on the NDA: "I accept"), wherever the layout put it."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    primary = tuple(int(palette().accent[i : i + 2], 16) for i in (1, 3, 5))
+    width, height = image.size
+    top = height * 7 // 8  # under the signature field (its focus border is primary too)
+    pixels = image.load()
+    assert pixels is not None
+    found = [
+        (x, y)
+        for y in range(top, height, 2)
+        for x in range(0, width, 2)
+        if all(abs(int(c) - p) <= 12 for c, p in zip(pixels[x, y], primary, strict=True))  # type: ignore[arg-type]
+    ]
+    assert found, "no button in the primary colour at the bottom"
+    xs, ys = [x for x, _ in found], [y for _, y in found]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+
+
 def _swipe(page: Page, x: int, from_y: int, to_y: int) -> None:
     """A finger drawn over the screen, as a tablet's touch screen reports it."""
     cdp = page.context.new_cdp_session(page)
@@ -401,14 +422,16 @@ def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
         _act(page, "Enter", text="wilhelmina@example.com")
         _act(page, "Enter")  # 16 or older
         nda = _held(page, _act(page, "Enter"))  # the privacy notice read: the NDA's beginning
-        _swipe(page, 500, 550, 200)  # over the text, upwards
-        scrolled = _held(page, _settle(page, nda, least=10_000))
-        _swipe(page, 500, 200, 600)
-        _swipe(page, 500, 200, 600)
-        back = _held(page, _settle(page, scrolled, least=10_000))
+        _swipe(page, 500, 460, 170)  # over the text (y 170 to 490 at this size), upwards
+        # Lines of clauses move onto lines much like them: a few thousand pixels change
+        # (a blinking cursor: a few hundred).
+        scrolled = _held(page, _settle(page, nda, least=4_000))
+        _swipe(page, 500, 170, 480)
+        _swipe(page, 500, 170, 480)
+        back = _held(page, _settle(page, scrolled, least=4_000))
         assert not _changed(back, nda), "the swipes down did not bring the beginning back"
         page.keyboard.type(NAME)  # the signature field has the keyboard
-        page.touchscreen.tap(810, 725)  # "I accept", bottom right
+        page.touchscreen.tap(*_primary_button(page.screenshot()))  # "I accept"
         wait_until_sync(lambda: _visits_today(env), timeout=30, every=0.3)
         browser.close()
     [visit] = _visits_today(env)

@@ -79,9 +79,6 @@ async def test_a_checked_in_visitor_gets_a_label_that_checks_them_out(
     assert "Take your badge from the printer." in said
 
     [pdf] = cups.printed()
-    import shutil
-
-    shutil.copy(pdf, "/tmp/x/cupsout.pdf")
     reader = PdfReader(pdf)
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
