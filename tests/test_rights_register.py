@@ -74,6 +74,9 @@ def test_what_is_done_for_a_request_is_recorded_on_it(store: Repositories, tmp_p
     person = Person(email=ada.email)
     r = services.rights.open_request("access", person, "e-mail", OPERATOR)
     services.rights.export(person, tmp_path / "ada.json", OPERATOR, request=str(r.id))
+    [held] = json.loads((tmp_path / "ada.json").read_text())["requests"]  # hers, in her export
+    assert (held["kind"], held["status"], held["due_on"]) == ("access", "open", str(r.due_on))
+    assert services.rights.lookup(BOB, OPERATOR).requests == []
     with pytest.raises(RequestError, match="about someone else"):
         services.rights.export(BOB, tmp_path / "bob.json", OPERATOR, request=str(r.id))
     services.rights.erase(person, OPERATOR, request=str(r.id))

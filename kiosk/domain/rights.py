@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.domain.invitations import InvitationRecord
+from kiosk.domain.requests import RightsRequest
 from kiosk.domain.visits import VisitRecord
 
 
@@ -35,6 +36,8 @@ class PersonData:
     """The directory's hosts by id: a host picked from the list is named by it."""
     privacy_shown: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)
     """Each visit's privacy notice as shown: its version and SHA-256."""
+    requests: list[RightsRequest] = field(default_factory=list)
+    """The rights requests they made (the register's entries)."""
 
 
 @dataclass(frozen=True, slots=True)

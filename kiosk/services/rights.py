@@ -110,6 +110,21 @@ def person_json(data: PersonData) -> dict[str, Any]:
             }
             for i in data.invitations
         ],
+        "requests": [
+            {
+                "kind": r.kind.value,
+                "received_on": r.received_on.isoformat(),
+                "received_via": r.channel,
+                "due_on": r.due_on.isoformat(),
+                "extended_months": r.extended_months,
+                "extension_reason": r.extension_reason or None,
+                "status": r.status.value,
+                "closed_at": _moment(r.closed_at),
+                "answer": r.note or None,
+                "actions": [{"at": _moment(a.at), "action": a.action} for a in r.actions],
+            }
+            for r in data.requests
+        ],
     }
 
 
@@ -259,7 +274,8 @@ class RightsService:
             )
         hosts = {h.id: h.name for h in repos.hosts.all(active_only=False)}
         privacy = repos.rights.privacy_shown([v.id for v in visits])
-        return PersonData(visits, ndas, invitations, hosts, privacy)
+        requests = repos.requests.of_person(**person.as_kwargs())
+        return PersonData(visits, ndas, invitations, hosts, privacy, requests)
 
     def export(
         self, person: Person, output: Path, actor: Actor, request: str | None = None

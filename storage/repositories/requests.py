@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from kiosk.domain.requests import (
     RequestAction,
@@ -122,6 +122,37 @@ class RequestRepository:
                 found.append(self._record(row))
             except (KeyDestroyed, RecordTampered):
                 continue
+        return found
+
+    def of_person(
+        self, *, email: str | None = None, phone: str | None = None
+    ) -> list[RightsRequest]:
+        """This person's requests: found through the blind index, confirmed against the
+        sealed contact (a truncated index also finds other people's)."""
+        where = []
+        if email:
+            where.append(RightsRequestRow.email_bidx == self.db.email_index(email))
+        if phone:
+            where.append(RightsRequestRow.phone_bidx == self.db.phone_index(phone))
+        if not where:
+            return []
+        with db_errors(), self.db.read_session() as s:
+            rows = list(
+                s.scalars(
+                    select(RightsRequestRow)
+                    .where(RightsRequestRow.site_id == self.db.site_id, or_(*where))
+                    .order_by(RightsRequestRow.created_at)
+                )
+            )
+        found = []
+        for row in rows:
+            try:
+                r = self._record(row)
+            except (KeyDestroyed, RecordTampered):
+                continue
+            same_email = email and r.email and r.email.casefold() == email.casefold()
+            if same_email or (phone and r.phone == phone):
+                found.append(r)
         return found
 
     def find(self, ref: str) -> RightsRequest:
