@@ -24,7 +24,13 @@ import phonenumbers
 import platformdirs
 
 from kiosk.documents import DocumentError, office_files
-from kiosk.domain.branding import DEFAULT_ACCENT, BrandingError, logo_type, palette
+from kiosk.domain.branding import (
+    DEFAULT_ACCENT,
+    LOGO_HEAD_BYTES,
+    BrandingError,
+    logo_type,
+    palette,
+)
 from kiosk.domain.labels import LabelError, parse_label
 from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
@@ -464,7 +470,9 @@ def _check_branding(branding: BrandingSettings) -> None:
     try:
         palette(branding.accent, branding.mode)
         if branding.logo is not None:
-            logo_type(branding.logo.read_bytes())
+            # At every start: the file's size and its first bytes, not the whole image.
+            with branding.logo.open("rb") as fh:
+                logo_type(fh.read(LOGO_HEAD_BYTES), os.fstat(fh.fileno()).st_size)
     except BrandingError as exc:
         raise ConfigError(f"branding: {exc}") from None
     except OSError:

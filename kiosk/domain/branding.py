@@ -72,14 +72,19 @@ def palette(accent: str = DEFAULT_ACCENT, mode: str = "dark") -> Palette:
     return colours
 
 
-def logo_type(content: bytes) -> str:
-    """The media type of a logo file's ``content``: a PNG or an SVG image, at most
+LOGO_HEAD_BYTES = 4096
+"""How much of a logo file :func:`logo_type` looks at."""
+
+
+def logo_type(content: bytes, size: int) -> str:
+    """The media type of a logo file of ``size`` bytes that begins with ``content`` (its
+    first LOGO_HEAD_BYTES will do): a PNG or an SVG image, at most
     :data:`LOGO_MAX_BYTES`; BrandingError otherwise."""
-    if len(content) > LOGO_MAX_BYTES:
+    if size > LOGO_MAX_BYTES:
         raise BrandingError(f"the logo is larger than {LOGO_MAX_BYTES // 1024} kB")
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<svg", b"<?xml")) and b"<svg" in content[:4096].lower():
+    if head.startswith((b"<svg", b"<?xml")) and b"<svg" in content[:LOGO_HEAD_BYTES].lower():
         return "image/svg+xml"
     raise BrandingError("the logo must be a PNG or an SVG image")

@@ -11,6 +11,17 @@ from kiosk.domain.requests import RightsRequest
 from kiosk.domain.visits import VisitRecord
 
 
+def same_person(
+    held_email: str | None, held_phone: str | None, email: str | None, phone: str | None
+) -> bool:
+    """Whether a record's decrypted contact (``held_*``) is the person asked for by
+    ``email`` or ``phone``: what confirms a blind index's find (a truncated index also
+    finds other people's). E-mail addresses compare without case."""
+    if email and held_email and held_email.casefold() == email.casefold():
+        return True
+    return bool(phone) and held_phone == phone
+
+
 @dataclass(frozen=True, slots=True)
 class NdaRecord:
     id: uuid.UUID

@@ -23,7 +23,7 @@ from kiosk.domain.requests import (
     by_urgency,
     checked_text,
 )
-from kiosk.domain.rights import ErasureReport, PersonData
+from kiosk.domain.rights import ErasureReport, PersonData, same_person
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError
 from kiosk.services.context import ServiceContext
@@ -236,10 +236,7 @@ class RightsService:
         found = self.repos.requests.find(ref)
         if found.status is not RequestStatus.OPEN:
             raise RequestError(f"request {found.id} is {found.status.value}, not open")
-        same = (
-            person.email and found.email and person.email.casefold() == found.email.casefold()
-        ) or (person.phone and person.phone == found.phone)
-        if not same:
+        if not same_person(found.email, found.phone, person.email, person.phone):
             raise RequestError(f"request {found.id} is about someone else")
         return found
 

@@ -75,7 +75,7 @@ class PageBrand:
             name=settings.office_name,
             colours=palette(b.accent, b.mode),
             logo=logo,
-            logo_type=logo_type(logo) if logo else "",
+            logo_type=logo_type(logo, len(logo)) if logo else "",
         )
 
 

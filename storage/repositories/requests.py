@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from kiosk.domain.requests import (
     due_on,
 )
 from kiosk.domain.retention import Category
+from kiosk.domain.rights import same_person
 from storage.codec import seal, unseal
 from storage.database import Database
 from storage.engine import db_errors
@@ -109,13 +111,16 @@ class RequestRepository:
         )
 
     def all(self) -> list[RightsRequest]:
-        """Every request of this site held (one that cannot be read is left out)."""
+        """Every request of this site held."""
         with db_errors(), self.db.read_session() as s:
-            rows = list(
-                s.scalars(
-                    select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
-                )
+            rows = s.scalars(
+                select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
             )
+            return self._readable(rows)
+
+    def _readable(self, rows: Iterable[RightsRequestRow]) -> list[RightsRequest]:
+        """These rows as requests, but for one that cannot be read (key shredded, row
+        altered)."""
         found = []
         for row in rows:
             try:
@@ -137,23 +142,13 @@ class RequestRepository:
         if not where:
             return []
         with db_errors(), self.db.read_session() as s:
-            rows = list(
-                s.scalars(
-                    select(RightsRequestRow)
-                    .where(RightsRequestRow.site_id == self.db.site_id, or_(*where))
-                    .order_by(RightsRequestRow.created_at)
-                )
+            rows = s.scalars(
+                select(RightsRequestRow)
+                .where(RightsRequestRow.site_id == self.db.site_id, or_(*where))
+                .order_by(RightsRequestRow.created_at)
             )
-        found = []
-        for row in rows:
-            try:
-                r = self._record(row)
-            except (KeyDestroyed, RecordTampered):
-                continue
-            same_email = email and r.email and r.email.casefold() == email.casefold()
-            if same_email or (phone and r.phone == phone):
-                found.append(r)
-        return found
+            held = self._readable(rows)
+        return [r for r in held if same_person(r.email, r.phone, email, phone)]
 
     def find(self, ref: str) -> RightsRequest:
         """The request whose id is ``ref`` or starts with it (at least 8 characters, as

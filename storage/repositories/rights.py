@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select
 
-from kiosk.domain.rights import ErasureReport, NdaRecord
+from kiosk.domain.rights import ErasureReport, NdaRecord, same_person
 from kiosk.domain.visits import ScreeningOutcome
 from storage.codec import Personal, unseal
 from storage.database import Database
@@ -34,16 +34,6 @@ from storage.models import (
 from storage.repositories.visits import rewrite
 from storage.sealing import columns_of, nda_seal
 from storage.unit_of_work import UnitOfWork
-
-
-def _same_person(contact: dict[str, Any] | None, email: str | None, phone: str | None) -> bool:
-    """Whether an acceptance's sealed contact is the person asked for (a truncated blind
-    index also finds other people's)."""
-    if not contact:
-        return False
-    if email is not None and (contact.get("email") or "").casefold() == email.casefold():
-        return True
-    return phone is not None and contact.get("phone") == phone
 
 
 def _rowcount(result: Any) -> int:
@@ -95,7 +85,10 @@ class RightsRepository:
             records = []
             for row, document_text in rows:
                 record, contact = self._nda(row, document_text)
-                if row.visit_id in wanted or _same_person(contact, email, phone):
+                held = contact or {}
+                if row.visit_id in wanted or same_person(
+                    held.get("email"), held.get("phone"), email, phone
+                ):
                     records.append(record)
             return records
 

@@ -216,16 +216,8 @@ class VisitRepository(VisitReads):
                 document_version=visit.nda.version,
                 document_language=visit.nda.language,
                 document_sha256=visit.nda.sha256,
-                email_bidx=db.email_index(visit.email) if visit.email else None,
-                phone_bidx=db.phone_index(visit.phone) if visit.phone else None,
             )
-            sealed = nda_seal(nda)
-            ids = (nda_aead, "nda_acceptances")
-            nda["signed_name_ct"] = seal(
-                *ids, "signed_name", nda_id, nda_key_id, visit.nda.signed_name, sealed=sealed
-            )
-            contact = nda_contact(visit.email, visit.phone)
-            nda["contact_ct"] = seal(*ids, "contact", nda_id, nda_key_id, contact, sealed=sealed)
+            nda |= self._nda_sealed(nda_aead, nda, visit.nda.signed_name, visit.email, visit.phone)
             extra.append((NdaAcceptance, nda))
         if visit.health_answers is not None and db.retention.health_answers_days > 0:
             extra.append(
@@ -439,23 +431,43 @@ class VisitRepository(VisitReads):
             )
         )
         for row in rows:
-            ids = (self.db.keystore.key_by_id(row.key_id), "nda_acceptances")
+            aead, values = self.db.keystore.key_by_id(row.key_id), columns_of(row)
             try:
                 name = unseal(
-                    *ids, "signed_name", row.id, row.key_id, row.signed_name_ct,
-                    sealed=nda_seal(columns_of(row)),
+                    aead, "nda_acceptances", "signed_name", row.id, row.key_id,
+                    row.signed_name_ct, sealed=nda_seal(values),
                 )  # fmt: skip
             except RecordTampered:
                 continue
-            row.email_bidx = self.db.email_index(email) if email else None
-            row.phone_bidx = self.db.phone_index(phone) if phone else None
-            sealed = nda_seal(columns_of(row))
-            signed = seal(*ids, "signed_name", row.id, row.key_id, name, sealed=sealed)
-            assert signed is not None  # a signed name is never empty
-            row.signed_name_ct = signed
-            row.contact_ct = seal(
-                *ids, "contact", row.id, row.key_id, nda_contact(email, phone), sealed=sealed
-            )
+            for column, value in self._nda_sealed(aead, values, name, email, phone).items():
+                setattr(row, column, value)
+
+    def _nda_sealed(
+        self,
+        aead: Any,
+        values: dict[str, Any],
+        signed_name: str | None,
+        email: str | None,
+        phone: str | None,
+    ) -> dict[str, Any]:
+        """An NDA acceptance's signer columns: the blind indexes of their contact, and
+        the signed name and the contact sealed under ``aead`` to the row's other columns
+        (``values``) and those indexes. At a check-in, and when a correction moves them."""
+        db = self.db
+        columns: dict[str, Any] = {
+            "email_bidx": db.email_index(email) if email else None,
+            "phone_bidx": db.phone_index(phone) if phone else None,
+        }
+        sealed = nda_seal(values | columns)
+        ids = (aead, "nda_acceptances")
+        row_id, key_id = values["id"], values["key_id"]
+        columns["signed_name_ct"] = seal(
+            *ids, "signed_name", row_id, key_id, signed_name, sealed=sealed
+        )
+        columns["contact_ct"] = seal(
+            *ids, "contact", row_id, key_id, nda_contact(email, phone), sealed=sealed
+        )
+        return columns
 
     def reissue_badge(self, tx: UnitOfWork, visit_id: uuid.UUID) -> str:
         """A new badge code for a visit (the old badge stops working): for reprints."""
