@@ -16,7 +16,7 @@ from textual.screen import Screen
 from kiosk.domain.badges import BadgeCard
 from kiosk.domain.registration import Registration
 from kiosk.runtime import Runtime
-from screens.visitor.age import AgeScreen
+from screens.visitor.age import AgeScreen, MinorAloneScreen
 from screens.visitor.badge import BadgeScreen
 from screens.visitor.base import Step
 from screens.visitor.checkout import CheckoutScreen, GoodbyeScreen
@@ -67,7 +67,7 @@ async def invitation(app: Lobby) -> None:
 
 
 class CheckIn:
-    """One visitor's steps: details, age, privacy notice, NDA (for the visitor types that
+    """One visitor's steps: age, details, privacy notice, NDA (for the visitor types that
     sign one), health screening (when switched on, and not for under-16s), saving, the
     badge."""
 
@@ -80,7 +80,7 @@ class CheckIn:
 
     async def run(self) -> Registration | None:
         """The next person of the group's registration, if the visitor asks for one."""
-        trail = ["details"]
+        trail = ["age"]  # asked first: an under-16 on their own types nothing
         while trail:
             step = trail[-1]
             result = await self.app.push_screen_wait(self.screen(step))
@@ -89,6 +89,9 @@ class CheckIn:
             if result is Step.BACK:
                 trail.pop()
                 continue
+            if result is Step.RECEPTION:
+                await self.app.push_screen_wait(MinorAloneScreen())
+                return None
             if result is Step.DECLINE:
                 await self.app.push_screen_wait(DeclinedScreen())
                 return None
@@ -121,9 +124,9 @@ class CheckIn:
     def after(self, step: str, result: object) -> str:
         """The step after ``step``, answered with ``result``."""
         r = self.registration
-        if step == "details":
-            return "age"
         if step == "age":
+            return "details"
+        if step == "details":
             return "privacy"
         if step == "privacy":
             if r.visitor_type in self.settings.kiosk.nda_types:

@@ -110,6 +110,8 @@ class Visit(Base):
     seal_mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     """Seals the columns lists do not show (storage.sealing); NULL only before the
     first start after migration 0012."""
+    guardian_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """An under-16 visitor's parent or guardian (their name), sealed; else NULL."""
 
 
 class SealUpgrade(Base):

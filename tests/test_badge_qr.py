@@ -49,13 +49,13 @@ async def test_qr_on_the_badge_screen_decodes_to_the_badge_code(tmp_path: Path) 
         code = await checked_in_code(pilot)
         # Check in again, and stay on the badge this time.
         await pilot.click("#check-in")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         app.screen.query_one("#name-input").value = "Quentin Fakeperson"  # type: ignore[attr-defined]
         app.screen.query_one("#email-input").value = "q.fake@example.com"  # type: ignore[attr-defined]
         await pilot.click("#type-delivery")
         await pilot.click("#next")
-        await wait_for_screen(pilot, "AgeScreen")
-        await pilot.click("#adult")
         await wait_for_screen(pilot, "PrivacyScreen")
         await pilot.click("#accept")
         await wait_for_screen(pilot, "BadgeScreen")

@@ -197,7 +197,7 @@ def test_status_for_monitoring(kiosk: Run, store_config: StoreConfig) -> None:
     labels = [line.split(":", 1)[0] for line in after.splitlines()]
     disk = ["disk"] if "sqlite" in store_config.database_url else []  # the database's disk
     assert labels == ["visits held", "never checked out", "rights requests overdue",
-                      "last purge", "last records backup",
+                      "sent to reception today", "last purge", "last records backup",
                       "last key store backup", "badge printer", "e-mails", "hosts",
                       "staff accounts", *disk,
                       "audit trail"]  # fmt: skip

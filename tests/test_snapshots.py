@@ -35,8 +35,14 @@ from tests.helpers.waiting import wait_until
 Step = Callable[[Pilot[None]], Awaitable[None]]
 
 
-async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
+async def _age(pilot: Pilot[None]) -> None:
     await pilot.click("#check-in")
+    await wait_for_screen(pilot, "AgeScreen")
+
+
+async def _details(pilot: Pilot[None], *, bad: bool = False) -> None:
+    await _age(pilot)
+    await pilot.click("#adult")
     await wait_for_screen(pilot, "DetailsScreen")
     if bad:
         pilot.app.screen.query_one("#email-input", Input).value = "not-an-address"
@@ -62,13 +68,11 @@ async def _fill(pilot: Pilot[None], visitor_type: str = "guest") -> None:
     screen.query_one("#email-input", Input).value = "yolanda@example.com"
     await pilot.click(f"#type-{visitor_type}")
     await pilot.click("#next")
-    await wait_for_screen(pilot, "AgeScreen")
+    await wait_for_screen(pilot, "PrivacyScreen")
 
 
 async def _privacy(pilot: Pilot[None]) -> None:
     await _fill(pilot)
-    await pilot.click("#adult")
-    await wait_for_screen(pilot, "PrivacyScreen")
 
 
 async def _nda(pilot: Pilot[None]) -> None:
@@ -156,7 +160,7 @@ SCREENS: dict[str, Step] = {
     "welcome": _nothing,
     "details": _details,
     "details-errors": lambda p: _details(p, bad=True),
-    "age": _fill,
+    "age": _age,
     "privacy": _privacy,
     "nda": _nda,
     "nda-declined": _declined,

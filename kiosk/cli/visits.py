@@ -29,7 +29,18 @@ from kiosk.services.onsite import on_site_count
 
 @click.command()
 @visitor_options
-@click.option("--accept-nda", is_flag=True, help="The visitor accepts the NDA (signed by --name).")
+@click.option(
+    "--accept-nda",
+    is_flag=True,
+    help="The visitor accepts the NDA (signed by --name; for an under-16, by --guardian).",
+)
+@click.option(
+    "--under-16",
+    "under_16",
+    is_flag=True,
+    help="The visitor is under 16: only with --guardian, who consents and signs for them.",
+)
+@click.option("--guardian", help="An under-16's parent or guardian (full name), who is with them.")
 @click.option("--language", type=click.Choice(sorted(LANGUAGES)), default="en", show_default=True)
 @pass_ctx
 def checkin(
@@ -41,9 +52,18 @@ def checkin(
     host: str,
     visitor_type: str,
     accept_nda: bool,
+    under_16: bool,
+    guardian: str | None,
     language: str,
 ) -> None:
     """Check a visitor in; prints the visit id and the badge code."""
+    if under_16 and not (guardian or "").strip():
+        raise click.UsageError(
+            "an under-16 visitor is registered only with the parent or guardian who is with"
+            " them: add --guardian NAME (one on their own is sent to reception)"
+        )
+    if guardian is not None and not under_16:
+        raise click.UsageError("--guardian is for an under-16 visitor: add --under-16")
     services = obj.services
     terms = Terms.of(services.retention.policy, screening=False)  # no health questions here
     folder = obj.settings.documents_dir
@@ -55,8 +75,10 @@ def checkin(
     )  # fmt: skip
     reg.privacy_version, reg.privacy_sha256 = privacy.version, privacy.sha256
     reg.privacy_language = privacy.language
-    if accept_nda:
-        reg.nda = NdaSignature(nda.version, nda.language, nda.sha256, name)
+    reg.under_16, reg.guardian = under_16, guardian or ""
+    if accept_nda:  # an under-16's guardian signs for them
+        signer = guardian if under_16 and guardian else name
+        reg.nda = NdaSignature(nda.version, nda.language, nda.sha256, signer)
     result = services.checkin.check_in(reg, obj.actor)
     warn_unknown_host(reg)
     click.echo(f"visit {result.visit_id}")

@@ -35,6 +35,7 @@ class Notification:
     day: str | None = None
     code: str | None = None
     language: str | None = None
+    minor: bool = False  # a host notification's: the visitor is under 16, with a guardian
 
     @property
     def recipient(self) -> str | None:

@@ -22,6 +22,7 @@ MSG_PHONE = N_("Please enter a valid phone number.")
 MSG_CONTACT = N_("Please give an e-mail address or a phone number.")
 MSG_TYPE = N_("Please choose the type of visit.")
 MSG_NDA_REQUIRED = N_("For this visit, please accept the non-disclosure agreement.")
+MSG_GUARDIAN = N_("Please enter the name of the parent or guardian who is with you.")
 
 
 @dataclass(slots=True)
@@ -36,6 +37,7 @@ class Registration:
     host_id: uuid.UUID | None = None
     visitor_type: str = VisitorType.GUEST.value
     under_16: bool = False
+    guardian: str = ""  # an under-16's parent or guardian, who consents and signs for them
     privacy_version: str = ""
     privacy_sha256: str = ""
     privacy_language: str = ""  # the notice's (the store keeps the text under all three)
@@ -123,6 +125,12 @@ def validate(reg: Registration, *, phone_region: str) -> NewVisit:
             phone = normalise_phone(phone, phone_region)
         except TextError as exc:
             errors["phone"] = exc.message
+    guardian = None
+    if reg.under_16:
+        if reg.guardian.strip():
+            guardian = field_value("guardian", reg.guardian, NAME_MAX, True)
+        else:
+            errors["guardian"] = MSG_GUARDIAN
     if email is None and phone is None and "email" not in errors and "phone" not in errors:
         errors["email"] = MSG_CONTACT
     try:
@@ -144,6 +152,7 @@ def validate(reg: Registration, *, phone_region: str) -> NewVisit:
         privacy_version=reg.privacy_version,
         privacy_sha256=reg.privacy_sha256,
         under_16=reg.under_16,
+        guardian=guardian,
         nda=reg.nda,
         screening=ScreeningOutcome.NOT_ASKED if reg.under_16 else reg.screening,
         health_answers=None if reg.under_16 else reg.health_answers,

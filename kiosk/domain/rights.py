@@ -49,6 +49,8 @@ class PersonData:
     """Each visit's privacy notice as shown: its version and SHA-256."""
     requests: list[RightsRequest] = field(default_factory=list)
     """The rights requests they made (the register's entries)."""
+    guardians: dict[uuid.UUID, str] = field(default_factory=dict)
+    """The parent or guardian who came with them to a visit made under 16."""
 
 
 @dataclass(frozen=True, slots=True)

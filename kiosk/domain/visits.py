@@ -63,6 +63,8 @@ class NewVisit:
     privacy_version: str = ""
     privacy_sha256: str = ""
     under_16: bool = False
+    # An under-16's parent or guardian, who consented for them and signed the NDA.
+    guardian: str | None = None
     nda: NdaSignature | None = None
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None

@@ -39,6 +39,10 @@ MAIL_SUBJECT = N_("Your visitor has arrived at {site}")
 MAIL_GREETING = N_("Hello {host},")
 MAIL_HELLO = N_("Hello,")
 MAIL_BODY = N_("{visitor} checked in at {time} and is waiting for you at reception ({site}).")
+MAIL_MINOR = N_(
+    "Your visitor is under 16 and came with a parent or guardian. Please meet them at "
+    "reception and confirm the visit there."
+)
 MAIL_SIGNATURE = N_("the visitor kiosk")
 # The invitation, in the language reception chose (else notify.language).
 INVITE_SUBJECT = N_("Your visit to {site} on {day}")
@@ -195,6 +199,8 @@ class NotifyService:
         msg["Subject"] = t(MAIL_SUBJECT, site=self.site_name)
         greeting = t(MAIL_GREETING, host=note.host_name) if note.host_name else t(MAIL_HELLO)
         body = t(MAIL_BODY, visitor=who, time=at, site=self.site_name)
+        if note.minor:
+            body += "\n\n" + t(MAIL_MINOR)
         msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 

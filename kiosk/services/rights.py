@@ -77,6 +77,7 @@ def person_json(data: PersonData) -> dict[str, Any]:
                 "company": v.company,
                 "host": host(v.host_id, v.host_name),
                 "visitor_type": v.visitor_type.value,
+                "guardian": data.guardians.get(v.id),  # who came with an under-16
                 "privacy_notice": notice(v.id),
                 "nda_accepted": v.nda_accepted,
                 "screening": v.screening.value,
@@ -272,7 +273,8 @@ class RightsService:
         hosts = {h.id: h.name for h in repos.hosts.all(active_only=False)}
         privacy = repos.rights.privacy_shown([v.id for v in visits])
         requests = repos.requests.of_person(**person.as_kwargs())
-        return PersonData(visits, ndas, invitations, hosts, privacy, requests)
+        guardians = repos.visits.guardians([v.id for v in visits])
+        return PersonData(visits, ndas, invitations, hosts, privacy, requests, guardians)
 
     def export(
         self, person: Person, output: Path, actor: Actor, request: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from kiosk.domain.staff import ROLES
@@ -108,6 +108,16 @@ class StatusService:
                 f"{overdue} rights request(s) are past their due date: answer or extend them "
                 "(kiosk rights request list; the console's Rights tab)"
             )
+
+        # Under-16s on their own sent to reception by the kiosk: an anonymous count.
+        midnight = datetime.combine(today, time(0), ctx.tz)
+        alone = sum(
+            1
+            for e in repos.audit.iter_events(action="visit.turned_away", start=midnight)
+            if e.details.get("site") == db.site_id.hex
+        )
+        data["sent_to_reception_today"] = alone
+        fact(("sent to reception today", f"{alone} under-16(s) on their own"))
 
         last_purge = repos.audit.events(action="retention.purge", newest=1)
         data["last_purge"] = last_purge[0].at.isoformat() if last_purge else None

@@ -21,7 +21,7 @@ from kiosk.domain.registration import (
     normalise_email,
     normalise_phone,
 )
-from kiosk.domain.staff import Actor
+from kiosk.domain.staff import KIOSK, Actor
 from kiosk.domain.text import TextError, clean_text
 from kiosk.domain.visits import VisitRecord
 from kiosk.services.badge import BadgeService, print_line
@@ -132,6 +132,26 @@ class VisitService:
         except AlreadyCheckedOut:
             return False
         return True
+
+    def confirm_minor(self, visit_id: uuid.UUID, actor: Actor) -> bool:
+        """Reception confirms an under-16's visit, having met them with their guardian:
+        the "under 16" flag is cleared, audited. False when it was confirmed already."""
+        actor.require("checkout")
+        with self.repos.db.uow(actor.name) as tx:
+            return self.repos.visits.confirm_minor(tx, visit_id)
+
+    def guardian(self, visit_id: uuid.UUID, actor: Actor) -> str | None:
+        """An under-16 visit's parent or guardian (None for any other visit)."""
+        actor.require("log")
+        return self.repos.visits.guardians([visit_id]).get(visit_id)
+
+    def turned_away(self, reason: str) -> None:
+        """An anonymous count at the kiosk: a visitor sent to reception before giving any
+        detail (an under-16 on their own). Nothing about the person is stored: an audit
+        event with the reason and the site."""
+        site = self.repos.db.site_id.hex
+        with self.repos.db.uow(KIOSK.name) as tx:
+            tx.audit("visit.turned_away", details={"reason": reason, "site": site})
 
     def correct(self, visit_id: uuid.UUID, changes: dict[str, str], actor: Actor) -> list[str]:
         """Validate like the kiosk does, then re-seal; raises ValidationErrors."""

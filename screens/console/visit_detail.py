@@ -54,6 +54,9 @@ class VisitDetailScreen(ModalScreen[bool]):
     #detail-buttons Button { margin: 0 1 0 0; }
     #left-row { display: none; }
     #left-row.-needed { display: block; }
+    #confirm-row { display: none; height: auto; padding: 1 0 0 0; }
+    #confirm-row.-needed { display: block; }
+    #confirm-row Static { width: 1fr; padding: 1 1 0 0; }
     """
     BINDINGS = [("escape", "close", "Close")]
 
@@ -62,6 +65,7 @@ class VisitDetailScreen(ModalScreen[bool]):
         visit: VisitRecord
         host: str  # whom the visitor came to see, or ""
         notification: str  # whether the host has been e-mailed, or ""
+        guardian: str  # an under-16's parent or guardian, or ""
 
     @dataclass
     class Done(Message):
@@ -91,6 +95,11 @@ class VisitDetailScreen(ModalScreen[bool]):
                 yield Label("Left at", classes="label")
                 yield Input(id="left-at", max_length=20, disabled=True)
                 yield FieldError("", id="left-at-error", markup=False)
+            # Only for an under-16 not yet confirmed: reception meets them with their
+            # guardian (and host) and confirms.
+            with Horizontal(id="confirm-row"):
+                yield Static("Under 16: meet the visitor and their guardian, then confirm.")
+                yield Button("Confirm visit", id="confirm-minor", variant="success", disabled=True)
             yield Static("", id="detail-status", markup=False)
             with Horizontal(id="detail-buttons"):
                 yield Button("Save corrections", id="save", variant="primary", disabled=True)
@@ -109,7 +118,8 @@ class VisitDetailScreen(ModalScreen[bool]):
         """(In a worker) the visit's facts, with its host and whether they were told."""
         host = self.visits.host_of(visit)
         told = self.visits.host_notification(self.visit_id, self.desk.actor)
-        self.post_message(self.Loaded(visit, host, told))
+        guardian = self.visits.guardian(self.visit_id, self.desk.actor) or ""
+        self.post_message(self.Loaded(visit, host, told, guardian))
 
     def on_visit_detail_screen_loaded(self, message: Loaded) -> None:
         v = self.visit = message.visit
@@ -123,8 +133,10 @@ class VisitDetailScreen(ModalScreen[bool]):
         ]
         if v.flagged:
             facts.append("screening: see reception")
+        if message.guardian:
+            facts.append(f"under 16, with parent/guardian {message.guardian}")
         if v.needs_confirmation:
-            facts.append("under 16: host to confirm")
+            facts.append("under 16: to be confirmed at reception")
         if message.notification:
             facts.append(message.notification)
         self.query_one("#facts", Static).update(" · ".join(facts))
@@ -137,6 +149,9 @@ class VisitDetailScreen(ModalScreen[bool]):
         checkout.disabled = not ((v.on_site or v.auto_checkout) and self.desk.can("checkout"))
         checkout.label = "Record departure" if v.auto_checkout else "Check out"
         self.query_one("#reprint", Button).disabled = not (v.on_site and self.desk.can("checkout"))
+        confirm = v.needs_confirmation and self.desk.can("checkout")
+        self.query_one("#confirm-row").set_class(confirm, "-needed")
+        self.query_one("#confirm-minor", Button).disabled = not confirm
         needed = self.visits.departure_needed(v) and self.desk.can("checkout")
         self.query_one("#left-row").set_class(needed, "-needed")
         left_at = self.query_one("#left-at", Input)
@@ -193,6 +208,15 @@ class VisitDetailScreen(ModalScreen[bool]):
             if self.visits.check_out(self.visit_id, self.desk.actor, left):
                 return "Departure recorded." if automatic else "Checked out."
             return "Already checked out meanwhile (the badge was scanned, or at another desk)."
+
+        self._act(do)
+
+    @on(Button.Pressed, "#confirm-minor")
+    def confirm_minor(self) -> None:
+        def do() -> str:
+            if self.visits.confirm_minor(self.visit_id, self.desk.actor):
+                return "Visit confirmed."
+            return "Already confirmed (at another desk)."
 
         self._act(do)
 

@@ -27,6 +27,7 @@ class Step(enum.Enum):
     SKIP = "skip"  # no health questions
     ANOTHER = "another"  # the next person of the same party checks in
     DONE = "done"
+    RECEPTION = "reception"  # an under-16 on their own: sent to reception, nothing kept
 
 
 class HasRuntime(Protocol):

@@ -39,13 +39,17 @@ class DetailsScreen(VisitorScreen[Step]):
     def __init__(self, registration: Registration) -> None:
         super().__init__()
         self.registration = registration
+        # An under-16 comes with a parent or guardian, whose name is asked too.
+        self.fields: tuple[str, ...] = (*FIELDS, "guardian") if registration.under_16 else FIELDS
 
     def compose(self) -> ComposeResult:
         r = self.registration
         with VerticalScroll(id="form"):
             yield Static(_("Your details"), classes="title")
+            guardian = (("guardian", N_("Parent or guardian"), r.guardian, N_("Their full name")),)
             for field, label, value, placeholder in (
                 ("name", N_("Full name"), r.name, ""),
+                *(guardian if r.under_16 else ()),
                 ("email", N_("E-mail"), r.email, "name@example.com"),
                 ("phone", N_("Phone"), r.phone, "+31 20 123 4567"),
                 ("company", N_("Company (optional)"), r.company, ""),
@@ -110,7 +114,7 @@ class DetailsScreen(VisitorScreen[Step]):
         """A field whose message shows is checked again as it is corrected: the message
         goes once it no longer holds (a corrected e-mail kept its complaint until Next)."""
         field = (event.input.id or "").removesuffix("-input")
-        if field not in FIELDS or field == "host":
+        if field not in self.fields or field == "host":
             return
         error = self.query_one(f"#{field}-error", FieldError)
         if error.has_class("-empty"):
@@ -141,6 +145,8 @@ class DetailsScreen(VisitorScreen[Step]):
         r.phone = self.query_one("#phone-input", Input).value
         r.company = self.query_one("#company-input", Input).value
         r.host_name = self.query_one("#host-input", Input).value
+        if r.under_16:
+            r.guardian = self.query_one("#guardian-input", Input).value
         pressed = self.query_one("#type", RadioSet).pressed_button
         r.visitor_type = pressed.id.removeprefix("type-") if pressed and pressed.id else "guest"
         return r
@@ -170,11 +176,14 @@ class DetailsScreen(VisitorScreen[Step]):
         host_error = self._resolve_host(r)
         if host_error:
             errors["host"] = host_error
-        for field in (*FIELDS, "visitor_type"):
+        order = ("name", "guardian", *FIELDS[1:], "visitor_type")
+        for field in order:
+            if field not in self.fields and field != "visitor_type":
+                continue
             message = errors.get(field, "")
             self.query_one(f"#{field}-error", FieldError).update(_(message) if message else "")
         if errors:
-            first = next(f for f in (*FIELDS, "visitor_type") if f in errors)
+            first = next(f for f in order if f in errors)
             if first != "visitor_type":
                 self.query_one(f"#{first}-input", Input).focus()
             return

@@ -18,6 +18,10 @@ from screens.visitor.nav import nav
 from screens.widgets import FieldError
 
 MSG_SIGNATURE = N_("Please type your full name as you entered it.")
+MSG_GUARDIAN_SIGNATURE = N_("Please type the parent's or guardian's full name as entered.")
+GUARDIAN_CONSENT = N_(
+    "For a visitor under 16, their parent or guardian reads this and consents on their behalf."
+)
 
 
 def document_view(doc: Document) -> Markdown:
@@ -59,9 +63,16 @@ class PrivacyScreen(VisitorScreen[Step]):
             yield Static(version_line(doc), id="notice-version", classes="hint", markup=False)
             summary = _(self.SUMMARY).format(period=period(terms.visit_days))
             yield Static(summary, classes="summary")
+            if self.registration.under_16:
+                yield Static(_(GUARDIAN_CONSENT), id="guardian-consent", classes="warning")
             with VerticalScroll(id="document-box"):
                 yield document_view(doc)
-        yield from nav(Button(_("I have read this"), id="accept", variant="primary"))
+        accept = (
+            _("I consent, as parent or guardian")
+            if self.registration.under_16
+            else _("I have read this")
+        )
+        yield from nav(Button(accept, id="accept", variant="primary"))
 
     def on_mount(self) -> None:
         self.query_one("#accept", Button).focus()
@@ -99,7 +110,12 @@ class NdaScreen(VisitorScreen[Step]):
             with VerticalScroll(id="document-box"):
                 yield document_view(doc)
             with Horizontal(id="signature-row"):
-                yield Label(_("Type your full name to accept:"), id="signature-label")
+                label = (
+                    _("Parent or guardian, type your full name to accept:")
+                    if self.registration.under_16
+                    else _("Type your full name to accept:")
+                )
+                yield Label(label, id="signature-label")
                 # Signed already when the visitor came back from a later step.
                 yield Input(signed.signed_name if signed else "", id="signature", max_length=120)
             yield FieldError("", id="signature-error", markup=False)
@@ -116,8 +132,12 @@ class NdaScreen(VisitorScreen[Step]):
     def accept(self) -> None:
         typed = self.query_one("#signature", Input).value
         r = self.registration
-        if not _same_name(typed, r.name):
-            self.query_one("#signature-error", FieldError).update(_(MSG_SIGNATURE))
+        # An under-16's parent or guardian signs for them.
+        signer, message = (
+            (r.guardian, MSG_GUARDIAN_SIGNATURE) if r.under_16 else (r.name, MSG_SIGNATURE)
+        )
+        if not _same_name(typed, signer):
+            self.query_one("#signature-error", FieldError).update(_(message))
             return
         doc = self.runtime.document("nda", current_language())
         r.nda = NdaSignature(doc.version, doc.language, doc.sha256, typed.strip())

@@ -137,6 +137,7 @@ class OutboxRepository:
                     day=payload.get("day"),
                     code=payload.get("code"),
                     language=payload.get("language"),
+                    minor=payload.get("minor") is True,
                 )
             )
         return claimed

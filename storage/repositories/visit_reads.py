@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, column, func, select, text
 
 from kiosk.domain.visits import DamagedRecord, DayVisits, VisitFields, VisitRecord
+from storage.codec import unseal
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import NotFound, RecordTampered
@@ -114,6 +115,24 @@ class VisitReads:
         # Opened by id, all of it is checked: the columns lists do not show as well.
         if not seal_mac_holds(self.db.seal_key, dict(columns._mapping)):
             raise RecordTampered("visits", visit_id, "record")
+        return found
+
+    def guardians(self, visit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The parent or guardian recorded with each of these (under-16) visits that has
+        one, decrypted; raises RecordTampered (naming it) or KeyDestroyed."""
+        if not visit_ids:
+            return {}
+        stmt = select(Visit.id, Visit.key_id, Visit.guardian_ct).where(
+            Visit.id.in_(visit_ids), Visit.guardian_ct.is_not(None)
+        )
+        with db_errors(), self.db.read_connection() as conn:
+            rows = conn.execute(stmt).all()
+        keystore = self.db.keystore
+        found = {}
+        for visit_id, key_id, blob in rows:
+            name = unseal(keystore.key_by_id(key_id), "visits", "guardian", visit_id, key_id, blob)
+            if name is not None:
+                found[visit_id] = name
         return found
 
     def find_person(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
@@ -165,6 +165,10 @@ class VisitRepository(VisitReads):
             ),
             sealed=listed_text(row),
         )
+        if visit.guardian is not None:
+            row["guardian_ct"] = seal(
+                visit_aead, "visits", "guardian", visit_id, visit_key_id, visit.guardian
+            )
         new_documents = [d for d in visit.documents if d.key not in self._documents_kept]
         return SealedCheckIn(
             now=now,
@@ -224,11 +228,13 @@ class VisitRepository(VisitReads):
                 (HealthScreening, self._answers_row(visit.health_answers, visit_id, key_day, now))
             )
         if visit.notify_host and (visit.host_id is not None or visit.host_name):
-            payload = {
+            payload: dict[str, Any] = {
                 "visitor": visit.name,
                 "company": visit.company,
                 "arrived_at": now.isoformat(),
             }
+            if visit.under_16:  # the host is told a minor is coming, with a guardian
+                payload["minor"] = True
             row = message_row(
                 db, now, HOST_ARRIVAL, payload, visit_id=visit_id, host_id=visit.host_id
             )
@@ -383,6 +389,19 @@ class VisitRepository(VisitReads):
         return rewrite(self.db, tx, where, edit, missing=missing)
 
     # -- changes by staff ------------------------------------------------------------
+
+    def confirm_minor(self, tx: UnitOfWork, visit_id: uuid.UUID) -> bool:
+        """Reception confirmed an under-16's visit (met with their guardian and host):
+        the flag that asked for it is cleared. False when it was confirmed already."""
+        done = {"needs_confirmation": False}
+        changed = self.rewrite(
+            tx,
+            and_(Visit.id == visit_id, Visit.needs_confirmation.is_(True)),
+            lambda p: (p, done),
+        )
+        if changed:
+            tx.audit("visit.confirm_minor", str(visit_id))
+        return bool(changed)
 
     def correct(
         self, tx: UnitOfWork, visit_id: uuid.UUID, changes: dict[str, str | None]

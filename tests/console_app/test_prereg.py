@@ -135,6 +135,8 @@ async def test_preregistration_is_used_at_the_kiosk(services: Services) -> None:
         await pilot.click("#invitation")
         await wait_for_screen(pilot, "InvitationScreen")
         await pilot.press(*code, "enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == "Ingrid Invitee"
         assert pilot.app.screen.query_one("#host-input", Input).value == "Hostina Placeholder"

@@ -27,9 +27,17 @@ def kiosk_app(services: Services) -> KioskApp:
     return make_app(services.settings, services=services, clock=lambda: FIXED_NOW)
 
 
-async def start_details(pilot: Pilot[None], name: str = NAME) -> None:
+async def past_age(pilot: Pilot[None], age: str = "adult") -> None:
+    """The age step (asked first) answered: "adult", "minor" (with a guardian) or
+    "alone" (an under-16 on their own)."""
+    await wait_for_screen(pilot, "AgeScreen")
+    await pilot.click(f"#{age}")
+
+
+async def start_details(pilot: Pilot[None], name: str = NAME, age: str = "adult") -> None:
     """From the welcome screen to the details step, name and e-mail typed."""
     await pilot.click("#check-in")
+    await past_age(pilot, age)
     await wait_for_screen(pilot, "DetailsScreen")
     await type_into(pilot, "#name-input", name)
     await type_into(pilot, "#email-input", EMAIL)
@@ -40,20 +48,25 @@ async def name_typed_in_dutch(pilot: Pilot[None]) -> None:
     await pilot.click("#lang-nl")
     await pilot.pause()
     await pilot.click("#check-in")
+    await past_age(pilot)
     await wait_for_screen(pilot, "DetailsScreen")
     await type_into(pilot, "#name-input", NAME)
 
 
-async def fill_details(pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest") -> None:
-    await start_details(pilot, name)
+async def fill_details(
+    pilot: Pilot[None], name: str = NAME, visitor_type: str = "guest", guardian: str = ""
+) -> None:
+    """The details of a visitor of 16 or more typed, Next; with ``guardian``, an under-16
+    with that parent or guardian."""
+    await start_details(pilot, name, "minor" if guardian else "adult")
+    if guardian:
+        await type_into(pilot, "#guardian-input", guardian)
     await type_into(pilot, "#company-input", "Fictitious Widgets Ltd")
     await pilot.click(f"#type-{visitor_type}")
     await pilot.click("#next")
 
 
-async def through_documents(pilot: Pilot[None], *, adult: bool = True, sign: str = NAME) -> None:
-    await wait_for_screen(pilot, "AgeScreen")
-    await pilot.click("#adult" if adult else "#minor")
+async def through_documents(pilot: Pilot[None], *, sign: str = NAME) -> None:
     await wait_for_screen(pilot, "PrivacyScreen")
     await pilot.click("#accept")
     await wait_for_screen(pilot, "NdaScreen")
@@ -74,8 +87,6 @@ async def answer_screening(pilot: Pilot[None], *answers: str) -> None:
 async def checked_in_code(pilot: Pilot[None]) -> str:
     """A delivery checked in (no NDA) and gone back to the welcome screen: its code."""
     await fill_details(pilot, visitor_type="delivery")
-    await wait_for_screen(pilot, "AgeScreen")
-    await pilot.click("#adult")
     await wait_for_screen(pilot, "PrivacyScreen")
     await pilot.click("#accept")  # deliveries sign no NDA
     await wait_for_screen(pilot, "BadgeScreen")

@@ -92,6 +92,8 @@ async def test_the_type_of_visit_is_asked_beside_its_choices(
         await pilot.click(f"#lang-{language}")
         await pilot.pause()
         await pilot.click("#check-in")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         screen = pilot.app.screen
         choices = screen.query_one("#type").content_region
@@ -115,6 +117,8 @@ async def test_served_to_a_tablet_each_choice_is_a_fingertip_high(
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#check-in")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         await type_into(pilot, "#host-input", "hos")
         await pilot.pause(0.3)
@@ -218,8 +222,6 @@ async def test_host_is_chosen_from_the_directory_never_from_visitors(tmp_path: P
         await pilot.click("#type-delivery")
         await pilot.pause()
         await pilot.click("#next")
-        await wait_for_screen(pilot, "AgeScreen")
-        await pilot.click("#adult")
         await wait_for_screen(pilot, "PrivacyScreen")
         await pilot.click("#accept")
         await wait_for_screen(pilot, "BadgeScreen")
@@ -269,6 +271,8 @@ async def test_the_next_person_of_a_group_starts_with_company_and_host(tmp_path:
         await through_documents(pilot)
         await wait_for_screen(pilot, "BadgeScreen")
         await pilot.click("#another")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         values = {f: pilot.app.screen.query_one(f"#{f}-input", Input).value
                   for f in ("name", "email", "phone", "company", "host")}  # fmt: skip
@@ -299,6 +303,8 @@ async def test_a_burst_of_keys_across_fields_lands_in_the_right_fields(tmp_path:
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await pilot.click("#check-in")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         await type_burst(
             pilot, *NAME, "tab", *EMAIL, "tab", *"+31201234567", "tab", *"Acme", "shift+tab"

@@ -65,6 +65,8 @@ async def test_a_badge_scanned_at_the_welcome_screen_checks_out_at_once(tmp_path
         await pilot.press("escape")
         await wait_for_screen(pilot, "WelcomeScreen")
         await type_burst(pilot, *"hello", "enter")  # no code: Enter is the Check in button's
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
 
 

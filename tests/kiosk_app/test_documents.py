@@ -50,8 +50,6 @@ async def test_declining_the_nda_creates_no_visit(tmp_path: Path) -> None:
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
-        await wait_for_screen(pilot, "AgeScreen")
-        await pilot.click("#adult")
         await wait_for_screen(pilot, "PrivacyScreen")
         await pilot.click("#accept")
         await wait_for_screen(pilot, "NdaScreen")
@@ -93,8 +91,6 @@ async def test_signature_may_leave_out_accents_and_case(tmp_path: Path) -> None:
 async def _privacy_notice(pilot: Pilot[None]) -> tuple[str, str]:
     """From the welcome screen to the privacy notice: (its summary line, the notice)."""
     await fill_details(pilot)
-    await wait_for_screen(pilot, "AgeScreen")
-    await pilot.click("#adult")
     await wait_for_screen(pilot, "PrivacyScreen")
     notice = pilot.app.screen.query_one("#document", Markdown).source
     return str(pilot.app.screen.query_one(".summary", Static).render()), " ".join(notice.split())
@@ -266,8 +262,6 @@ async def test_the_offices_own_documents_are_shown_signed_and_kept(
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await fill_details(pilot)
-        await wait_for_screen(pilot, "AgeScreen")
-        await pilot.click("#adult")
         await wait_for_screen(pilot, "PrivacyScreen")
         notice = pilot.app.screen.query_one("#document", Markdown)
         assert "We keep it for 30 days." in notice.source

@@ -36,6 +36,8 @@ async def test_an_invitation_qr_scanned_at_the_welcome_screen_opens_the_check_in
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         await type_burst(pilot, *code, "enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
     assert visits_today(services) == []  # nothing stored until the visitor goes through
@@ -55,6 +57,8 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
         await pilot.click("#invitation")
         await wait_for_screen(pilot, "InvitationScreen")
         await pilot.press(*code.lower(), "enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         screen = pilot.app.screen
         assert screen.query_one("#name-input", Input).value == NAME
@@ -62,8 +66,6 @@ async def test_invitation_code_fills_the_form(tmp_path: Path) -> None:
         assert screen.query_one("#host-input", Input).value == "Hostina Placeholder"
         await pilot.pause(0.3)
         await pilot.click("#next")
-        await wait_for_screen(pilot, "AgeScreen")
-        await pilot.click("#adult")
         await wait_for_screen(pilot, "PrivacyScreen")
         await pilot.click("#accept")
         await wait_for_screen(pilot, "BadgeScreen")
@@ -108,6 +110,8 @@ async def test_an_invitation_code_left_empty_or_not_looked_up_is_said(
         assert pilot.app.screen.query_one("#invitation-code", Input).value == code
         assert pilot.app.focused is pilot.app.screen.query_one("#invitation-code")
         await pilot.press("enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         assert pilot.app.screen.query_one("#name-input", Input).value == NAME
 

@@ -113,8 +113,8 @@ async def test_under_16_skips_screening_and_needs_host_confirmation(tmp_path: Pa
     services = open_services(kiosk_settings(tmp_path, SCREENING_ON))
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await fill_details(pilot)
-        await through_documents(pilot, adult=False)
+        await fill_details(pilot, guardian="Gwendolyn Fakeguardian")
+        await through_documents(pilot, sign="Gwendolyn Fakeguardian")
         await wait_for_screen(pilot, "BadgeScreen")  # no screening questions asked
         assert "host will confirm your visit" in screen_text(pilot)
     [visit] = visits_today(services)

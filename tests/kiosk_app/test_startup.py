@@ -75,6 +75,8 @@ async def test_a_kiosk_that_started_before_its_database_opens_when_it_answers(
         assert "not available right now" not in screen_text(pilot)
         assert pilot.app.screen.focused is pilot.app.screen.query_one("#check-in", Button)
         await pilot.press("enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
     assert (
         app.runtime.services.repos.visits.on_day(

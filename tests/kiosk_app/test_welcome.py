@@ -42,6 +42,8 @@ async def test_idle_wipe_forgets_a_half_filled_form(tmp_path: Path) -> None:
         assert "Check in" in str(app.screen.query_one("#check-in", Button).label)  # English again
         await pilot.pause(0.3)  # the wipe pops screens and switches: let it settle
         await pilot.click("#check-in")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
         assert app.screen.query_one("#name-input", Input).value == ""
         assert NAME not in screen_text(pilot)
@@ -122,9 +124,13 @@ async def test_the_still_there_question_covers_no_button_or_field(tmp_path: Path
         await asked("DetailsScreen in Dutch", "Bent u er nog?")
         await pilot.click("#cancel")
         await wait_for_screen(pilot, "WelcomeScreen")
-        await fill_details(pilot)
+        await pilot.click("#check-in")
         await asked("AgeScreen", "Are you still there?")
         await pilot.click("#adult")
+        await wait_for_screen(pilot, "DetailsScreen")
+        await type_into(pilot, "#name-input", NAME)
+        await type_into(pilot, "#email-input", EMAIL)
+        await pilot.click("#next")
         await wait_for_screen(pilot, "PrivacyScreen")
         await pilot.click("#accept")
         await wait_for_screen(pilot, "NdaScreen")
@@ -175,6 +181,8 @@ async def test_each_visitor_starts_on_check_in(tmp_path: Path) -> None:
         await wait_for_screen(pilot, "WelcomeScreen")
         assert pilot.app.focused is pilot.app.screen.query_one("#check-in")
         await pilot.press("enter")
+        await wait_for_screen(pilot, "AgeScreen")
+        await pilot.click("#adult")
         await wait_for_screen(pilot, "DetailsScreen")
 
 
@@ -182,21 +190,26 @@ async def test_cancel_at_any_step_forgets_the_visitor(tmp_path: Path) -> None:
     """Cancel, at whichever step a visitor gives up, goes back to the welcome screen; the
     next visitor finds an empty form and nothing was stored."""
     services = open_services(kiosk_settings(tmp_path))
-    steps = ("DetailsScreen", "AgeScreen", "PrivacyScreen", "NdaScreen")
+    steps = ("AgeScreen", "DetailsScreen", "PrivacyScreen", "NdaScreen")
     async with kiosk_app(services).run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         for step, leave in [(s, "#cancel") for s in steps] + [("DetailsScreen", "escape")]:
             await pilot.click("#check-in")
-            await wait_for_screen(pilot, "DetailsScreen")
-            pilot.app.screen.query_one("#name-input", Input).value = NAME  # typed, in effect
-            pilot.app.screen.query_one("#email-input", Input).value = EMAIL
-            for button in ("#next", "#adult", "#accept")[: steps.index(step)]:
+            await wait_for_screen(pilot, "AgeScreen")
+            if step != "AgeScreen":
+                await pilot.click("#adult")
+                await wait_for_screen(pilot, "DetailsScreen")
+                pilot.app.screen.query_one("#name-input", Input).value = NAME  # typed
+                pilot.app.screen.query_one("#email-input", Input).value = EMAIL
+            for button in ("#next", "#accept")[: max(0, steps.index(step) - 1)]:
                 await pilot.click(button)
                 await pilot.pause()
             await wait_for_screen(pilot, step)
             await (pilot.press(leave) if leave == "escape" else pilot.click(leave))
             await wait_for_screen(pilot, "WelcomeScreen")
             await pilot.click("#check-in")
+            await wait_for_screen(pilot, "AgeScreen")
+            await pilot.click("#adult")
             await wait_for_screen(pilot, "DetailsScreen")
             assert pilot.app.screen.query_one("#name-input", Input).value == "", step
             assert pilot.app.screen.query_one("#email-input", Input).value == "", step
