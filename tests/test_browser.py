@@ -177,9 +177,9 @@ def test_check_in_and_out_in_a_real_browser(
         _open_kiosk(page, url)
         assert page.title() == "Fictional Lobby"
         _act(page, "Enter")  # "Check in" has the focus
+        _act(page, "Enter")  # "I am 16 or older" (asked first) has the focus
         _act(page, "Tab", text=NAME)
         _act(page, "Enter", text="wilhelmina@example.com")  # Enter in a field: Next
-        _act(page, "Enter")  # "I am 16 or older" has the focus
         _act(page, "Enter")  # the privacy notice: "I have read this" has the focus
         _act(page, "Enter", text=NAME)  # the NDA: type one's full name, Enter
         codes = wait_until_sync(lambda: decode_qr(page.screenshot()), timeout=30, every=0.3)
@@ -418,9 +418,9 @@ def test_a_finger_scrolls_a_long_nda_and_a_tap_still_accepts(
         page = context.new_page()
         _open_kiosk(page, url)
         _act(page, "Enter")  # Check in
+        _act(page, "Enter")  # "I am 16 or older" (asked first) has the focus
         _act(page, "Tab", text=NAME)
         _act(page, "Enter", text="wilhelmina@example.com")
-        _act(page, "Enter")  # 16 or older
         nda = _held(page, _act(page, "Enter"))  # the privacy notice read: the NDA's beginning
         _swipe(page, 500, 460, 170)  # over the text (y 170 to 490 at this size), upwards
         # Lines of clauses move onto lines much like them: a few thousand pixels change

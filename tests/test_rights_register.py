@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.domain.requests import RequestError, RequestStatus, add_months, due_on
+from kiosk.domain.requests import RequestError, RequestStatus, add_months, due_on, short_ref
 from kiosk.services.rights import Person
 from storage.models import AuditEvent, RightsRequestRow
 from storage.open import StoreConfig
@@ -49,7 +49,7 @@ def test_requests_are_listed_overdue_first_then_due_soon(store: Repositories) ->
 def test_an_extension_once_with_a_reason_and_closing_once(store: Repositories) -> None:
     rights = services_over(store).rights
     r = rights.open_request("access", ADA, "e-mail", OPERATOR, date.today() - timedelta(days=3))
-    ref = str(r.id)[:8]  # as the register lists it
+    ref = short_ref(r.id)  # as the register lists it
     with pytest.raises(RequestError, match="reason for the extension is required"):
         rights.extend(ref, 2, "  ", OPERATOR)
     with pytest.raises(RequestError, match="1 to 2 months"):
@@ -122,15 +122,22 @@ def test_the_register_from_the_command_line(store_config: StoreConfig, tmp_path:
 
     opened = kiosk("rights", "request", "open", "erasure", "ada@example.com", "--via", "letter")
     request_id = opened.split()[1]
+    # Another, the same minute: their ids begin alike (the time), the listed refs differ.
+    kiosk("rights", "request", "open", "access", "bob@example.com", "--via", "letter")
+    refs = [line.split()[0] for line in kiosk("rights", "request", "list").splitlines()[:2]]
+    assert len(set(refs)) == 2
+    for ref in refs:
+        assert kiosk("rights", "request", "show", ref).startswith(ref)
+    ref = request_id.replace("-", "")[-8:]
     assert f"due {due_on(date.today())}" in opened
-    kiosk("rights", "request", "extend", request_id[:8], "--months", "1", "--reason", "Backups")
+    kiosk("rights", "request", "extend", ref, "--months", "1", "--reason", "Backups")
     listed = kiosk("rights", "request", "list")
     assert (
         f"due {due_on(date.today(), 1)} (extended)" in listed
-        and "1 request(s), 0 overdue" in listed
+        and "2 request(s), 0 overdue" in listed
     )
-    kiosk("rights", "erase", "ada@example.com", "--yes", "--request", request_id[:8])
-    kiosk("rights", "request", "answer", request_id[:8], "--note", "Erased")
+    kiosk("rights", "erase", "ada@example.com", "--yes", "--request", ref)
+    kiosk("rights", "request", "answer", ref, "--note", "Erased")
     shown = kiosk("rights", "request", "show", request_id)
     assert "erase  by" in shown and "answered" in shown and "Erased" in shown
     args = ("rights", "request", "open", "gossip", "x@example.com", "--via", "letter")

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from kiosk.cli.base import Context, Day, fail, pass_ctx
-from kiosk.domain.requests import CHANNELS, MAX_EXTENSION_MONTHS, RequestKind, RightsRequest
+from kiosk.domain.requests import (
+    CHANNELS,
+    MAX_EXTENSION_MONTHS,
+    OBJECTION_PURPOSES,
+    RequestKind,
+    RightsRequest,
+    short_ref,
+)
 from kiosk.domain.text import TextError
 from kiosk.services.rights import Person
 
@@ -17,8 +24,8 @@ REQUEST = click.option(
     "--request",
     "request",
     metavar="ID",
-    help="The open rights request this answers (its id, or the first 8 characters of "
-    "it): the action is recorded on it.",
+    help="The open rights request this answers (its id, or the 8 characters the"
+    " register lists): the action is recorded on it.",
 )
 
 
@@ -54,14 +61,24 @@ def rights_show(obj: Context, who: str) -> None:
 @rights.command("export")
 @click.argument("who")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["json", "csv"]),
+    help="JSON, or CSV rows (section, item, field, value) for the person to take"
+    " elsewhere. Default: csv for an --output ending in .csv, else json.",
+)
 @REQUEST
 @pass_ctx
-def rights_export(obj: Context, who: str, output: Path, request: str | None) -> None:
-    """Write everything held about a person as JSON (never overwrites a file)."""
+def rights_export(
+    obj: Context, who: str, output: Path, form: str | None, request: str | None
+) -> None:
+    """Write everything held about a person as JSON or CSV (never overwrites a file)."""
     person = _person(obj, who)
     if output.exists():
         fail(f"{output} exists; choose a new file")
-    done = obj.services.rights.export(person, output, obj.actor, request)
+    form = form or ("csv" if output.suffix.lower() == ".csv" else "json")
+    done = obj.services.rights.export(person, output, obj.actor, request, form=form)
     click.echo(f"wrote {done.visits} visit(s) to {done.path} (sha256 {done.sha256})")
 
 
@@ -74,6 +91,36 @@ def rights_restrict(obj: Context, who: str, lift: bool, request: str | None) -> 
     """Restrict a person's visits (left out of exports unless an admin asks)."""
     n = obj.services.rights.restrict(_person(obj, who), obj.actor, not lift, request)
     click.echo(f"{n} visit(s) {'no longer restricted' if lift else 'restricted'}")
+
+
+@rights.command("object")
+@click.argument("who")
+@click.option(
+    "--to",
+    "purposes",
+    type=click.Choice(OBJECTION_PURPOSES),
+    multiple=True,
+    required=True,
+    help="What they object to: notifications (their host e-mailed when they arrive),"
+    " exports (being in security's access exports). Repeat for both.",
+)
+@click.option(
+    "--request",
+    "request",
+    metavar="ID",
+    required=True,
+    help="Their objection in the register (kiosk rights request open objection ...).",
+)
+@pass_ctx
+def rights_object(obj: Context, who: str, purposes: tuple[str, ...], request: str) -> None:
+    """Uphold a person's objection: stop using their data for these purposes, for what is
+    held and for visits to come (kept: the on-site and evacuation lists, their NDAs)."""
+    done = obj.services.rights.object(_person(obj, who), purposes, obj.actor, request)
+    click.echo(
+        f"objection to {' and '.join(done.purposes)} upheld for {done.visits} visit(s) held"
+        f" and those to come: {done.emails_dropped} host e-mail(s) not sent,"
+        f" {done.restricted} visit(s) left out of exports"
+    )
 
 
 @rights.command("withdraw-consent")
@@ -118,7 +165,7 @@ def _line(r: RightsRequest, today: date) -> str:
         state = r.status.value
     who = r.email or r.phone or "-"
     return (
-        f"{str(r.id)[:8]}  {r.kind.value:<13} received {r.received_on}  due {r.due_on}"
+        f"{short_ref(r.id)}  {r.kind.value:<13} received {r.received_on}  due {r.due_on}"
         f"{' (extended)' if r.extended_months else ''}  {state}  {who}"
     )
 

@@ -34,6 +34,14 @@ DUE_SOON_DAYS = 7
 MAX_TEXT = 500
 
 
+NOTIFICATIONS, EXPORTS = "notifications", "exports"
+OBJECTION_PURPOSES = (NOTIFICATIONS, EXPORTS)
+"""What a visitor can object to (their data used for): their host being e-mailed when
+they arrive; being in security's access exports. Their visits stay on the on-site and
+evacuation lists (their safety) and their NDAs stay (a legal record)."""
+OBJECT_TO = "object to "  # an objection upheld, as recorded on its request: + purpose
+
+
 class RequestError(ValueError):
     """A request or a change to it that the rules do not allow; the message says why."""
 
@@ -61,6 +69,15 @@ def checked_text(text: str, what: str, *, required: bool) -> str:
     return text
 
 
+REF_LENGTH = 8
+
+
+def short_ref(request_id: uuid.UUID) -> str:
+    """How lists name a request: the last 8 hex digits of its id, which are random (its
+    first ones are the time it was registered, shared by requests of the same minute)."""
+    return request_id.hex[-REF_LENGTH:]
+
+
 @dataclass(frozen=True, slots=True)
 class RequestAction:
     """Something done to answer a request (an export, an erasure, ...), as recorded."""
@@ -68,6 +85,15 @@ class RequestAction:
     at: datetime
     action: str
     actor: str
+
+
+def objected_purposes(actions: tuple[RequestAction, ...]) -> frozenset[str]:
+    """The purposes an objection request's recorded actions uphold."""
+    return frozenset(
+        a.action.removeprefix(OBJECT_TO)
+        for a in actions
+        if a.action.startswith(OBJECT_TO) and a.action.removeprefix(OBJECT_TO) in OBJECTION_PURPOSES
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,7 @@ class NewVisit:
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None
     notify_host: bool = True
+    restricted: bool = False  # left out of exports (the visitor objected to them)
     # The texts whose hashes privacy_sha256 and nda.sha256 are, kept in the documents
     # table the first time a visit refers to them.
     documents: tuple[DocumentText, ...] = ()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from kiosk import documents
 from kiosk.domain.hosts import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors, require_nda, validate
+from kiosk.domain.requests import EXPORTS, NOTIFICATIONS
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import find_by_name, search_key, several_fit
 from kiosk.domain.visits import CheckInResult, CheckOutOutcome, NewVisit
@@ -55,6 +56,7 @@ class CheckInService:
         be used (nothing is stored)."""
         repos = self.repos
         try:
+            visit = self._as_objected(visit)
             sealed = repos.visits.prepare(visit, now)
             with repos.db.uow(actor.name, now=sealed.now, fast=True) as tx:
                 result = repos.visits.check_in(tx, sealed)
@@ -63,6 +65,18 @@ class CheckInService:
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
         return result
+
+    def _as_objected(self, visit: NewVisit) -> NewVisit:
+        """The visit as the visitor's upheld objections have it: no e-mail to their host,
+        left out of exports (kiosk.domain.requests.OBJECTION_PURPOSES)."""
+        objected = self.repos.requests.objections(visit.email, visit.phone)
+        if not objected:
+            return visit
+        return replace(
+            visit,
+            notify_host=visit.notify_host and NOTIFICATIONS not in objected,
+            restricted=visit.restricted or EXPORTS in objected,
+        )
 
     def registration(
         self, *, name: str, email: str | None, phone: str | None, company: str, host: str,

@@ -4,18 +4,26 @@ go through the console's visit detail. Each action is audited with counts only."
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain.cells import safe_cell
 from kiosk.domain.registration import normalise_email, normalise_phone
 from kiosk.domain.requests import (
     CHANNELS,
+    EXPORTS,
+    NOTIFICATIONS,
+    OBJECT_TO,
+    OBJECTION_PURPOSES,
     RequestError,
     RequestKind,
     RequestStatus,
@@ -127,6 +135,47 @@ def person_json(data: PersonData) -> dict[str, Any]:
             for r in data.requests
         ],
     }
+
+
+CSV_COLUMNS = ("section", "item", "field", "value")
+
+
+def _flat(prefix: str, value: Any) -> Iterator[tuple[str, str]]:
+    """(dotted field name, text) for every leaf of a JSON value: nested objects as
+    ``a.b``, list members as ``a.0``; true/false, null as an empty cell."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flat(f"{prefix}.{key}" if prefix else key, inner)
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            yield from _flat(f"{prefix}.{n}", inner)
+    elif value is None:
+        yield prefix, ""
+    elif isinstance(value, bool):
+        yield prefix, "true" if value else "false"
+    else:
+        yield prefix, str(value)
+
+
+def person_rows(body: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    """The access export as rows of one CSV, for a visitor to take elsewhere
+    (portability): (section, item, field, value); ``item`` numbers the records of a
+    section from 1, so every field of one visit shares a section and item. The same
+    content as the JSON (docs/security.md); a cell a spreadsheet would run as a formula
+    starts with a quote."""
+    yield "export", "1", "exported_at", str(body["exported_at"])
+    for section in ("visits", "nda_acceptances", "invitations", "requests"):
+        for n, record in enumerate(body[section], 1):
+            for name, text in _flat("", record):
+                yield section, str(n), name, safe_cell(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionReport:
+    purposes: tuple[str, ...]
+    visits: int  # the person's visits held
+    emails_dropped: int  # host e-mails not yet sent, dropped
+    restricted: int  # visits left out of exports from now on
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,28 +326,41 @@ class RightsService:
         return PersonData(visits, ndas, invitations, hosts, privacy, requests, guardians)
 
     def export(
-        self, person: Person, output: Path, actor: Actor, request: str | None = None
+        self,
+        person: Person,
+        output: Path,
+        actor: Actor,
+        request: str | None = None,
+        *,
+        form: str = "json",
     ) -> AccessExport:
-        """Write everything held about the person as JSON (mode 0600; never overwrites);
-        for the open ``request`` (id), recorded on it."""
+        """Write everything held about the person as JSON, or (``form`` "csv", for
+        portability) the same as CSV rows (:func:`person_rows`); mode 0600, never
+        overwrites; for the open ``request`` (id), recorded on it."""
         actor.require("rights")
+        if form not in ("json", "csv"):
+            raise ValueError(f"no export form {form!r}")
         answering = self._for_request(request, person)
         data = self.lookup(person, actor)
-        body = json.dumps(
-            {
-                "exported_at": datetime.now().astimezone().isoformat(),
-                **person_json(data),
-            },
-            ensure_ascii=False,
-            indent=2,
-        ).encode()
+        content = {"exported_at": datetime.now().astimezone().isoformat(), **person_json(data)}
+        if form == "csv":
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows(person_rows(content))
+            body = text.getvalue().encode()
+        else:
+            body = json.dumps(content, ensure_ascii=False, indent=2).encode()
         output.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
         digest = hashlib.sha256(body).hexdigest()
         with self.repos.db.uow(actor.name) as tx:
-            tx.audit("person.export", details={"visits": len(data.visits), "sha256": digest})
+            tx.audit(
+                "person.export",
+                details={"visits": len(data.visits), "sha256": digest, "form": form},
+            )
         self._done_for(answering, "export", actor)
         return AccessExport(output, len(data.visits), digest, data)
 
@@ -312,6 +374,42 @@ class RightsService:
             n = self.repos.rights.set_restricted(tx, ids, restricted)
         self._done_for(answering, "restrict" if restricted else "lift restriction", actor)
         return n
+
+    def object(
+        self, person: Person, purposes: Sequence[str], actor: Actor, request: str
+    ) -> ObjectionReport:
+        """Uphold the person's objection (their open objection ``request``) to these
+        purposes (kiosk.domain.requests.OBJECTION_PURPOSES): from now on, and for what
+        is held. "notifications": their hosts' e-mails not yet sent are dropped and no
+        check-in of theirs e-mails the host; "exports": their visits, and those to come,
+        are left out of exports (restricted). Their visits stay on the on-site and
+        evacuation lists and their NDAs stay. Recorded on the request (which keeps the
+        objection in force while it is held) and audited with counts."""
+        actor.require("rights")
+        wanted = sorted(set(purposes))
+        unknown = [p for p in wanted if p not in OBJECTION_PURPOSES]
+        if not wanted or unknown:
+            raise RequestError("object to one or more of: " + ", ".join(OBJECTION_PURPOSES))
+        answering = self._for_request(request, person)
+        assert answering is not None
+        if answering.kind is not RequestKind.OBJECTION:
+            raise RequestError(
+                f"request {answering.id} is a {answering.kind.value} request, not an objection"
+            )
+        ids = [v.id for v in self.repos.visits.find_person(**person.as_kwargs())]
+        dropped = restricted = 0
+        with self.repos.db.uow(actor.name) as tx:
+            if NOTIFICATIONS in wanted:
+                dropped = self.repos.rights.drop_host_notifications(tx, ids)
+            if EXPORTS in wanted:
+                restricted = self.repos.rights.set_restricted(tx, ids, True)
+            tx.audit(
+                "person.object",
+                details={"purposes": wanted, "visits": len(ids), "emails_dropped": dropped},
+            )
+        for purpose in wanted:
+            self._done_for(answering, OBJECT_TO + purpose, actor)
+        return ObjectionReport(tuple(wanted), len(ids), dropped, restricted)
 
     def withdraw_consent(self, person: Person, actor: Actor, request: str | None = None) -> int:
         actor.require("rights")

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
 
-from kiosk.domain.requests import RightsRequest
+from kiosk.domain.requests import RightsRequest, short_ref
 from kiosk.domain.text import TextError, typed_path
 from screens.console.desk import Desk
 from screens.console.panel import Panel
@@ -86,7 +86,7 @@ class RightsPanel(Panel):
             else:
                 state = Text(r.status.value)
             table.add_row(
-                str(r.id)[:8], r.kind.value, str(r.received_on), str(r.due_on), state,
+                short_ref(r.id), r.kind.value, str(r.received_on), str(r.due_on), state,
                 Text(r.email or r.phone or ""), key=str(r.id),
             )  # fmt: skip
 
@@ -116,7 +116,7 @@ class RightsPanel(Panel):
 
     def _after_close(self, done: RightsRequest) -> None:
         self.query_one("#rights-answered", Button).disabled = True
-        self.say(f"Request {str(done.id)[:8]} closed as answered.")
+        self.say(f"Request {short_ref(done.id)} closed as answered.")
         self.load_requests()
 
     def _default_output(self) -> Path:

@@ -6,6 +6,7 @@ dates, status) are in the seal, and every change is audited with ids and counts 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -14,11 +15,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from kiosk.domain.requests import (
+    REF_LENGTH,
     RequestAction,
     RequestKind,
     RequestStatus,
     RightsRequest,
     due_on,
+    objected_purposes,
 )
 from kiosk.domain.retention import Category
 from kiosk.domain.rights import same_person
@@ -32,11 +35,17 @@ from storage.sealing import columns_of, request_seal
 from storage.unit_of_work import UnitOfWork
 
 TABLE, COLUMN = "rights_requests", "personal"
+OBJECTIONS_FRESH_S = 30.0
+"""How long a process trusts its list of the blind indexes objection requests carry
+before reading it again: an objection recorded by another process (the command line,
+another kiosk) holds for its check-ins within this time; one recorded here, at once."""
 
 
 class RequestRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # (read at, e-mail indexes, phone indexes) of this site's objection requests
+        self._objecting: tuple[float, frozenset[int], frozenset[int]] | None = None
 
     def open(
         self,
@@ -69,7 +78,28 @@ class RequestRepository:
         row.personal_ct = self._seal(aead, row, {**personal, "actions": []})
         tx.session.add(row)
         tx.audit("rights.request.open", str(row.id), {"kind": kind.value, "channel": channel})
+        tx.after_commit(self._forget_objecting)
         return row.id
+
+    def _forget_objecting(self) -> None:
+        self._objecting = None
+
+    def _objecting_indexes(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The blind indexes of this site's objection requests (columns only: no
+        decryption), read again when older than OBJECTIONS_FRESH_S."""
+        held = self._objecting
+        if held is None or time.monotonic() - held[0] > OBJECTIONS_FRESH_S:
+            with db_errors(), self.db.read_connection() as conn:
+                rows = conn.execute(
+                    select(RightsRequestRow.email_bidx, RightsRequestRow.phone_bidx).where(
+                        RightsRequestRow.site_id == self.db.site_id,
+                        RightsRequestRow.kind == RequestKind.OBJECTION.value,
+                    )
+                ).all()
+            emails = frozenset(e for e, _p in rows if e is not None)
+            phones = frozenset(p for _e, p in rows if p is not None)
+            held = self._objecting = (time.monotonic(), emails, phones)
+        return held[1], held[2]
 
     def _seal(self, aead: Any, row: RightsRequestRow, personal: dict[str, Any]) -> bytes:
         text = json.dumps(personal, ensure_ascii=False)
@@ -150,9 +180,40 @@ class RequestRepository:
             held = self._readable(rows)
         return [r for r in held if same_person(r.email, r.phone, email, phone)]
 
+    def objections(self, email: str | None, phone: str | None) -> frozenset[str]:
+        """What a person with this contact objected to (the purposes upheld on their
+        objection requests). Looked up at every check-in: their blind indexes are first
+        checked against the (cached) indexes of the objection requests, which finds
+        nothing for almost everyone; a candidate is read, decrypted and confirmed."""
+        emails, phones = self._objecting_indexes()
+        where = []
+        if email and (index := self.db.email_index(email)) in emails:
+            where.append(RightsRequestRow.email_bidx == index)
+        if phone and (index := self.db.phone_index(phone)) in phones:
+            where.append(RightsRequestRow.phone_bidx == index)
+        if not where:
+            return frozenset()
+        with db_errors(), self.db.read_session() as s:
+            rows = list(
+                s.scalars(
+                    select(RightsRequestRow).where(
+                        RightsRequestRow.site_id == self.db.site_id,
+                        RightsRequestRow.kind == RequestKind.OBJECTION.value,
+                        or_(*where),
+                    )
+                )
+            )
+            held = self._readable(rows) if rows else []
+        purposes: set[str] = set()
+        for r in held:
+            if same_person(r.email, r.phone, email, phone):
+                purposes |= objected_purposes(r.actions)
+        return frozenset(purposes)
+
     def find(self, ref: str) -> RightsRequest:
-        """The request whose id is ``ref`` or starts with it (at least 8 characters, as
-        the register lists them); NotFound when none or several."""
+        """The request whose id is ``ref``, starts with it (at least 8 characters) or
+        ends with it (the 8 the register lists: kiosk.domain.requests.short_ref); NotFound
+        when none or several."""
         ref = ref.strip().lower()
         with db_errors(), self.db.read_session() as s:
             rows = [
@@ -160,7 +221,8 @@ class RequestRepository:
                 for row in s.scalars(
                     select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
                 )
-                if len(ref) >= 8 and str(row.id).startswith(ref)
+                if len(ref) >= REF_LENGTH
+                and (str(row.id).startswith(ref) or row.id.hex.endswith(ref))
             ]
         if len(rows) != 1:
             raise NotFound(f"no single rights request with id {ref!r}")
@@ -210,5 +272,6 @@ class RequestRepository:
         aead = self.db.keystore.key_by_id(row.key_id)
         row.personal_ct = self._seal(aead, row, sealed)
         tx.audit(audit_action, str(request_id), details or {})
+        tx.after_commit(self._forget_objecting)
         s.flush()
         return self._record(row)

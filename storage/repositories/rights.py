@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select
 
+from kiosk.domain.notifications import HOST_ARRIVAL
 from kiosk.domain.rights import ErasureReport, NdaRecord, same_person
 from kiosk.domain.visits import ScreeningOutcome
 from storage.codec import Personal, unseal
@@ -153,6 +154,20 @@ class RightsRepository:
             "person.withdraw_consent", details={"visits": changed, "answers": _rowcount(answers)}
         )
         return changed
+
+    def drop_host_notifications(self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID]) -> int:
+        """Delete the e-mails to hosts about these visits that have not gone out (the
+        visitor objected to them); how many."""
+        if not visit_ids:
+            return 0
+        dropped = tx.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.visit_id.in_(visit_ids),
+                OutboxMessage.kind == HOST_ARRIVAL,
+                OutboxMessage.sent_at.is_(None),
+            )
+        )
+        return _rowcount(dropped)
 
     def set_restricted(
         self, tx: UnitOfWork, visit_ids: Sequence[uuid.UUID], restricted: bool

@@ -146,7 +146,7 @@ class VisitRepository(VisitReads):
             under_16=visit.under_16,
             needs_confirmation=visit.under_16,
             flagged=visit.screening is ScreeningOutcome.FAILED,
-            restricted=False,
+            restricted=visit.restricted,
             nda_accepted=visit.nda is not None,
             auto_checkout=False,
         )

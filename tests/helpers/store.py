@@ -114,3 +114,14 @@ def services_over(repos: Repositories) -> Services:
     """The use cases over these repositories, with the settings of the test's environment
     (its own data dir and config file: see conftest)."""
     return Services.over(repos, load_settings())
+
+
+def sharing_email_index(repos: Repositories, email: str) -> str:
+    """Another e-mail address whose (truncated) blind index is ``email``'s: a different
+    person the index alone would take for this one."""
+    wanted = repos.db.email_index(email)
+    for n in range(1 << 20):
+        other = f"someone.else{n}@example.invalid"
+        if repos.db.email_index(other) == wanted:
+            return other
+    raise AssertionError("no address shares the index")  # pragma: no cover
