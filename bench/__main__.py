@@ -12,6 +12,7 @@ from bench import (
     badge_bench,
     console_bench,
     export_bench,
+    rights_bench,
     startup_bench,
     store_bench,
 )
@@ -28,6 +29,7 @@ def main(argv: list[str]) -> int:
         "export": export_bench.bench_export,
         "audit-verify": audit_bench.bench_audit_verify,
         "badge-screen": badge_bench.bench_badge_screen,
+        "rights-export": rights_bench.bench_rights_export,
     }
     chosen = argv or list(suites)
     results: list[Result] = []

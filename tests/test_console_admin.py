@@ -18,6 +18,7 @@ from textual.widgets import Button, DataTable, Input, Select
 
 from kiosk.app import make_console
 from kiosk.domain.registration import Registration
+from kiosk.domain.requests import due_on, short_ref
 from kiosk.domain.staff import Actor, NotAllowed, StaffUser
 from kiosk.services.bundle import Services
 from kiosk.services.context import ServiceContext
@@ -447,8 +448,8 @@ async def test_the_register_in_the_rights_tab_answers_a_request(
             await pilot.pause(0.02)
         first, second = (table.get_row_at(i) for i in range(2))
         late_by = (today - late.due_on).days
-        assert first[0] == str(late.id)[:8] and f"OVERDUE {late_by} d" in str(first[4])
-        assert second[0] == str(later.id)[:8]
+        assert first[0] == short_ref(late.id) and f"OVERDUE {late_by} d" in str(first[4])
+        assert second[0] == short_ref(later.id)
         table.focus()
         await pilot.press("down", "enter")  # the access request: its person is looked up
         assert "1 visit(s)" in await status_of(pilot, "#rights-status", "found")
@@ -460,3 +461,86 @@ async def test_the_register_in_the_rights_tab_answers_a_request(
     answered = rights.request(str(later.id), ada_actor)
     assert answered.status.value == "answered"
     assert [a.action for a in answered.actions] == ["export"]
+
+
+async def test_the_register_is_kept_from_the_rights_tab(services: Services) -> None:
+    """A request is registered, extended, upheld (an objection) and refused from the
+    Rights tab, each asked in a dialog that keeps what was typed when something is
+    missing, and each recorded in the register and the audit trail."""
+    person = visitor(8, email="zyx.fake8@example.com")
+    check_in(services.repos, person, actor="test")  # the host's e-mail waits in the outbox
+    today = services.ctx.today()
+    app = make_console(services.settings, services=services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "ada")
+        await pilot.press("f10")
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        await type_into(pilot, "#rights-who", person.email or "")
+        await pilot.click("#rights-new")
+        await wait_for_screen(pilot, "NewRequestScreen")
+        dialog = pilot.app.screen
+        assert dialog.query_one("#request-who", Input).value == person.email
+        assert dialog.query_one("#request-received", Input).value == today.isoformat()
+        await pilot.click("#request-register")
+        assert "Choose what was asked." in await status_of(pilot, "#request-error", "Choose")
+        dialog.query_one("#request-kind", Select).value = "objection"
+        dialog.query_one("#request-via", Select).value = "letter"
+        await pilot.pause(0.3)  # a button pressed twice within 0.2 s takes one press
+        await pilot.click("#request-register")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        said = await status_of(pilot, "#rights-status", "registered")
+        assert said.endswith(f"registered: objection, due {due_on(today)}.")
+        assert await table_rows(pilot, "#rights-requests", 1) == 1
+
+        async def pick() -> None:
+            await pilot.pause(0.3)
+            table = screen.query_one("#rights-requests", DataTable)
+            table.focus()
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert not screen.query_one("#rights-extend", Button).disabled
+
+        await pick()
+        await pilot.click("#rights-extend")
+        await wait_for_screen(pilot, "ReasonScreen")
+        pilot.app.screen.query_one("#reason-months", Select).value = 2
+        await pilot.click("#reason-ok")
+        assert "required" in await status_of(pilot, "#reason-error", "required")
+        await pilot.pause(0.3)
+        await type_into(pilot, "#reason-text", "Waiting for the backup restore")
+        await pilot.click("#reason-ok")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        said = await status_of(pilot, "#rights-status", "now due")
+        assert said.endswith(f"now due {due_on(today, 2)}.")
+
+        await pick()
+        await pilot.click("#rights-object")
+        await wait_for_screen(pilot, "ObjectionScreen")
+        await pilot.click("#object-notifications")
+        await pilot.click("#object-ok")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        said = await status_of(pilot, "#rights-status", "upheld")
+        assert said == (
+            "Objection to notifications upheld: 1 host e-mail(s) not sent, 0 visit(s) left"
+            " out of exports."
+        )
+
+        await pick()
+        await pilot.click("#rights-refuse")
+        await wait_for_screen(pilot, "ReasonScreen")
+        await type_into(pilot, "#reason-text", "Manifestly unfounded")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ConsoleScreen")
+        assert "closed as refused" in await status_of(pilot, "#rights-status", "closed")
+        await pilot.pause(0.3)
+        assert screen.query_one("#rights-object", Button).disabled  # nothing picked now
+    [request] = services.repos.requests.all()
+    assert request.status.value == "refused" and request.note == "Manifestly unfounded"
+    assert request.extended_months == 2
+    assert request.extension_reason == "Waiting for the backup restore"
+    assert [a.action for a in request.actions] == ["object to notifications"]
+    actions = [act for _a, act, _d in audit(services)]
+    for done in ("rights.request.open", "rights.request.extend", "person.object",
+                 "rights.request.refuse"):  # fmt: skip
+        assert done in actions

@@ -319,7 +319,8 @@ class RightsService:
                     "invitations": len(invitations),
                 },
             )
-        hosts = {h.id: h.name for h in repos.hosts.all(active_only=False)}
+        picked = [v.host_id for v in visits] + [i.host_id for i in invitations]
+        hosts = repos.hosts.names(h for h in picked if h is not None)
         privacy = repos.rights.privacy_shown([v.id for v in visits])
         requests = repos.requests.of_person(**person.as_kwargs())
         guardians = repos.visits.guardians([v.id for v in visits])

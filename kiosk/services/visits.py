@@ -96,7 +96,7 @@ class VisitService:
         name of the host chosen ("" for none)."""
         if visit.host_name or visit.host_id is None:  # no need to read the directory
             return visit.host_name or ""
-        names = {h.id: h.name for h in self.repos.hosts.all(active_only=False)}
+        names = self.repos.hosts.names([visit.host_id])
         return host_shown(None, visit.host_id, names)
 
     def host_notification(self, visit_id: uuid.UUID, actor: Actor) -> str:

@@ -1,13 +1,14 @@
 """The Rights requests tab, for admins: the register of requests (overdue and due within
 a week first), then find a visitor by e-mail or phone and hand over everything held
 (JSON), restrict, withdraw health consent, or erase. Open a visit to correct it. A
-request picked from the register is the one those actions answer (recorded on it), and
-Answered closes it; requests are registered, extended and refused with `kiosk rights
-request`."""
+request is registered here (New request); one picked from the register is the one those
+actions answer (recorded on it), and is answered, extended, refused, or (an objection)
+upheld from here."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
 
-from kiosk.domain.requests import RightsRequest, short_ref
+from kiosk.domain.requests import RequestError, RequestKind, RightsRequest, short_ref
 from kiosk.domain.text import TextError, typed_path
 from screens.console.desk import Desk
 from screens.console.panel import Panel
+from screens.console.request_dialogs import (
+    NewRequest,
+    NewRequestScreen,
+    ObjectionScreen,
+    Reason,
+    ReasonScreen,
+)
 from screens.console.visit_detail import VisitDetailScreen
 from screens.widgets import ConfirmButton
 
@@ -41,11 +49,17 @@ class RightsPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="rights-requests", cursor_type="row")
+        with Horizontal(classes="form-row", id="rights-request-row"):
+            yield Button("New request", id="rights-new")
+            # For the request picked from the register:
+            yield Button("Answered", id="rights-answered", disabled=True)
+            yield Button("Extend", id="rights-extend", disabled=True)
+            yield Button("Refuse", id="rights-refuse", disabled=True)
+            yield Button("Uphold objection", id="rights-object", disabled=True)
         with Horizontal(classes="form-row"):
             yield Input(placeholder="The visitor's e-mail address or phone number",
                         id="rights-who")  # fmt: skip
             yield Button("Find", id="rights-find", variant="primary")
-            yield Button("Answered", id="rights-answered", disabled=True)
         yield DataTable(id="rights-visits", cursor_type="row")
         with Horizontal(classes="form-row"):
             yield Input(id="rights-output", placeholder="Write the data to")
@@ -96,27 +110,107 @@ class RightsPanel(Panel):
         picked = self.requests.get(event.row_key.value or "")
         if picked is None or picked.status.value != "open":
             self.answering = None
-            self.query_one("#rights-answered", Button).disabled = True
+            self._picked_buttons()
             return
         self.answering = picked
-        self.query_one("#rights-answered", Button).disabled = False
+        self._picked_buttons()
         self.query_one("#rights-who", Input).value = picked.email or picked.phone or ""
         self.run("find")
 
+    def _picked_buttons(self) -> None:
+        """The register's buttons for the picked (open) request: enabled while there is
+        one; Uphold objection only for an objection."""
+        picked = self.answering
+        for name in ("answered", "extend", "refuse"):
+            self.query_one(f"#rights-{name}", Button).disabled = picked is None
+        objection = picked is not None and picked.kind is RequestKind.OBJECTION
+        self.query_one("#rights-object", Button).disabled = not objection
+
+    @on(Button.Pressed, "#rights-new")
+    def new_request(self) -> None:
+        who = self.query_one("#rights-who", Input).value
+        today = self.desk.services.ctx.today()
+        self.app.push_screen(NewRequestScreen(who, today), self._register_asked)
+
+    def _register_asked(self, asked: NewRequest | None) -> None:
+        if asked is not None:
+            self.request_action(lambda: self._request_registered(asked))
+
+    def _request_registered(self, asked: NewRequest) -> str:
+        rights = self.desk.services.rights
+        person = rights.person(asked.who)
+        done = rights.open_request(
+            asked.kind, person, asked.channel, self.desk.actor, asked.received_on
+        )
+        return f"Request {short_ref(done.id)} registered: {done.kind.value}, due {done.due_on}."
+
     @on(Button.Pressed, "#rights-answered")
     def answered(self) -> None:
-        if self.answering is not None:
-            self.close_request(self.answering)
+        if (picked := self.answering) is not None:
+            self.request_action(lambda: self._request_closed(picked, "answered", ""))
+
+    @on(Button.Pressed, "#rights-extend, #rights-refuse")
+    def ask_reason(self, event: Button.Pressed) -> None:
+        picked = self.answering
+        if picked is None:
+            return
+        extend = event.button.id == "rights-extend"
+
+        def then(reason: Reason | None) -> None:
+            if reason is None:
+                return
+            if extend:
+                self.request_action(lambda: self._request_extended(picked, reason))
+            else:
+                self.request_action(lambda: self._request_closed(picked, "refused", reason.text))
+
+        self.app.push_screen(ReasonScreen(short_ref(picked.id), extend=extend), then)
+
+    @on(Button.Pressed, "#rights-object")
+    def ask_objection(self) -> None:
+        picked = self.answering
+        if picked is None:
+            return
+
+        def then(purposes: list[str] | None) -> None:
+            if purposes:
+                self.request_action(lambda: self._objection_upheld(picked, purposes))
+
+        self.app.push_screen(ObjectionScreen(short_ref(picked.id)), then)
+
+    def _request_closed(self, request: RightsRequest, status: str, note: str) -> str:
+        done = self.desk.services.rights.close(str(request.id), status, note, self.desk.actor)
+        return f"Request {short_ref(done.id)} closed as {done.status.value}."
+
+    def _request_extended(self, request: RightsRequest, reason: Reason) -> str:
+        rights = self.desk.services.rights
+        done = rights.extend(str(request.id), reason.months, reason.text, self.desk.actor)
+        return f"Request {short_ref(done.id)} now due {done.due_on}."
+
+    def _objection_upheld(self, request: RightsRequest, purposes: list[str]) -> str:
+        rights = self.desk.services.rights
+        person = rights.person(request.email or request.phone or "")
+        done = rights.object(person, purposes, self.desk.actor, str(request.id))
+        return (
+            f"Objection to {' and '.join(done.purposes)} upheld: {done.emails_dropped} host"
+            f" e-mail(s) not sent, {done.restricted} visit(s) left out of exports."
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rights")
-    def close_request(self, request: RightsRequest) -> None:
-        done = self.desk.services.rights.close(str(request.id), "answered", "", self.desk.actor)
-        self.answering = None
-        self.app.call_from_thread(self._after_close, done)
+    def request_action(self, action: Callable[[], str]) -> None:
+        """A change to the register, in a worker; then the register again. A refusal
+        (a rule of the register, a wrong contact) is said in the status line."""
+        try:
+            text = action()
+        except (RequestError, TextError) as exc:
+            self.app.call_from_thread(self.say, str(getattr(exc, "message", exc)))
+            return
+        self.app.call_from_thread(self._after_request, text)
 
-    def _after_close(self, done: RightsRequest) -> None:
-        self.query_one("#rights-answered", Button).disabled = True
-        self.say(f"Request {short_ref(done.id)} closed as answered.")
+    def _after_request(self, text: str) -> None:
+        self.answering = None
+        self._picked_buttons()
+        self.say(text)
         self.load_requests()
 
     def _default_output(self) -> Path:
@@ -190,8 +284,8 @@ class RightsPanel(Panel):
             )
         else:
             text = ""
-        if request is not None:
-            text += f" Recorded on request {request[:8]}."
+        if answering is not None and request is not None:
+            text += f" Recorded on request {short_ref(answering.id)}."
         data = data or rights.lookup(person, actor)
         tz = self.desk.tz
         rows = [

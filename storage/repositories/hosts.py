@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,6 +49,15 @@ class HostRepository:
             stmt = stmt.where(Host.active.is_(True))
         with db_errors(), self.db.read_session() as s:
             return [HostEntry(h.id, h.name, h.email, h.active, h.language) for h in s.scalars(stmt)]
+
+    def names(self, host_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of these hosts (of any site, active or not) by id."""
+        wanted = set(host_ids)
+        if not wanted:
+            return {}
+        stmt = select(Host.id, Host.name).where(Host.id.in_(wanted))
+        with db_errors(), self.db.read_connection() as conn:
+            return {host_id: name for host_id, name in conn.execute(stmt)}
 
     def add(
         self, tx: UnitOfWork, name: str, email: str | None = None, language: str | None = None

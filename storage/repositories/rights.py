@@ -56,32 +56,33 @@ class RightsRepository:
         exists, those signed with this e-mail address or phone number (found through
         the blind index, then confirmed against the contact sealed with them),
         decrypted, with the text signed."""
+        site = NdaAcceptance.site_id == self.db.site_id
         where: list[ColumnElement[bool]] = []
-        if visit_ids:
+        if visit_ids:  # (this site's visits: no site condition, which SQLite without
+            # statistics would take to walk a (site, index) index whole)
             where.append(NdaAcceptance.visit_id.in_(visit_ids))
         if email:
-            where.append(NdaAcceptance.email_bidx == self.db.email_index(email))
+            where.append(and_(site, NdaAcceptance.email_bidx == self.db.email_index(email)))
         if phone:
-            where.append(NdaAcceptance.phone_bidx == self.db.phone_index(phone))
+            where.append(and_(site, NdaAcceptance.phone_bidx == self.db.phone_index(phone)))
         if not where:
             return []
+        query = select(NdaAcceptance, ShownDocument.text).outerjoin(
+            ShownDocument,
+            and_(
+                ShownDocument.sha256 == NdaAcceptance.document_sha256,
+                ShownDocument.kind == "nda",
+                ShownDocument.language == NdaAcceptance.document_language,
+            ),
+        )
         with db_errors(), self.db.read_session() as s:
-            rows = s.execute(
-                select(NdaAcceptance, ShownDocument.text)
-                .outerjoin(
-                    ShownDocument,
-                    and_(
-                        ShownDocument.sha256 == NdaAcceptance.document_sha256,
-                        ShownDocument.kind == "nda",
-                        ShownDocument.language == NdaAcceptance.document_language,
-                    ),
-                )
-                .where(
-                    NdaAcceptance.site_id == self.db.site_id,
-                    or_(*where),
-                )
-                .order_by(NdaAcceptance.created_at)
-            )
+            # One query per way in, each on its own index (as one query with OR, SQLite
+            # walked the whole table: 280 ms among 900,000).
+            found: dict[uuid.UUID, tuple[NdaAcceptance, str | None]] = {}
+            for condition in where:
+                for row, text in s.execute(query.where(condition)):
+                    found[row.id] = (row, text)
+            rows = sorted(found.values(), key=lambda r: (r[0].created_at, r[0].id))
             wanted = set(visit_ids)
             records = []
             for row, document_text in rows:
