@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from kiosk.domain.staff import Actor
 from kiosk.services.rights import Person
-from storage.models import NdaAcceptance
+from storage.codec import seal, unseal
+from storage.models import AuditEvent, NdaAcceptance
 from storage.repositories import Repositories
+from storage.sealing import nda_seal
 from tests.helpers.factories import visitor
 from tests.helpers.kiosk_ui import OPERATOR
 from tests.helpers.store import add_host, check_in, correct, services_over, sharing_email_index
@@ -106,3 +109,61 @@ def test_a_corrected_address_reaches_the_nda_acceptance(store: Repositories) -> 
     found = services.rights.lookup(Person(email="ada.new@example.invalid"), OPERATOR)
     assert [n.signed_name for n in found.nda_acceptances] == [ada.name]
     assert services.rights.lookup(Person(email=ada.email), OPERATOR).nda_acceptances == []
+
+
+def _as_before_0014(store: Repositories) -> None:
+    """Every NDA acceptance as signed before migration 0014: no contact, no blind index,
+    its signed name sealed without them."""
+    with store.db.engine.begin() as conn:
+        rows = conn.execute(select(NdaAcceptance)).all()
+        for row in rows:
+            values = dict(row._mapping)
+            aead = store.db.keystore.key_by_id(values["key_id"])
+            name = unseal(aead, "nda_acceptances", "signed_name", values["id"],
+                          values["key_id"], values["signed_name_ct"],
+                          sealed=nda_seal(values))  # fmt: skip
+            earlier = {**values, "email_bidx": None, "phone_bidx": None}
+            conn.execute(
+                update(NdaAcceptance)
+                .where(NdaAcceptance.id == values["id"])
+                .values(
+                    email_bidx=None, phone_bidx=None, contact_ct=None,
+                    signed_name_ct=seal(aead, "nda_acceptances", "signed_name", values["id"],
+                                        values["key_id"], name, sealed=nda_seal(earlier)),
+                )
+            )  # fmt: skip
+
+
+def test_acceptances_signed_before_0014_get_their_contact_while_the_visit_is_held(
+    store: Repositories,
+) -> None:
+    """The purge first completes the acceptances signed before their contact was kept
+    with them, from their visit (still held): after the visit is gone, the signer's
+    rights request still finds them. Audited with a count."""
+    services = services_over(store)
+    ada, bob = visitor(1), visitor(3)
+    check_in(store, ada, now=NOW)
+    check_in(store, bob, now=NOW)
+    _as_before_0014(store)
+    admin = Actor("admin-test", "admin")
+    services.retention.purge(admin, NOW + timedelta(days=1))  # the visits are still held
+    with store.db.engine.connect() as conn:
+        assert (
+            conn.execute(select(NdaAcceptance.id).where(NdaAcceptance.contact_ct.is_(None))).all()
+            == []
+        )
+        [counted] = conn.execute(
+            select(AuditEvent.details).where(AuditEvent.action == "nda.complete_contact")
+        ).scalars()
+    assert counted == {"nda_acceptances": 2}
+    services.retention.purge(admin, NOW + timedelta(days=31))  # the visits go
+    for person in (Person(email=ada.email), Person(phone=ada.phone)):
+        found = services.rights.lookup(person, OPERATOR)
+        assert found.visits == [] and [n.signed_name for n in found.nda_acceptances] == [ada.name]
+    # Nothing left to complete: a second purge changes nothing and says nothing.
+    services.retention.purge(admin, NOW + timedelta(days=32))
+    with store.db.engine.connect() as conn:
+        events = conn.execute(
+            select(AuditEvent.seq).where(AuditEvent.action == "nda.complete_contact")
+        ).all()
+    assert len(events) == 1

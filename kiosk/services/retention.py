@@ -175,4 +175,6 @@ class RetentionService:
         """Purge (or count) by the periods saved now, wherever an admin changed them."""
         actor.require("retention")
         self.follow()
+        if not dry_run:  # while their visits are still here to give it
+            self.repos.visits.complete_earlier_ndas(actor.name)
         return self.repos.retention.purge(as_of, dry_run=dry_run, actor=actor.name)

@@ -27,7 +27,13 @@ from storage.codec import Personal, seal, seal_personal, unseal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
 from storage.engine import db_errors
-from storage.errors import AlreadyCheckedOut, InvalidDeparture, NotFound, RecordTampered
+from storage.errors import (
+    AlreadyCheckedOut,
+    InvalidDeparture,
+    KeyDestroyed,
+    NotFound,
+    RecordTampered,
+)
 from storage.ids import time_ordered_id
 from storage.models import (
     HealthScreening,
@@ -437,18 +443,66 @@ class VisitRepository(VisitReads):
         tx.audit("visit.correct", str(visit_id), {"fields": changed})
         return changed
 
+    def complete_earlier_ndas(self, actor: str, batch: int = 500) -> int:
+        """NDA acceptances signed before their signer's contact was kept with them
+        (migration 0014) get it from their visit while the visit is held, sealed with
+        its blind indexes: a rights request then finds them after the visit is purged.
+        Batches of ``batch`` visits, each its own unit of work (audited with a count);
+        how many acceptances were completed. One whose visit or acceptance does not open
+        (damaged, key gone) is left as it was."""
+        done = 0
+        skipped: set[uuid.UUID] = set()
+        while True:
+            with db_errors(), self.db.read_connection() as conn:
+                stmt = (
+                    select(NdaAcceptance.visit_id)
+                    .where(NdaAcceptance.contact_ct.is_(None), NdaAcceptance.visit_id.is_not(None))
+                    .distinct()
+                    .limit(batch + len(skipped))
+                )
+                found = conn.execute(stmt).scalars()
+                pending = [v for v in found if v is not None and v not in skipped][:batch]
+            if not pending:
+                return done
+            with self.db.uow(actor) as tx:
+                completed = 0
+                for visit_id in pending:
+                    try:
+                        visit = self.get(visit_id)
+                    except (NotFound, RecordTampered, KeyDestroyed):
+                        skipped.add(visit_id)
+                        continue
+                    n = self._nda_contact_follows(
+                        tx, visit_id, visit.email, visit.phone, earlier=True
+                    )
+                    if not n:
+                        skipped.add(visit_id)
+                    completed += n
+                if completed:
+                    tx.audit("nda.complete_contact", details={"nda_acceptances": completed})
+            done += completed
+
     def _nda_contact_follows(
-        self, tx: UnitOfWork, visit_id: uuid.UUID, email: str | None, phone: str | None
-    ) -> None:
+        self,
+        tx: UnitOfWork,
+        visit_id: uuid.UUID,
+        email: str | None,
+        phone: str | None,
+        *,
+        earlier: bool = False,
+    ) -> int:
         """A corrected e-mail or phone reaches the visit's NDA acceptances too (their
         copy, sealed again with its new blind indexes): a later rights request by the
-        corrected address finds them after the visit is gone. One that does not open
-        (damaged) is left as it is."""
-        rows = tx.session.scalars(
-            select(NdaAcceptance).where(
-                NdaAcceptance.visit_id == visit_id, NdaAcceptance.contact_ct.is_not(None)
-            )
+        corrected address finds them after the visit is gone. ``earlier``: instead, the
+        acceptances that have no contact yet (signed before 0014) get it. One that does
+        not open (damaged) is left as it is. How many were sealed again."""
+        has_contact = (
+            NdaAcceptance.contact_ct.is_(None) if earlier else NdaAcceptance.contact_ct.is_not(None)
         )
+        rows = tx.session.scalars(
+            select(NdaAcceptance).where(NdaAcceptance.visit_id == visit_id, has_contact)
+        )
+        changed = 0
         for row in rows:
             aead, values = self.db.keystore.key_by_id(row.key_id), columns_of(row)
             try:
@@ -460,6 +514,8 @@ class VisitRepository(VisitReads):
                 continue
             for column, value in self._nda_sealed(aead, values, name, email, phone).items():
                 setattr(row, column, value)
+            changed += 1
+        return changed
 
     def _nda_sealed(
         self,
