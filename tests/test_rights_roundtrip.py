@@ -95,6 +95,9 @@ def test_a_rights_round_trip_for_one_of_two_similar_people(
     assert sum(n["visit_id"] is None for n in exported["nda_acceptances"]) == 1  # expired
     assert [i["name"] for i in exported["invitations"]] == [ANNE.name]
     assert [r["kind"] for r in exported["requests"]] == ["access"]
+    [mail] = exported["notifications"]  # her host told of the visit still held
+    assert mail["kind"] == "host_arrival" and mail["visit_id"] == visit["id"]
+    assert mail["sent_at"] is None and not mail["given_up"]
     for trace in (ANNA.name, ANNA.email, ANNA.phone, "Anna-Maria"):
         assert trace and trace not in body
 
@@ -110,6 +113,7 @@ def test_a_rights_round_trip_for_one_of_two_similar_people(
     assert cells["nda_acceptances", "2", "signed_name"] == ANNE.name
     assert cells["invitations", "1", "email"] == ANNE.email
     assert cells["requests", "1", "actions.0.action"] == "export"
+    assert cells["notifications", "1", "kind"] == "host_arrival"
     assert "Anna-Maria" not in sheet.read_text()
 
     held = _ciphertexts(store)

@@ -52,6 +52,18 @@ class OutboxEntry(NamedTuple):
     last_error: str | None
 
 
+class SentAbout(NamedTuple):
+    """An e-mail about a person's visit or invitation, as their export lists it (what it
+    said is what the visit or invitation holds)."""
+
+    kind: str
+    visit_id: uuid.UUID | None
+    invitation_id: uuid.UUID | None
+    created_at: datetime
+    sent_at: datetime | None
+    given_up: bool
+
+
 class NotificationState(NamedTuple):
     """Whether a visit's host notification went out (or when it is tried next, and why
     the last try failed)."""

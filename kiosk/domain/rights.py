@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.domain.invitations import InvitationRecord
+from kiosk.domain.notifications import SentAbout
 from kiosk.domain.requests import RightsRequest
 from kiosk.domain.visits import VisitRecord
 
@@ -49,6 +50,8 @@ class PersonData:
     """Each visit's privacy notice as shown: its version and SHA-256."""
     requests: list[RightsRequest] = field(default_factory=list)
     """The rights requests they made (the register's entries)."""
+    notifications: list[SentAbout] = field(default_factory=list)
+    """The e-mails about their visits and invitations the outbox holds."""
     guardians: dict[uuid.UUID, str] = field(default_factory=dict)
     """The parent or guardian who came with them to a visit made under 16."""
 

@@ -119,6 +119,17 @@ def person_json(data: PersonData) -> dict[str, Any]:
             }
             for i in data.invitations
         ],
+        "notifications": [
+            {
+                "kind": m.kind,
+                "visit_id": str(m.visit_id) if m.visit_id else None,
+                "about_invitation": m.invitation_id is not None,
+                "queued_at": _moment(m.created_at),
+                "sent_at": _moment(m.sent_at),
+                "given_up": m.given_up,
+            }
+            for m in data.notifications
+        ],
         "requests": [
             {
                 "kind": r.kind.value,
@@ -164,7 +175,7 @@ def person_rows(body: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
     content as the JSON (docs/security.md); a cell a spreadsheet would run as a formula
     starts with a quote."""
     yield "export", "1", "exported_at", str(body["exported_at"])
-    for section in ("visits", "nda_acceptances", "invitations", "requests"):
+    for section in ("visits", "nda_acceptances", "invitations", "notifications", "requests"):
         for n, record in enumerate(body[section], 1):
             for name, text in _flat("", record):
                 yield section, str(n), name, safe_cell(text)
@@ -324,7 +335,8 @@ class RightsService:
         privacy = repos.rights.privacy_shown([v.id for v in visits])
         requests = repos.requests.of_person(**person.as_kwargs())
         guardians = repos.visits.guardians([v.id for v in visits])
-        return PersonData(visits, ndas, invitations, hosts, privacy, requests, guardians)
+        sent = repos.outbox.about([v.id for v in visits], [i.id for i in invitations])
+        return PersonData(visits, ndas, invitations, hosts, privacy, requests, sent, guardians)
 
     def export(
         self,

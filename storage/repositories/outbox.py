@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from kiosk.domain.notifications import (
     Notification,
     NotificationState,
     OutboxEntry,
+    SentAbout,
 )
 from kiosk.domain.retention import Category
 from storage.codec import seal, unseal
@@ -225,6 +227,35 @@ class OutboxRepository:
                 select(OutboxMessage.sent_at).where(OutboxMessage.invitation_id == invitation_id)
             )
         return sent is not None
+
+    def about(
+        self, visit_ids: Sequence[uuid.UUID], invitation_ids: Sequence[uuid.UUID]
+    ) -> list[SentAbout]:
+        """The e-mails (sent, waiting or given up) about these visits and invitations,
+        oldest first."""
+        found: dict[uuid.UUID, SentAbout] = {}
+        columns = (
+            OutboxMessage.id,
+            OutboxMessage.kind,
+            OutboxMessage.visit_id,
+            OutboxMessage.invitation_id,
+            OutboxMessage.created_at,
+            OutboxMessage.sent_at,
+            OutboxMessage.next_attempt_at,
+        )
+        with db_errors(), self.db.read_session() as s:
+            for where in (
+                OutboxMessage.visit_id.in_(visit_ids) if visit_ids else None,
+                OutboxMessage.invitation_id.in_(invitation_ids) if invitation_ids else None,
+            ):
+                if where is None:
+                    continue
+                for row_id, kind, visit, invitation, created, sent, retry in s.execute(
+                    select(*columns).where(where)
+                ):
+                    given_up = sent is None and retry is None
+                    found[row_id] = SentAbout(kind, visit, invitation, created, sent, given_up)
+        return sorted(found.values(), key=lambda m: m.created_at)
 
     def state_of_visit(self, visit_id: uuid.UUID) -> NotificationState | None:
         """Whether a visit's host notification went out, or None when it has none (no
