@@ -22,6 +22,7 @@ from bench.common import Result
 def main(argv: list[str]) -> int:
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
+        "checkin-watchlist": lambda d: [store_bench.bench_checkin_watchlist(d)],
         "day": store_bench.bench_day,
         "find-purge": store_bench.bench_find_and_purge,
         "cold-start": startup_bench.bench_cold_start,

@@ -34,6 +34,7 @@ from kiosk.domain.branding import (
 from kiosk.domain.labels import LabelError, parse_label
 from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
+from kiosk.domain.watchlist import ON_MATCH
 from kiosk.i18n import LANGUAGES
 
 ENV_PREFIX = "KIOSK_"
@@ -187,6 +188,22 @@ class BrandingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchlistSettings:
+    """People the office must not let in unannounced, matched at check-in (admins keep
+    the list: console or kiosk watchlist)."""
+
+    max_days: int = field(default=365, metadata=_cap(1, 730))
+    """An entry expires at most this many days after it is added (it must expire)."""
+    on_match: str = "complete"
+    """What a visitor who matches sees: "complete" (a check-in like any other) or
+    "see_reception" (the badge asks them to see reception first). Reception is alerted
+    either way; the visitor is never shown why."""
+    alert_email: str = ""
+    """Also e-mail this address (reception's, security's) that a visitor matched, with
+    no name or reason in it: the console shows those. Empty: the console only."""
+
+
+@dataclass(frozen=True, slots=True)
 class ExportSettings:
     recipients: tuple[str, ...] = ()
     """age public keys (age1...) of whoever receives exports: the console's Export tab
@@ -257,6 +274,7 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
     branding: BrandingSettings = field(default_factory=BrandingSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    watchlist: WatchlistSettings = field(default_factory=WatchlistSettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
     retention_in_file: frozenset[str] = field(
@@ -434,6 +452,10 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(
             "site_id must be lower-case letters, digits and inner hyphens (at most 63)"
         )
+    if settings.watchlist.on_match not in ON_MATCH:
+        raise ConfigError(f"watchlist.on_match must be {' or '.join(ON_MATCH)}")
+    if settings.watchlist.alert_email and "@" not in settings.watchlist.alert_email:
+        raise ConfigError("watchlist.alert_email must be an e-mail address")
     choices = " or ".join(LANGUAGES)
     if settings.kiosk.default_language not in LANGUAGES:
         raise ConfigError(f"kiosk.default_language must be {choices}")

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.retention import RetentionPolicy
+from kiosk.domain.text import search_key
 from storage.checkpoint import ChainCheckpoint
 from storage.crypto import blind_index, derive_subkey
 from storage.engine import PURGE_BATCH, db_errors
@@ -60,6 +61,7 @@ class Database:
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
         self._phone_key = derive_subkey(secret, "blind-index/phone")
+        self._name_key = derive_subkey(secret, "blind-index/name")
         self.audit_key = derive_subkey(secret, "audit-chain")
         self.seal_key = derive_subkey(secret, "visit-seal")  # storage.sealing.seal_mac
         self.pepper = derive_subkey(secret, "pin-pepper")
@@ -118,6 +120,11 @@ class Database:
 
     def phone_index(self, phone: str) -> int:
         return blind_index(self._phone_key, phone, self.blind_index_bits)
+
+    def name_index(self, name: str) -> int:
+        """A name's blind index, as search compares names (case, accents, hyphens and
+        spacing ignored): for the watchlist, which matches names so."""
+        return blind_index(self._name_key, search_key(name), self.blind_index_bits)
 
     def dispose(self) -> None:
         """Close every connection of both databases, and the checkpoint file."""

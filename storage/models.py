@@ -317,6 +317,47 @@ class RightsRequestRow(Base):
     personal_ct: Mapped[bytes]
 
 
+class WatchlistEntry(Base):
+    """Someone the office must not let in unannounced (kiosk.domain.watchlist): the
+    e-mail, phone, name and reason sealed in ``entry_ct`` under a key of the watchlist
+    category for the day it expires; blind indexes of the e-mail, phone and normalised
+    name find candidates. Deleted, and its key destroyed, after ``expires_on``."""
+
+    __tablename__ = "watchlist"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    key_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime]
+    expires_on: Mapped[date] = mapped_column(index=True)
+    # Each looked up alone (an index led by the site would be walked whole by SQLite,
+    # which has no statistics to prefer the other).
+    email_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    phone_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    name_bidx: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    entry_ct: Mapped[bytes]
+
+
+class WatchlistAlert(Base):
+    """A check-in that matched a watchlist entry, until reception acknowledges it; it
+    goes with its visit."""
+
+    __tablename__ = "watchlist_alerts"
+    __table_args__ = (Index("ix_watchlist_alerts_open", "site_id", "acknowledged_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    created_at: Mapped[datetime]
+    visit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("watchlist.id", ondelete="SET NULL"), index=True
+    )
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class RetentionPeriod(Base):
     """A retention period an admin set for everything this database holds: every kiosk
     and console on it purges by it and tells visitors of it. A category without a row

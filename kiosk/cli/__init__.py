@@ -25,6 +25,7 @@ from kiosk.cli import (
     sites,
     staff,
     visits,
+    watchlist,
 )
 from kiosk.cli.base import Context, KioskGroup
 
@@ -56,6 +57,7 @@ for command in (
     sites.site,
     export.export_cmd,
     rights.rights,
+    watchlist.watchlist,
     audit.audit,
     documents.documents,
     retention.purge,

@@ -20,6 +20,7 @@ from kiosk.domain.registration import NdaRequired, Registration, ValidationError
 from kiosk.domain.requests import RequestError
 from kiosk.domain.staff import Actor
 from kiosk.domain.visits import VISITOR_TYPES, VisitorType
+from kiosk.domain.watchlist import WatchlistError
 from kiosk.services.bundle import Services, open_services
 from kiosk.services.errors import ServiceUnavailable
 from storage.errors import StorageError
@@ -110,7 +111,7 @@ class KioskGroup(click.Group):
             fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
         except NdaRequired as exc:
             fail(f"{exc} Add --accept-nda once the visitor has accepted it.")
-        except RequestError as exc:
+        except (RequestError, WatchlistError) as exc:
             fail(str(exc), 2)
         except (ConfigError, StorageError, ServiceUnavailable) as exc:
             fail(str(exc))

@@ -15,6 +15,7 @@ class BadgeCard:
     date: str
     matrix: list[list[bool]]
     visit_id: uuid.UUID | None = None  # of a check-in at the kiosk (to e-mail the badge)
+    see_reception: bool = False  # headed "Please see reception before you go in."
 
 
 class PrintOutcome(StrEnum):

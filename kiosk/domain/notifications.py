@@ -12,6 +12,7 @@ HOST_ARRIVAL = "host_arrival"  # the kinds of e-mail
 INVITATION = "invitation"
 BADGE = "badge"  # a visitor's badge code, e-mailed to them at their asking
 TO_VISITOR = (INVITATION, BADGE)  # the kinds that go to the visitor's own address
+WATCH_ALERT = "watch_alert"  # to watchlist.alert_email: a visitor matched (no name in it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class Notification:
 
     @property
     def recipient(self) -> str | None:
-        return self.to if self.kind in TO_VISITOR else self.host_email
+        return self.to if self.kind in (*TO_VISITOR, WATCH_ALERT) else self.host_email
 
 
 class OutboxEntry(NamedTuple):

@@ -15,6 +15,7 @@ class Category(enum.StrEnum):
     NDA = "nda"
     OUTBOX = "outbox"
     REQUEST = "request"
+    WATCHLIST = "watchlist"  # keyed by the day an entry expires, destroyed the day after
 
 
 @dataclass(frozen=True, slots=True)

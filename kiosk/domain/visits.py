@@ -80,6 +80,7 @@ class CheckInResult:
     visit_id: uuid.UUID
     badge_code: str
     arrived_at: datetime
+    see_reception: bool = False  # the visitor is to see reception first (a watchlist match)
 
 
 @dataclass(slots=True)

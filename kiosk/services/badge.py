@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -122,13 +123,14 @@ class BadgeService:
     def issue(self, result: CheckInResult, registration: Registration) -> BadgeCard:
         """The badge of a check-in just stored (printed by :meth:`print` once the visitor
         sees it on screen: its PDF is made there, not on the way to the screen)."""
-        return self.card(
+        card = self.card(
             result.badge_code,
             registration.name,
             registration.host_name,
             result.arrived_at,
             result.visit_id,
         )
+        return replace(card, see_reception=True) if result.see_reception else card
 
     def print(self, card: BadgeCard, actor: Actor = KIOSK) -> PrintResult | None:
         """Print the badge (from a worker: a CUPS job is followed until it is done, up to

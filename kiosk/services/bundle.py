@@ -31,6 +31,7 @@ from kiosk.services.rights import RightsService
 from kiosk.services.staff import StaffService
 from kiosk.services.status import StatusService
 from kiosk.services.visits import VisitService
+from kiosk.services.watchlist import WatchlistService
 from storage.open import StoreConfig, check_paths, open_repositories, rotate_master_key
 from storage.repositories import Repositories
 
@@ -54,6 +55,7 @@ class Services:
     status: StatusService
     backup: BackupService
     documents: DocumentService
+    watchlist: WatchlistService
 
     @classmethod
     def over(
@@ -84,6 +86,7 @@ class Services:
             status=StatusService(ctx),
             backup=BackupService(ctx),
             documents=DocumentService(ctx),
+            watchlist=WatchlistService(ctx),
         )
 
     def with_clock(self, clock: Callable[[], datetime] | None) -> Services:

@@ -16,6 +16,7 @@ from kiosk.domain.visits import CheckInResult, CheckOutOutcome, NewVisit
 from kiosk.services.context import ServiceContext
 from kiosk.services.errors import ServiceUnavailable
 from storage.errors import AlreadyCheckedOut, NotFound, StorageError
+from storage.unit_of_work import UnitOfWork
 
 # Not for visitors (the kiosk has its own list to pick from): English only.
 MSG_SEVERAL_HOSTS = (
@@ -58,13 +59,29 @@ class CheckInService:
         try:
             visit = self._as_objected(visit)
             sealed = repos.visits.prepare(visit, now)
+            watched = repos.watchlist.matching(
+                visit.email, visit.phone, visit.name, repos.db.local_day(sealed.now)
+            )
             with repos.db.uow(actor.name, now=sealed.now, fast=True) as tx:
                 result = repos.visits.check_in(tx, sealed)
                 if invitation_id is not None:
                     repos.invitations.mark_used(tx, invitation_id, result.visit_id)
+                if watched:
+                    result = self._watch_alert(tx, result, watched[0].id)
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
         return result
+
+    def _watch_alert(
+        self, tx: UnitOfWork, result: CheckInResult, entry_id: uuid.UUID
+    ) -> CheckInResult:
+        """A check-in that matched the watchlist: one alert for reception (and one
+        e-mail to watchlist.alert_email, holding no name: not linked to the visit, so
+        it is no part of what the visitor is handed); the visitor sees nothing of it, or
+        is asked to see reception as watchlist.on_match says."""
+        settings = self.ctx.settings.watchlist
+        self.repos.watchlist.alert(tx, result.visit_id, entry_id, settings.alert_email or None)
+        return replace(result, see_reception=settings.on_match == "see_reception")
 
     def _as_objected(self, visit: NewVisit) -> NewVisit:
         """The visit as the visitor's upheld objections have it: no e-mail to their host,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from kiosk.domain.notifications import BADGE, INVITATION, Notification
+from kiosk.domain.notifications import BADGE, INVITATION, WATCH_ALERT, Notification
 from kiosk.domain.staff import NOTIFIER
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.services.context import ServiceContext
@@ -44,6 +44,12 @@ MAIL_MINOR = N_(
     "reception and confirm the visit there."
 )
 MAIL_SIGNATURE = N_("the visitor kiosk")
+# To watchlist.alert_email: no name, no reason (the console shows those to staff).
+WATCH_SUBJECT = N_("Watchlist: a visitor to see at reception ({site})")
+WATCH_BODY = N_(
+    "A visitor who matches an entry of the watchlist checked in at {time} at {site}. "
+    "The reception console shows who, and why they are listed."
+)
 # The invitation, in the language reception chose (else notify.language).
 INVITE_SUBJECT = N_("Your visit to {site} on {day}")
 INVITE_GREETING = N_("Hello {visitor},")
@@ -178,11 +184,31 @@ class NotifyService:
             raise
         return smtp
 
+    def _watch_alert(self, note: Notification) -> EmailMessage:
+        """To watchlist.alert_email: that someone on the watchlist checked in, and when;
+        who, and why they are listed, only in the console."""
+        language = self.settings.language
+
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
+        assert note.to is not None and note.arrived_at is not None
+        at = note.arrived_at.astimezone(self.ctx.tz).strftime("%H:%M")
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.to
+        msg["Subject"] = t(WATCH_SUBJECT, site=self.site_name)
+        body = t(WATCH_BODY, time=at, site=self.site_name)
+        msg.set_content(f"{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
+        return msg
+
     def _message(self, note: Notification) -> EmailMessage:
         if note.kind == INVITATION:
             return self._invitation(note)
         if note.kind == BADGE:
             return self._badge(note)
+        if note.kind == WATCH_ALERT:
+            return self._watch_alert(note)
         assert note.host_email is not None and note.arrived_at is not None
         language = note.host_language
         if language not in LANGUAGES:  # none set (or not one this kiosk speaks)

@@ -4,16 +4,18 @@ filtered by status, re-read every few seconds; a visit opens its details."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
 from textual.message import Message
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.watchlist import WatchAlert
 from kiosk.services.log import (
     STATUSES,
     LogRow,
@@ -41,6 +43,7 @@ class LogPanel(Container):
         rows: list[LogRow]
         open_visits: OpenVisits  # no check-out: in the building now; earlier days' per day
         printer: str | None = None  # the last badge's print failure, if it was not printed
+        alerts: list[WatchAlert] = field(default_factory=list)  # watchlist matches not seen
 
     @dataclass
     class Glance(Message):
@@ -54,6 +57,7 @@ class LogPanel(Container):
         self.desk = desk
         self.day = desk.today()
         self.all_rows: list[LogRow] = []
+        self.alerts: list[WatchAlert] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="log-tools"):
@@ -65,6 +69,10 @@ class LogPanel(Container):
         yield StaleNotice("the log", REFRESH_S, id="db-down")
         yield Static("", id="open-earlier", markup=False)
         yield Static("", id="print-problem", markup=False)
+        # A check-in that matched the watchlist: who, when and why, until staff saw it.
+        with Horizontal(id="watch-alert"):
+            yield Static("", id="watch-alert-text", markup=False)
+            yield Button("Seen", id="watch-seen", variant="warning")
         yield Static(header(), id="table-header", markup=False)
         yield VisitTable(id="visits")
         yield Static("", id="log-status")
@@ -87,7 +95,8 @@ class LogPanel(Container):
         day, log = self.day, self.desk.services.log
         rows = log.day(day, self.desk.actor).rows
         printer = self.desk.services.badges.print_problem(self.desk.now())
-        self.post_message(self.Loaded(day, rows, log.open_visits(self.desk.actor), printer))
+        alerts = self.desk.services.watchlist.alerts(self.desk.actor)
+        self.post_message(self.Loaded(day, rows, log.open_visits(self.desk.actor), printer, alerts))
 
     def on_log_panel_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
@@ -113,6 +122,34 @@ class LogPanel(Container):
         printer = self.query_one("#print-problem", Static)
         printer.update(message.printer or "")
         printer.display = bool(message.printer)
+        self.show_alerts(message.alerts)
+
+    def show_alerts(self, alerts: list[WatchAlert]) -> None:
+        """The oldest watchlist match not seen yet (and how many more)."""
+        self.alerts = alerts
+        row = self.query_one("#watch-alert")
+        row.display = bool(alerts)
+        if not alerts:
+            return
+        first = alerts[0]
+        at = first.at.astimezone(self.desk.tz).strftime("%H:%M")
+        who = first.visitor or "a visitor (record unreadable)"
+        why = first.reason or "(the entry has expired)"
+        more = f"  (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+        self.query_one("#watch-alert-text", Static).update(
+            f"Watchlist: {who} checked in at {at}. Reason: {why}{more}"
+        )
+
+    @on(Button.Pressed, "#watch-seen")
+    def seen(self) -> None:
+        if self.alerts:
+            self.acknowledge(self.alerts[0].id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch-alert")
+    def acknowledge(self, alert_id: uuid.UUID) -> None:
+        self.desk.services.watchlist.acknowledge(alert_id, self.desk.actor)
+        alerts = self.desk.services.watchlist.alerts(self.desk.actor)
+        self.app.call_from_thread(self.show_alerts, alerts)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed re-read is one standing line, not a message each time."""

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kiosk.domain.staff import ROLES
 from screens.console.panel import Panel
+from screens.console.watchlist_screen import WatchlistScreen
 from screens.widgets import ConfirmButton
 
 
@@ -35,6 +36,11 @@ class StaffPanel(Panel):
             yield Button("Set new PIN", id="staff-reset")
             yield Button("Unlock", id="staff-unlock")
             yield ConfirmButton("Remove account", id="staff-remove", variant="error")
+        if self.desk.can("watchlist"):
+            with Horizontal(classes="form-row"):
+                yield Button("Watchlist", id="staff-watchlist")
+                yield Static("People not to let in unannounced, matched at check-in.",
+                             classes="hint")  # fmt: skip
         yield Static("", id="staff-status", markup=False)
 
     def on_mount(self) -> None:
@@ -74,6 +80,10 @@ class StaffPanel(Panel):
         pins = (self.query_one("#staff-pin", Input).value,
                 self.query_one("#staff-pin2", Input).value)  # fmt: skip
         return user, role, *pins
+
+    @on(Button.Pressed, "#staff-watchlist")
+    def open_watchlist(self) -> None:
+        self.app.push_screen(WatchlistScreen(self.desk))
 
     @on(Button.Pressed, "#staff-add")
     def add(self) -> None:

@@ -32,7 +32,8 @@ class BadgeScreen(VisitorScreen[Step]):
     def __init__(self, card: BadgeCard, registration: Registration) -> None:
         super().__init__()
         self.card = card
-        self.flagged = registration.screening is ScreeningOutcome.FAILED
+        # After a failed health screening, or as watchlist.on_match asks (never why).
+        self.flagged = registration.screening is ScreeningOutcome.FAILED or card.see_reception
         self.under_16 = registration.under_16
         self.has_email = bool(registration.email.strip())
 

@@ -22,6 +22,7 @@ from storage.repositories.rights import RightsRepository
 from storage.repositories.sites import SiteRepository
 from storage.repositories.staff import StaffRepository
 from storage.repositories.visits import VisitRepository
+from storage.repositories.watchlist import WatchlistRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class Repositories:
     rights: RightsRepository
     requests: RequestRepository
     retention: RetentionRepository
+    watchlist: WatchlistRepository
     outbox: OutboxRepository
     audit: AuditRepository
     sites: SiteRepository
@@ -51,6 +53,7 @@ class Repositories:
             rights=RightsRepository(db),
             requests=RequestRepository(db),
             retention=RetentionRepository(db),
+            watchlist=WatchlistRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             sites=SiteRepository(db),

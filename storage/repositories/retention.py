@@ -10,7 +10,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -31,6 +31,7 @@ from storage.models import (
     RetentionPeriod,
     RightsRequestRow,
     Visit,
+    WatchlistEntry,
 )
 from storage.unit_of_work import UnitOfWork
 
@@ -108,6 +109,9 @@ def purge(
         report.rows["invitations"] = _purge_invitations(db, cut_visit, dry_run, actor)
     with _lock(report, dry_run):
         report.rows["rights_requests"] = _purge_requests(db, cut_request, dry_run)
+    today = db.local_day(as_of)
+    with _lock(report, dry_run):
+        report.rows["watchlist"] = _purge_watchlist(db, today, dry_run)
     report.rows["audit_events"] = _purge_audit(db, cut_audit, dry_run, batch or BATCH, report)
 
     for category, cutoff in (
@@ -124,6 +128,12 @@ def purge(
         else:
             n = db.keystore.destroy_before(category, cutoff.date())
         report.keys_destroyed[category.value] = n
+    # A watchlist entry's key is the day it expires: gone the day after.
+    if dry_run:
+        n = db.keystore.count_before(Category.WATCHLIST, today)
+    else:
+        n = db.keystore.destroy_before(Category.WATCHLIST, today)
+    report.keys_destroyed[Category.WATCHLIST.value] = n
 
     if not dry_run:
         # The periods applied, so the trail shows by what each purge forgot (several
@@ -169,6 +179,18 @@ def _lock(report: PurgeReport, dry_run: bool = False) -> Iterator[None]:
 
 REQUEST_OPEN_CAP = timedelta(days=365)
 """A rights request still open is deleted this long after a closed one of its age."""
+
+
+def _purge_watchlist(db: Database, today: date, dry_run: bool) -> int:
+    """Watchlist entries that expired before ``today`` (few rows: one statement)."""
+    expired = WatchlistEntry.expires_on < today
+    if dry_run:
+        with db.read_session() as s:
+            return int(
+                s.scalar(select(func.count()).select_from(WatchlistEntry).where(expired)) or 0
+            )
+    with db.uow("system", purge_batch=True) as tx:
+        return _rowcount(tx.session.execute(delete(WatchlistEntry).where(expired)))
 
 
 def _purge_requests(db: Database, cutoff: datetime, dry_run: bool) -> int:
