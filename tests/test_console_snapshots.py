@@ -111,6 +111,14 @@ async def _rights(pilot: Pilot[None]) -> None:
         await pilot.pause(0.02)
 
 
+async def _reports(pilot: Pilot[None]) -> None:
+    await _export(pilot)
+    pilot.app.screen.query_one("#export-reports").focus()  # (below an 80x24 window's fold)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ReportsScreen")
+    await wait_until(lambda: str(pilot.app.screen.query_one("#report-status").render()))
+
+
 async def _login(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, "PinScreen")
 
@@ -127,6 +135,7 @@ SCREENS: dict[str, Step] = {
     "staff": _staff,
     "retention": _retention,
     "rights": _rights,
+    "reports": _reports,
 }
 # Every tab but Audit, whose rows show when each staff login of the test happened (the
 # clock of the audit trail is the real one); that every tab's controls fit 80x24 is
@@ -139,7 +148,7 @@ def test_console_screen(name: str, snap_compare: Any, tmp_path: Path) -> None:
     assert _snapshot(SCREENS[name], (120, 40), snap_compare, tmp_path)
 
 
-@pytest.mark.parametrize("name", [*TABS, "prereg-errors"])
+@pytest.mark.parametrize("name", [*TABS, "prereg-errors", "reports"])
 def test_console_on_a_small_terminal(name: str, snap_compare: Any, tmp_path: Path) -> None:
     """80x24, every tab: nothing cut (every tab's title in the bar, the log's day field
     beside the search box and status filter); the pre-registration form's messages go

@@ -56,6 +56,7 @@ for command in (
     staff.staff,
     sites.site,
     export.export_cmd,
+    export.report_cmd,
     rights.rights,
     watchlist.watchlist,
     audit.audit,

@@ -70,3 +70,20 @@ def export_cmd(
         click.echo(
             f"kiosk: warning: {result.skipped_damaged} unreadable record(s) left out", err=True
         )
+
+
+@click.command("report")
+@click.option("--days", type=click.IntRange(1, 366), default=28, show_default=True,
+              help="How many days, up to --day.")  # fmt: skip
+@click.option("--day", type=Day(), help="The last day (and the day of the hours); default: today.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_ctx
+def report_cmd(obj: Context, days: int, day: datetime | None, output: Path) -> None:
+    """Visits per day and arrivals per hour (counts only) as CSV: kind,day,hour,visits."""
+    if output.exists():
+        fail(f"{output} exists; choose a new file")
+    reports = obj.services.reports
+    report = reports.report(obj.actor, days, day.date() if day else None)
+    reports.write_csv(report, output, obj.actor)
+    total = sum(n for _d, n in report.days)
+    click.echo(f"wrote {len(report.days)} day(s), {total} visit(s) to {output}")

@@ -26,6 +26,7 @@ from kiosk.services.invitations import InvitationService
 from kiosk.services.log import LogService
 from kiosk.services.notify import NotifyService
 from kiosk.services.onsite import OnSiteService
+from kiosk.services.reports import ReportService
 from kiosk.services.retention import RetentionService
 from kiosk.services.rights import RightsService
 from kiosk.services.staff import StaffService
@@ -56,6 +57,7 @@ class Services:
     backup: BackupService
     documents: DocumentService
     watchlist: WatchlistService
+    reports: ReportService
 
     @classmethod
     def over(
@@ -87,6 +89,7 @@ class Services:
             backup=BackupService(ctx),
             documents=DocumentService(ctx),
             watchlist=WatchlistService(ctx),
+            reports=ReportService(ctx),
         )
 
     def with_clock(self, clock: Callable[[], datetime] | None) -> Services:

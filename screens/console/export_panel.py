@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from kiosk.domain.text import TextError, typed_path
 from kiosk.services.export import FIELDS, ExportRequest
 from screens.console.desk import Desk
+from screens.console.reports_screen import ReportsScreen
 from screens.widgets import FieldError, bring_into_view
 
 MIN_PASSPHRASE = 12  # an export's passphrase: a few words, not a PIN
@@ -120,7 +121,12 @@ class ExportPanel(Vertical):
         with Horizontal(classes="form-row"):
             yield Button("Export", id="export-run", variant="primary")
             yield ProgressBar(id="export-progress", show_eta=False)
+            yield Button("Reports", id="export-reports")
         yield Static("", id="export-status", markup=False)
+
+    @on(Button.Pressed, "#export-reports")
+    def open_reports(self) -> None:
+        self.app.push_screen(ReportsScreen(self.desk))
 
     @on(Button.Pressed, "#export-run")
     def run_export(self) -> None:

@@ -16,6 +16,7 @@ from storage.repositories.documents import DocumentRepository
 from storage.repositories.hosts import HostRepository
 from storage.repositories.invitations import InvitationRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.requests import RequestRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.rights import RightsRepository
@@ -37,6 +38,7 @@ class Repositories:
     requests: RequestRepository
     retention: RetentionRepository
     watchlist: WatchlistRepository
+    reports: ReportRepository
     outbox: OutboxRepository
     audit: AuditRepository
     sites: SiteRepository
@@ -54,6 +56,7 @@ class Repositories:
             requests=RequestRepository(db),
             retention=RetentionRepository(db),
             watchlist=WatchlistRepository(db),
+            reports=ReportRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             sites=SiteRepository(db),
