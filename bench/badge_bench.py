@@ -53,13 +53,13 @@ async def _check_ins(folder: Path, toml: str) -> list[float]:
             await pilot.pause(0.05)
         for i in range(VISITS):
             await pilot.click("#check-in")
+            await _screen(pilot, "AgeScreen")  # asked first
+            await pilot.click("#adult")
             await _screen(pilot, "DetailsScreen")
             await _fill(pilot, "#name-input", NAME)
             await _fill(pilot, "#email-input", f"bench{i}@example.com")
             await pilot.click("#type-guest")
             await pilot.click("#next")
-            await _screen(pilot, "AgeScreen")
-            await pilot.click("#adult")
             await _screen(pilot, "PrivacyScreen")
             await pilot.click("#accept")
             await _screen(pilot, "NdaScreen")

@@ -54,12 +54,20 @@ def test_each_bad_field_is_named(kw: dict[str, object], field: str, message: str
 
 def test_under_16_skips_consent_based_questions() -> None:
     v = validate(
-        _ok(under_16=True, screening=ScreeningOutcome.PASSED, health_answers={"q": "no"}),
+        _ok(under_16=True, guardian="Gwendolyn Fakeguardian", screening=ScreeningOutcome.PASSED,
+            health_answers={"q": "no"}),
         phone_region="NL",
-    )
-    assert v.under_16
+    )  # fmt: skip
+    assert v.under_16 and v.guardian == "Gwendolyn Fakeguardian"
     assert v.screening is ScreeningOutcome.NOT_ASKED
     assert v.health_answers is None
+
+
+def test_an_under_16_needs_the_guardian_who_is_with_them() -> None:
+    with pytest.raises(ValidationErrors) as err:
+        validate(_ok(under_16=True, guardian="  "), phone_region="NL")
+    assert set(err.value.fields) == {"guardian"}
+    assert validate(_ok(guardian="Someone"), phone_region="NL").guardian is None  # 16+
 
 
 @pytest.mark.parametrize(
