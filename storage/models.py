@@ -358,6 +358,37 @@ class WatchlistAlert(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class RollCall(Base):
+    """An evacuation roll call: who started it, when, and when it ended."""
+
+    __tablename__ = "rollcalls"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    started_at: Mapped[datetime]
+    started_by: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RollCallPerson(Base):
+    """Someone on a roll call's list: their visit (or, for a record that could not be
+    read, its id in ``record``), and when and by whom they were marked safe."""
+
+    __tablename__ = "rollcall_people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    rollcall_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("rollcalls.id", ondelete="CASCADE"), index=True
+    )
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
+    record: Mapped[str | None] = mapped_column(String(64))
+    marked_at: Mapped[datetime | None]
+    marked_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class RetentionPeriod(Base):
     """A retention period an admin set for everything this database holds: every kiosk
     and console on it purges by it and tells visitors of it. A category without a row

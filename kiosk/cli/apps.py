@@ -144,5 +144,6 @@ def serve(
         max_sessions=max_sessions or settings.max_sessions,
         trusted_proxies=proxies,
         brand=PageBrand.of(obj.settings),
+        settings=obj.settings,
     )
     server.serve()

@@ -23,6 +23,7 @@ from kiosk.domain.visits import VISITOR_TYPES, VisitorType
 from kiosk.domain.watchlist import WatchlistError
 from kiosk.services.bundle import Services, open_services
 from kiosk.services.errors import ServiceUnavailable
+from kiosk.services.rollcall import RollCallError
 from storage.errors import StorageError
 
 log = logging.getLogger("kiosk")
@@ -111,7 +112,7 @@ class KioskGroup(click.Group):
             fail("; ".join(f"{k}: {v}" for k, v in sorted(exc.fields.items())), 2)
         except NdaRequired as exc:
             fail(f"{exc} Add --accept-nda once the visitor has accepted it.")
-        except (RequestError, WatchlistError) as exc:
+        except (RequestError, WatchlistError, RollCallError) as exc:
             fail(str(exc), 2)
         except (ConfigError, StorageError, ServiceUnavailable) as exc:
             fail(str(exc))

@@ -29,6 +29,7 @@ from kiosk.services.onsite import OnSiteService
 from kiosk.services.reports import ReportService
 from kiosk.services.retention import RetentionService
 from kiosk.services.rights import RightsService
+from kiosk.services.rollcall import RollCallService
 from kiosk.services.staff import StaffService
 from kiosk.services.status import StatusService
 from kiosk.services.visits import VisitService
@@ -58,6 +59,7 @@ class Services:
     documents: DocumentService
     watchlist: WatchlistService
     reports: ReportService
+    rollcall: RollCallService
 
     @classmethod
     def over(
@@ -70,13 +72,14 @@ class Services:
         ctx = ServiceContext(repos, settings, clock)
         notify = NotifyService(ctx)
         badges = BadgeService(ctx, notify)
+        onsite = OnSiteService(ctx)
         return cls(
             ctx=ctx,
             checkin=CheckInService(ctx),
             badges=badges,
             visits=VisitService(ctx, badges),
             log=LogService(ctx),
-            onsite=OnSiteService(ctx),
+            onsite=onsite,
             invitations=InvitationService(ctx, notify, badges),
             hosts=HostService(ctx),
             staff=StaffService(ctx),
@@ -90,6 +93,7 @@ class Services:
             documents=DocumentService(ctx),
             watchlist=WatchlistService(ctx),
             reports=ReportService(ctx),
+            rollcall=RollCallService(ctx, onsite),
         )
 
     def with_clock(self, clock: Callable[[], datetime] | None) -> Services:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ class OnSite:
     unreadable: str = ""
     """Why the record could not be read (then ``name`` says so, with its visit id): it
     is listed and counted all the same, as it may be someone in the building."""
+    visit_id: uuid.UUID | None = None  # a readable record's
+    record: str = ""  # the visit's id, readable or not (a roll call keeps it)
 
 
 def unreadable_count(people: list[OnSite]) -> int:
@@ -118,7 +121,14 @@ class OnSiteService:
                 when = v.arrived_at  # as stored: unchecked, but all there is
                 arrived = when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else "?"
                 unreadable.append(
-                    OnSite(f"unreadable record {v.row_id}", "", "", arrived, v.why(today, keep))
+                    OnSite(
+                        f"unreadable record {v.row_id}",
+                        "",
+                        "",
+                        arrived,
+                        v.why(today, keep),
+                        record=str(v.row_id),
+                    )
                 )
                 continue
             if v.departed_at is not None:
@@ -129,6 +139,8 @@ class OnSiteService:
                     company=v.company or "",
                     host=host_shown(v.host_name, v.host_id, hosts),
                     since=v.arrived_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    visit_id=v.id,
+                    record=str(v.id),
                 )
             )
         people.sort(key=lambda p: (search_key(p.name), p.name))
@@ -160,6 +172,7 @@ class OnSiteService:
                 at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 f"visits record {visit_id}: not where the kiosk wrote it (moved or deleted "
                 "in the database); the audit trail holds its check-in and no check-out",
+                record=visit_id,
             )
             for visit_id, at in arrived.items()
             if visit_id not in seen and visit_id not in left

@@ -30,6 +30,7 @@ from textual_serve.server import Server
 
 from kiosk.config import Settings
 from kiosk.domain.branding import Palette, logo_type, palette
+from kiosk.web.rollcall import RollCallPages
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class KioskServer(Server):
         max_sessions: int = 8,
         trusted_proxies: tuple[str, ...] = (),
         brand: PageBrand | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(
             command,
@@ -127,6 +129,9 @@ class KioskServer(Server):
         self.origin = origin_of(public_url) if public_url else ""
         self.trusted = networks(trusted_proxies)
         self.brand = brand or PageBrand(title, palette())
+        # The marshals' roll-call page (kiosk.web.rollcall), with the settings to open
+        # the database by.
+        self.rollcall = RollCallPages(settings, self.same_origin) if settings else None
 
     def _from_trusted_proxy(self, request: web.Request) -> bool:
         try:
@@ -168,6 +173,8 @@ class KioskServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.router.add_static("/kiosk-static", HERE / "static", show_index=False)
+        if self.rollcall is not None:
+            self.rollcall.add_routes(app)
         app.router.add_get(LOGO_PATH, self.handle_logo)
         return app
 

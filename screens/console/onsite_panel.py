@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from kiosk.services.onsite import OnSite, on_site_count, on_site_lines
 from screens.console.desk import Desk
+from screens.console.rollcall_screen import RollCallScreen
 from screens.console.stale import StaleNotice
 
 REFRESH_S = 3.0
@@ -38,6 +39,7 @@ class OnSitePanel(VerticalScroll):
         with Horizontal(classes="form-row"):
             yield Static("", id="onsite-count")
             yield Button("Print the list", id="onsite-print")
+            yield Button("Roll call", id="onsite-rollcall", variant="error")
         yield StaleNotice("this list", REFRESH_S, id="onsite-stale")
         yield Static("", id="onsite-list", markup=False)
         yield Static("", id="onsite-status", markup=False)
@@ -45,6 +47,11 @@ class OnSitePanel(VerticalScroll):
     def on_mount(self) -> None:
         self.load()
         self.set_interval(REFRESH_S, self.load)
+
+    @on(Button.Pressed, "#onsite-rollcall")
+    def roll_call(self) -> None:
+        """Start a roll call of everyone on the list (or open the one under way)."""
+        self.app.push_screen(RollCallScreen(self.desk))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="onsite")
     def load(self) -> None:

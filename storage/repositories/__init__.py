@@ -20,6 +20,7 @@ from storage.repositories.reports import ReportRepository
 from storage.repositories.requests import RequestRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.rights import RightsRepository
+from storage.repositories.rollcall import RollCallRepository
 from storage.repositories.sites import SiteRepository
 from storage.repositories.staff import StaffRepository
 from storage.repositories.visits import VisitRepository
@@ -39,6 +40,7 @@ class Repositories:
     retention: RetentionRepository
     watchlist: WatchlistRepository
     reports: ReportRepository
+    rollcalls: RollCallRepository
     outbox: OutboxRepository
     audit: AuditRepository
     sites: SiteRepository
@@ -57,6 +59,7 @@ class Repositories:
             retention=RetentionRepository(db),
             watchlist=WatchlistRepository(db),
             reports=ReportRepository(db),
+            rollcalls=RollCallRepository(db),
             outbox=OutboxRepository(db),
             audit=AuditRepository(db),
             sites=SiteRepository(db),
