@@ -121,8 +121,11 @@ class ExportPanel(Vertical):
         with Horizontal(classes="form-row"):
             yield Button("Export", id="export-run", variant="primary")
             yield ProgressBar(id="export-progress", show_eta=False)
-            yield Button("Reports", id="export-reports")
         yield Static("", id="export-status", markup=False)
+        with Horizontal(classes="form-row"):
+            yield Button("Reports", id="export-reports")
+            yield Static("Visits per day and per hour: charts, and the counts as CSV.",
+                         classes="hint")  # fmt: skip
 
     @on(Button.Pressed, "#export-reports")
     def open_reports(self) -> None:
