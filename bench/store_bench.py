@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import random
@@ -30,12 +31,13 @@ from bench.common import (
     services_over,
 )
 from kiosk.domain.visits import NdaSignature, NewVisit, ScreeningOutcome, VisitorType
-from kiosk.domain.watchlist import NewWatchEntry
+from kiosk.domain.watchlist import NewWatchEntry, WatchEntry
 from storage.crypto import field_ad
 from storage.engine import begin_immediate as begin
 from storage.engine import checkpoint
 from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
+from storage.repositories.watchlist import WatchlistRepository
 from storage.sealing import head_sql, visit_ad
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -463,18 +465,26 @@ def _check_in_until_stopped(folder: Path, now: datetime, ready: Any, stop: Any, 
     out.put((idle, during))
 
 
+class _NoWatchlist(WatchlistRepository):
+    """The baseline: the same check-in without the watchlist check."""
+
+    def matching(self, *args: object, **kwargs: object) -> list[WatchEntry]:
+        return []
+
+
 def bench_checkin_watchlist(folder: Path) -> Result:
     """The check-in rate with a watchlist of 10,000 entries (e-mail and name each, none
-    of them the visitors': the usual case) against the same with an empty watchlist, in
-    alternating rounds, each keeping its best. Goal: the check costs at most 5%."""
+    of them the visitors': the usual case; with 16-bit blind indexes about one visitor
+    in four still has a candidate decrypted) against the same check-ins into the same
+    database without the check, in alternating rounds, each keeping its best. Goal: the
+    check costs at most 5%."""
     entries = max(1000, int(10_000 * SCALE))
     n = max(50, int(300 * SCALE))
-    listed = open_bench_store(folder / "listed")
-    empty = open_bench_store(folder / "empty")
+    store = open_bench_store(folder / "db")
     today = NOW.date()
-    with listed.db.uow("bench") as tx:
+    with store.db.uow("bench") as tx:
         for i in range(entries):
-            listed.watchlist.add(
+            store.watchlist.add(
                 tx,
                 NewWatchEntry(
                     email=f"listed{i:06d}@example.org",
@@ -484,25 +494,26 @@ def bench_checkin_watchlist(folder: Path) -> Result:
                     expires_on=today + timedelta(days=1 + i % 365),
                 ),
             )
-    stores = {"listed": services_over(listed).checkin, "empty": services_over(empty).checkin}
-    for checkin in stores.values():
-        checkin.store(new_visit(0), BENCH)  # the day's keys, the watchlist's indexes
-    best = {"listed": 0.0, "empty": 0.0}
+    unwatched = dataclasses.replace(store, watchlist=_NoWatchlist(store.db))
+    sides = {"watched": services_over(store).checkin, "raw": services_over(unwatched).checkin}
+    for checkin in sides.values():
+        checkin.store(new_visit(0), BENCH)  # the day's keys, the watchlist's copy
+    best = {"watched": 0.0, "raw": 0.0}
     done = 0
-    for _round in range(5):
-        for name, checkin in stores.items():
+    for _round in range(6):
+        for name, checkin in sides.items():
             visits = [new_visit(i) for i in range(done + 1, done + n + 1)]
             t0 = time.perf_counter()
             for visit in visits:
                 checkin.store(visit, BENCH)
             best[name] = max(best[name], n / (time.perf_counter() - t0))
-        done += n
-    ratio = best["listed"] / best["empty"]
+            done += n
+    ratio = best["watched"] / best["raw"]
     return Result(
         f"check-in rate with {entries} watchlist entries",
-        best["listed"],
+        best["watched"],
         "/s",
-        best["empty"],
+        best["raw"],
         ratio,
         "ratio >= 0.95",
         ratio >= 0.95,
