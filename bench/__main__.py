@@ -12,6 +12,7 @@ from bench import (
     badge_bench,
     console_bench,
     export_bench,
+    pg_bench,
     rights_bench,
     startup_bench,
     store_bench,
@@ -31,6 +32,9 @@ def main(argv: list[str]) -> int:
         "audit-verify": audit_bench.bench_audit_verify,
         "badge-screen": badge_bench.bench_badge_screen,
         "rights-export": rights_bench.bench_rights_export,
+        "pg-checkin": pg_bench.bench_pg_checkin,
+        "pg-day": pg_bench.bench_pg_day,
+        "pg-find": pg_bench.bench_pg_find,
     }
     chosen = argv or list(suites)
     results: list[Result] = []
