@@ -477,3 +477,54 @@ def test_starttls_is_required_when_asked_for(store: Repositories, smtp: SmtpServ
     assert report.retrying == 1
     assert store.outbox.pending()[0][4] == "SMTPNotSupportedError"
     assert smtp.inbox.messages == []
+
+
+def test_kiosk_notify_test_tries_each_channel_of_a_host(
+    store: Repositories, store_config: StoreConfig, smtp: SmtpServer
+) -> None:
+    """`kiosk notify test HOST` sends the host a test message now, outside the outbox, and
+    says how it went per channel; no server, or no address, is said so (exit 1)."""
+    add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
+    add_host(store, "Hosmer Example", actor="admin")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env |= {
+        "KIOSK_CONFIG": str(store_config.key_file.parent.parent / "none.toml"),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_DATABASE_URL": store_config.database_url,
+        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
+        "KIOSK_SITE_NAME": store_config.site_name,
+    }
+    (store_config.key_file.parent.parent / "none.toml").write_text("")
+    server = {"KIOSK_NOTIFY_SMTP_HOST": "127.0.0.1", "KIOSK_NOTIFY_SMTP_PORT": str(smtp.port),
+              "KIOSK_NOTIFY_STARTTLS": "false"}  # fmt: skip
+
+    def kiosk(host: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kiosk", "notify", "test", host],
+                              env=env | extra, capture_output=True, text=True, timeout=60,
+                              check=False)  # fmt: skip
+
+    sent = kiosk("hostina", server)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.strip() == f"e-mail: ok (sent to {HOST_EMAIL})"
+    [(to, message)] = smtp.inbox.wait_for(1)
+    assert to == [HOST_EMAIL] and "Test from the visitor kiosk" in str(message["Subject"])
+    no_address = kiosk("Hosmer", server)
+    assert no_address.returncode == 1
+    assert no_address.stdout.strip() == "e-mail: FAILED (this host has no e-mail address)"
+    unset = kiosk("Hostina Placeholder", {})
+    assert unset.stdout.strip() == "e-mail: FAILED (notify.smtp_host is not set)"
+    smtp.stop()
+    down = kiosk("Hostina Placeholder", server)
+    assert (
+        down.returncode == 1 and "e-mail: FAILED (not sent: ConnectionRefusedError)" in down.stdout
+    )
+    nobody = kiosk("Nobody Atall", server)
+    assert nobody.returncode == 1 and "no single active host" in nobody.stderr
+    with store.db.engine.connect() as conn:
+        tested = (
+            conn.execute(select(AuditEvent.details).where(AuditEvent.action == "notify.test"))
+            .scalars()
+            .all()
+        )
+    assert [d["results"] for d in tested] == [[["e-mail", True]], [["e-mail", False]],
+                                              [["e-mail", False]], [["e-mail", False]]]  # fmt: skip

@@ -87,13 +87,35 @@ def status(obj: Context, fmt: str) -> None:
         sys.exit(1)
 
 
-@click.command()
-@pass_ctx
-def notify(obj: Context) -> None:
+@click.group(invoke_without_command=True)
+@click.pass_context
+def notify(ctx: click.Context) -> None:
     """Send the host notifications that are due (the running kiosk does this by itself;
-    this is for a kiosk that is not running, or cron)."""
+    this is for a kiosk that is not running, or cron); `kiosk notify test HOST` tries
+    each channel of a host now."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj = ctx.find_object(Context)
+    assert obj is not None
     notifier = obj.services.notify
     if not notifier.enabled:
         fail("notify.smtp_host is not set: no e-mail can be sent")
     report = notifier.deliver_due()
     click.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.given_up}")
+
+
+@notify.command("test")
+@click.argument("host")
+@pass_ctx
+def notify_test(obj: Context, host: str) -> None:
+    """Send HOST (a name in the directory) a test message on each channel now, and say
+    how each went (exit 1 when one did not)."""
+    found = obj.services.checkin.find_host(host)
+    if found is None:
+        fail(f"no single active host named {host!r} in the directory (kiosk hosts list)")
+    assert found is not None
+    results = obj.services.notify.test(found, obj.actor)
+    for channel, ok, what in results:
+        click.echo(f"{channel}: {'ok' if ok else 'FAILED'} ({what})")
+    if not all(ok for _c, ok, _w in results):
+        sys.exit(1)

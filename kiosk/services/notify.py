@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from kiosk.domain.hosts import HostEntry
 from kiosk.domain.notifications import BADGE, INVITATION, WATCH_ALERT, Notification
-from kiosk.domain.staff import NOTIFIER
+from kiosk.domain.staff import NOTIFIER, Actor
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.services.context import ServiceContext
 from kiosk.services.qr import qr_png
@@ -157,6 +158,40 @@ class NotifyService:
         self._mark_failed(note, _reason(exc), retry_at=now + wait)
         log.warning("%s e-mail not sent (%s); retrying in %s", note.kind, _reason(exc), wait)
         return "retrying"
+
+    def test(self, host: HostEntry, actor: Actor) -> list[tuple[str, bool, str]]:
+        """Try each channel configured for this host now, outside the outbox: (channel,
+        whether it went, what happened). E-mail is the only channel there is; a host with
+        no address, or no SMTP server set, is said so. Audited with the outcomes only."""
+        actor.require("hosts")
+        results: list[tuple[str, bool, str]] = []
+        if not self.enabled:
+            results.append(("e-mail", False, "notify.smtp_host is not set"))
+        elif not host.email:
+            results.append(("e-mail", False, "this host has no e-mail address"))
+        else:
+            msg = EmailMessage()
+            msg["From"] = self.settings.sender
+            msg["To"] = host.email
+            msg["Subject"] = f"Test from the visitor kiosk at {self.site_name}"
+            msg.set_content(
+                f"This is a test: when a visitor checks in for you at {self.site_name},"
+                " an e-mail like this one tells you.\n"
+            )
+            try:
+                with self._connect() as smtp:
+                    smtp.send_message(msg)
+            except (OSError, smtplib.SMTPException) as exc:
+                results.append(("e-mail", False, f"not sent: {_reason(exc)}"))
+            else:
+                results.append(("e-mail", True, f"sent to {host.email}"))
+        with self.repos.db.uow(actor.name) as tx:
+            tx.audit(
+                "notify.test",
+                str(host.id),
+                {"results": [[channel, ok] for channel, ok, _what in results]},
+            )
+        return results
 
     def _connect(self) -> smtplib.SMTP:
         """A connection over verified TLS (from the first byte, or by STARTTLS) unless the
