@@ -17,8 +17,9 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select
 
 from kiosk.app import make_console
+from kiosk.domain.codes import short_ref
 from kiosk.domain.registration import Registration
-from kiosk.domain.requests import due_on, short_ref
+from kiosk.domain.requests import due_on
 from kiosk.domain.staff import Actor, NotAllowed, StaffUser
 from kiosk.services.bundle import Services
 from kiosk.services.context import ServiceContext

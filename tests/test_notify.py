@@ -222,6 +222,21 @@ async def test_the_kiosk_emails_the_host_right_after_a_check_in(
     assert to == [HOST_EMAIL] and NAME in msg.get_payload(decode=True).decode()  # type: ignore[union-attr]
 
 
+def _cli_env(store_config: StoreConfig) -> dict[str, str]:
+    """A `kiosk` process's environment on this store, with an empty config file (the
+    caller adds KIOSK_NOTIFY_* as a test needs)."""
+    config = store_config.key_file.parent.parent / "none.toml"
+    config.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    return env | {
+        "KIOSK_CONFIG": str(config),
+        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
+        "KIOSK_DATABASE_URL": store_config.database_url,
+        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
+        "KIOSK_SITE_NAME": store_config.site_name,
+    }
+
+
 def test_kiosk_notify_sends_what_is_due(
     store: Repositories, store_config: StoreConfig, smtp: SmtpServer
 ) -> None:
@@ -230,15 +245,7 @@ def test_kiosk_notify_sends_what_is_due(
 
     host = add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     check_in(store, visitor(6, host_id=host, host_name=None), actor="t")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(store_config.key_file.parent.parent / "none.toml"),
-        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
-        "KIOSK_DATABASE_URL": store_config.database_url,
-        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
-        "KIOSK_SITE_NAME": store_config.site_name,
-    }
-    (store_config.key_file.parent.parent / "none.toml").write_text("")
+    env = _cli_env(store_config)
 
     def kiosk(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "kiosk", "notify"], env=env | extra,
@@ -486,15 +493,7 @@ def test_kiosk_notify_test_tries_each_channel_of_a_host(
     says how it went per channel; no server, or no address, is said so (exit 1)."""
     add_host(store, "Hostina Placeholder", email=HOST_EMAIL, actor="admin")
     add_host(store, "Hosmer Example", actor="admin")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
-    env |= {
-        "KIOSK_CONFIG": str(store_config.key_file.parent.parent / "none.toml"),
-        "KIOSK_DATA_DIR": str(store_config.key_file.parent),
-        "KIOSK_DATABASE_URL": store_config.database_url,
-        "KIOSK_KEYSTORE_URL": store_config.keystore_url,
-        "KIOSK_SITE_NAME": store_config.site_name,
-    }
-    (store_config.key_file.parent.parent / "none.toml").write_text("")
+    env = _cli_env(store_config)
     server = {"KIOSK_NOTIFY_SMTP_HOST": "127.0.0.1", "KIOSK_NOTIFY_SMTP_PORT": str(smtp.port),
               "KIOSK_NOTIFY_STARTTLS": "false"}  # fmt: skip
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.domain.requests import RequestError, RequestStatus, add_months, due_on, short_ref
+from kiosk.domain.codes import short_ref
+from kiosk.domain.requests import RequestError, RequestStatus, add_months, due_on
 from kiosk.services.rights import Person
 from storage.models import AuditEvent, RightsRequestRow
 from storage.open import StoreConfig

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from kiosk.cli.base import Context, Day, fail, pass_ctx
+from kiosk.domain.codes import short_ref
 from kiosk.domain.requests import (
     CHANNELS,
     MAX_EXTENSION_MONTHS,
     OBJECTION_PURPOSES,
     RequestKind,
     RightsRequest,
-    short_ref,
 )
 from kiosk.domain.text import TextError
 from kiosk.services.rights import Person

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kiosk.cli.base import Context, fail, pass_ctx
+from kiosk.domain.codes import names_record, short_ref
 from kiosk.domain.rollcall import RollCallSheet
 
 
@@ -22,7 +23,7 @@ def _print(sheet: RollCallSheet, obj: Context) -> None:
     state = f"ended {sheet.ended_at.astimezone(tz):%H:%M}" if sheet.ended_at else "under way"
     started = sheet.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     click.echo(
-        f"roll call {sheet.id.hex[-8:]} started {started} by {sheet.started_by}, {state}:"
+        f"roll call {short_ref(sheet.id)} started {started} by {sheet.started_by}, {state}:"
         f" {sheet.counts}"
     )
     for e in sheet.entries:
@@ -39,8 +40,7 @@ def _which(obj: Context, ref: str | None) -> uuid.UUID:
             fail("no roll call is under way (kiosk rollcall start)")
         assert active is not None
         return active
-    ref = ref.strip().lower()
-    found = [i for i, *_rest in service.recent(obj.actor) if i.hex.endswith(ref) or str(i) == ref]
+    found = [i for i, *_rest in service.recent(obj.actor) if names_record(ref, i)]
     if len(found) != 1:
         fail(f"no single roll call {ref!r} among the latest (kiosk rollcall show lists them)")
     return found[0]
@@ -63,7 +63,7 @@ def rollcall_show(obj: Context, ref: str | None) -> None:
         tz = obj.services.ctx.tz
         for i, started, by, ended in service.recent(obj.actor):
             end = f"ended {ended.astimezone(tz):%H:%M}" if ended else "under way"
-            click.echo(f"{i.hex[-8:]}  {started.astimezone(tz):%Y-%m-%d %H:%M}  {by}  {end}")
+            click.echo(f"{short_ref(i)}  {started.astimezone(tz):%Y-%m-%d %H:%M}  {by}  {end}")
         return
     _print(service.sheet(obj.actor, _which(obj, ref)), obj)
 

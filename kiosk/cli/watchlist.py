@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from kiosk.cli.base import Context, Day, pass_ctx
+from kiosk.domain.codes import short_ref
 
 
 @click.group("watchlist")
@@ -41,7 +42,7 @@ def watchlist_add(
         obj.actor, email=email, phone=phone, name=name, reason=reason,
         expires_on=expires.date(),
     )  # fmt: skip
-    click.echo(f"entry {entry_id.hex[-8:]} added, expires {expires.date().isoformat()}")
+    click.echo(f"entry {short_ref(entry_id)} added, expires {expires.date().isoformat()}")
 
 
 @watchlist.command("list")
@@ -52,7 +53,7 @@ def watchlist_list(obj: Context) -> None:
     for e in entries:
         who = "  ".join(v for v in (e.email, e.phone, e.name) if v)
         click.echo(
-            f"{e.id.hex[-8:]}  expires {e.expires_on}  {who}  reason: {e.reason}"
+            f"{short_ref(e.id)}  expires {e.expires_on}  {who}  reason: {e.reason}"
             f"  (added by {e.added_by})"
         )
     click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
@@ -64,4 +65,4 @@ def watchlist_list(obj: Context) -> None:
 def watchlist_remove(obj: Context, ref: str) -> None:
     """Remove the entry REF (the 8 characters the list shows, or its id)."""
     entry_id = obj.services.watchlist.remove(ref, obj.actor)
-    click.echo(f"entry {entry_id.hex[-8:]} removed")
+    click.echo(f"entry {short_ref(entry_id)} removed")

@@ -69,15 +69,6 @@ def checked_text(text: str, what: str, *, required: bool) -> str:
     return text
 
 
-REF_LENGTH = 8
-
-
-def short_ref(request_id: uuid.UUID) -> str:
-    """How lists name a request: the last 8 hex digits of its id, which are random (its
-    first ones are the time it was registered, shared by requests of the same minute)."""
-    return request_id.hex[-REF_LENGTH:]
-
-
 @dataclass(frozen=True, slots=True)
 class RequestAction:
     """Something done to answer a request (an export, an erasure, ...), as recorded."""

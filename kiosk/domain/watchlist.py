@@ -48,11 +48,6 @@ class WatchEntry:
     reason: str
     added_by: str
 
-    @property
-    def matches_on(self) -> list[str]:
-        return [k for k, v in (("e-mail", self.email), ("phone", self.phone),
-                               ("name", self.name)) if v]  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class WatchAlert:

@@ -13,7 +13,6 @@ from kiosk.domain.text import TextError
 from kiosk.domain.watchlist import NewWatchEntry, WatchAlert, WatchEntry, WatchlistError, checked
 from kiosk.services.context import ServiceContext
 from storage.errors import KeyDestroyed, NotFound, RecordTampered
-from storage.repositories.watchlist import alert_of
 
 
 class WatchlistService:
@@ -74,7 +73,8 @@ class WatchlistService:
                 visitor = self.repos.visits.get(held[2]).name
             except (NotFound, KeyDestroyed, RecordTampered):
                 visitor = ""
-            found.append(alert_of(held, visitor))
+            alert_id, at, visit_id, entry = held
+            found.append(WatchAlert(alert_id, at, visit_id, visitor, entry.reason if entry else ""))
         return found
 
     def acknowledge(self, alert_id: uuid.UUID, actor: Actor) -> bool:

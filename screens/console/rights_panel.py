@@ -19,7 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
 
-from kiosk.domain.requests import RequestError, RequestKind, RightsRequest, short_ref
+from kiosk.domain.codes import short_ref
+from kiosk.domain.requests import RequestError, RequestKind, RightsRequest
 from kiosk.domain.text import TextError, typed_path
 from screens.console.desk import Desk
 from screens.console.panel import Panel

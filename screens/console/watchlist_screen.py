@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.codes import short_ref
 from kiosk.domain.watchlist import WatchEntry, WatchlistError
 from kiosk.services.errors import user_message
 from screens.console.desk import Desk
@@ -98,7 +99,7 @@ class WatchlistScreen(ModalScreen[None]):
         self.entries = {str(e.id): e for e in message.entries}
         for e in message.entries:
             table.add_row(
-                e.id.hex[-8:], str(e.expires_on), Text(e.email or ""), Text(e.phone or ""),
+                short_ref(e.id), str(e.expires_on), Text(e.email or ""), Text(e.phone or ""),
                 Text(e.name or ""), Text(e.reason), Text(e.added_by), key=str(e.id),
             )  # fmt: skip
         self.picked = None
@@ -128,7 +129,7 @@ class WatchlistScreen(ModalScreen[None]):
                 expires_on=expires,
             )  # fmt: skip
             self.app.call_from_thread(self._clear_form)
-            return f"Entry {entry_id.hex[-8:]} added, expires {expires}."
+            return f"Entry {short_ref(entry_id)} added, expires {expires}."
 
         self.act(do)
 
@@ -144,7 +145,7 @@ class WatchlistScreen(ModalScreen[None]):
 
         def do() -> str:
             gone: uuid.UUID = self.desk.services.watchlist.remove(str(picked.id), self.desk.actor)
-            return f"Entry {gone.hex[-8:]} removed."
+            return f"Entry {short_ref(gone)} removed."
 
         self.act(do)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from kiosk.domain.codes import names_record
 from kiosk.domain.requests import (
-    REF_LENGTH,
     RequestAction,
     RequestKind,
     RequestStatus,
@@ -211,18 +211,15 @@ class RequestRepository:
         return frozenset(purposes)
 
     def find(self, ref: str) -> RightsRequest:
-        """The request whose id is ``ref``, starts with it (at least 8 characters) or
-        ends with it (the 8 the register lists: kiosk.domain.requests.short_ref); NotFound
-        when none or several."""
-        ref = ref.strip().lower()
+        """The request ``ref`` names (kiosk.domain.codes.names_record: its id, or the 8
+        characters the register lists); NotFound when none or several."""
         with db_errors(), self.db.read_session() as s:
             rows = [
                 row
                 for row in s.scalars(
                     select(RightsRequestRow).where(RightsRequestRow.site_id == self.db.site_id)
                 )
-                if len(ref) >= REF_LENGTH
-                and (str(row.id).startswith(ref) or row.id.hex.endswith(ref))
+                if names_record(ref, row.id)
             ]
         if len(rows) != 1:
             raise NotFound(f"no single rights request with id {ref!r}")

@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from kiosk.domain.codes import names_record
 from kiosk.domain.notifications import WATCH_ALERT
 from kiosk.domain.retention import Category
-from kiosk.domain.watchlist import NewWatchEntry, WatchAlert, WatchEntry, matches
+from kiosk.domain.watchlist import NewWatchEntry, WatchEntry, matches
 from storage.codec import seal, unseal
 from storage.database import Database
 from storage.engine import db_errors
@@ -100,7 +101,7 @@ class WatchlistRepository:
         return uuid.UUID(str(row["id"]))
 
     def remove(self, tx: UnitOfWork, ref: str) -> uuid.UUID:
-        """Remove the entry whose id is ``ref`` or ends with it (8+ characters)."""
+        """Remove the entry ``ref`` names (kiosk.domain.codes.names_record)."""
         entry_id = self._find_id(ref)
         tx.session.execute(delete(WatchlistEntry).where(WatchlistEntry.id == entry_id))
         tx.audit("watchlist.remove", str(entry_id))
@@ -108,12 +109,11 @@ class WatchlistRepository:
         return entry_id
 
     def _find_id(self, ref: str) -> uuid.UUID:
-        ref = ref.strip().lower().replace("-", "")
         with db_errors(), self.db.read_connection() as conn:
             ids = conn.execute(
                 select(WatchlistEntry.id).where(WatchlistEntry.site_id == self.db.site_id)
             ).scalars()
-            found = [i for i in ids if len(ref) >= 8 and (i.hex == ref or i.hex.endswith(ref))]
+            found = [i for i in ids if names_record(ref, i)]
         if len(found) != 1:
             raise NotFound(f"no single watchlist entry {ref!r}")
         return found[0]
@@ -273,21 +273,3 @@ class WatchlistRepository:
         if changed:
             tx.audit("watchlist.acknowledge", str(alert_id))
         return changed
-
-    def open_alert_count(self) -> int:
-        with db_errors(), self.db.read_connection() as conn:
-            return len(
-                conn.execute(
-                    select(WatchlistAlert.id).where(
-                        WatchlistAlert.site_id == self.db.site_id,
-                        WatchlistAlert.acknowledged_at.is_(None),
-                    )
-                ).all()
-            )
-
-
-def alert_of(
-    found: tuple[uuid.UUID, datetime, uuid.UUID, WatchEntry | None], visitor: str
-) -> WatchAlert:
-    alert_id, at, visit_id, entry = found
-    return WatchAlert(alert_id, at, visit_id, visitor, entry.reason if entry else "")
