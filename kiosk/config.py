@@ -32,6 +32,7 @@ from kiosk.domain.branding import (
     palette,
 )
 from kiosk.domain.labels import LabelError, parse_label
+from kiosk.domain.notifications import GENERIC, LOOPBACK, WebhookError, parse_webhook
 from kiosk.domain.sites import SLUG
 from kiosk.domain.text import TextError, typed_path
 from kiosk.domain.watchlist import ON_MATCH
@@ -158,8 +159,8 @@ class NotifySettings:
     """Connect over TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS;
     the certificate must be trusted."""
     ca_file: Path | None = None
-    """PEM file of the CA that signed the SMTP server's certificate (an office's own CA),
-    trusted on top of the system's; default: the system's trust store only."""
+    """PEM file of the CA that signed the SMTP server's and the webhooks' certificates (an
+    office's own CA), trusted on top of the system's; default: the system's store only."""
     username: str = ""
     """Log in to the server as this user; only over TLS (starttls or tls)."""
     password: str = field(default="", repr=False)
@@ -169,7 +170,30 @@ class NotifySettings:
     language: str = "en"
     """Language of the e-mails to hosts: en or nl."""
     max_attempts: int = field(default=8, metadata=_cap(1, 50))
-    """Attempts before a notification is given up (1, 2, 4 ... minutes apart, at most 1 h)."""
+    """Attempts before a notification is given up (1, 2, 4 ... minutes apart, at most 1 h);
+    on each channel (e-mail, each webhook) on its own."""
+    late_minutes: int = field(default=5, metadata=_cap(1, 240))
+    """A host notification that has reached its host on no channel this many minutes
+    after the check-in (or was given up) shows in the console, so reception can phone."""
+    webhooks: tuple[str, ...] = ()
+    """Webhooks every host notification is also posted to, each "FORMAT URL" (format:
+    slack, teams or generic; https only), e.g. the office's visitors channel. A host's
+    own webhook is set with `kiosk hosts webhook`. See docs/notifications.md."""
+    reception_email: str = ""
+    """Reception's address, told when a visitor's host cannot be reached: not in the
+    directory, inactive, no channel, or every channel given up. Empty: console only."""
+    reception_webhook: str = ""
+    """Reception's chat channel for the same, "FORMAT URL". Empty: none."""
+    webhook_secret_file: Path | None = None
+    """A file holding the secret generic webhooks are signed with (HMAC-SHA256), or give
+    it as $KIOSK_NOTIFY_WEBHOOK_SECRET; never in this file, never in the database."""
+    webhook_secret: str = field(default="", repr=False)
+    """Only from the environment ($KIOSK_NOTIFY_WEBHOOK_SECRET): refused in the file."""
+    webhook_timeout: int = field(default=5, metadata=_cap(1, 30))
+    """Seconds a webhook's receiver has to answer (then it is retried later)."""
+    insecure_webhook_hosts: tuple[str, ...] = ()
+    """Loopback hosts (127.0.0.1, ::1, localhost) webhooks may reach over plain http:
+    for tests. Any other webhook must be https."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +349,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not path.exists() and env.get("KIOSK_CONFIG"):
         raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
     raw = _read_file(path)
+    notify_in_file = raw.get("notify")
+    if isinstance(notify_in_file, Mapping) and "webhook_secret" in notify_in_file:
+        raise ConfigError(
+            f"{path}: notify.webhook_secret is not taken from the file; give it as"
+            " $KIOSK_NOTIFY_WEBHOOK_SECRET or put it in notify.webhook_secret_file"
+        )
     in_file = raw.get("retention")
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
@@ -462,6 +492,7 @@ def check_settings(settings: Settings) -> None:
     n = settings.notify
     if n.language not in LANGUAGES:
         raise ConfigError(f"notify.language must be {choices}")
+    _check_webhooks(n)
     if n.username and not (n.starttls or n.tls):
         raise ConfigError(
             "notify.username needs notify.starttls or notify.tls: the password would be sent"
@@ -484,6 +515,32 @@ def check_settings(settings: Settings) -> None:
             office_files(settings.documents_dir)
         except DocumentError as exc:
             raise ConfigError(f"documents_dir: {exc}") from None
+
+
+def _check_webhooks(n: NotifySettings) -> None:
+    for host in n.insecure_webhook_hosts:
+        if host not in LOOPBACK:
+            raise ConfigError(
+                f"notify.insecure_webhook_hosts: {host!r} is not a loopback host"
+                " (127.0.0.1, ::1, localhost)"
+            )
+    hooks = [("notify.webhooks", hook) for hook in n.webhooks]
+    if n.reception_webhook:
+        hooks.append(("notify.reception_webhook", n.reception_webhook))
+    for name, hook in hooks:
+        try:
+            webhook = parse_webhook(hook, n.insecure_webhook_hosts)
+        except WebhookError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+        if webhook.format == GENERIC and not (n.webhook_secret or n.webhook_secret_file):
+            raise ConfigError(
+                f"{name}: a generic webhook is signed: set notify.webhook_secret_file or"
+                " $KIOSK_NOTIFY_WEBHOOK_SECRET"
+            )
+    if n.webhook_secret_file is not None and not n.webhook_secret_file.is_file():
+        raise ConfigError(f"notify.webhook_secret_file: {n.webhook_secret_file} is not a file")
+    if n.reception_email and "@" not in n.reception_email:
+        raise ConfigError("notify.reception_email must be an e-mail address")
 
 
 def _check_branding(branding: BrandingSettings) -> None:

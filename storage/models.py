@@ -62,6 +62,9 @@ class Host(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # The host's own webhook, "FORMAT URL" (kiosk.domain.notifications.parse_webhook);
+    # set by an admin or the directory sync, never by a visitor.
+    webhook: Mapped[str | None] = mapped_column(String(600))
 
 
 _OPEN = text("departed_at IS NULL")  # ix_visits_open holds only these rows
@@ -209,6 +212,10 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # "email", "webhook", or "host" for a host notification not yet split into the
+    # host's channels (kiosk.domain.notifications).
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
+    handled_at: Mapped[datetime | None]  # reception took over (phoned the host)
 
 
 class AuditEvent(Base):

@@ -18,7 +18,7 @@ from kiosk.domain.staff import KIOSK
 from kiosk.domain.visits import CheckOutOutcome
 from kiosk.i18n import set_language
 from kiosk.services.errors import ServiceUnavailable
-from kiosk.services.notify import NO_ADDRESS
+from kiosk.services.notify import NO_CHANNEL
 from storage.models import AuditEvent, OutboxMessage
 from tests.helpers.factories import free_port
 from tests.helpers.kiosk_ui import (
@@ -100,7 +100,9 @@ async def test_a_visitor_has_their_badge_emailed_and_checks_out_with_it(
         ).all()
     assert [(bytes(ct), sent is not None) for ct, sent in badge_rows] == [(b"", True)]
     assert [(object_id, details) for object_id, details in asked] == [(str(visit.id), {})]
-    assert store.outbox.state_of_visit(visit.id) == (None, None, NO_ADDRESS)
+    assert [tuple(state) for state in store.outbox.state_of_visit(visit.id)] == [
+        ("host", None, None, NO_CHANNEL, None)
+    ]
 
 
 @pytest.mark.parametrize("case", ["no e-mail server", "no e-mail address"])

@@ -135,7 +135,7 @@ async def test_an_under_16_checks_in_with_a_guardian_who_consents_and_signs(
 
     # The host is told a minor is coming.
     with store.db.uow("notifier", now=datetime.now(UTC) + timedelta(minutes=1)) as tx:
-        [note] = store.outbox.claim_due(tx)
+        [note] = store.outbox.claim_due(tx, ("host",))
     assert note.minor
     body = NotifyService(services.ctx)._message(note).get_content()
     assert "under 16 and came with a parent or guardian" in body

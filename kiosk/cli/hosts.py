@@ -1,4 +1,4 @@
-"""The hosts directory: `kiosk hosts add|import|list`."""
+"""The hosts directory: `kiosk hosts add|import|list|webhook`."""
 
 from __future__ import annotations
 
@@ -58,4 +58,30 @@ def hosts_import(obj: Context, path: Path) -> None:
 def hosts_list(obj: Context) -> None:
     """List active hosts."""
     for h in obj.services.hosts.all(obj.actor, active_only=True):
-        click.echo(f"{h.id}  {h.name}  {h.email or ''}  {h.language or ''}".rstrip())
+        # A webhook's kind only: its URL is a secret to whoever holds it.
+        hook = f"webhook:{h.webhook.split()[0]}" if h.webhook else ""
+        click.echo(f"{h.id}  {h.name}  {h.email or ''}  {h.language or ''}  {hook}".rstrip())
+
+
+@hosts.command("webhook")
+@click.argument("host")
+@click.argument("webhook", required=False, default="")
+@click.option("--remove", is_flag=True, help="Take the host's webhook away.")
+@pass_ctx
+def hosts_webhook(obj: Context, host: str, webhook: str, remove: bool) -> None:
+    """Post HOST's arrival notifications to their own webhook too: WEBHOOK is "FORMAT
+    URL", format slack, teams or generic (signed), https only. E.g.:
+
+      kiosk hosts webhook "Ann Host" "slack https://hooks.slack.com/services/..."
+    """
+    if bool(webhook) == remove:
+        fail('give a webhook ("FORMAT URL") or --remove', 2)
+    found = obj.services.checkin.find_host(host)
+    if found is None:
+        fail(f"no single active host named {host!r} in the directory (kiosk hosts list)")
+    assert found is not None
+    try:
+        obj.services.hosts.set_webhook(found.id, webhook, obj.actor)
+    except ValidationErrors as exc:
+        fail(exc.fields["webhook"], 2)
+    click.echo(f"{found.name}: {'webhook removed' if remove else 'webhook set'}")

@@ -98,8 +98,11 @@ def notify(ctx: click.Context) -> None:
     obj = ctx.find_object(Context)
     assert obj is not None
     notifier = obj.services.notify
-    if not notifier.enabled:
-        fail("notify.smtp_host is not set: no e-mail can be sent")
+    if not notifier.on():
+        fail(
+            "nothing to notify with: notify.smtp_host is not set, and there is no webhook"
+            " (notify.webhooks, notify.reception_webhook, kiosk hosts webhook)"
+        )
     report = notifier.deliver_due()
     click.echo(f"sent {report.sent}, retrying {report.retrying}, given up {report.given_up}")
 

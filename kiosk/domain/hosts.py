@@ -15,6 +15,7 @@ class HostEntry:
     email: str | None
     active: bool
     language: str | None = None  # of the host's e-mails; None: the site's
+    webhook: str | None = None  # their own, "FORMAT URL" (no secret in it)
 
 
 # What a host's name may hold (the kiosk's cap for the host field).

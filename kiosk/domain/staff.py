@@ -13,7 +13,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "security": frozenset({"log", "checkout", "prereg", "hosts", "correct", "onsite", "export",
                            "audit"}),
     "admin": frozenset({"log", "checkout", "prereg", "hosts", "correct", "onsite", "export",
-                        "audit", "staff", "retention", "rights", "watchlist"}),
+                        "audit", "staff", "retention", "rights", "watchlist", "webhooks"}),
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from kiosk.domain.hosts import HOST_NAME_MAX, HostEntry
+from kiosk.domain.notifications import WebhookError, parse_webhook
 from kiosk.domain.registration import ValidationErrors, normalise_email
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import TextError, clean_text, search_key
@@ -70,6 +71,7 @@ class HostFileError(ValueError):
 
 class HostService:
     def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
         self.repos = ctx.repos
 
     def all(self, actor: Actor, *, active_only: bool = False) -> list[HostEntry]:
@@ -105,6 +107,20 @@ class HostService:
                 self.repos.hosts.update(tx, host_id, name=clean, email=mail, language=code)
         except DuplicateName as exc:
             raise DuplicateHost({"host": duplicate_host_message(exc)}) from None
+
+    def set_webhook(self, host_id: uuid.UUID, webhook: str, actor: Actor) -> None:
+        """Give a host a webhook of their own ("FORMAT URL", checked: https only), or take
+        it away (""). Admins only (the hosts right): never from a visitor. Raises
+        ValidationErrors under "webhook"."""
+        actor.require("webhooks")
+        text = webhook.strip()
+        if text:
+            try:
+                text = str(parse_webhook(text, self.ctx.settings.notify.insecure_webhook_hosts))
+            except WebhookError as exc:
+                raise ValidationErrors({"webhook": str(exc)}) from None
+        with self.repos.db.uow(actor.name) as tx:
+            self.repos.hosts.update(tx, host_id, webhook=text)
 
     def set_active(self, host_id: uuid.UUID, active: bool, actor: Actor) -> None:
         actor.require("hosts")

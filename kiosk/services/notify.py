@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,17 +24,43 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from kiosk.domain.hosts import HostEntry
-from kiosk.domain.notifications import BADGE, INVITATION, WATCH_ALERT, Notification
+from kiosk.domain.notifications import (
+    BADGE,
+    EMAIL,
+    HOST_ARRIVAL,
+    HOST_CHANNELS,
+    INVITATION,
+    RECEPTION_ALERT,
+    SITE_WEBHOOK,
+    TO_HOST,
+    WATCH_ALERT,
+    WEBHOOK,
+    HostNotReached,
+    Notification,
+    Undelivered,
+    Webhook,
+    WebhookError,
+    first_name,
+    parse_webhook,
+)
 from kiosk.domain.staff import NOTIFIER, Actor
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.services.context import ServiceContext
 from kiosk.services.qr import qr_png
+from kiosk.services.webhooks import WebhookPoster
+from storage.errors import StorageError
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 15
 MAX_BACKOFF = timedelta(hours=1)
+HOST_HOOKS_TTL_S = 60.0
+# Why a message is a dead letter (stored, shown to staff: English, no personal data).
 NO_ADDRESS = "no e-mail address for this host"
+HOST_UNKNOWN = "the host is not in the directory"
+HOST_INACTIVE = "the host is inactive in the directory"
+NO_CHANNEL = "no e-mail address or webhook reaches this host"
 
 # The e-mail, in the host's language if the directory gives one, else notify.language
 # (hosts are staff: never the visitor's).
@@ -45,6 +73,17 @@ MAIL_MINOR = N_(
     "reception and confirm the visit there."
 )
 MAIL_SIGNATURE = N_("the visitor kiosk")
+# A webhook's message (Slack, Teams, the generic event's text): the first name only.
+HOOK_ARRIVED = N_("{visitor} checked in at {time} and is waiting for {host} at reception ({site}).")
+# To reception's channels when a host was not reached.
+HOOK_NOT_REACHED = N_(
+    "{host} was not told that {visitor} checked in at {time} ({site}). Please let them know."
+)
+TEST_TEXT = N_(
+    "This is a test from the visitor kiosk at {site}: when a visitor checks in, a message"
+    " like this one tells their host."
+)
+RECEPTION_SUBJECT = N_("A host was not told their visitor arrived ({site})")
 # To watchlist.alert_email: no name, no reason (the console shows those to staff).
 WATCH_SUBJECT = N_("Watchlist: a visitor to see at reception ({site})")
 WATCH_BODY = N_(
@@ -90,101 +129,233 @@ class NotifyService:
         self.site_name = ctx.settings.site_name
         self.repos = ctx.repos
         self.outbox = ctx.repos.outbox
+        self.poster = WebhookPoster(self.settings, self._secret)
+        self._host_hooks: tuple[float, bool] | None = None  # (when looked up, any)
 
     @property
     def enabled(self) -> bool:
+        """Whether e-mail can be sent (an SMTP server is set)."""
         return bool(self.settings.smtp_host)
+
+    def on(self) -> bool:
+        """Whether this site notifies at all: an SMTP server, a site's or reception's
+        webhook, or an active host with a webhook of their own (looked up at most once a
+        minute). Off, host notifications wait, unsplit, and expire."""
+        s = self.settings
+        if s.smtp_host or s.webhooks or s.reception_webhook:
+            return True
+        now = time.monotonic()
+        if self._host_hooks is None or now - self._host_hooks[0] > HOST_HOOKS_TTL_S:
+            self._host_hooks = (now, self.repos.hosts.any_webhook())
+        return self._host_hooks[1]
 
     def deliver_quietly(self) -> None:
         """:meth:`deliver_due` for a running kiosk (a worker: after each check-in and every
         minute). Never raises: a notification waits for the next try instead."""
-        if not self.enabled:
-            return
         try:
-            self.deliver_due()
+            if self.on():
+                self.deliver_due()
         except Exception as exc:  # the database may be away; the messages wait
-            log.warning("e-mails not sent now: %s", type(exc).__name__)
+            log.warning("notifications not sent now: %s", type(exc).__name__)
 
     def deliver_due(self, *, now: datetime | None = None) -> DeliveryReport:
-        """Send every notification that is due; one SMTP connection for all of them."""
-        if not self.enabled:
+        """Split the new host notifications into their channels, then send every message
+        that is due: e-mails over one SMTP connection, webhooks one by one."""
+        if not self.on():
             return DeliveryReport()
         now = now or datetime.now(UTC)
         outcomes: Counter[str] = Counter()
-        deliverable = []
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
-            claimed = self.outbox.claim_due(tx)
+            for note in self.outbox.claim_due(tx, (TO_HOST,)):
+                outcomes.update(self._split(tx, note))
+        channels = (WEBHOOK, SITE_WEBHOOK, *((EMAIL,) if self.enabled else ()))
+        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+            claimed = self.outbox.claim_due(tx, channels)
+        mails = []
         for note in claimed:
-            if note.recipient:
-                deliverable.append(note)
+            if note.channel != EMAIL:
+                outcomes[self._post(note, now)] += 1
+            elif note.recipient:
+                mails.append(note)
             else:
-                self._mark_failed(note, NO_ADDRESS, retry_at=None)
-                outcomes["given_up"] += 1
-        if deliverable:
+                outcomes[self._give_up(note, NO_ADDRESS, now)] += 1
+        if mails:
             try:
                 smtp = self._connect()
             except (OSError, smtplib.SMTPException) as exc:
-                for note in deliverable:
-                    outcomes[self._failed(note, exc, now)] += 1
+                for note in mails:
+                    outcomes[self._failed(note, _reason(exc), now)] += 1
             else:
                 with smtp:
-                    for note in deliverable:
+                    for note in mails:
                         outcomes[self._send(smtp, note, now)] += 1
         return DeliveryReport(**outcomes)
+
+    def _split(self, tx: UnitOfWork, note: Notification) -> Counter[str]:
+        """A new host notification: one message per channel that reaches the host (their
+        e-mail, their own webhook) and one per site webhook; or, when nothing reaches
+        the host (not in the directory, inactive, no channel), a dead letter for the
+        console and a message to reception's channels."""
+        channels: list[tuple[str, str | None]] = []
+        dead: str | None = None
+        if note.host_id is None:
+            dead = HOST_UNKNOWN
+        elif not note.host_active:
+            dead = HOST_INACTIVE
+        else:
+            if note.host_email and self.enabled:
+                channels.append((EMAIL, None))
+            if note.host_webhook:
+                channels.append((WEBHOOK, note.host_webhook))
+            if not channels:
+                dead = NO_CHANNEL
+        channels += [(SITE_WEBHOOK, hook) for hook in self.settings.webhooks]
+        self.outbox.split(tx, note, channels, dead=dead)
+        if dead is None:
+            return Counter()
+        self._alert_reception(tx, note, dead)
+        return Counter(given_up=1)
+
+    def _alert_reception(self, tx: UnitOfWork, note: Notification, why: str) -> None:
+        """Queue a message to reception's channels (if any) that a visitor's host was not
+        reached; the console shows it in any case."""
+        s = self.settings
+        channels: list[tuple[str, str | None]] = []
+        if s.reception_email and self.enabled:
+            channels.append((EMAIL, s.reception_email))
+        if s.reception_webhook:
+            channels.append((WEBHOOK, s.reception_webhook))
+        if not channels or note.arrived_at is None:
+            return
+        payload = {
+            "visitor": first_name(note.visitor),
+            "company": note.company,
+            "arrived_at": note.arrived_at.isoformat(),
+            "host": note.host_name or "",
+            "reason": why,
+        }
+        self.outbox.queue_reception_alert(tx, note.visit_id, payload, channels)
+
+    def _post(self, note: Notification, now: datetime) -> str:
+        hook = note.webhook or note.host_webhook
+        if not hook:
+            return self._give_up(note, "no webhook", now)
+        try:
+            webhook = parse_webhook(hook, self.settings.insecure_webhook_hosts)
+        except WebhookError as exc:
+            return self._give_up(note, str(exc), now)
+        text, event = self._webhook_message(note, webhook)
+        result = self.poster.post(webhook, text, event, str(note.id))
+        if result.ok:
+            with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+                self.outbox.mark_sent(tx, note.id)
+            return "sent"
+        if result.retry:
+            return self._failed(note, result.reason, now)
+        return self._give_up(note, result.reason, now)
 
     def _send(self, smtp: smtplib.SMTP, note: Notification, now: datetime) -> str:
         try:
             smtp.send_message(self._message(note))
         except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
-            self._mark_failed(note, _reason(exc), retry_at=None)
-            return "given_up"
+            return self._give_up(note, _reason(exc), now)
         except (OSError, smtplib.SMTPException) as exc:
-            return self._failed(note, exc, now)
+            return self._failed(note, _reason(exc), now)
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
             self.outbox.mark_sent(tx, note.id)
         return "sent"
 
-    def _mark_failed(self, note: Notification, error: str, *, retry_at: datetime | None) -> None:
-        with self.repos.db.uow(NOTIFIER.name) as tx:
-            self.outbox.mark_failed(tx, note.id, error, retry_at=retry_at)
+    def _give_up(self, note: Notification, error: str, now: datetime) -> str:
+        """A dead letter: not tried again. When it was the last hope of reaching a
+        visitor's host, reception is told."""
+        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+            self.outbox.mark_failed(tx, note.id, error, retry_at=None)
+            if (
+                note.kind == HOST_ARRIVAL
+                and note.channel in HOST_CHANNELS
+                and note.visit_id is not None
+                and not self.outbox.host_may_be_reached(tx, note.visit_id)
+            ):
+                self._alert_reception(tx, note, error)
+        log.warning("%s %s given up (%s)", note.kind, note.channel, error)
+        return "given_up"
 
-    def _failed(self, note: Notification, exc: BaseException, now: datetime) -> str:
+    def _failed(self, note: Notification, error: str, now: datetime) -> str:
         """Count a failed attempt: retry after the back-off, or give up after the last."""
         attempt = note.attempts + 1
         if attempt >= self.settings.max_attempts:
-            self._mark_failed(note, _reason(exc), retry_at=None)
-            return "given_up"
+            return self._give_up(note, error, now)
         wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
-        self._mark_failed(note, _reason(exc), retry_at=now + wait)
-        log.warning("%s e-mail not sent (%s); retrying in %s", note.kind, _reason(exc), wait)
+        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
+            self.outbox.mark_failed(tx, note.id, error, retry_at=now + wait)
+        log.warning("%s %s not sent (%s); retrying in %s", note.kind, note.channel, error, wait)
         return "retrying"
 
+    def _secret(self) -> bytes | None:
+        """The generic webhooks' signing secret: $KIOSK_NOTIFY_WEBHOOK_SECRET, else the
+        secret file's content (read each time: a rotated secret is used at once)."""
+        if self.settings.webhook_secret:
+            return self.settings.webhook_secret.encode()
+        path = self.settings.webhook_secret_file
+        if path is None:
+            return None
+        try:
+            return path.read_bytes().strip() or None
+        except OSError:
+            return None
+
+    def _webhook_message(
+        self, note: Notification, webhook: Webhook
+    ) -> tuple[str, dict[str, object]]:
+        """A webhook's text and generic event: what the e-mail holds, with the visitor's
+        first name only (a channel may be read by many)."""
+        language = self.settings.language
+        if note.channel == WEBHOOK and note.kind == HOST_ARRIVAL:  # the host's own
+            language = note.host_language if note.host_language in LANGUAGES else language
+
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
+        assert note.arrived_at is not None
+        at = note.arrived_at.astimezone(self.ctx.tz).strftime("%H:%M")
+        first = first_name(note.visitor)
+        who = f"{first} ({note.company})" if note.company else first
+        host = note.host_name or ""
+        event: dict[str, object] = {
+            "id": str(note.id),
+            "site": self.site_name,
+            "host": host,
+            "visitor": {"first_name": first, "company": note.company or ""},
+            "arrived_at": note.arrived_at.astimezone(UTC).isoformat(),
+        }
+        if note.kind == RECEPTION_ALERT:
+            text = t(HOOK_NOT_REACHED, host=host or "?", visitor=who, time=at, site=self.site_name)
+            return text, {"event": "host.not_reached", **event, "reason": note.reason or ""}
+        text = t(HOOK_ARRIVED, visitor=who, time=at, host=host, site=self.site_name)
+        if note.minor:
+            text += " " + t(MAIL_MINOR)
+        return text, {"event": "visitor.arrived", **event, "under_16": note.minor}
+
     def test(self, host: HostEntry, actor: Actor) -> list[tuple[str, bool, str]]:
-        """Try each channel configured for this host now, outside the outbox: (channel,
-        whether it went, what happened). E-mail is the only channel there is; a host with
-        no address, or no SMTP server set, is said so. Audited with the outcomes only."""
+        """Try each channel that would carry this host's notifications now, outside the
+        outbox: (channel, whether it went, what happened): their e-mail, their own
+        webhook, each site webhook. What is missing is said so. Audited with the
+        outcomes only."""
         actor.require("hosts")
-        results: list[tuple[str, bool, str]] = []
-        if not self.enabled:
-            results.append(("e-mail", False, "notify.smtp_host is not set"))
-        elif not host.email:
-            results.append(("e-mail", False, "this host has no e-mail address"))
-        else:
-            msg = EmailMessage()
-            msg["From"] = self.settings.sender
-            msg["To"] = host.email
-            msg["Subject"] = f"Test from the visitor kiosk at {self.site_name}"
-            msg.set_content(
-                f"This is a test: when a visitor checks in for you at {self.site_name},"
-                " an e-mail like this one tells you.\n"
-            )
+        results = [self._test_email(host)]
+        hooks = [("webhook (own)", host.webhook)] if host.webhook else []
+        hooks += [(f"webhook (site {n})", hook) for n, hook in enumerate(self.settings.webhooks, 1)]
+        for label, hook in hooks:
             try:
-                with self._connect() as smtp:
-                    smtp.send_message(msg)
-            except (OSError, smtplib.SMTPException) as exc:
-                results.append(("e-mail", False, f"not sent: {_reason(exc)}"))
-            else:
-                results.append(("e-mail", True, f"sent to {host.email}"))
+                webhook = parse_webhook(hook, self.settings.insecure_webhook_hosts)
+            except WebhookError as exc:
+                results.append((label, False, str(exc)))
+                continue
+            label = f"{label[:-1]}, {webhook.format})"
+            text = translate(TEST_TEXT, self.settings.language).format(site=self.site_name)
+            event: dict[str, object] = {"event": "test", "site": self.site_name}
+            result = self.poster.post(webhook, text, event, str(uuid.uuid4()))
+            results.append((label, result.ok, "posted" if result.ok else result.reason))
         with self.repos.db.uow(actor.name) as tx:
             tx.audit(
                 "notify.test",
@@ -192,6 +363,26 @@ class NotifyService:
                 {"results": [[channel, ok] for channel, ok, _what in results]},
             )
         return results
+
+    def _test_email(self, host: HostEntry) -> tuple[str, bool, str]:
+        if not self.enabled:
+            return ("e-mail", False, "notify.smtp_host is not set")
+        if not host.email:
+            return ("e-mail", False, "this host has no e-mail address")
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = host.email
+        msg["Subject"] = f"Test from the visitor kiosk at {self.site_name}"
+        msg.set_content(
+            f"This is a test: when a visitor checks in for you at {self.site_name},"
+            " an e-mail like this one tells you.\n"
+        )
+        try:
+            with self._connect() as smtp:
+                smtp.send_message(msg)
+        except (OSError, smtplib.SMTPException) as exc:
+            return ("e-mail", False, f"not sent: {_reason(exc)}")
+        return ("e-mail", True, f"sent to {host.email}")
 
     def _connect(self) -> smtplib.SMTP:
         """A connection over verified TLS (from the first byte, or by STARTTLS) unless the
@@ -237,6 +428,58 @@ class NotifyService:
         msg.set_content(f"{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
+    def _reception_alert(self, note: Notification) -> EmailMessage:
+        """To notify.reception_email: a host was not reached, and why."""
+        assert note.to is not None
+        text, _event = self._webhook_message(note, Webhook("slack", ""))
+        t = self._in_language(self.settings.language)
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.to
+        msg["Subject"] = t(RECEPTION_SUBJECT, site=self.site_name)
+        msg.set_content(f"{text}\n({note.reason})\n\n-- {t(MAIL_SIGNATURE)}\n")
+        return msg
+
+    @staticmethod
+    def _in_language(language: str) -> Callable[..., str]:
+        def t(message: str, **values: str) -> str:
+            return translate(message, language).format(**values)
+
+        return t
+
+    # -- reception's view ----------------------------------------------------------
+
+    def undelivered(self, actor: Actor, *, now: datetime | None = None) -> list[HostNotReached]:
+        """The last 24 hours' host notifications that reached their host on no channel:
+        given up, or still trying notify.late_minutes after the check-in; for reception
+        to phone the host. None while this site notifies nobody."""
+        actor.require("log")
+        if not self.on():
+            return []
+        now = now or datetime.now(UTC)
+        late = now - timedelta(minutes=self.settings.late_minutes)
+        found = self.outbox.undelivered(now - timedelta(hours=24), late)
+        return [self._not_reached(u) for u in found]
+
+    def _not_reached(self, u: Undelivered) -> HostNotReached:
+        visitor, host, arrived = "", "", u.created_at
+        try:
+            visit = self.repos.visits.get(u.visit_id)
+        except StorageError:  # erased meanwhile, its key destroyed, or damaged
+            pass
+        else:
+            visitor, host, arrived = visit.name, visit.host_name or "", visit.arrived_at
+        if not host and u.host_id is not None:
+            host = self.repos.hosts.names([u.host_id]).get(u.host_id, "")
+        return HostNotReached(u.visit_id, visitor, host, arrived, u.given_up, u.reasons)
+
+    def handled(self, visit_id: uuid.UUID, actor: Actor) -> None:
+        """Reception phoned the host: the visit's notification leaves the list and is not
+        tried again (audited with the visit's id)."""
+        actor.require("log")
+        with self.repos.db.uow(actor.name) as tx:
+            self.outbox.mark_handled(tx, visit_id)
+
     def _message(self, note: Notification) -> EmailMessage:
         if note.kind == INVITATION:
             return self._invitation(note)
@@ -244,6 +487,8 @@ class NotifyService:
             return self._badge(note)
         if note.kind == WATCH_ALERT:
             return self._watch_alert(note)
+        if note.kind == RECEPTION_ALERT:
+            return self._reception_alert(note)
         assert note.host_email is not None and note.arrived_at is not None
         language = note.host_language
         if language not in LANGUAGES:  # none set (or not one this kiosk speaks)

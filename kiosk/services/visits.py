@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from kiosk.domain.badges import BadgeCard
 from kiosk.domain.codes import normalise_badge_code
+from kiosk.domain.notifications import EMAIL, SITE_WEBHOOK, TO_HOST, WEBHOOK, ChannelState
 from kiosk.domain.registration import (
     COMPANY_MAX,
     EMAIL_MAX,
@@ -100,20 +101,16 @@ class VisitService:
         return host_shown(None, visit.host_id, names)
 
     def host_notification(self, visit_id: uuid.UUID, actor: Actor) -> str:
-        """Whether the visit's host has been told, for the visit's details ("" if the
-        visit has no notification, or this site sends no e-mail)."""
+        """How the visit's host was told, channel by channel, for the visit's details
+        ("" if the visit has no notification, or this site notifies nobody)."""
         actor.require("log")
-        state = self.repos.outbox.state_of_visit(visit_id)
-        if state is None:
-            return ""
-        if state.sent_at is not None:
-            return f"host e-mailed {state.sent_at.astimezone(self.ctx.tz):%H:%M}"
-        if not self.ctx.settings.notify.smtp_host:
-            return ""  # this site sends no e-mail: nothing waits, nothing failed
-        if state.next_attempt_at is None:
-            return f"host not e-mailed: {state.last_error or 'given up'}"
-        error = state.last_error
-        return "host e-mail waiting" + (f" (last try: {error})" if error else "")
+        states = self.repos.outbox.state_of_visit(visit_id)
+        n = self.ctx.settings.notify
+        if all(s.channel == TO_HOST and s.next_attempt_at for s in states) and not (
+            n.smtp_host or n.webhooks or n.reception_webhook
+        ):
+            return ""  # not split into channels: this site notifies nobody
+        return "; ".join(_channel_said(state, self.ctx.tz) for state in states)
 
     def departure_needed(self, visit: VisitRecord) -> bool:
         """Whether checking ``visit`` out needs staff to say when the visitor left: it is
@@ -230,3 +227,24 @@ class VisitService:
         if done:
             log.info("%d visit(s) checked out automatically", done)
         return done
+
+
+_CHANNEL_NAMES = {
+    EMAIL: ("host e-mailed", "host e-mail"),
+    WEBHOOK: ("posted to the host's webhook", "host's webhook"),
+    SITE_WEBHOOK: ("posted to the site's webhook", "site's webhook"),
+    TO_HOST: ("host told", "host notification"),
+}
+
+
+def _channel_said(state: ChannelState, tz: tzinfo) -> str:
+    """One channel of a host notification, as the visit's details say it."""
+    done, name = _CHANNEL_NAMES.get(state.channel, ("sent", state.channel))
+    if state.sent_at is not None:
+        return f"{done} {state.sent_at.astimezone(tz):%H:%M}"
+    if state.handled_at is not None:
+        return f"{name}: reception took over {state.handled_at.astimezone(tz):%H:%M}"
+    if state.next_attempt_at is None:
+        return f"{name} not sent: {state.last_error or 'given up'}"
+    error = state.last_error
+    return f"{name} waiting" + (f" (last try: {error})" if error else "")

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 from textual.worker import Worker, WorkerState
 
+from kiosk.domain.notifications import HostNotReached
 from kiosk.domain.watchlist import WatchAlert
 from kiosk.services.log import (
     STATUSES,
@@ -44,6 +45,8 @@ class LogPanel(Container):
         open_visits: OpenVisits  # no check-out: in the building now; earlier days' per day
         printer: str | None = None  # the last badge's print failure, if it was not printed
         alerts: list[WatchAlert] = field(default_factory=list)  # watchlist matches not seen
+        # host notifications that reached nobody: given up, or late
+        not_reached: list[HostNotReached] = field(default_factory=list)
 
     @dataclass
     class Glance(Message):
@@ -58,6 +61,7 @@ class LogPanel(Container):
         self.day = desk.today()
         self.all_rows: list[LogRow] = []
         self.alerts: list[WatchAlert] = []
+        self.not_reached: list[HostNotReached] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="log-tools"):
@@ -73,6 +77,10 @@ class LogPanel(Container):
         with Horizontal(id="watch-alert"):
             yield Static("", id="watch-alert-text", markup=False)
             yield Button("Seen", id="watch-seen", variant="warning")
+        # A host not told their visitor is here (given up, or late): reception phones.
+        with Horizontal(id="notify-alert"):
+            yield Static("", id="notify-alert-text", markup=False)
+            yield Button("Phoned", id="notify-phoned", variant="warning")
         yield Static(header(), id="table-header", markup=False)
         yield VisitTable(id="visits")
         yield Static("", id="log-status")
@@ -96,7 +104,12 @@ class LogPanel(Container):
         rows = log.day(day, self.desk.actor).rows
         printer = self.desk.services.badges.print_problem(self.desk.now())
         alerts = self.desk.services.watchlist.alerts(self.desk.actor)
-        self.post_message(self.Loaded(day, rows, log.open_visits(self.desk.actor), printer, alerts))
+        not_reached = self.desk.services.notify.undelivered(self.desk.actor)
+        self.post_message(
+            self.Loaded(
+                day, rows, log.open_visits(self.desk.actor), printer, alerts, not_reached
+            )
+        )
 
     def on_log_panel_loaded(self, message: Loaded) -> None:
         if message.day != self.day:
@@ -123,6 +136,7 @@ class LogPanel(Container):
         printer.update(message.printer or "")
         printer.display = bool(message.printer)
         self.show_alerts(message.alerts)
+        self.show_not_reached(message.not_reached)
 
     def show_alerts(self, alerts: list[WatchAlert]) -> None:
         """The oldest watchlist match not seen yet (and how many more)."""
@@ -150,6 +164,36 @@ class LogPanel(Container):
         self.desk.services.watchlist.acknowledge(alert_id, self.desk.actor)
         alerts = self.desk.services.watchlist.alerts(self.desk.actor)
         self.app.call_from_thread(self.show_alerts, alerts)
+
+    def show_not_reached(self, not_reached: list[HostNotReached]) -> None:
+        """The oldest host notification that reached nobody (and how many more)."""
+        self.not_reached = not_reached
+        row = self.query_one("#notify-alert")
+        row.display = bool(not_reached)
+        if not not_reached:
+            return
+        first = not_reached[0]
+        at = first.arrived_at.astimezone(self.desk.tz).strftime("%H:%M")
+        who = first.visitor or "a visitor (record unreadable)"
+        host = first.host or "their host"
+        state = "not delivered" if first.given_up else "not delivered yet"
+        why = f" ({'; '.join(first.reasons)})" if first.reasons else ""
+        more = f"  (+{len(not_reached) - 1} more)" if len(not_reached) > 1 else ""
+        self.query_one("#notify-alert-text", Static).update(
+            f"Please phone {host}: {who} checked in at {at}; the notification was {state}"
+            f"{why}.{more}"
+        )
+
+    @on(Button.Pressed, "#notify-phoned")
+    def phoned(self) -> None:
+        if self.not_reached:
+            self.take_over(self.not_reached[0].visit_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="notify-alert")
+    def take_over(self, visit_id: uuid.UUID) -> None:
+        notify = self.desk.services.notify
+        notify.handled(visit_id, self.desk.actor)
+        self.app.call_from_thread(self.show_not_reached, notify.undelivered(self.desk.actor))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed re-read is one standing line, not a message each time."""

@@ -48,7 +48,24 @@ class HostRepository:
         if active_only:
             stmt = stmt.where(Host.active.is_(True))
         with db_errors(), self.db.read_session() as s:
-            return [HostEntry(h.id, h.name, h.email, h.active, h.language) for h in s.scalars(stmt)]
+            return [
+                HostEntry(h.id, h.name, h.email, h.active, h.language, h.webhook)
+                for h in s.scalars(stmt)
+            ]
+
+    def any_webhook(self) -> bool:
+        """Whether an active host of this site has a webhook of their own."""
+        stmt = (
+            select(Host.id)
+            .where(
+                Host.site_id == self.db.site_id,
+                Host.active.is_(True),
+                Host.webhook.is_not(None),
+            )
+            .limit(1)
+        )
+        with db_errors(), self.db.read_connection() as conn:
+            return conn.execute(stmt).first() is not None
 
     def names(self, host_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """The names of these hosts (of any site, active or not) by id."""
@@ -92,10 +109,13 @@ class HostRepository:
         email: str | None = None,
         active: bool | None = None,
         language: str | None = None,
+        webhook: str | None = None,
     ) -> None:
         """Change what is given; an empty ``email`` removes the address, an empty
-        ``language`` puts the host back on the site's."""
+        ``language`` puts the host back on the site's, an empty ``webhook`` removes it."""
         values: dict[str, object] = {}
+        if webhook is not None:
+            values["webhook"] = webhook or None
         if name is not None:
             values["name"] = name
         if email is not None:

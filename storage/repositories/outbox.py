@@ -1,5 +1,6 @@
-"""The outbox of e-mails (host notifications, invitations, a visitor's own badge): what
-is due, claimed by one sender, then sent or retried.
+"""The outbox of messages (host notifications by e-mail and webhook, invitations, a
+visitor's own badge, alerts to reception): what is due, claimed by one sender, then sent
+or retried.
 
 A check-in writes its notification in the same transaction as the visit (so none is lost
 and none is sent for a visit that was not stored); delivery happens later, outside it.
@@ -16,16 +17,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.domain.notifications import (
     BADGE,
+    EMAIL,
     HOST_ARRIVAL,
+    HOST_CHANNELS,
+    RECEPTION_ALERT,
+    SITE_WEBHOOK,
+    WEBHOOK,
+    ChannelState,
     Notification,
-    NotificationState,
     OutboxEntry,
     SentAbout,
+    Undelivered,
 )
 from kiosk.domain.retention import Category
 from storage.codec import seal, unseal
@@ -52,6 +59,7 @@ def message_row(
     visit_id: uuid.UUID | None = None,
     host_id: uuid.UUID | None = None,
     invitation_id: uuid.UUID | None = None,
+    channel: str = EMAIL,
 ) -> dict[str, Any]:
     """The outbox row of a message due ``now`` (a check-in inserts it on its driver
     cursor, the others as an OutboxMessage), its payload sealed under the outbox key of
@@ -70,6 +78,7 @@ def message_row(
         "payload_ct": seal(aead, "outbox", "payload", message_id, key_id, json.dumps(payload)),
         "attempts": 0,
         "next_attempt_at": now,
+        "channel": channel,
     }
 
 
@@ -77,10 +86,13 @@ class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim_due(self, tx: UnitOfWork, *, limit: int = 20) -> list[Notification]:
-        """Claim up to ``limit`` messages of this site that are due at the unit's ``now``
-        and not sent; each is this caller's for :data:`LEASE`. One that cannot be
-        decrypted (its day's key is gone, or it was tampered with) is given up at once."""
+    def claim_due(
+        self, tx: UnitOfWork, channels: Sequence[str] = (EMAIL,), *, limit: int = 20
+    ) -> list[Notification]:
+        """Claim up to ``limit`` messages of this site on these channels that are due at
+        the unit's ``now`` and not sent; each is this caller's for :data:`LEASE`. One that
+        cannot be decrypted (its day's key is gone, or it was tampered with) is given up
+        at once."""
         s, now = tx.session, tx.now
         rows = s.execute(
             select(
@@ -93,18 +105,28 @@ class OutboxRepository:
                 Host.name,
                 Host.email,
                 Host.language,
+                OutboxMessage.channel,
+                OutboxMessage.visit_id,
+                OutboxMessage.host_id,
+                OutboxMessage.created_at,
+                Host.active,
+                Host.webhook,
             )
             .outerjoin(Host, Host.id == OutboxMessage.host_id)
             .where(
                 OutboxMessage.site_id == self.db.site_id,
                 OutboxMessage.sent_at.is_(None),
                 OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.channel.in_(channels),
             )
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         ).all()
         claimed: list[Notification] = []
-        for row_id, kind, key_id, blob, attempts, due, host_name, host_email, lang in rows:
+        for (
+            row_id, kind, key_id, blob, attempts, due, host_name, host_email, lang,
+            channel, visit_id, host_id, created_at, host_active, host_webhook,
+        ) in rows:  # fmt: skip
             won: CursorResult[Any] = s.execute(  # type: ignore[assignment]
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id, OutboxMessage.next_attempt_at == due)
@@ -140,9 +162,96 @@ class OutboxRepository:
                     code=payload.get("code"),
                     language=payload.get("language"),
                     minor=payload.get("minor") is True,
+                    channel=channel,
+                    visit_id=visit_id,
+                    host_id=host_id,
+                    host_active=host_active is not False,
+                    host_webhook=host_webhook,
+                    webhook=payload.get("webhook"),
+                    created_at=created_at,
+                    reason=payload.get("reason"),
                 )
             )
         return claimed
+
+    def split(
+        self,
+        tx: UnitOfWork,
+        note: Notification,
+        channels: Sequence[tuple[str, str | None]],
+        *,
+        dead: str | None = None,
+    ) -> None:
+        """A host notification (channel "host") becomes one message per channel:
+        (channel, webhook or None), each retried on its own; they keep its time (and so
+        its place in the queue, and its lateness). ``dead``: nothing reaches the host
+        (why): the notification itself stays, given up, for reception."""
+        assert note.created_at is not None and note.arrived_at is not None
+        payload: dict[str, Any] = {
+            "visitor": note.visitor,
+            "company": note.company,
+            "arrived_at": note.arrived_at.isoformat(),
+        }
+        if note.minor:
+            payload["minor"] = True
+        if note.host_name and note.host_id is None:
+            payload["host"] = note.host_name
+        for channel, webhook in channels:
+            row = message_row(
+                self.db,
+                note.created_at,
+                note.kind,
+                payload | ({"webhook": webhook} if webhook else {}),
+                visit_id=note.visit_id,
+                host_id=note.host_id,
+                channel=channel,
+            )
+            tx.session.add(OutboxMessage(**row))
+        if dead is not None:
+            self._give_up(tx.session, note.id, dead)
+        else:
+            tx.session.execute(delete(OutboxMessage).where(OutboxMessage.id == note.id))
+
+    def host_may_be_reached(self, tx: UnitOfWork, visit_id: uuid.UUID) -> bool:
+        """Whether a channel of a visit's host notification was sent, or is still tried."""
+        found = tx.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.visit_id == visit_id,
+                OutboxMessage.kind == HOST_ARRIVAL,
+                OutboxMessage.channel.in_(HOST_CHANNELS),
+                (OutboxMessage.sent_at.is_not(None)) | (OutboxMessage.next_attempt_at.is_not(None)),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def queue_reception_alert(
+        self,
+        tx: UnitOfWork,
+        visit_id: uuid.UUID | None,
+        payload: dict[str, Any],
+        channels: Sequence[tuple[str, str | None]],
+    ) -> None:
+        """Tell reception, on each of its channels, that a visitor's host was not
+        reached (payload: first name, company, host, arrival, why). Once per visit."""
+        if visit_id is not None and tx.session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.visit_id == visit_id, OutboxMessage.kind == RECEPTION_ALERT)
+            .limit(1)
+        ):
+            return
+        for channel, target in channels:
+            key = "webhook" if channel == WEBHOOK else "to"
+            row = message_row(
+                self.db,
+                tx.now,
+                RECEPTION_ALERT,
+                payload | ({key: target} if target else {}),
+                visit_id=visit_id,
+                channel=channel,
+            )
+            tx.session.add(OutboxMessage(**row))
 
     def queue_badge(
         self,
@@ -189,6 +298,10 @@ class OutboxRepository:
                 **({"payload_ct": SPENT} if retry_at is None else {}),
             )
         )
+
+    def give_up(self, tx: UnitOfWork, message_id: uuid.UUID, error: str) -> None:
+        """A message that will not be sent (nothing reaches its host): a dead letter."""
+        self._give_up(tx.session, message_id, error)
 
     @staticmethod
     def _give_up(s: Session, message_id: uuid.UUID, error: str) -> None:
@@ -257,16 +370,80 @@ class OutboxRepository:
                     found[row_id] = SentAbout(kind, visit, invitation, created, sent, given_up)
         return sorted(found.values(), key=lambda m: m.created_at)
 
-    def state_of_visit(self, visit_id: uuid.UUID) -> NotificationState | None:
-        """Whether a visit's host notification went out, or None when it has none (no
-        host, or the visitor's host was not to be told)."""
+    def state_of_visit(self, visit_id: uuid.UUID) -> list[ChannelState]:
+        """How a visit's host notification went on each channel (none: no host, or the
+        visitor's host was not to be told)."""
         with db_errors(), self.db.read_session() as s:
-            row = s.execute(
+            rows = s.execute(
                 select(
-                    OutboxMessage.sent_at, OutboxMessage.next_attempt_at, OutboxMessage.last_error
+                    OutboxMessage.channel,
+                    OutboxMessage.sent_at,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                    OutboxMessage.handled_at,
                 )
                 .where(OutboxMessage.visit_id == visit_id, OutboxMessage.kind == HOST_ARRIVAL)
-                .order_by(OutboxMessage.created_at.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else NotificationState(*row)
+                .order_by(OutboxMessage.channel, OutboxMessage.created_at)
+            ).all()
+        return [ChannelState(*row) for row in rows]
+
+    def undelivered(self, since: datetime, late_before: datetime) -> list[Undelivered]:
+        """Host notifications since ``since`` that reached their host on no channel and
+        that reception has not taken over: given up on every channel, or still trying
+        though the check-in was before ``late_before``. Oldest first."""
+        with db_errors(), self.db.read_session() as s:
+            rows = s.execute(
+                select(
+                    OutboxMessage.visit_id,
+                    OutboxMessage.host_id,
+                    OutboxMessage.created_at,
+                    OutboxMessage.channel,
+                    OutboxMessage.sent_at,
+                    OutboxMessage.next_attempt_at,
+                    OutboxMessage.last_error,
+                    OutboxMessage.handled_at,
+                ).where(
+                    OutboxMessage.site_id == self.db.site_id,
+                    OutboxMessage.created_at >= since,
+                    OutboxMessage.kind == HOST_ARRIVAL,
+                    OutboxMessage.visit_id.is_not(None),
+                )
+            ).all()
+        by_visit: dict[uuid.UUID, list[Any]] = {}
+        for row in rows:
+            by_visit.setdefault(row.visit_id, []).append(row)
+        found: list[Undelivered] = []
+        for visit_id, all_messages in by_visit.items():
+            messages = [m for m in all_messages if m.channel != SITE_WEBHOOK]
+            if not messages or any(
+                m.sent_at is not None or m.handled_at is not None for m in messages
+            ):
+                continue
+            given_up = all(m.next_attempt_at is None for m in messages)
+            created = min(m.created_at for m in messages)
+            if not given_up and created >= late_before:
+                continue
+            reasons = tuple(
+                f"{m.channel}: {m.last_error}"
+                for m in sorted(messages, key=lambda m: m.channel)
+                if m.last_error
+            )
+            found.append(Undelivered(visit_id, messages[0].host_id, created, given_up, reasons))
+        return sorted(found, key=lambda u: u.created_at)
+
+    def mark_handled(self, tx: UnitOfWork, visit_id: uuid.UUID) -> int:
+        """Reception took over a visit's host notification (phoned the host): it leaves
+        the console's list, and its channels are not tried again. Returns how many
+        messages that stopped."""
+        result: CursorResult[Any] = tx.session.execute(  # type: ignore[assignment]
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.visit_id == visit_id,
+                OutboxMessage.kind == HOST_ARRIVAL,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.handled_at.is_(None),
+            )
+            .values(handled_at=tx.now, next_attempt_at=None, payload_ct=SPENT)
+        )
+        tx.audit("notification.handled", str(visit_id))
+        return int(result.rowcount or 0)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
-from kiosk.domain.notifications import HOST_ARRIVAL
+from kiosk.domain.notifications import HOST_ARRIVAL, TO_HOST
 from kiosk.domain.retention import Category
 from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
 from storage.codec import Personal, seal, seal_personal, unseal, unseal_personal
@@ -241,8 +241,16 @@ class VisitRepository(VisitReads):
             }
             if visit.under_16:  # the host is told a minor is coming, with a guardian
                 payload["minor"] = True
+            if visit.host_id is None:  # typed, not in the directory: reception is told
+                payload["host"] = visit.host_name
             row = message_row(
-                db, now, HOST_ARRIVAL, payload, visit_id=visit_id, host_id=visit.host_id
+                db,
+                now,
+                HOST_ARRIVAL,
+                payload,
+                visit_id=visit_id,
+                host_id=visit.host_id,
+                channel=TO_HOST,
             )
             extra.append((OutboxMessage, row))
         return extra
