@@ -55,8 +55,8 @@ class KioskApp(KioskAppBase):
         self.set_interval(PURGE_EVERY_S, self.purge)
         self.set_interval(SETTINGS_EVERY_S, self.refresh_retention)
         settings = self.runtime.settings
-        if settings.notify.smtp_host:
-            self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
+        # Always: a site may notify by webhooks only, even hosts' own (notify.on() says).
+        self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
         if settings.kiosk.auto_checkout:
             self.set_interval(AUTO_CHECKOUT_EVERY_S, self.auto_check_out)
         super().on_mount()
@@ -119,8 +119,9 @@ class KioskApp(KioskAppBase):
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:
-        """E-mail hosts whose visitors arrived (after each check-in, and every minute for
-        retries). Two of these at once are harmless: each message is claimed once."""
+        """Tell hosts whose visitors arrived, on each channel (after each check-in, and
+        every minute for retries). Two of these at once are harmless: each message is
+        claimed once."""
         if self.runtime.ready:
             self.runtime.services.notify.deliver_quietly()
 

@@ -18,7 +18,7 @@ import pytest
 import trustme
 from sqlalchemy import select
 
-from kiosk.app import make_console
+from kiosk.app import make_app, make_console
 from kiosk.config import ConfigError, NotifySettings, load_settings
 from kiosk.domain.notifications import (
     DELIVERY_HEADER,
@@ -34,9 +34,20 @@ from storage.models import AuditEvent, OutboxMessage
 from storage.open import StoreConfig
 from storage.repositories import Repositories
 from tests.helpers.factories import cli_settings, kiosk_process, visitor
-from tests.helpers.kiosk_ui import services_with_staff, staff_login, status_of, wait_for_screen
+from tests.helpers.kiosk_ui import (
+    kiosk_settings,
+    open_services,
+    ready,
+    services_with_staff,
+    staff_login,
+    status_of,
+    type_into,
+    wait_for_screen,
+)
 from tests.helpers.smtp_server import SmtpServer
 from tests.helpers.store import add_host, check_in
+from tests.helpers.visitor_ui import NAME, start_details, through_documents
+from tests.helpers.waiting import wait_until
 from tests.helpers.webhook_receiver import WebhookReceiver
 
 SECRET = "kiosk-test-webhook-secret-0123456789"
@@ -442,3 +453,24 @@ def test_kiosk_hosts_webhook_and_notify_test_post_to_each_webhook(
     assert signature_valid(
         SECRET.encode(), refused.headers[SIGNATURE_HEADER], refused.body, time.time()
     )
+
+
+async def test_the_kiosk_posts_to_a_host_s_webhook_right_after_a_check_in(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    """A site with webhooks and no e-mail server: the running kiosk still tells the host."""
+    toml = f'[notify]\nca_file = "{receiver.ca_file}"\n'
+    services = open_services(kiosk_settings(tmp_path, toml))
+    host = add_host(services.repos, "Hostina Placeholder")
+    _with_webhook(services.repos, host, f"teams {receiver.url('/teams')}")
+    async with make_app(services.settings, services=services).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await start_details(pilot)
+        await type_into(pilot, "#host-input", "hostina")
+        await pilot.click("#next")
+        await through_documents(pilot)
+        await wait_for_screen(pilot, "BadgeScreen")
+        await wait_until(lambda: receiver.posts("/teams"))
+    [post] = receiver.posts("/teams")
+    text = json.loads(post.body)["attachments"][0]["content"]["body"][0]["text"]
+    assert text.startswith(f"{NAME.split()[0]} checked in at ") and NAME not in text
