@@ -106,9 +106,7 @@ class LogPanel(Container):
         alerts = self.desk.services.watchlist.alerts(self.desk.actor)
         not_reached = self.desk.services.notify.undelivered(self.desk.actor)
         self.post_message(
-            self.Loaded(
-                day, rows, log.open_visits(self.desk.actor), printer, alerts, not_reached
-            )
+            self.Loaded(day, rows, log.open_visits(self.desk.actor), printer, alerts, not_reached)
         )
 
     def on_log_panel_loaded(self, message: Loaded) -> None:
