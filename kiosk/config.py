@@ -228,6 +228,45 @@ class WatchlistSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectorySettings:
+    """The hosts directory kept from the company's LDAP (Active Directory, OpenLDAP):
+    `kiosk hosts sync`, and the running kiosk every sync_minutes. See docs/directory.md."""
+
+    url: str = ""
+    """ldaps://dc.example.com (or ldap://... upgraded with StartTLS); empty: no sync."""
+    starttls: bool = True
+    """For an ldap:// URL: upgrade with StartTLS (nothing is sent in the clear; an
+    ldap:// URL without it is refused)."""
+    ca_file: Path | None = None
+    """PEM file of the CA that signed the directory server's certificate, trusted on top
+    of the system's."""
+    bind_dn: str = ""
+    """Who the kiosk reads the directory as (a read-only service account)."""
+    password_file: Path | None = None
+    """A file holding that account's password; or $KIOSK_DIRECTORY_PASSWORD. Never in
+    this file, never in the database."""
+    password: str = field(default="", repr=False)
+    """Only from the environment ($KIOSK_DIRECTORY_PASSWORD): refused in the file."""
+    base_dn: str = ""
+    """Where the hosts are, e.g. "ou=people,dc=example,dc=com"."""
+    filter: str = "(&(objectClass=person)(mail=*))"
+    """Which entries are hosts (AD: "(&(objectClass=user)(mail=*)(!(userAccountControl:
+    1.2.840.113556.1.4.803:=2)))" leaves disabled accounts out)."""
+    id_attribute: str = "entryUUID"
+    """What stays the same when a person is renamed: entryUUID (OpenLDAP), objectGUID (AD)."""
+    name_attribute: str = "displayName"
+    email_attribute: str = "mail"
+    language_attribute: str = ""
+    """Of the host's e-mails (en, nl; e.g. preferredLanguage); empty: the site's."""
+    webhook_attribute: str = ""
+    """An attribute holding the host's own webhook, "FORMAT URL"; empty: none."""
+    sync_minutes: int = field(default=60, metadata=_cap(0, 1440))
+    """The running kiosk syncs this often (0: only `kiosk hosts sync`, e.g. from a timer)."""
+    timeout: int = field(default=10, metadata=_cap(1, 60))
+    """Seconds the server has to answer."""
+
+
+@dataclass(frozen=True, slots=True)
 class ExportSettings:
     recipients: tuple[str, ...] = ()
     """age public keys (age1...) of whoever receives exports: the console's Export tab
@@ -299,6 +338,7 @@ class Settings:
     branding: BrandingSettings = field(default_factory=BrandingSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     watchlist: WatchlistSettings = field(default_factory=WatchlistSettings)
+    directory: DirectorySettings = field(default_factory=DirectorySettings)
     config_file: Path | None = field(default=None, compare=False, metadata={"internal": True})
     """The file these settings were read from (not a setting itself)."""
     retention_in_file: frozenset[str] = field(
@@ -349,12 +389,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not path.exists() and env.get("KIOSK_CONFIG"):
         raise ConfigError(f"KIOSK_CONFIG points to {path}, which does not exist")
     raw = _read_file(path)
-    notify_in_file = raw.get("notify")
-    if isinstance(notify_in_file, Mapping) and "webhook_secret" in notify_in_file:
-        raise ConfigError(
-            f"{path}: notify.webhook_secret is not taken from the file; give it as"
-            " $KIOSK_NOTIFY_WEBHOOK_SECRET or put it in notify.webhook_secret_file"
-        )
+    for section, secret in (("notify", "webhook_secret"), ("directory", "password")):
+        table = raw.get(section)
+        if isinstance(table, Mapping) and secret in table:
+            raise ConfigError(
+                f"{path}: {section}.{secret} is not taken from the file; give it as"
+                f" ${ENV_PREFIX}{section.upper()}_{secret.upper()} or put it in"
+                f" {section}.{secret}_file"
+            )
     in_file = raw.get("retention")
     _merge_env(raw, env)
     settings: Settings = _build(Settings, raw, "")
@@ -493,6 +535,7 @@ def check_settings(settings: Settings) -> None:
     if n.language not in LANGUAGES:
         raise ConfigError(f"notify.language must be {choices}")
     _check_webhooks(n)
+    _check_directory(settings.directory)
     if n.username and not (n.starttls or n.tls):
         raise ConfigError(
             "notify.username needs notify.starttls or notify.tls: the password would be sent"
@@ -541,6 +584,25 @@ def _check_webhooks(n: NotifySettings) -> None:
         raise ConfigError(f"notify.webhook_secret_file: {n.webhook_secret_file} is not a file")
     if n.reception_email and "@" not in n.reception_email:
         raise ConfigError("notify.reception_email must be an e-mail address")
+
+
+def _check_directory(d: DirectorySettings) -> None:
+    if not d.url:
+        return
+    scheme = d.url.split("://", 1)[0].lower()
+    if scheme not in ("ldap", "ldaps") or "://" not in d.url:
+        raise ConfigError("directory.url must be ldaps://host[:port] or ldap://host[:port]")
+    if scheme == "ldap" and not d.starttls:
+        raise ConfigError(
+            "directory.url is ldap:// without directory.starttls: the password would be"
+            " sent in the clear (use ldaps:// or starttls = true)"
+        )
+    if not d.base_dn:
+        raise ConfigError("directory.base_dn is needed with directory.url")
+    if d.password_file is not None and not d.password_file.is_file():
+        raise ConfigError(f"directory.password_file: {d.password_file} is not a file")
+    if d.ca_file is not None and not d.ca_file.is_file():
+        raise ConfigError(f"directory.ca_file: {d.ca_file} is not a file")
 
 
 def _check_branding(branding: BrandingSettings) -> None:

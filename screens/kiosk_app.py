@@ -59,6 +59,8 @@ class KioskApp(KioskAppBase):
         self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
         if settings.kiosk.auto_checkout:
             self.set_interval(AUTO_CHECKOUT_EVERY_S, self.auto_check_out)
+        if settings.directory.url and settings.directory.sync_minutes:
+            self.set_interval(settings.directory.sync_minutes * 60, self.sync_hosts)
         super().on_mount()
 
     @property
@@ -79,6 +81,9 @@ class KioskApp(KioskAppBase):
             self._purge()
             self._auto_check_out()
             self.runtime.services.notify.deliver_quietly()
+            directory = self.runtime.settings.directory
+            if directory.url and directory.sync_minutes:
+                self.runtime.services.directory.sync_quietly(SYSTEM)
 
     def _started(self) -> None:
         if isinstance(self.screen, WelcomeScreen):
@@ -116,6 +121,12 @@ class KioskApp(KioskAppBase):
         visitor opens them)."""
         self.runtime.services.retention.follow()
         self.runtime.load_documents()  # cached: reads files only for periods not read before
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="directory")
+    def sync_hosts(self) -> None:
+        """The hosts from the company directory, every directory.sync_minutes."""
+        if self.runtime.ready:
+            self.runtime.services.directory.sync_quietly(SYSTEM)
 
     @work(thread=True, exit_on_error=False, group="notify")
     def notify_hosts(self) -> None:

@@ -65,6 +65,9 @@ class Host(Base):
     # The host's own webhook, "FORMAT URL" (kiosk.domain.notifications.parse_webhook);
     # set by an admin or the directory sync, never by a visitor.
     webhook: Mapped[str | None] = mapped_column(String(600))
+    # The host's entry in the company directory (LDAP entryUUID / AD objectGUID); None
+    # for a host added by hand. `kiosk hosts sync` keeps such hosts.
+    directory_id: Mapped[str | None] = mapped_column(String(128))
 
 
 _OPEN = text("departed_at IS NULL")  # ix_visits_open holds only these rows

@@ -1,4 +1,4 @@
-"""The hosts directory: `kiosk hosts add|import|list|webhook`."""
+"""The hosts directory: `kiosk hosts add|import|list|webhook|sync`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from kiosk.cli.base import Context, fail, pass_ctx
 from kiosk.domain.registration import ValidationErrors
 from kiosk.i18n import LANGUAGES
+from kiosk.services.directory import DirectoryError
 from kiosk.services.hosts import DuplicateHost, HostFileError
 
 
@@ -85,3 +86,17 @@ def hosts_webhook(obj: Context, host: str, webhook: str, remove: bool) -> None:
     except ValidationErrors as exc:
         fail(exc.fields["webhook"], 2)
     click.echo(f"{found.name}: {'webhook removed' if remove else 'webhook set'}")
+
+
+@hosts.command("sync")
+@pass_ctx
+def hosts_sync(obj: Context) -> None:
+    """Make the hosts what the company directory (LDAP: Active Directory, OpenLDAP) lists,
+    by the [directory] settings: add new ones, update changed ones, deactivate those who
+    left (never delete). Prints what it did; exit 1, with nothing changed, when the
+    directory cannot be read. For a timer (the running kiosk also syncs by itself)."""
+    try:
+        summary = obj.services.directory.sync(obj.actor)
+    except DirectoryError as exc:
+        fail(str(exc))
+    click.echo(f"hosts synced from the directory: {summary}")

@@ -19,6 +19,7 @@ from kiosk.services.backup import BackupService
 from kiosk.services.badge import BadgeService
 from kiosk.services.checkin import CheckInService
 from kiosk.services.context import ServiceContext
+from kiosk.services.directory import DirectoryService
 from kiosk.services.documents import DocumentService
 from kiosk.services.export import ExportService
 from kiosk.services.hosts import HostService
@@ -60,6 +61,7 @@ class Services:
     watchlist: WatchlistService
     reports: ReportService
     rollcall: RollCallService
+    directory: DirectoryService
 
     @classmethod
     def over(
@@ -94,6 +96,7 @@ class Services:
             watchlist=WatchlistService(ctx),
             reports=ReportService(ctx),
             rollcall=RollCallService(ctx, onsite),
+            directory=DirectoryService(ctx),
         )
 
     def with_clock(self, clock: Callable[[], datetime] | None) -> Services:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kiosk.domain.hosts import HostEntry
+from kiosk.domain.hosts import DirectoryHost, HostEntry, SyncSummary
 from kiosk.domain.text import search_key
 from storage.database import Database
 from storage.engine import db_errors
@@ -166,3 +167,78 @@ class HostRepository:
         s.flush()
         tx.audit("host.import", details={"added": added, "updated": updated})
         return added, updated
+
+    def sync(
+        self, tx: UnitOfWork, found: Sequence[DirectoryHost], *, webhooks: bool, unusable: int = 0
+    ) -> SyncSummary:
+        """Make the site's hosts what the company directory lists: a host is known by
+        its directory id (a host added by hand with the same name is taken over); new
+        ones are added, changed ones updated (their webhook too when ``webhooks``: the
+        sync reads them), those gone deactivated, never deleted (past visits keep their
+        host's name); one that comes back (by a new entry of the same name) is active
+        again. An entry whose name another
+        host has (as visitors' typing compares names) is skipped: visitors could not
+        choose between the two. ``unusable``: entries the caller left out (no name),
+        counted as read and skipped. Audited with the counts."""
+        s = tx.session
+        hosts = list(s.scalars(select(Host).where(Host.site_id == self.db.site_id)))
+        by_id = {h.directory_id: h for h in hosts if h.directory_id}
+        # Taken over by name: a host added by hand, or one whose entry is gone (a person
+        # who left and came back has a new entry).
+        listed = {entry.directory_id for entry in found}
+        by_hand = {
+            self.name_key(h.name): h
+            for h in hosts
+            if not h.directory_id or h.directory_id not in listed
+        }
+        names = {self.name_key(h.name): h for h in hosts}
+        seen: set[str] = set()
+        added = changed = skipped = 0
+        for entry in found:
+            if entry.directory_id in seen:
+                continue
+            seen.add(entry.directory_id)
+            key = self.name_key(entry.name)
+            host = by_id.get(entry.directory_id)
+            if host is None and key in by_hand:
+                host = by_hand.pop(key)
+                by_id.pop(host.directory_id or "", None)
+                host.directory_id = entry.directory_id
+                by_id[entry.directory_id] = host
+            if host is None:
+                if key in names:
+                    skipped += 1
+                    continue
+                host = self._new(tx, entry.name, entry.email, entry.language)
+                host.directory_id = entry.directory_id
+                host.webhook = entry.webhook if webhooks else None
+                s.add(host)
+                names[key] = by_id[entry.directory_id] = host
+                added += 1
+                continue
+            before = (host.name, host.email, host.language, host.webhook, host.active)
+            if self.name_key(host.name) != key:
+                if key in names and names[key] is not host:
+                    skipped += 1  # renamed to a name another host has: keep the old one
+                else:
+                    names.pop(self.name_key(host.name), None)
+                    names[key] = host
+                    host.name = entry.name
+            elif host.name != entry.name:
+                host.name = entry.name  # the same to visitors; spelt as the directory has it
+            host.email, host.language, host.active = entry.email, entry.language, True
+            if webhooks:
+                host.webhook = entry.webhook
+            if (host.name, host.email, host.language, host.webhook, host.active) != before:
+                changed += 1
+        deactivated = 0
+        for directory_id, host in by_id.items():
+            if directory_id not in seen and host.active:
+                host.active = False
+                deactivated += 1
+        s.flush()
+        summary = SyncSummary(
+            len(found) + unusable, added, changed, deactivated, skipped + unusable
+        )
+        tx.audit("hosts.sync", details=dataclasses.asdict(summary))
+        return summary
