@@ -14,12 +14,14 @@ from typing import Any, Protocol, TypeVar
 from textual.screen import Screen
 
 from kiosk.domain.badges import BadgeCard
+from kiosk.domain.deliveries import Delivered
 from kiosk.domain.registration import Registration
 from kiosk.runtime import Runtime
 from screens.visitor.age import AgeScreen, MinorAloneScreen
 from screens.visitor.badge import BadgeScreen
 from screens.visitor.base import Step
 from screens.visitor.checkout import CheckoutScreen, GoodbyeScreen
+from screens.visitor.delivery import DeliveryScreen, ParcelThanksScreen
 from screens.visitor.details import DetailsScreen
 from screens.visitor.documents import DeclinedScreen, NdaScreen, PrivacyScreen
 from screens.visitor.invitation import InvitationScreen
@@ -57,6 +59,13 @@ async def check_out(app: Lobby, scanned: str | None = None) -> None:
         await app.push_screen_wait(GoodbyeScreen())
     elif isinstance(result, Registration):
         await check_in(app, result)
+
+
+async def delivery(app: Lobby) -> None:
+    """A courier's parcel: carrier and recipient, then thanks."""
+    result = await app.push_screen_wait(DeliveryScreen())
+    if isinstance(result, Delivered):
+        await app.push_screen_wait(ParcelThanksScreen(result))
 
 
 async def invitation(app: Lobby) -> None:

@@ -15,6 +15,7 @@ from kiosk.runtime import Runtime
 from screens.app_base import CONSOLE_IDLE_S, KioskAppBase
 from screens.staff import PinScreen, StaffMenuScreen
 from screens.visitor.badge import BadgeScreen
+from screens.visitor.delivery import ParcelThanksScreen
 from screens.visitor.welcome import WelcomeScreen
 
 PURGE_EVERY_S = 3600
@@ -142,6 +143,10 @@ class KioskApp(KioskAppBase):
         self.print_badge(message.card)
         self.notify_hosts()
 
+    def on_parcel_thanks_screen_shown(self, _message: ParcelThanksScreen.Shown) -> None:
+        """A parcel was recorded: tell its recipient (or reception) now."""
+        self.notify_hosts()
+
     @work(thread=True, exit_on_error=False, group="print")
     def print_badge(self, card: BadgeCard) -> None:
         """The printed badge, while the visitor already reads the one on screen; if none
@@ -173,6 +178,8 @@ class KioskApp(KioskAppBase):
             await flow.check_in(self, Registration())
         elif way == "check-out":
             await flow.check_out(self, scanned)
+        elif way == "delivery":
+            await flow.delivery(self)
         else:
             await flow.invitation(self)
         self._welcome()

@@ -145,6 +145,19 @@ async def _invitation(pilot: Pilot[None]) -> None:
     await wait_for_screen(pilot, "InvitationScreen")
 
 
+async def _delivery(pilot: Pilot[None], *, sent: bool = False) -> None:
+    await pilot.click("#delivery")
+    await wait_for_screen(pilot, "DeliveryScreen")
+    if sent:
+        await type_into(pilot, "#carrier-input", "Fastparcel Express")
+        await type_into(pilot, "#recipient-input", "Someone Typed")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ParcelThanksScreen")
+    else:
+        await pilot.click("#send")  # empty: what is missing is said
+        await status_of(pilot, "#carrier-error", "carrier")
+
+
 async def _pin(pilot: Pilot[None]) -> None:
     await pilot.press("f12")
     await wait_for_screen(pilot, "PinScreen")
@@ -171,6 +184,8 @@ SCREENS: dict[str, Step] = {
     "checkout-unknown": lambda p: _checkout(p, code="AAAA-BBBB-CCCC"),
     "goodbye": _goodbye,
     "invitation": _invitation,
+    "delivery": _delivery,
+    "delivery-thanks": lambda p: _delivery(p, sent=True),
     "staff-pin": _pin,
 }
 PRINTING: dict[str, Step] = {"badge-printed": _badge_printed, "details-hosts": _suggested}

@@ -14,6 +14,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 HOST_ARRIVAL = "host_arrival"  # the kinds of e-mail
+PARCEL = "parcel"  # to a host: a parcel for them is waiting at reception
+HOST_KINDS = (HOST_ARRIVAL, PARCEL)  # the kinds that go to a host, by their channels
 INVITATION = "invitation"
 BADGE = "badge"  # a visitor's badge code, e-mailed to them at their asking
 TO_VISITOR = (INVITATION, BADGE)  # the kinds that go to the visitor's own address
@@ -61,6 +63,7 @@ class Notification:
     webhook: str | None = None  # a site's or reception's webhook the message goes to
     created_at: datetime | None = None
     reason: str | None = None  # a reception alert's: why the host was not reached
+    parcel: bool = False  # a reception alert's: about a parcel (``visitor``: the carrier)
 
     @property
     def recipient(self) -> str | None:
@@ -234,3 +237,4 @@ class HostNotReached:
     arrived_at: datetime
     given_up: bool
     reasons: tuple[str, ...]
+    parcel: bool = False  # a parcel delivered (``visitor``: the carrier)

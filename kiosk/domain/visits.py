@@ -70,6 +70,7 @@ class NewVisit:
     health_answers: dict[str, str] | None = None
     notify_host: bool = True
     restricted: bool = False  # left out of exports (the visitor objected to them)
+    left_at_once: bool = False  # a delivery: checked out as it is stored (not on site)
     # The texts whose hashes privacy_sha256 and nda.sha256 are, kept in the documents
     # table the first time a visit refers to them.
     documents: tuple[DocumentText, ...] = ()

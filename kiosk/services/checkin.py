@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from kiosk import documents
+from kiosk.domain.deliveries import Delivered, DeliveryForm, validate_delivery
 from kiosk.domain.hosts import HostEntry
 from kiosk.domain.registration import Registration, ValidationErrors, require_nda, validate
 from kiosk.domain.requests import EXPORTS, NOTIFICATIONS
@@ -71,6 +72,25 @@ class CheckInService:
         except StorageError as exc:
             raise ServiceUnavailable(str(exc)) from None
         return result
+
+    def deliver(self, form: DeliveryForm, actor: Actor) -> Delivered:
+        """A parcel delivered (kiosk.domain.deliveries): validated (ValidationErrors), its
+        recipient looked up in the directory when it was typed rather than chosen, stored
+        as a delivery that left at once, its notification queued for the recipient (or,
+        when they are not a host of the directory, for reception). Raises
+        ServiceUnavailable when the database cannot be used."""
+        visit = validate_delivery(form)
+        recipient = form.recipient.strip() if form.recipient_id else None
+        if form.recipient_id is None:
+            try:
+                found = self.find_host(form.recipient)
+            except StorageError as exc:
+                raise ServiceUnavailable(str(exc)) from None
+            if found is not None:
+                visit = replace(visit, host_id=found.id, host_name=None)
+                recipient = found.name
+        result = self.store(visit, actor)
+        return Delivered(result.visit_id, recipient)
 
     def _watch_alert(
         self, tx: UnitOfWork, result: CheckInResult, entry_id: uuid.UUID

@@ -27,9 +27,10 @@ from kiosk.domain.hosts import HostEntry
 from kiosk.domain.notifications import (
     BADGE,
     EMAIL,
-    HOST_ARRIVAL,
     HOST_CHANNELS,
+    HOST_KINDS,
     INVITATION,
+    PARCEL,
     RECEPTION_ALERT,
     SITE_WEBHOOK,
     TO_HOST,
@@ -44,6 +45,7 @@ from kiosk.domain.notifications import (
     parse_webhook,
 )
 from kiosk.domain.staff import NOTIFIER, Actor
+from kiosk.domain.visits import VisitorType
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.services.context import ServiceContext
 from kiosk.services.qr import qr_png
@@ -82,6 +84,18 @@ HOOK_NOT_REACHED = N_(
 TEST_TEXT = N_(
     "This is a test from the visitor kiosk at {site}: when a visitor checks in, a message"
     " like this one tells their host."
+)
+# A parcel delivered at the kiosk, to its recipient (the carrier's name, no person's).
+PARCEL_SUBJECT = N_("A parcel for you at reception ({site})")
+PARCEL_BODY = N_(
+    "A parcel from {carrier} arrived at {time} and is waiting for you at reception ({site})."
+)
+HOOK_PARCEL = N_(
+    "A parcel from {carrier} for {host} arrived at {time} and is waiting at reception ({site})."
+)
+PARCEL_NOT_REACHED = N_(
+    "{host} was not told that a parcel from {carrier} arrived for them at {time} ({site})."
+    " Please let them know."
 )
 RECEPTION_SUBJECT = N_("A host was not told their visitor arrived ({site})")
 # To watchlist.alert_email: no name, no reason (the console shows those to staff).
@@ -227,12 +241,14 @@ class NotifyService:
             channels.append((WEBHOOK, s.reception_webhook))
         if not channels or note.arrived_at is None:
             return
+        parcel = note.kind == PARCEL
         payload = {
-            "visitor": first_name(note.visitor),
+            "visitor": note.visitor if parcel else first_name(note.visitor),  # or carrier
             "company": note.company,
             "arrived_at": note.arrived_at.isoformat(),
             "host": note.host_name or "",
             "reason": why,
+            "parcel": parcel,
         }
         self.outbox.queue_reception_alert(tx, note.visit_id, payload, channels)
 
@@ -271,7 +287,7 @@ class NotifyService:
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
             self.outbox.mark_failed(tx, note.id, error, retry_at=None)
             if (
-                note.kind == HOST_ARRIVAL
+                note.kind in HOST_KINDS
                 and note.channel in HOST_CHANNELS
                 and note.visit_id is not None
                 and not self.outbox.host_may_be_reached(tx, note.visit_id)
@@ -310,7 +326,7 @@ class NotifyService:
         """A webhook's text and generic event: what the e-mail holds, with the visitor's
         first name only (a channel may be read by many)."""
         language = self.settings.language
-        if note.channel == WEBHOOK and note.kind == HOST_ARRIVAL:  # the host's own
+        if note.channel == WEBHOOK and note.kind in HOST_KINDS:  # the host's own
             language = note.host_language if note.host_language in LANGUAGES else language
 
         def t(message: str, **values: str) -> str:
@@ -328,9 +344,17 @@ class NotifyService:
             "visitor": {"first_name": first, "company": note.company or ""},
             "arrived_at": note.arrived_at.astimezone(UTC).isoformat(),
         }
+        if note.kind == PARCEL or note.parcel:  # the carrier, no person
+            event["carrier"] = note.visitor
+            del event["visitor"]
         if note.kind == RECEPTION_ALERT:
-            text = t(HOOK_NOT_REACHED, host=host or "?", visitor=who, time=at, site=self.site_name)
+            message = PARCEL_NOT_REACHED if note.parcel else HOOK_NOT_REACHED
+            values = {"host": host or "?", "time": at, "site": self.site_name}
+            text = t(message, visitor=who, carrier=note.visitor, **values)
             return text, {"event": "host.not_reached", **event, "reason": note.reason or ""}
+        if note.kind == PARCEL:
+            text = t(HOOK_PARCEL, carrier=note.visitor, time=at, host=host, site=self.site_name)
+            return text, {"event": "parcel.arrived", **event}
         text = t(HOOK_ARRIVED, visitor=who, time=at, host=host, site=self.site_name)
         if note.minor:
             text += " " + t(MAIL_MINOR)
@@ -428,6 +452,21 @@ class NotifyService:
         msg.set_content(f"{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
         return msg
 
+    def _parcel(self, note: Notification) -> EmailMessage:
+        """To the host: a parcel for them is waiting at reception."""
+        assert note.host_email is not None and note.arrived_at is not None
+        language = note.host_language if note.host_language in LANGUAGES else None
+        t = self._in_language(language or self.settings.language)
+        at = note.arrived_at.astimezone(self.ctx.tz).strftime("%H:%M")
+        msg = EmailMessage()
+        msg["From"] = self.settings.sender
+        msg["To"] = note.host_email
+        msg["Subject"] = t(PARCEL_SUBJECT, site=self.site_name)
+        greeting = t(MAIL_GREETING, host=note.host_name) if note.host_name else t(MAIL_HELLO)
+        body = t(PARCEL_BODY, carrier=note.visitor, time=at, site=self.site_name)
+        msg.set_content(f"{greeting}\n\n{body}\n\n-- {t(MAIL_SIGNATURE)}\n")
+        return msg
+
     def _reception_alert(self, note: Notification) -> EmailMessage:
         """To notify.reception_email: a host was not reached, and why."""
         assert note.to is not None
@@ -462,16 +501,17 @@ class NotifyService:
         return [self._not_reached(u) for u in found]
 
     def _not_reached(self, u: Undelivered) -> HostNotReached:
-        visitor, host, arrived = "", "", u.created_at
+        visitor, host, arrived, parcel = "", "", u.created_at, False
         try:
             visit = self.repos.visits.get(u.visit_id)
         except StorageError:  # erased meanwhile, its key destroyed, or damaged
             pass
         else:
             visitor, host, arrived = visit.name, visit.host_name or "", visit.arrived_at
+            parcel = visit.visitor_type is VisitorType.DELIVERY
         if not host and u.host_id is not None:
             host = self.repos.hosts.names([u.host_id]).get(u.host_id, "")
-        return HostNotReached(u.visit_id, visitor, host, arrived, u.given_up, u.reasons)
+        return HostNotReached(u.visit_id, visitor, host, arrived, u.given_up, u.reasons, parcel)
 
     def handled(self, visit_id: uuid.UUID, actor: Actor) -> None:
         """Reception phoned the host: the visit's notification leaves the list and is not
@@ -489,6 +529,8 @@ class NotifyService:
             return self._watch_alert(note)
         if note.kind == RECEPTION_ALERT:
             return self._reception_alert(note)
+        if note.kind == PARCEL:
+            return self._parcel(note)
         assert note.host_email is not None and note.arrived_at is not None
         language = note.host_language
         if language not in LANGUAGES:  # none set (or not one this kiosk speaks)

@@ -172,14 +172,16 @@ class LogPanel(Container):
             return
         first = not_reached[0]
         at = first.arrived_at.astimezone(self.desk.tz).strftime("%H:%M")
-        who = first.visitor or "a visitor (record unreadable)"
         host = first.host or "their host"
+        if first.parcel:
+            what = f"a parcel from {first.visitor or 'a carrier'} arrived at {at}"
+        else:
+            what = f"{first.visitor or 'a visitor (record unreadable)'} checked in at {at}"
         state = "not delivered" if first.given_up else "not delivered yet"
         why = f" ({'; '.join(first.reasons)})" if first.reasons else ""
         more = f"  (+{len(not_reached) - 1} more)" if len(not_reached) > 1 else ""
         self.query_one("#notify-alert-text", Static).update(
-            f"Please phone {host}: {who} checked in at {at}; the notification was {state}"
-            f"{why}.{more}"
+            f"Please phone {host}: {what}; the notification was {state}{why}.{more}"
         )
 
     @on(Button.Pressed, "#notify-phoned")

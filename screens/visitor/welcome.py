@@ -56,6 +56,8 @@ class WelcomeScreen(VisitorScreen[None]):
                 yield Button(_("Check out"), id="check-out")
             with Center():
                 yield Button(_("I have an invitation code"), id="invitation")
+            with Center():
+                yield Button(_("Delivering a parcel"), id="delivery")
             with Horizontal(id="languages"):
                 for code, label in LANGUAGES.items():
                     yield Button(
@@ -97,9 +99,10 @@ class WelcomeScreen(VisitorScreen[None]):
     def refresh_ready(self) -> None:
         """If the store could not be opened, disable the ways in and say so."""
         failed = self.runtime.open_error is not None
-        for button_id in ("check-in", "check-out", "invitation"):
+        for button_id in ("check-in", "check-out", "invitation", "delivery"):
             self.query_one(f"#{button_id}", Button).disabled = failed
         status = self.query_one("#status", Static)
+        status.display = failed  # no empty line: the welcome fits 25 rows with an office name
         if failed:
             status.update(_("The kiosk is not available right now. Please ask reception."))
             self._was_down = True
@@ -115,7 +118,7 @@ class WelcomeScreen(VisitorScreen[None]):
         set_language(event.button.id.removeprefix("lang-"))
         self.app.switch_screen(WelcomeScreen())
 
-    @on(Button.Pressed, "#check-in, #check-out, #invitation")
+    @on(Button.Pressed, "#check-in, #check-out, #invitation, #delivery")
     def choose(self, event: Button.Pressed) -> None:
         assert event.button.id is not None
         self.post_message(self.Chosen(event.button.id))

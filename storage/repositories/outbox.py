@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from kiosk.domain.notifications import (
     BADGE,
     EMAIL,
-    HOST_ARRIVAL,
     HOST_CHANNELS,
+    HOST_KINDS,
     RECEPTION_ALERT,
     SITE_WEBHOOK,
     WEBHOOK,
@@ -170,6 +170,7 @@ class OutboxRepository:
                     webhook=payload.get("webhook"),
                     created_at=created_at,
                     reason=payload.get("reason"),
+                    parcel=payload.get("parcel") is True,
                 )
             )
         return claimed
@@ -218,7 +219,7 @@ class OutboxRepository:
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.visit_id == visit_id,
-                OutboxMessage.kind == HOST_ARRIVAL,
+                OutboxMessage.kind.in_(HOST_KINDS),
                 OutboxMessage.channel.in_(HOST_CHANNELS),
                 (OutboxMessage.sent_at.is_not(None)) | (OutboxMessage.next_attempt_at.is_not(None)),
             )
@@ -382,7 +383,7 @@ class OutboxRepository:
                     OutboxMessage.last_error,
                     OutboxMessage.handled_at,
                 )
-                .where(OutboxMessage.visit_id == visit_id, OutboxMessage.kind == HOST_ARRIVAL)
+                .where(OutboxMessage.visit_id == visit_id, OutboxMessage.kind.in_(HOST_KINDS))
                 .order_by(OutboxMessage.channel, OutboxMessage.created_at)
             ).all()
         return [ChannelState(*row) for row in rows]
@@ -405,7 +406,7 @@ class OutboxRepository:
                 ).where(
                     OutboxMessage.site_id == self.db.site_id,
                     OutboxMessage.created_at >= since,
-                    OutboxMessage.kind == HOST_ARRIVAL,
+                    OutboxMessage.kind.in_(HOST_KINDS),
                     OutboxMessage.visit_id.is_not(None),
                 )
             ).all()
@@ -439,7 +440,7 @@ class OutboxRepository:
             update(OutboxMessage)
             .where(
                 OutboxMessage.visit_id == visit_id,
-                OutboxMessage.kind == HOST_ARRIVAL,
+                OutboxMessage.kind.in_(HOST_KINDS),
                 OutboxMessage.sent_at.is_(None),
                 OutboxMessage.handled_at.is_(None),
             )

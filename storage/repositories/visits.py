@@ -20,9 +20,15 @@ from sqlalchemy import and_, select, update
 
 from kiosk.domain.codes import new_badge_code, normalise_badge_code
 from kiosk.domain.departures import departure_for, latest_cut
-from kiosk.domain.notifications import HOST_ARRIVAL, TO_HOST
+from kiosk.domain.notifications import HOST_ARRIVAL, PARCEL, TO_HOST
 from kiosk.domain.retention import Category
-from kiosk.domain.visits import CORRECTABLE, CheckInResult, NewVisit, ScreeningOutcome
+from kiosk.domain.visits import (
+    CORRECTABLE,
+    CheckInResult,
+    NewVisit,
+    ScreeningOutcome,
+    VisitorType,
+)
 from storage.codec import Personal, seal, seal_personal, unseal, unseal_personal
 from storage.crypto import badge_hash
 from storage.database import Database, utcnow
@@ -140,7 +146,7 @@ class VisitRepository(VisitReads):
             key_id=visit_key_id,
             created_at=now,
             arrived_at=now,
-            departed_at=None,
+            departed_at=now if visit.left_at_once else None,
             local_day=db.local_day(now),
             visitor_type=visit.visitor_type.value,
             host_id=visit.host_id,
@@ -203,6 +209,8 @@ class VisitRepository(VisitReads):
         for model, values in sealed.rows:
             cursor.insert(_TABLES[model], values)
         tx.audit("visit.check_in", str(sealed.result.visit_id), sealed.audit)
+        if sealed.rows[0][1]["departed_at"] is not None:  # a delivery: not on site
+            tx.audit("visit.check_out", str(sealed.result.visit_id))
         if sealed.document_keys:
             tx.after_commit(lambda: self._documents_kept.update(sealed.document_keys))
         return sealed.result
@@ -243,10 +251,11 @@ class VisitRepository(VisitReads):
                 payload["minor"] = True
             if visit.host_id is None:  # typed, not in the directory: reception is told
                 payload["host"] = visit.host_name
+            kind = PARCEL if visit.visitor_type is VisitorType.DELIVERY else HOST_ARRIVAL
             row = message_row(
                 db,
                 now,
-                HOST_ARRIVAL,
+                kind,
                 payload,
                 visit_id=visit_id,
                 host_id=visit.host_id,

@@ -32,7 +32,8 @@ async def _refused_at_start(pilot: Pilot[None], settle: float) -> str:
         await pilot.pause(0.02)
     await pilot.pause(settle)
     assert "not available right now" in screen_text(pilot)
-    assert app.screen.query_one("#check-in", Button).disabled
+    for way in ("#check-in", "#check-out", "#invitation", "#delivery"):
+        assert app.screen.query_one(way, Button).disabled
     return app.start_error or ""
 
 
