@@ -12,6 +12,7 @@ from bench import (
     badge_bench,
     console_bench,
     export_bench,
+    notify_bench,
     pg_bench,
     rights_bench,
     startup_bench,
@@ -24,6 +25,7 @@ def main(argv: list[str]) -> int:
     suites: dict[str, Callable[[Path], list[Result]]] = {
         "checkin": lambda d: [store_bench.bench_checkin(d)],
         "checkin-watchlist": lambda d: [store_bench.bench_checkin_watchlist(d)],
+        "checkin-notify-down": lambda d: [notify_bench.bench_checkin_notify_down(d)],
         "day": store_bench.bench_day,
         "find-purge": store_bench.bench_find_and_purge,
         "cold-start": startup_bench.bench_cold_start,

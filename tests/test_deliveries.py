@@ -61,7 +61,7 @@ def test_a_delivery_needs_a_carrier_and_a_recipient() -> None:
     }
     visit = validate_delivery(DeliveryForm(f" {CARRIER} ", "Hostina"))
     assert (visit.name, visit.email, visit.phone, visit.nda) == (CARRIER, None, None, None)
-    assert visit.visitor_type is VisitorType.DELIVERY and visit.left_at_once
+    assert visit.visitor_type is VisitorType.DELIVERY and visit.parcel
 
 
 async def test_a_courier_leaves_a_parcel_and_the_recipient_is_emailed(

@@ -61,5 +61,5 @@ def validate_delivery(form: DeliveryForm) -> NewVisit:
         visitor_type=VisitorType.DELIVERY,
         host_id=form.recipient_id,
         host_name=None if form.recipient_id else recipient,
-        left_at_once=True,
+        parcel=True,
     )

@@ -114,6 +114,7 @@ class Undelivered(NamedTuple):
     created_at: datetime
     given_up: bool  # on every channel (else: late, still trying)
     reasons: tuple[str, ...]  # "email: ConnectionRefusedError", "webhook: HTTP 404"
+    parcel: bool = False  # a parcel's notice, not a visitor's
 
 
 # -- channels and webhooks -------------------------------------------------------------

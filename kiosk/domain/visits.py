@@ -70,7 +70,9 @@ class NewVisit:
     health_answers: dict[str, str] | None = None
     notify_host: bool = True
     restricted: bool = False  # left out of exports (the visitor objected to them)
-    left_at_once: bool = False  # a delivery: checked out as it is stored (not on site)
+    # A parcel left at the kiosk (kiosk.domain.deliveries): checked out as it is stored
+    # (no one on site), and its recipient told a parcel is waiting.
+    parcel: bool = False
     # The texts whose hashes privacy_sha256 and nda.sha256 are, kept in the documents
     # table the first time a visit refers to them.
     documents: tuple[DocumentText, ...] = ()

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from kiosk.domain.hosts import HostEntry
 from kiosk.domain.notifications import (
@@ -45,7 +46,6 @@ from kiosk.domain.notifications import (
     parse_webhook,
 )
 from kiosk.domain.staff import NOTIFIER, Actor
-from kiosk.domain.visits import VisitorType
 from kiosk.i18n import LANGUAGES, N_, translate
 from kiosk.services.context import ServiceContext
 from kiosk.services.qr import qr_png
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 15
 MAX_BACKOFF = timedelta(hours=1)
 HOST_HOOKS_TTL_S = 60.0
+CHANNEL_NAMES = {EMAIL: "e-mail", WEBHOOK: "webhook", SITE_WEBHOOK: "site webhook"}  # in logs
 # Why a message is a dead letter (stored, shown to staff: English, no personal data).
 NO_ADDRESS = "no e-mail address for this host"
 HOST_UNKNOWN = "the host is not in the directory"
@@ -129,6 +130,14 @@ BADGE_HOW = N_(
 BADGE_BUTTON = N_("Check out")  # the kiosk's button, as it reads there
 
 
+class Failure(NamedTuple):
+    """A message not sent in a round: tried again at ``retry_at``, or given up (None)."""
+
+    note: Notification
+    error: str
+    retry_at: datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     sent: int = 0
@@ -174,7 +183,9 @@ class NotifyService:
 
     def deliver_due(self, *, now: datetime | None = None) -> DeliveryReport:
         """Split the new host notifications into their channels, then send every message
-        that is due: e-mails over one SMTP connection, webhooks one by one."""
+        that is due: e-mails over one SMTP connection, webhooks one by one. Each message
+        sent is marked at once (so it is not sent twice); the failures of the round are
+        written together, in one transaction at its end."""
         if not self.on():
             return DeliveryReport()
         now = now or datetime.now(UTC)
@@ -185,24 +196,30 @@ class NotifyService:
         channels = (WEBHOOK, SITE_WEBHOOK, *((EMAIL,) if self.enabled else ()))
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
             claimed = self.outbox.claim_due(tx, channels)
-        mails = []
-        for note in claimed:
-            if note.channel != EMAIL:
-                outcomes[self._post(note, now)] += 1
-            elif note.recipient:
-                mails.append(note)
-            else:
-                outcomes[self._give_up(note, NO_ADDRESS, now)] += 1
-        if mails:
-            try:
-                smtp = self._connect()
-            except (OSError, smtplib.SMTPException) as exc:
-                for note in mails:
-                    outcomes[self._failed(note, _reason(exc), now)] += 1
-            else:
-                with smtp:
-                    for note in mails:
-                        outcomes[self._send(smtp, note, now)] += 1
+        failed: list[Failure] = []
+        try:
+            mails = []
+            for note in claimed:
+                if note.channel != EMAIL:
+                    self._post(note, now, failed)
+                elif note.recipient:
+                    mails.append(note)
+                else:
+                    failed.append(Failure(note, NO_ADDRESS, None))
+            if mails:
+                try:
+                    smtp = self._connect()
+                except (OSError, smtplib.SMTPException) as exc:
+                    failed += [self._failure(note, _reason(exc), now) for note in mails]
+                else:
+                    with smtp:
+                        for note in mails:
+                            self._send(smtp, note, now, failed)
+        finally:
+            self._record(failed, now)
+        outcomes["sent"] += len(claimed) - len(failed)
+        for failure in failed:
+            outcomes["retrying" if failure.retry_at else "given_up"] += 1
         return DeliveryReport(**outcomes)
 
     def _split(self, tx: UnitOfWork, note: Notification) -> Counter[str]:
@@ -252,60 +269,72 @@ class NotifyService:
         }
         self.outbox.queue_reception_alert(tx, note.visit_id, payload, channels)
 
-    def _post(self, note: Notification, now: datetime) -> str:
+    def _post(self, note: Notification, now: datetime, failed: list[Failure]) -> None:
         hook = note.webhook or note.host_webhook
         if not hook:
-            return self._give_up(note, "no webhook", now)
+            failed.append(Failure(note, "no webhook", None))
+            return
         try:
             webhook = parse_webhook(hook, self.settings.insecure_webhook_hosts)
         except WebhookError as exc:
-            return self._give_up(note, str(exc), now)
+            failed.append(Failure(note, str(exc), None))
+            return
         text, event = self._webhook_message(note, webhook)
         result = self.poster.post(webhook, text, event, str(note.id))
         if result.ok:
             with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
                 self.outbox.mark_sent(tx, note.id)
-            return "sent"
-        if result.retry:
-            return self._failed(note, result.reason, now)
-        return self._give_up(note, result.reason, now)
+        elif result.retry:
+            failed.append(self._failure(note, result.reason, now))
+        else:
+            failed.append(Failure(note, result.reason, None))
 
-    def _send(self, smtp: smtplib.SMTP, note: Notification, now: datetime) -> str:
+    def _send(
+        self, smtp: smtplib.SMTP, note: Notification, now: datetime, failed: list[Failure]
+    ) -> None:
         try:
             smtp.send_message(self._message(note))
         except smtplib.SMTPRecipientsRefused as exc:  # the address itself: no retry
-            return self._give_up(note, _reason(exc), now)
+            failed.append(Failure(note, _reason(exc), None))
+            return
         except (OSError, smtplib.SMTPException) as exc:
-            return self._failed(note, _reason(exc), now)
+            failed.append(self._failure(note, _reason(exc), now))
+            return
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
             self.outbox.mark_sent(tx, note.id)
-        return "sent"
 
-    def _give_up(self, note: Notification, error: str, now: datetime) -> str:
-        """A dead letter: not tried again. When it was the last hope of reaching a
-        visitor's host, reception is told."""
-        with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
-            self.outbox.mark_failed(tx, note.id, error, retry_at=None)
-            if (
-                note.kind in HOST_KINDS
-                and note.channel in HOST_CHANNELS
-                and note.visit_id is not None
-                and not self.outbox.host_may_be_reached(tx, note.visit_id)
-            ):
-                self._alert_reception(tx, note, error)
-        log.warning("%s %s given up (%s)", note.kind, note.channel, error)
-        return "given_up"
-
-    def _failed(self, note: Notification, error: str, now: datetime) -> str:
-        """Count a failed attempt: retry after the back-off, or give up after the last."""
+    def _failure(self, note: Notification, error: str, now: datetime) -> Failure:
+        """A failed attempt: retried after the back-off (1, 2, 4 ... minutes, at most an
+        hour), or given up after notify.max_attempts."""
         attempt = note.attempts + 1
         if attempt >= self.settings.max_attempts:
-            return self._give_up(note, error, now)
-        wait = min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF)
+            return Failure(note, error, None)
+        return Failure(note, error, now + min(timedelta(minutes=2 ** (attempt - 1)), MAX_BACKOFF))
+
+    def _record(self, failed: list[Failure], now: datetime) -> None:
+        """A round's failures, in one transaction: each retried later, or a dead letter;
+        a dead letter that was the last hope of reaching a visitor's host tells
+        reception."""
+        if not failed:
+            return
         with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
-            self.outbox.mark_failed(tx, note.id, error, retry_at=now + wait)
-        log.warning("%s %s not sent (%s); retrying in %s", note.kind, note.channel, error, wait)
-        return "retrying"
+            for note, error, retry_at in failed:
+                self.outbox.mark_failed(tx, note.id, error, retry_at=retry_at)
+            for note, error, retry_at in failed:
+                if (
+                    retry_at is None
+                    and note.kind in HOST_KINDS
+                    and note.channel in HOST_CHANNELS
+                    and note.visit_id is not None
+                    and not self.outbox.host_may_be_reached(tx, note.visit_id)
+                ):
+                    self._alert_reception(tx, note, error)
+        for note, error, retry_at in failed:
+            channel = CHANNEL_NAMES.get(note.channel, note.channel)
+            if retry_at is None:
+                log.warning("%s %s given up (%s)", note.kind, channel, error)
+            else:
+                log.warning("%s %s not sent (%s); retrying", note.kind, channel, error)
 
     def _secret(self) -> bytes | None:
         """The generic webhooks' signing secret: $KIOSK_NOTIFY_WEBHOOK_SECRET, else the
@@ -501,17 +530,16 @@ class NotifyService:
         return [self._not_reached(u) for u in found]
 
     def _not_reached(self, u: Undelivered) -> HostNotReached:
-        visitor, host, arrived, parcel = "", "", u.created_at, False
+        visitor, host, arrived = "", "", u.created_at
         try:
             visit = self.repos.visits.get(u.visit_id)
         except StorageError:  # erased meanwhile, its key destroyed, or damaged
             pass
         else:
             visitor, host, arrived = visit.name, visit.host_name or "", visit.arrived_at
-            parcel = visit.visitor_type is VisitorType.DELIVERY
         if not host and u.host_id is not None:
             host = self.repos.hosts.names([u.host_id]).get(u.host_id, "")
-        return HostNotReached(u.visit_id, visitor, host, arrived, u.given_up, u.reasons, parcel)
+        return HostNotReached(u.visit_id, visitor, host, arrived, u.given_up, u.reasons, u.parcel)
 
     def handled(self, visit_id: uuid.UUID, actor: Actor) -> None:
         """Reception phoned the host: the visit's notification leaves the list and is not

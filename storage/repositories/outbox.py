@@ -25,6 +25,7 @@ from kiosk.domain.notifications import (
     EMAIL,
     HOST_CHANNELS,
     HOST_KINDS,
+    PARCEL,
     RECEPTION_ALERT,
     SITE_WEBHOOK,
     WEBHOOK,
@@ -403,6 +404,7 @@ class OutboxRepository:
                     OutboxMessage.next_attempt_at,
                     OutboxMessage.last_error,
                     OutboxMessage.handled_at,
+                    OutboxMessage.kind,
                 ).where(
                     OutboxMessage.site_id == self.db.site_id,
                     OutboxMessage.created_at >= since,
@@ -429,7 +431,10 @@ class OutboxRepository:
                 for m in sorted(messages, key=lambda m: m.channel)
                 if m.last_error
             )
-            found.append(Undelivered(visit_id, messages[0].host_id, created, given_up, reasons))
+            parcel = any(m.kind == PARCEL for m in messages)
+            found.append(
+                Undelivered(visit_id, messages[0].host_id, created, given_up, reasons, parcel)
+            )
         return sorted(found, key=lambda u: u.created_at)
 
     def mark_handled(self, tx: UnitOfWork, visit_id: uuid.UUID) -> int:

@@ -27,7 +27,6 @@ from kiosk.domain.visits import (
     CheckInResult,
     NewVisit,
     ScreeningOutcome,
-    VisitorType,
 )
 from storage.codec import Personal, seal, seal_personal, unseal, unseal_personal
 from storage.crypto import badge_hash
@@ -146,7 +145,7 @@ class VisitRepository(VisitReads):
             key_id=visit_key_id,
             created_at=now,
             arrived_at=now,
-            departed_at=now if visit.left_at_once else None,
+            departed_at=now if visit.parcel else None,
             local_day=db.local_day(now),
             visitor_type=visit.visitor_type.value,
             host_id=visit.host_id,
@@ -251,7 +250,7 @@ class VisitRepository(VisitReads):
                 payload["minor"] = True
             if visit.host_id is None:  # typed, not in the directory: reception is told
                 payload["host"] = visit.host_name
-            kind = PARCEL if visit.visitor_type is VisitorType.DELIVERY else HOST_ARRIVAL
+            kind = PARCEL if visit.parcel else HOST_ARRIVAL
             row = message_row(
                 db,
                 now,
