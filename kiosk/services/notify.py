@@ -40,7 +40,6 @@ from kiosk.domain.notifications import (
     HostNotReached,
     Notification,
     Undelivered,
-    Webhook,
     WebhookError,
     first_name,
     parse_webhook,
@@ -279,7 +278,7 @@ class NotifyService:
         except WebhookError as exc:
             failed.append(Failure(note, str(exc), None))
             return
-        text, event = self._webhook_message(note, webhook)
+        text, event = self._webhook_message(note)
         result = self.poster.post(webhook, text, event, str(note.id))
         if result.ok:
             with self.repos.db.uow(NOTIFIER.name, now=now) as tx:
@@ -349,9 +348,7 @@ class NotifyService:
         except OSError:
             return None
 
-    def _webhook_message(
-        self, note: Notification, webhook: Webhook
-    ) -> tuple[str, dict[str, object]]:
+    def _webhook_message(self, note: Notification) -> tuple[str, dict[str, object]]:
         """A webhook's text and generic event: what the e-mail holds, with the visitor's
         first name only (a channel may be read by many)."""
         language = self.settings.language
@@ -499,7 +496,7 @@ class NotifyService:
     def _reception_alert(self, note: Notification) -> EmailMessage:
         """To notify.reception_email: a host was not reached, and why."""
         assert note.to is not None
-        text, _event = self._webhook_message(note, Webhook("slack", ""))
+        text, _event = self._webhook_message(note)
         t = self._in_language(self.settings.language)
         msg = EmailMessage()
         msg["From"] = self.settings.sender
