@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -45,6 +45,9 @@ class Registration:
     screening: ScreeningOutcome = ScreeningOutcome.NOT_ASKED
     health_answers: dict[str, str] | None = None
     invitation_id: uuid.UUID | None = None
+    # This visitor's check-in, as the store knows it: Try again after a failure sends
+    # the same check-in (it may have been stored though its answer was lost).
+    attempt: uuid.UUID = field(default_factory=uuid.uuid4, compare=False, repr=False)
 
     def next_of_party(self) -> Registration:
         """What the next person of the same group shares: nothing personal, only where

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from dataclasses import replace
 from datetime import date, datetime
@@ -14,10 +16,18 @@ from kiosk.domain.requests import EXPORTS, NOTIFICATIONS
 from kiosk.domain.staff import Actor
 from kiosk.domain.text import find_by_name, search_key, several_fit
 from kiosk.domain.visits import CheckInResult, CheckOutOutcome, NewVisit
+from kiosk.domain.watchlist import WatchEntry
 from kiosk.services.context import ServiceContext
 from kiosk.services.errors import ServiceUnavailable
-from storage.errors import AlreadyCheckedOut, NotFound, StorageError
+from storage.errors import AlreadyCheckedOut, DatabaseUnavailable, NotFound, StorageError
+from storage.repositories.visits import SealedCheckIn
 from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+RETRY_FOR_S = 30.0  # how long a check-in keeps trying through a PostgreSQL failover
+RETRY_PAUSES_S = (0.1, 0.25, 0.5, 1.0)
+KEPT_ATTEMPTS = 16  # check-ins sealed but not stored yet, kept for Try again
 
 # Not for visitors (the kiosk has its own list to pick from): English only.
 MSG_SEVERAL_HOSTS = (
@@ -30,6 +40,11 @@ class CheckInService:
         self.ctx = ctx
         self.repos = ctx.repos
         self.nda_types = frozenset(ctx.settings.kiosk.nda_types)
+        # A failover takes seconds: PostgreSQL's check-ins wait that long; SQLite's
+        # busy timeout already waited for the lock.
+        postgres = ctx.repos.db.engine.dialect.name == "postgresql"
+        self.retry_for_s = RETRY_FOR_S if postgres else 0.0
+        self._attempts: dict[uuid.UUID, SealedCheckIn] = {}  # sealed, not stored yet
 
     def check_in(self, registration: Registration, actor: Actor) -> CheckInResult:
         """Validate (raises ValidationErrors), apply the NDA rule of the configured visitor
@@ -42,7 +57,12 @@ class CheckInService:
         if visit.nda is not None:
             seen.append(documents.loaded("nda", visit.nda.language, visit.nda.sha256))
         shown = tuple(d.as_shown() for d in seen if d is not None)
-        return self.store(replace(visit, documents=shown), actor, registration.invitation_id)
+        return self.store(
+            replace(visit, documents=shown),
+            actor,
+            registration.invitation_id,
+            attempt=registration.attempt,
+        )
 
     def store(
         self,
@@ -51,26 +71,92 @@ class CheckInService:
         invitation_id: uuid.UUID | None = None,
         *,
         now: datetime | None = None,
+        attempt: uuid.UUID | None = None,
     ) -> CheckInResult:
         """Store a validated visit arriving ``now`` (default: now): sealed before its
         transaction (the day's keys looked up or made), then written in ONE, an invitation
         it came with marked used in it. Raises ServiceUnavailable when the database cannot
-        be used (nothing is stored)."""
+        be used (nothing is stored).
+
+        On PostgreSQL a check-in whose connection drops (the primary failing over to its
+        standby) is sent again, with the same sealed rows, for up to ``retry_for_s``
+        seconds: the visit's id is its idempotency key, so a commit whose answer was
+        lost is found, not stored twice. ``attempt``: the kiosk's key of one visitor's
+        check-in, so that Try again after a failure sends that same check-in again."""
+        deadline = time.monotonic() + self.retry_for_s
+        pauses = iter(RETRY_PAUSES_S)
+        while True:
+            sealed, watched = None, []
+            try:
+                visit = self._as_objected(visit)
+                again = attempt is not None and attempt in self._attempts
+                sealed = self._sealed(visit, now, attempt)
+                watched = self.repos.watchlist.matching(
+                    visit.email, visit.phone, visit.name, self.repos.db.local_day(sealed.now)
+                )
+                if again and self.repos.visits.exists(sealed.result.visit_id):
+                    return self._done(self._found(sealed, watched), attempt)
+                result = self._write(sealed, actor, invitation_id, watched)
+            except DatabaseUnavailable as exc:
+                if sealed is not None and self._stored(sealed.result.visit_id):
+                    return self._done(self._found(sealed, watched), attempt)
+                if time.monotonic() >= deadline:
+                    raise ServiceUnavailable(str(exc)) from None
+                time.sleep(next(pauses, RETRY_PAUSES_S[-1]))
+            except StorageError as exc:
+                raise ServiceUnavailable(str(exc)) from None
+            else:
+                return self._done(result, attempt)
+
+    def _sealed(
+        self, visit: NewVisit, now: datetime | None, attempt: uuid.UUID | None
+    ) -> SealedCheckIn:
+        """The check-in's sealed rows: made once per ``attempt`` (kept until it is stored,
+        so that it is sent again as it was), else made now."""
+        if attempt is not None and attempt in self._attempts:
+            return self._attempts[attempt]
+        sealed = self.repos.visits.prepare(visit, now)
+        if attempt is not None:
+            while len(self._attempts) >= KEPT_ATTEMPTS:
+                self._attempts.pop(next(iter(self._attempts)))
+            self._attempts[attempt] = sealed
+        return sealed
+
+    def _write(
+        self,
+        sealed: SealedCheckIn,
+        actor: Actor,
+        invitation_id: uuid.UUID | None,
+        watched: list[WatchEntry],
+    ) -> CheckInResult:
         repos = self.repos
+        with repos.db.uow(actor.name, now=sealed.now, fast=True) as tx:
+            result = repos.visits.check_in(tx, sealed)
+            if invitation_id is not None:
+                repos.invitations.mark_used(tx, invitation_id, result.visit_id)
+            if watched:
+                result = self._watch_alert(tx, result, watched[0].id)
+        return result
+
+    def _found(self, sealed: SealedCheckIn, watched: list[WatchEntry]) -> CheckInResult:
+        """The result of a check-in an earlier try stored though its answer was lost."""
+        log.warning("a check-in's commit was answered late: found, not stored again")
+        result = sealed.result
+        if watched:  # its alert was in the same transaction
+            on_match = self.ctx.settings.watchlist.on_match
+            result = replace(result, see_reception=on_match == "see_reception")
+        return result
+
+    def _stored(self, visit_id: uuid.UUID) -> bool:
+        """Whether the visit is in the database (False when it cannot be asked)."""
         try:
-            visit = self._as_objected(visit)
-            sealed = repos.visits.prepare(visit, now)
-            watched = repos.watchlist.matching(
-                visit.email, visit.phone, visit.name, repos.db.local_day(sealed.now)
-            )
-            with repos.db.uow(actor.name, now=sealed.now, fast=True) as tx:
-                result = repos.visits.check_in(tx, sealed)
-                if invitation_id is not None:
-                    repos.invitations.mark_used(tx, invitation_id, result.visit_id)
-                if watched:
-                    result = self._watch_alert(tx, result, watched[0].id)
-        except StorageError as exc:
-            raise ServiceUnavailable(str(exc)) from None
+            return self.repos.visits.exists(visit_id)
+        except StorageError:
+            return False
+
+    def _done(self, result: CheckInResult, attempt: uuid.UUID | None) -> CheckInResult:
+        if attempt is not None:
+            self._attempts.pop(attempt, None)
         return result
 
     def deliver(self, form: DeliveryForm, actor: Actor) -> Delivered:

@@ -101,6 +101,12 @@ class VisitReads:
         with db_errors(), self.db.read_connection() as conn:
             return {d: int(n) for d, n in conn.execute(stmt)}
 
+    def exists(self, visit_id: uuid.UUID) -> bool:
+        """Whether a visit with this id is stored (a check-in's idempotency key)."""
+        with db_errors(), self.db.read_connection() as conn:
+            found = conn.execute(select(Visit.id).where(Visit.id == visit_id)).first()
+        return found is not None
+
     def get(self, visit_id: uuid.UUID) -> VisitRecord:
         """One visit, every column checked (storage.sealing); raises NotFound,
         RecordTampered (naming it) or KeyDestroyed."""
