@@ -17,13 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.domain.retention import RetentionPolicy
 from kiosk.domain.text import search_key
 from storage.checkpoint import ChainCheckpoint
 from storage.crypto import blind_index, derive_subkey
-from storage.engine import PURGE_BATCH, db_errors
+from storage.engine import PURGE_BATCH, db_errors, standby_engine
 from storage.fastwrite import RawWriter
 from storage.keystore import KeyStore
 from storage.unit_of_work import UnitOfWork
@@ -56,7 +57,9 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._purger = sessionmaker(engine.execution_options(**{PURGE_BATCH: True}))
         self._read_engine = engine.execution_options(readonly=True)
-        self._reader = sessionmaker(self._read_engine)
+        # Reading goes on from a standby while no server accepts writes (storage.engine).
+        self._standby = standby_engine(engine)
+        self.reading_standby = False  # the last read was the standby's (read-only)
         self._writer = RawWriter(engine)
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
@@ -105,12 +108,26 @@ class Database:
         for callback in tx.committed:
             callback()
 
-    def read_session(self) -> Session:
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
         """A session for reading (SQLite: a deferred transaction, no write lock)."""
-        return self._reader()
+        with self.read_connection() as conn, Session(bind=conn) as session:
+            yield session
 
     def read_connection(self) -> Connection:
-        return self._read_engine.connect()
+        """A connection for reading: to the server that accepts writes, or, when none
+        does and the URL names a standby, to the standby (``reading_standby`` then says
+        so: what is read may lag by the commits the primary could not pass on)."""
+        try:
+            conn = self._read_engine.connect()
+        except OperationalError:
+            if self._standby is None:
+                raise
+            conn = self._standby.connect()
+            self.reading_standby = True
+        else:
+            self.reading_standby = False
+        return conn
 
     def local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.timezone).date()
@@ -133,4 +150,6 @@ class Database:
         if self.witness is not None:
             self.witness.close()
         self.engine.dispose()
+        if self._standby is not None:
+            self._standby.dispose()
         self.keystore.engine.dispose()

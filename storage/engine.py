@@ -50,6 +50,26 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+def standby_engine(engine: Engine) -> Engine | None:
+    """For a PostgreSQL URL naming several servers and asking for the one that accepts
+    writes (``host=a&host=b&target_session_attrs=read-write``): an engine on the same
+    servers taking any that answers, a standby included, for reading while no server
+    accepts writes (the primary gone, the standby not promoted yet). None otherwise."""
+    url = engine.url
+    if url.get_backend_name() != "postgresql":
+        return None
+    hosts = url.query.get("host")
+    if not isinstance(hosts, tuple) or len(hosts) < 2:
+        return None
+    if url.query.get("target_session_attrs") != "read-write":
+        return None
+    return create_engine(
+        url.update_query_dict({"target_session_attrs": "any"}),
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5},
+    )
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:

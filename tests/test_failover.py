@@ -16,7 +16,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from kiosk.app import make_console
+from kiosk.domain.staff import KIOSK
+from screens.console.table import VisitTable
+from tests.helpers.factories import visitor
+from tests.helpers.kiosk_ui import services_with_staff, staff_login, wait_for_screen
 from tests.helpers.pg_cluster import PrimaryAndStandby, clusters_missing
+from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE, AFTER = 25, 25  # check-ins acknowledged before the failover, and after it
@@ -93,3 +99,49 @@ def test_a_kiosk_goes_on_through_a_failover_and_no_check_in_is_lost_or_doubled(
         f" {unavailable:.2f} s"
     )
     assert unavailable < 30
+
+
+@pytest.mark.slow
+async def test_the_console_reads_the_standby_while_no_server_accepts_writes(
+    tmp_path: Path,
+) -> None:
+    """The primary gone and its standby not promoted yet: the console's live log goes on
+    from the standby and says it is read-only; once a primary is back, it says no more."""
+    reason = clusters_missing()
+    if reason:
+        if os.environ.get("KIOSK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    pair = PrimaryAndStandby()
+    services = None
+    try:
+        pair.start(("records", "keys"))
+        toml = (
+            f'database_url = "{pair.multi_host_url("records")}"\n'
+            f'keystore_url = "{pair.multi_host_url("keys")}"\n'
+        )
+        services = services_with_staff(tmp_path, toml)
+        for n in (1, 2):
+            services.checkin.store(visitor(n), KIOSK)
+        console = make_console(services.settings, services=services)
+        async with console.run_test(size=(120, 40)) as pilot:
+            await staff_login(pilot, "rita")
+            await wait_for_screen(pilot, "ConsoleScreen")
+            table = pilot.app.screen.query_one("#visits", VisitTable)
+            notice = pilot.app.screen.query_one("#read-only")
+            assert await wait_until(lambda: len(table.rows), (2).__eq__) == 2
+            assert not notice.display
+
+            pair.primary.stop("immediate")  # no server accepts writes now
+            assert await wait_until(lambda: notice.display, timeout=20)
+            assert len(table.rows) == 2  # the log is still there, from the standby
+            assert "Read-only" in str(notice.render())
+            assert not pilot.app.screen.query_one("#db-down").display
+
+            pair.standby.promote()  # a primary again
+            assert await wait_until(lambda: not notice.display, timeout=20)
+            assert len(table.rows) == 2
+    finally:
+        if services is not None:
+            services.close()
+        pair.remove()

@@ -114,6 +114,11 @@ class LogService:
         self.ctx = ctx
         self.repos = ctx.repos
 
+    def read_only(self) -> bool:
+        """Whether the last read came from a standby: no server accepts writes (the
+        primary is away, the standby not promoted yet), so nothing can be changed."""
+        return self.repos.db.reading_standby
+
     def oldest_day(self) -> date:
         """The oldest day the log may open: the visits' retention period ago."""
         return self.ctx.today() - timedelta(days=self.repos.db.retention.visit_days)

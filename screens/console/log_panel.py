@@ -31,6 +31,10 @@ from screens.console.table import VisitTable, header
 from screens.console.visit_detail import VisitDetailScreen
 
 REFRESH_S = 3.0
+READ_ONLY = (
+    "Read-only: the database's primary is not answering; this is its standby's copy."
+    " Check-outs and changes wait until a primary is back."
+)
 
 
 def status_id(status: str) -> str:
@@ -47,6 +51,7 @@ class LogPanel(Container):
         alerts: list[WatchAlert] = field(default_factory=list)  # watchlist matches not seen
         # host notifications that reached nobody: given up, or late
         not_reached: list[HostNotReached] = field(default_factory=list)
+        read_only: bool = False  # read from a standby: no server accepts writes
 
     @dataclass
     class Glance(Message):
@@ -71,6 +76,7 @@ class LogPanel(Container):
                     yield RadioButton(s.capitalize(), value=s == "all", id=status_id(s))
             yield Input(self.day.isoformat(), id="day", max_length=10)
         yield StaleNotice("the log", REFRESH_S, id="db-down")
+        yield Static(READ_ONLY, id="read-only", markup=False)
         yield Static("", id="open-earlier", markup=False)
         yield Static("", id="print-problem", markup=False)
         # A check-in that matched the watchlist: who, when and why, until staff saw it.
@@ -102,11 +108,13 @@ class LogPanel(Container):
     def load_day(self) -> None:
         day, log = self.day, self.desk.services.log
         rows = log.day(day, self.desk.actor).rows
+        read_only = log.read_only()
         printer = self.desk.services.badges.print_problem(self.desk.now())
         alerts = self.desk.services.watchlist.alerts(self.desk.actor)
         not_reached = self.desk.services.notify.undelivered(self.desk.actor)
+        open_visits = log.open_visits(self.desk.actor)
         self.post_message(
-            self.Loaded(day, rows, log.open_visits(self.desk.actor), printer, alerts, not_reached)
+            self.Loaded(day, rows, open_visits, printer, alerts, not_reached, read_only)
         )
 
     def on_log_panel_loaded(self, message: Loaded) -> None:
@@ -115,6 +123,7 @@ class LogPanel(Container):
         if self.query_one("#db-down", StaleNotice).read(self.desk.now()):
             self.notify("The database answers again; the log is up to date.")
         self.all_rows = message.rows
+        self.query_one("#read-only").display = message.read_only
         self.apply_filter()
         visits = [r for r in message.rows if r.status != "expected"]
         on_site = message.open_visits.on_site_now  # as the evacuation list counts, any day
