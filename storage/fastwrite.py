@@ -7,11 +7,14 @@ column set, values pass through the same bind processors SQLAlchemy would use fo
 dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a driver connection runs the
 transaction (BEGIN IMMEDIATE on SQLite, as the engine's own writes do).
 
-On SQLite the writer keeps one connection of its own for these transactions: checking a
-connection out of SQLAlchemy's pool and back in costs a twentieth of a check-in. It is
-taken from the pool once (so the engine's PRAGMAs apply), detached from it, and closed
-when the engine is disposed. A second thread writing while it is busy uses the pool.
-PostgreSQL keeps using the pool, whose pre-ping notices a server that went away.
+The writer keeps one connection of its own for these transactions: checking a connection
+out of SQLAlchemy's pool and back in costs a twentieth of a check-in on SQLite, and on
+PostgreSQL two of its eleven round trips (the pool's pre-ping, and the rollback that
+resets a connection given back). It is taken from the pool once (so the engine's set-up
+applies), detached from it, and closed when the engine is disposed, or as soon as a
+transaction on it fails and it cannot even roll back (a server that went away, or
+failed over: the check-in is tried again on a new connection). A second thread writing
+while it is busy uses the pool.
 """
 
 from __future__ import annotations
@@ -46,14 +49,13 @@ class RawWriter:
         self._sqlite = dialect.name == "sqlite"
         self._held: Any = None  # the kept driver connection (SQLite), made on first use
         self._held_lock = threading.Lock()
-        if self._sqlite:
-            event.listen(engine, "engine_disposed", self._on_disposed)
+        event.listen(engine, "engine_disposed", self._on_disposed)
 
     @contextmanager
     def transaction(self) -> Iterator[RawCursor]:
         """One write transaction on a driver connection: committed when the block ends,
         rolled back if it raises."""
-        kept = self._sqlite and self._held_lock.acquire(blocking=False)
+        kept = self._held_lock.acquire(blocking=False)
         pooled = None
         try:
             if kept:
