@@ -14,6 +14,7 @@ from bench import (
     export_bench,
     notify_bench,
     pg_bench,
+    pg_concurrent,
     rights_bench,
     startup_bench,
     store_bench,
@@ -37,6 +38,7 @@ def main(argv: list[str]) -> int:
         "pg-checkin": pg_bench.bench_pg_checkin,
         "pg-day": pg_bench.bench_pg_day,
         "pg-find": pg_bench.bench_pg_find,
+        "pg-concurrent": pg_concurrent.bench_pg_concurrent,
     }
     chosen = argv or list(suites)
     results: list[Result] = []

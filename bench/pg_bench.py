@@ -3,7 +3,7 @@ the check-in commit rate against raw psycopg writing the same rows in one transa
 at the same durability, a day of 5,000 visits fetched and decrypted against raw psycopg
 + AES-GCM, and find by e-mail among 1,000,000 visits. Each in a throw-away database.
 
-Not yet here: 8 kiosk processes at once against 8 raw clients with a purge running."""
+Eight kiosks at once, and during a purge: bench.pg_concurrent."""
 
 from __future__ import annotations
 
