@@ -85,11 +85,12 @@ class CheckInService:
         check-in, so that Try again after a failure sends that same check-in again."""
         deadline = time.monotonic() + self.retry_for_s
         pauses = iter(RETRY_PAUSES_S)
+        given, attempt = attempt, attempt or uuid.uuid4()  # each retry sends the same rows
         while True:
             sealed, watched = None, []
             try:
                 visit = self._as_objected(visit)
-                again = attempt is not None and attempt in self._attempts
+                again = attempt in self._attempts
                 sealed = self._sealed(visit, now, attempt)
                 watched = self.repos.watchlist.matching(
                     visit.email, visit.phone, visit.name, self.repos.db.local_day(sealed.now)
@@ -101,9 +102,12 @@ class CheckInService:
                 if sealed is not None and self._stored(sealed.result.visit_id):
                     return self._done(self._found(sealed, watched), attempt)
                 if time.monotonic() >= deadline:
+                    if given is None:  # no Try again will send it: forgotten
+                        self._attempts.pop(attempt, None)
                     raise ServiceUnavailable(str(exc)) from None
                 time.sleep(next(pauses, RETRY_PAUSES_S[-1]))
             except StorageError as exc:
+                self._attempts.pop(attempt, None)
                 raise ServiceUnavailable(str(exc)) from None
             else:
                 return self._done(result, attempt)
