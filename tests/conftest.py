@@ -10,12 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import trustme
 
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
 from tests.helpers.cups import CupsServer, cups_missing
 from tests.helpers.postgres import PgDatabases, pg_available
 from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +85,19 @@ def store(store_config: StoreConfig) -> Iterator[Repositories]:
 def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free local port, for the e-mail tests."""
     server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[WebhookReceiver]:
+    """A real HTTPS server receiving webhooks, its certificate from a throw-away CA the
+    kiosk is told to trust (notify.ca_file = receiver.ca_file)."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "webhook-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = WebhookReceiver(ca, ca_file)
     server.start()
     yield server
     server.stop()

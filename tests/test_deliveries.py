@@ -4,11 +4,9 @@ or screening; the recipient (or reception) is told a parcel is waiting."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 from textual.widgets import Input
 
 from kiosk.app import make_app, make_console
@@ -39,17 +37,6 @@ from tests.helpers.webhook_receiver import WebhookReceiver
 HOST_EMAIL = "hostina.placeholder@example.com"
 CARRIER = "Fastparcel Express"
 SECURITY = Actor("staff:sam", "security")
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[WebhookReceiver]:
-    ca = trustme.CA()
-    ca_file = tmp_path / "webhook-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    server = WebhookReceiver(ca, ca_file)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_delivery_needs_a_carrier_and_a_recipient() -> None:

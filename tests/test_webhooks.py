@@ -9,13 +9,11 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from sqlalchemy import select
 
 from kiosk.app import make_app, make_console
@@ -53,18 +51,6 @@ from tests.helpers.webhook_receiver import WebhookReceiver
 SECRET = "kiosk-test-webhook-secret-0123456789"
 HOST_EMAIL = "hostina.placeholder@example.com"
 ADMIN = Actor("staff:ada", "admin")
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[WebhookReceiver]:
-    """A real HTTPS server with a certificate from a throw-away CA the kiosk trusts."""
-    ca = trustme.CA()
-    ca_file = tmp_path / "webhook-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    server = WebhookReceiver(ca, ca_file)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _notifier(
