@@ -21,25 +21,27 @@ from bench import (
 )
 from bench.common import Result
 
+SUITES: dict[str, Callable[[Path], list[Result]]] = {
+    "checkin": lambda d: [store_bench.bench_checkin(d)],
+    "checkin-watchlist": lambda d: [store_bench.bench_checkin_watchlist(d)],
+    "checkin-notify-down": lambda d: [notify_bench.bench_checkin_notify_down(d)],
+    "day": store_bench.bench_day,
+    "find-purge": store_bench.bench_find_and_purge,
+    "cold-start": startup_bench.bench_cold_start,
+    "console-search": console_bench.bench_search,
+    "export": export_bench.bench_export,
+    "audit-verify": audit_bench.bench_audit_verify,
+    "badge-screen": badge_bench.bench_badge_screen,
+    "rights-export": rights_bench.bench_rights_export,
+    "pg-checkin": pg_bench.bench_pg_checkin,
+    "pg-day": pg_bench.bench_pg_day,
+    "pg-find": pg_bench.bench_pg_find,
+    "pg-concurrent": pg_concurrent.bench_pg_concurrent,
+}
+
 
 def main(argv: list[str]) -> int:
-    suites: dict[str, Callable[[Path], list[Result]]] = {
-        "checkin": lambda d: [store_bench.bench_checkin(d)],
-        "checkin-watchlist": lambda d: [store_bench.bench_checkin_watchlist(d)],
-        "checkin-notify-down": lambda d: [notify_bench.bench_checkin_notify_down(d)],
-        "day": store_bench.bench_day,
-        "find-purge": store_bench.bench_find_and_purge,
-        "cold-start": startup_bench.bench_cold_start,
-        "console-search": console_bench.bench_search,
-        "export": export_bench.bench_export,
-        "audit-verify": audit_bench.bench_audit_verify,
-        "badge-screen": badge_bench.bench_badge_screen,
-        "rights-export": rights_bench.bench_rights_export,
-        "pg-checkin": pg_bench.bench_pg_checkin,
-        "pg-day": pg_bench.bench_pg_day,
-        "pg-find": pg_bench.bench_pg_find,
-        "pg-concurrent": pg_concurrent.bench_pg_concurrent,
-    }
+    suites = SUITES
     chosen = argv or list(suites)
     results: list[Result] = []
     for name in chosen:
