@@ -195,6 +195,12 @@ class NotifySettings:
     """Loopback hosts (127.0.0.1, ::1, localhost) webhooks may reach over plain http:
     for tests. Any other webhook must be https."""
 
+    @property
+    def configured(self) -> bool:
+        """Whether the settings give a way to notify (an SMTP server or a site's or
+        reception's webhook); hosts' own webhooks are in the database."""
+        return bool(self.smtp_host or self.webhooks or self.reception_webhook)
+
 
 @dataclass(frozen=True, slots=True)
 class BrandingSettings:
@@ -264,6 +270,11 @@ class DirectorySettings:
     """The running kiosk syncs this often (0: only `kiosk hosts sync`, e.g. from a timer)."""
     timeout: int = field(default=10, metadata=_cap(1, 60))
     """Seconds the server has to answer."""
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the running kiosk syncs the hosts by itself."""
+        return bool(self.url and self.sync_minutes)
 
 
 @dataclass(frozen=True, slots=True)

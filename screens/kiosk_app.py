@@ -60,7 +60,7 @@ class KioskApp(KioskAppBase):
         self.set_interval(NOTIFY_EVERY_S, self.notify_hosts)
         if settings.kiosk.auto_checkout:
             self.set_interval(AUTO_CHECKOUT_EVERY_S, self.auto_check_out)
-        if settings.directory.url and settings.directory.sync_minutes:
+        if settings.directory.scheduled:
             self.set_interval(settings.directory.sync_minutes * 60, self.sync_hosts)
         super().on_mount()
 
@@ -82,8 +82,7 @@ class KioskApp(KioskAppBase):
             self._purge()
             self._auto_check_out()
             self.runtime.services.notify.deliver_quietly()
-            directory = self.runtime.settings.directory
-            if directory.url and directory.sync_minutes:
+            if self.runtime.settings.directory.scheduled:
                 self.runtime.services.directory.sync_quietly(SYSTEM)
 
     def _started(self) -> None:

@@ -112,18 +112,15 @@ class CheckInService:
             else:
                 return self._done(result, attempt)
 
-    def _sealed(
-        self, visit: NewVisit, now: datetime | None, attempt: uuid.UUID | None
-    ) -> SealedCheckIn:
-        """The check-in's sealed rows: made once per ``attempt`` (kept until it is stored,
-        so that it is sent again as it was), else made now."""
-        if attempt is not None and attempt in self._attempts:
+    def _sealed(self, visit: NewVisit, now: datetime | None, attempt: uuid.UUID) -> SealedCheckIn:
+        """The check-in's sealed rows, made once per ``attempt`` and kept until it is
+        stored, so that it is sent again as it was."""
+        if attempt in self._attempts:
             return self._attempts[attempt]
         sealed = self.repos.visits.prepare(visit, now)
-        if attempt is not None:
-            while len(self._attempts) >= KEPT_ATTEMPTS:
-                self._attempts.pop(next(iter(self._attempts)))
-            self._attempts[attempt] = sealed
+        while len(self._attempts) >= KEPT_ATTEMPTS:
+            self._attempts.pop(next(iter(self._attempts)))
+        self._attempts[attempt] = sealed
         return sealed
 
     def _write(
@@ -158,9 +155,8 @@ class CheckInService:
         except StorageError:
             return False
 
-    def _done(self, result: CheckInResult, attempt: uuid.UUID | None) -> CheckInResult:
-        if attempt is not None:
-            self._attempts.pop(attempt, None)
+    def _done(self, result: CheckInResult, attempt: uuid.UUID) -> CheckInResult:
+        self._attempts.pop(attempt, None)
         return result
 
     def deliver(self, form: DeliveryForm, actor: Actor) -> Delivered:

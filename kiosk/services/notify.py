@@ -163,8 +163,7 @@ class NotifyService:
         """Whether this site notifies at all: an SMTP server, a site's or reception's
         webhook, or an active host with a webhook of their own (looked up at most once a
         minute). Off, host notifications wait, unsplit, and expire."""
-        s = self.settings
-        if s.smtp_host or s.webhooks or s.reception_webhook:
+        if self.settings.configured:
             return True
         now = time.monotonic()
         if self._host_hooks is None or now - self._host_hooks[0] > HOST_HOOKS_TTL_S:

@@ -105,10 +105,8 @@ class VisitService:
         ("" if the visit has no notification, or this site notifies nobody)."""
         actor.require("log")
         states = self.repos.outbox.state_of_visit(visit_id)
-        n = self.ctx.settings.notify
-        if all(s.channel == TO_HOST and s.next_attempt_at for s in states) and not (
-            n.smtp_host or n.webhooks or n.reception_webhook
-        ):
+        configured = self.ctx.settings.notify.configured
+        if all(s.channel == TO_HOST and s.next_attempt_at for s in states) and not configured:
             return ""  # not split into channels: this site notifies nobody
         return "; ".join(_channel_said(state, self.ctx.tz) for state in states)
 
