@@ -40,6 +40,11 @@ _CHAIN = select(
     AuditEvent.prev_hash,
     AuditEvent.hash,
 ).order_by(AuditEvent.seq)
+# The head, and the hash of one event (the audit checkpoint's), in one answer.
+_HEAD_AND_RECORDED = (
+    "SELECT seq, hash, (SELECT hash FROM audit_events WHERE seq = ?)"
+    " FROM audit_events ORDER BY seq DESC LIMIT 1"
+)
 _VERIFY_BATCH = 5000
 _ONE_WRITE = 20  # the most events one unit of work appends
 # The canonical text an event's hash covers; one encoder, not one per event.
@@ -73,8 +78,22 @@ def _body(
 
 def chain_head(session: Session | Connection | RawCursor) -> tuple[int, bytes]:
     """The newest (seq, hash) of the chain, or the purge anchor, or the genesis."""
+    seq, digest, _ = _head(session, None)
+    return seq, digest
+
+
+def _head(
+    session: Session | Connection | RawCursor, recorded: int | None
+) -> tuple[int, bytes, bytes | None]:
+    """chain_head, and on a RawCursor the hash of event ``recorded`` read along with it
+    (None: not asked, or no such event)."""
+    found = None
     if isinstance(session, RawCursor):
-        last = session.first("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        if recorded is None:
+            last = session.first("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        else:
+            last = session.first(_HEAD_AND_RECORDED, (recorded,))
+            found = bytes(last[2]) if last is not None and last[2] is not None else None
         anchor = None if last else session.first("SELECT seq, hash FROM audit_anchor WHERE id = 1")
     else:
         last = session.execute(HEAD).first()
@@ -83,10 +102,26 @@ def chain_head(session: Session | Connection | RawCursor) -> tuple[int, bytes]:
             anchor = session.execute(
                 select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
             ).first()
-    found = last or anchor
-    if found is not None:
-        return int(found[0]), bytes(found[1])
-    return 0, GENESIS
+    head = last or anchor
+    if head is not None:
+        return int(head[0]), bytes(head[1]), found
+    return 0, GENESIS, found
+
+
+def lock_head(
+    session: Session | Connection | RawCursor, recorded: int | None = None
+) -> tuple[int, bytes, bytes | None]:
+    """Take the chain's head for appending, inside the caller's transaction: on
+    PostgreSQL first the lock that serialises appends (held until the transaction ends;
+    SQLite's write lock does it there), then the head as chain_head reads it. On a
+    RawCursor also the hash of event ``recorded`` (the audit checkpoint's), read in the
+    same answer, so that following the checkpoint needs no query of its own."""
+    if _dialect(session) == "postgresql":
+        if isinstance(session, RawCursor):  # sent with the head's query: one round trip
+            session.run("SELECT pg_advisory_xact_lock(?)", (_PG_AUDIT_LOCK,))
+        else:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    return _head(session, recorded)
 
 
 def chain_holds(conn: Connection, checkpoint: Checkpoint) -> bool:
@@ -112,17 +147,14 @@ def append(
     action: str,
     object_id: str | None = None,
     details: dict[str, Any] | None = None,
+    after: tuple[int, bytes] | None = None,
 ) -> tuple[int, bytes, bytes]:
     """Append one event inside the caller's transaction; returns its seq, hash and its
     predecessor's hash. ``details`` must hold no personal data: ids, counts, field names
     and hashes only. A RawCursor (a check-in's fast path) runs the same statements on the
-    driver's cursor."""
-    if _dialect(session) == "postgresql":
-        if isinstance(session, RawCursor):
-            session.first("SELECT pg_advisory_xact_lock(?)", (_PG_AUDIT_LOCK,))
-        else:
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    seq, prev = chain_head(session)
+    driver's cursor. ``after``: the head (seq, hash) this transaction already holds
+    (lock_head, or the event it appended last); None: taken here."""
+    seq, prev = after if after is not None else lock_head(session)[:2]
     details = details or {}
     at = at.astimezone(UTC)
     values: dict[str, Any] = dict(

@@ -144,13 +144,27 @@ class ChainCheckpoint:
         if head is not None:
             self.follow(int(head[0]), bytes(head[1]), bytes(head[2]))
 
-    def follow(self, seq: int, digest: bytes, prev: bytes) -> None:
+    def newest(self) -> Checkpoint | None:
+        """The newest checkpoint recorded (None before the first, or if none is valid)."""
+        return self.file.newest()
+
+    def follow(
+        self, seq: int, digest: bytes, prev: bytes, *, confirmed: Checkpoint | None = None
+    ) -> None:
         """Advance the checkpoint to a new head, unless the chain no longer holds the
         event the checkpoint recorded (newest events deleted, or the database restored
         from a copy): then it stays, so that `kiosk audit verify` keeps reporting it
-        however many events follow, until an admin accepts a restore."""
+        however many events follow, until an admin accepts a restore. ``confirmed``: a
+        checkpoint the transaction that appended up to this head saw the chain hold
+        (read with the head it appended to); asked of the database otherwise (other
+        machines appended meanwhile)."""
         last = self.file.newest()
-        if last is not None and seq > last.seq and not (seq == last.seq + 1 and prev == last.hash):
+        if (
+            last is not None
+            and seq > last.seq
+            and not (seq == last.seq + 1 and prev == last.hash)
+            and last != confirmed
+        ):
             with db_errors(), self._read_engine.connect() as conn:
                 holds = chain_holds(conn, last)
             if not holds:

@@ -92,8 +92,15 @@ class Database:
         now = now or utcnow()
         with db_errors():
             if fast:
+                recorded = self.checkpoint.newest() if self.checkpoint is not None else None
                 with self._writer.transaction() as cursor:
-                    tx = UnitOfWork(actor=actor, now=now, audit_key=self.audit_key, cursor=cursor)
+                    tx = UnitOfWork(
+                        actor=actor,
+                        now=now,
+                        audit_key=self.audit_key,
+                        cursor=cursor,
+                        recorded=recorded,
+                    )
                     yield tx
             else:
                 sessions = self._purger if purge_batch else self._sessions
@@ -102,7 +109,7 @@ class Database:
                     yield tx
         if tx.head is not None:
             if self.checkpoint is not None:
-                self.checkpoint.follow(*tx.head)
+                self.checkpoint.follow(*tx.head, confirmed=tx.confirmed)
             if self.witness is not None:
                 self.witness.record(*tx.head[:2])
         for callback in tx.committed:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import audit
+from storage.audit import Checkpoint
 from storage.fastwrite import RawCursor
 
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         audit_key: bytes,
         session: Session | None = None,
         cursor: RawCursor | None = None,
+        recorded: Checkpoint | None = None,
     ) -> None:
         self.actor = actor
         self.now = now
@@ -41,6 +43,10 @@ class UnitOfWork:
         # The newest audit event appended: (seq, hash, its predecessor's hash).
         self.head: tuple[int, bytes, bytes] | None = None
         self.committed: list[Callable[[], None]] = []  # run once it has committed
+        # The audit checkpoint as the unit began, and whether the chain was seen to hold
+        # the event it records (read with the chain's head: see storage.audit.lock_head).
+        self._recorded = recorded
+        self.confirmed: Checkpoint | None = None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (never if it rolls back):
@@ -72,9 +78,17 @@ class UnitOfWork:
         """Append an event (ids, counts, field names and hashes only: never personal
         data) by this unit's actor, dated ``at`` (default: the unit's ``now``)."""
         target: Session | RawCursor = self._cursor if self._cursor is not None else self.session
+        if self.head is None:  # the first: lock the chain, read its head
+            recorded = self._recorded
+            seq, digest, found = audit.lock_head(target, recorded.seq if recorded else None)
+            if recorded is not None and found == recorded.hash:
+                self.confirmed = recorded
+        else:  # the chain stays locked: its head is this unit's last event
+            seq, digest = self.head[:2]
         self.head = audit.append(
             target,
             self._audit_key,
+            after=(seq, digest),
             at=at or self.now,
             actor=self.actor,
             action=action,

@@ -205,8 +205,7 @@ class VisitRepository(VisitReads):
         cursor = tx.cursor
         for document in sealed.documents:
             cursor.insert(_TABLES[ShownDocument], document, if_absent="sha256, kind, language")
-        for model, values in sealed.rows:
-            cursor.insert(_TABLES[model], values)
+        cursor.insert_all([(_TABLES[model], values) for model, values in sealed.rows])
         tx.audit("visit.check_in", str(sealed.result.visit_id), sealed.audit)
         if sealed.rows[0][1]["departed_at"] is not None:  # a delivery: not on site
             tx.audit("visit.check_out", str(sealed.result.visit_id))
