@@ -388,6 +388,7 @@ def test_kiosks_sharing_a_database_follow_their_checkpoints_without_a_query(
         check_in(second, visitor(90), actor="test", now=NOW + timedelta(minutes=9))
         check_in(first, visitor(91), actor="test", now=NOW + timedelta(minutes=9))
         assert statements == []
+        assert first.db.checkpoint is not None
         assert first.db.checkpoint.read() == Checkpoint(10, _hash_of(first, 10))
     finally:
         event.remove(first.db.engine, "before_cursor_execute", count)
