@@ -14,7 +14,7 @@ statement (data-modifying WITH clauses, RawCursor.insert_all).
 
 The writer keeps one connection of its own for these transactions: checking a connection
 out of SQLAlchemy's pool and back in costs a twentieth of a check-in on SQLite, and on
-PostgreSQL two of its eleven round trips (the pool's pre-ping, and the rollback that
+PostgreSQL two more waits for the server (the pool's pre-ping, and the rollback that
 resets a connection given back). It is taken from the pool once (so the engine's set-up
 applies), detached from it, and closed when the engine is disposed, or as soon as a
 transaction on it fails and it cannot even roll back (a server that went away, or
@@ -115,8 +115,7 @@ class RawWriter:
         key = (table.name, columns, if_absent)
         sql = self._sql.get(key)
         if sql is None:
-            marks = ", ".join([self.mark] * len(columns))
-            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+            sql = self._insert(table.name, columns)
             if if_absent:  # the same words on SQLite (3.24+) and PostgreSQL
                 sql += f" ON CONFLICT ({if_absent}) DO NOTHING"
             self._sql[key] = sql
@@ -129,14 +128,14 @@ class RawWriter:
         and answer, not one per row)."""
         sql = self._shapes.get(shape)
         if sql is None:
-            inserts = [
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join([self.mark] * len(columns))})"
-                for table, columns in shape
-            ]
+            inserts = [self._insert(table, columns) for table, columns in shape]
             clauses = ", ".join(f"w{i} AS ({insert})" for i, insert in enumerate(inserts[:-1]))
             sql = self._shapes[shape] = f"WITH {clauses} {inserts[-1]}"
         return sql
+
+    def _insert(self, table: str, columns: tuple[str, ...]) -> str:
+        marks = ", ".join([self.mark] * len(columns))
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
     def processors(self, table: Table) -> dict[str, Processor]:
         """Each column's bind processor for this dialect (None where values pass as is)."""
