@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(HASH)
 # most of its time is spent waiting on screens, browsers and servers, so a third
 # process fills the two cores (16 min with two, 12 with three, 766 tests).
 # `make unit PYTEST_ARGS="-k name"` runs a part in one.
-PYTEST_ARGS ?= -n 3 --dist worksteal
+PYTEST_ARGS ?= -n 3 --dist worksteal --durations=25
 
 .PHONY: run console test lint unit bench clean i18n screenshots
 

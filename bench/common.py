@@ -28,6 +28,9 @@ from storage.sealing import listed_text, seal_mac
 
 BENCH = Actor("bench")
 
+# The size of a run: 1 for the figures, 0.1 for a quick look, 0.001 in the test suite.
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+
 
 @dataclass
 class Result:

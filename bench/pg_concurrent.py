@@ -109,8 +109,8 @@ def bench_pg_concurrent(folder: Path) -> list[Result]:
     purge_name = "PostgreSQL check-in p99 during a purge"
     if why := pg_missing():
         return [_skipped(name, why), _skipped(purge_name, why)]
-    per = max(25, int(250 * SCALE))
-    purged = max(20_000, int(1_000_000 * SCALE))
+    per = max(10, int(250 * SCALE))
+    purged = max(2_000, int(1_000_000 * SCALE))
     results = []
     with pg_store(folder / "ours") as (store, url), pg_store(folder / "raw") as (raw, raw_url):
         engine_url = store.db.engine.url.render_as_string(hide_password=False)

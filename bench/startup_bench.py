@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Result
+from bench.common import SCALE, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def _once(mode: str, env: dict[str, str]) -> tuple[float, float]:
     return t_frame * 1e3, t_ready * 1e3
 
 
-def bench_cold_start(folder: Path, rounds: int = 9) -> list[Result]:
+def bench_cold_start(folder: Path, rounds: int = max(2, round(9 * SCALE))) -> list[Result]:
     config = folder / "kiosk.toml"
     config.write_text("")
     env = os.environ | {"KIOSK_CONFIG": str(config), "KIOSK_DATA_DIR": str(folder / "data")}
