@@ -41,13 +41,12 @@ SUITES: dict[str, Callable[[Path], list[Result]]] = {
 
 
 def main(argv: list[str]) -> int:
-    suites = SUITES
-    chosen = argv or list(suites)
+    chosen = argv or list(SUITES)
     results: list[Result] = []
     for name in chosen:
         with tempfile.TemporaryDirectory(prefix=f"kiosk-bench-{name}-") as tmp:
             print(f"running {name} ...", flush=True)
-            for r in suites[name](Path(tmp)):
+            for r in SUITES[name](Path(tmp)):
                 print(r.line(), flush=True)
                 results.append(r)
     print()

@@ -7,18 +7,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import sqlite3
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import NOW, Result, open_bench_store, paired_median_ms
+from bench.common import NOW, SCALE, Result, open_bench_store, paired_median_ms
 from storage.audit import GENESIS, event_hash
 from storage.repositories import Repositories
 
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 # What the kiosk writes, in its proportions: most events carry no details or the same
 # few shapes; some carry their own (a time, a count).
 DETAILS: list[dict[str, object]] = [

@@ -4,7 +4,6 @@ peak memory of an export of 100,000 rows against one of 1,000,000."""
 from __future__ import annotations
 
 import csv
-import os
 import sqlite3
 import subprocess
 import sys
@@ -14,13 +13,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.common import BENCH, NOW, Result, bulk_load, open_bench_store, services_over
+from bench.common import BENCH, NOW, SCALE, Result, bulk_load, open_bench_store, services_over
 from kiosk.domain.retention import Category
 from kiosk.services.export import ExportRequest
 from storage.sealing import head_sql, visit_ad
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 DAYS = 30
 
 

@@ -10,8 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import BENCH, Result, open_bench_store
-from bench.store_bench import SCALE, new_visit
+from bench.common import BENCH, SCALE, Result, open_bench_store
+from bench.store_bench import new_visit
 from kiosk.config import NotifySettings, Settings
 from kiosk.services.bundle import Services
 

@@ -22,6 +22,7 @@ import psycopg
 from bench.common import (
     BENCH,
     NOW,
+    SCALE,
     Result,
     bulk_load,
     fake,
@@ -34,7 +35,6 @@ from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
 from storage.sealing import head_sql, visit_ad
 
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 PG_ADMIN_URL = os.environ.get("KIOSK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SELECT_SEALED = f"SELECT {head_sql('postgresql')}, personal_ct FROM visits"
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import psycopg
 
-from bench.common import BENCH, NOW, Result, bulk_load, services_over
-from bench.pg_bench import SCALE, _raw_checkin, _skipped, pg_missing, pg_store
+from bench.common import BENCH, NOW, SCALE, Result, bulk_load, services_over
+from bench.pg_bench import _raw_checkin, _skipped, pg_missing, pg_store
 from bench.store_bench import new_visit
 from storage.open import StoreConfig, open_repositories
 

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 
 from bench.common import (
     NOW,
+    SCALE,
     Result,
     bulk_load,
     fake,
@@ -37,7 +38,6 @@ from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
 from storage.sealing import nda_seal, visit_ad
 
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 ADMIN = Actor("bench", "admin")
 NDA_COLUMNS = (
     "id, site_id, key_id, created_at, document_version, document_language,"

@@ -22,6 +22,7 @@ from bench.common import (
     BENCH,
     NOW,
     RAW_VISITS,
+    SCALE,
     Result,
     bulk_load,
     fake,
@@ -39,8 +40,6 @@ from storage.repositories import Repositories
 from storage.repositories.visit_reads import VISIT_DAYS
 from storage.repositories.watchlist import WatchlistRepository
 from storage.sealing import head_sql, visit_ad
-
-SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
 
 def _raw(path: Path) -> sqlite3.Connection:
