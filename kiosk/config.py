@@ -309,6 +309,11 @@ class AuditSettings:
     """Where each new head of the audit chain is also written, out of a database
     writer's reach: "syslog" (this machine's /dev/log), "syslog://host:514" (a syslog
     server, UDP) or a file path (an append-only share); empty: nowhere. See docs/security.md."""
+    lane: str = ""
+    """This kiosk's lane of the audit chain (lower case, digits, hyphens), e.g. "lobby-b":
+    kiosks sharing a PostgreSQL database, each with a lane of its own, append without
+    waiting for each other; kiosks with the same lane (or none) take turns. Set it once
+    per kiosk and keep it: see docs/storage.md."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +539,10 @@ def check_settings(settings: Settings) -> None:
     if settings.site_id and not SLUG.fullmatch(settings.site_id):
         raise ConfigError(
             "site_id must be lower-case letters, digits and inner hyphens (at most 63)"
+        )
+    if settings.audit.lane and not SLUG.fullmatch(settings.audit.lane):
+        raise ConfigError(
+            "audit.lane must be lower-case letters, digits and inner hyphens (at most 63)"
         )
     if settings.watchlist.on_match not in ON_MATCH:
         raise ConfigError(f"watchlist.on_match must be {' or '.join(ON_MATCH)}")

@@ -1,4 +1,11 @@
-"""The audit chain: append-only events, each keyed-hashed over its predecessor."""
+"""The audit chain: append-only events, each keyed-hashed over its predecessor.
+
+Events go in lanes, each a chain of its own (seq, head, append lock, purge anchor): a
+kiosk appends to its configured lane ([audit] lane; "" when it has none), so kiosks
+sharing a database with lanes of their own never wait for each other's appends. A lane
+starts from a hash of its name (lane "" from zeros, as the single chain did), so events
+cannot be moved from one lane to another. Verification walks every lane.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,11 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, distinct, func, insert, select, text
+from sqlalchemy import Connection, Select, Text, cast, distinct, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.domain.audit import VerifyResult
@@ -20,17 +27,13 @@ from storage.models import AuditAnchor, AuditEvent
 from storage.witness import WitnessHead
 
 GENESIS = b"\x00" * 32
-# Serialises appends to the chain on PostgreSQL (SQLite's write lock does it there).
+# Serialises appends to lane "" on PostgreSQL (SQLite's write lock does it there); other
+# lanes' locks: _lock_key.
 _PG_AUDIT_LOCK = 0x61756469
 _INSERT_EVENT = insert(AuditEvent)
-# The newest event: its seq, hash and predecessor's hash.
-HEAD = (
-    select(AuditEvent.seq, AuditEvent.hash, AuditEvent.prev_hash)
-    .order_by(AuditEvent.seq.desc())
-    .limit(1)
-)
-# The chain in order, as verify_chain walks it.
+# The chain in order, lane by lane, as verify_chain walks it.
 _CHAIN = select(
+    AuditEvent.lane,
     AuditEvent.seq,
     AuditEvent.at,
     AuditEvent.actor,
@@ -39,16 +42,49 @@ _CHAIN = select(
     cast(AuditEvent.details, Text),  # as stored: see verify_chain
     AuditEvent.prev_hash,
     AuditEvent.hash,
-).order_by(AuditEvent.seq)
-# The head, and the hash of one event (the audit checkpoint's), in one answer.
+).order_by(AuditEvent.lane, AuditEvent.seq)
+# A lane's head, and the hash of one of its events (the audit checkpoint's), in one answer.
+_HEAD = "SELECT seq, hash FROM audit_events WHERE lane = ? ORDER BY seq DESC LIMIT 1"
 _HEAD_AND_RECORDED = (
-    "SELECT seq, hash, (SELECT hash FROM audit_events WHERE seq = ?)"
-    " FROM audit_events ORDER BY seq DESC LIMIT 1"
+    "SELECT seq, hash, (SELECT hash FROM audit_events WHERE lane = ? AND seq = ?)"
+    " FROM audit_events WHERE lane = ? ORDER BY seq DESC LIMIT 1"
 )
+_ANCHOR = "SELECT seq, hash FROM audit_anchor WHERE lane = ?"
 _VERIFY_BATCH = 5000
 _ONE_WRITE = 20  # the most events one unit of work appends
 # The canonical text an event's hash covers; one encoder, not one per event.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
+def lane_genesis(lane: str) -> bytes:
+    """The hash a lane's first event follows: zeros for lane "" (the single chain of
+    before lanes), a hash of the name for any other (an event's keyed hash covers it)."""
+    if not lane:
+        return GENESIS
+    return hashlib.sha256(b"kiosk-audit-lane\x1f" + lane.encode()).digest()
+
+
+def _lock_key(lane: str) -> int:
+    """The PostgreSQL advisory lock that serialises appends to ``lane``."""
+    if not lane:
+        return _PG_AUDIT_LOCK
+    digest = hashlib.sha256(b"kiosk-audit-lock\x1f" + lane.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def head_query(lane: str) -> Select[int, bytes, bytes]:
+    """A lane's newest event: its seq, hash and predecessor's hash."""
+    return (
+        select(AuditEvent.seq, AuditEvent.hash, AuditEvent.prev_hash)
+        .where(AuditEvent.lane == lane)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def event_name(lane: str, seq: int) -> str:
+    """How messages name an event: "event 12", or "event 12 of lane lobby-b"."""
+    return f"event {seq}" if not lane else f"event {seq} of lane {lane}"
 
 
 def event_hash(
@@ -76,62 +112,66 @@ def _body(
     return (head[:-2] + details + "]").encode()  # head ends in "0]"
 
 
-def chain_head(session: Session | Connection | RawCursor) -> tuple[int, bytes]:
-    """The newest (seq, hash) of the chain, or the purge anchor, or the genesis."""
-    seq, digest, _ = _head(session, None)
+def chain_head(session: Session | Connection | RawCursor, lane: str = "") -> tuple[int, bytes]:
+    """The newest (seq, hash) of a lane, or its purge anchor, or its genesis."""
+    seq, digest, _ = _head(session, lane, None)
     return seq, digest
 
 
 def _head(
-    session: Session | Connection | RawCursor, recorded: int | None
+    session: Session | Connection | RawCursor, lane: str, recorded: int | None
 ) -> tuple[int, bytes, bytes | None]:
-    """chain_head, and on a RawCursor the hash of event ``recorded`` read along with it
-    (None: not asked, or no such event)."""
+    """chain_head, and on a RawCursor the hash of the lane's event ``recorded`` read
+    along with it (None: not asked, or no such event)."""
     found = None
     if isinstance(session, RawCursor):
         if recorded is None:
-            last = session.first("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            last = session.first(_HEAD, (lane,))
         else:
-            last = session.first(_HEAD_AND_RECORDED, (recorded,))
+            last = session.first(_HEAD_AND_RECORDED, (lane, recorded, lane))
             found = bytes(last[2]) if last is not None and last[2] is not None else None
-        anchor = None if last else session.first("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+        anchor = None if last else session.first(_ANCHOR, (lane,))
     else:
-        last = session.execute(HEAD).first()
+        last = session.execute(head_query(lane)).first()
         anchor = None
         if last is None:
             anchor = session.execute(
-                select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+                select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.lane == lane)
             ).first()
     head = last or anchor
     if head is not None:
         return int(head[0]), bytes(head[1]), found
-    return 0, GENESIS, found
+    return 0, lane_genesis(lane), found
 
 
 def lock_head(
-    session: Session | Connection | RawCursor, recorded: int | None = None
+    session: Session | Connection | RawCursor, lane: str = "", recorded: int | None = None
 ) -> tuple[int, bytes, bytes | None]:
-    """Take the chain's head for appending, inside the caller's transaction: on
-    PostgreSQL first the lock that serialises appends (held until the transaction ends;
+    """Take a lane's head for appending, inside the caller's transaction: on PostgreSQL
+    first the lock that serialises appends to the lane (held until the transaction ends;
     SQLite's write lock does it there), then the head as chain_head reads it. On a
-    RawCursor also the hash of event ``recorded`` (the audit checkpoint's), read in the
-    same answer, so that following the checkpoint needs no query of its own."""
+    RawCursor also the hash of the lane's event ``recorded`` (the audit checkpoint's),
+    read in the same answer, so that following the checkpoint needs no query of its own."""
     if _dialect(session) == "postgresql":
         if isinstance(session, RawCursor):  # sent with the head's query: one round trip
-            session.run("SELECT pg_advisory_xact_lock(?)", (_PG_AUDIT_LOCK,))
+            session.run("SELECT pg_advisory_xact_lock(?)", (_lock_key(lane),))
         else:
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    return _head(session, recorded)
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(lane)})
+    return _head(session, lane, recorded)
 
 
 def chain_holds(conn: Connection, checkpoint: Checkpoint) -> bool:
     """Whether the chain still holds the event ``checkpoint`` recorded: the same hash at
-    its seq, or an event purged by retention (at or before the purge anchor)."""
-    found = conn.execute(select(AuditEvent.hash).where(AuditEvent.seq == checkpoint.seq)).scalar()
+    its lane and seq, or an event purged by retention (at or before the lane's anchor)."""
+    found = conn.execute(
+        select(AuditEvent.hash).where(
+            AuditEvent.lane == checkpoint.lane, AuditEvent.seq == checkpoint.seq
+        )
+    ).scalar()
     if found is not None:
         return bytes(found) == checkpoint.hash
     anchor = conn.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.id == 1)
+        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.lane == checkpoint.lane)
     ).first()
     if anchor is None or checkpoint.seq > int(anchor[0]):
         return False  # deleted, not purged
@@ -147,17 +187,19 @@ def append(
     action: str,
     object_id: str | None = None,
     details: dict[str, Any] | None = None,
+    lane: str = "",
     after: tuple[int, bytes] | None = None,
 ) -> tuple[int, bytes, bytes]:
-    """Append one event inside the caller's transaction; returns its seq, hash and its
-    predecessor's hash. ``details`` must hold no personal data: ids, counts, field names
-    and hashes only. A RawCursor (a check-in's fast path) runs the same statements on the
-    driver's cursor. ``after``: the head (seq, hash) this transaction already holds
-    (lock_head, or the event it appended last); None: taken here."""
-    seq, prev = after if after is not None else lock_head(session)[:2]
+    """Append one event to ``lane`` inside the caller's transaction; returns its seq,
+    hash and its predecessor's hash. ``details`` must hold no personal data: ids, counts,
+    field names and hashes only. A RawCursor (a check-in's fast path) runs the same
+    statements on the driver's cursor. ``after``: the lane's head (seq, hash) this
+    transaction already holds (lock_head, or the event it appended last); None: taken here."""
+    seq, prev = after if after is not None else lock_head(session, lane)[:2]
     details = details or {}
     at = at.astimezone(UTC)
     values: dict[str, Any] = dict(
+        lane=lane,
         seq=seq + 1,
         at=at,
         actor=actor,
@@ -190,54 +232,60 @@ def _dialect(conn: Session | Connection | RawCursor) -> str:
     return bind.dialect.name
 
 
-def anchor_mac(key: bytes, seq: int, digest: bytes) -> bytes:
-    """The purge anchor's seal: without the master key nobody can set an anchor that
-    verifies (copying the newest event's hash into it and deleting every event)."""
-    return hmac.new(key, b"kiosk-audit-anchor\x1f%d\x1f" % seq + digest, hashlib.sha256).digest()
+def anchor_mac(key: bytes, seq: int, digest: bytes, lane: str = "") -> bytes:
+    """A purge anchor's seal: without the master key nobody can set an anchor that
+    verifies (copying the newest event's hash into it and deleting every event). It
+    covers the lane's name (lane "": the text sealed before lanes, so old seals hold)."""
+    body = b"kiosk-audit-anchor\x1f%d\x1f" % seq + digest
+    if lane:
+        body = lane.encode() + b"\x1f" + body
+    return hmac.new(key, body, hashlib.sha256).digest()
 
 
 def verify_chain(
     session: Session,
     key: bytes,
     checkpoint: Callable[[], Checkpoint | None] | None,
-    witness: WitnessHead | None = None,
+    witness: dict[str, WitnessHead] | None = None,
     *,
     witnessed: bool = False,
 ) -> VerifyResult:
-    """Walk the chain from its anchor: the anchor must carry its seal; every event must
-    follow the previous one (no gap, no reordering), carry its predecessor's hash and
-    hash to its own content.
+    """Walk every lane from its anchor: each anchor must carry its seal; every event must
+    follow the previous one of its lane (no gap, no reordering), carry its predecessor's
+    hash and hash to its own content.
 
     Then what is kept outside the database. ``checkpoint`` reads the signed checkpoint
     (None: this store keeps none); it is read before the walk and again after it, so a
     write committed meanwhile is no false alarm. Once the chain holds anything, the
-    checkpoint must exist, must not be ahead of the chain (newest events cut off) and
+    checkpoint must exist, must not be ahead of its lane (newest events cut off) and
     must not be behind it (an older checkpoint put back). ``witnessed``: the chain is
-    also checked against the ``witness``'s newest head (storage.witness), which must be
-    in the chain; the checkpoint may then lag behind the head (other machines writing
-    the same database move only their own checkpoints)."""
-    anchor = session.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash, AuditAnchor.mac).where(AuditAnchor.id == 1)
-    ).first()
-    if anchor is not None:
-        seal = anchor_mac(key, int(anchor[0]), bytes(anchor[1]))
-        if anchor[2] is None or not hmac.compare_digest(seal, bytes(anchor[2])):
+    also checked against the ``witness``'s newest head of each lane (storage.witness),
+    which must be in the chain; the checkpoint may then lag behind its lane's head
+    (other machines writing the same lane move only their own checkpoints)."""
+    anchors: dict[str, tuple[int, bytes]] = {}
+    for lane, seq, digest, mac in session.execute(
+        select(AuditAnchor.lane, AuditAnchor.seq, AuditAnchor.hash, AuditAnchor.mac)
+    ):
+        seal = anchor_mac(key, int(seq), bytes(digest), lane)
+        if mac is None or not hmac.compare_digest(seal, bytes(mac)):
+            where = f" of lane {lane}" if lane else ""
             return VerifyResult(
                 False,
                 0,
-                "the audit anchor (where the chain starts after old events were purged) "
-                "does not carry its seal: it was forged or edited",
+                f"the audit anchor{where} (where the chain starts after old events were "
+                "purged) does not carry its seal: it was forged or edited",
             )
+        anchors[lane] = (int(seq), bytes(digest))
     try:
         before = checkpoint() if checkpoint else None
     except ValueError as exc:  # forged or damaged: accept-restore may write a new one
         return VerifyResult(False, 0, str(exc), behind_checkpoint=True)
-    walked = _walk(session, key, anchor)
+    walked = _walk(session, key, anchors)
     if not walked.ok:
         return walked.result
-    head_seq, checked = walked.seq, walked.result.checked
+    heads, checked = walked.heads, walked.result.checked
     if witnessed:
-        problem = _against_witness(session, witness, head_seq)
+        problem = _against_witness(session, witness or {}, heads)
         if problem:
             return VerifyResult(False, checked, problem, behind_checkpoint=True)
     if checkpoint is None:
@@ -247,7 +295,7 @@ def verify_chain(
     except ValueError as exc:
         return VerifyResult(False, checked, str(exc), behind_checkpoint=True)
     if before is None and after is None:
-        if checked or anchor is not None:
+        if heads:
             return VerifyResult(
                 False,
                 checked,
@@ -257,71 +305,90 @@ def verify_chain(
             )
         return VerifyResult(True, checked)
     if before is not None:
+        head_seq = heads.get(before.lane, 0)
         if before.seq > head_seq:
+            ends = "the chain" if not before.lane else f"lane {before.lane}"
             return VerifyResult(
                 False,
                 checked,
-                f"the newest events were cut off: the checkpoint records event "
-                f"{before.seq}, the chain ends at {head_seq}",
+                f"the newest events were cut off: the checkpoint records "
+                f"{event_name(before.lane, before.seq)}, {ends} ends at {head_seq}",
                 behind_checkpoint=True,
             )
         if not chain_holds(session.connection(), before):
             return VerifyResult(
-                False, checked, f"event {before.seq} was rewritten", behind_checkpoint=True
+                False,
+                checked,
+                f"{event_name(before.lane, before.seq)} was rewritten",
+                behind_checkpoint=True,
             )
     newest = after or before
     assert newest is not None
-    if newest.seq < head_seq and not witnessed and not _one_write(session, newest.seq):
+    head_seq = heads.get(newest.lane, 0)
+    if newest.seq < head_seq and not witnessed and not _one_write(session, newest.lane, newest.seq):
+        goes_on = "the chain" if not newest.lane else f"lane {newest.lane}"
         return VerifyResult(
             False,
             checked,
-            f"the checkpoint records event {newest.seq} but the chain goes on to "
-            f"{head_seq}: an older checkpoint was put back after events were cut, or "
-            "other machines write this database (verify with --witness)",
+            f"the checkpoint records {event_name(newest.lane, newest.seq)} but {goes_on} "
+            f"goes on to {head_seq}: an older checkpoint was put back after events were "
+            "cut, or other machines write this lane (give each kiosk its own [audit] "
+            "lane, or verify with --witness)",
             behind_checkpoint=True,
         )
     return VerifyResult(True, checked)
 
 
-def _one_write(session: Session, after: int) -> bool:
-    """Whether the events after ``after`` are one write's (a unit of work dates all its
-    events alike): a crash between its commit and the checkpoint's update, or a torn
-    write of the checkpoint's slot, leaves the checkpoint that far behind. Cutting the
-    chain back to a checkpoint kept from earlier cannot be told from that anyway, by
+def _one_write(session: Session, lane: str, after: int) -> bool:
+    """Whether the lane's events after ``after`` are one write's (a unit of work dates
+    all its events alike): a crash between its commit and the checkpoint's update, or a
+    torn write of the checkpoint's slot, leaves the checkpoint that far behind. Cutting
+    the chain back to a checkpoint kept from earlier cannot be told from that anyway, by
     anything on this machine: the witness is for that."""
     dates = session.execute(
-        select(func.count(distinct(AuditEvent.at)), func.count()).where(AuditEvent.seq > after)
+        select(func.count(distinct(AuditEvent.at)), func.count()).where(
+            AuditEvent.lane == lane, AuditEvent.seq > after
+        )
     ).one()
     return int(dates[0]) == 1 and int(dates[1]) <= _ONE_WRITE
 
 
-def _against_witness(session: Session, witness: WitnessHead | None, head_seq: int) -> str | None:
-    if witness is None:
-        if head_seq == 0:
+def _against_witness(
+    session: Session, witness: dict[str, WitnessHead], heads: dict[str, int]
+) -> str | None:
+    """Each lane's newest head the witness records must be in the chain. (Lanes it
+    records nothing of may be other sites', witnessed elsewhere.)"""
+    if not witness:
+        if not heads:
             return None  # nothing written yet, nothing witnessed
         return "the witness records no head of this site's audit chain"
-    if witness.seq > head_seq:
-        return (
-            f"the newest events were cut off: the witness records event {witness.seq}, "
-            f"the chain ends at {head_seq}"
-        )
-    if not chain_holds(session.connection(), Checkpoint(witness.seq, witness.hash)):
-        return f"event {witness.seq}, as the witness records it, was rewritten"
+    for lane, head in sorted(witness.items()):
+        ends = heads.get(lane, 0)
+        if head.seq > ends:
+            where = "the chain" if not lane else f"lane {lane}"
+            return (
+                f"the newest events were cut off: the witness records "
+                f"{event_name(lane, head.seq)}, {where} ends at {ends}"
+            )
+        if not chain_holds(session.connection(), Checkpoint(head.seq, head.hash, lane)):
+            return f"{event_name(lane, head.seq)}, as the witness records it, was rewritten"
     return None
 
 
 @dataclass(frozen=True, slots=True)
 class _Walked:
     result: VerifyResult
-    seq: int = 0  # the chain's head, once walked whole
+    heads: dict[str, int] = field(default_factory=dict)  # each lane's head, once walked whole
 
     @property
     def ok(self) -> bool:
         return self.result.ok
 
 
-def _walk(session: Session, key: bytes, anchor: Any) -> _Walked:
-    expected_seq, prev = (int(anchor[0]), bytes(anchor[1])) if anchor else (0, GENESIS)
+def _walk(session: Session, key: bytes, anchors: dict[str, tuple[int, bytes]]) -> _Walked:
+    heads = {lane: seq for lane, (seq, _) in anchors.items()}
+    lane: str | None = None
+    expected_seq, prev = 0, GENESIS
     checked = 0
     mac = hmac.new(key, digestmod=hashlib.sha256)  # copied per event: the key set up once
     encode = _CANONICAL.encode
@@ -331,16 +398,20 @@ def _walk(session: Session, key: bytes, anchor: Any) -> _Walked:
     # Columns, not ORM objects (building those was most of the time), streamed in
     # batches: a year of events is hundreds of thousands, checked in constant memory.
     rows = session.connection().execute(_CHAIN.execution_options(yield_per=_VERIFY_BATCH))
-    for seq, at, actor, action, object_id, stored_details, prev_hash, stored_hash in rows:
+    for row_lane, seq, at, actor, action, object_id, stored_details, prev_hash, stored_hash in rows:
+        if row_lane != lane:  # the next lane starts at its anchor, or its genesis
+            lane = row_lane
+            expected_seq, prev = anchors.get(lane, (0, lane_genesis(lane)))
         if seq != expected_seq + 1:
-            missing = expected_seq + 1
-            return _Walked(VerifyResult(False, checked, f"event {missing} is missing (deleted)"))
+            missing = event_name(lane, expected_seq + 1)
+            return _Walked(VerifyResult(False, checked, f"{missing} is missing (deleted)"))
         if bytes(prev_hash) != prev:
             return _Walked(
                 VerifyResult(
                     False,
                     checked,
-                    f"event {seq} does not follow event {seq - 1} (reordered or edited)",
+                    f"{event_name(lane, seq)} does not follow event {seq - 1} "
+                    "(reordered or edited)",
                 )
             )
         details = canonical.get(stored_details)
@@ -348,24 +419,26 @@ def _walk(session: Session, key: bytes, anchor: Any) -> _Walked:
             try:
                 details = encode(json.loads(stored_details))
             except ValueError:  # not JSON any more: edited in the database
-                return _Walked(VerifyResult(False, checked, f"event {seq} was edited"))
+                return _Walked(VerifyResult(False, checked, f"{event_name(lane, seq)} was edited"))
             if len(canonical) >= _VERIFY_BATCH:  # all different: keep memory bounded
                 canonical.clear()
             canonical[stored_details] = details
         event_mac = mac.copy()
         event_mac.update(prev + _body(seq, at, actor, action, object_id, details))
         if not hmac.compare_digest(event_mac.digest(), bytes(stored_hash)):
-            return _Walked(VerifyResult(False, checked, f"event {seq} was edited"))
+            return _Walked(VerifyResult(False, checked, f"{event_name(lane, seq)} was edited"))
         prev = bytes(stored_hash)
         expected_seq = seq
+        heads[lane] = seq
         checked += 1
-    return _Walked(VerifyResult(True, checked), expected_seq)
+    return _Walked(VerifyResult(True, checked), heads)
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """The newest (seq, hash) seen, signed, kept outside the database so that cutting
-    off the newest events cannot go unnoticed."""
+    """A lane's newest (seq, hash) seen, signed, kept outside the database so that
+    cutting off the newest events cannot go unnoticed."""
 
     seq: int
     hash: bytes
+    lane: str = ""

@@ -47,6 +47,7 @@ class Database:
         blind_index_bits: int = 16,
         checkpoint_path: Path | None = None,
         witness: str = "",
+        audit_lane: str = "",
     ) -> None:
         self.engine = engine
         self.keystore = keystore
@@ -66,10 +67,14 @@ class Database:
         self._phone_key = derive_subkey(secret, "blind-index/phone")
         self._name_key = derive_subkey(secret, "blind-index/name")
         self.audit_key = derive_subkey(secret, "audit-chain")
+        # The audit chain's lane this kiosk appends to (storage.audit): "" unless given.
+        self.audit_lane = audit_lane
         self.seal_key = derive_subkey(secret, "visit-seal")  # storage.sealing.seal_mac
         self.pepper = derive_subkey(secret, "pin-pepper")
         self.checkpoint = (
-            ChainCheckpoint(checkpoint_path, derive_subkey(secret, "audit-checkpoint"), engine)
+            ChainCheckpoint(
+                checkpoint_path, derive_subkey(secret, "audit-checkpoint"), engine, audit_lane
+            )
             if checkpoint_path is not None
             else None
         )
@@ -98,6 +103,7 @@ class Database:
                         actor=actor,
                         now=now,
                         audit_key=self.audit_key,
+                        lane=self.audit_lane,
                         cursor=cursor,
                         recorded=recorded,
                     )
@@ -105,13 +111,19 @@ class Database:
             else:
                 sessions = self._purger if purge_batch else self._sessions
                 with sessions() as session, session.begin():
-                    tx = UnitOfWork(actor=actor, now=now, audit_key=self.audit_key, session=session)
+                    tx = UnitOfWork(
+                        actor=actor,
+                        now=now,
+                        audit_key=self.audit_key,
+                        lane=self.audit_lane,
+                        session=session,
+                    )
                     yield tx
         if tx.head is not None:
             if self.checkpoint is not None:
                 self.checkpoint.follow(*tx.head, confirmed=tx.confirmed)
             if self.witness is not None:
-                self.witness.record(*tx.head[:2])
+                self.witness.record(self.audit_lane, *tx.head[:2])
         for callback in tx.committed:
             callback()
 

@@ -222,10 +222,13 @@ class OutboxMessage(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained. Holds ids and actions, never personal data."""
+    """Append-only, hash-chained. Holds ids and actions, never personal data. Each lane
+    is a chain of its own (storage.audit): kiosks sharing a database append to their
+    own lanes without waiting for each other; "" is the lane of a kiosk given none."""
 
     __tablename__ = "audit_events"
 
+    lane: Mapped[str] = mapped_column(String(63), primary_key=True, server_default="")
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(64))
@@ -237,11 +240,13 @@ class AuditEvent(Base):
 
 
 class AuditAnchor(Base):
-    """Where the chain starts after old events were purged: the last purged seq and hash."""
+    """Where a lane's chain starts after old events were purged: the last purged seq and
+    hash (one row per lane; id 1 is lane ""'s)."""
 
     __tablename__ = "audit_anchor"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lane: Mapped[str] = mapped_column(String(63), unique=True, server_default="")
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     mac: Mapped[bytes | None] = mapped_column(LargeBinary(32))

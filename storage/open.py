@@ -46,6 +46,8 @@ class StoreConfig:
     """The signed audit checkpoint; default beside the key file."""
     witness: str = ""
     """Where each new audit head is also written (storage.witness); empty: nowhere."""
+    audit_lane: str = ""
+    """The audit chain's lane this kiosk appends to (storage.audit); empty: lane ""."""
 
     @property
     def resolved_checkpoint(self) -> Path:
@@ -216,6 +218,7 @@ def _open(
         blind_index_bits=cfg.blind_index_bits,
         checkpoint_path=cfg.resolved_checkpoint,
         witness=cfg.witness,
+        audit_lane=cfg.audit_lane,
     )
     if new_site:
         SiteRepository(db).audit_added(site.id)

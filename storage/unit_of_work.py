@@ -31,6 +31,7 @@ class UnitOfWork:
         actor: str,
         now: datetime,
         audit_key: bytes,
+        lane: str = "",
         session: Session | None = None,
         cursor: RawCursor | None = None,
         recorded: Checkpoint | None = None,
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.actor = actor
         self.now = now
         self._audit_key = audit_key
+        self._lane = lane  # the audit chain's lane this unit appends to
         self._session = session
         self._cursor = cursor
         # The newest audit event appended: (seq, hash, its predecessor's hash).
@@ -80,14 +82,16 @@ class UnitOfWork:
         target: Session | RawCursor = self._cursor if self._cursor is not None else self.session
         if self.head is None:  # the first: lock the chain, read its head
             recorded = self._recorded
-            seq, digest, found = audit.lock_head(target, recorded.seq if recorded else None)
-            if recorded is not None and found == recorded.hash:
-                self.confirmed = recorded
+            mine = recorded if recorded is not None and recorded.lane == self._lane else None
+            seq, digest, found = audit.lock_head(target, self._lane, mine.seq if mine else None)
+            if mine is not None and found == mine.hash:
+                self.confirmed = mine
         else:  # the chain stays locked: its head is this unit's last event
             seq, digest = self.head[:2]
         self.head = audit.append(
             target,
             self._audit_key,
+            lane=self._lane,
             after=(seq, digest),
             at=at or self.now,
             actor=self.actor,

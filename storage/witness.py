@@ -11,10 +11,11 @@ is one line, sealed with a key from the master key so nobody can forge a newer o
     <110>1 2026-12-05T09:12:00.123456+00:00 lobby-pc kiosk 4242 audit-head -
         kiosk-audit-head site=... seq=812 hash=... mac=...
 
-(one line; wrapped here).
+(one line; wrapped here). A head of a lane other than "" names it: ``lane=lobby-b``
+before ``seq``.
 
 `kiosk audit verify --witness FILE` reads such lines (the file, or the syslog server's
-log) and checks the chain still holds the newest head they record.
+log) and checks the chain still holds the newest head they record of each lane.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 _PRI = 13 * 8 + 6  # facility "log audit" (13), severity "informational" (6)
 _LINE = re.compile(
-    r"kiosk-audit-head site=(?P<site>[0-9a-f-]{36}) seq=(?P<seq>\d+) "
+    r"kiosk-audit-head site=(?P<site>[0-9a-f-]{36}) (?:lane=(?P<lane>[a-z0-9-]+) )?"
+    r"seq=(?P<seq>\d+) "
     r"hash=(?P<hash>[0-9a-f]{64}) mac=(?P<mac>[0-9a-f]{64})"
 )
 
@@ -47,39 +49,42 @@ class WitnessHead:
     hash: bytes
 
 
-def _mac(key: bytes, site_id: uuid.UUID, seq: int, digest: bytes) -> str:
-    body = f"kiosk-audit-head|{site_id}|{seq}|{digest.hex()}".encode()
+def _mac(key: bytes, site_id: uuid.UUID, lane: str, seq: int, digest: bytes) -> str:
+    # Lane "": the text sealed before lanes, so that earlier lines still verify.
+    where = f"{site_id}|{lane}" if lane else str(site_id)
+    body = f"kiosk-audit-head|{where}|{seq}|{digest.hex()}".encode()
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def witness_line(key: bytes, site_id: uuid.UUID, seq: int, digest: bytes) -> str:
-    """The message of one head (what follows the RFC 5424 header)."""
-    mac = _mac(key, site_id, seq, digest)
-    return f"kiosk-audit-head site={site_id} seq={seq} hash={digest.hex()} mac={mac}"
+def witness_line(key: bytes, site_id: uuid.UUID, lane: str, seq: int, digest: bytes) -> str:
+    """The message of one head of ``lane`` (what follows the RFC 5424 header)."""
+    mac = _mac(key, site_id, lane, seq, digest)
+    named = f"lane={lane} " if lane else ""
+    return f"kiosk-audit-head site={site_id} {named}seq={seq} hash={digest.hex()} mac={mac}"
 
 
 def newest_head(
     lines: Iterable[str], key: bytes, site_id: uuid.UUID
-) -> tuple[WitnessHead | None, int]:
-    """The newest sealed head the lines record for this site (the last one written: after
-    an accepted restore the chain goes on from an older event), and how many lines
-    looked like heads of this site but carry a wrong seal (forged, or another
+) -> tuple[dict[str, WitnessHead], int]:
+    """The newest sealed head of each lane the lines record for this site (the last one
+    written: after an accepted restore the chain goes on from an older event), and how
+    many lines looked like heads of this site but carry a wrong seal (forged, or another
     installation's)."""
-    newest: WitnessHead | None = None
+    newest: dict[str, WitnessHead] = {}
     forged = 0
     for line in lines:
         found = _LINE.search(line)
         if found is None or found["site"] != str(site_id):
             continue
-        seq, digest = int(found["seq"]), bytes.fromhex(found["hash"])
-        if not hmac.compare_digest(_mac(key, site_id, seq, digest), found["mac"]):
+        lane, seq, digest = found["lane"] or "", int(found["seq"]), bytes.fromhex(found["hash"])
+        if not hmac.compare_digest(_mac(key, site_id, lane, seq, digest), found["mac"]):
             forged += 1
             continue
-        newest = WitnessHead(seq, digest)  # the last line written is the newest head
+        newest[lane] = WitnessHead(seq, digest)  # the last line written is the newest head
     return newest, forged
 
 
-def read_witness(path: Path, key: bytes, site_id: uuid.UUID) -> tuple[WitnessHead | None, int]:
+def read_witness(path: Path, key: bytes, site_id: uuid.UUID) -> tuple[dict[str, WitnessHead], int]:
     with path.open(encoding="utf-8", errors="replace") as lines:
         return newest_head(lines, key, site_id)
 
@@ -119,8 +124,8 @@ class Witness:
         """The witness file, when the target is one."""
         return None if self._address is not None else Path(self.target)
 
-    def record(self, seq: int, digest: bytes) -> None:
-        message = witness_line(self._key, self._site_id, seq, digest)
+    def record(self, lane: str, seq: int, digest: bytes) -> None:
+        message = witness_line(self._key, self._site_id, lane, seq, digest)
         stamp = datetime.now(UTC).isoformat(timespec="microseconds")
         line = f"<{_PRI}>1 {stamp} {self._host} kiosk {os.getpid()} audit-head - {message}\n"
         try:

@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.config import ConfigError, load_settings
 from kiosk.documents import Terms, load
+from kiosk.services.bundle import store_config
 
 
 def _write(tmp_path: Path, body: str) -> dict[str, str]:
@@ -55,6 +56,17 @@ def test_switches_and_lists_from_the_environment(tmp_path: Path) -> None:
     assert s.screening.questions_nl == ("Koorts?", "Hoest?")
 
 
+def test_the_audit_lane_reaches_the_store(tmp_path: Path) -> None:
+    """[audit] lane (or KIOSK_AUDIT_LANE) is the lane the kiosk's store appends to;
+    none set: lane "", where every event went before lanes."""
+    env = _write(tmp_path, '[audit]\nlane = "lobby-b"\n')
+    assert store_config(load_settings(env)).audit_lane == "lobby-b"
+    assert store_config(load_settings(env | {"KIOSK_AUDIT_LANE": "lobby-c"})).audit_lane == (
+        "lobby-c"
+    )
+    assert store_config(load_settings(_write(tmp_path, ""))).audit_lane == ""
+
+
 def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None:
     env = _write(tmp_path, "") | {"KIOSK_DATABASE_URL": "postgresql+psycopg://u@h/db"}
     s = load_settings(env)
@@ -81,6 +93,7 @@ def test_postgres_keystore_defaults_to_the_same_database(tmp_path: Path) -> None
         ('phone_region = "XX"\n', {}, "phone_region 'XX'"),
         ("site_name = \n", {}, "not valid TOML"),
         ('site_id = "Amsterdam HQ"\n', {}, "site_id must be lower-case letters"),
+        ("", {"KIOSK_AUDIT_LANE": "Lobby B"}, "audit.lane must be lower-case letters"),
         ('[serve]\ntrusted_proxies = ["proxy"]\n', {}, "'proxy' is not an IP address"),
         ('[printing]\nlogo = "/nonexistent/logo.png"\n', {}, "printing.logo: .* is not a file"),
         ('[printing]\nlabel = "A4"\n', {}, "printing.label 'A4' is neither WxHmm"),

@@ -75,6 +75,6 @@ def audit_show(
     for e in found:
         details = json.dumps(e.details, sort_keys=True) if e.details else ""
         click.echo(
-            f"{e.seq:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} "
+            f"{e.ref:>6}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} "
             f"{e.object_id or '-'}  {details}".rstrip()
         )

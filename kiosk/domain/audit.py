@@ -15,6 +15,12 @@ class AuditEntry:
     action: str
     object_id: str | None
     details: dict[str, Any]
+    lane: str = ""
+
+    @property
+    def ref(self) -> str:
+        """How listings name the event: its seq, after its lane's name if it has one."""
+        return f"{self.lane}/{self.seq}" if self.lane else str(self.seq)
 
 
 class EventFilter(TypedDict, total=False):

@@ -138,6 +138,7 @@ def store_config(settings: Settings) -> StoreConfig:
         ),
         blind_index_bits=settings.blind_index_bits,
         witness=settings.audit.witness,
+        audit_lane=settings.audit.lane,
     )
 
 

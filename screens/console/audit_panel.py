@@ -59,7 +59,7 @@ class AuditPanel(Panel):
         tz = self.desk.tz
         rows = [
             (
-                str(e.seq),
+                e.ref,
                 e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 Text(e.actor),
                 Text(e.action),

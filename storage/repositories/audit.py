@@ -11,7 +11,7 @@ from typing import Unpack
 from sqlalchemy import func, select
 
 from kiosk.domain.audit import AcceptedRestore, AuditEntry, EventFilter, VerifyResult
-from storage.audit import HEAD, chain_head, chain_holds, verify_chain
+from storage.audit import chain_head, chain_holds, head_query, verify_chain
 from storage.database import Database
 from storage.engine import db_errors
 from storage.errors import StorageError
@@ -33,12 +33,12 @@ class AuditRepository:
         """Check the whole chain and the checkpoint, and against the ``witness`` file
         when one is given (storage.witness); never moves the checkpoint."""
         checkpoint = self.db.checkpoint
-        head: WitnessHead | None = None
+        heads: dict[str, WitnessHead] = {}
         if witness is not None:
             try:
-                head, forged = read_witness(witness, self.db.witness_key, self.db.site_id)
+                heads, forged = read_witness(witness, self.db.witness_key, self.db.site_id)
             except FileNotFoundError:
-                head, forged = None, 0  # nothing witnessed: fine only for an empty chain
+                forged = 0  # nothing witnessed: fine only for an empty chain
             except OSError as exc:
                 raise StorageError(
                     f"cannot read the audit witness {witness} ({type(exc).__name__})"
@@ -52,7 +52,7 @@ class AuditRepository:
                 s,
                 self.db.audit_key,
                 checkpoint.read if checkpoint else None,
-                head,
+                heads,
                 witnessed=witness is not None,
             )
 
@@ -76,15 +76,16 @@ class AuditRepository:
         except ValueError:
             last = None  # forged or damaged: replaced below
         last_seq = last.seq if last is not None else 0
+        lane = self.db.audit_lane
         with db_errors(), self.db.read_connection() as conn:
-            chain_seq, _ = chain_head(conn)
+            chain_seq, _ = chain_head(conn, lane)
         with self.db.uow(actor) as tx:
             tx.audit(
                 "audit.restore_accepted",
                 details={"checkpoint_seq": last_seq, "chain_seq": chain_seq},
             )
         with db_errors(), self.db.read_connection() as conn:
-            head = conn.execute(HEAD).first()
+            head = conn.execute(head_query(lane)).first()
             assert head is not None
             if last is None or not chain_holds(conn, last):
                 checkpoint.reset(int(head[0]), bytes(head[1]))
@@ -99,7 +100,7 @@ class AuditRepository:
         stmt = (
             select(AuditEvent.action, AuditEvent.object_id, AuditEvent.at, AuditEvent.details)
             .where(AuditEvent.at >= since, AuditEvent.action.in_(_ON_SITE_ACTIONS))
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.at, AuditEvent.seq)
         )
         site = self.db.site_id.hex
         arrived: dict[str, datetime] = {}
@@ -127,6 +128,7 @@ class AuditRepository:
         start, end, newest = which.get("start"), which.get("end"), which.get("newest")
         actor, action = which.get("actor"), which.get("action")
         stmt = select(
+            AuditEvent.lane,
             AuditEvent.seq,
             AuditEvent.at,
             AuditEvent.actor,
@@ -134,10 +136,13 @@ class AuditRepository:
             AuditEvent.object_id,
             AuditEvent.details,
         )
+        # In time, lanes interleaved; one unit of work's events (dated alike) in seq order.
         if newest is None:
-            stmt = stmt.order_by(AuditEvent.seq)
+            stmt = stmt.order_by(AuditEvent.at, AuditEvent.seq, AuditEvent.lane)
         else:
-            stmt = stmt.order_by(AuditEvent.seq.desc()).limit(newest)
+            stmt = stmt.order_by(
+                AuditEvent.at.desc(), AuditEvent.seq.desc(), AuditEvent.lane.desc()
+            ).limit(newest)
         if start is not None:
             stmt = stmt.where(AuditEvent.at >= start)
         if end is not None:
@@ -148,5 +153,5 @@ class AuditRepository:
             stmt = stmt.where(AuditEvent.action == action)
         with db_errors(), self.db.read_session() as s:
             rows = s.connection().execute(stmt.execution_options(yield_per=2000))
-            for seq, at, who, what, object_id, details in rows:
-                yield AuditEntry(int(seq), at, who, what, object_id, dict(details))
+            for lane, seq, at, who, what, object_id, details in rows:
+                yield AuditEntry(int(seq), at, who, what, object_id, dict(details), lane)

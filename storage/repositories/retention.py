@@ -275,34 +275,62 @@ def _purge_invitations(db: Database, cutoff: datetime, dry_run: bool, actor: str
 def _purge_audit(
     db: Database, cutoff: datetime, dry_run: bool, batch: int, report: PurgeReport
 ) -> int:
-    """Delete the oldest events (a prefix of the chain) and move the anchor forward, so
-    the remaining chain still verifies from the anchor."""
+    """Delete each lane's oldest events (a prefix of its chain) and move its anchor
+    forward, so that what remains still verifies from the anchor."""
     with db.read_session() as s:
-        first_kept = s.scalar(select(func.min(AuditEvent.seq)).where(AuditEvent.at >= cutoff))
+        lanes = s.scalars(select(AuditEvent.lane).distinct()).all()
+    return sum(_purge_lane(db, lane, cutoff, dry_run, batch, report) for lane in lanes)
+
+
+def _purge_lane(
+    db: Database, lane: str, cutoff: datetime, dry_run: bool, batch: int, report: PurgeReport
+) -> int:
+    in_lane = AuditEvent.lane == lane
+    with db.read_session() as s:
+        first_kept = s.scalar(
+            select(func.min(AuditEvent.seq)).where(in_lane, AuditEvent.at >= cutoff)
+        )
         limit_cond = AuditEvent.seq < first_kept if first_kept is not None else AuditEvent.seq >= 0
         if dry_run:
             return int(
-                s.scalar(select(func.count()).select_from(AuditEvent).where(limit_cond)) or 0
+                s.scalar(select(func.count()).select_from(AuditEvent).where(in_lane, limit_cond))
+                or 0
             )
     total = 0
     while True:
         with _batch(db, report) as s:
             rows = s.execute(
                 select(AuditEvent.seq, AuditEvent.hash)
-                .where(limit_cond)
+                .where(in_lane, limit_cond)
                 .order_by(AuditEvent.seq)
                 .limit(batch)
             ).all()
             if rows:
                 last_seq, last_hash = int(rows[-1][0]), bytes(rows[-1][1])
-                s.execute(delete(AuditEvent).where(AuditEvent.seq <= last_seq))
-                anchor = s.get(AuditAnchor, 1)
-                seal = anchor_mac(db.audit_key, last_seq, last_hash)
+                s.execute(delete(AuditEvent).where(in_lane, AuditEvent.seq <= last_seq))
+                anchor = s.scalars(select(AuditAnchor).where(AuditAnchor.lane == lane)).first()
+                seal = anchor_mac(db.audit_key, last_seq, last_hash, lane)
                 if anchor is None:
-                    s.add(AuditAnchor(id=1, seq=last_seq, hash=last_hash, mac=seal))
+                    s.add(
+                        AuditAnchor(
+                            id=_anchor_id(s, lane),
+                            lane=lane,
+                            seq=last_seq,
+                            hash=last_hash,
+                            mac=seal,
+                        )
+                    )
                 else:
                     anchor.seq, anchor.hash, anchor.mac = last_seq, last_hash, seal
         _between_batches(db)
         total += len(rows)
         if len(rows) < batch:
             return total
+
+
+def _anchor_id(s: Session, lane: str) -> int:
+    """A new anchor's id: 1 for lane "" (as before lanes), the next free one past it for
+    any other."""
+    if not lane:
+        return 1
+    return max(int(s.scalar(select(func.max(AuditAnchor.id))) or 0), 1) + 1
