@@ -23,6 +23,7 @@ from bench.store_bench import new_visit
 from storage.open import StoreConfig, open_repositories
 
 KIOSKS = 8
+ROUNDS = max(1, round(5 * SCALE))  # raw clients then kiosks, this many times
 # While the purge runs, each kiosk checks someone in every 50 ms: 160 check-ins a second
 # together, hundreds of times a lobby's busiest minute. Flat out (as the rate is
 # measured) they would starve the purge on this 2-core machine: a million rows would
@@ -36,11 +37,16 @@ def _config(url: str, keys_url: str, key_file: Path) -> StoreConfig:
 
 
 def _kiosks(cfg: StoreConfig, first: int, per: int, stop: Event | None) -> list[tuple[Any, ...]]:
-    """Each kiosk's arguments: each keeps its own audit checkpoint, as on its own machine
-    (the others' events are in the chain between two of its own)."""
+    """Each kiosk's arguments: each keeps its own audit checkpoint, as on its own machine,
+    and appends to its own lane of the audit chain, as docs/storage.md says to set up
+    kiosks sharing a database ([audit] lane)."""
     return [
         (
-            replace(cfg, checkpoint_path=cfg.key_file.with_name(f"checkpoint-{k}.json")),
+            replace(
+                cfg,
+                checkpoint_path=cfg.key_file.with_name(f"checkpoint-{k}.json"),
+                audit_lane=f"kiosk-{k}",
+            ),
             first * (k + 1),
             per,
             stop,
@@ -109,7 +115,7 @@ def bench_pg_concurrent(folder: Path) -> list[Result]:
     purge_name = "PostgreSQL check-in p99 during a purge"
     if why := pg_missing():
         return [_skipped(name, why), _skipped(purge_name, why)]
-    per = max(10, int(250 * SCALE))
+    per = max(10, int(400 * SCALE))
     purged = max(2_000, int(1_000_000 * SCALE))
     results = []
     with pg_store(folder / "ours") as (store, url), pg_store(folder / "raw") as (raw, raw_url):
@@ -118,14 +124,28 @@ def bench_pg_concurrent(folder: Path) -> list[Result]:
         cfg = _config(engine_url, keys_url, folder / "ours" / "master.key")
         site = raw.db.site_id
         raw.db.dispose()
-        wall, _lat = _run(
-            _raw_client,
-            [(raw_url, site, 1_000_000 * (k + 1), per) for k in range(KIOSKS)],
-        )
-        raw_rate = KIOSKS * per / wall
-        wall, latencies = _run(_kiosk, _kiosks(cfg, 100_000, per, None))
-        ours_rate = KIOSKS * per / wall
+        # Raw clients then kiosks, round after round: on a machine whose speed drifts
+        # (other services, a shared host) each round's two rates are measured alike, and
+        # the figure is the median round's ratio.
+        rounds: list[tuple[float, float]] = []
+        latencies = []
+        for r in range(ROUNDS):
+            wall, _lat = _run(
+                _raw_client,
+                [(raw_url, site, 1_000_000 * (k + 1) + r * (per + 1), per) for k in range(KIOSKS)],
+            )
+            raw_rate = KIOSKS * per / wall
+            wall, measured = _run(_kiosk, _kiosks(cfg, 100_000 + r * 10_000, per, None))
+            rounds.append((KIOSKS * per / wall, raw_rate))
+            latencies += measured
+        ratios = sorted(ours / raw for ours, raw in rounds)
+        ours_rate, raw_rate = sorted(rounds, key=lambda x: x[0] / x[1])[len(rounds) // 2]
         ratio = ours_rate / raw_rate
+        print(
+            f"  ({KIOSKS} kiosks: {len(rounds)} rounds, ratios {ratios[0]:.2f}-{ratios[-1]:.2f},"
+            f" the median round's shown)",
+            flush=True,
+        )
         p99_quiet = statistics.quantiles(latencies, n=100)[98]
         print(f"  ({KIOSKS} kiosks: p99 {p99_quiet:.1f} ms with no purge)", flush=True)
         results.append(Result(name, ours_rate, "/s", raw_rate, ratio, "ratio >= 0.7", ratio >= 0.7))
