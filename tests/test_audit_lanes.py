@@ -23,22 +23,22 @@ from tests.helpers.store import check_in, record_event
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
 
+def _kiosk(store_config: StoreConfig, tmp_path: Path, lane: str, n: int) -> Repositories:
+    """A kiosk in ``lane`` with its own checkpoint, writing the shared witness file."""
+    return open_repositories(
+        replace(
+            store_config,
+            audit_lane=lane,
+            witness=str(tmp_path / "heads.log"),
+            checkpoint_path=tmp_path / f"checkpoint-{n}.json",
+        )
+    )
+
+
 @pytest.fixture
 def kiosks(store_config: StoreConfig, tmp_path: Path) -> Iterator[list[Repositories]]:
-    """Three kiosks on one database, each with its own checkpoint and all writing one
-    witness file: "a" and "b" in lanes of their own, the third in lane "a" too."""
-    log = tmp_path / "heads.log"
-    made = [
-        open_repositories(
-            replace(
-                store_config,
-                audit_lane=lane,
-                witness=str(log),
-                checkpoint_path=tmp_path / f"checkpoint-{i}.json",
-            )
-        )
-        for i, lane in enumerate(("a", "b", "a"))
-    ]
+    """Two kiosks on one database, in lanes "a" and "b"."""
+    made = [_kiosk(store_config, tmp_path, lane, i) for i, lane in enumerate(("a", "b"))]
     yield made
     for repos in made:
         repos.db.dispose()
@@ -60,7 +60,7 @@ def test_each_kiosk_appends_to_its_own_lane_and_verifies_without_the_witness(
     """Interleaved check-ins: each lane counts from 1 and follows only its own events;
     each kiosk's checkpoint follows its lane, so neither needs the witness to verify
     (kiosks sharing one lane do: the other's events run past its checkpoint)."""
-    a, b, _ = kiosks
+    a, b = kiosks
     for i in range(3):
         check_in(a, visitor(2 * i), actor="test", now=NOW + timedelta(minutes=2 * i))
         check_in(b, visitor(2 * i + 1), actor="test", now=NOW + timedelta(minutes=2 * i + 1))
@@ -78,14 +78,15 @@ def test_each_kiosk_appends_to_its_own_lane_and_verifies_without_the_witness(
 
 
 def test_a_kiosk_in_another_lane_does_not_wait_for_an_open_append(
-    kiosks: list[Repositories], engine_kind: str
+    kiosks: list[Repositories], store_config: StoreConfig, tmp_path: Path, engine_kind: str
 ) -> None:
     """Kiosk "a" holds its lane's append lock (a transaction that appended and has not
     committed): kiosk "b" checks a visitor in meanwhile; a second kiosk in lane "a"
     waits, and then appends after the first's event, not beside it."""
     if engine_kind != "postgres":
         pytest.skip("SQLite has one writer at a time, whatever the lane")
-    a, b, also_a = kiosks
+    a, b = kiosks
+    also_a = _kiosk(store_config, tmp_path, "a", 2)
     done: dict[str, threading.Event] = {"b": threading.Event(), "a": threading.Event()}
 
     def write(store: Repositories, name: str) -> None:
@@ -105,13 +106,14 @@ def test_a_kiosk_in_another_lane_does_not_wait_for_an_open_append(
     assert done["a"].wait(10)
     for thread in threads:
         thread.join()
+    also_a.db.dispose()
     lane_a = _lane(a, "a")
     assert [seq for seq, _ in lane_a] == [1, 2]
     assert a.audit.verify(a.db.witness.file if a.db.witness else None).ok
 
 
 def test_a_cut_in_one_lane_is_named_with_its_lane(kiosks: list[Repositories]) -> None:
-    a, b, _ = kiosks
+    a, b = kiosks
     for _ in range(3):
         record_event(a, "test", "test.a")
         record_event(b, "test", "test.b")
@@ -131,7 +133,7 @@ def test_a_cut_in_one_lane_is_named_with_its_lane(kiosks: list[Repositories]) ->
 def test_events_cannot_be_moved_to_another_lane(kiosks: list[Repositories]) -> None:
     """A lane starts from a hash of its name: a lane's events relabelled as another's
     (whole, with its checkpoint's kiosk none the wiser) do not verify."""
-    a, b, _ = kiosks
+    a, b = kiosks
     record_event(a, "test", "test.a")
     record_event(b, "test", "test.b")
     record_event(b, "test", "test.b")
@@ -144,7 +146,7 @@ def test_events_cannot_be_moved_to_another_lane(kiosks: list[Repositories]) -> N
 
 
 def test_a_purge_anchors_every_lane(kiosks: list[Repositories]) -> None:
-    a, b, _ = kiosks
+    a, b = kiosks
     for i in range(3):
         check_in(a, visitor(i), actor="test", now=NOW + timedelta(minutes=i))
         check_in(b, visitor(10 + i), actor="test", now=NOW + timedelta(minutes=i))
@@ -169,7 +171,7 @@ def test_the_witness_names_each_lane_and_catches_a_cut_in_one(
 ) -> None:
     """Cut lane b back to an old checkpoint and put that checkpoint back: the witness
     lines, which name their lane, still show it."""
-    a, b, _ = kiosks
+    a, b = kiosks
     assert b.db.checkpoint is not None and b.db.witness is not None
     log = b.db.witness.file
     assert log is not None
