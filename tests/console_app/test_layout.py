@@ -131,7 +131,7 @@ TAB_KEYS = ("f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10")
 async def test_every_tab_fits_its_controls_into_a_small_terminal(
     services: Services,
 ) -> None:
-    """An admin sees every tab on 120x40 down to 64x24: no field, button or choice runs
+    """An admin sees every tab on 120x40, 80x24 and 64x24: no field, button or choice runs
     off the right edge (the audit trail's filters used to, and the export's "Include
     restricted records" was out of sight); what is below the window's bottom is in a
     tab that scrolls. An export's outcome is scrolled into view."""
@@ -140,7 +140,7 @@ async def test_every_tab_fits_its_controls_into_a_small_terminal(
         await staff_login(pilot, "ada")
         await wait_for_screen(pilot, "ConsoleScreen")
         screen = pilot.app.screen
-        for width, height in ((120, 40), (100, 30), (80, 24), (64, 24)):
+        for width, height in ((120, 40), (80, 24), (64, 24)):
             await pilot.resize_terminal(width, height)
             await pilot.pause()
             # Every tab's title in view (at 80 the bar was cut to "...Retention  Rig").
