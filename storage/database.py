@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -94,30 +95,23 @@ class Database:
         ``now``: committed when the block ends, rolled back if it raises; then the audit
         checkpoint follows the events it appended. ``fast``: on the driver's cursor (a
         check-in); ``purge_batch``: a purge batch's (storage.engine.PURGE_BATCH)."""
-        now = now or utcnow()
+        unit = partial(
+            UnitOfWork,
+            actor=actor,
+            now=now or utcnow(),
+            audit_key=self.audit_key,
+            lane=self.audit_lane,
+        )
         with db_errors():
             if fast:
                 recorded = self.checkpoint.newest() if self.checkpoint is not None else None
                 with self._writer.transaction() as cursor:
-                    tx = UnitOfWork(
-                        actor=actor,
-                        now=now,
-                        audit_key=self.audit_key,
-                        lane=self.audit_lane,
-                        cursor=cursor,
-                        recorded=recorded,
-                    )
+                    tx = unit(cursor=cursor, recorded=recorded)
                     yield tx
             else:
                 sessions = self._purger if purge_batch else self._sessions
                 with sessions() as session, session.begin():
-                    tx = UnitOfWork(
-                        actor=actor,
-                        now=now,
-                        audit_key=self.audit_key,
-                        lane=self.audit_lane,
-                        session=session,
-                    )
+                    tx = unit(session=session)
                     yield tx
         if tx.head is not None:
             if self.checkpoint is not None:
