@@ -65,7 +65,7 @@ def raw_verify(path: Path, key: bytes) -> int:
     with sqlite3.connect(path) as conn:
         cur = conn.execute(
             "SELECT seq, at, actor, action, object_id, details, prev_hash, hash"
-            " FROM audit_events ORDER BY seq"
+            " FROM audit_events ORDER BY lane, seq"  # the key's order (one lane here)
         )
         while rows := cur.fetchmany(5000):
             for seq, at, actor, action, object_id, details, prev_hash, stored in rows:

@@ -400,6 +400,8 @@ def _walk(session: Session, key: bytes, anchors: dict[str, tuple[int, bytes]]) -
     rows = session.connection().execute(_CHAIN.execution_options(yield_per=_VERIFY_BATCH))
     for row_lane, seq, at, actor, action, object_id, stored_details, prev_hash, stored_hash in rows:
         if row_lane != lane:  # the next lane starts at its anchor, or its genesis
+            if lane is not None:
+                heads[lane] = expected_seq
             lane = row_lane
             expected_seq, prev = anchors.get(lane, (0, lane_genesis(lane)))
         if seq != expected_seq + 1:
@@ -429,8 +431,9 @@ def _walk(session: Session, key: bytes, anchors: dict[str, tuple[int, bytes]]) -
             return _Walked(VerifyResult(False, checked, f"{event_name(lane, seq)} was edited"))
         prev = bytes(stored_hash)
         expected_seq = seq
-        heads[lane] = seq
         checked += 1
+    if lane is not None:
+        heads[lane] = expected_seq
     return _Walked(VerifyResult(True, checked), heads)
 
 
