@@ -9,6 +9,7 @@ cannot be moved from one lane to another. Verification walks every lane.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -56,6 +57,7 @@ _ONE_WRITE = 20  # the most events one unit of work appends
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
+@functools.cache  # a kiosk's lane is asked for at every append
 def lane_genesis(lane: str) -> bytes:
     """The hash a lane's first event follows: zeros for lane "" (the single chain of
     before lanes), a hash of the name for any other (an event's keyed hash covers it)."""
@@ -64,6 +66,7 @@ def lane_genesis(lane: str) -> bytes:
     return hashlib.sha256(b"kiosk-audit-lane\x1f" + lane.encode()).digest()
 
 
+@functools.cache
 def _lock_key(lane: str) -> int:
     """The PostgreSQL advisory lock that serialises appends to ``lane``."""
     if not lane:
@@ -85,6 +88,16 @@ def head_query(lane: str) -> Select[int, bytes, bytes]:
 def event_name(lane: str, seq: int) -> str:
     """How messages name an event: "event 12", or "event 12 of lane lobby-b"."""
     return f"event {seq}" if not lane else f"event {seq} of lane {lane}"
+
+
+def _chain_name(lane: str) -> str:
+    """How messages name a lane's chain: "the chain" (lane ""), or "lane lobby-b"."""
+    return "the chain" if not lane else f"lane {lane}"
+
+
+def _anchor_of(lane: str) -> Select[int, bytes]:
+    """A lane's purge anchor: its seq and hash."""
+    return select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.lane == lane)
 
 
 def event_hash(
@@ -135,9 +148,7 @@ def _head(
         last = session.execute(head_query(lane)).first()
         anchor = None
         if last is None:
-            anchor = session.execute(
-                select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.lane == lane)
-            ).first()
+            anchor = session.execute(_anchor_of(lane)).first()
     head = last or anchor
     if head is not None:
         return int(head[0]), bytes(head[1]), found
@@ -170,9 +181,7 @@ def chain_holds(conn: Connection, checkpoint: Checkpoint) -> bool:
     ).scalar()
     if found is not None:
         return bytes(found) == checkpoint.hash
-    anchor = conn.execute(
-        select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.lane == checkpoint.lane)
-    ).first()
+    anchor = conn.execute(_anchor_of(checkpoint.lane)).first()
     if anchor is None or checkpoint.seq > int(anchor[0]):
         return False  # deleted, not purged
     return checkpoint.seq < int(anchor[0]) or bytes(anchor[1]) == checkpoint.hash
@@ -307,12 +316,12 @@ def verify_chain(
     if before is not None:
         head_seq = heads.get(before.lane, 0)
         if before.seq > head_seq:
-            ends = "the chain" if not before.lane else f"lane {before.lane}"
             return VerifyResult(
                 False,
                 checked,
                 f"the newest events were cut off: the checkpoint records "
-                f"{event_name(before.lane, before.seq)}, {ends} ends at {head_seq}",
+                f"{event_name(before.lane, before.seq)}, "
+                f"{_chain_name(before.lane)} ends at {head_seq}",
                 behind_checkpoint=True,
             )
         if not chain_holds(session.connection(), before):
@@ -326,14 +335,13 @@ def verify_chain(
     assert newest is not None
     head_seq = heads.get(newest.lane, 0)
     if newest.seq < head_seq and not witnessed and not _one_write(session, newest.lane, newest.seq):
-        goes_on = "the chain" if not newest.lane else f"lane {newest.lane}"
         return VerifyResult(
             False,
             checked,
-            f"the checkpoint records {event_name(newest.lane, newest.seq)} but {goes_on} "
-            f"goes on to {head_seq}: an older checkpoint was put back after events were "
-            "cut, or other machines write this lane (give each kiosk its own [audit] "
-            "lane, or verify with --witness)",
+            f"the checkpoint records {event_name(newest.lane, newest.seq)} but "
+            f"{_chain_name(newest.lane)} goes on to {head_seq}: an older checkpoint was put "
+            "back after events were cut, or other machines write this lane (give each kiosk "
+            "its own [audit] lane, or verify with --witness)",
             behind_checkpoint=True,
         )
     return VerifyResult(True, checked)
@@ -365,10 +373,9 @@ def _against_witness(
     for lane, head in sorted(witness.items()):
         ends = heads.get(lane, 0)
         if head.seq > ends:
-            where = "the chain" if not lane else f"lane {lane}"
             return (
                 f"the newest events were cut off: the witness records "
-                f"{event_name(lane, head.seq)}, {where} ends at {ends}"
+                f"{event_name(lane, head.seq)}, {_chain_name(lane)} ends at {ends}"
             )
         if not chain_holds(session.connection(), Checkpoint(head.seq, head.hash, lane)):
             return f"{event_name(lane, head.seq)}, as the witness records it, was rewritten"

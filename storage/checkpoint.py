@@ -104,13 +104,13 @@ class CheckpointFile:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         slots = self._slots(self._fd)
-        valid = [c for c in slots if c is not None]
-        if valid and max(valid, key=lambda c: c.seq).lane != lane:
+        newest = max((c for c in slots if c is not None), key=lambda c: c.seq, default=None)
+        if newest is not None and newest.lane != lane:
             self.reset(seq, digest, lane)
             return
-        seqs = [c.seq if c is not None else -1 for c in slots]
-        if max(seqs) >= seq:
+        if newest is not None and newest.seq >= seq:
             return
+        seqs = [c.seq if c is not None else -1 for c in slots]
         record = self._record(lane, seq, digest)
         index = seqs.index(min(seqs))
         os.pwrite(self._fd, record, SLOT * index)
