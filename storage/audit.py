@@ -29,7 +29,7 @@ from storage.witness import WitnessHead
 
 GENESIS = b"\x00" * 32
 # Serialises appends to lane "" on PostgreSQL (SQLite's write lock does it there); other
-# lanes' locks: _lock_key.
+# lanes' locks: lock_key.
 _PG_AUDIT_LOCK = 0x61756469
 _INSERT_EVENT = insert(AuditEvent)
 # The chain in order, lane by lane, as verify_chain walks it.
@@ -67,7 +67,7 @@ def lane_genesis(lane: str) -> bytes:
 
 
 @functools.cache
-def _lock_key(lane: str) -> int:
+def lock_key(lane: str) -> int:
     """The PostgreSQL advisory lock that serialises appends to ``lane``."""
     if not lane:
         return _PG_AUDIT_LOCK
@@ -165,9 +165,9 @@ def lock_head(
     read in the same answer, so that following the checkpoint needs no query of its own."""
     if _dialect(session) == "postgresql":
         if isinstance(session, RawCursor):  # sent with the head's query: one round trip
-            session.run("SELECT pg_advisory_xact_lock(?)", (_lock_key(lane),))
+            session.run("SELECT pg_advisory_xact_lock(?)", (lock_key(lane),))
         else:
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(lane)})
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(lane)})
     return _head(session, lane, recorded)
 
 
@@ -188,7 +188,7 @@ def chain_holds(conn: Connection, checkpoint: Checkpoint) -> bool:
 
 
 def append(
-    session: Session | Connection | RawCursor,
+    session: Session | Connection,
     key: bytes,
     *,
     at: datetime,
@@ -201,37 +201,44 @@ def append(
 ) -> tuple[int, bytes, bytes]:
     """Append one event to ``lane`` inside the caller's transaction; returns its seq,
     hash and its predecessor's hash. ``details`` must hold no personal data: ids, counts,
-    field names and hashes only. A RawCursor (a check-in's fast path) runs the same
-    statements on the driver's cursor. ``after``: the lane's head (seq, hash) this
-    transaction already holds (lock_head, or the event it appended last); None: taken here."""
+    field names and hashes only. ``after``: the lane's head (seq, hash) this transaction
+    already holds (lock_head, or the event it appended last); None: taken here. (A
+    check-in's events: storage.unit_of_work, with event_values.)"""
     seq, prev = after if after is not None else lock_head(session, lane)[:2]
+    values = event_values(key, lane, seq + 1, prev, at, actor, action, object_id, details)
+    session.execute(_INSERT_EVENT, values)
+    return seq + 1, values["hash"], prev
+
+
+def event_values(
+    key: bytes,
+    lane: str,
+    seq: int,
+    prev: bytes,
+    at: datetime,
+    actor: str,
+    action: str,
+    object_id: str | None,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The row of the event ``seq`` of ``lane`` following the event hashed ``prev``."""
     details = details or {}
     at = at.astimezone(UTC)
-    values: dict[str, Any] = dict(
+    digest = event_hash(
+        key, prev, seq=seq, at=at, actor=actor, action=action, object_id=object_id,
+        details=details,
+    )  # fmt: skip
+    return dict(
         lane=lane,
-        seq=seq + 1,
+        seq=seq,
         at=at,
         actor=actor,
         action=action,
         object_id=object_id,
         details=details,
         prev_hash=prev,
-        hash=event_hash(
-            key,
-            prev,
-            seq=seq + 1,
-            at=at,
-            actor=actor,
-            action=action,
-            object_id=object_id,
-            details=details,
-        ),
+        hash=digest,
     )
-    if isinstance(session, RawCursor):
-        session.insert(AuditEvent.__table__, values)  # type: ignore[arg-type]
-    else:
-        session.execute(_INSERT_EVENT, values)
-    return seq + 1, values["hash"], prev
 
 
 def _dialect(conn: Session | Connection | RawCursor) -> str:

@@ -26,7 +26,7 @@ from kiosk.domain.text import search_key
 from storage.checkpoint import ChainCheckpoint
 from storage.crypto import blind_index, derive_subkey
 from storage.engine import PURGE_BATCH, db_errors, standby_engine
-from storage.fastwrite import RawWriter
+from storage.fastwrite import Pending, RawWriter
 from storage.keystore import KeyStore
 from storage.unit_of_work import UnitOfWork
 from storage.witness import Witness
@@ -63,6 +63,9 @@ class Database:
         self._standby = standby_engine(engine)
         self.reading_standby = False  # the last read was the standby's (read-only)
         self._writer = RawWriter(engine)
+        # The lane's head as this process last appended to it (a check-in appends after
+        # it in one statement, which fails, storing nothing, where it no longer holds).
+        self._appended: tuple[int, bytes] | None = None
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")
         self._phone_key = derive_subkey(secret, "blind-index/phone")
@@ -105,15 +108,20 @@ class Database:
         with db_errors():
             if fast:
                 recorded = self.checkpoint.newest() if self.checkpoint is not None else None
-                with self._writer.transaction() as cursor:
-                    tx = unit(cursor=cursor, recorded=recorded)
-                    yield tx
+                tx = unit(pending=Pending(), recorded=recorded)
+                yield tx
+                try:
+                    tx.send(self._writer, self._appended)
+                except BaseException:
+                    self._appended = None  # not known any more
+                    raise
             else:
                 sessions = self._purger if purge_batch else self._sessions
                 with sessions() as session, session.begin():
                     tx = unit(session=session)
                     yield tx
         if tx.head is not None:
+            self._appended = tx.head[:2]
             if self.checkpoint is not None:
                 self.checkpoint.follow(*tx.head, confirmed=tx.confirmed)
             if self.witness is not None:

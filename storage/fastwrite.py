@@ -1,31 +1,38 @@
-"""Writing a check-in quickly: its transaction runs on the driver's own connection.
+"""Writing a check-in quickly: its rows go on the driver's own connection.
 
-A check-in is five small statements in one transaction; through SQLAlchemy each costs
-tens of microseconds of statement handling, and its Connection, events and BEGIN as much
-again, more than the rows themselves. Here the SQL text is built once per table and
-column set, values pass through the same bind processors SQLAlchemy would use for the
-dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a driver connection runs the
-transaction (BEGIN IMMEDIATE on SQLite, as the engine's own writes do).
+A check-in is a handful of small rows and an audit event; through SQLAlchemy each
+statement costs tens of microseconds of statement handling, and its Connection, events
+and BEGIN as much again, more than the rows themselves. Here the SQL text is built once
+per table and column set, values pass through the same bind processors SQLAlchemy would
+use for the dialect (UUIDs, UTC timestamps, days, booleans, JSON), and a driver
+connection runs them.
 
-On PostgreSQL the transaction runs in psycopg's pipeline mode: statements are sent without
-waiting for each one's answer, so a check-in waits for the server twice (for its audit
-lane's head, and for COMMIT, which goes with the pipeline's closing sync: committing
-through the connection would add a sync, and a third wait), not once per statement; and
-the check-in's rows go in one statement (data-modifying WITH clauses,
-RawCursor.insert_all).
+The check-in's unit of work gathers its rows (Pending) and sends them when it ends
+(storage.unit_of_work). On PostgreSQL, where the kiosk knows the head of its audit lane
+(its own last event), they go with the events in ONE statement (data-modifying WITH
+clauses, :meth:`RawWriter.insert_chained`): one round trip, its own transaction. The
+statement takes the lane's lock and reads that event back; if another writer appended
+meanwhile, or the event is gone, it fails whole, storing nothing, and the check-in goes
+through :meth:`RawWriter.transaction`. That one (and SQLite's, BEGIN IMMEDIATE as the
+engine's own writes) locks the lane and reads its head first. On PostgreSQL it runs in
+psycopg's pipeline mode: statements are sent without waiting for each one's answer, so
+it waits for the server twice (for the head, and for COMMIT, which goes with the
+pipeline's closing sync), not once per statement. Its connection is in autocommit mode
+and sends BEGIN itself: psycopg's own BEGIN in pipeline mode waits for its answer.
 
-The writer keeps one connection of its own for these transactions: checking a connection
-out of SQLAlchemy's pool and back in costs a twentieth of a check-in on SQLite, and on
+The writer keeps one connection of its own for these writes: checking a connection out
+of SQLAlchemy's pool and back in costs a twentieth of a check-in on SQLite, and on
 PostgreSQL two more waits for the server (the pool's pre-ping, and the rollback that
 resets a connection given back). It is taken from the pool once (so the engine's set-up
 applies), detached from it, and closed when the engine is disposed, or as soon as a
-transaction on it fails and it cannot even roll back (a server that went away, or
-failed over: the check-in is tried again on a new connection). A second thread writing
-while it is busy uses the pool.
+write on it fails and it cannot even roll back (a server that went away, or failed
+over: the check-in is tried again on a new connection). A second thread writing while it
+is busy uses the pool.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,7 +62,9 @@ class RawWriter:
         self._processors: dict[str, dict[str, Processor]] = {}
         self._shapes: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
         self._sqlite = dialect.name == "sqlite"
-        self._held: Any = None  # the kept driver connection (SQLite), made on first use
+        self._held: Any = None  # the kept driver connection, made on first use
+        self._chains: dict[tuple[Any, int], str] = {}  # insert_chained's statements
+        self._integrity_error: type[BaseException] = _integrity_error(dialect.name)
         self._held_lock = threading.Lock()
         event.listen(engine, "engine_disposed", self._on_disposed)
 
@@ -80,26 +89,103 @@ class RawWriter:
                     yield RawCursor(self, cursor)
                     conn.commit()
                 else:  # psycopg: statements are sent without waiting for each answer
+                    if pooled is not None:  # BEGIN sent by us: psycopg's own waits for it
+                        conn.autocommit = True
                     with conn.pipeline():
+                        cursor.execute("BEGIN")
                         yield RawCursor(self, cursor)
                         cursor.execute("COMMIT")  # sent with the pipeline's last sync
             except BaseException:
-                try:
-                    conn.rollback()
-                except Exception:  # the error that got us here is the one to report
-                    if kept:  # a connection that cannot roll back is not kept
-                        self._close_held()
+                self._failed(conn, kept)
                 raise
         finally:
             if pooled is not None:
+                if not self._sqlite:
+                    try:
+                        conn.autocommit = False  # as the pool gave it
+                    except Exception:  # a connection gone: not back to the pool
+                        pooled.invalidate()
                 pooled.close()  # back to the pool
             if kept:
                 self._held_lock.release()
 
+    def insert_chained(
+        self, pending: Pending, events: Table, chain: list[dict[str, Any]], lock: int
+    ) -> bool:
+        """PostgreSQL: ``pending``'s inserts and the audit events ``chain`` (rows of
+        ``events``, each after the one before it) in ONE statement on the kept
+        connection: one round trip, no transaction of its own (a statement is one). It
+        appends after the head the first event names (lane, seq - 1, prev_hash), which
+        must still be the lane's: the statement takes the lane's lock (``lock``) and reads
+        that event back, so if another writer appended meanwhile (the event's seq is
+        taken) or the head is gone (purged, a restored database), it fails whole and
+        nothing is stored. Then, or with no kept connection free, or on SQLite: False,
+        and the caller locks the lane and reads its head in :meth:`transaction`."""
+        if self._sqlite or pending.updates or not self._held_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._held is None:
+                self._held = self._detached_connection()
+            conn = self._held
+            rows = [(t, v, a) for t, v, a in pending.inserts] + [(events, e, "") for e in chain]
+            first = len(pending.inserts)
+            params: list[Any] = [lock]
+            for i, (table, values, _) in enumerate(rows):
+                processors = self.processors(table)
+                for c, v in values.items():
+                    if i == first and c == "prev_hash":  # read back: the head appended to
+                        params += [values["lane"], values["seq"] - 1, v]
+                    else:
+                        params.append(v if (p := processors[c]) is None else p(v))
+            shape = tuple((t.name, tuple(v), a) for t, v, a in rows)
+            try:
+                conn.cursor().execute(self._chained_sql(shape, first), params)
+            except self._integrity_error:  # not (or no longer) the head: nothing stored
+                return False
+            except BaseException:
+                self._failed(conn, kept=True)
+                raise
+            return True
+        finally:
+            self._held_lock.release()
+
+    def _chained_sql(self, shape: tuple[tuple[str, tuple[str, ...], str], ...], first: int) -> str:
+        key = (shape, first)
+        sql = self._chains.get(key)
+        if sql is None:
+            inserts = []
+            for i, (table, columns, if_absent) in enumerate(shape):
+                marks = [self.mark] * len(columns)
+                if i == first:
+                    marks[columns.index("prev_hash")] = (
+                        f"(SELECT e.hash FROM lock, {table} e WHERE e.lane = {self.mark}"
+                        f" AND e.seq = {self.mark} AND e.hash = {self.mark})"
+                    )
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+                if if_absent:
+                    insert += f" ON CONFLICT ({if_absent}) DO NOTHING"
+                inserts.append(insert)
+            clauses = "".join(f", w{i} AS ({insert})" for i, insert in enumerate(inserts[:-1]))
+            lock = f"lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({self.mark}))"
+            sql = self._chains[key] = f"WITH {lock}{clauses} {inserts[-1]}"
+        return sql
+
+    def _failed(self, conn: Any, kept: bool) -> None:
+        """After an error on ``conn``: roll back what is open; a kept connection that
+        cannot even do that (a server gone, or failed over) is closed, and the next
+        write opens another."""
+        try:
+            conn.rollback()
+        except Exception:  # the error that got us here is the one to report
+            if kept:
+                self._close_held()
+
     def _detached_connection(self) -> Any:
         pooled = self.engine.raw_connection()  # through the pool: its PRAGMAs apply
-        driver = pooled.driver_connection
+        driver: Any = pooled.driver_connection
         pooled.detach()  # ours now; the pool makes another in its place when needed
+        if not self._sqlite:  # transactions begun by us (transaction()) or one statement
+            driver.autocommit = True
         return driver
 
     def _close_held(self) -> None:
@@ -154,6 +240,37 @@ class RawWriter:
         return text if self.mark == "?" else text.replace("?", self.mark)
 
 
+def _integrity_error(dialect: str) -> type[BaseException]:
+    if dialect == "sqlite":
+        return sqlite3.IntegrityError
+    import psycopg  # only a PostgreSQL kiosk loads it
+
+    return psycopg.IntegrityError
+
+
+class Pending:
+    """A check-in's writes, gathered while its unit of work runs and sent when it ends
+    (storage.unit_of_work): rows to insert in order (a row may refer to an earlier one),
+    and updates."""
+
+    def __init__(self) -> None:
+        self.inserts: list[tuple[Table, dict[str, Any], str]] = []
+        self.updates: list[tuple[Table, dict[str, Any], dict[str, Any]]] = []
+
+    def insert(self, table: Table, values: dict[str, Any], *, if_absent: str = "") -> None:
+        """Insert a row; with ``if_absent`` (the key's columns), none when one is there."""
+        self.inserts.append((table, values, if_absent))
+
+    def insert_all(self, rows: list[tuple[Table, dict[str, Any]]]) -> None:
+        for table, values in rows:
+            self.insert(table, values)
+
+    def update(self, table: Table, values: dict[str, Any], where: dict[str, Any]) -> None:
+        """Set ``values`` in the rows whose columns equal ``where`` (None: IS NULL), after
+        the inserts."""
+        self.updates.append((table, values, where))
+
+
 class RawCursor:
     def __init__(self, writer: RawWriter, cursor: Any) -> None:
         self.writer = writer
@@ -195,6 +312,23 @@ class RawCursor:
             process = processors[c]
             params.append(process(v) if process is not None else v)
         self.cursor.execute(f"UPDATE {table.name} SET {sets} WHERE {conds}", params)
+
+    def write(self, pending: Pending) -> None:
+        """Send ``pending``'s inserts in order (one after another without ``if_absent``
+        together), then its updates."""
+        together: list[tuple[Table, dict[str, Any]]] = []
+        for table, values, if_absent in pending.inserts:
+            if not if_absent:
+                together.append((table, values))
+                continue
+            if together:
+                self.insert_all(together)
+                together = []
+            self.insert(table, values, if_absent=if_absent)
+        if together:
+            self.insert_all(together)
+        for table, values, where in pending.updates:
+            self.update(table, values, where)
 
     def run(self, text: str, params: tuple[Any, ...] = ()) -> None:
         """Run a statement whose answer is not needed (on PostgreSQL: sent along with

@@ -6,9 +6,10 @@ commits when the block ends (or rolls everything back if the block raises), and 
 audit checkpoint kept outside the database follows the events it appended. It is the
 only way to write to the records database: nothing else appends to the audit chain.
 
-A check-in runs on the driver's own cursor (``fast=True``, see storage.fastwrite): its
-statement handling through SQLAlchemy would cost more than its rows. Every other write
-runs on a SQLAlchemy session.
+A check-in's unit (``fast=True``) gathers its rows and events while its block runs and
+sends them when it ends, on the driver's own connection (storage.fastwrite): statement
+handling through SQLAlchemy would cost more than its rows. Every other write runs on a
+SQLAlchemy session.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.audit import Checkpoint
-from storage.fastwrite import RawCursor
+from storage.fastwrite import Pending, RawWriter
+from storage.models import AuditEvent
+
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 class UnitOfWork:
@@ -33,7 +38,7 @@ class UnitOfWork:
         audit_key: bytes,
         lane: str = "",
         session: Session | None = None,
-        cursor: RawCursor | None = None,
+        pending: Pending | None = None,
         recorded: Checkpoint | None = None,
     ) -> None:
         self.actor = actor
@@ -41,7 +46,9 @@ class UnitOfWork:
         self._audit_key = audit_key
         self._lane = lane  # the audit chain's lane this unit appends to
         self._session = session
-        self._cursor = cursor
+        self._pending = pending
+        # A fast unit's events, appended when it is sent: (action, object id, details, at).
+        self._events: list[tuple[str, str | None, dict[str, Any] | None, datetime]] = []
         # The newest audit event appended: (seq, hash, its predecessor's hash).
         self.head: tuple[int, bytes, bytes] | None = None
         self.committed: list[Callable[[], None]] = []  # run once it has committed
@@ -59,15 +66,15 @@ class UnitOfWork:
     def session(self) -> Session:
         """The transaction's session (not on a check-in's fast path)."""
         if self._session is None:
-            raise RuntimeError("this unit of work runs on a driver cursor, not a session")
+            raise RuntimeError("this unit of work is a check-in's, without a session")
         return self._session
 
     @property
-    def cursor(self) -> RawCursor:
-        """The transaction's driver cursor (a check-in's fast path only)."""
-        if self._cursor is None:
-            raise RuntimeError("this unit of work runs on a session, not a driver cursor")
-        return self._cursor
+    def writes(self) -> Pending:
+        """A check-in's rows, sent when the unit ends (its fast path only)."""
+        if self._pending is None:
+            raise RuntimeError("this unit of work runs on a session: write through it")
+        return self._pending
 
     def audit(
         self,
@@ -79,17 +86,21 @@ class UnitOfWork:
     ) -> None:
         """Append an event (ids, counts, field names and hashes only: never personal
         data) by this unit's actor, dated ``at`` (default: the unit's ``now``)."""
-        target: Session | RawCursor = self._cursor if self._cursor is not None else self.session
+        if self._pending is not None:  # a check-in's: appended when it is sent
+            self._events.append((action, object_id, details, at or self.now))
+            return
         if self.head is None:  # the first: lock the chain, read its head
             recorded = self._recorded
             mine = recorded if recorded is not None and recorded.lane == self._lane else None
-            seq, digest, found = audit.lock_head(target, self._lane, mine.seq if mine else None)
+            seq, digest, found = audit.lock_head(
+                self.session, self._lane, mine.seq if mine else None
+            )
             if mine is not None and found == mine.hash:
                 self.confirmed = mine
         else:  # the chain stays locked: its head is this unit's last event
             seq, digest = self.head[:2]
         self.head = audit.append(
-            target,
+            self.session,
             self._audit_key,
             lane=self._lane,
             after=(seq, digest),
@@ -99,3 +110,45 @@ class UnitOfWork:
             object_id=object_id,
             details=details,
         )
+
+    def send(self, writer: RawWriter, after: tuple[int, bytes] | None) -> None:
+        """Store a check-in's writes and events (a fast unit, once its block has run).
+
+        ``after``: the lane's head as this process last appended to it (None: not known).
+        Where that still holds, all of it goes in one statement (RawWriter.insert_chained:
+        one round trip to a PostgreSQL server); otherwise, in a transaction that first
+        locks the lane and reads its head, and with it the event the checkpoint records."""
+        pending = self.writes
+        events = self._events
+        recorded = self._recorded
+        mine = recorded if recorded is not None and recorded.lane == self._lane else None
+        if after is not None and events:
+            chain = self._chain(*after)
+            if writer.insert_chained(pending, _EVENTS, chain, audit.lock_key(self._lane)):
+                if mine is not None and (mine.seq, mine.hash) == after:
+                    self.confirmed = mine  # the statement read that event back
+                self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
+                return
+        with writer.transaction() as cursor:
+            if events:
+                seq, digest, found = audit.lock_head(cursor, self._lane, mine.seq if mine else None)
+                if mine is not None and found == mine.hash:
+                    self.confirmed = mine
+            cursor.write(pending)
+            if events:
+                chain = self._chain(seq, digest)
+                cursor.insert_all([(_EVENTS, values) for values in chain])
+        if events:
+            self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
+
+    def _chain(self, seq: int, digest: bytes) -> list[dict[str, Any]]:
+        """This unit's events as rows, the first after the lane's event (seq, digest)."""
+        chain = []
+        for action, object_id, details, at in self._events:
+            values = audit.event_values(
+                self._audit_key, self._lane, seq + 1, digest, at, self.actor, action,
+                object_id, details,
+            )  # fmt: skip
+            chain.append(values)
+            seq, digest = values["seq"], values["hash"]
+        return chain

@@ -171,7 +171,7 @@ class InvitationRepository:
         becomes used by that visit, unless it was used meanwhile (it stays the first's).
         An invitation erased meanwhile leaves nothing to mark: the visitor still checks
         in."""
-        tx.cursor.update(
+        tx.writes.update(
             Invitation.__table__,  # type: ignore[arg-type]
             {"used_visit_id": visit_id},
             {"id": invitation_id, "used_visit_id": None},

@@ -198,14 +198,14 @@ class VisitRepository(VisitReads):
         )
 
     def check_in(self, tx: UnitOfWork, sealed: SealedCheckIn) -> CheckInResult:
-        """Write a check-in made by :meth:`prepare` in ``tx`` (a fast unit of work, on the
-        driver's cursor, dated as the check-in): the visit, its NDA acceptance, stored
+        """Write a check-in made by :meth:`prepare` in ``tx`` (a fast unit of work, sent
+        when it ends, dated as the check-in): the visit, its NDA acceptance, stored
         health answers, the host's notification, the documents shown that are not kept
         yet, and the audit event."""
-        cursor = tx.cursor
+        writes = tx.writes
         for document in sealed.documents:
-            cursor.insert(_TABLES[ShownDocument], document, if_absent="sha256, kind, language")
-        cursor.insert_all([(_TABLES[model], values) for model, values in sealed.rows])
+            writes.insert(_TABLES[ShownDocument], document, if_absent="sha256, kind, language")
+        writes.insert_all([(_TABLES[model], values) for model, values in sealed.rows])
         tx.audit("visit.check_in", str(sealed.result.visit_id), sealed.audit)
         if sealed.rows[0][1]["departed_at"] is not None:  # a delivery: not on site
             tx.audit("visit.check_out", str(sealed.result.visit_id))

@@ -229,11 +229,11 @@ class WatchlistRepository:
             acknowledged_at=None,
             acknowledged_by=None,
         )
-        tx.cursor.insert(WatchlistAlert.__table__, values)  # type: ignore[arg-type]
+        tx.writes.insert(WatchlistAlert.__table__, values)  # type: ignore[arg-type]
         if email_to:
             payload = {"to": email_to, "arrived_at": tx.now.isoformat()}
             row = message_row(self.db, tx.now, WATCH_ALERT, payload)
-            tx.cursor.insert(OutboxMessage.__table__, row)  # type: ignore[arg-type]
+            tx.writes.insert(OutboxMessage.__table__, row)  # type: ignore[arg-type]
         tx.audit("watchlist.match", str(alert_id), {"visit": str(visit_id),
                                                      "entry": str(entry_id)})  # fmt: skip
         return alert_id
