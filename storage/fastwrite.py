@@ -32,6 +32,7 @@ is busy uses the pool.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -63,7 +64,8 @@ class RawWriter:
         self._shapes: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
         self._sqlite = dialect.name == "sqlite"
         self._held: Any = None  # the kept driver connection, made on first use
-        self._chains: dict[tuple[Any, int], str] = {}  # insert_chained's statements
+        self._chains: dict[tuple[Any, ...], str] = {}  # insert_chained's statements
+        self._column_types: dict[str, dict[str, str]] = {}
         self._integrity_error: type[BaseException] = _integrity_error(dialect.name)
         self._held_lock = threading.Lock()
         event.listen(engine, "engine_disposed", self._on_disposed)
@@ -115,60 +117,75 @@ class RawWriter:
         """PostgreSQL: ``pending``'s inserts and the audit events ``chain`` (rows of
         ``events``, each after the one before it) in ONE statement on the kept
         connection: one round trip, no transaction of its own (a statement is one). It
-        appends after the head the first event names (lane, seq - 1, prev_hash), which
-        must still be the lane's: the statement takes the lane's lock (``lock``) and reads
-        that event back, so if another writer appended meanwhile (the event's seq is
-        taken) or the head is gone (purged, a restored database), it fails whole and
-        nothing is stored. Then, or with no kept connection free, or on SQLite: False,
-        and the caller locks the lane and reads its head in :meth:`transaction`."""
+        appends after the head the first event names (its lane, seq - 1 and prev_hash),
+        which must still be the lane's newest event: the statement takes the lane's lock
+        (``lock``) and inserts its rows only where that event is there and none after it.
+        True when stored; False, having stored nothing, where that head no longer holds
+        (another writer appended meanwhile, the event was cut off, a restored database),
+        with no kept connection free, or on SQLite: the caller then locks the lane and
+        reads its head in :meth:`transaction`."""
         if self._sqlite or pending.updates or not self._held_lock.acquire(blocking=False):
             return False
         try:
             if self._held is None:
                 self._held = self._detached_connection()
             conn = self._held
-            rows = [(t, v, a) for t, v, a in pending.inserts] + [(events, e, "") for e in chain]
-            first = len(pending.inserts)
-            params: list[Any] = [lock]
-            for i, (table, values, _) in enumerate(rows):
+            rows = [*pending.inserts, *((events, values, "") for values in chain)]
+            lane, after, prev = chain[0]["lane"], chain[0]["seq"] - 1, chain[0]["prev_hash"]
+            params: list[Any] = [lock, lane, after, prev, lane, after]
+            for table, values, _ in rows:
                 processors = self.processors(table)
-                for c, v in values.items():
-                    if i == first and c == "prev_hash":  # read back: the head appended to
-                        params += [values["lane"], values["seq"] - 1, v]
-                    else:
-                        params.append(v if (p := processors[c]) is None else p(v))
-            shape = tuple((t.name, tuple(v), a) for t, v, a in rows)
+                params += [v if (p := processors[c]) is None else p(v) for c, v in values.items()]
+            cursor = conn.cursor()
+            shape = tuple((t, tuple(v), a) for t, v, a in rows)
             try:
-                conn.cursor().execute(self._chained_sql(shape, first), params)
-            except self._integrity_error:  # not (or no longer) the head: nothing stored
+                cursor.execute(self._chained_sql(shape, events), params)
+            except self._integrity_error:  # the lane's next seq taken while we waited
                 return False
             except BaseException:
                 self._failed(conn, kept=True)
                 raise
-            return True
+            return bool(cursor.rowcount == 1)  # the last event: 0 where the head moved
         finally:
             self._held_lock.release()
 
-    def _chained_sql(self, shape: tuple[tuple[str, tuple[str, ...], str], ...], first: int) -> str:
-        key = (shape, first)
-        sql = self._chains.get(key)
+    def _chained_sql(
+        self, shape: tuple[tuple[Table, tuple[str, ...], str], ...], events: Table
+    ) -> str:
+        """The statement of insert_chained: each row inserted FROM the guard, a row
+        only where the lane's lock is taken and the head is as given. Values are cast to
+        their columns' types (from a SELECT list, as against VALUES, PostgreSQL would
+        take an untyped value for text), without lengths (a value too long is refused
+        when stored, not cut short)."""
+        sql = self._chains.get(shape)
         if sql is None:
-            inserts = []
-            for i, (table, columns, if_absent) in enumerate(shape):
-                marks = [self.mark] * len(columns)
-                if i == first:
-                    marks[columns.index("prev_hash")] = (
-                        f"(SELECT e.hash FROM lock, {table} e WHERE e.lane = {self.mark}"
-                        f" AND e.seq = {self.mark} AND e.hash = {self.mark})"
-                    )
-                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+            mark, table = self.mark, events.name
+            guard = (
+                f"head AS MATERIALIZED (SELECT FROM lock, {table} e WHERE e.lane = {mark}"
+                f" AND e.seq = {mark} AND e.hash = {mark} AND NOT EXISTS (SELECT FROM"
+                f" {table} n WHERE n.lane = {mark} AND n.seq > {mark}))"
+            )
+            clauses = [f"lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({mark}))", guard]
+            for into, columns, if_absent in shape:
+                types = self._types(into)
+                values = ", ".join(f"CAST({mark} AS {types[c]})" for c in columns)
+                insert = f"INSERT INTO {into.name} ({', '.join(columns)}) SELECT {values} FROM head"
                 if if_absent:
                     insert += f" ON CONFLICT ({if_absent}) DO NOTHING"
-                inserts.append(insert)
-            clauses = "".join(f", w{i} AS ({insert})" for i, insert in enumerate(inserts[:-1]))
-            lock = f"lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({self.mark}))"
-            sql = self._chains[key] = f"WITH {lock}{clauses} {inserts[-1]}"
+                clauses.append(insert)
+            body = ", ".join(f"w{i} AS ({c})" if i > 1 else c for i, c in enumerate(clauses[:-1]))
+            sql = self._chains[shape] = f"WITH {body} {clauses[-1]}"
         return sql
+
+    def _types(self, table: Table) -> dict[str, str]:
+        """Each column's type in the dialect's SQL, without a length."""
+        types = self._column_types.get(table.name)
+        if types is None:
+            types = self._column_types[table.name] = {
+                c.name: re.sub(r"\(\d+\)", "", c.type.compile(dialect=self.dialect))
+                for c in table.columns
+            }
+        return types
 
     def _failed(self, conn: Any, kept: bool) -> None:
         """After an error on ``conn``: roll back what is open; a kept connection that

@@ -116,8 +116,8 @@ class UnitOfWork:
 
         ``after``: the lane's head as this process last appended to it (None: not known).
         Where that still holds, all of it goes in one statement (RawWriter.insert_chained:
-        one round trip to a PostgreSQL server); otherwise, in a transaction that first
-        locks the lane and reads its head, and with it the event the checkpoint records."""
+        one round trip to a PostgreSQL server); otherwise, in a transaction that locks the
+        lane and reads its head, and with it the event the checkpoint records."""
         pending = self.writes
         events = self._events
         recorded = self._recorded
@@ -129,16 +129,16 @@ class UnitOfWork:
                     self.confirmed = mine  # the statement read that event back
                 self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
                 return
+        chain = []
         with writer.transaction() as cursor:
+            cursor.write(pending)  # first: the lane is locked from its head to COMMIT only
             if events:
                 seq, digest, found = audit.lock_head(cursor, self._lane, mine.seq if mine else None)
                 if mine is not None and found == mine.hash:
                     self.confirmed = mine
-            cursor.write(pending)
-            if events:
                 chain = self._chain(seq, digest)
                 cursor.insert_all([(_EVENTS, values) for values in chain])
-        if events:
+        if chain:
             self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
 
     def _chain(self, seq: int, digest: bytes) -> list[dict[str, Any]]:
