@@ -7,9 +7,11 @@ On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -18,10 +20,11 @@ import psycopg
 import pytest
 from sqlalchemy import delete, func, select, text
 
+from kiosk.domain.documents import DocumentText
 from kiosk.domain.visits import NewVisit, VisitorType
 from storage import audit
 from storage.fastwrite import RawWriter
-from storage.models import AuditEvent, Visit
+from storage.models import AuditEvent, ShownDocument, Visit
 from storage.open import StoreConfig, open_repositories
 from storage.repositories import Repositories
 from tests.helpers.factories import visitor
@@ -216,3 +219,28 @@ def test_check_ins_from_two_threads_at_once_all_land_and_leave_the_pool_as_it_wa
         conn.execute(text("DELETE FROM visits"))
         conn.rollback()
         assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 30
+
+
+def test_a_text_another_kiosk_keeps_already_goes_in_the_one_statement_once(
+    store: Repositories,
+    store_config: StoreConfig,
+    engine_kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check-in showing a privacy notice another kiosk has already stored (this one
+    does not know it yet): on PostgreSQL still one statement, the text kept once."""
+    text = "version: 1\nOur privacy notice."
+    shown = DocumentText("privacy", "en", "1", hashlib.sha256(text.encode()).hexdigest(), text)
+    other = open_repositories(store_config)
+    try:
+        check_in(other, replace(visitor(1), documents=(shown,)), now=NOW)
+    finally:
+        other.db.dispose()
+    check_in(store, visitor(2), now=NOW + timedelta(minutes=1))  # reads the head
+    with _transactions(monkeypatch) as opened:
+        check_in(store, replace(visitor(3), documents=(shown,)), now=NOW + timedelta(minutes=2))
+    assert len(opened) == (0 if engine_kind == "postgres" else 1)
+    with store.db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ShownDocument)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(Visit)).scalar() == 3
+    assert store.audit.verify().ok
