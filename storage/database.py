@@ -64,7 +64,7 @@ class Database:
         self.reading_standby = False  # the last read was the standby's (read-only)
         self._writer = RawWriter(engine)
         # The lane's head as this process last appended to it (a check-in appends after
-        # it in one statement, which fails, storing nothing, where it no longer holds).
+        # it in one statement, which stores nothing where it no longer holds).
         self._appended: tuple[int, bytes] | None = None
         secret = keystore.index_secret()
         self._email_key = derive_subkey(secret, "blind-index/email")

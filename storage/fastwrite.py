@@ -11,14 +11,15 @@ The check-in's unit of work gathers its rows (Pending) and sends them when it en
 (storage.unit_of_work). On PostgreSQL, where the kiosk knows the head of its audit lane
 (its own last event), they go with the events in ONE statement (data-modifying WITH
 clauses, :meth:`RawWriter.insert_chained`): one round trip, its own transaction. The
-statement takes the lane's lock and reads that event back; if another writer appended
-meanwhile, or the event is gone, it fails whole, storing nothing, and the check-in goes
-through :meth:`RawWriter.transaction`. That one (and SQLite's, BEGIN IMMEDIATE as the
-engine's own writes) locks the lane and reads its head first. On PostgreSQL it runs in
-psycopg's pipeline mode: statements are sent without waiting for each one's answer, so
-it waits for the server twice (for the head, and for COMMIT, which goes with the
-pipeline's closing sync), not once per statement. Its connection is in autocommit mode
-and sends BEGIN itself: psycopg's own BEGIN in pipeline mode waits for its answer.
+statement takes the lane's lock and inserts its rows only where that event is still the
+lane's newest; if another writer appended meanwhile, or the event is gone, it stores
+nothing, and the check-in goes through :meth:`RawWriter.transaction`. That one (and
+SQLite's, BEGIN IMMEDIATE as the engine's own writes) locks the lane and reads its head.
+On PostgreSQL it runs in psycopg's pipeline mode: statements are sent without waiting
+for each one's answer, so it waits for the server twice (for the head, and for COMMIT,
+which goes with the pipeline's closing sync), not once per statement. Its connection is
+in autocommit mode and sends BEGIN itself: psycopg's own BEGIN in pipeline mode waits
+for its answer.
 
 The writer keeps one connection of its own for these writes: checking a connection out
 of SQLAlchemy's pool and back in costs a twentieth of a check-in on SQLite, and on
@@ -63,6 +64,7 @@ class RawWriter:
         self._processors: dict[str, dict[str, Processor]] = {}
         self._shapes: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
         self._sqlite = dialect.name == "sqlite"
+        self.chains = not self._sqlite  # insert_chained can store a check-in at once
         self._held: Any = None  # the kept driver connection, made on first use
         self._chains: dict[tuple[Any, ...], str] = {}  # insert_chained's statements
         self._column_types: dict[str, dict[str, str]] = {}
@@ -124,7 +126,7 @@ class RawWriter:
         (another writer appended meanwhile, the event was cut off, a restored database),
         with no kept connection free, or on SQLite: the caller then locks the lane and
         reads its head in :meth:`transaction`."""
-        if self._sqlite or pending.updates or not self._held_lock.acquire(blocking=False):
+        if not self.chains or pending.updates or not self._held_lock.acquire(blocking=False):
             return False
         try:
             if self._held is None:
@@ -279,6 +281,7 @@ class Pending:
         self.inserts.append((table, values, if_absent))
 
     def insert_all(self, rows: list[tuple[Table, dict[str, Any]]]) -> None:
+        """Insert the rows in order."""
         for table, values in rows:
             self.insert(table, values)
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.audit import Checkpoint
-from storage.fastwrite import Pending, RawWriter
+from storage.fastwrite import Pending, RawCursor, RawWriter
 from storage.models import AuditEvent
 
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -90,13 +90,7 @@ class UnitOfWork:
             self._events.append((action, object_id, details, at or self.now))
             return
         if self.head is None:  # the first: lock the chain, read its head
-            recorded = self._recorded
-            mine = recorded if recorded is not None and recorded.lane == self._lane else None
-            seq, digest, found = audit.lock_head(
-                self.session, self._lane, mine.seq if mine else None
-            )
-            if mine is not None and found == mine.hash:
-                self.confirmed = mine
+            seq, digest = self._lock_head(self.session)
         else:  # the chain stays locked: its head is this unit's last event
             seq, digest = self.head[:2]
         self.head = audit.append(
@@ -120,26 +114,37 @@ class UnitOfWork:
         lane and reads its head, and with it the event the checkpoint records."""
         pending = self.writes
         events = self._events
-        recorded = self._recorded
-        mine = recorded if recorded is not None and recorded.lane == self._lane else None
-        if after is not None and events:
+        if after is not None and events and writer.chains:
             chain = self._chain(*after)
             if writer.insert_chained(pending, _EVENTS, chain, audit.lock_key(self._lane)):
+                mine = self._mine
                 if mine is not None and (mine.seq, mine.hash) == after:
-                    self.confirmed = mine  # the statement read that event back
+                    self.confirmed = mine  # the statement found that event the head
                 self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
                 return
         chain = []
         with writer.transaction() as cursor:
             cursor.write(pending)  # first: the lane is locked from its head to COMMIT only
             if events:
-                seq, digest, found = audit.lock_head(cursor, self._lane, mine.seq if mine else None)
-                if mine is not None and found == mine.hash:
-                    self.confirmed = mine
-                chain = self._chain(seq, digest)
+                chain = self._chain(*self._lock_head(cursor))
                 cursor.insert_all([(_EVENTS, values) for values in chain])
         if chain:
             self.head = chain[-1]["seq"], chain[-1]["hash"], chain[-1]["prev_hash"]
+
+    @property
+    def _mine(self) -> Checkpoint | None:
+        """The checkpoint as the unit began, if it records this unit's lane."""
+        recorded = self._recorded
+        return recorded if recorded is not None and recorded.lane == self._lane else None
+
+    def _lock_head(self, target: Session | RawCursor) -> tuple[int, bytes]:
+        """Lock the lane, read its head (seq, hash), and note whether the chain still
+        holds the event the checkpoint records (read along with it)."""
+        mine = self._mine
+        seq, digest, found = audit.lock_head(target, self._lane, mine.seq if mine else None)
+        if mine is not None and found == mine.hash:
+            self.confirmed = mine
+        return seq, digest
 
     def _chain(self, seq: int, digest: bytes) -> list[dict[str, Any]]:
         """This unit's events as rows, the first after the lane's event (seq, digest)."""
