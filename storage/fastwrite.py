@@ -34,7 +34,6 @@ is busy uses the pool.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,7 +67,8 @@ class RawWriter:
         self._held: Any = None  # the kept driver connection, made on first use
         self._chains: dict[tuple[Any, ...], str] = {}  # insert_chained's statements
         self._column_types: dict[str, dict[str, str]] = {}
-        self._integrity_error: type[BaseException] = _integrity_error(dialect.name)
+        # The driver's own (DB-API) error for a constraint a statement broke.
+        self._integrity_error: type[BaseException] = dialect.loaded_dbapi.IntegrityError
         self._held_lock = threading.Lock()
         event.listen(engine, "engine_disposed", self._on_disposed)
 
@@ -257,14 +257,6 @@ class RawWriter:
     def sql(self, text: str) -> str:
         """Plain SQL written with ``?`` placeholders, in the driver's style."""
         return text if self.mark == "?" else text.replace("?", self.mark)
-
-
-def _integrity_error(dialect: str) -> type[BaseException]:
-    if dialect == "sqlite":
-        return sqlite3.IntegrityError
-    import psycopg  # only a PostgreSQL kiosk loads it
-
-    return psycopg.IntegrityError
 
 
 class Pending:
